@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/**
+ * Every deployment setting in one place, parsed from the environment once.
+ * Defaults are the safe limits from the product specification; each can be tuned per deployment.
+ */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.string().default('info'),
+  DATABASE_URL: z.string().optional(),
+  PGLITE_DATA_DIR: z.string().default('./data'),
+  JWT_SECRET: z.string().optional(),
+  JWT_SECRET_FILE: z.string().optional(),
+  VAULT_ADDR: z.string().optional(),
+  VAULT_ROLE_ID: z.string().optional(),
+  VAULT_SECRET_ID: z.string().optional(),
+  VAULT_KV_PATH: z.string().default('secret/data/invite-orchestrator'),
+  SESSION_ENCRYPTION_KEY: z.string().optional(),
+  PARSING_SERVICE_URL: z.string().optional(),
+  PLATFORM_MODE: z.enum(['sandbox', 'telegram']).default('sandbox'),
+  TELEGRAM_API_ID: z.coerce.number().int().optional(),
+  TELEGRAM_API_HASH: z.string().optional(),
+  SANDBOX_SEED: z.coerce.number().int().default(42),
+  RUN_WORKER: z.enum(['true', 'false']).default('true'),
+  LIMIT_INVITES_PER_ACCOUNT_DAY: z.coerce.number().int().positive().default(30),
+  LIMIT_INVITES_PER_GROUP_DAY: z.coerce.number().int().positive().default(15),
+  LIMIT_INVITES_PER_GROUP_LIFETIME: z.coerce.number().int().positive().default(200),
+  LIMIT_MESSAGES_PER_ACCOUNT_DAY: z.coerce.number().int().positive().default(40),
+  PAUSE_MIN_SECONDS: z.coerce.number().int().nonnegative().default(600),
+  PAUSE_MAX_SECONDS: z.coerce.number().int().nonnegative().default(900),
+  FLOOD_WAIT_BUFFER_SECONDS: z.coerce.number().int().nonnegative().default(60),
+  PEER_FLOOD_REST_SECONDS: z.coerce.number().int().positive().default(86400),
+  LIMITS_TIME_ZONE: z.string().default('UTC'),
+  LEASE_SECONDS: z.coerce.number().int().positive().default(120),
+  MAX_TARGET_ATTEMPTS: z.coerce.number().int().positive().default(3),
+  MAX_TARGETS_PER_TASK: z.coerce.number().int().positive().default(1000),
+  MAX_CONCURRENT_TASKS_PER_USER: z.coerce.number().int().positive().default(10),
+  MAX_IMPORT_FILE_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  CORS_ORIGINS: z.string().default(''),
+});
+
+export interface Limits {
+  invitesPerAccountDay: number;
+  invitesPerGroupDay: number;
+  invitesPerGroupLifetime: number;
+  messagesPerAccountDay: number;
+  pauseMinSeconds: number;
+  pauseMaxSeconds: number;
+  floodWaitBufferSeconds: number;
+  peerFloodRestSeconds: number;
+  timeZone: string;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  production: boolean;
+  logLevel: string;
+  databaseUrl?: string;
+  pgliteDataDir: string;
+  jwt: { secret?: string; secretFile?: string };
+  vault?: { addr: string; roleId?: string; secretId?: string; kvPath: string };
+  sessionEncryptionKey?: string;
+  parsingServiceUrl?: string;
+  platformMode: 'sandbox' | 'telegram';
+  telegram: { apiId?: number; apiHash?: string };
+  sandboxSeed: number;
+  runWorker: boolean;
+  limits: Limits;
+  leaseSeconds: number;
+  maxTargetAttempts: number;
+  maxTargetsPerTask: number;
+  maxConcurrentTasksPerUser: number;
+  maxImportFileBytes: number;
+  logRetentionDays: number;
+  corsOrigins: string[];
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  if (e.PAUSE_MAX_SECONDS < e.PAUSE_MIN_SECONDS) {
+    throw new Error('Invalid configuration: PAUSE_MAX_SECONDS must be >= PAUSE_MIN_SECONDS');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    production: e.NODE_ENV === 'production',
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL || undefined,
+    pgliteDataDir: e.PGLITE_DATA_DIR,
+    jwt: { secret: e.JWT_SECRET, secretFile: e.JWT_SECRET_FILE },
+    vault: e.VAULT_ADDR
+      ? { addr: e.VAULT_ADDR, roleId: e.VAULT_ROLE_ID, secretId: e.VAULT_SECRET_ID, kvPath: e.VAULT_KV_PATH }
+      : undefined,
+    sessionEncryptionKey: e.SESSION_ENCRYPTION_KEY,
+    parsingServiceUrl: e.PARSING_SERVICE_URL,
+    platformMode: e.PLATFORM_MODE,
+    telegram: { apiId: e.TELEGRAM_API_ID, apiHash: e.TELEGRAM_API_HASH },
+    sandboxSeed: e.SANDBOX_SEED,
+    runWorker: e.RUN_WORKER === 'true',
+    limits: {
+      invitesPerAccountDay: e.LIMIT_INVITES_PER_ACCOUNT_DAY,
+      invitesPerGroupDay: e.LIMIT_INVITES_PER_GROUP_DAY,
+      invitesPerGroupLifetime: e.LIMIT_INVITES_PER_GROUP_LIFETIME,
+      messagesPerAccountDay: e.LIMIT_MESSAGES_PER_ACCOUNT_DAY,
+      pauseMinSeconds: e.PAUSE_MIN_SECONDS,
+      pauseMaxSeconds: e.PAUSE_MAX_SECONDS,
+      floodWaitBufferSeconds: e.FLOOD_WAIT_BUFFER_SECONDS,
+      peerFloodRestSeconds: e.PEER_FLOOD_REST_SECONDS,
+      timeZone: e.LIMITS_TIME_ZONE,
+    },
+    leaseSeconds: e.LEASE_SECONDS,
+    maxTargetAttempts: e.MAX_TARGET_ATTEMPTS,
+    maxTargetsPerTask: e.MAX_TARGETS_PER_TASK,
+    maxConcurrentTasksPerUser: e.MAX_CONCURRENT_TASKS_PER_USER,
+    maxImportFileBytes: e.MAX_IMPORT_FILE_BYTES,
+    logRetentionDays: e.LOG_RETENTION_DAYS,
+    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}

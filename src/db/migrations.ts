@@ -1,0 +1,168 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * Ordered, append-only migrations. Each runs once inside a transaction and is recorded in
+ * schema_migrations; an advisory lock stops two processes migrating one PostgreSQL at once.
+ * Never edit a shipped migration: add the next one.
+ */
+const migrations: Array<{ version: number; name: string; up: string }> = [
+  {
+    version: 1,
+    name: 'initial schema',
+    up: `
+CREATE TABLE tasks (
+  id serial PRIMARY KEY,
+  user_id bigint NOT NULL,
+  name text NOT NULL,
+  platform text NOT NULL DEFAULT 'telegram',
+  platform_mode text NOT NULL,
+  type text NOT NULL CHECK (type IN ('invite_to_group','direct_message')),
+  target_group text,
+  target_group_title text,
+  target_group_key text,
+  message_template text,
+  priority text NOT NULL DEFAULT 'MEDIUM' CHECK (priority IN ('HIGH','MEDIUM','LOW')),
+  status text NOT NULL DEFAULT 'PENDING'
+    CHECK (status IN ('PENDING','SCHEDULED','IN_PROGRESS','PAUSED','COMPLETED','FAILED','CANCELLED')),
+  status_reason text,
+  scheduled_at timestamptz,
+  settings jsonb NOT NULL DEFAULT '{}'::jsonb,
+  last_dispatched_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  started_at timestamptz,
+  finished_at timestamptz
+);
+CREATE INDEX tasks_user_status ON tasks (user_id, status);
+CREATE INDEX tasks_runnable ON tasks (status, priority) WHERE status IN ('IN_PROGRESS','SCHEDULED');
+
+CREATE TABLE targets (
+  id serial PRIMARY KEY,
+  task_id integer NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  identity_key text NOT NULL,
+  username text,
+  user_id_platform text,
+  phone text,
+  first_name text,
+  last_name text,
+  source text NOT NULL CHECK (source IN ('MANUAL','FILE_UPLOAD','PARSING_IMPORT')),
+  extra jsonb NOT NULL DEFAULT '{}'::jsonb,
+  status text NOT NULL DEFAULT 'PENDING'
+    CHECK (status IN ('PENDING','IN_FLIGHT','INVITED','SENT','SKIPPED','FAILED')),
+  attempts integer NOT NULL DEFAULT 0,
+  error_code text,
+  error_message text,
+  account_id integer,
+  in_flight_at timestamptz,
+  processed_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (task_id, identity_key)
+);
+CREATE INDEX targets_task_status ON targets (task_id, status, id);
+CREATE INDEX targets_in_flight ON targets (in_flight_at) WHERE status = 'IN_FLIGHT';
+
+CREATE TABLE accounts (
+  id serial PRIMARY KEY,
+  user_id bigint NOT NULL,
+  platform text NOT NULL DEFAULT 'telegram',
+  platform_mode text NOT NULL CHECK (platform_mode IN ('sandbox','telegram')),
+  label text NOT NULL,
+  phone text,
+  session_encrypted text,
+  sandbox_profile jsonb,
+  status text NOT NULL DEFAULT 'ACTIVE'
+    CHECK (status IN ('ACTIVE','RESTING','FLOOD_WAIT','PEER_FLOOD','BANNED','DEAUTHORIZED','DISABLED')),
+  status_reason text,
+  rest_until timestamptz,
+  next_action_at timestamptz,
+  error_count integer NOT NULL DEFAULT 0,
+  flood_wait_count integer NOT NULL DEFAULT 0,
+  last_used_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX accounts_user ON accounts (user_id, status);
+
+-- One row per leased account. The primary key makes a second lease impossible; expires_at
+-- lets a crashed worker's account free itself without anyone cleaning up.
+CREATE TABLE account_leases (
+  account_id integer PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  lease_id text NOT NULL UNIQUE,
+  holder text NOT NULL,
+  purpose text NOT NULL,
+  group_key text,
+  expires_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL
+);
+
+-- Which of the user's accounts may act for a task (invite tasks: admins with the invite right).
+CREATE TABLE task_accounts (
+  task_id integer NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  account_id integer NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  eligible boolean NOT NULL,
+  reason text,
+  group_peer jsonb,
+  checked_at timestamptz NOT NULL,
+  PRIMARY KEY (task_id, account_id)
+);
+
+-- Every platform action (one row per attempt). Daily limits are counted from here, so there
+-- is no counter to reset. counts_toward_limit is false only when the platform refused before acting.
+CREATE TABLE execution_logs (
+  id bigserial PRIMARY KEY,
+  user_id bigint NOT NULL,
+  task_id integer REFERENCES tasks(id) ON DELETE SET NULL,
+  target_id integer REFERENCES targets(id) ON DELETE SET NULL,
+  account_id integer REFERENCES accounts(id) ON DELETE SET NULL,
+  group_key text,
+  action text NOT NULL CHECK (action IN ('invite','message')),
+  result text NOT NULL,
+  error_code text,
+  message text,
+  details jsonb NOT NULL DEFAULT '{}'::jsonb,
+  counts_toward_limit boolean NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL,
+  finished_at timestamptz
+);
+CREATE INDEX execution_logs_account_day ON execution_logs (account_id, action, created_at);
+CREATE INDEX execution_logs_task ON execution_logs (task_id, created_at DESC);
+CREATE INDEX execution_logs_created ON execution_logs (created_at);
+
+-- Lifetime invites per (account, group). Kept apart from execution_logs because logs are
+-- pruned after the retention period, while the 200-for-ever limit must never forget.
+CREATE TABLE account_group_usage (
+  account_id integer NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  group_key text NOT NULL,
+  lifetime_invites integer NOT NULL DEFAULT 0,
+  PRIMARY KEY (account_id, group_key)
+);
+
+CREATE TABLE audit_log (
+  id bigserial PRIMARY KEY,
+  user_id bigint NOT NULL,
+  action text NOT NULL,
+  entity text NOT NULL,
+  entity_id text,
+  details jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX audit_log_user ON audit_log (user_id, created_at DESC);
+`,
+  },
+];
+
+export async function migrate(db: Kysely<any>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(724311)`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
+    const applied = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(trx);
+    const done = new Set(applied.rows.map((r) => r.version));
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      await sql.raw(m.up).execute(trx);
+      await sql`INSERT INTO schema_migrations (version, name) VALUES (${m.version}, ${m.name})`.execute(trx);
+    }
+  });
+}

@@ -1,0 +1,142 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T = Record<string, unknown>> = ColumnType<T, string | T, string | T>;
+
+export interface TasksTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  platform: string;
+  platform_mode: string;
+  type: string;
+  target_group: string | null;
+  target_group_title: string | null;
+  target_group_key: string | null;
+  message_template: string | null;
+  priority: string;
+  status: string;
+  status_reason: string | null;
+  scheduled_at: Timestamp | null;
+  settings: Json;
+  last_dispatched_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface TargetsTable {
+  id: Generated<number>;
+  task_id: number;
+  identity_key: string;
+  username: string | null;
+  user_id_platform: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  source: string;
+  extra: Json;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  error_code: string | null;
+  error_message: string | null;
+  account_id: number | null;
+  in_flight_at: Timestamp | null;
+  processed_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface AccountsTable {
+  id: Generated<number>;
+  user_id: number;
+  platform: Generated<string>;
+  platform_mode: string;
+  label: string;
+  phone: string | null;
+  session_encrypted: string | null;
+  sandbox_profile: Json<SandboxProfile> | null;
+  status: Generated<string>;
+  status_reason: string | null;
+  rest_until: Timestamp | null;
+  next_action_at: Timestamp | null;
+  error_count: Generated<number>;
+  flood_wait_count: Generated<number>;
+  last_used_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SandboxProfile {
+  /** Sandbox groups where this simulated account is an admin with the invite right. */
+  adminOf: string[];
+}
+
+export interface AccountLeasesTable {
+  account_id: number;
+  lease_id: string;
+  holder: string;
+  purpose: string;
+  group_key: string | null;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface TaskAccountsTable {
+  task_id: number;
+  account_id: number;
+  eligible: boolean;
+  reason: string | null;
+  group_peer: Json | null;
+  checked_at: Timestamp;
+}
+
+export interface ExecutionLogsTable {
+  id: Generated<number>;
+  user_id: number;
+  task_id: number | null;
+  target_id: number | null;
+  account_id: number | null;
+  group_key: string | null;
+  action: string;
+  result: string;
+  error_code: string | null;
+  message: string | null;
+  details: Json;
+  counts_toward_limit: boolean;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface AccountGroupUsageTable {
+  account_id: number;
+  group_key: string;
+  lifetime_invites: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  user_id: number;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  details: Json;
+  created_at: Generated<Timestamp>;
+}
+
+export interface Database {
+  tasks: TasksTable;
+  targets: TargetsTable;
+  accounts: AccountsTable;
+  account_leases: AccountLeasesTable;
+  task_accounts: TaskAccountsTable;
+  execution_logs: ExecutionLogsTable;
+  account_group_usage: AccountGroupUsageTable;
+  audit_log: AuditLogTable;
+}
+
+export type TaskRow = Selectable<TasksTable>;
+export type TargetRow = Selectable<TargetsTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type ExecutionLogRow = Selectable<ExecutionLogsTable>;

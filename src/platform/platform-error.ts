@@ -1,0 +1,77 @@
+/**
+ * The platform-neutral vocabulary of failures. Adapters translate their library's errors into
+ * this; the Account Manager and workers decide only on `kind`, never on message text
+ * (Telegram's FloodWait text does not even contain the word "flood").
+ */
+export type PlatformErrorKind =
+  | 'FLOOD_WAIT' // account must wait `seconds`
+  | 'PEER_FLOOD' // account flagged for spam-like activity: long rest
+  | 'ACCOUNT_BANNED' // account retired for good
+  | 'ACCOUNT_DEAUTHORIZED' // session revoked: retired until re-added
+  | 'TARGET' // this person cannot be reached; account unharmed
+  | 'GROUP' // this account cannot act on this group (not admin, no rights, group gone)
+  | 'NETWORK' // transient; retry the target later
+  | 'UNKNOWN';
+
+export class PlatformError extends Error {
+  constructor(
+    readonly kind: PlatformErrorKind,
+    readonly code: string,
+    message: string,
+    readonly seconds?: number,
+    /** For TARGET errors: SKIPPED when the person simply can't be added, FAILED when the identifier is bad. */
+    readonly targetOutcome: 'SKIPPED' | 'FAILED' = 'FAILED',
+  ) {
+    super(message);
+  }
+}
+
+interface Known {
+  kind: PlatformErrorKind;
+  reason: string;
+  outcome?: 'SKIPPED' | 'FAILED';
+}
+
+/** Platform error codes (Telegram's TL error types) and the sentence a user reads for each. */
+export const KNOWN_ERRORS: Record<string, Known> = {
+  USER_PRIVACY_RESTRICTED: { kind: 'TARGET', outcome: 'SKIPPED', reason: "the user's privacy settings forbid invites" },
+  USER_NOT_MUTUAL_CONTACT: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user accepts invites only from mutual contacts' },
+  USER_CHANNELS_TOO_MUCH: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user is already in too many groups and channels' },
+  USER_ALREADY_PARTICIPANT: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user is already a member' },
+  USER_KICKED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user was removed from this group by an admin' },
+  USER_BANNED_IN_CHANNEL: { kind: 'TARGET', outcome: 'FAILED', reason: 'Telegram refuses this user in this group (banned in channel)' },
+  USERNAME_NOT_OCCUPIED: { kind: 'TARGET', outcome: 'FAILED', reason: 'no Telegram user has this username' },
+  USERNAME_INVALID: { kind: 'TARGET', outcome: 'FAILED', reason: 'the username is not a valid Telegram username' },
+  PEER_ID_INVALID: { kind: 'TARGET', outcome: 'FAILED', reason: 'this user id is unknown to the account (use a username instead)' },
+  USER_ID_INVALID: { kind: 'TARGET', outcome: 'FAILED', reason: 'this user id is not valid' },
+  INPUT_USER_DEACTIVATED: { kind: 'TARGET', outcome: 'FAILED', reason: "the user's Telegram account was deleted" },
+  USER_IS_BOT: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user is a bot' },
+  USER_BOT: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user is a bot' },
+  USER_IS_BLOCKED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user has blocked this account' },
+  PHONE_NOT_FOUND: { kind: 'TARGET', outcome: 'FAILED', reason: 'no Telegram account was found for this phone number' },
+  PEER_FLOOD: { kind: 'PEER_FLOOD', reason: 'Telegram flagged the account for too many requests (PeerFlood)' },
+  AUTH_KEY_UNREGISTERED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session was logged out; add the account again' },
+  AUTH_KEY_INVALID: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session key is invalid; add the account again' },
+  SESSION_REVOKED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session was revoked; add the account again' },
+  SESSION_EXPIRED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session expired; add the account again' },
+  USER_DEACTIVATED: { kind: 'ACCOUNT_BANNED', reason: 'the account was deleted or deactivated' },
+  USER_DEACTIVATED_BAN: { kind: 'ACCOUNT_BANNED', reason: 'the account was banned by Telegram' },
+  PHONE_NUMBER_BANNED: { kind: 'ACCOUNT_BANNED', reason: "the account's phone number is banned by Telegram" },
+  CHAT_ADMIN_REQUIRED: { kind: 'GROUP', reason: 'the account is not an admin of this group' },
+  CHAT_WRITE_FORBIDDEN: { kind: 'GROUP', reason: 'the account may not write in this group' },
+  CHANNEL_PRIVATE: { kind: 'GROUP', reason: 'the group is private or the account was removed from it' },
+  CHANNEL_INVALID: { kind: 'GROUP', reason: 'the group does not exist' },
+  CHAT_ID_INVALID: { kind: 'GROUP', reason: 'the group id is not valid' },
+  INVITE_HASH_EXPIRED: { kind: 'GROUP', reason: 'the invite link has expired' },
+  USERS_TOO_MUCH: { kind: 'GROUP', reason: 'the group has reached its member limit' },
+};
+
+/** Builds the PlatformError for a known code (used by both adapters so wording stays identical). */
+export function platformError(code: string, seconds?: number): PlatformError {
+  if (code === 'FLOOD_WAIT' || code === 'SLOWMODE_WAIT') {
+    return new PlatformError('FLOOD_WAIT', code, `Telegram asked the account to wait ${seconds ?? 0} s (FloodWait)`, seconds ?? 0);
+  }
+  const known = KNOWN_ERRORS[code];
+  if (!known) return new PlatformError('UNKNOWN', code, `Telegram returned ${code}`);
+  return new PlatformError(known.kind, code, known.reason, undefined, known.outcome ?? 'FAILED');
+}

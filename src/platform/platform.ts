@@ -1,0 +1,38 @@
+import type { AccountRow } from '../db/schema.js';
+import type { TargetIdentity } from '../targets/identity.js';
+import type { PlatformMode } from '../shared/enums.js';
+
+export interface ResolvedGroup {
+  /** Canonical id used for per-group limits, identical whichever account resolved it (e.g. -1001234567890). */
+  key: string;
+  title: string;
+  kind: 'channel' | 'megagroup' | 'basic';
+  /** Adapter-specific data needed to act on the group later (ids, access hash). */
+  peer: Record<string, unknown>;
+}
+
+export interface InviteRights {
+  role: 'creator' | 'admin' | 'member' | 'none';
+  canInvite: boolean;
+}
+
+/** One connected sender account. Every method throws PlatformError on failure. */
+export interface PlatformClient {
+  resolveGroup(reference: string): Promise<ResolvedGroup>;
+  getInviteRights(group: ResolvedGroup): Promise<InviteRights>;
+  inviteToGroup(group: ResolvedGroup, target: TargetIdentity): Promise<void>;
+  sendMessage(target: TargetIdentity, text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PlatformAdapter {
+  readonly mode: PlatformMode;
+  connect(account: AccountRow, decryptSession: (enc: string) => string): Promise<PlatformClient>;
+}
+
+/** Fills {username} and {first_name} in a DM template; a missing value falls back to something polite. */
+export function renderTemplate(template: string, t: TargetIdentity): string {
+  return template
+    .replace(/\{username\}/g, t.username ? `@${t.username}` : t.first_name ?? 'there')
+    .replace(/\{first_name\}/g, t.first_name ?? (t.username ? `@${t.username}` : 'there'));
+}

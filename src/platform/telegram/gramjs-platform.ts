@@ -1,0 +1,219 @@
+import { Api, TelegramClient } from 'telegram';
+import { StringSession } from 'telegram/sessions/index.js';
+import bigInt from 'big-integer';
+import { randomInt } from 'node:crypto';
+import type { AccountRow } from '../../db/schema.js';
+import type { TargetIdentity } from '../../targets/identity.js';
+import type { InviteRights, PlatformAdapter, PlatformClient, ResolvedGroup } from '../platform.js';
+import { PlatformError, platformError } from '../platform-error.js';
+import { mapGramJsError } from './gramjs-errors.js';
+
+/** The slice of TelegramClient this adapter uses; tests stub it with real GramJS request and error classes. */
+export interface MtprotoInvoker {
+  invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']>;
+  getInputEntity(peer: Api.TypeEntityLike): Promise<Api.TypeInputPeer>;
+  disconnect(): Promise<void>;
+}
+
+type GroupPeer = { type: 'channel'; id: string; accessHash: string } | { type: 'chat'; id: string };
+
+function randomId() {
+  return bigInt(randomInt(1, 2 ** 47)).multiply(65536).add(randomInt(0, 65536));
+}
+
+/** Reference forms accepted for a group: @name, t.me/name, t.me/+hash or joinchat/hash, -100<id>, -<id>. */
+function parseGroupReference(reference: string): { username?: string; inviteHash?: string; channelId?: string; chatId?: string } {
+  const ref = reference.trim();
+  let m = /^-100(\d+)$/.exec(ref);
+  if (m) return { channelId: m[1] };
+  m = /^-(\d+)$/.exec(ref);
+  if (m) return { chatId: m[1] };
+  m = /(?:t\.me|telegram\.me)\/(?:\+|joinchat\/)([\w-]+)/i.exec(ref);
+  if (m) return { inviteHash: m[1] };
+  const name = ref.replace(/^(https?:\/\/)?(t\.me|telegram\.me)\//i, '').replace(/^@/, '').split(/[/?#]/)[0]!;
+  if (/^[a-zA-Z][\w]{3,31}$/.test(name)) return { username: name };
+  throw platformError('CHANNEL_INVALID');
+}
+
+function describeChat(chat: Api.TypeChat): ResolvedGroup {
+  if (chat instanceof Api.Channel) {
+    return {
+      key: `-100${chat.id.toString()}`,
+      title: chat.title,
+      kind: chat.megagroup ? 'megagroup' : 'channel',
+      peer: { type: 'channel', id: chat.id.toString(), accessHash: (chat.accessHash ?? bigInt.zero).toString() },
+    };
+  }
+  if (chat instanceof Api.Chat) {
+    return { key: `-${chat.id.toString()}`, title: chat.title, kind: 'basic', peer: { type: 'chat', id: chat.id.toString() } };
+  }
+  throw platformError('CHANNEL_PRIVATE');
+}
+
+export class GramJsClient implements PlatformClient {
+  private selfId?: string;
+  constructor(private readonly client: MtprotoInvoker) {}
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapGramJsError(err);
+    }
+  }
+
+  resolveGroup(reference: string): Promise<ResolvedGroup> {
+    return this.call(async () => {
+      const ref = parseGroupReference(reference);
+      if (ref.username) {
+        const res = await this.client.invoke(new Api.contacts.ResolveUsername({ username: ref.username }));
+        const chat = res.chats[0];
+        if (!chat) throw platformError('CHANNEL_INVALID');
+        return describeChat(chat);
+      }
+      if (ref.inviteHash) {
+        const res = await this.client.invoke(new Api.messages.CheckChatInvite({ hash: ref.inviteHash }));
+        if (res instanceof Api.ChatInviteAlready || res instanceof Api.ChatInvitePeek) return describeChat(res.chat);
+        throw platformError('CHANNEL_PRIVATE');
+      }
+      if (ref.chatId) {
+        const res = await this.client.invoke(new Api.messages.GetChats({ id: [bigInt(ref.chatId)] }));
+        const chat = res.chats[0];
+        if (!chat) throw platformError('CHAT_ID_INVALID');
+        return describeChat(chat);
+      }
+      // A bare channel id is usable only if the session already knows its access hash.
+      const input = await this.client.getInputEntity(bigInt(`-100${ref.channelId}`));
+      if (!(input instanceof Api.InputPeerChannel)) throw platformError('CHANNEL_INVALID');
+      const res = await this.client.invoke(
+        new Api.channels.GetChannels({ id: [new Api.InputChannel({ channelId: input.channelId, accessHash: input.accessHash })] }),
+      );
+      return describeChat(res.chats[0]!);
+    });
+  }
+
+  getInviteRights(group: ResolvedGroup): Promise<InviteRights> {
+    return this.call(async () => {
+      const peer = group.peer as GroupPeer;
+      if (peer.type === 'channel') {
+        try {
+          const res = await this.client.invoke(
+            new Api.channels.GetParticipant({ channel: this.inputChannel(peer), participant: new Api.InputPeerSelf() }),
+          );
+          const p = res.participant;
+          if (p instanceof Api.ChannelParticipantCreator) return { role: 'creator', canInvite: true };
+          if (p instanceof Api.ChannelParticipantAdmin) return { role: 'admin', canInvite: !!p.adminRights.inviteUsers };
+          return { role: 'member', canInvite: false };
+        } catch (err) {
+          if (mapGramJsError(err).code === 'USER_NOT_PARTICIPANT') return { role: 'none', canInvite: false };
+          throw err;
+        }
+      }
+      const full = await this.client.invoke(new Api.messages.GetFullChat({ chatId: bigInt(peer.id) }));
+      const me = await this.getSelfId();
+      const participants = full.fullChat instanceof Api.ChatFull ? full.fullChat.participants : undefined;
+      const list = participants instanceof Api.ChatParticipants ? participants.participants : [];
+      const mine = list.find((p) => p.userId.toString() === me);
+      if (mine instanceof Api.ChatParticipantCreator) return { role: 'creator', canInvite: true };
+      if (mine instanceof Api.ChatParticipantAdmin) return { role: 'admin', canInvite: true };
+      return { role: mine ? 'member' : 'none', canInvite: false };
+    });
+  }
+
+  inviteToGroup(group: ResolvedGroup, target: TargetIdentity): Promise<void> {
+    return this.call(async () => {
+      const user = await this.resolveUser(target);
+      const peer = group.peer as GroupPeer;
+      // Channels and megagroups take InviteToChannel; basic groups only accept AddChatUser.
+      const res =
+        peer.type === 'channel'
+          ? await this.client.invoke(new Api.channels.InviteToChannel({ channel: this.inputChannel(peer), users: [user] }))
+          : await this.client.invoke(new Api.messages.AddChatUser({ chatId: bigInt(peer.id), userId: user, fwdLimit: 0 }));
+      // Newer layers report privacy refusals as "missing invitees" instead of an error.
+      if (res instanceof Api.messages.InvitedUsers && res.missingInvitees.length > 0) {
+        throw platformError('USER_PRIVACY_RESTRICTED');
+      }
+    });
+  }
+
+  sendMessage(target: TargetIdentity, text: string): Promise<void> {
+    return this.call(async () => {
+      const user = await this.resolveUser(target);
+      const peer = new Api.InputPeerUser({ userId: user.userId, accessHash: user.accessHash });
+      await this.client.invoke(new Api.messages.SendMessage({ peer, message: text, randomId: randomId() }));
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.disconnect().catch(() => undefined);
+  }
+
+  private inputChannel(peer: { id: string; accessHash: string }) {
+    return new Api.InputChannel({ channelId: bigInt(peer.id), accessHash: bigInt(peer.accessHash) });
+  }
+
+  private async getSelfId(): Promise<string> {
+    if (!this.selfId) {
+      const [me] = await this.client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] }));
+      this.selfId = me!.id.toString();
+    }
+    return this.selfId;
+  }
+
+  /** Username first (always resolvable), then phone via ImportContacts, then a bare id from the session cache. */
+  private async resolveUser(t: TargetIdentity): Promise<Api.InputUser> {
+    if (t.username) {
+      const res = await this.client.invoke(new Api.contacts.ResolveUsername({ username: t.username }));
+      const u = res.users[0];
+      if (!(u instanceof Api.User)) throw platformError('USERNAME_NOT_OCCUPIED');
+      return new Api.InputUser({ userId: u.id, accessHash: u.accessHash ?? bigInt.zero });
+    }
+    if (t.phone) {
+      const res = await this.client.invoke(
+        new Api.contacts.ImportContacts({
+          contacts: [new Api.InputPhoneContact({ clientId: randomId(), phone: t.phone, firstName: t.first_name ?? '', lastName: t.last_name ?? '' })],
+        }),
+      );
+      const u = res.users[0];
+      if (!(u instanceof Api.User)) throw platformError('PHONE_NOT_FOUND');
+      return new Api.InputUser({ userId: u.id, accessHash: u.accessHash ?? bigInt.zero });
+    }
+    if (t.user_id_platform) {
+      let input: Api.TypeInputPeer;
+      try {
+        input = await this.client.getInputEntity(bigInt(t.user_id_platform));
+      } catch {
+        throw platformError('PEER_ID_INVALID');
+      }
+      if (!(input instanceof Api.InputPeerUser)) throw platformError('PEER_ID_INVALID');
+      return new Api.InputUser({ userId: input.userId, accessHash: input.accessHash });
+    }
+    throw platformError('USER_ID_INVALID');
+  }
+}
+
+/** Real Telegram over MTProto. Needs TELEGRAM_API_ID / TELEGRAM_API_HASH from my.telegram.org. */
+export class GramJsPlatform implements PlatformAdapter {
+  readonly mode = 'telegram' as const;
+  constructor(private readonly apiId?: number, private readonly apiHash?: string) {}
+
+  async connect(account: AccountRow, decryptSession: (enc: string) => string): Promise<PlatformClient> {
+    if (!this.apiId || !this.apiHash) {
+      // A deployment problem, not the account's: never retire an account for it.
+      throw new PlatformError('UNKNOWN', 'NOT_CONFIGURED', 'TELEGRAM_API_ID and TELEGRAM_API_HASH are not configured');
+    }
+    if (!account.session_encrypted) throw platformError('AUTH_KEY_UNREGISTERED');
+    const client = new TelegramClient(new StringSession(decryptSession(account.session_encrypted)), this.apiId, this.apiHash, {
+      connectionRetries: 3,
+    });
+    client.setLogLevel('error' as never);
+    try {
+      await client.connect();
+      if (!(await client.checkAuthorization())) throw platformError('AUTH_KEY_UNREGISTERED');
+    } catch (err) {
+      await client.disconnect().catch(() => undefined);
+      throw mapGramJsError(err);
+    }
+    return new GramJsClient(client as unknown as MtprotoInvoker);
+  }
+}

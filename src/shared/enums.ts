@@ -1,0 +1,36 @@
+/**
+ * The one spelling of every enum, imported by the database layer, the API schemas and the web UI,
+ * so the UI can never wait for "pending" while the API says "PENDING".
+ */
+export const TASK_STATUSES = ['PENDING', 'SCHEDULED', 'IN_PROGRESS', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TASK_TYPES = ['invite_to_group', 'direct_message'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+export const PRIORITIES = ['HIGH', 'MEDIUM', 'LOW'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const PRIORITY_RANK: Record<Priority, number> = { HIGH: 0, MEDIUM: 1, LOW: 2 };
+
+export const PLATFORMS = ['telegram'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export const PLATFORM_MODES = ['sandbox', 'telegram'] as const;
+export type PlatformMode = (typeof PLATFORM_MODES)[number];
+
+export const TARGET_STATUSES = ['PENDING', 'IN_FLIGHT', 'INVITED', 'SENT', 'SKIPPED', 'FAILED'] as const;
+export type TargetStatus = (typeof TARGET_STATUSES)[number];
+
+export const TARGET_SOURCES = ['MANUAL', 'FILE_UPLOAD', 'PARSING_IMPORT'] as const;
+export type TargetSource = (typeof TARGET_SOURCES)[number];
+
+export const ACCOUNT_STATUSES = ['ACTIVE', 'RESTING', 'FLOOD_WAIT', 'PEER_FLOOD', 'BANNED', 'DEAUTHORIZED', 'DISABLED'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+/** Statuses an account never leaves on its own: it is retired. */
+export const RETIRED_ACCOUNT_STATUSES: AccountStatus[] = ['BANNED', 'DEAUTHORIZED'];
+
+export const LOG_RESULTS = ['ATTEMPTED', 'SUCCESS', 'SKIPPED', 'FAILED', 'RETRY', 'ACCOUNT_ERROR', 'OUTCOME_UNKNOWN'] as const;
+export type LogResult = (typeof LOG_RESULTS)[number];
+
+export const BULK_TASK_ACTIONS = ['DELETE', 'PAUSE', 'RESUME', 'CANCEL', 'SET_PRIORITY'] as const;
+export const BULK_TARGET_ACTIONS = ['delete', 'reset', 'skip'] as const;

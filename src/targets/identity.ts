@@ -1,0 +1,62 @@
+/**
+ * Normalisation of a person's identifiers as they arrive from files, forms and the Parsing Service.
+ * The identity key (username, else platform user id, else phone) is what de-duplication compares.
+ */
+export interface TargetIdentity {
+  username: string | null;
+  user_id_platform: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+}
+
+const USERNAME_RE = /^[a-zA-Z][a-zA-Z0-9_]{3,31}$/;
+
+export function normaliseUsername(raw: unknown): string | null {
+  if (raw === null || raw === undefined) return null;
+  let s = String(raw).trim();
+  if (!s) return null;
+  s = s.replace(/^(https?:\/\/)?(www\.)?(t\.me|telegram\.me|telegram\.dog)\//i, '');
+  s = s.replace(/^@/, '').split(/[/?#]/)[0]!.trim();
+  return USERNAME_RE.test(s) ? s : null;
+}
+
+export function normaliseUserId(raw: unknown): string | null {
+  if (raw === null || raw === undefined) return null;
+  const s = typeof raw === 'number' ? (Number.isInteger(raw) ? String(raw) : '') : String(raw).trim();
+  return /^\d{1,20}$/.test(s) && !/^0+$/.test(s) ? s.replace(/^0+/, '') : null;
+}
+
+/** E.164: '+' then 8–15 digits. Accepts spaces, dashes, brackets and a leading 00 or bare digits. */
+export function normalisePhone(raw: unknown): string | null {
+  if (raw === null || raw === undefined) return null;
+  let s = String(raw).trim();
+  if (!s) return null;
+  if (!/^[+\d\s\-().]+$/.test(s)) return null;
+  const plus = s.startsWith('+');
+  s = s.replace(/[^\d]/g, '');
+  if (!plus && s.startsWith('00')) s = s.slice(2);
+  if (s.length < 8 || s.length > 15 || s.startsWith('0')) return null;
+  return `+${s}`;
+}
+
+export function cleanName(raw: unknown): string | null {
+  if (raw === null || raw === undefined) return null;
+  const s = String(raw).replace(/\s+/g, ' ').trim();
+  return s ? s.slice(0, 128) : null;
+}
+
+export function identityKey(t: Pick<TargetIdentity, 'username' | 'user_id_platform' | 'phone'>): string | null {
+  if (t.username) return `u:${t.username.toLowerCase()}`;
+  if (t.user_id_platform) return `id:${t.user_id_platform}`;
+  if (t.phone) return `p:${t.phone}`;
+  return null;
+}
+
+/** How a target is named in messages to people: @username, else phone, else id. */
+export function describeTarget(t: Partial<TargetIdentity>): string {
+  if (t.username) return `@${t.username}`;
+  if (t.phone) return t.phone.slice(0, 4) + '…' + t.phone.slice(-2);
+  if (t.user_id_platform) return `user ${t.user_id_platform}`;
+  return 'unknown user';
+}

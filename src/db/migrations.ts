@@ -54,6 +54,7 @@ CREATE TABLE targets (
   error_message text,
   account_id integer,
   in_flight_at timestamptz,
+  next_attempt_at timestamptz,
   processed_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
@@ -76,6 +77,9 @@ CREATE TABLE accounts (
   status_reason text,
   rest_until timestamptz,
   next_action_at timestamptz,
+  -- When the account has nothing it may do (daily caps reached), workers skip it until then.
+  -- Cleared whenever new work appears, so it never delays a fresh task.
+  idle_until timestamptz,
   error_count integer NOT NULL DEFAULT 0,
   flood_wait_count integer NOT NULL DEFAULT 0,
   last_used_at timestamptz,

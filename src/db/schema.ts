@@ -20,8 +20,8 @@ export interface TasksTable {
   scheduled_at: Timestamp | null;
   settings: Json;
   last_dispatched_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
 }
@@ -43,9 +43,10 @@ export interface TargetsTable {
   error_message: string | null;
   account_id: number | null;
   in_flight_at: Timestamp | null;
+  next_attempt_at: Timestamp | null;
   processed_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface AccountsTable {
@@ -61,11 +62,12 @@ export interface AccountsTable {
   status_reason: string | null;
   rest_until: Timestamp | null;
   next_action_at: Timestamp | null;
+  idle_until: Timestamp | null;
   error_count: Generated<number>;
   flood_wait_count: Generated<number>;
   last_used_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface SandboxProfile {
@@ -122,7 +124,7 @@ export interface AuditLogTable {
   entity: string;
   entity_id: string | null;
   details: Json;
-  created_at: Generated<Timestamp>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface Database {

@@ -10,7 +10,7 @@ export interface TargetIdentity {
   last_name: string | null;
 }
 
-const USERNAME_RE = /^[a-zA-Z][a-zA-Z0-9_]{3,31}$/;
+const USERNAME_RE = /^[a-zA-Z][a-zA-Z0-9_]{4,31}$/; // Telegram: 5–32 chars, starts with a letter
 
 export function normaliseUsername(raw: unknown): string | null {
   if (raw === null || raw === undefined) return null;

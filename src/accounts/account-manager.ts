@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Limits } from '../config/config.js';
+import type { Database, AccountRow } from '../db/schema.js';
+import type { Clock } from '../shared/clock.js';
+import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../shared/enums.js';
+import { dayWindow } from '../shared/time-zone.js';
+import type { PlatformError } from '../platform/platform-error.js';
+import { nextActionTime } from './pacing.js';
+
+export type Action = 'invite' | 'message';
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface LimitCheck {
+  allowed: boolean;
+  /** Seconds until the action could be allowed; null when it never will be (retired, lifetime cap). */
+  wait_seconds: number | null;
+  reason: string | null;
+}
+
+export interface Lease {
+  leaseId: string;
+  accountId: number;
+  holder: string;
+  purpose: Action;
+  groupKey: string | null;
+  expiresAt: Date;
+}
+
+export interface AccountUsage {
+  invitesToday: number;
+  messagesToday: number;
+  invitesTodayByGroup: Record<string, number>;
+  lifetimeByGroup: Record<string, number>;
+  dayStart: Date;
+  dayEnd: Date;
+}
+
+const ALLOWED: LimitCheck = { allowed: true, wait_seconds: 0, reason: null };
+const secondsUntil = (from: Date, to: Date) => Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 1000));
+
+/**
+ * The single authority over sender accounts: who may act, when, and how much.
+ * Daily counts are derived from execution_logs (nothing to reset); lifetime per-group counts live in
+ * account_group_usage because logs are pruned. Leases are rows with an expiry, so an account held by
+ * a crashed worker frees itself.
+ */
+export class AccountManager {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    readonly limits: Limits,
+    private readonly leaseSeconds: number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  dailyLimit(action: Action): number {
+    return action === 'invite' ? this.limits.invitesPerAccountDay : this.limits.messagesPerAccountDay;
+  }
+
+  async usage(accountId: number, executor: Executor = this.db): Promise<AccountUsage> {
+    const now = this.clock.now();
+    const { start, end } = dayWindow(now, this.limits.timeZone);
+    const rows = await executor
+      .selectFrom('execution_logs')
+      .select(['action', 'group_key', sql<number>`count(*)::int`.as('n')])
+      .where('account_id', '=', accountId)
+      .where('counts_toward_limit', '=', true)
+      .where('created_at', '>=', start)
+      .where('created_at', '<', end)
+      .groupBy(['action', 'group_key'])
+      .execute();
+    const usage: AccountUsage = { invitesToday: 0, messagesToday: 0, invitesTodayByGroup: {}, lifetimeByGroup: {}, dayStart: start, dayEnd: end };
+    for (const r of rows) {
+      if (r.action === 'invite') {
+        usage.invitesToday += r.n;
+        if (r.group_key) usage.invitesTodayByGroup[r.group_key] = (usage.invitesTodayByGroup[r.group_key] ?? 0) + r.n;
+      } else usage.messagesToday += r.n;
+    }
+    const lifetime = await executor.selectFrom('account_group_usage').selectAll().where('account_id', '=', accountId).execute();
+    for (const l of lifetime) usage.lifetimeByGroup[l.group_key] = l.lifetime_invites;
+    return usage;
+  }
+
+  /** May `accountId` perform `action` (into `groupKey`) right now? If not, why and for how long. */
+  async check(accountId: number, action: Action, groupKey: string | null, executor: Executor = this.db): Promise<LimitCheck> {
+    const account = await executor.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+    if (!account) return { allowed: false, wait_seconds: null, reason: 'account not found' };
+    const now = this.clock.now();
+    const status = this.checkStatus(account, now);
+    if (!status.allowed) return status;
+    if (account.next_action_at && account.next_action_at > now) {
+      return { allowed: false, wait_seconds: secondsUntil(now, account.next_action_at), reason: 'pausing between actions' };
+    }
+    const lease = await executor.selectFrom('account_leases').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+    if (lease && lease.expires_at > now) {
+      return { allowed: false, wait_seconds: secondsUntil(now, lease.expires_at), reason: 'in use by another worker' };
+    }
+    return this.checkQuota(await this.usage(accountId, executor), action, groupKey);
+  }
+
+  /** Status-only part of check(): retired, disabled or resting accounts. */
+  checkStatus(account: AccountRow, now: Date): LimitCheck {
+    const status = account.status as AccountStatus;
+    if (RETIRED_ACCOUNT_STATUSES.includes(status)) {
+      return { allowed: false, wait_seconds: null, reason: `account retired: ${account.status_reason ?? status}` };
+    }
+    if (status === 'DISABLED') return { allowed: false, wait_seconds: null, reason: 'account disabled by its owner' };
+    if (account.rest_until && account.rest_until > now) {
+      const why = status === 'PEER_FLOOD' ? 'resting after PeerFlood' : status === 'FLOOD_WAIT' ? 'waiting out a FloodWait' : 'resting';
+      return { allowed: false, wait_seconds: secondsUntil(now, account.rest_until), reason: why };
+    }
+    return ALLOWED;
+  }
+
+  /** Quota-only part of check(), on usage already read. */
+  checkQuota(usage: AccountUsage, action: Action, groupKey: string | null): LimitCheck {
+    const untilTomorrow = secondsUntil(this.clock.now(), usage.dayEnd);
+    if (action === 'message') {
+      return usage.messagesToday >= this.limits.messagesPerAccountDay
+        ? { allowed: false, wait_seconds: untilTomorrow, reason: `daily limit of ${this.limits.messagesPerAccountDay} messages reached` }
+        : ALLOWED;
+    }
+    if (usage.invitesToday >= this.limits.invitesPerAccountDay) {
+      return { allowed: false, wait_seconds: untilTomorrow, reason: `daily limit of ${this.limits.invitesPerAccountDay} invites reached` };
+    }
+    if (groupKey) {
+      if ((usage.lifetimeByGroup[groupKey] ?? 0) >= this.limits.invitesPerGroupLifetime) {
+        return { allowed: false, wait_seconds: null, reason: `lifetime limit of ${this.limits.invitesPerGroupLifetime} invites into this group reached` };
+      }
+      if ((usage.invitesTodayByGroup[groupKey] ?? 0) >= this.limits.invitesPerGroupDay) {
+        return { allowed: false, wait_seconds: untilTomorrow, reason: `daily limit of ${this.limits.invitesPerGroupDay} invites into this group reached` };
+      }
+    }
+    return ALLOWED;
+  }
+
+  /** What is left today for pacing: capped by the account limit and by the groups it has work in. */
+  remainingToday(usage: AccountUsage, inviteGroups: string[], hasMessageWork: boolean): number {
+    let invites = 0;
+    if (inviteGroups.length) {
+      const perGroup = inviteGroups.reduce((sum, g) => {
+        const day = this.limits.invitesPerGroupDay - (usage.invitesTodayByGroup[g] ?? 0);
+        const life = this.limits.invitesPerGroupLifetime - (usage.lifetimeByGroup[g] ?? 0);
+        return sum + Math.max(0, Math.min(day, life));
+      }, 0);
+      invites = Math.max(0, Math.min(this.limits.invitesPerAccountDay - usage.invitesToday, perGroup));
+    }
+    const messages = hasMessageWork ? Math.max(0, this.limits.messagesPerAccountDay - usage.messagesToday) : 0;
+    return invites + messages;
+  }
+
+  /** Takes the account for `leaseSeconds`, or returns null if someone else holds a live lease. */
+  async lease(accountId: number, holder: string, purpose: Action, groupKey: string | null): Promise<Lease | null> {
+    const now = this.clock.now();
+    const lease: Lease = {
+      leaseId: randomUUID(), accountId, holder, purpose, groupKey, expiresAt: new Date(now.getTime() + this.leaseSeconds * 1000),
+    };
+    // One statement: take a free account or an expired lease; a live lease makes this a no-op.
+    const row = await this.db
+      .insertInto('account_leases')
+      .values({ account_id: accountId, lease_id: lease.leaseId, holder, purpose, group_key: groupKey, expires_at: lease.expiresAt, created_at: now })
+      .onConflict((oc) =>
+        oc.column('account_id').doUpdateSet({
+          lease_id: lease.leaseId, holder, purpose, group_key: groupKey, expires_at: lease.expiresAt, created_at: now,
+        }).where('account_leases.expires_at', '<=', now),
+      )
+      .returning('lease_id')
+      .executeTakeFirst();
+    return row ? lease : null;
+  }
+
+  /** allocate(): the first of the user's accounts that may act now, leased. Null with the soonest wait otherwise. */
+  async allocate(
+    userId: number, purpose: Action, groupKey: string | null, holder: string, candidateIds?: number[],
+  ): Promise<{ lease: Lease | null; wait_seconds: number | null; reasons: Record<number, string> }> {
+    let q = this.db.selectFrom('accounts').select('id').where('user_id', '=', userId).orderBy('next_action_at', (ob) => ob.asc().nullsFirst());
+    if (candidateIds) q = q.where('id', 'in', candidateIds.length ? candidateIds : [-1]);
+    const accounts = await q.execute();
+    let soonest: number | null = null;
+    const reasons: Record<number, string> = {};
+    for (const { id } of accounts) {
+      const verdict = await this.check(id, purpose, groupKey);
+      if (verdict.allowed) {
+        const lease = await this.lease(id, holder, purpose, groupKey);
+        if (lease) return { lease, wait_seconds: 0, reasons };
+        reasons[id] = 'in use by another worker';
+        continue;
+      }
+      reasons[id] = verdict.reason ?? 'not allowed';
+      if (verdict.wait_seconds !== null) soonest = soonest === null ? verdict.wait_seconds : Math.min(soonest, verdict.wait_seconds);
+    }
+    return { lease: null, wait_seconds: soonest, reasons };
+  }
+
+  async renew(lease: Lease): Promise<boolean> {
+    const expiresAt = new Date(this.clock.now().getTime() + this.leaseSeconds * 1000);
+    const res = await this.db.updateTable('account_leases').set({ expires_at: expiresAt })
+      .where('lease_id', '=', lease.leaseId).executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 1) lease.expiresAt = expiresAt;
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Ends a lease. When the account acted, schedules its next allowed moment by the pacing rule,
+   * using what it has left today in the groups it currently has work for.
+   */
+  async release(lease: Lease, outcome: { acted: boolean }): Promise<void> {
+    if (outcome.acted) {
+      const now = this.clock.now();
+      const usage = await this.usage(lease.accountId);
+      const work = await this.activeWork(lease.accountId);
+      const next = nextActionTime({
+        now, dayEnd: usage.dayEnd,
+        remainingToday: this.remainingToday(usage, work.inviteGroups, work.hasMessageWork),
+        pauseMinSeconds: this.limits.pauseMinSeconds, pauseMaxSeconds: this.limits.pauseMaxSeconds, random: this.random,
+      });
+      await this.db.updateTable('accounts').set({ next_action_at: next, last_used_at: now, updated_at: now })
+        .where('id', '=', lease.accountId).execute();
+    }
+    await this.db.deleteFrom('account_leases').where('lease_id', '=', lease.leaseId).execute();
+  }
+
+  /** Groups (and whether DMs) the account is currently eligible to work on. */
+  async activeWork(accountId: number): Promise<{ inviteGroups: string[]; hasMessageWork: boolean }> {
+    const rows = await this.db.selectFrom('task_accounts as ta').innerJoin('tasks as t', 't.id', 'ta.task_id')
+      .select(['t.type', 't.target_group_key']).distinct()
+      .where('ta.account_id', '=', accountId).where('ta.eligible', '=', true).where('t.status', '=', 'IN_PROGRESS')
+      .execute();
+    return {
+      inviteGroups: rows.filter((r) => r.type === 'invite_to_group' && r.target_group_key).map((r) => r.target_group_key!),
+      hasMessageWork: rows.some((r) => r.type === 'direct_message'),
+    };
+  }
+
+  /**
+   * Records one platform action before it is attempted (at-most-once: if the worker dies after
+   * this commit, the attempt is known). Runs inside the caller's transaction.
+   */
+  async recordAttempt(trx: Transaction<Database>, a: {
+    userId: number; taskId: number; targetId: number; accountId: number; action: Action; groupKey: string | null;
+  }): Promise<number> {
+    const now = this.clock.now();
+    const row = await trx.insertInto('execution_logs').values({
+      user_id: a.userId, task_id: a.taskId, target_id: a.targetId, account_id: a.accountId, group_key: a.groupKey,
+      action: a.action, result: 'ATTEMPTED', error_code: null, message: null, details: '{}', counts_toward_limit: true, created_at: now,
+      finished_at: null,
+    }).returning('id').executeTakeFirstOrThrow();
+    if (a.action === 'invite' && a.groupKey) {
+      await trx.insertInto('account_group_usage').values({ account_id: a.accountId, group_key: a.groupKey, lifetime_invites: 1 })
+        .onConflict((oc) => oc.columns(['account_id', 'group_key']).doUpdateSet({ lifetime_invites: sql`account_group_usage.lifetime_invites + 1` }))
+        .execute();
+    }
+    return row.id;
+  }
+
+  /**
+   * When the platform refused before acting (flood, ban), the attempt does not count against limits
+   * and the lifetime counter is given back.
+   */
+  async uncountAttempt(trx: Transaction<Database>, logId: number): Promise<void> {
+    const log = await trx.updateTable('execution_logs').set({ counts_toward_limit: false })
+      .where('id', '=', logId).where('counts_toward_limit', '=', true).returning(['account_id', 'group_key', 'action']).executeTakeFirst();
+    if (log?.action === 'invite' && log.group_key && log.account_id) {
+      await trx.updateTable('account_group_usage').set({ lifetime_invites: sql`greatest(lifetime_invites - 1, 0)` })
+        .where('account_id', '=', log.account_id).where('group_key', '=', log.group_key).execute();
+    }
+  }
+
+  /** report_error(): applies the consequence of an account-level platform error. */
+  async reportError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>): Promise<void> {
+    const now = this.clock.now();
+    const at = (s: number) => new Date(now.getTime() + s * 1000);
+    const base = this.db.updateTable('accounts').where('id', '=', accountId);
+    switch (err.kind) {
+      case 'FLOOD_WAIT':
+        await base.set({
+          status: 'FLOOD_WAIT', status_reason: err.message, updated_at: now,
+          rest_until: at((err.seconds ?? 0) + this.limits.floodWaitBufferSeconds),
+          flood_wait_count: sql`flood_wait_count + 1`,
+        }).execute();
+        return;
+      case 'PEER_FLOOD':
+        await base.set({ status: 'PEER_FLOOD', status_reason: err.message, rest_until: at(this.limits.peerFloodRestSeconds), updated_at: now }).execute();
+        return;
+      case 'ACCOUNT_BANNED':
+        await base.set({ status: 'BANNED', status_reason: err.message, rest_until: null, updated_at: now }).execute();
+        return;
+      case 'ACCOUNT_DEAUTHORIZED':
+        await base.set({ status: 'DEAUTHORIZED', status_reason: err.message, rest_until: null, updated_at: now }).execute();
+        return;
+      default:
+        // Transient trouble: a short back-off so a flapping connection is not hammered.
+        await base.set({ error_count: sql`error_count + 1`, next_action_at: at(60), updated_at: now }).execute();
+    }
+  }
+
+  /** Resting accounts whose time is up become ACTIVE again. */
+  async reviveRested(): Promise<void> {
+    const now = this.clock.now();
+    await this.db.updateTable('accounts').set({ status: 'ACTIVE', status_reason: null, rest_until: null, updated_at: now })
+      .where('status', 'in', ['FLOOD_WAIT', 'PEER_FLOOD', 'RESTING']).where('rest_until', '<=', now).execute();
+  }
+
+  /** Nothing this account may do until `until` (its caps): workers stop polling it. */
+  async markIdle(accountId: number, until: Date): Promise<void> {
+    await this.db.updateTable('accounts').set({ idle_until: until }).where('id', '=', accountId).execute();
+  }
+
+  /** New work arrived for the user (a task started or resumed): idle accounts look again. */
+  async wake(userId: number): Promise<void> {
+    await this.db.updateTable('accounts').set({ idle_until: null }).where('user_id', '=', userId).execute();
+  }
+
+  /** Leases whose holder died are simply expired rows; this deletes them for tidiness. */
+  async pruneExpiredLeases(): Promise<number> {
+    const res = await this.db.deleteFrom('account_leases').where('expires_at', '<=', this.clock.now()).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}

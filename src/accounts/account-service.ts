@@ -1,0 +1,97 @@
+import type { Kysely } from 'kysely';
+import type { AccountRow, Database } from '../db/schema.js';
+import type { Clock } from '../shared/clock.js';
+import { AppError, notFound } from '../shared/errors.js';
+import { normalisePhone } from '../targets/identity.js';
+import { SANDBOX_GROUPS } from '../platform/sandbox/sandbox-world.js';
+import type { AccountManager } from './account-manager.js';
+import type { SessionCrypto } from './session-crypto.js';
+
+/** Sender accounts as the owner sees them; the session itself never leaves the server. */
+export class AccountService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly manager: AccountManager,
+    private readonly crypto: SessionCrypto,
+    private readonly platformMode: 'sandbox' | 'telegram',
+  ) {}
+
+  async toJson(a: AccountRow) {
+    const usage = await this.manager.usage(a.id);
+    const now = this.clock.now();
+    const status = this.manager.checkStatus(a, now);
+    return {
+      id: a.id, label: a.label, platform: a.platform, platform_mode: a.platform_mode, sandbox: a.platform_mode === 'sandbox',
+      phone_masked: a.phone ? `${a.phone.slice(0, 4)}•••${a.phone.slice(-2)}` : null,
+      status: a.status, status_reason: a.status_reason,
+      rest_until: a.rest_until && a.rest_until > now ? a.rest_until.toISOString() : null,
+      next_action_at: a.next_action_at && a.next_action_at > now ? a.next_action_at.toISOString() : null,
+      available: status.allowed,
+      usage_today: {
+        invites: usage.invitesToday, invites_limit: this.manager.limits.invitesPerAccountDay,
+        messages: usage.messagesToday, messages_limit: this.manager.limits.messagesPerAccountDay,
+        invites_by_group: usage.invitesTodayByGroup, group_day_limit: this.manager.limits.invitesPerGroupDay,
+      },
+      lifetime_by_group: usage.lifetimeByGroup, group_lifetime_limit: this.manager.limits.invitesPerGroupLifetime,
+      error_count: a.error_count, flood_wait_count: a.flood_wait_count,
+      last_used_at: a.last_used_at?.toISOString() ?? null, created_at: a.created_at.toISOString(),
+      sandbox_admin_of: a.sandbox_profile?.adminOf ?? null,
+    };
+  }
+
+  async list(userId: number) {
+    const rows = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+    return Promise.all(rows.map((r) => this.toJson(r)));
+  }
+
+  async getOwned(userId: number, id: number): Promise<AccountRow> {
+    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    if (!row) throw notFound('Account');
+    return row;
+  }
+
+  async create(userId: number, input: { label: string; phone?: string | null; session_string?: string; sandbox_admin_of?: string[] }): Promise<AccountRow> {
+    const now = this.clock.now();
+    const phone = input.phone ? normalisePhone(input.phone) : null;
+    if (input.phone && !phone) throw new AppError(400, 'INVALID_PHONE', 'The phone number must be in international format, like +14155550123.');
+    if (this.platformMode === 'telegram') {
+      if (!input.session_string) throw new AppError(400, 'SESSION_REQUIRED', 'Paste the account\'s GramJS StringSession to add a Telegram account.');
+      if (!/^1[A-Za-z0-9+/=_-]{100,}$/.test(input.session_string.trim())) {
+        throw new AppError(400, 'INVALID_SESSION', 'That does not look like a GramJS StringSession (it starts with "1" and is several hundred characters long).');
+      }
+    } else if (input.session_string) {
+      throw new AppError(400, 'SANDBOX_MODE', 'This server runs the sandbox platform: add a sandbox account (no session string), or run it with PLATFORM_MODE=telegram.');
+    }
+    const adminOf = input.sandbox_admin_of ?? SANDBOX_GROUPS.filter((g) => !g.noAdmins).map((g) => g.key);
+    return this.db.insertInto('accounts').values({
+      user_id: userId, platform_mode: this.platformMode, label: input.label, phone,
+      session_encrypted: input.session_string ? this.crypto.encrypt(input.session_string.trim()) : null,
+      sandbox_profile: this.platformMode === 'sandbox' ? JSON.stringify({ adminOf }) : null,
+      status: 'ACTIVE', status_reason: null, rest_until: null, next_action_at: null, idle_until: null, last_used_at: null,
+      created_at: now, updated_at: now,
+    }).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** Rename, disable or re-enable. A retired (banned / logged-out) account cannot simply be re-enabled. */
+  async update(userId: number, id: number, patch: { label?: string; enabled?: boolean }): Promise<AccountRow> {
+    const account = await this.getOwned(userId, id);
+    const set: Record<string, unknown> = { updated_at: this.clock.now() };
+    if (patch.label !== undefined) set.label = patch.label;
+    if (patch.enabled === false) Object.assign(set, { status: 'DISABLED', status_reason: 'disabled by its owner' });
+    if (patch.enabled === true) {
+      if (account.status === 'BANNED' || account.status === 'DEAUTHORIZED') {
+        throw new AppError(409, 'ACCOUNT_RETIRED', `This account is ${account.status.toLowerCase()} (${account.status_reason ?? 'retired'}); add it again with a fresh session.`);
+      }
+      if (account.status === 'DISABLED') Object.assign(set, { status: 'ACTIVE', status_reason: null });
+    }
+    const updated = await this.db.updateTable('accounts').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    if (patch.enabled === true) await this.manager.wake(userId);
+    return updated;
+  }
+
+  async delete(userId: number, id: number): Promise<void> {
+    await this.getOwned(userId, id);
+    await this.db.deleteFrom('accounts').where('id', '=', id).execute();
+  }
+}

@@ -1,0 +1,101 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Clock } from '../shared/clock.js';
+import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../shared/enums.js';
+import { PlatformError } from '../platform/platform-error.js';
+import type { ResolvedGroup } from '../platform/platform.js';
+import type { PlatformConnections } from '../platform/connections.js';
+import type { AccountManager } from './account-manager.js';
+
+export interface ReadyAccount {
+  account_id: number;
+  label: string;
+  role: string;
+  remaining_today: number;
+  next_action_at: string | null;
+}
+export interface UnavailableAccount {
+  account_id: number;
+  label: string;
+  reason: string;
+  /** When it could invite here again; null if never without the owner's action. */
+  available_at: string | null;
+  /** Admin with the invite right (it may just be resting): it stays eligible for the task. */
+  is_admin: boolean;
+}
+export interface GroupCheckResult {
+  platform_mode: string;
+  group: { key: string; title: string; kind: string } | null;
+  ready: ReadyAccount[];
+  unavailable: UnavailableAccount[];
+  /** Why the group could not be resolved by any account, if so. */
+  error: string | null;
+  resolved: ResolvedGroup | null;
+  peers: Record<number, ResolvedGroup>;
+}
+
+/**
+ * The admin check: resolve the group with each of the user's accounts and keep only those that are
+ * admins with the invite right (the creator counts). Used before start and by the create form.
+ */
+export class GroupCheckService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly accounts: AccountManager,
+    private readonly connections: PlatformConnections,
+  ) {}
+
+  async check(userId: number, reference: string, mode: string): Promise<GroupCheckResult> {
+    const rows = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).where('platform_mode', '=', mode).orderBy('id').execute();
+    const result: GroupCheckResult = { platform_mode: mode, group: null, ready: [], unavailable: [], error: null, resolved: null, peers: {} };
+    const now = this.clock.now();
+    const errors: string[] = [];
+    for (const account of rows) {
+      const entry = { account_id: account.id, label: account.label };
+      const status = account.status as AccountStatus;
+      if (RETIRED_ACCOUNT_STATUSES.includes(status) || status === 'DISABLED') {
+        const verdict = this.accounts.checkStatus(account, now);
+        result.unavailable.push({ ...entry, reason: verdict.reason!, available_at: null, is_admin: false });
+        continue;
+      }
+      let group: ResolvedGroup;
+      let rights;
+      try {
+        const client = await this.connections.get(account);
+        group = await client.resolveGroup(reference);
+        rights = await client.getInviteRights(group);
+      } catch (err) {
+        const e = err instanceof PlatformError ? err : new PlatformError('UNKNOWN', 'UNKNOWN', (err as Error).message);
+        if (['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED'].includes(e.kind)) await this.accounts.reportError(account.id, e);
+        errors.push(e.message);
+        result.unavailable.push({ ...entry, reason: `could not check the group: ${e.message}`, available_at: null, is_admin: false });
+        continue;
+      }
+      result.resolved ??= group;
+      result.group ??= { key: group.key, title: group.title, kind: group.kind };
+      result.peers[account.id] = group;
+      if (!rights.canInvite) {
+        const reason = rights.role === 'admin' ? 'admin without the right to add members' : 'not an admin of this group';
+        result.unavailable.push({ ...entry, reason, available_at: null, is_admin: false });
+        continue;
+      }
+      const statusVerdict = this.accounts.checkStatus(account, now);
+      const usage = await this.accounts.usage(account.id);
+      const quota = this.accounts.checkQuota(usage, 'invite', group.key);
+      const verdict = statusVerdict.allowed ? quota : statusVerdict;
+      if (!verdict.allowed) {
+        const available_at = verdict.wait_seconds === null ? null : new Date(now.getTime() + verdict.wait_seconds * 1000).toISOString();
+        result.unavailable.push({ ...entry, reason: verdict.reason!, available_at, is_admin: true });
+        continue;
+      }
+      result.ready.push({
+        ...entry, role: rights.role,
+        remaining_today: this.accounts.remainingToday(usage, [group.key], false),
+        next_action_at: account.next_action_at && account.next_action_at > now ? account.next_action_at.toISOString() : null,
+      });
+    }
+    if (!result.group) result.error = rows.length === 0 ? `You have no ${mode} accounts yet: add a sender account first.` : `The group could not be found: ${[...new Set(errors)].join('; ') || 'unknown reason'}`;
+    return result;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/config.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { resolveSecrets } from './auth/secret-source.js';
+import { JwtService } from './auth/jwt.js';
+import { AccountManager } from './accounts/account-manager.js';
+import { AccountService } from './accounts/account-service.js';
+import { GroupCheckService } from './accounts/group-check.js';
+import { SessionCrypto } from './accounts/session-crypto.js';
+import { PlatformConnections } from './platform/connections.js';
+import { SandboxWorld, type SandboxOptions } from './platform/sandbox/sandbox-world.js';
+import { SandboxPlatform } from './platform/sandbox/sandbox-platform.js';
+import { GramJsPlatform } from './platform/telegram/gramjs-platform.js';
+import type { PlatformAdapter } from './platform/platform.js';
+import { TaskService } from './tasks/task-service.js';
+import { TaskLifecycle } from './tasks/task-lifecycle.js';
+import { TargetService } from './targets/target-service.js';
+import { ImportService } from './import/import-service.js';
+import { ParsingServiceClient } from './import/parsing-service-client.js';
+import { StatsService } from './stats/stats-service.js';
+import { Metrics } from './observability/metrics.js';
+import { AuditLog } from './observability/audit.js';
+import { createLogger } from './observability/logger.js';
+import { Worker } from './scheduler/worker.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+
+export interface ContextOptions {
+  clock?: Clock;
+  logger?: Logger;
+  sandbox?: Partial<SandboxOptions>;
+  /** Overrides the platform adapter (tests stub GramJS here). */
+  adapters?: Partial<Record<'sandbox' | 'telegram', PlatformAdapter>>;
+  fetchImpl?: typeof fetch;
+  random?: () => number;
+  collectDefaultMetrics?: boolean;
+}
+
+/** Composition root: builds every service once, wired to one database, clock and platform. */
+export async function createContext(config: AppConfig, opts: ContextOptions = {}) {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const database: DatabaseHandle = await openDatabase({ url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir });
+  const db = database.db;
+  const secrets = await resolveSecrets(config);
+  if (!secrets.sessionEncryptionKey) throw new Error('No session encryption key: set SESSION_ENCRYPTION_KEY (or session_key in Vault).');
+  if (config.platformMode === 'telegram' && (!config.telegram.apiId || !config.telegram.apiHash) && !opts.adapters?.telegram) {
+    throw new Error('PLATFORM_MODE=telegram needs TELEGRAM_API_ID and TELEGRAM_API_HASH.');
+  }
+  const jwt = new JwtService(secrets.jwtSecret);
+  const crypto = new SessionCrypto(secrets.sessionEncryptionKey);
+  const metrics = new Metrics(opts.collectDefaultMetrics ?? false);
+  const sandboxWorld = new SandboxWorld(clock, { seed: config.sandboxSeed, ...opts.sandbox });
+  const connections = new PlatformConnections({
+    sandbox: opts.adapters?.sandbox ?? new SandboxPlatform(sandboxWorld),
+    telegram: opts.adapters?.telegram ?? new GramJsPlatform(config.telegram.apiId, config.telegram.apiHash),
+  }, crypto);
+  const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random);
+  const groupCheck = new GroupCheckService(db, clock, accountManager, connections);
+  const audit = new AuditLog(db);
+  const tasks = new TaskService(db, clock, config.platformMode);
+  const lifecycle = new TaskLifecycle(db, clock, tasks, accountManager, groupCheck, audit, config.maxConcurrentTasksPerUser, metrics);
+  const targets = new TargetService(db, clock, config.maxTargetsPerTask);
+  const importer = new ImportService(targets);
+  const parsing = new ParsingServiceClient(config.parsingServiceUrl, opts.fetchImpl);
+  const stats = new StatsService(db, clock, config.limits);
+  const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
+  const createWorker = (holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`) =>
+    new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts }, logger, metrics);
+
+  return {
+    config, clock, logger, database, db, secrets, jwt, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
+    audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, createWorker,
+    async close() {
+      await connections.closeAll();
+      await database.close();
+    },
+  };
+}
+
+export type AppContext = Awaited<ReturnType<typeof createContext>>;

@@ -1,0 +1,97 @@
+import '../auth/request-user.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AppContext } from '../app-context.js';
+import { installErrorHandler } from './error-handler.js';
+import { taskRoutes } from '../tasks/task-routes.js';
+import { targetRoutes } from '../targets/target-routes.js';
+import { importRoutes } from '../import/import-routes.js';
+import { accountRoutes } from '../accounts/account-routes.js';
+
+const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/** Builds the HTTP API on a context. Everything under /api/v1 needs a Bearer JWT; health and metrics do not. */
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    disableRequestLogging: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-platform-mode', ctx.config.platformMode);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    return payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Invite Orchestrator API', version: '0.1.0', description: `Platform mode: ${ctx.config.platformMode}` },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/health/detailed', { schema: { hide: true } }, async (_req, reply) => {
+    const started = Date.now();
+    let database: { ok: boolean; engine: string; latency_ms?: number; error?: string };
+    try {
+      await sql`SELECT 1`.execute(ctx.db);
+      database = { ok: true, engine: ctx.database.engine, latency_ms: Date.now() - started };
+    } catch (err) {
+      database = { ok: false, engine: ctx.database.engine, error: (err as Error).message };
+    }
+    const body = {
+      status: database.ok ? 'ok' : 'degraded', platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox',
+      database, parsing_service: ctx.config.parsingServiceUrl ? 'configured' : 'not configured', worker_in_process: ctx.config.runWorker,
+    };
+    return reply.status(database.ok ? 200 : 503).send(body);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const [active, leases, pending] = await Promise.all([
+      ctx.db.selectFrom('tasks').select(['platform', sql<number>`count(*)::int`.as('n')]).where('status', '=', 'IN_PROGRESS').groupBy('platform').execute(),
+      ctx.db.selectFrom('account_leases').select(sql<number>`count(*)::int`.as('n')).where('expires_at', '>', ctx.clock.now()).executeTakeFirstOrThrow(),
+      ctx.db.selectFrom('targets').innerJoin('tasks', 'tasks.id', 'targets.task_id').select(sql<number>`count(*)::int`.as('n'))
+        .where('tasks.status', '=', 'IN_PROGRESS').where('targets.status', '=', 'PENDING').executeTakeFirstOrThrow(),
+    ]);
+    ctx.metrics.activeTasks.reset();
+    for (const a of active) ctx.metrics.activeTasks.set({ platform: a.platform }, a.n);
+    ctx.metrics.activeLeases.set(leases.n);
+    ctx.metrics.pendingTargets.set(pending.n);
+    reply.header('content-type', ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+
+  await app.register(async (api) => {
+    await api.register(multipart, { limits: { fileSize: ctx.config.maxImportFileBytes, files: 1, fields: 10 } });
+    api.decorateRequest('user', null as never);
+    api.addHook('onRequest', async (req) => {
+      req.user = await ctx.jwt.verify(req.headers.authorization);
+    });
+    await api.register(async (invite) => {
+      await taskRoutes(invite, ctx);
+      await targetRoutes(invite, ctx);
+      await importRoutes(invite, ctx);
+    }, { prefix: '/invite' });
+    await accountRoutes(api, ctx);
+  }, { prefix: '/api/v1' });
+
+  if (existsSync(WEB_DIST)) {
+    const fastifyStatic = (await import('@fastify/static')).default;
+    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false });
+    app.get('/*', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'));
+  }
+  return app;
+}

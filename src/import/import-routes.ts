@@ -1,0 +1,136 @@
+import type {} from '../auth/request-user.js';
+import type {} from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Readable } from 'node:stream';
+import type { AppContext } from '../app-context.js';
+import { AppError } from '../shared/errors.js';
+import { ImportFormatError, detectFormat, peek, type SourceRow } from './parsers/record-stream.js';
+import { csvRows } from './parsers/csv-rows.js';
+import { xlsxRows } from './parsers/xlsx-rows.js';
+import { jsonRows, txtRows } from './parsers/text-rows.js';
+import { normaliseParsingItem } from './parsing-service-client.js';
+import { normaliseRecord } from './row-normaliser.js';
+
+const fileQuery = z.object({
+  task_id: z.coerce.number().int().positive().optional(),
+  dry_run: z.enum(['true', 'false', '1', '0']).optional(),
+});
+
+async function rowsOf(stream: Readable, filename: string | undefined, mimetype: string | undefined): Promise<{ format: string; rows: AsyncIterable<SourceRow> }> {
+  const peeked = await peek(stream);
+  if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.');
+  const format = detectFormat(filename, mimetype, peeked.head);
+  const rows = format === 'csv' ? csvRows(peeked.stream, peeked.head)
+    : format === 'xlsx' ? xlsxRows(peeked.stream)
+      : format === 'json' ? jsonRows(peeked.stream)
+        : txtRows(peeked.stream);
+  return { format, rows };
+}
+
+/** Wraps a row source so parser failures become readable 400s. */
+async function* guarded(rows: AsyncIterable<SourceRow>): AsyncGenerator<SourceRow> {
+  try {
+    yield* rows;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw err;
+    if (err instanceof ImportFormatError) throw new AppError(400, 'MALFORMED_FILE', err.message);
+    if (typeof code === 'string' && code.startsWith('CSV_')) throw new AppError(400, 'MALFORMED_FILE', `The CSV file could not be read: ${(err as Error).message}`);
+    throw new AppError(400, 'MALFORMED_FILE', `The file could not be read: ${(err as Error).message}`);
+  }
+}
+
+export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const tags = ['import'];
+
+  /** Ownership check for an import target; imports into a running or finished task are refused with the reason. */
+  const taskFor = async (userId: number, taskId: number | undefined) => {
+    if (taskId === undefined) return null;
+    const task = await ctx.tasks.getOwned(userId, taskId);
+    if (['COMPLETED', 'CANCELLED', 'FAILED'].includes(task.status)) {
+      throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`);
+    }
+    return task;
+  };
+
+  app.post('/import/file', {
+    schema: { tags, querystring: fileQuery, consumes: ['multipart/form-data'], summary: 'Import an audience file (CSV, XLSX, JSON, TXT) into a task, or validate it (dry run)' },
+  }, async (req) => {
+    if (!req.isMultipart()) throw new AppError(400, 'NOT_MULTIPART', 'Upload the file as multipart/form-data in a field named "file".');
+    const declared = Number(req.headers['content-length'] ?? 0);
+    // Refuse early when the size is known, so nothing is read or written for an oversized upload.
+    if (declared > ctx.config.maxImportFileBytes + 64 * 1024) throw tooLarge(ctx.config.maxImportFileBytes);
+    const file = await req.file();
+    if (!file) throw new AppError(400, 'NO_FILE', 'No file was uploaded: send it in a form field named "file".');
+    const field = (name: string) => {
+      const f = file.fields[name];
+      const v = Array.isArray(f) ? f[0] : f;
+      return v && 'value' in v ? String(v.value) : undefined;
+    };
+    const taskIdRaw = req.query.task_id ?? (field('task_id') ? Number(field('task_id')) : undefined);
+    if (taskIdRaw !== undefined && !(Number.isInteger(taskIdRaw) && taskIdRaw > 0)) throw new AppError(400, 'INVALID_TASK_ID', 'task_id must be a positive number.');
+    const dryFlag = req.query.dry_run ?? field('dry_run');
+    const dryRun = dryFlag === 'true' || dryFlag === '1' || taskIdRaw === undefined;
+    const task = await taskFor(req.user.userId, taskIdRaw);
+    try {
+      const { format, rows } = await rowsOf(file.file, file.filename, file.mimetype);
+      const report = await ctx.importer.run(guarded(rows), { taskId: task?.id ?? null, source: 'FILE_UPLOAD', dryRun });
+      if (file.file.truncated) throw tooLarge(ctx.config.maxImportFileBytes);
+      if (!dryRun && task && report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
+      if (!dryRun && task) await ctx.audit.record(req.user.userId, 'import.file', 'task', task.id, { format, imported: report.imported });
+      return { format, filename: file.filename, ...report };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(ctx.config.maxImportFileBytes);
+      if (err instanceof ImportFormatError) throw new AppError(400, 'MALFORMED_FILE', err.message);
+      throw err;
+    }
+  });
+
+  app.get('/import/parsing/bases', { schema: { tags, summary: "The caller's Parsing Service bases" } }, async (req) => ({
+    items: await ctx.parsing.listBases(req.user.token),
+  }));
+
+  app.post('/import/parsing', {
+    schema: {
+      tags, summary: 'Import a Parsing Service base into a task (or dry run)',
+      body: z.object({
+        task_id: z.number().int().positive().optional(),
+        parsing_task_id: z.union([z.string().min(1), z.number()]).transform(String),
+        limit: z.number().int().positive().max(1_000_000).optional(),
+        dry_run: z.boolean().default(false),
+      }),
+    },
+  }, async (req) => {
+    const task = await taskFor(req.user.userId, req.body.task_id);
+    const dryRun = req.body.dry_run || !task;
+    const rows = ctx.parsing.results(req.user.token, req.body.parsing_task_id, 500, req.body.limit ?? Infinity);
+    const report = await ctx.importer.run(rows, { taskId: task?.id ?? null, source: 'PARSING_IMPORT', dryRun, normalise: normaliseParsingItem });
+    if (!dryRun && task) {
+      if (report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
+      await ctx.audit.record(req.user.userId, 'import.parsing', 'task', task.id, { base: req.body.parsing_task_id, imported: report.imported });
+    }
+    return { parsing_task_id: req.body.parsing_task_id, ...report };
+  });
+
+  app.post('/import/validate', {
+    schema: {
+      tags, summary: 'Validate and normalise rows without saving them',
+      body: z.object({ rows: z.array(z.union([z.string(), z.number(), z.record(z.string(), z.unknown())])).min(1).max(100_000) }),
+    },
+  }, async (req) => {
+    async function* source() {
+      let i = 0;
+      for (const r of req.body.rows) yield { rowNumber: ++i, record: typeof r === 'number' ? String(r) : r } as SourceRow;
+    }
+    const report = await ctx.importer.run(source(), { taskId: null, source: 'MANUAL', dryRun: true, normalise: normaliseRecord });
+    return report;
+  });
+}
+
+function tooLarge(limit: number) {
+  return new AppError(413, 'FILE_TOO_LARGE', `The file is larger than the ${Math.round(limit / 1024 / 1024 * 10) / 10} MB limit; split it into smaller files.`);
+}

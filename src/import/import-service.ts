@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { TargetSource } from '../shared/enums.js';
+import type { NewTarget, TargetService } from '../targets/target-service.js';
+import { normaliseRecord, type NormalisedRow } from './row-normaliser.js';
+import type { SourceRow } from './parsers/record-stream.js';
+
+export interface ImportReport {
+  task_id: number | null;
+  dry_run: boolean;
+  total_rows: number;
+  imported: number;
+  duplicates: number;
+  invalid: number;
+  /** Rows refused because the task reached its target cap. */
+  over_limit: number;
+  errors: Array<{ row: number; reason: string }>;
+  preview: Array<{ row: number; username: string | null; user_id_platform: string | null; phone: string | null; first_name: string | null; last_name: string | null }>;
+}
+
+const BATCH = 1000;
+const MAX_ERRORS = 50;
+const PREVIEW_ROWS = 10;
+
+/**
+ * Consumes any row source (file parser, Parsing Service pages) in batches, so memory stays flat
+ * however long the file is. A dry run validates and de-duplicates without writing anything.
+ */
+export class ImportService {
+  constructor(private readonly targets: TargetService) {}
+
+  async run(
+    rows: AsyncIterable<SourceRow>,
+    opts: { taskId: number | null; source: TargetSource; dryRun: boolean; normalise?: (r: SourceRow['record']) => NormalisedRow },
+  ): Promise<ImportReport> {
+    const report: ImportReport = {
+      task_id: opts.taskId, dry_run: opts.dryRun, total_rows: 0, imported: 0, duplicates: 0, invalid: 0, over_limit: 0, errors: [], preview: [],
+    };
+    const normalise = opts.normalise ?? normaliseRecord;
+    // Tags this run's rows so a file that breaks half-way (malformed, too large) is rolled back whole.
+    const importId = randomUUID();
+    const seenInDryRun = new Set<string>();
+    let batch: NewTarget[] = [];
+    const flush = async () => {
+      if (!batch.length) return;
+      if (opts.dryRun || opts.taskId === null) {
+        for (const r of batch) {
+          if (seenInDryRun.has(r.key)) report.duplicates++;
+          else { seenInDryRun.add(r.key); report.imported++; }
+        }
+      } else {
+        const res = await this.targets.addBatch(opts.taskId, batch, opts.source);
+        report.imported += res.inserted;
+        report.duplicates += res.duplicates;
+        report.over_limit += res.overLimit;
+      }
+      batch = [];
+    };
+    try {
+    for await (const row of rows) {
+      report.total_rows++;
+      const norm = normalise(row.record);
+      if (!norm.ok) {
+        report.invalid++;
+        if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: norm.reason });
+        continue;
+      }
+      if (report.preview.length < PREVIEW_ROWS) report.preview.push({ row: row.rowNumber, ...norm.target });
+      batch.push({ target: norm.target, key: norm.key, extra: { row: row.rowNumber, import_id: importId } });
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    return report;
+    } catch (err) {
+      if (!opts.dryRun && opts.taskId !== null) await this.targets.deleteImport(opts.taskId, importId);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { loadConfig } from './config/config.js';
+import { createContext } from './app-context.js';
+import { buildApp } from './http/app.js';
+import { runWorkerLoop } from './scheduler/worker-loop.js';
+
+/** `npm start`: API + web UI + (by default) an in-process worker, on embedded PGlite and the sandbox platform. */
+async function main() {
+  const config = loadConfig();
+  const ctx = await createContext(config, { collectDefaultMetrics: true });
+  const app = await buildApp(ctx);
+  const stop = new AbortController();
+  const loops = config.runWorker ? [runWorkerLoop(ctx.createWorker(), ctx.clock, stop.signal, ctx.logger)] : [];
+  await app.listen({ port: config.port, host: config.host });
+  ctx.logger.info({ platform_mode: config.platformMode, database: ctx.database.engine, worker: config.runWorker }, 'Invite Orchestrator is running');
+  if (config.platformMode === 'sandbox') {
+    ctx.logger.warn('SANDBOX platform: actions are simulated, nothing is sent to Telegram. Set PLATFORM_MODE=telegram for real accounts.');
+  }
+  if (ctx.secrets.source === 'generated-dev') {
+    const token = await ctx.jwt.sign(1, '30d');
+    // Printed on stdout on purpose (not through the redacting logger): it is the developer's own local login.
+    console.log(`\nDev sign-in for local user 1 (valid 30 days):\n  export TOKEN=${token}\n  open http://${config.host}:${config.port}/?token=${token}\n`);
+  }
+  const shutdown = async () => {
+    stop.abort();
+    await Promise.allSettled(loops);
+    await app.close();
+    await ctx.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,350 @@
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
+import type { Clock } from '../shared/clock.js';
+import { PRIORITY_RANK, type Priority } from '../shared/enums.js';
+import { describeTarget } from '../targets/identity.js';
+import type { AccountManager, Action, Lease } from '../accounts/account-manager.js';
+import type { PlatformConnections } from '../platform/connections.js';
+import { PlatformError } from '../platform/platform-error.js';
+import { renderTemplate, type ResolvedGroup } from '../platform/platform.js';
+import type { Metrics } from '../observability/metrics.js';
+
+export interface WorkerOptions {
+  holder: string;
+  leaseSeconds: number;
+  maxTargetAttempts: number;
+  /** How often (virtual seconds) promotions, crash recovery and completion checks run. */
+  housekeepingEverySeconds?: number;
+}
+
+const ACCOUNT_ERROR_KINDS = new Set(['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED']);
+const RETIRING_KINDS = new Set(['ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED']);
+
+interface Claim {
+  task: TaskRow;
+  target: TargetRow;
+  logId: number;
+  action: Action;
+}
+
+/**
+ * One worker: repeatedly takes an account whose time has come, leases it, picks the next target of
+ * the highest-priority task that account may serve, acts, and records the outcome. Many workers
+ * (in one or many processes) can share a PostgreSQL database: accounts are leased and targets
+ * are claimed with FOR UPDATE SKIP LOCKED, so nobody acts twice.
+ */
+export class Worker {
+  private lastHousekeeping = 0;
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly accounts: AccountManager,
+    private readonly connections: PlatformConnections,
+    private readonly options: WorkerOptions,
+    private readonly logger?: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  /** One scheduling decision and at most one platform action. Returns whether an action happened. */
+  async tick(): Promise<boolean> {
+    await this.maybeHousekeeping();
+    const stopTimer = this.metrics?.schedulerDecision.startTimer();
+    const now = this.clock.now();
+    const candidates = await this.readyAccounts(now, 20);
+    for (const account of candidates) {
+      const lease = await this.accounts.lease(account.id, this.options.holder, 'invite', null);
+      if (!lease) continue;
+      const claim = await this.findWork(account, lease);
+      stopTimer?.();
+      if (!claim) continue;
+      await this.perform(account, lease, claim);
+      return true;
+    }
+    stopTimer?.();
+    return false;
+  }
+
+  /** Accounts that may act now and have at least one running task to serve. */
+  private readyAccounts(now: Date, limit: number): Promise<AccountRow[]> {
+    return this.db.selectFrom('accounts as a').selectAll('a')
+      .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED'])
+      .where((eb) => eb.or([eb('a.rest_until', 'is', null), eb('a.rest_until', '<=', now)]))
+      .where((eb) => eb.or([eb('a.next_action_at', 'is', null), eb('a.next_action_at', '<=', now)]))
+      .where((eb) => eb.or([eb('a.idle_until', 'is', null), eb('a.idle_until', '<=', now)]))
+      .where(({ not, exists, selectFrom }) => not(exists(
+        selectFrom('account_leases as l').select('l.account_id').whereRef('l.account_id', '=', 'a.id').where('l.expires_at', '>', now),
+      )))
+      .where(({ exists, selectFrom }) => exists(
+        selectFrom('task_accounts as ta').innerJoin('tasks as t', 't.id', 'ta.task_id').select('ta.task_id')
+          .whereRef('ta.account_id', '=', 'a.id').where('ta.eligible', '=', true).where('t.status', '=', 'IN_PROGRESS'),
+      ))
+      .orderBy('a.next_action_at', (ob) => ob.asc().nullsFirst())
+      .orderBy('a.id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Chooses a task and claims a target for a leased account; releases the lease if there is nothing to do. */
+  private async findWork(account: AccountRow, lease: Lease): Promise<Claim | null> {
+    const tasks = await this.db.selectFrom('tasks as t').innerJoin('task_accounts as ta', 'ta.task_id', 't.id').selectAll('t')
+      .where('ta.account_id', '=', account.id).where('ta.eligible', '=', true).where('t.status', '=', 'IN_PROGRESS')
+      .where('t.user_id', '=', account.user_id).execute();
+    // Highest priority first; within a priority, the task served longest ago (round-robin).
+    tasks.sort((a, b) =>
+      PRIORITY_RANK[a.priority as Priority] - PRIORITY_RANK[b.priority as Priority] ||
+      (a.last_dispatched_at?.getTime() ?? 0) - (b.last_dispatched_at?.getTime() ?? 0) || a.id - b.id);
+    const usage = await this.accounts.usage(account.id);
+    const now = this.clock.now();
+    let soonestSeconds: number | null = null;
+    for (const task of tasks) {
+      const action: Action = task.type === 'invite_to_group' ? 'invite' : 'message';
+      const verdict = this.accounts.checkQuota(usage, action, task.target_group_key);
+      if (!verdict.allowed) {
+        if (verdict.wait_seconds !== null) soonestSeconds = Math.min(soonestSeconds ?? Infinity, verdict.wait_seconds);
+        continue;
+      }
+      const claim = await this.claim(task, account, action);
+      if (claim) return claim;
+      // Nothing claimable right now (targets waiting for a retry): look again in a minute.
+      soonestSeconds = Math.min(soonestSeconds ?? Infinity, 60);
+    }
+    await this.accounts.release(lease, { acted: false });
+    // Caps reached everywhere: stop polling this account until the soonest moment something frees up
+    // (a permanent cap on every task means: look again tomorrow, or when new work wakes it).
+    const idleSeconds = soonestSeconds ?? Math.max(60, (usage.dayEnd.getTime() - now.getTime()) / 1000);
+    await this.accounts.markIdle(account.id, new Date(now.getTime() + idleSeconds * 1000));
+    return null;
+  }
+
+  /** Marks the next pending target IN_FLIGHT and records the attempt, atomically. */
+  private claim(task: TaskRow, account: AccountRow, action: Action): Promise<Claim | null> {
+    const now = this.clock.now();
+    return this.db.transaction().execute(async (trx) => {
+      // Pause and cancel take effect before the next action: the task must still be running.
+      const live = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).forShare().executeTakeFirst();
+      if (live?.status !== 'IN_PROGRESS') return null;
+      const target = await trx.updateTable('targets')
+        .set({ status: 'IN_FLIGHT', in_flight_at: now, account_id: account.id, attempts: sql`attempts + 1`, updated_at: now })
+        .where('id', '=', (eb) => eb.selectFrom('targets').select('id')
+          .where('task_id', '=', task.id).where('status', '=', 'PENDING')
+          .where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)]))
+          .orderBy('id').limit(1).forUpdate().skipLocked())
+        .returningAll().executeTakeFirst();
+      if (!target) return null;
+      const logId = await this.accounts.recordAttempt(trx, {
+        userId: task.user_id, taskId: task.id, targetId: target.id, accountId: account.id, action, groupKey: task.target_group_key,
+      });
+      await trx.updateTable('tasks').set({ last_dispatched_at: now }).where('id', '=', task.id).execute();
+      return { task, target, logId, action };
+    });
+  }
+
+  private async perform(account: AccountRow, lease: Lease, claim: Claim): Promise<void> {
+    const { task, target, action } = claim;
+    let error: PlatformError | null = null;
+    try {
+      const client = await this.connections.get(account);
+      if (action === 'invite') {
+        const peerRow = await this.db.selectFrom('task_accounts').select('group_peer')
+          .where('task_id', '=', task.id).where('account_id', '=', account.id).executeTakeFirst();
+        await client.inviteToGroup(peerRow?.group_peer as unknown as ResolvedGroup, target);
+      } else {
+        await client.sendMessage(target, renderTemplate(task.message_template ?? '', target));
+      }
+    } catch (err) {
+      error = err instanceof PlatformError ? err : new PlatformError('UNKNOWN', 'UNKNOWN', (err as Error)?.message ?? String(err));
+    }
+    const acted = await this.recordOutcome(account, claim, error);
+    if (error && ACCOUNT_ERROR_KINDS.has(error.kind)) {
+      await this.accounts.reportError(account.id, error);
+      this.metrics?.accountsBlocked.inc({ platform: task.platform });
+      if (error.kind === 'FLOOD_WAIT') this.metrics?.floodWaitEvents.inc({ platform: task.platform });
+      if (RETIRING_KINDS.has(error.kind)) {
+        await this.connections.drop(account.id);
+        await this.failTasksWithoutAccounts();
+      }
+    } else if (error && (error.kind === 'NETWORK' || error.kind === 'UNKNOWN')) {
+      await this.accounts.reportError(account.id, error);
+      await this.connections.drop(account.id);
+    } else if (error?.kind === 'GROUP') {
+      await this.failTasksWithoutAccounts();
+    }
+    await this.accounts.release(lease, { acted });
+    await this.completeIfDone(task.id);
+  }
+
+  /** Writes the result to the target, the execution log and (for lost rights) the eligibility, in one transaction. */
+  private recordOutcome(account: AccountRow, claim: Claim, error: PlatformError | null): Promise<boolean> {
+    const { task, target, logId, action } = claim;
+    const now = this.clock.now();
+    const who = describeTarget(target);
+    const where = task.target_group_title ?? task.target_group ?? 'the group';
+    return this.db.transaction().execute(async (trx) => {
+      const finishLog = (result: string, message: string, code: string | null = null, details: Record<string, unknown> = {}) =>
+        trx.updateTable('execution_logs').set({ result, message, error_code: code, details: JSON.stringify(details), finished_at: now })
+          .where('id', '=', logId).execute();
+      const backToPending = (extra: { next_attempt_at?: Date | null; refund?: boolean } = {}) =>
+        trx.updateTable('targets').set({
+          status: 'PENDING', in_flight_at: null, account_id: null, updated_at: now,
+          next_attempt_at: extra.next_attempt_at ?? null,
+          ...(extra.refund ? { attempts: sql`greatest(attempts - 1, 0)` } : {}),
+        }).where('id', '=', target.id).execute();
+      const finishTarget = (status: string, code: string | null, message: string | null) =>
+        trx.updateTable('targets').set({
+          status, error_code: code, error_message: message, in_flight_at: null, processed_at: now, updated_at: now, next_attempt_at: null,
+        }).where('id', '=', target.id).execute();
+
+      if (!error) {
+        await finishTarget(action === 'invite' ? 'INVITED' : 'SENT', null, null);
+        await finishLog('SUCCESS', action === 'invite' ? `User ${who} added to ${where}` : `Message sent to ${who}`);
+        this.metrics?.targetsProcessed.inc({ platform: task.platform, result: 'success' });
+        return true;
+      }
+      const verb = action === 'invite' ? 'invite' : 'message';
+      switch (error.kind) {
+        case 'TARGET': {
+          await finishTarget(error.targetOutcome, error.code, error.message);
+          await finishLog(error.targetOutcome, `Could not ${verb} ${who}: ${error.message}`, error.code);
+          this.metrics?.targetsProcessed.inc({ platform: task.platform, result: error.targetOutcome.toLowerCase() });
+          return true;
+        }
+        case 'GROUP': {
+          // This account cannot act on the group any more; the person is not to blame and waits for another account.
+          await trx.updateTable('task_accounts').set({ eligible: false, reason: error.message, checked_at: now })
+            .where('task_id', '=', task.id).where('account_id', '=', account.id).execute();
+          await backToPending({ refund: true });
+          await this.accounts.uncountAttempt(trx, logId);
+          await finishLog('ACCOUNT_ERROR', `Account ${account.label} cannot add members to ${where}: ${error.message}`, error.code);
+          return false;
+        }
+        case 'NETWORK':
+        case 'UNKNOWN': {
+          if (target.attempts >= this.options.maxTargetAttempts) {
+            await finishTarget('FAILED', error.code, `gave up after ${target.attempts} attempts: ${error.message}`);
+            await finishLog('FAILED', `Could not ${verb} ${who} after ${target.attempts} attempts: ${error.message}`, error.code);
+            this.metrics?.targetsProcessed.inc({ platform: task.platform, result: 'failed' });
+          } else {
+            const backoffSeconds = 60 * 2 ** (target.attempts - 1);
+            await backToPending({ next_attempt_at: new Date(now.getTime() + backoffSeconds * 1000) });
+            await finishLog('RETRY', `Will retry ${who} in ${Math.round(backoffSeconds / 60)} min: ${error.message}`, error.code);
+          }
+          return true;
+        }
+        default: {
+          // FloodWait, PeerFlood, ban, logout: the platform refused before acting; the target waits for another account.
+          await backToPending({ refund: true });
+          await this.accounts.uncountAttempt(trx, logId);
+          await finishLog('ACCOUNT_ERROR', `Account ${account.label}: ${error.message}`, error.code, error.seconds ? { seconds: error.seconds } : {});
+          return false;
+        }
+      }
+    });
+  }
+
+  /** A running task with no pending or in-flight target is complete. */
+  async completeIfDone(taskId?: number): Promise<void> {
+    const now = this.clock.now();
+    let q = this.db.updateTable('tasks').set({ status: 'COMPLETED', finished_at: now, updated_at: now, status_reason: null })
+      .where('status', '=', 'IN_PROGRESS')
+      .where(({ not, exists, selectFrom }) => not(exists(
+        selectFrom('targets').select('targets.id').whereRef('targets.task_id', '=', 'tasks.id').where('targets.status', 'in', ['PENDING', 'IN_FLIGHT']),
+      )));
+    if (taskId !== undefined) q = q.where('id', '=', taskId);
+    const done = await q.returning(['platform', 'started_at']).execute();
+    for (const t of done) {
+      this.metrics?.tasksTotal.inc({ platform: t.platform, status: 'COMPLETED' });
+      if (t.started_at) this.metrics?.taskDuration.observe({ platform: t.platform }, (now.getTime() - t.started_at.getTime()) / 1000);
+    }
+  }
+
+  /** A running task whose every eligible account is retired, disabled or lost its rights cannot finish: it fails, saying why. */
+  async failTasksWithoutAccounts(): Promise<void> {
+    const now = this.clock.now();
+    await this.db.updateTable('tasks').set({
+      status: 'FAILED', finished_at: now, updated_at: now,
+      status_reason: 'No sender account can continue: every eligible account is banned, logged out, disabled or lost its admin rights.',
+    })
+      .where('status', '=', 'IN_PROGRESS')
+      .where(({ not, exists, selectFrom }) => not(exists(
+        selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id').select('ta.account_id')
+          .whereRef('ta.task_id', '=', 'tasks.id').where('ta.eligible', '=', true)
+          .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED']),
+      )))
+      .execute();
+  }
+
+  private async maybeHousekeeping(): Promise<void> {
+    const now = this.clock.now().getTime();
+    if (now - this.lastHousekeeping < (this.options.housekeepingEverySeconds ?? 30) * 1000) return;
+    this.lastHousekeeping = now;
+    await this.housekeeping();
+  }
+
+  /** Periodic duties: revive rested accounts, start scheduled tasks, recover crashed attempts, close finished tasks. */
+  async housekeeping(): Promise<void> {
+    const now = this.clock.now();
+    await this.accounts.reviveRested();
+    const started = await this.db.updateTable('tasks')
+      .set({ status: 'IN_PROGRESS', started_at: sql`coalesce(started_at, ${now})`, updated_at: now })
+      .where('status', '=', 'SCHEDULED').where('scheduled_at', '<=', now).returning('user_id').execute();
+    for (const userId of new Set(started.map((t) => t.user_id))) await this.accounts.wake(userId);
+    await this.recoverStaleAttempts();
+    await this.completeIfDone();
+    await this.failTasksWithoutAccounts();
+    await this.accounts.pruneExpiredLeases();
+  }
+
+  /**
+   * A worker that died mid-action leaves targets IN_FLIGHT. Once their account's lease has expired:
+   * an invite goes back to pending (re-inviting a member is harmless: the platform answers
+   * "already a member"); a direct message is NOT resent, since it may have been delivered.
+   */
+  async recoverStaleAttempts(): Promise<number> {
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - this.options.leaseSeconds * 1000);
+    return this.db.transaction().execute(async (trx) => {
+      const stale = await trx.selectFrom('targets as tg').innerJoin('tasks as t', 't.id', 'tg.task_id')
+        .select(['tg.id', 't.type'])
+        .where('tg.status', '=', 'IN_FLIGHT').where('tg.in_flight_at', '<', cutoff)
+        .where(({ not, exists, selectFrom }) => not(exists(
+          selectFrom('account_leases as l').select('l.account_id').whereRef('l.account_id', '=', 'tg.account_id').where('l.expires_at', '>', now),
+        )))
+        .forUpdate('tg').skipLocked().execute();
+      if (!stale.length) return 0;
+      const invites = stale.filter((s) => s.type === 'invite_to_group').map((s) => s.id);
+      const messages = stale.filter((s) => s.type !== 'invite_to_group').map((s) => s.id);
+      if (invites.length) {
+        await trx.updateTable('targets').set({ status: 'PENDING', in_flight_at: null, account_id: null, updated_at: now }).where('id', 'in', invites).execute();
+      }
+      if (messages.length) {
+        await trx.updateTable('targets').set({
+          status: 'SKIPPED', error_code: 'OUTCOME_UNKNOWN', in_flight_at: null, processed_at: now, updated_at: now,
+          error_message: 'the worker stopped mid-send; not resent to avoid a duplicate message',
+        }).where('id', 'in', messages).execute();
+      }
+      await trx.updateTable('execution_logs').set({ result: 'OUTCOME_UNKNOWN', finished_at: now, message: 'Worker stopped before recording the outcome' })
+        .where('target_id', 'in', stale.map((s) => s.id)).where('result', '=', 'ATTEMPTED').execute();
+      this.logger?.warn({ recovered: stale.length }, 'recovered targets left in flight by a stopped worker');
+      return stale.length;
+    });
+  }
+
+  /** The next moment anything could become due: used to sleep (and, in tests, to jump virtual time). */
+  async nextWakeAt(): Promise<Date | null> {
+    const row = await sql<{ at: Date | null }>`
+      SELECT min(at) AS at FROM (
+        SELECT greatest(coalesce(a.next_action_at, '-infinity'), coalesce(a.rest_until, '-infinity'), coalesce(a.idle_until, '-infinity'),
+                        coalesce((SELECT l.expires_at FROM account_leases l WHERE l.account_id = a.id), '-infinity')) AS at
+          FROM accounts a
+         WHERE a.status NOT IN ('BANNED','DEAUTHORIZED','DISABLED')
+           AND EXISTS (SELECT 1 FROM task_accounts ta JOIN tasks t ON t.id = ta.task_id
+                        WHERE ta.account_id = a.id AND ta.eligible AND t.status = 'IN_PROGRESS')
+        UNION ALL SELECT scheduled_at FROM tasks WHERE status = 'SCHEDULED'
+        UNION ALL SELECT in_flight_at + make_interval(secs => ${this.options.leaseSeconds}::float8) FROM targets WHERE status = 'IN_FLIGHT'
+      ) x`.execute(this.db);
+    const at = row.rows[0]?.at ?? null;
+    if (!at || !Number.isFinite(new Date(at).getTime())) return at ? this.clock.now() : null;
+    return new Date(at);
+  }
+}

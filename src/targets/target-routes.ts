@@ -1,0 +1,80 @@
+import type {} from '../auth/request-user.js';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { AppError } from '../shared/errors.js';
+import { BULK_TARGET_ACTIONS, TARGET_STATUSES } from '../shared/enums.js';
+import { normaliseRecord } from '../import/row-normaliser.js';
+import { idParams, manualTargetSchema, targetParams } from '../tasks/task-schemas.js';
+import { targetToJson, type NewTarget } from './target-service.js';
+
+const listQuery = z.object({
+  status: z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(','))), z.array(z.enum(TARGET_STATUSES)).optional()),
+  search: z.string().max(100).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+const updateBody = z.object({
+  username: z.string().nullable().optional(),
+  user_id: z.union([z.string(), z.number()]).nullable().optional(),
+  phone: z.string().nullable().optional(),
+  first_name: z.string().max(128).nullable().optional(),
+  last_name: z.string().max(128).nullable().optional(),
+}).strict();
+
+const bulkBody = z.object({
+  action: z.enum(BULK_TARGET_ACTIONS),
+  target_ids: z.array(z.number().int().positive()).max(10_000).optional(),
+  statuses: z.array(z.enum(TARGET_STATUSES)).optional(),
+}).refine((v) => v.target_ids?.length || v.statuses?.length, { message: 'choose targets by target_ids or by statuses' });
+
+export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const tags = ['targets'];
+
+  app.post('/tasks/:id/targets', { schema: { tags, params: idParams, body: z.object({ targets: z.array(manualTargetSchema).min(1).max(10_000) }) } }, async (req, reply) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    const rows: NewTarget[] = [];
+    const errors: Array<{ row: number; reason: string }> = [];
+    req.body.targets.forEach((raw, i) => {
+      const n = normaliseRecord(raw);
+      if (n.ok) rows.push({ target: n.target, key: n.key });
+      else if (errors.length < 50) errors.push({ row: i + 1, reason: n.reason });
+    });
+    const res = await ctx.targets.addBatch(task.id, rows, 'MANUAL');
+    if (res.inserted && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
+    return reply.status(201).send({
+      imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit,
+      invalid: req.body.targets.length - rows.length, errors,
+    });
+  });
+
+  app.get('/tasks/:id/targets', { schema: { tags, params: idParams, querystring: listQuery } }, async (req) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    return ctx.targets.list(task.id, req.query);
+  });
+
+  app.put('/tasks/:id/targets/:tid', { schema: { tags, params: targetParams, body: updateBody } }, async (req) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    return targetToJson(await ctx.targets.update(task.id, req.params.tid, req.body));
+  });
+
+  app.delete('/tasks/:id/targets/:tid', { schema: { tags, params: targetParams } }, async (req, reply) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    await ctx.targets.delete(task.id, req.params.tid);
+    return reply.status(204).send();
+  });
+
+  app.post('/tasks/:id/targets/bulk-action', { schema: { tags, params: idParams, body: bulkBody } }, async (req) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    if (req.body.action === 'reset' && ['COMPLETED', 'CANCELLED'].includes(task.status)) {
+      throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; duplicate it to run these targets again.`);
+    }
+    const affected = await ctx.targets.bulkAction(task.id, req.body.action, { ids: req.body.target_ids, statuses: req.body.statuses });
+    if (req.body.action === 'reset' && affected) await ctx.accountManager.wake(req.user.userId);
+    await ctx.audit.record(req.user.userId, `targets.${req.body.action}`, 'task', task.id, { affected });
+    return { action: req.body.action, affected };
+  });
+}

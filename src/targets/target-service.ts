@@ -1,0 +1,141 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, TargetRow } from '../db/schema.js';
+import type { Clock } from '../shared/clock.js';
+import { conflict, notFound } from '../shared/errors.js';
+import type { TargetSource, TargetStatus } from '../shared/enums.js';
+import type { TargetIdentity } from './identity.js';
+import { normaliseRecord } from '../import/row-normaliser.js';
+
+export interface NewTarget {
+  target: TargetIdentity;
+  key: string;
+  extra?: Record<string, unknown>;
+}
+
+export interface BatchResult {
+  inserted: number;
+  duplicates: number;
+  overLimit: number;
+}
+
+export interface TargetListQuery {
+  status?: TargetStatus[];
+  search?: string;
+  page: number;
+  page_size: number;
+}
+
+export function targetToJson(t: TargetRow) {
+  return {
+    id: t.id, task_id: t.task_id, username: t.username, user_id_platform: t.user_id_platform, phone: t.phone,
+    first_name: t.first_name, last_name: t.last_name, source: t.source, extra: t.extra, status: t.status,
+    attempts: t.attempts, error_code: t.error_code, error_message: t.error_message, account_id: t.account_id,
+    processed_at: t.processed_at?.toISOString() ?? null, created_at: t.created_at.toISOString(),
+  };
+}
+
+/** The audience of a task: insertion with de-duplication and the per-task cap, listing, edits and bulk actions. */
+export class TargetService {
+  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock, private readonly maxTargetsPerTask: number) {}
+
+  /**
+   * Inserts one batch. The task row is locked so two imports into one task cannot together pass the cap;
+   * duplicates (in the file or already in the task) are skipped by the unique (task_id, identity_key).
+   */
+  async addBatch(taskId: number, rows: NewTarget[], source: TargetSource): Promise<BatchResult> {
+    if (!rows.length) return { inserted: 0, duplicates: 0, overLimit: 0 };
+    return this.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('tasks').select('id').where('id', '=', taskId).forUpdate().executeTakeFirstOrThrow();
+      const { n } = await trx.selectFrom('targets').select(sql<number>`count(*)::int`.as('n')).where('task_id', '=', taskId).executeTakeFirstOrThrow();
+      const seen = new Set<string>();
+      const unique = rows.filter((r) => !seen.has(r.key) && seen.add(r.key));
+      let duplicates = rows.length - unique.length;
+      // Rows already in the task don't use up capacity: find them before applying the cap.
+      const existing = new Set((await trx.selectFrom('targets').select('identity_key').where('task_id', '=', taskId)
+        .where('identity_key', 'in', unique.map((r) => r.key)).execute()).map((r) => r.identity_key));
+      const fresh = unique.filter((r) => !existing.has(r.key));
+      duplicates += unique.length - fresh.length;
+      const room = Math.max(0, this.maxTargetsPerTask - n);
+      const accepted = fresh.slice(0, room);
+      const now = this.clock.now();
+      const inserted = accepted.length
+        ? (await trx.insertInto('targets').values(accepted.map((r) => ({
+          task_id: taskId, identity_key: r.key, ...r.target, source, extra: JSON.stringify(r.extra ?? {}), created_at: now, updated_at: now,
+        }))).onConflict((oc) => oc.columns(['task_id', 'identity_key']).doNothing()).returning('id').execute()).length
+        : 0;
+      duplicates += accepted.length - inserted;
+      if (inserted) await trx.updateTable('tasks').set({ updated_at: now }).where('id', '=', taskId).execute();
+      return { inserted, duplicates, overLimit: fresh.length - accepted.length };
+    });
+  }
+
+  /** Removes the rows one import run added (its rows carry extra.import_id). */
+  async deleteImport(taskId: number, importId: string): Promise<number> {
+    const res = await this.db.deleteFrom('targets').where('task_id', '=', taskId)
+      .where(sql`extra->>'import_id'`, '=', importId).where('status', '=', 'PENDING').executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  async list(taskId: number, q: TargetListQuery) {
+    let base = this.db.selectFrom('targets').where('task_id', '=', taskId);
+    if (q.status?.length) base = base.where('status', 'in', q.status);
+    if (q.search) {
+      const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/^@/, '')}%`;
+      base = base.where((eb) => eb.or([eb('username', 'ilike', like), eb('phone', 'like', like), eb('user_id_platform', 'like', like),
+        eb('first_name', 'ilike', like), eb('last_name', 'ilike', like)]));
+    }
+    const [{ total }] = [await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()];
+    const rows = await base.selectAll().orderBy('id').limit(q.page_size).offset((q.page - 1) * q.page_size).execute();
+    return { items: rows.map(targetToJson), total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size) };
+  }
+
+  async get(taskId: number, targetId: number): Promise<TargetRow> {
+    const row = await this.db.selectFrom('targets').selectAll().where('task_id', '=', taskId).where('id', '=', targetId).executeTakeFirst();
+    if (!row) throw notFound('Target');
+    return row;
+  }
+
+  /** Corrects a person's identifiers or names; not while an action on them is in flight. */
+  async update(taskId: number, targetId: number, patch: Record<string, unknown>): Promise<TargetRow> {
+    const current = await this.get(taskId, targetId);
+    if (current.status === 'IN_FLIGHT') throw conflict('TARGET_IN_FLIGHT', 'This person is being processed right now; try again in a minute.');
+    const merged = {
+      username: patch.username !== undefined ? patch.username : current.username,
+      user_id: patch.user_id !== undefined ? patch.user_id : current.user_id_platform,
+      phone: patch.phone !== undefined ? patch.phone : current.phone,
+      first_name: patch.first_name !== undefined ? patch.first_name : current.first_name,
+      last_name: patch.last_name !== undefined ? patch.last_name : current.last_name,
+    };
+    const norm = normaliseRecord(merged);
+    if (!norm.ok) throw conflict('INVALID_TARGET', `The target would have no usable identifier: ${norm.reason}.`);
+    const clash = await this.db.selectFrom('targets').select('id').where('task_id', '=', taskId).where('identity_key', '=', norm.key)
+      .where('id', '!=', targetId).executeTakeFirst();
+    if (clash) throw conflict('DUPLICATE_TARGET', `Another target in this task (#${clash.id}) already has this identifier.`);
+    return this.db.updateTable('targets').set({ ...norm.target, identity_key: norm.key, updated_at: this.clock.now() })
+      .where('id', '=', targetId).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async delete(taskId: number, targetId: number): Promise<void> {
+    const current = await this.get(taskId, targetId);
+    if (current.status === 'IN_FLIGHT') throw conflict('TARGET_IN_FLIGHT', 'This person is being processed right now; try again in a minute.');
+    await this.db.deleteFrom('targets').where('id', '=', targetId).execute();
+  }
+
+  /** delete / reset (back to pending) / skip, for chosen ids or for every target of given statuses. */
+  async bulkAction(taskId: number, action: 'delete' | 'reset' | 'skip', sel: { ids?: number[]; statuses?: TargetStatus[] }): Promise<number> {
+    const now = this.clock.now();
+    const scope = <T extends { where: (...a: any[]) => T }>(q: T): T => {
+      let out = q.where('task_id', '=', taskId).where('status', '!=', 'IN_FLIGHT');
+      if (sel.ids?.length) out = out.where('id', 'in', sel.ids);
+      if (sel.statuses?.length) out = out.where('status', 'in', sel.statuses);
+      return out;
+    };
+    if (action === 'delete') return Number((await scope(this.db.deleteFrom('targets')).executeTakeFirst()).numDeletedRows);
+    const set = action === 'reset'
+      ? { status: 'PENDING', attempts: 0, error_code: null, error_message: null, processed_at: null, next_attempt_at: null, account_id: null, updated_at: now }
+      : { status: 'SKIPPED', error_code: 'SKIPPED_BY_USER', error_message: 'skipped by the task owner', processed_at: now, updated_at: now };
+    let q = scope(this.db.updateTable('targets').set(set));
+    if (action === 'skip') q = q.where('status', '=', 'PENDING');
+    return Number((await q.executeTakeFirst()).numUpdatedRows);
+  }
+}

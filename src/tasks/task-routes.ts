@@ -1,0 +1,144 @@
+import type {} from '../auth/request-user.js';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { AppError } from '../shared/errors.js';
+import { LOG_RESULTS } from '../shared/enums.js';
+import { normaliseRecord } from '../import/row-normaliser.js';
+import type { NewTarget } from '../targets/target-service.js';
+import { bulkTasksSchema, createTaskSchema, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
+import type { TaskRow } from '../db/schema.js';
+
+const logsQuery = z.object({
+  result: z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(','))), z.array(z.enum(LOG_RESULTS)).optional()),
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const tags = ['tasks'];
+
+  app.post('/tasks', { schema: { tags, body: createTaskSchema, summary: 'Create a task (optionally with an inline audience, optionally starting it)' } }, async (req, reply) => {
+    const user = req.user.userId;
+    const input = req.body;
+    let name = input.name;
+    if (!name) {
+      if (input.type === 'invite_to_group') {
+        const check = await ctx.groupCheck.check(user, input.target_group!, ctx.config.platformMode).catch(() => null);
+        name = `Invites to ${check?.group?.title ?? input.target_group}`;
+      } else {
+        name = `Messages: ${input.message_template!.slice(0, 40)}${input.message_template!.length > 40 ? '…' : ''}`;
+      }
+    }
+    const task = await ctx.tasks.create(user, input, name);
+    await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type });
+    let importReport: { imported: number; duplicates: number; invalid: number; over_limit: number; errors: Array<{ row: number; reason: string }> } | null = null;
+    if (input.targets?.length) {
+      const rows: NewTarget[] = [];
+      importReport = { imported: 0, duplicates: 0, invalid: 0, over_limit: 0, errors: [] };
+      input.targets.forEach((raw, i) => {
+        const n = normaliseRecord(raw);
+        if (n.ok) rows.push({ target: n.target, key: n.key });
+        else { importReport!.invalid++; if (importReport!.errors.length < 50) importReport!.errors.push({ row: i + 1, reason: n.reason }); }
+      });
+      const res = await ctx.targets.addBatch(task.id, rows, 'MANUAL');
+      Object.assign(importReport, { imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit });
+    }
+    let current: TaskRow = task;
+    let startError: { error: string; message: string } | null = null;
+    if (input.start) {
+      try {
+        current = await ctx.lifecycle.start(user, task.id);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        startError = { error: err.code, message: err.message };
+      }
+    }
+    return reply.status(201).send({ ...(await ctx.tasks.toJson(current)), import: importReport, start_error: startError });
+  });
+
+  app.get('/tasks', { schema: { tags, querystring: listTasksQuery, summary: 'List tasks with filters, sorting and pagination' } }, async (req) =>
+    ctx.tasks.list(req.user.userId, req.query));
+
+  app.get('/tasks/:id', { schema: { tags, params: idParams } }, async (req) =>
+    ctx.tasks.toJson(await ctx.tasks.getOwned(req.user.userId, req.params.id)));
+
+  app.put('/tasks/:id', { schema: { tags, params: idParams, body: updateTaskSchema } }, async (req) => {
+    const row = await ctx.tasks.update(req.user.userId, req.params.id, req.body);
+    await ctx.audit.record(req.user.userId, 'task.update', 'task', row.id, { fields: Object.keys(req.body) });
+    return ctx.tasks.toJson(row);
+  });
+
+  app.delete('/tasks/:id', { schema: { tags, params: idParams } }, async (req, reply) => {
+    await ctx.tasks.delete(req.user.userId, req.params.id);
+    await ctx.audit.record(req.user.userId, 'task.delete', 'task', req.params.id);
+    return reply.status(204).send();
+  });
+
+  app.post('/tasks/:id/duplicate', { schema: { tags, params: idParams } }, async (req, reply) => {
+    const copy = await ctx.tasks.duplicate(req.user.userId, req.params.id);
+    await ctx.audit.record(req.user.userId, 'task.duplicate', 'task', copy.id, { from: req.params.id });
+    return reply.status(201).send(await ctx.tasks.toJson(copy));
+  });
+
+  app.post('/tasks/bulk', { schema: { tags, body: bulkTasksSchema, summary: 'Apply one action to many tasks; each id reports its own outcome' } }, async (req) => {
+    const user = req.user.userId;
+    const results: Array<{ id: number; ok: boolean; status?: string; error?: string; message?: string }> = [];
+    for (const id of [...new Set(req.body.task_ids)]) {
+      try {
+        let status: string | undefined;
+        switch (req.body.action) {
+          case 'DELETE': await ctx.tasks.delete(user, id); status = 'DELETED'; break;
+          case 'PAUSE': status = (await ctx.lifecycle.pause(user, id)).status; break;
+          case 'RESUME': status = (await ctx.lifecycle.resume(user, id)).status; break;
+          case 'CANCEL': status = (await ctx.lifecycle.cancel(user, id)).status; break;
+          case 'SET_PRIORITY': status = (await ctx.tasks.update(user, id, { priority: req.body.priority })).status; break;
+        }
+        results.push({ id, ok: true, status });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        results.push({ id, ok: false, error: err.code, message: err.message });
+      }
+    }
+    await ctx.audit.record(user, `task.bulk.${req.body.action.toLowerCase()}`, 'task', null, { ids: req.body.task_ids });
+    return { action: req.body.action, succeeded: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
+  });
+
+  for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
+    app.post(`/tasks/:id/${action}`, { schema: { tags, params: idParams, summary: `${action} a task (409 with the reason when not allowed)` } }, async (req) =>
+      ctx.tasks.toJson(await ctx.lifecycle[action](req.user.userId, req.params.id)));
+  }
+
+  app.get('/tasks/:id/status', { schema: { tags, params: idParams, summary: 'Light-weight progress for polling' } }, async (req) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    const counters = await ctx.tasks.counters(task.id);
+    return {
+      id: task.id, status: task.status, status_reason: task.status_reason, platform_mode: task.platform_mode, sandbox: task.platform_mode === 'sandbox',
+      counters, eta_seconds: await ctx.stats.etaSeconds(task, counters), updated_at: task.updated_at.toISOString(),
+    };
+  });
+
+  app.get('/tasks/:id/stats', { schema: { tags, params: idParams } }, async (req) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    return ctx.stats.stats(task, await ctx.tasks.counters(task.id));
+  });
+
+  app.get('/tasks/:id/report', { schema: { tags, params: idParams, summary: 'CSV of every target and its outcome' } }, async (req, reply) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    const { Readable } = await import('node:stream');
+    reply.header('content-type', 'text/csv; charset=utf-8');
+    reply.header('content-disposition', `attachment; filename="task-${task.id}-report${task.platform_mode === 'sandbox' ? '-sandbox' : ''}.csv"`);
+    return reply.send(Readable.from(ctx.stats.reportCsv(task)));
+  });
+
+  app.get('/tasks/:id/logs', { schema: { tags, params: idParams, querystring: logsQuery } }, async (req) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    return ctx.stats.logs(task.id, req.query);
+  });
+
+  app.get('/dashboard/summary', { schema: { tags: ['dashboard'] } }, async (req) => ({
+    platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox', ...(await ctx.stats.dashboard(req.user.userId)),
+  }));
+}

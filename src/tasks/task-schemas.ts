@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
+
+/** Accepts ?status=A&status=B and ?status=A,B alike. */
+const csvArray = <T extends z.ZodTypeAny>(item: T) =>
+  z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).filter(Boolean)), z.array(item).optional());
+
+const optionalDate = z.coerce.date({ error: 'must be a date-time like 2026-11-23T10:00:00Z' });
+
+export const taskSettingsSchema = z.object({
+  /** Free-form notes shown in the UI; pacing is never configurable per task (the Account Manager owns it). */
+  notes: z.string().max(2000).optional(),
+}).strict();
+
+const taskFields = {
+  name: z.string().trim().min(1, 'name must not be empty').max(200),
+  platform: z.enum(PLATFORMS).default('telegram'),
+  type: z.enum(TASK_TYPES),
+  target_group: z.string().trim().min(2, 'target group must be a link, @name or numeric id').max(300),
+  message_template: z.string().trim().min(1, 'message template must not be empty').max(4096),
+  priority: z.enum(PRIORITIES).default('MEDIUM'),
+  scheduled_at: optionalDate.nullable(),
+  settings: taskSettingsSchema,
+};
+
+export const manualTargetSchema = z.union([
+  z.string().min(1),
+  z.object({
+    username: z.string().optional().nullable(),
+    user_id: z.union([z.string(), z.number()]).optional().nullable(),
+    phone: z.string().optional().nullable(),
+    first_name: z.string().optional().nullable(),
+    last_name: z.string().optional().nullable(),
+  }),
+]);
+
+export const createTaskSchema = z.object({
+  name: taskFields.name.optional(),
+  platform: taskFields.platform,
+  type: taskFields.type,
+  target_group: taskFields.target_group.optional(),
+  message_template: taskFields.message_template.optional(),
+  priority: taskFields.priority,
+  scheduled_at: taskFields.scheduled_at.optional(),
+  settings: taskFields.settings.default({}),
+  /** Optional audience given inline (usernames, ids, phones or objects). */
+  targets: z.array(manualTargetSchema).max(10_000).optional(),
+  /** Start right after creation (the create form's "start now"). */
+  start: z.boolean().default(false),
+}).superRefine((v, ctx) => {
+  if (v.type === 'invite_to_group' && !v.target_group) ctx.addIssue({ code: 'custom', path: ['target_group'], message: 'an invite task needs the group or channel to invite into' });
+  if (v.type === 'direct_message' && !v.message_template) ctx.addIssue({ code: 'custom', path: ['message_template'], message: 'a direct-message task needs a message template' });
+});
+
+export const updateTaskSchema = z.object({
+  name: taskFields.name.optional(),
+  target_group: taskFields.target_group.optional(),
+  message_template: taskFields.message_template.optional(),
+  priority: taskFields.priority.optional(),
+  scheduled_at: taskFields.scheduled_at.optional(),
+  settings: taskSettingsSchema.optional(),
+}).strict();
+
+export const TASK_SORTS = ['created_at', 'updated_at', 'name', 'priority', 'status', 'progress'] as const;
+
+export const listTasksQuery = z.object({
+  status: csvArray(z.enum(TASK_STATUSES)),
+  platform: csvArray(z.enum(PLATFORMS)),
+  priority: csvArray(z.enum(PRIORITIES)),
+  created_after: optionalDate.optional(),
+  created_before: optionalDate.optional(),
+  name_contains: z.string().max(200).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100, 'page_size can be at most 100').default(20),
+  sort: z.enum(TASK_SORTS).default('created_at'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+
+export const bulkTasksSchema = z.object({
+  action: z.enum(BULK_TASK_ACTIONS),
+  task_ids: z.array(z.coerce.number().int().positive()).min(1).max(100),
+  priority: z.enum(PRIORITIES).optional(),
+}).refine((v) => v.action !== 'SET_PRIORITY' || v.priority, { message: 'SET_PRIORITY needs a priority', path: ['priority'] });
+
+export const idParams = z.object({ id: z.coerce.number().int().positive('id must be a positive number') });
+export const targetParams = idParams.extend({ tid: z.coerce.number().int().positive('target id must be a positive number') });
+
+export type CreateTaskInput = z.infer<typeof createTaskSchema>;
+export type UpdateTaskInput = z.infer<typeof updateTaskSchema>;
+export type ListTasksQuery = z.infer<typeof listTasksQuery>;

@@ -1,0 +1,26 @@
+import { loadConfig } from './config/config.js';
+import { createContext } from './app-context.js';
+import { runWorkerLoop } from './scheduler/worker-loop.js';
+
+/** `npm run worker`: workers only (no HTTP), for running several on other machines against one PostgreSQL. */
+async function main() {
+  const config = loadConfig();
+  const ctx = await createContext(config);
+  const count = Math.max(1, Number(process.env.WORKER_CONCURRENCY ?? 1));
+  const stop = new AbortController();
+  const loops = Array.from({ length: count }, () => runWorkerLoop(ctx.createWorker(), ctx.clock, stop.signal, ctx.logger));
+  ctx.logger.info({ workers: count, database: ctx.database.engine, platform_mode: config.platformMode }, 'workers started');
+  const shutdown = async () => {
+    stop.abort();
+    await Promise.allSettled(loops);
+    await ctx.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

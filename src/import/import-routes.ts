@@ -78,8 +78,12 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     const task = await taskFor(req.user.userId, taskIdRaw);
     try {
       const { format, rows } = await rowsOf(file.file, file.filename, file.mimetype);
-      const report = await ctx.importer.run(guarded(rows), { taskId: task?.id ?? null, source: 'FILE_UPLOAD', dryRun });
-      if (file.file.truncated) throw tooLarge(ctx.config.maxImportFileBytes);
+      // The size limit truncates the upload; failing at the end of the rows lets the importer roll back what it wrote.
+      async function* untilTruncated() {
+        yield* guarded(rows);
+        if (file!.file.truncated) throw tooLarge(ctx.config.maxImportFileBytes);
+      }
+      const report = await ctx.importer.run(untilTruncated(), { taskId: task?.id ?? null, source: 'FILE_UPLOAD', dryRun });
       if (!dryRun && task && report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
       if (!dryRun && task) await ctx.audit.record(req.user.userId, 'import.file', 'task', task.id, { format, imported: report.imported });
       return { format, filename: file.filename, ...report };

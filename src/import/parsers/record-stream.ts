@@ -27,21 +27,31 @@ export function detectFormat(filename: string | undefined, mimetype: string | un
   return /[,;\t]/.test(text.split('\n')[0] ?? '') ? 'csv' : 'txt';
 }
 
-/** Reads the first bytes of a stream without consuming them. */
+/**
+ * Reads the first bytes of a stream (to sniff the format) and returns a stream that still yields
+ * everything. It pulls through one iterator rather than breaking out of a for-await loop, which
+ * would destroy the upload mid-way.
+ */
 export async function peek(stream: Readable, bytes = 4096): Promise<{ head: Buffer; stream: Readable }> {
-  const { PassThrough } = await import('node:stream');
+  const { Readable: ReadableCtor } = await import('node:stream');
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    if (size >= bytes) break;
+  let done = false;
+  while (size < bytes) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    chunks.push(r.value);
+    size += r.value.length;
   }
-  const head = Buffer.concat(chunks);
-  const out = new PassThrough();
-  out.write(head);
-  // The for-await above ended on a break or at the end; resume piping what is left.
-  if (!stream.readableEnded) stream.pipe(out);
-  else out.end();
-  return { head, stream: out };
+  async function* all() {
+    yield* chunks;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head: Buffer.concat(chunks), stream: ReadableCtor.from(all(), { objectMode: false }) };
 }

@@ -1,0 +1,235 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import ExcelJS from 'exceljs';
+import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
+import { multipartBody } from './helpers/multipart.js';
+
+let t: TestApp;
+let parsing: Server;
+let seenAuth: string[] = [];
+
+/** A stand-in Parsing Service speaking the documented contract, with two users' bases. */
+function startParsingService(): Promise<string> {
+  const items = Array.from({ length: 1203 }, (_, i) => ({
+    id: i + 1, platform_id: 100000 + i, username: i % 3 === 0 ? `parsed_user_${i}` : null,
+    display_name: `Person ${i}`, author_phone: null,
+    platform_specific_data: { username: i % 3 === 1 ? `psd_user_${i}` : null, phone: i % 3 === 2 ? `+1415555${String(i).padStart(4, '0')}` : null, user_id: 100000 + i },
+  }));
+  // Every tenth item repeats an earlier person, to exercise de-duplication across pages.
+  for (let i = 0; i < items.length; i += 10) items[i] = { ...items[Math.max(0, i - 1)]!, id: i + 1 };
+  parsing = createServer((req, res) => {
+    seenAuth.push(req.headers.authorization ?? '');
+    const url = new URL(req.url!, 'http://x');
+    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+    if (url.pathname === '/api/v1/results/grouped') {
+      return send(200, [{ task_id: 'base-1', platform: 'telegram', target_url: 'https://t.me/source', title: 'Source chat', status: 'completed', total_results: items.length, created_at: '2026-01-01T00:00:00Z' }]);
+    }
+    if (url.pathname === '/api/v1/results/base-1') {
+      const limit = Number(url.searchParams.get('limit'));
+      const offset = Number(url.searchParams.get('offset'));
+      return send(200, { items: items.slice(offset, offset + limit), total: items.length, has_more: offset + limit < items.length });
+    }
+    if (url.pathname === '/api/v1/results/forbidden') return send(403, { detail: 'This base belongs to another user' });
+    return send(404, { detail: 'Not found' });
+  });
+  return new Promise((resolve) => parsing.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(parsing.address() as AddressInfo).port}`)));
+}
+
+beforeAll(async () => {
+  const url = await startParsingService();
+  t = await makeTestApp({ PARSING_SERVICE_URL: url, MAX_IMPORT_FILE_BYTES: String(64 * 1024) });
+  await addSandboxAccount(t);
+});
+afterAll(async () => {
+  await t?.close();
+  parsing?.close();
+});
+
+async function upload(filename: string, content: Buffer | string, query = '', fields: Record<string, string> = {}) {
+  const body = multipartBody(filename, content, fields);
+  return t.api({ method: 'POST', url: `/api/v1/invite/import/file${query}`, payload: body.payload, headers: body.headers });
+}
+
+describe('file import', () => {
+  it('imports a CSV with headers, normalising and de-duplicating, and reports row errors', async () => {
+    const task = await createInviteTask(t, ['existing_one']);
+    const csv = [
+      'Username;Phone;First Name;Last Name',
+      '@csv_alice;+1 415 555 0101;Alice;Smith',
+      'https://t.me/csv_bob;;Bob;',
+      'CSV_ALICE;;dup;',            // same person as row 2 (usernames are case-insensitive)
+      'existing_one;;Already;There', // already in the task
+      'no good;;;',
+      ';+44 20 7946 0958;Phone;Only',
+    ].join('\n');
+    const res = await upload('people.csv', csv, `?task_id=${task.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toMatchObject({ format: 'csv', dry_run: false, total_rows: 6, imported: 3, duplicates: 2, invalid: 1 });
+    expect(res.json.errors).toEqual([{ row: 6, reason: expect.stringMatching(/"no good" is not a valid username/) }]);
+    const targets = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/targets` });
+    const alice = targets.json.items.find((x: any) => x.username === 'csv_alice');
+    expect(alice).toMatchObject({ phone: '+14155550101', first_name: 'Alice', last_name: 'Smith', source: 'FILE_UPLOAD' });
+    expect(targets.json.items.find((x: any) => x.phone === '+442079460958')).toBeTruthy();
+  });
+
+  it('imports a header-less TXT file with usernames, ids and phones', async () => {
+    const task = await createInviteTask(t, []);
+    const res = await upload('list.txt', '# exported list\n@txt_alice\n\n123456789\n+14155550111\ntxt_alice\n!!\n', `?task_id=${task.id}`);
+    expect(res.json).toMatchObject({ format: 'txt', imported: 3, duplicates: 1, invalid: 1 });
+  });
+
+  it('imports JSON arrays and Parsing Service style exports', async () => {
+    const task = await createInviteTask(t, []);
+    const doc = { items: [
+      { username: 'json_alice', display_name: 'Alice J' },
+      { platform_id: 4242, platform_specific_data: { first_name: 'Bo' } },
+      'json_carol',
+      { nothing: true },
+    ] };
+    const res = await upload('export.json', JSON.stringify(doc), `?task_id=${task.id}`);
+    expect(res.json).toMatchObject({ format: 'json', imported: 3, invalid: 1 });
+  });
+
+  it('imports an XLSX workbook', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Audience');
+    ws.addRow(['user_id', 'username', 'mobile', 'name']);
+    ws.addRow([111222333, 'xlsx_alice', '+14155550177', 'Alice Excel']);
+    ws.addRow([null, '@xlsx_bob', null, 'Bob Excel']);
+    ws.addRow([null, 'x', null, 'Bad Row']);
+    const buf = Buffer.from(await wb.xlsx.writeBuffer());
+    const task = await createInviteTask(t, []);
+    const res = await upload('audience.xlsx', buf, `?task_id=${task.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toMatchObject({ format: 'xlsx', total_rows: 3, imported: 2, invalid: 1 });
+    const targets = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/targets?search=xlsx_alice` });
+    expect(targets.json.items[0]).toMatchObject({ user_id_platform: '111222333', phone: '+14155550177', first_name: 'Alice', last_name: 'Excel' });
+  });
+
+  it('validates without saving on a dry run, with a preview', async () => {
+    const res = await upload('check.csv', 'username\ndry_alice\ndry_bob\ndry_alice\n', '?dry_run=true');
+    expect(res.json).toMatchObject({ dry_run: true, imported: 2, duplicates: 1, task_id: null });
+    // The preview shows the first valid rows as they will be stored, in file order.
+    expect(res.json.preview.map((p: any) => [p.row, p.username])).toEqual([[2, 'dry_alice'], [3, 'dry_bob'], [4, 'dry_alice']]);
+  });
+
+  it('answers malformed files with a 400 and never a 500', async () => {
+    const cases: Array<[string, Buffer | string]> = [
+      ['broken.xlsx', Buffer.from('PK\u0003\u0004 this is not really a zip file at all')],
+      ['broken.json', '{"items": [1, 2'],
+      ['scalar.json', '42'],
+      ['empty.csv', ''],
+      ['old.xls', 'whatever'],
+      ['garbage.bin', Buffer.from([0, 159, 146, 150, 255, 0, 1, 2])],
+    ];
+    for (const [name, content] of cases) {
+      const res = await upload(name, content, '?dry_run=true');
+      expect(res.statusCode, name).toBeLessThan(500);
+      if (res.statusCode !== 200) {
+        expect(typeof res.json.message, name).toBe('string');
+        expect(res.json.message, name).not.toContain('[object Object]');
+      }
+    }
+    const xls = await upload('old.xls', 'x', '?dry_run=true');
+    expect(xls.json.message).toMatch(/save the sheet as \.xlsx/);
+    const json = await upload('broken.json', '{"items": [1, 2', '?dry_run=true');
+    expect(json.statusCode).toBe(400);
+    expect(json.json.message).toMatch(/not valid JSON/);
+  });
+
+  it('refuses a file over the size limit and keeps nothing from it', async () => {
+    const task = await createInviteTask(t, []);
+    const rows = Array.from({ length: 8000 }, (_, i) => `big_person_${i}`).join('\n'); // ~120 KB > 64 KB limit
+    const res = await upload('big.txt', rows, `?task_id=${task.id}`);
+    expect(res.statusCode).toBe(413);
+    expect(res.json.message).toMatch(/larger than the 0.1 MB limit/);
+    const after = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` });
+    expect(after.json.counters.total).toBe(0);
+  });
+
+  it('rolls back a partly imported file when the upload turns out too large (size not declared up front)', async () => {
+    const task = await createInviteTask(t, []);
+    const rows = Array.from({ length: 8000 }, (_, i) => `chunked_person_${i}`).join('\n');
+    const body = multipartBody('big.txt', rows);
+    const { Readable } = await import('node:stream');
+    const res = await t.app.inject({
+      method: 'POST', url: `/api/v1/invite/import/file?task_id=${task.id}`, payload: Readable.from([body.payload]),
+      headers: { ...body.headers, authorization: `Bearer ${await t.token()}` },
+    });
+    expect(res.statusCode).toBe(413);
+    const after = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` });
+    expect(after.json.counters.total).toBe(0);
+  });
+
+  it("will not import into another user's task", async () => {
+    const task = await createInviteTask(t, []);
+    const body = multipartBody('x.txt', 'someone_new');
+    const res = await t.api({ method: 'POST', url: `/api/v1/invite/import/file?task_id=${task.id}`, payload: body.payload, headers: body.headers, user: 2 });
+    expect(res.statusCode).toBe(404);
+  });
+
+  it('needs a multipart upload', async () => {
+    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/file', payload: { a: 1 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json.message).toMatch(/multipart/);
+  });
+});
+
+describe('validate endpoint', () => {
+  it('normalises rows and reports errors without saving', async () => {
+    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/validate', payload: { rows: ['@val_alice', { phone: '+1 415 555 0100' }, 'bad name', 777] } });
+    expect(res.json).toMatchObject({ total_rows: 4, imported: 3, invalid: 1, dry_run: true });
+    expect(res.json.errors[0].row).toBe(3);
+  });
+});
+
+describe('Parsing Service import', () => {
+  it("lists the user's bases, forwarding the user's own token", async () => {
+    seenAuth = [];
+    const res = await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases', user: 3 });
+    expect(res.json.items[0]).toMatchObject({ task_id: 'base-1', title: 'Source chat', total_results: 1203 });
+    expect(seenAuth[0]).toBe(`Bearer ${await t.token(3)}`);
+  });
+
+  it('imports every page of a base with the documented mapping and de-duplication', async () => {
+    const big = await makeTestApp({ PARSING_SERVICE_URL: (t.ctx.config.parsingServiceUrl)!, MAX_TARGETS_PER_TASK: '5000' });
+    try {
+      await addSandboxAccount(big);
+      const task = await createInviteTask(big, []);
+      const res = await big.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'base-1' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json.total_rows).toBe(1203);
+      expect(res.json.duplicates).toBe(120); // items 10, 20, …, 1200 repeat their predecessor
+      expect(res.json.imported).toBe(1203 - 120);
+      const sample = await big.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/targets?search=psd_user_4` });
+      expect(sample.json.items[0]).toMatchObject({ username: 'psd_user_4', user_id_platform: '100004', first_name: 'Person', last_name: '4', source: 'PARSING_IMPORT' });
+    } finally {
+      await big.close();
+    }
+  });
+
+  it('surfaces upstream errors as 502 with the reason, and imports nothing', async () => {
+    const task = await createInviteTask(t, []);
+    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'forbidden' } });
+    expect(res.statusCode).toBe(502);
+    expect(res.json.message).toBe('The Parsing Service answered HTTP 403: This base belongs to another user.');
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.counters.total).toBe(0);
+  });
+
+  it('says so when the Parsing Service is unreachable or not configured', async () => {
+    const down = await makeTestApp({ PARSING_SERVICE_URL: 'http://127.0.0.1:9' });
+    const none = await makeTestApp();
+    try {
+      const a = await down.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases' });
+      expect(a.statusCode).toBe(502);
+      expect(a.json.message).toMatch(/could not be reached/);
+      const b = await none.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases' });
+      expect(b.statusCode).toBe(503);
+      expect(b.json.message).toMatch(/PARSING_SERVICE_URL/);
+    } finally {
+      await down.close();
+      await none.close();
+    }
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { normalisePhone, normaliseUserId, normaliseUsername, identityKey } from '../src/targets/identity.js';
+import { detectColumns, normaliseRecord } from '../src/import/row-normaliser.js';
+import { normaliseParsingItem } from '../src/import/parsing-service-client.js';
+
+describe('identifier normalisation', () => {
+  it('normalises usernames from @names and links', () => {
+    expect(normaliseUsername('@Alice_Smith')).toBe('Alice_Smith');
+    expect(normaliseUsername('https://t.me/alice_smith')).toBe('alice_smith');
+    expect(normaliseUsername('t.me/alice_smith?start=1')).toBe('alice_smith');
+    expect(normaliseUsername('abc')).toBeNull(); // too short for Telegram
+    expect(normaliseUsername('1alice')).toBeNull();
+    expect(normaliseUsername('bad name')).toBeNull();
+  });
+
+  it('normalises phones to E.164', () => {
+    expect(normalisePhone('+1 (415) 555-0123')).toBe('+14155550123');
+    expect(normalisePhone('0044 20 7946 0958')).toBe('+442079460958');
+    expect(normalisePhone('79161234567')).toBe('+79161234567');
+    expect(normalisePhone('12345')).toBeNull();
+    expect(normalisePhone('call me')).toBeNull();
+  });
+
+  it('keeps numeric ids as strings', () => {
+    expect(normaliseUserId(123456789)).toBe('123456789');
+    expect(normaliseUserId(' 00123 ')).toBe('123');
+    expect(normaliseUserId('12a')).toBeNull();
+    expect(normaliseUserId(1.5)).toBeNull();
+  });
+
+  it('builds one identity key, case-insensitive for usernames', () => {
+    expect(identityKey({ username: 'Alice_Smith', user_id_platform: '1', phone: null })).toBe('u:alice_smith');
+    expect(identityKey({ username: null, user_id_platform: '1', phone: '+14155550123' })).toBe('id:1');
+    expect(identityKey({ username: null, user_id_platform: null, phone: null })).toBeNull();
+  });
+});
+
+describe('column detection and rows', () => {
+  it('recognises common and parsing-service headers', () => {
+    const m = detectColumns(['Username', 'platform_id', 'Display Name', 'author_phone', 'platform_specific_data']);
+    expect([...m!.values()]).toEqual(['username', 'user_id', 'full_name', 'phone', 'psd']);
+    expect(detectColumns(['alice_smith', 'bob_jones'])).toBeNull();
+  });
+
+  it('guesses what a lone value is', () => {
+    expect(normaliseRecord('+14155550123')).toMatchObject({ ok: true, target: { phone: '+14155550123' } });
+    expect(normaliseRecord('987654321')).toMatchObject({ ok: true, target: { user_id_platform: '987654321' } });
+    expect(normaliseRecord('@alice_smith')).toMatchObject({ ok: true, target: { username: 'alice_smith' } });
+    expect(normaliseRecord('')).toMatchObject({ ok: false });
+  });
+
+  it('explains rejected rows in words', () => {
+    const r = normaliseRecord({ username: 'no way', phone: '12' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/not a valid username.*not a phone number/);
+    const empty = normaliseRecord({ first_name: 'Ann' });
+    if (!empty.ok) expect(empty.reason).toMatch(/no username, user id or phone/);
+  });
+
+  it('maps a Parsing Service item per the contract', () => {
+    const r = normaliseParsingItem({
+      id: 1, platform_id: 555, username: null, display_name: 'Ann Lee', author_phone: '+14155550199',
+      platform_specific_data: { username: 'ann_lee', phone: null, user_id: 555 },
+    });
+    expect(r).toMatchObject({ ok: true, target: { username: 'ann_lee', user_id_platform: '555', phone: '+14155550199', first_name: 'Ann', last_name: 'Lee' } });
+    const names = normaliseParsingItem({ platform_id: '9', platform_specific_data: { first_name: ' Bo ', last_name: 'Ng' } });
+    expect(names).toMatchObject({ ok: true, target: { user_id_platform: '9', first_name: 'Bo', last_name: 'Ng' } });
+  });
+});

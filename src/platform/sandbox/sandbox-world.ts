@@ -78,6 +78,13 @@ export class SandboxWorld {
     this.injected.set(accountId, list);
   }
 
+  /** Queue an arbitrary platform error (e.g. a network failure) for the account's next action. */
+  injectPlatformError(accountId: number, err: PlatformError): void {
+    const list = this.injected.get(accountId) ?? [];
+    list.push(err);
+    this.injected.set(accountId, list);
+  }
+
   /** Simulate Telegram banning or logging out an account: every later call fails with `code`. */
   retireAccount(accountId: number, code: 'USER_DEACTIVATED_BAN' | 'AUTH_KEY_UNREGISTERED'): void {
     this.retired.set(accountId, code);

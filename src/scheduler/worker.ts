@@ -122,7 +122,9 @@ export class Worker {
     const now = this.clock.now();
     return this.db.transaction().execute(async (trx) => {
       // Pause and cancel take effect before the next action: the task must still be running.
-      const live = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).forShare().executeTakeFirst();
+      // NO KEY UPDATE (not SHARE): this transaction updates the task row below, and two SHARE holders
+      // upgrading at once would deadlock. Claims on one task are therefore serialised; they are short.
+      const live = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).forNoKeyUpdate().executeTakeFirst();
       if (live?.status !== 'IN_PROGRESS') return null;
       const target = await trx.updateTable('targets')
         .set({ status: 'IN_FLIGHT', in_flight_at: now, account_id: account.id, attempts: sql`attempts + 1`, updated_at: now })

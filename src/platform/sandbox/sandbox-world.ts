@@ -36,6 +36,8 @@ export interface SandboxOptions {
   floodWaitAfterPerHour: number;
   peerFloodAfterPerDay: number;
   networkErrorRate: number;
+  /** Extra generated megagroups @sandbox_group_1 … (benchmarks need many groups). */
+  extraGroups: number;
 }
 
 export const DEFAULT_SANDBOX_OPTIONS: SandboxOptions = {
@@ -46,6 +48,7 @@ export const DEFAULT_SANDBOX_OPTIONS: SandboxOptions = {
   floodWaitAfterPerHour: 20,
   peerFloodAfterPerDay: 80,
   networkErrorRate: 0,
+  extraGroups: 0,
 };
 
 export interface SandboxEvent {
@@ -65,10 +68,17 @@ export class SandboxWorld {
   private injected = new Map<number, PlatformError[]>();
   private retired = new Map<number, string>();
   private rngState: number;
+  readonly groups: SandboxGroup[];
 
   constructor(private readonly clock: Clock, options: Partial<SandboxOptions> = {}) {
     this.options = { ...DEFAULT_SANDBOX_OPTIONS, ...options };
     this.rngState = this.options.seed >>> 0 || 1;
+    this.groups = [
+      ...SANDBOX_GROUPS,
+      ...Array.from({ length: this.options.extraGroups }, (_, i): SandboxGroup => ({
+        key: `-10020000${String(i + 1).padStart(5, '0')}`, username: `sandbox_group_${i + 1}`, title: `Sandbox Group ${i + 1}`, kind: 'megagroup',
+      })),
+    ];
   }
 
   /** Queue an error for the account's next action (tests and demos). */
@@ -92,7 +102,7 @@ export class SandboxWorld {
 
   findGroup(reference: string): SandboxGroup | undefined {
     const ref = reference.trim().replace(/^(https?:\/\/)?(t\.me|telegram\.me)\//i, '').replace(/^@/, '');
-    return SANDBOX_GROUPS.find((g) => g.key === ref || (g.username && g.username.toLowerCase() === ref.toLowerCase()));
+    return this.groups.find((g) => g.key === ref || (g.username && g.username.toLowerCase() === ref.toLowerCase()));
   }
 
   isMember(groupKey: string, person: string): boolean {

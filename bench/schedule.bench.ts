@@ -1,0 +1,129 @@
+/**
+ * Scheduling benchmark on virtual time (not a test): many accounts, groups and targets over N days.
+ * Prints quota use against the theoretical maximum the limits allow, limit violations (must be 0),
+ * wall time and the scheduler's decision latency.
+ *
+ *   npm run bench:schedule                      # the full spec scenario (slow: ~180k actions)
+ *   BENCH_DAYS=3 BENCH_ACCOUNTS=40 BENCH_TARGETS=20000 npm run bench:schedule
+ *   BENCH_DATABASE_URL=postgres://… npm run bench:schedule
+ */
+import { sql } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../src/config/config.js';
+import { createContext } from '../src/app-context.js';
+import { ManualClock } from '../src/shared/clock.js';
+import { createLogger } from '../src/observability/logger.js';
+import type { NewTarget } from '../src/targets/target-service.js';
+import { PRIORITIES } from '../src/shared/enums.js';
+
+const num = (name: string, def: number) => Number(process.env[name] ?? def);
+const DAYS = num('BENCH_DAYS', 30);
+const ACCOUNTS = num('BENCH_ACCOUNTS', 200);
+const GROUPS = num('BENCH_GROUPS', 20);
+const TARGETS = num('BENCH_TARGETS', 200_000);
+const ACCOUNTS_PER_USER = 10;
+const GROUPS_PER_USER = Math.min(5, GROUPS);
+const PRIVACY_RATE = 0.02;
+const FLOOD_RATE = num('BENCH_FLOOD_RATE', 0.002);
+
+function percentile(sorted: number[], p: number) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
+}
+
+async function main() {
+  const config = loadConfig({
+    ...process.env,
+    JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '', PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent',
+    MAX_TARGETS_PER_TASK: String(TARGETS), MAX_CONCURRENT_TASKS_PER_USER: '100',
+  });
+  const start = new Date('2026-02-02T00:00:00Z');
+  const clock = new ManualClock(start);
+  let seed = 12345;
+  const random = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed / 2 ** 32; };
+  const ctx = await createContext(config, {
+    clock, random, logger: createLogger('silent'),
+    sandbox: { extraGroups: GROUPS, privacyRate: PRIVACY_RATE, floodWaitRate: FLOOD_RATE, floodWaitSeconds: [30, 600], floodWaitAfterPerHour: 1000, peerFloodAfterPerDay: 10_000 },
+  });
+  const L = config.limits;
+  const groupKeys = ctx.sandboxWorld.groups.slice(-GROUPS).map((g) => g.key);
+  const users = Math.ceil(ACCOUNTS / ACCOUNTS_PER_USER);
+  const targetsPerTask = Math.ceil(TARGETS / (users * GROUPS_PER_USER));
+  const setupStarted = Date.now();
+  let theoreticalMax = 0;
+  let personId = 0;
+  for (let u = 1; u <= users; u++) {
+    const mine = Array.from({ length: GROUPS_PER_USER }, (_, j) => groupKeys[((u - 1) * GROUPS_PER_USER + j) % GROUPS]!);
+    const accountsHere = Math.min(ACCOUNTS_PER_USER, ACCOUNTS - (u - 1) * ACCOUNTS_PER_USER);
+    for (let a = 0; a < accountsHere; a++) {
+      await ctx.accounts.create(u, { label: `u${u}-acc${a}`, sandbox_admin_of: mine });
+      // What the limits allow this account over the run: daily cap, per-group daily cap and lifetime cap.
+      theoreticalMax += Math.min(DAYS * L.invitesPerAccountDay, mine.reduce((s) => s + Math.min(L.invitesPerGroupLifetime, DAYS * L.invitesPerGroupDay), 0));
+    }
+    for (let j = 0; j < mine.length; j++) {
+      const task = await ctx.tasks.create(u, {
+        type: 'invite_to_group', target_group: mine[j], priority: PRIORITIES[(u + j) % 3]!, platform: 'telegram', settings: {}, start: false,
+      } as never, `bench u${u} g${j}`);
+      for (let off = 0; off < targetsPerTask; off += 1000) {
+        const batch: NewTarget[] = [];
+        for (let i = off; i < Math.min(targetsPerTask, off + 1000); i++) {
+          const username = `bench_person_${personId++}`;
+          batch.push({ target: { username, user_id_platform: null, phone: null, first_name: null, last_name: null }, key: `u:${username}` });
+        }
+        await ctx.targets.addBatch(task.id, batch, 'MANUAL');
+      }
+      await ctx.lifecycle.start(u, task.id);
+    }
+  }
+  const setupSeconds = (Date.now() - setupStarted) / 1000;
+  console.log(`setup: ${users} users, ${ACCOUNTS} accounts, ${GROUPS} groups, ${personId} targets in ${setupSeconds.toFixed(1)} s (${ctx.database.engine})`);
+
+  const worker = ctx.createWorker('bench');
+  const end = start.getTime() + DAYS * 86400_000;
+  const latencies: number[] = [];
+  let actions = 0;
+  const runStarted = Date.now();
+  let lastReport = Date.now();
+  while (clock.now().getTime() < end) {
+    const t0 = performance.now();
+    const acted = await worker.tick();
+    if (acted) {
+      latencies.push(performance.now() - t0);
+      actions++;
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        console.log(`  … day ${((clock.now().getTime() - start.getTime()) / 86400_000).toFixed(2)}, ${actions} actions`);
+      }
+      continue;
+    }
+    const wake = await worker.nextWakeAt();
+    clock.set(new Date(Math.min(end, wake ? Math.max(wake.getTime(), clock.now().getTime() + 1000) : end)));
+  }
+  const wallSeconds = (Date.now() - runStarted) / 1000;
+
+  const counted = await sql<{ n: number }>`SELECT count(*)::int AS n FROM execution_logs WHERE counts_toward_limit`.execute(ctx.db);
+  const violations = await sql<{ kind: string; n: number }>`
+    WITH l AS (SELECT account_id, group_key, created_at, date_trunc('day', created_at AT TIME ZONE ${L.timeZone}) AS day FROM execution_logs WHERE counts_toward_limit)
+    SELECT 'account/day > ${sql.raw(String(L.invitesPerAccountDay))}' AS kind, count(*)::int AS n FROM (SELECT 1 FROM l GROUP BY account_id, day HAVING count(*) > ${L.invitesPerAccountDay}) x
+    UNION ALL SELECT 'account+group/day > ${sql.raw(String(L.invitesPerGroupDay))}', count(*)::int FROM (SELECT 1 FROM l GROUP BY account_id, group_key, day HAVING count(*) > ${L.invitesPerGroupDay}) x
+    UNION ALL SELECT 'account+group lifetime > ${sql.raw(String(L.invitesPerGroupLifetime))}', count(*)::int FROM (SELECT 1 FROM l GROUP BY account_id, group_key HAVING count(*) > ${L.invitesPerGroupLifetime}) x
+    UNION ALL SELECT 'pause < ${sql.raw(String(L.pauseMinSeconds))} s', count(*)::int FROM (
+      SELECT created_at - lag(created_at) OVER (PARTITION BY account_id ORDER BY created_at) AS gap FROM l) g
+      WHERE gap < make_interval(secs => ${L.pauseMinSeconds}::float8)`.execute(ctx.db);
+  const floods = await sql<{ n: number }>`SELECT count(*)::int AS n FROM execution_logs WHERE error_code = 'FLOOD_WAIT'`.execute(ctx.db);
+  const results = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM targets GROUP BY status ORDER BY status`.execute(ctx.db);
+  latencies.sort((a, b) => a - b);
+  const totalViolations = violations.rows.reduce((s, r) => s + r.n, 0);
+  const used = counted.rows[0]!.n;
+  console.log(`\nSchedule benchmark — ${DAYS} virtual days, ${ACCOUNTS} accounts, ${GROUPS} groups, ${personId} targets, ${ctx.database.engine}`);
+  console.log(`  actions counted against limits: ${used} of ${theoreticalMax} allowed → quota use ${((used / theoreticalMax) * 100).toFixed(2)}%`);
+  console.log(`  target outcomes: ${results.rows.map((r) => `${r.status} ${r.n}`).join(', ')}; FloodWaits injected and obeyed: ${floods.rows[0]!.n}`);
+  for (const v of violations.rows) console.log(`  violations, ${v.kind}: ${v.n}`);
+  console.log(`  limit violations total: ${totalViolations}`);
+  console.log(`  wall time: ${wallSeconds.toFixed(1)} s (${(actions / wallSeconds).toFixed(0)} actions/s)`);
+  console.log(`  decision latency per action: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
+  await ctx.close();
+  process.exit(totalViolations === 0 ? 0 : 1);
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

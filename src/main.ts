@@ -2,11 +2,13 @@ import { loadConfig } from './config/config.js';
 import { createContext } from './app-context.js';
 import { buildApp } from './http/app.js';
 import { runWorkerLoop } from './scheduler/worker-loop.js';
+import { ScaledClock } from './shared/clock.js';
 
 /** `npm start`: API + web UI + (by default) an in-process worker, on embedded PGlite and the sandbox platform. */
 async function main() {
   const config = loadConfig();
-  const ctx = await createContext(config, { collectDefaultMetrics: true });
+  const clock = config.sandboxTimeSpeed !== 1 ? new ScaledClock(config.sandboxTimeSpeed) : undefined;
+  const ctx = await createContext(config, { collectDefaultMetrics: true, clock });
   const app = await buildApp(ctx);
   const stop = new AbortController();
   const loops = config.runWorker ? [runWorkerLoop(ctx.createWorker(), ctx.clock, stop.signal, ctx.logger)] : [];
@@ -14,6 +16,7 @@ async function main() {
   ctx.logger.info({ platform_mode: config.platformMode, database: ctx.database.engine, worker: config.runWorker }, 'Invite Orchestrator is running');
   if (config.platformMode === 'sandbox') {
     ctx.logger.warn('SANDBOX platform: actions are simulated, nothing is sent to Telegram. Set PLATFORM_MODE=telegram for real accounts.');
+    if (clock) ctx.logger.warn({ speed: config.sandboxTimeSpeed }, 'sandbox time runs faster than real time');
   }
   if (ctx.secrets.source === 'generated-dev') {
     const token = await ctx.jwt.sign(1, '30d');

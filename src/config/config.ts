@@ -23,6 +23,7 @@ const envSchema = z.object({
   TELEGRAM_API_ID: z.coerce.number().int().optional(),
   TELEGRAM_API_HASH: z.string().optional(),
   SANDBOX_SEED: z.coerce.number().int().default(42),
+  SANDBOX_TIME_SPEED: z.coerce.number().positive().max(100_000).default(1),
   RUN_WORKER: z.enum(['true', 'false']).default('true'),
   LIMIT_INVITES_PER_ACCOUNT_DAY: z.coerce.number().int().positive().default(30),
   LIMIT_INVITES_PER_GROUP_DAY: z.coerce.number().int().positive().default(15),
@@ -68,6 +69,8 @@ export interface AppConfig {
   platformMode: 'sandbox' | 'telegram';
   telegram: { apiId?: number; apiHash?: string };
   sandboxSeed: number;
+  /** Sandbox only: virtual seconds per real second, for demos and browser tests. */
+  sandboxTimeSpeed: number;
   runWorker: boolean;
   limits: Limits;
   leaseSeconds: number;
@@ -86,6 +89,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.SANDBOX_TIME_SPEED !== 1 && e.PLATFORM_MODE !== 'sandbox') {
+    throw new Error('Invalid configuration: SANDBOX_TIME_SPEED only applies to the sandbox platform; real accounts run on real time');
+  }
   if (e.PAUSE_MAX_SECONDS < e.PAUSE_MIN_SECONDS) {
     throw new Error('Invalid configuration: PAUSE_MAX_SECONDS must be >= PAUSE_MIN_SECONDS');
   }
@@ -105,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     platformMode: e.PLATFORM_MODE,
     telegram: { apiId: e.TELEGRAM_API_ID, apiHash: e.TELEGRAM_API_HASH },
     sandboxSeed: e.SANDBOX_SEED,
+    sandboxTimeSpeed: e.SANDBOX_TIME_SPEED,
     runWorker: e.RUN_WORKER === 'true',
     limits: {
       invitesPerAccountDay: e.LIMIT_INVITES_PER_ACCOUNT_DAY,

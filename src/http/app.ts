@@ -24,7 +24,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
+  const hasWeb = existsSync(WEB_DIST);
+  installErrorHandler(app, hasWeb ? (reply) => reply.sendFile('index.html') : undefined);
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-platform-mode', ctx.config.platformMode);
@@ -88,10 +89,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     await accountRoutes(api, ctx);
   }, { prefix: '/api/v1' });
 
-  if (existsSync(WEB_DIST)) {
+  if (hasWeb) {
+    // The built web UI (npm run build:web). Files are looked up per request, so a rebuild needs no restart.
     const fastifyStatic = (await import('@fastify/static')).default;
-    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false });
-    app.get('/*', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'));
+    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: true, schemaHide: true });
   }
   return app;
 }

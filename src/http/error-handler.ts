@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../shared/errors.js';
 
@@ -13,7 +13,7 @@ function sentence(issue: { instancePath?: string; message?: string; params?: { i
  * Every error leaves as {error, message[, details]} where message is a sentence a person can read:
  * never "[object Object]", never a stack trace. Unknown errors are 500 and logged in full.
  */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, spaIndex?: (reply: FastifyReply) => unknown): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof AppError) {
       return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
@@ -36,5 +36,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: 'INTERNAL', message: 'Something went wrong on the server; the error has been logged.' });
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` }));
+  app.setNotFoundHandler((request, reply) => {
+    // Page navigations (not API calls, not asset files) get the single-page app, which routes by hash.
+    const path = request.url.split('?')[0]!;
+    if (spaIndex && request.method === 'GET' && !path.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(path)) return spaIndex(reply);
+    return reply.status(404).send({ error: 'NOT_FOUND', message: `No route ${request.method} ${path}.` });
+  });
 }

@@ -15,7 +15,9 @@ export async function runWorkerLoop(worker: Worker, clock: Clock, signal: AbortS
     }
     if (acted) continue;
     const wake = await worker.nextWakeAt().catch(() => null);
-    const ms = wake ? Math.min(MAX_IDLE_MS, Math.max(50, wake.getTime() - clock.now().getTime())) : MAX_IDLE_MS;
+    const virtualMs = wake ? wake.getTime() - clock.now().getTime() : Infinity;
+    const realMs = 'realMs' in clock && typeof clock.realMs === 'function' ? (clock.realMs as (v: number) => number)(virtualMs) : virtualMs;
+    const ms = Math.min(MAX_IDLE_MS, Math.max(50, realMs));
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
       signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });

@@ -20,3 +20,19 @@ export class ManualClock implements Clock {
     if (to.getTime() > this.current) this.current = to.getTime();
   }
 }
+
+/**
+ * Sandbox demos only: time runs `speed` times faster than the wall clock from the moment of creation,
+ * so a marketer (or a browser test) can watch a day of paced invites happen in minutes.
+ */
+export class ScaledClock implements Clock {
+  private readonly realStart = Date.now();
+  constructor(readonly speed: number, private readonly virtualStart = Date.now()) {}
+  now(): Date {
+    return new Date(this.virtualStart + (Date.now() - this.realStart) * this.speed);
+  }
+  /** Real milliseconds to wait for `virtualMs` of this clock to pass. */
+  realMs(virtualMs: number): number {
+    return virtualMs / this.speed;
+  }
+}

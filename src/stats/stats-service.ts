@@ -60,8 +60,9 @@ export class StatsService {
     let base = this.db.selectFrom('execution_logs as l').where('l.task_id', '=', taskId);
     if (q.result?.length) base = base.where('l.result', 'in', q.result);
     const { total } = await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
-    const rows = await base.leftJoin('accounts as a', 'a.id', 'l.account_id')
-      .select(['l.id', 'l.created_at', 'l.finished_at', 'l.action', 'l.result', 'l.error_code', 'l.message', 'l.target_id', 'l.account_id', 'a.label as account_label'])
+    const rows = await base.leftJoin('accounts as a', 'a.id', 'l.account_id').leftJoin('targets as t', 't.id', 'l.target_id')
+      .select(['l.id', 'l.created_at', 'l.finished_at', 'l.action', 'l.result', 'l.error_code', 'l.message', 'l.target_id', 'l.account_id', 'a.label as account_label',
+        sql<string | null>`coalesce('@' || t.username, t.phone, 'user ' || t.user_id_platform)`.as('target_label')])
       .orderBy('l.id', 'desc').limit(q.page_size).offset((q.page - 1) * q.page_size).execute();
     return {
       items: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), finished_at: r.finished_at?.toISOString() ?? null })),

@@ -1,0 +1,64 @@
+import { useEffect, useState } from 'react';
+import { api, auth } from './api/client';
+import { useI18n } from './i18n';
+import { useRoute } from './router';
+import { LoginDialog } from './components/LoginDialog';
+import { SandboxBanner } from './components/ui';
+import { TasksPage } from './pages/TasksPage';
+import { CreateTaskPage } from './pages/CreateTaskPage';
+import { TaskDetailPage } from './pages/TaskDetailPage';
+import { AccountsPage } from './pages/AccountsPage';
+import { DashboardPage } from './pages/DashboardPage';
+
+export function App() {
+  const { t, lang, setLang } = useI18n();
+  const route = useRoute();
+  const [needLogin, setNeedLogin] = useState(!auth.token);
+  const [sandbox, setSandbox] = useState(false);
+  const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+  const [, setAuthVersion] = useState(0);
+
+  useEffect(() => { document.documentElement.dataset.theme = theme; localStorage.setItem('theme', theme); }, [theme]);
+  useEffect(() => {
+    const onAuth = () => setNeedLogin(true);
+    const onChange = () => setAuthVersion((v) => v + 1);
+    window.addEventListener('auth-required', onAuth);
+    window.addEventListener('auth-changed', onChange);
+    return () => { window.removeEventListener('auth-required', onAuth); window.removeEventListener('auth-changed', onChange); };
+  }, []);
+  useEffect(() => {
+    fetch('/health/detailed').then((r) => r.json()).then((h) => setSandbox(!!h.sandbox), () => undefined);
+  }, []);
+
+  const detail = /^\/tasks\/(\d+)$/.exec(route);
+  // Keyed by auth state so pages reload their data after signing in, while the create form keeps its state.
+  const page = route === '/tasks/new' ? <CreateTaskPage />
+    : detail ? <TaskDetailPage id={Number(detail[1])} key={`${detail[1]}-${needLogin}`} />
+      : route === '/accounts' ? <AccountsPage key={String(needLogin)} />
+        : route === '/dashboard' ? <DashboardPage key={String(needLogin)} />
+          : <TasksPage key={String(needLogin)} />;
+
+  return (
+    <div className="app">
+      {sandbox && <SandboxBanner />}
+      <header className="topbar">
+        <a className="brand" href="#/tasks">{t('appName')}</a>
+        <nav>
+          <a href="#/tasks" className={route.startsWith('/tasks') && route !== '/tasks/new' ? 'active' : ''}>{t('tasks')}</a>
+          <a href="#/tasks/new" className={route === '/tasks/new' ? 'active' : ''}>{t('newTask')}</a>
+          <a href="#/accounts" className={route === '/accounts' ? 'active' : ''}>{t('accounts')}</a>
+          <a href="#/dashboard" className={route === '/dashboard' ? 'active' : ''}>{t('dashboard')}</a>
+        </nav>
+        <div className="prefs">
+          <select aria-label={t('language')} value={lang} onChange={(e) => setLang(e.target.value as 'ru' | 'en')}>
+            <option value="ru">RU</option><option value="en">EN</option>
+          </select>
+          <button aria-label={t('theme')} onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>{theme === 'dark' ? '☀' : '☾'}</button>
+          {auth.token && <button onClick={() => { auth.set(null); setNeedLogin(true); }}>{t('signOut')}</button>}
+        </div>
+      </header>
+      <main>{page}</main>
+      {needLogin && <LoginDialog onDone={() => { setNeedLogin(false); void api('/api/v1/invite/accounts').catch(() => undefined); }} />}
+    </div>
+  );
+}

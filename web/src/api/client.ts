@@ -1,0 +1,63 @@
+/**
+ * Thin fetch wrapper: adds the token, turns every error response into one readable sentence,
+ * and announces a 401 so the app can ask for a token without throwing away what the user typed.
+ */
+const TOKEN_KEY = 'invite-orchestrator.token';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export const auth = {
+  get token(): string | null {
+    return localStorage.getItem(TOKEN_KEY);
+  },
+  set(token: string | null) {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+    window.dispatchEvent(new Event('auth-changed'));
+  },
+};
+
+/** Any error body the server (or a proxy) may send, flattened to a sentence. */
+export function errorMessage(body: unknown, status: number): string {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    if (typeof b.message === 'string' && b.message) return b.message;
+    if (Array.isArray(b.detail)) {
+      return b.detail.map((d) => (d && typeof d === 'object' ? `${(d as { loc?: unknown[] }).loc?.join('.') ?? ''}: ${(d as { msg?: string }).msg ?? ''}` : String(d))).join('; ');
+    }
+    if (typeof b.detail === 'string') return b.detail;
+    if (typeof b.error === 'string') return b.error;
+  }
+  if (typeof body === 'string' && body.trim()) return body.slice(0, 300);
+  return `Request failed (HTTP ${status})`;
+}
+
+export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (auth.token) headers.set('authorization', `Bearer ${auth.token}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(init.json);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers, body });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let parsed: unknown = text;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  if (!res.ok) {
+    if (res.status === 401) window.dispatchEvent(new CustomEvent('auth-required'));
+    const code = parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string }).error : 'ERROR';
+    throw new ApiError(res.status, code, errorMessage(parsed, res.status));
+  }
+  return parsed as T;
+}

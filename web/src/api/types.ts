@@ -1,0 +1,39 @@
+// Response types come straight from the server code, so a renamed field breaks the UI build, not the UI.
+export type { TaskJson, TaskCounters } from '../../../src/tasks/task-service';
+export type { GroupCheckResult } from '../../../src/accounts/group-check';
+export type { ImportReport } from '../../../src/import/import-service';
+export type { ParsingBase } from '../../../src/import/parsing-service-client';
+export {
+  TASK_STATUSES, TASK_TYPES, PRIORITIES, TARGET_STATUSES, ACCOUNT_STATUSES,
+  type TaskStatus, type TaskType, type Priority, type TargetStatus, type AccountStatus,
+} from '../../../src/shared/enums';
+
+export interface Page<T> { items: T[]; total: number; page: number; page_size: number; pages: number }
+
+export interface AccountJson {
+  id: number; label: string; platform_mode: string; sandbox: boolean; phone_masked: string | null; status: string;
+  status_reason: string | null; rest_until: string | null; next_action_at: string | null; available: boolean;
+  usage_today: { invites: number; invites_limit: number; messages: number; messages_limit: number; invites_by_group: Record<string, number>; group_day_limit: number };
+  lifetime_by_group: Record<string, number>; group_lifetime_limit: number; last_used_at: string | null;
+}
+
+export interface LogItem {
+  id: number; created_at: string; action: 'invite' | 'message'; result: string; error_code: string | null; message: string | null;
+  target_label: string | null; account_label: string | null;
+}
+
+export interface TaskStats {
+  counters: import('../../../src/tasks/task-service').TaskCounters;
+  skipped_by_reason: Array<{ code: string | null; reason: string | null; count: number }>;
+  failed_by_reason: Array<{ code: string | null; reason: string | null; count: number }>;
+  per_account: Array<{ account_id: number | null; label: string; succeeded: number; attempts: number }>;
+  per_hour: Array<{ at: string; succeeded: number; other: number }>;
+  per_day: Array<{ at: string; succeeded: number; other: number }>;
+  eta_seconds: number | null;
+  sandbox: boolean;
+}
+
+export interface TargetJson {
+  id: number; username: string | null; user_id_platform: string | null; phone: string | null; first_name: string | null; last_name: string | null;
+  status: string; error_code: string | null; error_message: string | null; processed_at: string | null;
+}

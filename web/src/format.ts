@@ -1,0 +1,18 @@
+import type { Lang } from './i18n';
+
+export function formatDuration(seconds: number | null, lang: Lang): string {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds <= 0) return lang === 'ru' ? 'готово' : 'done';
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.max(1, Math.floor((seconds % 3600) / 60));
+  const u = lang === 'ru' ? { d: 'д', h: 'ч', m: 'мин' } : { d: 'd', h: 'h', m: 'min' };
+  if (d) return `~${d} ${u.d} ${h} ${u.h}`;
+  if (h) return `~${h} ${u.h} ${m} ${u.m}`;
+  return `~${m} ${u.m}`;
+}
+
+export function formatTime(iso: string | null, lang: Lang): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' });
+}

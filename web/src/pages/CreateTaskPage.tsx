@@ -1,0 +1,208 @@
+import { useEffect, useMemo, useState } from 'react';
+import { api } from '../api/client';
+import { PRIORITIES, type AccountJson, type ImportReport, type ParsingBase, type Priority, type TaskJson, type TaskType } from '../api/types';
+import { useI18n } from '../i18n';
+import { ErrorNotice } from '../components/ui';
+import { formatTime } from '../format';
+import { navigate } from '../router';
+
+interface GroupCheck {
+  group: { key: string; title: string; kind: string } | null;
+  ready: Array<{ account_id: number; label: string; remaining_today: number }>;
+  unavailable: Array<{ account_id: number; label: string; reason: string; available_at: string | null }>;
+  error: string | null;
+  suggested_name: string | null;
+  safe_pacing_per_day: number;
+}
+
+function renderPreview(template: string) {
+  return template.replace(/\{username\}/g, '@jane_doe').replace(/\{first_name\}/g, 'Jane');
+}
+
+export function CreateTaskPage() {
+  const { t, lang } = useI18n();
+  const [type, setType] = useState<TaskType>('invite_to_group');
+  const [group, setGroup] = useState('');
+  const [check, setCheck] = useState<GroupCheck | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [name, setName] = useState('');
+  const [nameEdited, setNameEdited] = useState(false);
+  const [template, setTemplate] = useState('');
+  const [priority, setPriority] = useState<Priority>('MEDIUM');
+  const [when, setWhen] = useState<'now' | 'later' | 'manual'>('now');
+  const [scheduledAt, setScheduledAt] = useState('');
+  const [source, setSource] = useState<'file' | 'base'>('file');
+  const [bases, setBases] = useState<ParsingBase[] | null>(null);
+  const [basesError, setBasesError] = useState<string | null>(null);
+  const [baseId, setBaseId] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [preview, setPreview] = useState<ImportReport | null>(null);
+  const [accounts, setAccounts] = useState<AccountJson[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+
+  useEffect(() => {
+    api<{ items: ParsingBase[] }>('/api/v1/invite/import/parsing/bases').then((r) => setBases(r.items), (e) => setBasesError((e as Error).message));
+    api<{ items: AccountJson[] }>('/api/v1/invite/accounts').then((r) => setAccounts(r.items), () => undefined);
+  }, []);
+
+  // Debounced admin check as the group is typed.
+  useEffect(() => {
+    if (type !== 'invite_to_group' || group.trim().length < 2) { setCheck(null); return; }
+    setChecking(true);
+    const h = setTimeout(async () => {
+      try {
+        const res = await api<GroupCheck>(`/api/v1/invite/groups/check?link=${encodeURIComponent(group.trim())}`);
+        setCheck(res);
+        if (!nameEdited && res.suggested_name) setName(res.suggested_name);
+      } catch (e) { setCheck({ group: null, ready: [], unavailable: [], error: (e as Error).message, suggested_name: null, safe_pacing_per_day: 0 }); }
+      finally { setChecking(false); }
+    }, 600);
+    return () => clearTimeout(h);
+  }, [group, type, nameEdited]);
+
+  useEffect(() => {
+    if (type === 'direct_message' && !nameEdited) setName(template ? `${lang === 'ru' ? 'Сообщения' : 'Messages'}: ${template.slice(0, 40)}` : '');
+  }, [template, type, nameEdited, lang]);
+
+  async function chooseFile(f: File | null) {
+    setFile(f);
+    setPreview(null);
+    if (!f) return;
+    const form = new FormData();
+    form.append('file', f);
+    try {
+      setPreview(await api<ImportReport>('/api/v1/invite/import/file?dry_run=true', { method: 'POST', body: form }));
+      setError(null);
+    } catch (e) { setError((e as Error).message); setFile(null); }
+  }
+
+  const activeAccounts = accounts.filter((a) => !['BANNED', 'DEAUTHORIZED', 'DISABLED'].includes(a.status)).length;
+  const pacing = useMemo(() => type === 'invite_to_group'
+    ? { n: check?.safe_pacing_per_day ?? 0, k: check?.ready.length ?? 0 }
+    : { n: activeAccounts * (accounts[0]?.usage_today.messages_limit ?? 40), k: activeAccounts }, [type, check, activeAccounts, accounts]);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if ((source === 'file' && !file) || (source === 'base' && !baseId)) { setError(t('audienceRequired')); return; }
+    setSubmitting(true);
+    setError(null);
+    let created: TaskJson | null = null;
+    try {
+      created = await api<TaskJson>('/api/v1/invite/tasks', {
+        method: 'POST',
+        json: {
+          type, priority, ...(name.trim() ? { name: name.trim() } : {}),
+          ...(type === 'invite_to_group' ? { target_group: group.trim() } : { message_template: template }),
+          ...(when === 'later' && scheduledAt ? { scheduled_at: new Date(scheduledAt).toISOString() } : {}),
+        },
+      });
+      if (source === 'file' && file) {
+        const form = new FormData();
+        form.append('file', file);
+        await api(`/api/v1/invite/import/file?task_id=${created.id}`, { method: 'POST', body: form });
+      } else {
+        await api('/api/v1/invite/import/parsing', { method: 'POST', json: { task_id: created.id, parsing_task_id: baseId } });
+      }
+      if (when !== 'manual') await api(`/api/v1/invite/tasks/${created.id}/start`, { method: 'POST' });
+      navigate(`/tasks/${created.id}`);
+    } catch (err) {
+      // The task exists even if starting failed: say why and let the user fix it from the task page.
+      setError((err as Error).message);
+      if (created) setTimeout(() => navigate(`/tasks/${created!.id}`), 4000);
+    } finally { setSubmitting(false); }
+  }
+
+  return (
+    <section>
+      <h1>{t('newTask')}</h1>
+      <form className="form" onSubmit={submit}>
+        <fieldset className="segmented">
+          <legend>{t('taskType')}</legend>
+          {(['invite_to_group', 'direct_message'] as const).map((tt) => (
+            <label key={tt}><input type="radio" name="type" value={tt} checked={type === tt} onChange={() => setType(tt)} /> {t(tt)}</label>
+          ))}
+        </fieldset>
+
+        {type === 'invite_to_group' && (
+          <div className="field">
+            <label htmlFor="group">{t('groupLink')}</label>
+            <input id="group" name="target_group" required value={group} placeholder={t('groupHint')} onChange={(e) => setGroup(e.target.value)} />
+            {checking && <p className="muted small">{t('checking')}</p>}
+            {check && !checking && (
+              <div className="group-check" data-testid="group-check">
+                {check.group ? <p><strong>{check.group.title}</strong> <span className="muted small">{check.group.kind} · {check.group.key}</span></p> : <ErrorNotice error={check.error} />}
+                {check.group && (check.ready.length ? (
+                  <div><div className="small">{t('readyAccounts')}</div><ul>{check.ready.map((r) => <li key={r.account_id} className="ok-item">{r.label} — {t('remainingToday', { n: r.remaining_today })}</li>)}</ul></div>
+                ) : <p className="notice notice-warn">{t('noReadyAccounts')}</p>)}
+                {check.unavailable.length > 0 && (
+                  <div><div className="small">{t('unavailableAccounts')}</div><ul>{check.unavailable.map((u) => <li key={u.account_id} className="bad-item">{u.label} — {u.reason}{u.available_at ? ` (${t('availableAt', { at: formatTime(u.available_at, lang) })})` : ''}</li>)}</ul></div>
+                )}
+              </div>
+            )}
+          </div>
+        )}
+
+        <div className="field">
+          <label htmlFor="name">{t('name')}</label>
+          <input id="name" name="name" value={name} onChange={(e) => { setName(e.target.value); setNameEdited(true); }} />
+        </div>
+
+        <fieldset className="field">
+          <legend>{t('audience')}</legend>
+          <div className="segmented">
+            <label><input type="radio" name="source" checked={source === 'file'} onChange={() => setSource('file')} /> {t('fromFile')}</label>
+            <label><input type="radio" name="source" checked={source === 'base'} onChange={() => setSource('base')} /> {t('fromBase')}</label>
+          </div>
+          {source === 'file' ? (
+            <>
+              <input type="file" name="file" accept=".csv,.tsv,.txt,.json,.xlsx" onChange={(e) => chooseFile(e.target.files?.[0] ?? null)} />
+              <p className="muted small">{t('fileHint')}</p>
+              {preview && (
+                <div className="preview" data-testid="file-preview">
+                  <p><strong>{preview.imported}</strong> {t('valid')} · {preview.duplicates} {t('duplicates')} · {preview.invalid} {t('invalid')}</p>
+                  <table><tbody>{preview.preview.map((p) => <tr key={p.row}><td>{p.row}</td><td>{p.username ? `@${p.username}` : p.phone ?? p.user_id_platform}</td><td>{[p.first_name, p.last_name].filter(Boolean).join(' ')}</td></tr>)}</tbody></table>
+                  {preview.errors.slice(0, 5).map((er) => <p key={er.row} className="small error-text">{t('row')} {er.row}: {er.reason}</p>)}
+                </div>
+              )}
+            </>
+          ) : basesError ? <ErrorNotice error={t('basesUnavailable', { reason: basesError })} /> : (
+            <select value={baseId} onChange={(e) => setBaseId(e.target.value)} aria-label={t('fromBase')}>
+              <option value="">{t('chooseBase')}</option>
+              {bases?.map((b) => <option key={String(b.task_id)} value={String(b.task_id)}>{b.title} — {b.total_results} {t('results')}</option>)}
+            </select>
+          )}
+        </fieldset>
+
+        {type === 'direct_message' && (
+          <div className="field">
+            <label htmlFor="template">{t('messageTemplate')}</label>
+            <textarea id="template" name="message_template" required rows={4} value={template} onChange={(e) => setTemplate(e.target.value)} />
+            <p className="muted small">{t('templateHint')}</p>
+            {template && <div className="message-preview"><span className="small muted">{t('livePreview')}</span><p>{renderPreview(template)}</p></div>}
+          </div>
+        )}
+
+        <div className="row">
+          <div className="field">
+            <label htmlFor="priority">{t('priority')}</label>
+            <select id="priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
+              {PRIORITIES.map((p) => <option key={p} value={p}>{t(p)}</option>)}
+            </select>
+          </div>
+          <fieldset className="field">
+            <legend>{t('when')}</legend>
+            <label><input type="radio" name="when" checked={when === 'now'} onChange={() => setWhen('now')} /> {t('startNow')}</label>
+            <label><input type="radio" name="when" checked={when === 'later'} onChange={() => setWhen('later')} /> {t('startLater')}</label>
+            {when === 'later' && <input type="datetime-local" required value={scheduledAt} onChange={(e) => setScheduledAt(e.target.value)} />}
+            <label><input type="radio" name="when" checked={when === 'manual'} onChange={() => setWhen('manual')} /> {t('createOnly')}</label>
+          </fieldset>
+        </div>
+
+        <p className="muted small" data-testid="safe-pacing">{t('safePacing', pacing)}</p>
+        <ErrorNotice error={error} />
+        <button type="submit" className="primary" disabled={submitting}>{submitting ? t('creating') : t('create')}</button>
+      </form>
+    </section>
+  );
+}

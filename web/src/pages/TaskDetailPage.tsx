@@ -1,0 +1,158 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, auth } from '../api/client';
+import { TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
+import { useI18n, type T } from '../i18n';
+import { BarChart, ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
+import { formatDuration, formatTime } from '../format';
+
+const ACTIVE = ['IN_PROGRESS', 'SCHEDULED'];
+
+/** One log entry as a sentence in the user's language. */
+function feedSentence(l: LogItem, task: TaskJson, t: T, reason: (c: string | null, f: string | null) => string): string {
+  const who = l.target_label ?? '—';
+  const fallbackReason = l.message?.includes(': ') ? l.message.slice(l.message.indexOf(': ') + 2) : l.message;
+  const verb = l.action === 'invite' ? t('verbInvite') : t('verbMessage');
+  switch (l.result) {
+    case 'SUCCESS': return l.action === 'invite' ? t('feedInvited', { who, group: task.target_group_title ?? task.target_group ?? '' }) : t('feedSent', { who });
+    case 'SKIPPED': case 'FAILED': return t('feedCouldNot', { verb, who, reason: reason(l.error_code, fallbackReason) });
+    case 'RETRY': return t('feedRetry', { who, reason: reason(l.error_code, fallbackReason) });
+    case 'ACCOUNT_ERROR': return t('feedAccount', { account: l.account_label ?? '—', reason: reason(l.error_code, fallbackReason) });
+    case 'OUTCOME_UNKNOWN': return t('feedUnknown', { who });
+    default: return l.message ?? `${l.action} ${who}`;
+  }
+}
+
+export function TaskDetailPage({ id }: { id: number }) {
+  const { t, lang, reason } = useI18n();
+  const [task, setTask] = useState<TaskJson | null>(null);
+  const [stats, setStats] = useState<TaskStats | null>(null);
+  const [logs, setLogs] = useState<LogItem[]>([]);
+  const [targets, setTargets] = useState<Page<TargetJson> | null>(null);
+  const [targetStatus, setTargetStatus] = useState('');
+  const [targetPage, setTargetPage] = useState(1);
+  const [error, setError] = useState<string | null>(null);
+
+  const loadAll = useCallback(async () => {
+    try {
+      const [tk, st, lg] = await Promise.all([
+        api<TaskJson>(`/api/v1/invite/tasks/${id}`),
+        api<TaskStats>(`/api/v1/invite/tasks/${id}/stats`),
+        api<Page<LogItem>>(`/api/v1/invite/tasks/${id}/logs?page_size=30`),
+      ]);
+      setTask(tk); setStats(st); setLogs(lg.items); setError(null);
+    } catch (e) { setError((e as Error).message); }
+  }, [id]);
+
+  const loadTargets = useCallback(async () => {
+    const q = new URLSearchParams({ page: String(targetPage), page_size: '25' });
+    if (targetStatus) q.set('status', targetStatus);
+    try { setTargets(await api<Page<TargetJson>>(`/api/v1/invite/tasks/${id}/targets?${q}`)); } catch (e) { setError((e as Error).message); }
+  }, [id, targetPage, targetStatus]);
+
+  useEffect(() => { void loadAll(); }, [loadAll]);
+  useEffect(() => { void loadTargets(); }, [loadTargets]);
+
+  // While the task runs, refresh counters, feed and stats in place every 3 s.
+  useEffect(() => {
+    if (!task || !ACTIVE.includes(task.status)) return;
+    const timer = setInterval(() => { void loadAll(); void loadTargets(); }, 3000);
+    return () => clearInterval(timer);
+  }, [task, loadAll, loadTargets]);
+
+  async function control(action: 'start' | 'pause' | 'resume' | 'cancel') {
+    try { setTask(await api<TaskJson>(`/api/v1/invite/tasks/${id}/${action}`, { method: 'POST' })); setError(null); void loadAll(); }
+    catch (e) { setError((e as Error).message); }
+  }
+
+  async function downloadReport() {
+    const res = await fetch(`/api/v1/invite/tasks/${id}/report`, { headers: { authorization: `Bearer ${auth.token}` } });
+    if (!res.ok) { setError(`Report download failed (HTTP ${res.status})`); return; }
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `task-${id}-report.csv`;
+    a.click();
+    URL.revokeObjectURL(url);
+  }
+
+  if (!task) return <section><ErrorNotice error={error} />{!error && <p className="muted">{t('loading')}</p>}</section>;
+  const c = task.counters;
+  const buttons: Record<string, Array<'start' | 'pause' | 'resume' | 'cancel'>> = { PENDING: ['start', 'cancel'], SCHEDULED: ['pause', 'cancel'], IN_PROGRESS: ['pause', 'cancel'], PAUSED: ['resume', 'cancel'] };
+
+  return (
+    <section>
+      <div className="toolbar">
+        <div>
+          <h1>{task.name}</h1>
+          <div className="muted small">{t(task.type as never)} · {task.target_group_title ?? task.target_group ?? ''} · {t(task.priority as never)}</div>
+        </div>
+        <div className="task-actions">
+          <StatusBadge status={task.status} />
+          {(buttons[task.status] ?? []).map((a) => <button key={a} onClick={() => control(a)}>{t(a)}</button>)}
+        </div>
+      </div>
+      {task.status_reason && <div className="notice notice-warn">{task.status_reason}</div>}
+      <ErrorNotice error={error} />
+      <ProgressBar counters={c} />
+      {stats && ACTIVE.includes(task.status) && <p className="muted small">{t('eta')}: {formatDuration(stats.eta_seconds, lang)}</p>}
+      <div className="stat-grid" data-testid="counters">
+        {([['total', c.total], ['pending', c.pending + c.in_flight], [task.type === 'invite_to_group' ? 'invited' : 'sent', task.type === 'invite_to_group' ? c.invited : c.sent], ['skipped', c.skipped], ['failed', c.failed]] as const).map(([k, v]) => (
+          <div className="stat" key={k} data-testid={`counter-${k}`}><div className="stat-value">{v}</div><div className="stat-label">{k === 'total' ? t('total') : t(k as never)}</div></div>
+        ))}
+      </div>
+
+      <div className="two-col">
+        <div className="card">
+          <h3>{t('activity')}</h3>
+          {stats?.per_hour.length ? <BarChart points={stats.per_hour} label={t('activity')} /> : <p className="muted">{t('nothingYet')}</p>}
+          <h3>{t('perAccount')}</h3>
+          {stats?.per_account.length ? <ul>{stats.per_account.map((p) => <li key={String(p.account_id)}>{p.label}: {p.succeeded} / {p.attempts}</li>)}</ul> : <p className="muted">{t('nothingYet')}</p>}
+          {(['skipped_by_reason', 'failed_by_reason'] as const).map((key) => stats && stats[key].length > 0 && (
+            <div key={key}><h3>{t(key === 'skipped_by_reason' ? 'skippedByReason' : 'failedByReason')}</h3>
+              <ul>{stats[key].map((r) => <li key={String(r.code)}>{reason(r.code, r.reason)}: {r.count}</li>)}</ul></div>
+          ))}
+        </div>
+        <div className="card">
+          <h3>{t('recentActions')}</h3>
+          {logs.length === 0 ? <p className="muted">{t('nothingYet')}</p> : (
+            <ul className="feed" data-testid="feed">{logs.map((l) => <li key={l.id} className={`feed-${l.result.toLowerCase()}`}><span className="muted small">{formatTime(l.created_at, lang)}</span> {feedSentence(l, task, t, reason)}</li>)}</ul>
+          )}
+        </div>
+      </div>
+
+      <div className="card">
+        <div className="toolbar">
+          <h3>{t('targetsTitle')}</h3>
+          <div className="filters">
+            <select value={targetStatus} onChange={(e) => { setTargetStatus(e.target.value); setTargetPage(1); }} aria-label={t('status')}>
+              <option value="">{t('status')}: {t('all')}</option>
+              {TARGET_STATUSES.map((s) => <option key={s} value={s}>{t(s)}</option>)}
+            </select>
+            <button onClick={downloadReport}>{t('downloadReport')}</button>
+          </div>
+        </div>
+        <div className="table-wrap">
+          <table>
+            <tbody>
+              {targets?.items.map((x) => (
+                <tr key={x.id}>
+                  <td>{x.username ? `@${x.username}` : x.phone ?? x.user_id_platform}</td>
+                  <td>{[x.first_name, x.last_name].filter(Boolean).join(' ')}</td>
+                  <td><StatusBadge status={x.status} /></td>
+                  <td className="small">{x.error_code ? reason(x.error_code, x.error_message) : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {targets && targets.pages > 1 && (
+          <div className="pager">
+            <button disabled={targetPage <= 1} onClick={() => setTargetPage(targetPage - 1)}>{t('prev')}</button>
+            <span>{t('page', { page: targetPage, pages: targets.pages })}</span>
+            <button disabled={targetPage >= targets.pages} onClick={() => setTargetPage(targetPage + 1)}>{t('next')}</button>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

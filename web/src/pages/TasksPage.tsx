@@ -1,0 +1,120 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api/client';
+import { PRIORITIES, TASK_STATUSES, type Page, type TaskJson } from '../api/types';
+import { useI18n } from '../i18n';
+import { ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
+import { formatDuration } from '../format';
+import { navigate } from '../router';
+
+const ACTIVE = ['IN_PROGRESS', 'SCHEDULED'];
+
+/** Which buttons a task shows, by status (the same transitions the server enforces). */
+const ACTIONS_BY_STATUS: Record<string, Array<'start' | 'pause' | 'resume' | 'cancel'>> = {
+  PENDING: ['start', 'cancel'], SCHEDULED: ['pause', 'cancel'], IN_PROGRESS: ['pause', 'cancel'], PAUSED: ['resume', 'cancel'],
+  COMPLETED: [], FAILED: [], CANCELLED: [],
+};
+
+export function TasksPage() {
+  const { t, lang } = useI18n();
+  const [status, setStatus] = useState('');
+  const [priority, setPriority] = useState('');
+  const [search, setSearch] = useState('');
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<Page<TaskJson> | null>(null);
+  const [live, setLive] = useState<Record<number, { status: string; counters: TaskJson['counters']; eta_seconds: number | null }>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<number | null>(null);
+
+  const load = useCallback(async () => {
+    const q = new URLSearchParams({ page: String(page), page_size: '20' });
+    if (status) q.set('status', status);
+    if (priority) q.set('priority', priority);
+    if (search.trim()) q.set('name_contains', search.trim());
+    try {
+      setData(await api<Page<TaskJson>>(`/api/v1/invite/tasks?${q}`));
+      setError(null);
+    } catch (e) { setError((e as Error).message); }
+  }, [page, status, priority, search]);
+
+  useEffect(() => { const h = setTimeout(load, 250); return () => clearTimeout(h); }, [load]);
+
+  // Only running rows refresh, every 3 s, from the light /status endpoint.
+  useEffect(() => {
+    const ids = data?.items.filter((x) => ACTIVE.includes(live[x.id]?.status ?? x.status)).map((x) => x.id) ?? [];
+    if (!ids.length) return;
+    const timer = setInterval(async () => {
+      const updates = await Promise.all(ids.map((id) => api<{ id: number; status: string; counters: TaskJson['counters']; eta_seconds: number | null }>(`/api/v1/invite/tasks/${id}/status`).catch(() => null)));
+      setLive((prev) => { const next = { ...prev }; for (const u of updates) if (u) next[u.id] = u; return next; });
+    }, 3000);
+    return () => clearInterval(timer);
+  }, [data, live]);
+
+  async function act(task: TaskJson, action: string) {
+    if (action === 'delete' && !window.confirm(t('confirmDelete', { name: task.name }))) return;
+    if (action === 'cancel' && !window.confirm(t('confirmCancel', { name: task.name }))) return;
+    setBusy(task.id);
+    try {
+      if (action === 'delete') await api(`/api/v1/invite/tasks/${task.id}`, { method: 'DELETE' });
+      else if (action === 'duplicate') await api(`/api/v1/invite/tasks/${task.id}/duplicate`, { method: 'POST' });
+      else {
+        const updated = await api<TaskJson>(`/api/v1/invite/tasks/${task.id}/${action}`, { method: 'POST' });
+        setLive((prev) => ({ ...prev, [task.id]: { status: updated.status, counters: updated.counters, eta_seconds: null } }));
+      }
+      setError(null);
+      await load();
+    } catch (e) { setError((e as Error).message); } finally { setBusy(null); }
+  }
+
+  return (
+    <section>
+      <div className="toolbar">
+        <h1>{t('tasks')}</h1>
+        <button className="primary" onClick={() => navigate('/tasks/new')}>{t('newTask')}</button>
+      </div>
+      <div className="filters">
+        <input placeholder={t('search')} value={search} onChange={(e) => { setSearch(e.target.value); setPage(1); }} aria-label={t('search')} />
+        <select value={status} onChange={(e) => { setStatus(e.target.value); setPage(1); }} aria-label={t('status')}>
+          <option value="">{t('status')}: {t('all')}</option>
+          {TASK_STATUSES.map((s) => <option key={s} value={s}>{t(s)}</option>)}
+        </select>
+        <select value={priority} onChange={(e) => { setPriority(e.target.value); setPage(1); }} aria-label={t('priority')}>
+          <option value="">{t('priority')}: {t('all')}</option>
+          {PRIORITIES.map((p) => <option key={p} value={p}>{t(p)}</option>)}
+        </select>
+      </div>
+      <ErrorNotice error={error} />
+      {!data ? <p className="muted">{t('loading')}</p> : data.items.length === 0 ? <p className="muted">{t('noTasks')}</p> : (
+        <div className="task-list">
+          {data.items.map((task) => {
+            const l = live[task.id];
+            const s = l?.status ?? task.status;
+            const counters = l?.counters ?? task.counters;
+            return (
+              <article className="task-card" key={task.id} data-testid={`task-${task.id}`}>
+                <div className="task-main">
+                  <a href={`#/tasks/${task.id}`} className="task-name">{task.name}</a>
+                  <div className="muted small">{t(task.type as never)} · {task.target_group_title ?? task.target_group ?? '—'}{task.sandbox ? ' · sandbox' : ''}</div>
+                </div>
+                <div><StatusBadge status={s} /></div>
+                <div className="task-progress"><ProgressBar counters={counters} /></div>
+                <div className="muted small">{t(task.priority as never)}{ACTIVE.includes(s) && l?.eta_seconds != null ? ` · ${t('eta')} ${formatDuration(l.eta_seconds, lang)}` : ''}</div>
+                <div className="task-actions">
+                  {ACTIONS_BY_STATUS[s]!.map((a) => <button key={a} disabled={busy === task.id} onClick={() => act(task, a)}>{t(a)}</button>)}
+                  <button disabled={busy === task.id} onClick={() => act(task, 'duplicate')}>{t('duplicate')}</button>
+                  <button className="danger" disabled={busy === task.id} onClick={() => act(task, 'delete')}>{t('delete')}</button>
+                </div>
+              </article>
+            );
+          })}
+        </div>
+      )}
+      {data && data.pages > 1 && (
+        <div className="pager">
+          <button disabled={page <= 1} onClick={() => setPage(page - 1)}>{t('prev')}</button>
+          <span>{t('page', { page, pages: data.pages })} · {data.total} {t('total')}</span>
+          <button disabled={page >= data.pages} onClick={() => setPage(page + 1)}>{t('next')}</button>
+        </div>
+      )}
+    </section>
+  );
+}

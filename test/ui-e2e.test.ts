@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig } from '../src/config/config.js';
+import { createContext, type AppContext } from '../src/app-context.js';
+import { buildApp } from '../src/http/app.js';
+import { ScaledClock } from '../src/shared/clock.js';
+import { createLogger } from '../src/observability/logger.js';
+import { runWorkerLoop } from '../src/scheduler/worker-loop.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM) && existsSync(new URL('../web/dist/index.html', import.meta.url));
+if (!haveBrowser) console.warn('UI end-to-end tests skipped: install Debian chromium and run `npm run build:web` (.ci/run does both).');
+
+/**
+ * The whole product in a real browser: the service on loopback with an in-process worker on an
+ * accelerated sandbox clock (1 real second = 1 virtual hour), so paced invites are watchable.
+ */
+// The browser suite exercises the UI, not the database engine: it runs in the PGlite pass only.
+describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to end (Chromium)', () => {
+  let ctx: AppContext;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  let token: string;
+  const stop = new AbortController();
+  let loop: Promise<void>;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SANDBOX_TIME_SPEED: '3600',
+    });
+    const clock = new ScaledClock(3600);
+    ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
+    app = await buildApp(ctx);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    loop = runWorkerLoop(ctx.createWorker('e2e'), clock, stop.signal);
+    token = await ctx.jwt.sign(1);
+    await ctx.accounts.create(1, { label: 'Sender One' });
+    await ctx.accounts.create(1, { label: 'Sender Two' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    stop.abort();
+    await loop;
+    await browser?.close();
+    await app?.close();
+    await ctx?.close();
+  });
+
+  const counter = async (page: Page, name: string) => Number(await page.locator(`[data-testid=counter-${name}] .stat-value`).textContent());
+
+  it('creates a task with a CSV audience, watches it progress, pauses, resumes and reads the feed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(`${base}/?token=${token}#/tasks/new`);
+    await expect.poll(() => page.locator('[data-testid=sandbox-banner]').isVisible()).toBe(true);
+
+    await page.fill('#group', 'https://t.me/sandbox_marketing');
+    await page.locator('[data-testid=group-check] strong', { hasText: 'Sandbox Marketing Chat' }).waitFor();
+    expect(await page.inputValue('#name')).toBe('Invites to Sandbox Marketing Chat');
+    expect(await page.locator('[data-testid=group-check]').textContent()).toContain('Sender One');
+
+    const people = Array.from({ length: 12 }, (_, i) => `e2e_person_${i}`);
+    const csv = `username,first_name\n${people.map((p, i) => `@${p},Person ${i}`).join('\n')}\n@e2e_person_0,Dup\nnot valid!,x\n`;
+    await page.setInputFiles('input[type=file]', { name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const preview = page.locator('[data-testid=file-preview]');
+    await preview.waitFor();
+    expect(await preview.textContent()).toMatch(/12 корректных · 1 дубликатов · 1 ошибочных/);
+    expect(await page.locator('[data-testid=safe-pacing]').textContent()).toContain('~30/день с вашими 2');
+
+    await page.click('button[type=submit]');
+    await page.waitForURL(/#\/tasks\/\d+$/);
+    await page.locator('[data-status=IN_PROGRESS]').first().waitFor();
+
+    // Progress advances on its own, without reloading the page.
+    await expect.poll(() => counter(page, 'invited'), { timeout: 20_000 }).toBeGreaterThan(1);
+
+    await page.getByRole('button', { name: 'Пауза' }).click();
+    await page.locator('[data-status=PAUSED]').first().waitFor();
+    const frozen = await counter(page, 'invited');
+    await page.waitForTimeout(3500); // ~3.5 virtual hours
+    await page.reload();
+    expect(await counter(page, 'invited')).toBe(frozen);
+
+    await page.getByRole('button', { name: 'Продолжить' }).click();
+    await page.locator('[data-status=IN_PROGRESS]').first().waitFor();
+    await expect.poll(() => counter(page, 'invited'), { timeout: 40_000 }).toBe(12);
+    await page.locator('[data-status=COMPLETED]').first().waitFor({ timeout: 10_000 });
+
+    const feed = page.locator('[data-testid=feed]');
+    expect(await feed.textContent()).toContain('Пользователь @e2e_person_0 добавлен в Sandbox Marketing Chat');
+    await page.selectOption('select[aria-label="Язык"]', 'en');
+    await expect.poll(() => feed.textContent()).toContain('User @e2e_person_0 added to Sandbox Marketing Chat');
+    expect(await page.locator('.card', { hasText: 'Per account' }).textContent()).toMatch(/Sender (One|Two): \d+ \/ \d+/);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('is usable on a 390 px wide phone screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${base}/?token=${token}#/tasks`);
+    await page.locator('.task-card').first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    for (const route of ['#/tasks/new', '#/accounts', '#/dashboard']) {
+      await page.goto(`${base}/${route}`);
+      await page.waitForTimeout(500);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), route).toBeLessThanOrEqual(0);
+    }
+    await page.close();
+  });
+
+  it('asks for a token on 401 without losing what was typed', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/?token=expired-or-wrong#/tasks/new`);
+    await page.locator('.modal textarea').waitFor(); // the app saw a 401 and asked for a token
+    // Dismissing is not possible without a token; type one and the form underneath is still there.
+    await page.fill('.modal textarea', token);
+    await page.click('.modal button[type=submit]');
+    await page.fill('#group', '@sandbox_news');
+    await page.locator('[data-testid=group-check] strong', { hasText: 'Sandbox News Channel' }).waitFor();
+    // Token revoked mid-edit: the next call gets a 401, the dialog appears, the typed group survives.
+    await page.evaluate(() => localStorage.setItem('invite-orchestrator.token', 'revoked'));
+    await page.fill('#group', '@sandbox_marketing');
+    await page.locator('.modal textarea').waitFor();
+    expect(await page.inputValue('#group')).toBe('@sandbox_marketing');
+    await page.fill('.modal textarea', token);
+    await page.click('.modal button[type=submit]');
+    expect(await page.inputValue('#group')).toBe('@sandbox_marketing');
+    await page.close();
+  });
+
+  it('shows API errors as sentences', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/?token=${token}#/tasks/new`);
+    await page.fill('#group', '@sandbox_no_admin');
+    await page.locator('[data-testid=group-check]').waitFor();
+    await page.setInputFiles('input[type=file]', { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('someone_else1\n') });
+    await page.locator('[data-testid=file-preview]').waitFor();
+    await page.click('button[type=submit]');
+    const alert = page.locator('[role=alert]');
+    await alert.waitFor();
+    const text = await alert.textContent();
+    expect(text).toMatch(/No account can invite into "Sandbox Group Without Your Admins"/);
+    expect(text).not.toContain('[object Object]');
+    await page.close();
+  });
+});

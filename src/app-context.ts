@@ -67,7 +67,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const stats = new StatsService(db, clock, config.limits);
   const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
   const createWorker = (holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`) =>
-    new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts }, logger, metrics);
+    new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays }, logger, metrics);
 
   return {
     config, clock, logger, database, db, secrets, jwt, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,

@@ -2,6 +2,9 @@ import '../auth/request-user.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { existsSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { taskRoutes } from '../tasks/task-routes.js';
 import { targetRoutes } from '../targets/target-routes.js';
 import { importRoutes } from '../import/import-routes.js';
 import { accountRoutes } from '../accounts/account-routes.js';
+import { auditRoutes } from '../observability/audit-routes.js';
 
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -29,10 +33,14 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-platform-mode', ctx.config.platformMode);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
     return payload;
   });
+  await app.register(helmet, { referrerPolicy: { policy: 'no-referrer' } });
+  // No CORS headers unless origins are listed: the bundled UI is same-origin.
+  if (ctx.config.corsOrigins.length) await app.register(cors, { origin: ctx.config.corsOrigins, credentials: false });
+  // Only the endpoints without authentication are throttled per client address.
+  await app.register(rateLimit, { global: false });
+  const openLimit = { rateLimit: { max: 300, timeWindow: '1 minute' } };
 
   await app.register(swagger, {
     openapi: {
@@ -42,10 +50,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs/json', { schema: { hide: true }, config: openLimit }, async () => app.swagger());
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/health/detailed', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/health', { schema: { hide: true }, config: openLimit }, async () => ({ status: 'ok' }));
+  app.get('/health/detailed', { schema: { hide: true }, config: openLimit }, async (_req, reply) => {
     const started = Date.now();
     let database: { ok: boolean; engine: string; latency_ms?: number; error?: string };
     try {
@@ -60,7 +68,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     };
     return reply.status(database.ok ? 200 : 503).send(body);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: openLimit }, async (_req, reply) => {
     const [active, leases, pending] = await Promise.all([
       ctx.db.selectFrom('tasks').select(['platform', sql<number>`count(*)::int`.as('n')]).where('status', '=', 'IN_PROGRESS').groupBy('platform').execute(),
       ctx.db.selectFrom('account_leases').select(sql<number>`count(*)::int`.as('n')).where('expires_at', '>', ctx.clock.now()).executeTakeFirstOrThrow(),
@@ -85,6 +93,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await taskRoutes(invite, ctx);
       await targetRoutes(invite, ctx);
       await importRoutes(invite, ctx);
+      await auditRoutes(invite, ctx);
     }, { prefix: '/invite' });
     await accountRoutes(api, ctx);
   }, { prefix: '/api/v1' });

@@ -12,6 +12,8 @@ import type { Metrics } from '../observability/metrics.js';
 
 export interface WorkerOptions {
   holder: string;
+  /** Execution-log entries older than this many days are deleted (lifetime counts are kept elsewhere). */
+  logRetentionDays?: number;
   leaseSeconds: number;
   maxTargetAttempts: number;
   /** How often (virtual seconds) promotions, crash recovery and completion checks run. */
@@ -36,6 +38,7 @@ interface Claim {
  */
 export class Worker {
   private lastHousekeeping = 0;
+  private lastRetention = 0;
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -295,6 +298,19 @@ export class Worker {
     await this.completeIfDone();
     await this.failTasksWithoutAccounts();
     await this.accounts.pruneExpiredLeases();
+    if (this.options.logRetentionDays && now.getTime() - this.lastRetention >= 3600_000) {
+      this.lastRetention = now.getTime();
+      await this.pruneExecutionLogs();
+    }
+  }
+
+  /** Retention: drops execution-log rows past the retention period. Daily limits only look back one day. */
+  async pruneExecutionLogs(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.options.logRetentionDays! * 86400_000);
+    const res = await this.db.deleteFrom('execution_logs').where('created_at', '<', cutoff).executeTakeFirst();
+    const n = Number(res.numDeletedRows);
+    if (n) this.logger?.info({ deleted: n, cutoff }, 'pruned execution logs past retention');
+    return n;
   }
 
   /**

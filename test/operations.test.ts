@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
+import { runVirtual } from '../src/scheduler/worker-loop.js';
+
+let t: TestApp;
+beforeAll(async () => { t = await makeTestApp({ LOG_RETENTION_DAYS: '30', CORS_ORIGINS: 'https://app.example.com' }); });
+afterAll(async () => { await t?.close(); });
+
+describe('operations', () => {
+  it('exposes the spec metrics after a campaign', async () => {
+    await addSandboxAccount(t);
+    const task = await createInviteTask(t, ['metric_one', 'private_metric'], { start: true });
+    const worker = t.ctx.createWorker('metrics');
+    await runVirtual(worker, t.clock, t.clock.now().getTime() + 6 * 3600_000);
+    const body = (await t.app.inject({ url: '/metrics' })).body;
+    expect(body).toMatch(/invite_targets_processed\{platform="telegram",result="success"\} 1/);
+    expect(body).toMatch(/invite_targets_processed\{platform="telegram",result="skipped"\} 1/);
+    expect(body).toMatch(/invite_tasks_total\{platform="telegram",status="COMPLETED"\} 1/);
+    expect(body).toContain('invite_task_duration_seconds_count{platform="telegram"} 1');
+    for (const name of ['invite_accounts_blocked', 'invite_floodwait_events', 'invite_active_tasks', 'invite_account_leases', 'invite_pending_targets']) expect(body).toContain(name);
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status).toBe('COMPLETED');
+  });
+
+  it('keeps an audit trail of user actions, per user', async () => {
+    const task = await createInviteTask(t, ['audit_person1']);
+    await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { priority: 'LOW' } });
+    const audit = (await t.api({ method: 'GET', url: '/api/v1/invite/audit' })).json;
+    expect(audit.items.slice(0, 2).map((a: any) => a.action)).toEqual(['task.update', 'task.create']);
+    expect((await t.api({ method: 'GET', url: '/api/v1/invite/audit', user: 2 })).json.total).toBe(0);
+  });
+
+  it('deletes execution logs past the retention period but keeps lifetime limits', async () => {
+    const accountId = (await t.ctx.db.selectFrom('accounts').select('id').executeTakeFirstOrThrow()).id;
+    const before = await t.ctx.accountManager.usage(accountId);
+    const worker = t.ctx.createWorker('retention');
+    t.clock.advanceSeconds(31 * 86400);
+    expect(await worker.pruneExecutionLogs()).toBeGreaterThan(0);
+    const { n } = await t.ctx.db.selectFrom('execution_logs').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    expect(n).toBe(0);
+    expect((await t.ctx.accountManager.usage(accountId)).lifetimeByGroup).toEqual(before.lifetimeByGroup);
+  });
+
+  it('sends security headers, CORS only to listed origins, and throttles unauthenticated endpoints', async () => {
+    const res = await t.app.inject({ url: '/health', headers: { origin: 'https://app.example.com' } });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBeDefined();
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const other = await t.app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    let limited = 0;
+    for (let i = 0; i < 310; i++) if ((await t.app.inject({ url: '/health', remoteAddress: '10.1.2.3' })).statusCode === 429) limited++;
+    expect(limited).toBeGreaterThan(0);
+    expect((await t.app.inject({ url: '/health', remoteAddress: '10.9.9.9' })).statusCode).toBe(200);
+  });
+
+  it('refuses an oversized JSON body with a sentence', async () => {
+    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/validate', payload: { rows: ['x'.repeat(2 * 1024 * 1024)] } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json.message).toMatch(/larger than this server accepts/);
+  });
+});

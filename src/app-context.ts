@@ -51,7 +51,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const jwt = new JwtService(secrets.jwtSecret);
   const crypto = new SessionCrypto(secrets.sessionEncryptionKey);
   const metrics = new Metrics(opts.collectDefaultMetrics ?? false);
-  const sandboxWorld = new SandboxWorld(clock, { seed: config.sandboxSeed, ...opts.sandbox });
+  const sandboxWorld = new SandboxWorld(clock, { seed: config.sandboxSeed, actionDelayMs: config.sandboxActionDelayMs, ...opts.sandbox });
   const connections = new PlatformConnections({
     sandbox: opts.adapters?.sandbox ?? new SandboxPlatform(sandboxWorld),
     telegram: opts.adapters?.telegram ?? new GramJsPlatform(config.telegram.apiId, config.telegram.apiHash),

@@ -23,6 +23,7 @@ const envSchema = z.object({
   TELEGRAM_API_ID: z.coerce.number().int().optional(),
   TELEGRAM_API_HASH: z.string().optional(),
   SANDBOX_SEED: z.coerce.number().int().default(42),
+  SANDBOX_ACTION_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   SANDBOX_TIME_SPEED: z.coerce.number().positive().max(100_000).default(1),
   RUN_WORKER: z.enum(['true', 'false']).default('true'),
   LIMIT_INVITES_PER_ACCOUNT_DAY: z.coerce.number().int().positive().default(30),
@@ -71,6 +72,8 @@ export interface AppConfig {
   sandboxSeed: number;
   /** Sandbox only: virtual seconds per real second, for demos and browser tests. */
   sandboxTimeSpeed: number;
+  /** Sandbox only: simulated latency of each platform action. */
+  sandboxActionDelayMs: number;
   runWorker: boolean;
   limits: Limits;
   leaseSeconds: number;
@@ -112,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telegram: { apiId: e.TELEGRAM_API_ID, apiHash: e.TELEGRAM_API_HASH },
     sandboxSeed: e.SANDBOX_SEED,
     sandboxTimeSpeed: e.SANDBOX_TIME_SPEED,
+    sandboxActionDelayMs: e.SANDBOX_ACTION_DELAY_MS,
     runWorker: e.RUN_WORKER === 'true',
     limits: {
       invitesPerAccountDay: e.LIMIT_INVITES_PER_ACCOUNT_DAY,

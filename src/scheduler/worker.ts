@@ -281,7 +281,9 @@ export class Worker {
 
   private async maybeHousekeeping(): Promise<void> {
     const now = this.clock.now().getTime();
-    if (now - this.lastHousekeeping < (this.options.housekeepingEverySeconds ?? 30) * 1000) return;
+    // Recovery of a dead worker's targets waits for its lease to expire, so look at least once per lease period.
+    const every = this.options.housekeepingEverySeconds ?? Math.min(30, this.options.leaseSeconds);
+    if (now - this.lastHousekeeping < every * 1000) return;
     this.lastHousekeeping = now;
     await this.housekeeping();
   }

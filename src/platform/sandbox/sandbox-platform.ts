@@ -11,6 +11,7 @@ export class SandboxPlatform implements PlatformAdapter {
   async connect(account: AccountRow): Promise<PlatformClient> {
     const world = this.world;
     const adminOf = new Set(account.sandbox_profile?.adminOf ?? []);
+    const latency = () => (world.options.actionDelayMs > 0 ? new Promise((r) => setTimeout(r, world.options.actionDelayMs)) : Promise.resolve());
     return {
       async resolveGroup(reference) {
         world.gate(account.id);
@@ -24,11 +25,13 @@ export class SandboxPlatform implements PlatformAdapter {
         return isAdmin ? { role: 'admin', canInvite: true } : { role: 'member', canInvite: false };
       },
       async inviteToGroup(group, target) {
+        await latency();
         const g = world.findGroup(group.key);
         if (!g || g.noAdmins || !(adminOf.has('*') || adminOf.has(g.key))) throw platformError('CHAT_ADMIN_REQUIRED');
         world.act(account.id, 'invite', target, g.key);
       },
       async sendMessage(target, text) {
+        await latency();
         world.act(account.id, 'message', target, undefined, text);
       },
       async close() {},

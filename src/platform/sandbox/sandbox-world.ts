@@ -38,6 +38,8 @@ export interface SandboxOptions {
   networkErrorRate: number;
   /** Extra generated megagroups @sandbox_group_1 … (benchmarks need many groups). */
   extraGroups: number;
+  /** Simulated round-trip time of each action, in real milliseconds (0 = instant). */
+  actionDelayMs: number;
 }
 
 export const DEFAULT_SANDBOX_OPTIONS: SandboxOptions = {
@@ -49,6 +51,7 @@ export const DEFAULT_SANDBOX_OPTIONS: SandboxOptions = {
   peerFloodAfterPerDay: 80,
   networkErrorRate: 0,
   extraGroups: 0,
+  actionDelayMs: 0,
 };
 
 export interface SandboxEvent {

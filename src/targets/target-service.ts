@@ -46,7 +46,10 @@ export class TargetService {
     if (!rows.length) return { inserted: 0, duplicates: 0, overLimit: 0 };
     return this.db.transaction().execute(async (trx) => {
       await trx.selectFrom('tasks').select('id').where('id', '=', taskId).forUpdate().executeTakeFirstOrThrow();
-      const { n } = await trx.selectFrom('targets').select(sql<number>`count(*)::int`.as('n')).where('task_id', '=', taskId).executeTakeFirstOrThrow();
+      // Only "how much room is left" matters, so counting stops at the cap: a huge import stays linear.
+      const { n } = await trx.selectFrom(
+        trx.selectFrom('targets').select('id').where('task_id', '=', taskId).limit(this.maxTargetsPerTask).as('capped'),
+      ).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
       const seen = new Set<string>();
       const unique = rows.filter((r) => !seen.has(r.key) && seen.add(r.key));
       let duplicates = rows.length - unique.length;

@@ -34,3 +34,14 @@ export type LogResult = (typeof LOG_RESULTS)[number];
 
 export const BULK_TASK_ACTIONS = ['DELETE', 'PAUSE', 'RESUME', 'CANCEL', 'SET_PRIORITY'] as const;
 export const BULK_TARGET_ACTIONS = ['delete', 'reset', 'skip'] as const;
+
+export type TaskAction = 'start' | 'pause' | 'resume' | 'cancel';
+/** Which status each control action may start from: enforced by the server, used by the UI to show buttons. */
+export const TASK_TRANSITIONS: Record<TaskAction, readonly TaskStatus[]> = {
+  start: ['PENDING'],
+  pause: ['IN_PROGRESS', 'SCHEDULED'],
+  resume: ['PAUSED'],
+  cancel: ['PENDING', 'SCHEDULED', 'IN_PROGRESS', 'PAUSED'],
+};
+/** Statuses in which a task is being worked on (and its progress is worth polling). */
+export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['IN_PROGRESS', 'SCHEDULED'];

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
-import type { TaskStatus } from '../shared/enums.js';
+import { TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '../shared/enums.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
 
 export interface TaskCounters {
@@ -40,18 +40,17 @@ const countersSql = sql<TaskCounters>`(
 const normaliseCounters = (c: Record<string, unknown> | null): TaskCounters =>
   Object.fromEntries(Object.entries({ ...EMPTY, ...(c ?? {}) }).map(([k, v]) => [k, Number(v)])) as unknown as TaskCounters;
 
-/** Allowed status changes and the sentence that explains a refused one. */
-const TRANSITIONS: Record<'start' | 'pause' | 'resume' | 'cancel', { from: TaskStatus[]; explain: string }> = {
-  start: { from: ['PENDING'], explain: 'only a task that has not started yet can be started (resume a paused one, duplicate a finished one)' },
-  pause: { from: ['IN_PROGRESS', 'SCHEDULED'], explain: 'only a running or scheduled task can be paused' },
-  resume: { from: ['PAUSED'], explain: 'only a paused task can be resumed' },
-  cancel: { from: ['PENDING', 'SCHEDULED', 'IN_PROGRESS', 'PAUSED'], explain: 'a finished task cannot be cancelled' },
+/** The sentence that explains a refused transition (the allowed ones live in TASK_TRANSITIONS). */
+const TRANSITION_HINTS: Record<TaskAction, string> = {
+  start: 'only a task that has not started yet can be started (resume a paused one, duplicate a finished one)',
+  pause: 'only a running or scheduled task can be paused',
+  resume: 'only a paused task can be resumed',
+  cancel: 'a finished task cannot be cancelled',
 };
 
-export function assertTransition(task: TaskRow, action: keyof typeof TRANSITIONS): void {
-  const rule = TRANSITIONS[action];
-  if (!rule.from.includes(task.status as TaskStatus)) {
-    throw conflict('ILLEGAL_TRANSITION', `Cannot ${action} task "${task.name}" because it is ${task.status}: ${rule.explain}.`);
+export function assertTransition(task: TaskRow, action: TaskAction): void {
+  if (!TASK_TRANSITIONS[action].includes(task.status as TaskStatus)) {
+    throw conflict('ILLEGAL_TRANSITION', `Cannot ${action} task "${task.name}" because it is ${task.status}: ${TRANSITION_HINTS[action]}.`);
   }
 }
 

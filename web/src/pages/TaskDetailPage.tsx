@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, auth } from '../api/client';
-import { TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
+import { ACTIVE_TASK_STATUSES, TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
 import { useI18n, type T } from '../i18n';
 import { BarChart, ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
 import { formatDuration, formatTime } from '../format';
+import { actionsFor } from '../task-actions';
+import { Pager } from '../components/Pager';
 
-const ACTIVE = ['IN_PROGRESS', 'SCHEDULED'];
+const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
 
 /** One log entry as a sentence in the user's language. */
 function feedSentence(l: LogItem, task: TaskJson, t: T, reason: (c: string | null, f: string | null) => string): string {
@@ -77,7 +79,6 @@ export function TaskDetailPage({ id }: { id: number }) {
 
   if (!task) return <section><ErrorNotice error={error} />{!error && <p className="muted">{t('loading')}</p>}</section>;
   const c = task.counters;
-  const buttons: Record<string, Array<'start' | 'pause' | 'resume' | 'cancel'>> = { PENDING: ['start', 'cancel'], SCHEDULED: ['pause', 'cancel'], IN_PROGRESS: ['pause', 'cancel'], PAUSED: ['resume', 'cancel'] };
 
   return (
     <section>
@@ -88,7 +89,7 @@ export function TaskDetailPage({ id }: { id: number }) {
         </div>
         <div className="task-actions">
           <StatusBadge status={task.status} />
-          {(buttons[task.status] ?? []).map((a) => <button key={a} onClick={() => control(a)}>{t(a)}</button>)}
+          {actionsFor(task.status).map((a) => <button key={a} onClick={() => control(a)}>{t(a)}</button>)}
         </div>
       </div>
       {task.status_reason && <div className="notice notice-warn">{task.status_reason}</div>}
@@ -145,13 +146,7 @@ export function TaskDetailPage({ id }: { id: number }) {
             </tbody>
           </table>
         </div>
-        {targets && targets.pages > 1 && (
-          <div className="pager">
-            <button disabled={targetPage <= 1} onClick={() => setTargetPage(targetPage - 1)}>{t('prev')}</button>
-            <span>{t('page', { page: targetPage, pages: targets.pages })}</span>
-            <button disabled={targetPage >= targets.pages} onClick={() => setTargetPage(targetPage + 1)}>{t('next')}</button>
-          </div>
-        )}
+        {targets && <Pager page={targetPage} pages={targets.pages} onPage={setTargetPage} />}
       </div>
     </section>
   );

@@ -1,18 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
-import { PRIORITIES, TASK_STATUSES, type Page, type TaskJson } from '../api/types';
+import { ACTIVE_TASK_STATUSES, PRIORITIES, TASK_STATUSES, type Page, type TaskJson } from '../api/types';
+import { actionsFor } from '../task-actions';
+import { Pager } from '../components/Pager';
 import { useI18n } from '../i18n';
 import { ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
 import { formatDuration } from '../format';
 import { navigate } from '../router';
 
-const ACTIVE = ['IN_PROGRESS', 'SCHEDULED'];
-
-/** Which buttons a task shows, by status (the same transitions the server enforces). */
-const ACTIONS_BY_STATUS: Record<string, Array<'start' | 'pause' | 'resume' | 'cancel'>> = {
-  PENDING: ['start', 'cancel'], SCHEDULED: ['pause', 'cancel'], IN_PROGRESS: ['pause', 'cancel'], PAUSED: ['resume', 'cancel'],
-  COMPLETED: [], FAILED: [], CANCELLED: [],
-};
+const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
 
 export function TasksPage() {
   const { t, lang } = useI18n();
@@ -99,7 +95,7 @@ export function TasksPage() {
                 <div className="task-progress"><ProgressBar counters={counters} /></div>
                 <div className="muted small">{t(task.priority as never)}{ACTIVE.includes(s) && l?.eta_seconds != null ? ` · ${t('eta')} ${formatDuration(l.eta_seconds, lang)}` : ''}</div>
                 <div className="task-actions">
-                  {ACTIONS_BY_STATUS[s]!.map((a) => <button key={a} disabled={busy === task.id} onClick={() => act(task, a)}>{t(a)}</button>)}
+                  {actionsFor(s).map((a) => <button key={a} disabled={busy === task.id} onClick={() => act(task, a)}>{t(a)}</button>)}
                   <button disabled={busy === task.id} onClick={() => act(task, 'duplicate')}>{t('duplicate')}</button>
                   <button className="danger" disabled={busy === task.id} onClick={() => act(task, 'delete')}>{t('delete')}</button>
                 </div>
@@ -108,13 +104,7 @@ export function TasksPage() {
           })}
         </div>
       )}
-      {data && data.pages > 1 && (
-        <div className="pager">
-          <button disabled={page <= 1} onClick={() => setPage(page - 1)}>{t('prev')}</button>
-          <span>{t('page', { page, pages: data.pages })} · {data.total} {t('total')}</span>
-          <button disabled={page >= data.pages} onClick={() => setPage(page + 1)}>{t('next')}</button>
-        </div>
-      )}
+      {data && <Pager page={page} pages={data.pages} total={data.total} onPage={setPage} />}
     </section>
   );
 }

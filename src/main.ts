@@ -2,6 +2,7 @@ import { loadConfig } from './config/config.js';
 import { createContext } from './app-context.js';
 import { buildApp } from './http/app.js';
 import { runWorkerLoop } from './scheduler/worker-loop.js';
+import { runMain, shutdownOn } from './shared/process-lifecycle.js';
 import { ScaledClock } from './shared/clock.js';
 
 /** `npm start`: API + web UI + (by default) an in-process worker, on embedded PGlite and the sandbox platform. */
@@ -23,18 +24,12 @@ async function main() {
     // Printed on stdout on purpose (not through the redacting logger): it is the developer's own local login.
     console.log(`\nDev sign-in for local user 1 (valid 30 days):\n  export TOKEN=${token}\n  open http://${config.host}:${config.port}/?token=${token}\n`);
   }
-  const shutdown = async () => {
+  shutdownOn(['SIGINT', 'SIGTERM'], async () => {
     stop.abort();
     await Promise.allSettled(loops);
     await app.close();
     await ctx.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  });
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,6 +1,7 @@
 import { loadConfig } from './config/config.js';
 import { createContext } from './app-context.js';
 import { runWorkerLoop } from './scheduler/worker-loop.js';
+import { runMain, shutdownOn } from './shared/process-lifecycle.js';
 
 /** `npm run worker`: workers only (no HTTP), for running several on other machines against one PostgreSQL. */
 async function main() {
@@ -10,17 +11,11 @@ async function main() {
   const stop = new AbortController();
   const loops = Array.from({ length: count }, () => runWorkerLoop(ctx.createWorker(), ctx.clock, stop.signal, ctx.logger));
   ctx.logger.info({ workers: count, database: ctx.database.engine, platform_mode: config.platformMode }, 'workers started');
-  const shutdown = async () => {
+  shutdownOn(['SIGINT', 'SIGTERM'], async () => {
     stop.abort();
     await Promise.allSettled(loops);
     await ctx.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  });
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runMain(main);

@@ -5,12 +5,11 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { AppError } from '../shared/errors.js';
 import { BULK_TARGET_ACTIONS, TARGET_STATUSES } from '../shared/enums.js';
-import { normaliseRecord } from '../import/row-normaliser.js';
-import { idParams, manualTargetSchema, targetParams } from '../tasks/task-schemas.js';
-import { targetToJson, type NewTarget } from './target-service.js';
+import { csvArray, idParams, manualTargetSchema, targetParams } from '../tasks/task-schemas.js';
+import { targetToJson } from './target-service.js';
 
 const listQuery = z.object({
-  status: z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(','))), z.array(z.enum(TARGET_STATUSES)).optional()),
+  status: csvArray(z.enum(TARGET_STATUSES)),
   search: z.string().max(100).optional(),
   page: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(50),
@@ -36,19 +35,9 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.post('/tasks/:id/targets', { schema: { tags, params: idParams, body: z.object({ targets: z.array(manualTargetSchema).min(1).max(10_000) }) } }, async (req, reply) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    const rows: NewTarget[] = [];
-    const errors: Array<{ row: number; reason: string }> = [];
-    req.body.targets.forEach((raw, i) => {
-      const n = normaliseRecord(raw);
-      if (n.ok) rows.push({ target: n.target, key: n.key });
-      else if (errors.length < 50) errors.push({ row: i + 1, reason: n.reason });
-    });
-    const res = await ctx.targets.addBatch(task.id, rows, 'MANUAL');
-    if (res.inserted && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
-    return reply.status(201).send({
-      imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit,
-      invalid: req.body.targets.length - rows.length, errors,
-    });
+    const report = await ctx.targets.addInline(task.id, req.body.targets);
+    if (report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
+    return reply.status(201).send(report);
   });
 
   app.get('/tasks/:id/targets', { schema: { tags, params: idParams, querystring: listQuery } }, async (req) => {

@@ -72,6 +72,19 @@ export class TargetService {
     });
   }
 
+  /** Normalises and adds targets given inline (API body, create form): returns the same counts as a file import. */
+  async addInline(taskId: number, raw: unknown[]): Promise<{ imported: number; duplicates: number; over_limit: number; invalid: number; errors: Array<{ row: number; reason: string }> }> {
+    const rows: NewTarget[] = [];
+    const errors: Array<{ row: number; reason: string }> = [];
+    raw.forEach((r, i) => {
+      const n = normaliseRecord(r);
+      if (n.ok) rows.push({ target: n.target, key: n.key });
+      else if (errors.length < 50) errors.push({ row: i + 1, reason: n.reason });
+    });
+    const res = await this.addBatch(taskId, rows, 'MANUAL');
+    return { imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit, invalid: raw.length - rows.length, errors };
+  }
+
   /** Removes the rows one import run added (its rows carry extra.import_id). */
   async deleteImport(taskId: number, importId: string): Promise<number> {
     const res = await this.db.deleteFrom('targets').where('task_id', '=', taskId)

@@ -5,13 +5,11 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { AppError } from '../shared/errors.js';
 import { LOG_RESULTS } from '../shared/enums.js';
-import { normaliseRecord } from '../import/row-normaliser.js';
-import type { NewTarget } from '../targets/target-service.js';
-import { bulkTasksSchema, createTaskSchema, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
+import { bulkTasksSchema, createTaskSchema, csvArray, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
 import type { TaskRow } from '../db/schema.js';
 
 const logsQuery = z.object({
-  result: z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(','))), z.array(z.enum(LOG_RESULTS)).optional()),
+  result: csvArray(z.enum(LOG_RESULTS)),
   page: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(50),
 });
@@ -34,18 +32,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     }
     const task = await ctx.tasks.create(user, input, name);
     await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type });
-    let importReport: { imported: number; duplicates: number; invalid: number; over_limit: number; errors: Array<{ row: number; reason: string }> } | null = null;
-    if (input.targets?.length) {
-      const rows: NewTarget[] = [];
-      importReport = { imported: 0, duplicates: 0, invalid: 0, over_limit: 0, errors: [] };
-      input.targets.forEach((raw, i) => {
-        const n = normaliseRecord(raw);
-        if (n.ok) rows.push({ target: n.target, key: n.key });
-        else { importReport!.invalid++; if (importReport!.errors.length < 50) importReport!.errors.push({ row: i + 1, reason: n.reason }); }
-      });
-      const res = await ctx.targets.addBatch(task.id, rows, 'MANUAL');
-      Object.assign(importReport, { imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit });
-    }
+    const importReport = input.targets?.length ? await ctx.targets.addInline(task.id, input.targets) : null;
     let current: TaskRow = task;
     let startError: { error: string; message: string } | null = null;
     if (input.start) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
 
 /** Accepts ?status=A&status=B and ?status=A,B alike. */
-const csvArray = <T extends z.ZodTypeAny>(item: T) =>
+export const csvArray = <T extends z.ZodTypeAny>(item: T) =>
   z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).filter(Boolean)), z.array(item).optional());
 
 const optionalDate = z.coerce.date({ error: 'must be a date-time like 2026-11-23T10:00:00Z' });

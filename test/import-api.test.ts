@@ -162,6 +162,23 @@ describe('file import', () => {
     expect(after.json.counters.total).toBe(0);
   });
 
+  it('applies the task cap across the batches of a long import', async () => {
+    const capped = await makeTestApp({ MAX_TARGETS_PER_TASK: '2500', MAX_IMPORT_FILE_BYTES: String(1024 * 1024) });
+    try {
+      await addSandboxAccount(capped);
+      const task = await createInviteTask(capped, ['already_there1']);
+      const rows = Array.from({ length: 4200 }, (_, i) => `batch_person_${i % 4000}`).join('\n'); // 200 repeats
+      const body = multipartBody('many.txt', rows);
+      const res = await capped.api({ method: 'POST', url: `/api/v1/invite/import/file?task_id=${task.id}`, payload: body.payload, headers: body.headers });
+      expect(res.json).toMatchObject({ total_rows: 4200, imported: 2499, over_limit: 1501, duplicates: 200 });
+      expect((await capped.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.counters.total).toBe(2500);
+      const more = await capped.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/targets`, payload: { targets: ['one_more_person'] } });
+      expect(more.json).toMatchObject({ imported: 0, over_limit: 1 });
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("will not import into another user's task", async () => {
     const task = await createInviteTask(t, []);
     const body = multipartBody('x.txt', 'someone_new');

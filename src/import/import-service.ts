@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TargetSource } from '../shared/enums.js';
-import type { NewTarget, TargetService } from '../targets/target-service.js';
+import type { BatchCursor, NewTarget, TargetService } from '../targets/target-service.js';
 import { normaliseRecord, type NormalisedRow } from './row-normaliser.js';
 import type { SourceRow } from './parsers/record-stream.js';
 
@@ -40,6 +40,7 @@ export class ImportService {
     const importId = randomUUID();
     const seenInDryRun = new Set<string>();
     let batch: NewTarget[] = [];
+    let cursor: BatchCursor | undefined;
     const flush = async () => {
       if (!batch.length) return;
       if (opts.dryRun || opts.taskId === null) {
@@ -48,7 +49,8 @@ export class ImportService {
           else { seenInDryRun.add(r.key); report.imported++; }
         }
       } else {
-        const res = await this.targets.addBatch(opts.taskId, batch, opts.source);
+        const res = await this.targets.addBatch(opts.taskId, batch, opts.source, cursor);
+        cursor = res.cursor;
         report.imported += res.inserted;
         report.duplicates += res.duplicates;
         report.over_limit += res.overLimit;

@@ -12,10 +12,16 @@ export interface NewTarget {
   extra?: Record<string, unknown>;
 }
 
+export interface BatchCursor {
+  count: number;
+  maxId: number;
+}
+
 export interface BatchResult {
   inserted: number;
   duplicates: number;
   overLimit: number;
+  cursor?: BatchCursor;
 }
 
 export interface TargetListQuery {
@@ -41,15 +47,21 @@ export class TargetService {
   /**
    * Inserts one batch. The task row is locked so two imports into one task cannot together pass the cap;
    * duplicates (in the file or already in the task) are skipped by the unique (task_id, identity_key).
+   *
+   * `cursor` carries the task's row count from this import's previous batch, so a long import does not
+   * recount the task each time: under the lock, rows added since then by anyone have higher ids.
+   * (Rows deleted meanwhile make the carried count an overestimate: the cap may bite early, never late.)
    */
-  async addBatch(taskId: number, rows: NewTarget[], source: TargetSource): Promise<BatchResult> {
-    if (!rows.length) return { inserted: 0, duplicates: 0, overLimit: 0 };
+  async addBatch(taskId: number, rows: NewTarget[], source: TargetSource, cursor?: BatchCursor): Promise<BatchResult> {
+    if (!rows.length) return { inserted: 0, duplicates: 0, overLimit: 0, cursor };
     return this.db.transaction().execute(async (trx) => {
       await trx.selectFrom('tasks').select('id').where('id', '=', taskId).forUpdate().executeTakeFirstOrThrow();
-      // Only "how much room is left" matters, so counting stops at the cap: a huge import stays linear.
-      const { n } = await trx.selectFrom(
-        trx.selectFrom('targets').select('id').where('task_id', '=', taskId).limit(this.maxTargetsPerTask).as('capped'),
-      ).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      const n = cursor
+        ? cursor.count + (await trx.selectFrom('targets').select(sql<number>`count(*)::int`.as('n'))
+          .where('task_id', '=', taskId).where('id', '>', cursor.maxId).executeTakeFirstOrThrow()).n
+        // Only "how much room is left" matters, so the first count stops at the cap.
+        : (await trx.selectFrom(trx.selectFrom('targets').select('id').where('task_id', '=', taskId).limit(this.maxTargetsPerTask).as('capped'))
+          .select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
       const seen = new Set<string>();
       const unique = rows.filter((r) => !seen.has(r.key) && seen.add(r.key));
       let duplicates = rows.length - unique.length;
@@ -61,14 +73,16 @@ export class TargetService {
       const room = Math.max(0, this.maxTargetsPerTask - n);
       const accepted = fresh.slice(0, room);
       const now = this.clock.now();
-      const inserted = accepted.length
+      const insertedIds = accepted.length
         ? (await trx.insertInto('targets').values(accepted.map((r) => ({
           task_id: taskId, identity_key: r.key, ...r.target, source, extra: JSON.stringify(r.extra ?? {}), created_at: now, updated_at: now,
-        }))).onConflict((oc) => oc.columns(['task_id', 'identity_key']).doNothing()).returning('id').execute()).length
-        : 0;
-      duplicates += accepted.length - inserted;
-      if (inserted) await trx.updateTable('tasks').set({ updated_at: now }).where('id', '=', taskId).execute();
-      return { inserted, duplicates, overLimit: fresh.length - accepted.length };
+        }))).onConflict((oc) => oc.columns(['task_id', 'identity_key']).doNothing()).returning('id').execute()).map((r) => r.id)
+        : [];
+      duplicates += accepted.length - insertedIds.length;
+      if (insertedIds.length) await trx.updateTable('tasks').set({ updated_at: now }).where('id', '=', taskId).execute();
+      const maxId = (await trx.selectFrom('targets').select(sql<number | null>`max(id)`.as('m')).where('task_id', '=', taskId)
+        .where('id', '>=', Math.max(cursor?.maxId ?? 0, ...insertedIds)).executeTakeFirstOrThrow()).m ?? cursor?.maxId ?? 0;
+      return { inserted: insertedIds.length, duplicates, overLimit: fresh.length - accepted.length, cursor: { count: n + insertedIds.length, maxId } };
     });
   }
 

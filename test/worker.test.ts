@@ -193,6 +193,24 @@ describe('control', () => {
     expect(events().slice(before).map((e) => e.person)).toEqual(['u:rr_a_one', 'u:rr_b_one', 'u:rr_a_two', 'u:rr_b_two']);
   });
 
+  it("balances each account's lifetime allowance across equal-priority groups", async () => {
+    const a = await addSandboxAccount(t, 1, 'A');
+    const b = await addSandboxAccount(t, 1, 'B');
+    const one = await createInviteTask(t, Array.from({ length: 20 }, (_, i) => `bal_one_${i}`), { name: 'one' });
+    const two = await createInviteTask(t, Array.from({ length: 20 }, (_, i) => `bal_two_${i}`), { name: 'two', target_group: '@sandbox_news' });
+    await start(one.id);
+    await start(two.id);
+    await run(24, { maxActions: 12 });
+    const accounts = (await t.api({ method: 'GET', url: '/api/v1/invite/accounts' })).json.items;
+    for (const id of [a, b]) {
+      const used = accounts.find((x: any) => x.id === id).lifetime_by_group;
+      // Global round-robin alone would have given each account a single group.
+      expect(Object.keys(used).sort(), `account ${id}`).toEqual(['-1001000000001', '-1001000000002']);
+      const [x, y] = Object.values(used) as number[];
+      expect(Math.abs(x! - y!)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('starts a scheduled task at its time', async () => {
     await addSandboxAccount(t);
     const created = await createInviteTask(t, ['sched_person1'], { scheduled_at: '2026-01-05T20:00:00Z' });

@@ -93,11 +93,15 @@ export class Worker {
     const tasks = await this.db.selectFrom('tasks as t').innerJoin('task_accounts as ta', 'ta.task_id', 't.id').selectAll('t')
       .where('ta.account_id', '=', account.id).where('ta.eligible', '=', true).where('t.status', '=', 'IN_PROGRESS')
       .where('t.user_id', '=', account.user_id).execute();
-    // Highest priority first; within a priority, the task served longest ago (round-robin).
+    const usage = await this.accounts.usage(account.id);
+    // Highest priority first. Within a priority: the group where this account has used the least of its
+    // lifetime allowance (so no (account, group) pair is exhausted while a sibling sits idle, which would
+    // leave the account one group and halve its daily output), then the task served longest ago (round-robin).
+    const lifetimeUsed = (t: TaskRow) => (t.target_group_key ? usage.lifetimeByGroup[t.target_group_key] ?? 0 : 0);
     tasks.sort((a, b) =>
       PRIORITY_RANK[a.priority as Priority] - PRIORITY_RANK[b.priority as Priority] ||
+      lifetimeUsed(a) - lifetimeUsed(b) ||
       (a.last_dispatched_at?.getTime() ?? 0) - (b.last_dispatched_at?.getTime() ?? 0) || a.id - b.id);
-    const usage = await this.accounts.usage(account.id);
     const now = this.clock.now();
     let soonestSeconds: number | null = null;
     for (const task of tasks) {

@@ -123,6 +123,19 @@ describe('account errors never burn targets', () => {
     expect(account).toMatchObject({ status: 'BANNED', status_reason: 'the account was banned by Telegram' });
   });
 
+  it('a task whose only account is disabled waits, and continues when it is enabled', async () => {
+    const acc = await addSandboxAccount(t);
+    const created = await createInviteTask(t, ['dis_alice', 'dis_bob']);
+    await start(created.id);
+    await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${acc}`, payload: { enabled: false } });
+    await run(24);
+    expect(await task(created.id)).toMatchObject({ status: 'IN_PROGRESS', counters: { pending: 2 } });
+    expect(events()).toHaveLength(0);
+    await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${acc}`, payload: { enabled: true } });
+    await run(24);
+    expect((await task(created.id)).status).toBe('COMPLETED');
+  });
+
   it('network errors retry the target with back-off, then give up after the attempt limit', async () => {
     const acc = await addSandboxAccount(t);
     const created = await createInviteTask(t, ['net_alice', 'net_bob']);

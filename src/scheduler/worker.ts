@@ -267,18 +267,22 @@ export class Worker {
     }
   }
 
-  /** A running task whose every eligible account is retired, disabled or lost its rights cannot finish: it fails, saying why. */
+  /**
+   * A running task whose every eligible account is retired (banned, logged out) or lost its rights cannot
+   * finish: it fails, saying why. Accounts the owner disabled do not count as lost: that is reversible,
+   * so such a task waits for them to be enabled again.
+   */
   async failTasksWithoutAccounts(): Promise<void> {
     const now = this.clock.now();
     await this.db.updateTable('tasks').set({
       status: 'FAILED', finished_at: now, updated_at: now,
-      status_reason: 'No sender account can continue: every eligible account is banned, logged out, disabled or lost its admin rights.',
+      status_reason: 'No sender account can continue: every eligible account is banned, logged out or lost its admin rights.',
     })
       .where('status', '=', 'IN_PROGRESS')
       .where(({ not, exists, selectFrom }) => not(exists(
         selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id').select('ta.account_id')
           .whereRef('ta.task_id', '=', 'tasks.id').where('ta.eligible', '=', true)
-          .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED']),
+          .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED']),
       )))
       .execute();
   }

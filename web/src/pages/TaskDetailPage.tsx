@@ -33,6 +33,7 @@ export function TaskDetailPage({ id }: { id: number }) {
   const [targetStatus, setTargetStatus] = useState('');
   const [targetPage, setTargetPage] = useState(1);
   const [error, setError] = useState<string | null>(null);
+  const [chartUnit, setChartUnit] = useState<'hour' | 'day'>('hour');
 
   const loadAll = useCallback(async () => {
     try {
@@ -104,8 +105,15 @@ export function TaskDetailPage({ id }: { id: number }) {
 
       <div className="two-col">
         <div className="card">
-          <h3>{t('activity')}</h3>
-          {stats?.per_hour.length ? <BarChart points={stats.per_hour} label={t('activity')} /> : <p className="muted">{t('nothingYet')}</p>}
+          <div className="toolbar">
+            <h3>{chartUnit === 'hour' ? t('activity') : t('activityDaily')}</h3>
+            <select aria-label={t('activity')} value={chartUnit} onChange={(e) => setChartUnit(e.target.value as 'hour' | 'day')}>
+              <option value="hour">{t('byHour')}</option><option value="day">{t('byDay')}</option>
+            </select>
+          </div>
+          {stats && (chartUnit === 'hour' ? stats.per_hour : stats.per_day).length
+            ? <BarChart points={chartUnit === 'hour' ? stats.per_hour : stats.per_day} label={t('activity')} />
+            : <p className="muted">{t('nothingYet')}</p>}
           <h3>{t('perAccount')}</h3>
           {stats?.per_account.length ? <ul>{stats.per_account.map((p) => <li key={String(p.account_id)}>{p.label}: {p.succeeded} / {p.attempts}</li>)}</ul> : <p className="muted">{t('nothingYet')}</p>}
           {(['skipped_by_reason', 'failed_by_reason'] as const).map((key) => stats && stats[key].length > 0 && (

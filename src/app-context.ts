@@ -8,6 +8,7 @@ import { AccountManager } from './accounts/account-manager.js';
 import { AccountService } from './accounts/account-service.js';
 import { GroupCheckService } from './accounts/group-check.js';
 import { SessionCrypto } from './accounts/session-crypto.js';
+import { RedisHotState, noHotState } from './accounts/hot-state.js';
 import { PlatformConnections } from './platform/connections.js';
 import { SandboxWorld, type SandboxOptions } from './platform/sandbox/sandbox-world.js';
 import { SandboxPlatform } from './platform/sandbox/sandbox-platform.js';
@@ -56,7 +57,8 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
     sandbox: opts.adapters?.sandbox ?? new SandboxPlatform(sandboxWorld),
     telegram: opts.adapters?.telegram ?? new GramJsPlatform(config.telegram.apiId, config.telegram.apiHash),
   }, crypto);
-  const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random);
+  const hotState = config.redis ? new RedisHotState(config.redis.url, config.redis.prefix, logger) : noHotState;
+  const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random, hotState);
   const groupCheck = new GroupCheckService(db, clock, accountManager, connections);
   const audit = new AuditLog(db);
   const tasks = new TaskService(db, clock, config.platformMode);
@@ -70,10 +72,11 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
     new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays }, logger, metrics);
 
   return {
-    config, clock, logger, database, db, secrets, jwt, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
+    config, clock, logger, database, db, secrets, hotState, jwt, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
     audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, createWorker,
     async close() {
       await connections.closeAll();
+      await hotState.close();
       await database.close();
     },
   };

@@ -7,6 +7,7 @@ import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../shared/enums.js
 import { dayWindow } from '../shared/time-zone.js';
 import type { PlatformError } from '../platform/platform-error.js';
 import { nextActionTime } from './pacing.js';
+import { noHotState, type AccountHotState } from './hot-state.js';
 
 export type Action = 'invite' | 'message';
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -52,7 +53,46 @@ export class AccountManager {
     readonly limits: Limits,
     private readonly leaseSeconds: number,
     private readonly random: () => number = Math.random,
+    readonly hot: AccountHotState = noHotState,
   ) {}
+
+  /** When an account is next worth looking at (null: never, it is retired or disabled). */
+  static dueAt(a: Pick<AccountRow, 'status' | 'next_action_at' | 'rest_until' | 'idle_until'>): Date | null {
+    if (RETIRED_ACCOUNT_STATUSES.includes(a.status as AccountStatus) || a.status === 'DISABLED') return null;
+    return new Date(Math.max(0, ...[a.next_action_at, a.rest_until, a.idle_until].map((d) => d?.getTime() ?? 0)));
+  }
+
+  /** Copies the accounts' due times from PostgreSQL into the hot state (no-op without Redis). */
+  async syncHotState(accountIds: number[]): Promise<void> {
+    if (!this.hot.enabled || !accountIds.length) return;
+    const rows = await this.db.selectFrom('accounts').select(['id', 'status', 'next_action_at', 'rest_until', 'idle_until'])
+      .where('id', 'in', accountIds).execute();
+    const found = new Set(rows.map((r) => r.id));
+    for (const r of rows) await this.hot.setDue(r.id, AccountManager.dueAt(r));
+    for (const id of accountIds) if (!found.has(id)) await this.hot.setDue(id, null);
+  }
+
+  /**
+   * Candidates the hot state called due but PostgreSQL did not confirm: give each its true due time,
+   * or, when it is due yet has nothing it may do (no running task), a look again in a minute
+   * (new work wakes it sooner).
+   */
+  async deferNotReady(accountIds: number[], now: Date): Promise<void> {
+    if (!this.hot.enabled || !accountIds.length) return;
+    const rows = await this.db.selectFrom('accounts').select(['id', 'status', 'next_action_at', 'rest_until', 'idle_until'])
+      .where('id', 'in', accountIds).execute();
+    for (const r of rows) {
+      const at = AccountManager.dueAt(r);
+      await this.hot.setDue(r.id, at === null ? null : at > now ? at : new Date(now.getTime() + 60_000));
+    }
+  }
+
+  /** Rebuilds the whole hot state from PostgreSQL: after a Redis restart, and periodically to bound drift. */
+  async rebuildHotState(): Promise<void> {
+    if (!this.hot.enabled) return;
+    const rows = await this.db.selectFrom('accounts').select(['id', 'status', 'next_action_at', 'rest_until', 'idle_until']).execute();
+    await this.hot.rebuild(rows.map((r) => ({ id: r.id, at: AccountManager.dueAt(r) })));
+  }
 
   dailyLimit(action: Action): number {
     return action === 'invite' ? this.limits.invitesPerAccountDay : this.limits.messagesPerAccountDay;
@@ -156,6 +196,9 @@ export class AccountManager {
     const lease: Lease = {
       leaseId: randomUUID(), accountId, holder, purpose, groupKey, expiresAt: new Date(now.getTime() + this.leaseSeconds * 1000),
     };
+    // Redis answers "taken" without touching PostgreSQL; "free" or "unknown" is decided by the lease row below.
+    const fast = await this.hot.tryLease(accountId, lease.leaseId, now, lease.expiresAt);
+    if (fast === false) return null;
     // One statement: take a free account or an expired lease; a live lease makes this a no-op.
     const row = await this.db
       .insertInto('account_leases')
@@ -167,6 +210,7 @@ export class AccountManager {
       )
       .returning('lease_id')
       .executeTakeFirst();
+    if (!row && fast) await this.hot.releaseLease(accountId, lease.leaseId);
     return row ? lease : null;
   }
 
@@ -219,6 +263,8 @@ export class AccountManager {
         .where('id', '=', lease.accountId).execute();
     }
     await this.db.deleteFrom('account_leases').where('lease_id', '=', lease.leaseId).execute();
+    await this.hot.releaseLease(lease.accountId, lease.leaseId);
+    await this.syncHotState([lease.accountId]);
   }
 
   /** Groups (and whether DMs) the account is currently eligible to work on. */
@@ -269,6 +315,11 @@ export class AccountManager {
 
   /** report_error(): applies the consequence of an account-level platform error. */
   async reportError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>): Promise<void> {
+    await this.applyError(accountId, err);
+    await this.syncHotState([accountId]);
+  }
+
+  private async applyError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>): Promise<void> {
     const now = this.clock.now();
     const at = (s: number) => new Date(now.getTime() + s * 1000);
     const base = this.db.updateTable('accounts').where('id', '=', accountId);
@@ -298,18 +349,21 @@ export class AccountManager {
   /** Resting accounts whose time is up become ACTIVE again. */
   async reviveRested(): Promise<void> {
     const now = this.clock.now();
-    await this.db.updateTable('accounts').set({ status: 'ACTIVE', status_reason: null, rest_until: null, updated_at: now })
-      .where('status', 'in', ['FLOOD_WAIT', 'PEER_FLOOD', 'RESTING']).where('rest_until', '<=', now).execute();
+    const revived = await this.db.updateTable('accounts').set({ status: 'ACTIVE', status_reason: null, rest_until: null, updated_at: now })
+      .where('status', 'in', ['FLOOD_WAIT', 'PEER_FLOOD', 'RESTING']).where('rest_until', '<=', now).returning('id').execute();
+    await this.syncHotState(revived.map((r) => r.id));
   }
 
   /** Nothing this account may do until `until` (its caps): workers stop polling it. */
   async markIdle(accountId: number, until: Date): Promise<void> {
     await this.db.updateTable('accounts').set({ idle_until: until }).where('id', '=', accountId).execute();
+    await this.syncHotState([accountId]);
   }
 
   /** New work arrived for the user (a task started or resumed): idle accounts look again. */
   async wake(userId: number): Promise<void> {
-    await this.db.updateTable('accounts').set({ idle_until: null }).where('user_id', '=', userId).execute();
+    const woken = await this.db.updateTable('accounts').set({ idle_until: null }).where('user_id', '=', userId).returning('id').execute();
+    await this.syncHotState(woken.map((r) => r.id));
   }
 
   /** Leases whose holder died are simply expired rows; this deletes them for tidiness. */

@@ -64,13 +64,15 @@ export class AccountService {
       throw new AppError(400, 'SANDBOX_MODE', 'This server runs the sandbox platform: add a sandbox account (no session string), or run it with PLATFORM_MODE=telegram.');
     }
     const adminOf = input.sandbox_admin_of ?? SANDBOX_GROUPS.filter((g) => !g.noAdmins).map((g) => g.key);
-    return this.db.insertInto('accounts').values({
+    const row = await this.db.insertInto('accounts').values({
       user_id: userId, platform_mode: this.platformMode, label: input.label, phone,
       session_encrypted: input.session_string ? this.crypto.encrypt(input.session_string.trim()) : null,
       sandbox_profile: this.platformMode === 'sandbox' ? JSON.stringify({ adminOf }) : null,
       status: 'ACTIVE', status_reason: null, rest_until: null, next_action_at: null, idle_until: null, last_used_at: null,
       created_at: now, updated_at: now,
     }).returningAll().executeTakeFirstOrThrow();
+    await this.manager.syncHotState([row.id]);
+    return row;
   }
 
   /** Rename, disable or re-enable. A retired (banned / logged-out) account cannot simply be re-enabled. */
@@ -87,11 +89,13 @@ export class AccountService {
     }
     const updated = await this.db.updateTable('accounts').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     if (patch.enabled === true) await this.manager.wake(userId);
+    else await this.manager.syncHotState([id]);
     return updated;
   }
 
   async delete(userId: number, id: number): Promise<void> {
     await this.getOwned(userId, id);
     await this.db.deleteFrom('accounts').where('id', '=', id).execute();
+    await this.manager.syncHotState([id]);
   }
 }

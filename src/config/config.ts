@@ -19,6 +19,8 @@ const envSchema = z.object({
   VAULT_KV_PATH: z.string().default('secret/data/invite-orchestrator'),
   SESSION_ENCRYPTION_KEY: z.string().optional(),
   PARSING_SERVICE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  REDIS_PREFIX: z.string().default('io:'),
   PLATFORM_MODE: z.enum(['sandbox', 'telegram']).default('sandbox'),
   TELEGRAM_API_ID: z.coerce.number().int().optional(),
   TELEGRAM_API_HASH: z.string().optional(),
@@ -67,6 +69,8 @@ export interface AppConfig {
   vault?: { addr: string; roleId?: string; secretId?: string; kvPath: string };
   sessionEncryptionKey?: string;
   parsingServiceUrl?: string;
+  /** Optional: Redis for the Account Manager's hot state (PostgreSQL stays the source of truth). */
+  redis?: { url: string; prefix: string };
   platformMode: 'sandbox' | 'telegram';
   telegram: { apiId?: number; apiHash?: string };
   sandboxSeed: number;
@@ -111,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     sessionEncryptionKey: e.SESSION_ENCRYPTION_KEY,
     parsingServiceUrl: e.PARSING_SERVICE_URL,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     platformMode: e.PLATFORM_MODE,
     telegram: { apiId: e.TELEGRAM_API_ID, apiHash: e.TELEGRAM_API_HASH },
     sandboxSeed: e.SANDBOX_SEED,

@@ -63,7 +63,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     }
     const body = {
       status: database.ok ? 'ok' : 'degraded', platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox',
-      database, parsing_service: ctx.config.parsingServiceUrl ? 'configured' : 'not configured', worker_in_process: ctx.config.runWorker,
+      database, redis: ctx.config.redis ? (ctx.hotState.enabled ? 'configured (hot state; PostgreSQL is the source of truth)' : 'off') : 'not configured',
+      parsing_service: ctx.config.parsingServiceUrl ? 'configured' : 'not configured', worker_in_process: ctx.config.runWorker,
     };
     return reply.status(database.ok ? 200 : 503).send(body);
   });

@@ -68,9 +68,25 @@ export class Worker {
     return false;
   }
 
-  /** Accounts that may act now and have at least one running task to serve. */
-  private readyAccounts(now: Date, limit: number): Promise<AccountRow[]> {
-    return this.db.selectFrom('accounts as a').selectAll('a')
+  /**
+   * Accounts that may act now and have at least one running task to serve. With Redis, candidates come
+   * from the hot state's due set and PostgreSQL confirms them; without it (or while Redis is away),
+   * PostgreSQL is scanned directly.
+   */
+  private async readyAccounts(now: Date, limit: number): Promise<AccountRow[]> {
+    const due = await this.accounts.hot.dueAccounts(now, limit * 5);
+    if (due === null) return this.readyAccountsQuery(now, limit);
+    if (due.length === 0) return [];
+    const rows = await this.readyAccountsQuery(now, limit, due);
+    const ready = new Set(rows.map((r) => r.id));
+    await this.accounts.deferNotReady(due.filter((id) => !ready.has(id)), now);
+    return rows;
+  }
+
+  private readyAccountsQuery(now: Date, limit: number, onlyIds?: number[]): Promise<AccountRow[]> {
+    let q = this.db.selectFrom('accounts as a').selectAll('a');
+    if (onlyIds) q = q.where('a.id', 'in', onlyIds);
+    return q
       .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED'])
       .where((eb) => eb.or([eb('a.rest_until', 'is', null), eb('a.rest_until', '<=', now)]))
       .where((eb) => eb.or([eb('a.next_action_at', 'is', null), eb('a.next_action_at', '<=', now)]))
@@ -299,6 +315,9 @@ export class Worker {
   /** Periodic duties: revive rested accounts, start scheduled tasks, recover crashed attempts, close finished tasks. */
   async housekeeping(): Promise<void> {
     const now = this.clock.now();
+    // Rebuilding each round bounds any drift between Redis and PostgreSQL to one housekeeping period,
+    // and restores the hot state after a Redis restart.
+    await this.accounts.rebuildHotState();
     await this.accounts.reviveRested();
     const started = await this.db.updateTable('tasks')
       .set({ status: 'IN_PROGRESS', started_at: sql`coalesce(started_at, ${now})`, updated_at: now })

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/observability/logger.js';
  * PostgreSQL database per test file, dropped afterwards.
  */
 export const ENGINE = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
+export const WITH_REDIS = !!process.env.TEST_REDIS_URL;
 
 async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = new URL(process.env.TEST_DATABASE_URL!);
@@ -61,6 +62,8 @@ export async function makeTestApp(env: Record<string, string> = {}, opts: Contex
     LOG_LEVEL: 'silent',
     RUN_WORKER: 'false',
     ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
+    // With TEST_REDIS_URL (CI's third pass) every app uses Redis hot state under its own key prefix.
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),
     ...env,
   });
   const clock = new ManualClock('2026-01-05T08:00:00Z');

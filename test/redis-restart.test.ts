@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
+import { runVirtual } from '../src/scheduler/worker-loop.js';
+
+const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server']).stdout.toString().trim();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => { const port = (srv.address() as { port: number }).port; srv.close(() => resolve(port)); });
+  });
+}
+
+/**
+ * A private Redis (no persistence, like production's cache role) is killed mid-campaign and started again:
+ * workers carry on with PostgreSQL alone meanwhile, the hot state is rebuilt afterwards, nobody is invited
+ * twice and nobody is lost.
+ */
+describe.skipIf(!REDIS_SERVER || !existsSync(REDIS_SERVER))('Redis restart mid-campaign', () => {
+  let t: TestApp;
+  let port: number;
+  let redis: ChildProcess | null = null;
+
+  const startRedis = async () => {
+    redis = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    probe.on('error', () => {}); // connection refused while the server starts: expected
+    for (let i = 0; i < 100; i++) {
+      try { await probe.connect(); break; } catch { await new Promise((r) => setTimeout(r, 50)); }
+    }
+    await probe.ping();
+    probe.disconnect();
+  };
+  const stopRedis = async () => {
+    const r = redis!;
+    r.kill('SIGKILL');
+    await new Promise((res) => r.once('exit', res));
+    redis = null;
+  };
+
+  beforeAll(async () => {
+    port = await freePort();
+    await startRedis();
+    t = await makeTestApp({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: 'restart:' }, { sandbox: { privacyRate: 0 } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (redis) await stopRedis();
+  });
+
+  it('keeps the campaign correct through the outage and recovers the hot state', async () => {
+    for (let i = 0; i < 3; i++) await addSandboxAccount(t, 1, `R${i}`);
+    const people = Array.from({ length: 60 }, (_, i) => `redis_person_${i}`);
+    const task = await createInviteTask(t, people, { start: true });
+    const worker = t.ctx.createWorker('redis-restart');
+    const hours = (h: number) => t.clock.now().getTime() + h * 3600_000;
+    const inspect = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+    inspect.on('error', () => {});
+
+    await runVirtual(worker, t.clock, hours(12));
+    const before = t.ctx.sandboxWorld.events.length;
+    expect(before).toBeGreaterThan(5);
+    await inspect.connect();
+    expect(await inspect.exists('restart:accounts:due')).toBe(1); // the hot state is in use
+    inspect.disconnect();
+
+    await stopRedis();
+    await runVirtual(worker, t.clock, hours(12)); // PostgreSQL alone
+    const during = t.ctx.sandboxWorld.events.length;
+    expect(during).toBeGreaterThan(before);
+
+    await startRedis(); // empty, as after a restart without persistence
+    await runVirtual(worker, t.clock, hours(48));
+    const check = new Redis(port, '127.0.0.1');
+    expect(await check.exists('restart:accounts:due')).toBe(1); // rebuilt from PostgreSQL
+    check.disconnect();
+
+    const persons = t.ctx.sandboxWorld.events.map((e) => e.person);
+    expect(new Set(persons).size).toBe(persons.length);
+    const status = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json;
+    expect(status).toMatchObject({ status: 'COMPLETED', counters: { invited: 60, pending: 0, in_flight: 0 } });
+  });
+});

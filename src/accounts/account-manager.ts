@@ -62,11 +62,17 @@ export class AccountManager {
     return new Date(Math.max(0, ...[a.next_action_at, a.rest_until, a.idle_until].map((d) => d?.getTime() ?? 0)));
   }
 
+  /** The columns that decide an account's due time, for some accounts or all. */
+  private dueRows(accountIds?: number[]) {
+    let q = this.db.selectFrom('accounts').select(['id', 'status', 'next_action_at', 'rest_until', 'idle_until']);
+    if (accountIds) q = q.where('id', 'in', accountIds);
+    return q.execute();
+  }
+
   /** Copies the accounts' due times from PostgreSQL into the hot state (no-op without Redis). */
   async syncHotState(accountIds: number[]): Promise<void> {
     if (!this.hot.enabled || !accountIds.length) return;
-    const rows = await this.db.selectFrom('accounts').select(['id', 'status', 'next_action_at', 'rest_until', 'idle_until'])
-      .where('id', 'in', accountIds).execute();
+    const rows = await this.dueRows(accountIds);
     const found = new Set(rows.map((r) => r.id));
     for (const r of rows) await this.hot.setDue(r.id, AccountManager.dueAt(r));
     for (const id of accountIds) if (!found.has(id)) await this.hot.setDue(id, null);
@@ -79,9 +85,7 @@ export class AccountManager {
    */
   async deferNotReady(accountIds: number[], now: Date): Promise<void> {
     if (!this.hot.enabled || !accountIds.length) return;
-    const rows = await this.db.selectFrom('accounts').select(['id', 'status', 'next_action_at', 'rest_until', 'idle_until'])
-      .where('id', 'in', accountIds).execute();
-    for (const r of rows) {
+    for (const r of await this.dueRows(accountIds)) {
       const at = AccountManager.dueAt(r);
       await this.hot.setDue(r.id, at === null ? null : at > now ? at : new Date(now.getTime() + 60_000));
     }
@@ -90,12 +94,8 @@ export class AccountManager {
   /** Rebuilds the whole hot state from PostgreSQL: after a Redis restart, and periodically to bound drift. */
   async rebuildHotState(): Promise<void> {
     if (!this.hot.enabled) return;
-    const rows = await this.db.selectFrom('accounts').select(['id', 'status', 'next_action_at', 'rest_until', 'idle_until']).execute();
+    const rows = await this.dueRows();
     await this.hot.rebuild(rows.map((r) => ({ id: r.id, at: AccountManager.dueAt(r) })));
-  }
-
-  dailyLimit(action: Action): number {
-    return action === 'invite' ? this.limits.invitesPerAccountDay : this.limits.messagesPerAccountDay;
   }
 
   async usage(accountId: number, executor: Executor = this.db): Promise<AccountUsage> {

@@ -25,6 +25,8 @@ const RETIRING_KINDS = new Set(['ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED']);
 
 interface Claim {
   task: TaskRow;
+  /** How this account addresses the task's group on the platform (from the admin check). */
+  groupPeer: ResolvedGroup | null;
   target: TargetRow;
   logId: number;
   action: Action;
@@ -106,7 +108,7 @@ export class Worker {
 
   /** Chooses a task and claims a target for a leased account; releases the lease if there is nothing to do. */
   private async findWork(account: AccountRow, lease: Lease): Promise<Claim | null> {
-    const tasks = await this.db.selectFrom('tasks as t').innerJoin('task_accounts as ta', 'ta.task_id', 't.id').selectAll('t')
+    const tasks = await this.db.selectFrom('tasks as t').innerJoin('task_accounts as ta', 'ta.task_id', 't.id').selectAll('t').select('ta.group_peer')
       .where('ta.account_id', '=', account.id).where('ta.eligible', '=', true).where('t.status', '=', 'IN_PROGRESS')
       .where('t.user_id', '=', account.user_id).execute();
     const usage = await this.accounts.usage(account.id);
@@ -127,7 +129,7 @@ export class Worker {
         if (verdict.wait_seconds !== null) soonestSeconds = Math.min(soonestSeconds ?? Infinity, verdict.wait_seconds);
         continue;
       }
-      const claim = await this.claim(task, account, action);
+      const claim = await this.claim(task, account, action, task.group_peer as unknown as ResolvedGroup | null);
       if (claim) return claim;
       // Nothing claimable right now (targets waiting for a retry): look again in a minute.
       soonestSeconds = Math.min(soonestSeconds ?? Infinity, 60);
@@ -141,7 +143,7 @@ export class Worker {
   }
 
   /** Marks the next pending target IN_FLIGHT and records the attempt, atomically. */
-  private claim(task: TaskRow, account: AccountRow, action: Action): Promise<Claim | null> {
+  private claim(task: TaskRow, account: AccountRow, action: Action, groupPeer: ResolvedGroup | null): Promise<Claim | null> {
     const now = this.clock.now();
     return this.db.transaction().execute(async (trx) => {
       // Pause and cancel take effect before the next action: the task must still be running.
@@ -161,7 +163,7 @@ export class Worker {
         userId: task.user_id, taskId: task.id, targetId: target.id, accountId: account.id, action, groupKey: task.target_group_key,
       });
       await trx.updateTable('tasks').set({ last_dispatched_at: now }).where('id', '=', task.id).execute();
-      return { task, target, logId, action };
+      return { task, target, logId, action, groupPeer };
     });
   }
 
@@ -171,9 +173,9 @@ export class Worker {
     try {
       const client = await this.connections.get(account);
       if (action === 'invite') {
-        const peerRow = await this.db.selectFrom('task_accounts').select('group_peer')
-          .where('task_id', '=', task.id).where('account_id', '=', account.id).executeTakeFirst();
-        await client.inviteToGroup(peerRow?.group_peer as unknown as ResolvedGroup, target);
+        // Eligible accounts always carry the group as their admin check resolved it; without it this account cannot act here.
+        if (!claim.groupPeer) throw new PlatformError('GROUP', 'GROUP_NOT_RESOLVED', 'the group was not resolved for this account; start the task again');
+        await client.inviteToGroup(claim.groupPeer, target);
       } else {
         await client.sendMessage(target, renderTemplate(task.message_template ?? '', target));
       }

@@ -34,7 +34,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     reply.header('x-platform-mode', ctx.config.platformMode);
     return payload;
   });
-  await app.register(helmet, { referrerPolicy: { policy: 'no-referrer' } });
+  await app.register(helmet, {
+    referrerPolicy: { policy: 'no-referrer' },
+    // Self-hosters often serve plain HTTP on a LAN address; upgrading its asset requests to HTTPS would blank the UI.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
   // No CORS headers unless origins are listed: the bundled UI is same-origin.
   if (ctx.config.corsOrigins.length) await app.register(cors, { origin: ctx.config.corsOrigins, credentials: false });
   // Only the endpoints without authentication are throttled per client address.

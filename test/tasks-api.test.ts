@@ -28,6 +28,7 @@ describe('auth', () => {
     expect(created.statusCode).toBe(201);
     const mine = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.json().id}`, user: 77 });
     expect(mine.statusCode).toBe(200);
+    expect(mine.json.name).toBe('Messages: Hi …');
   });
 
   it('health and metrics need no token', async () => {

@@ -78,7 +78,7 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to 
     const preview = page.locator('[data-testid=file-preview]');
     await preview.waitFor();
     expect(await preview.textContent()).toMatch(/12 корректных · 1 дубликатов · 1 ошибочных/);
-    expect(await page.locator('[data-testid=safe-pacing]').textContent()).toContain('~30/день с вашими 2');
+    expect(await page.locator('[data-testid=safe-pacing]').textContent()).toContain('~30/день (готовых аккаунтов: 2)');
 
     await page.click('button[type=submit]');
     await page.waitForURL(/#\/tasks\/\d+$/);

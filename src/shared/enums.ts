@@ -45,3 +45,9 @@ export const TASK_TRANSITIONS: Record<TaskAction, readonly TaskStatus[]> = {
 };
 /** Statuses in which a task is being worked on (and its progress is worth polling). */
 export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['IN_PROGRESS', 'SCHEDULED'];
+
+/** Default name of a direct-message task: the start of its text, with template variables shown as "…". */
+export function messageTaskName(template: string, prefix = 'Messages'): string {
+  const text = template.replace(/\{(username|first_name)\}/g, '…').replace(/\s+/g, ' ').trim();
+  return `${prefix}: ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+}

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { AppError } from '../shared/errors.js';
-import { LOG_RESULTS } from '../shared/enums.js';
+import { LOG_RESULTS, messageTaskName } from '../shared/enums.js';
 import { bulkTasksSchema, createTaskSchema, csvArray, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
 import type { TaskRow } from '../db/schema.js';
 
@@ -27,7 +27,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
         const check = await ctx.groupCheck.check(user, input.target_group!, ctx.config.platformMode).catch(() => null);
         name = `Invites to ${check?.group?.title ?? input.target_group}`;
       } else {
-        name = `Messages: ${input.message_template!.slice(0, 40)}${input.message_template!.length > 40 ? '…' : ''}`;
+        name = messageTaskName(input.message_template!);
       }
     }
     const task = await ctx.tasks.create(user, input, name);

@@ -4,7 +4,7 @@ export type { GroupCheckResult } from '../../../src/accounts/group-check';
 export type { ImportReport } from '../../../src/import/import-service';
 export type { ParsingBase } from '../../../src/import/parsing-service-client';
 export {
-  TASK_STATUSES, TASK_TYPES, ACTIVE_TASK_STATUSES, PRIORITIES, TARGET_STATUSES, ACCOUNT_STATUSES,
+  TASK_STATUSES, TASK_TYPES, ACTIVE_TASK_STATUSES, messageTaskName, PRIORITIES, TARGET_STATUSES, ACCOUNT_STATUSES,
   type TaskStatus, type TaskType, type Priority, type TargetStatus, type AccountStatus,
 } from '../../../src/shared/enums';
 

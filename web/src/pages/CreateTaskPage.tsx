@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api/client';
-import { PRIORITIES, type AccountJson, type ImportReport, type ParsingBase, type Priority, type TaskJson, type TaskType } from '../api/types';
+import { messageTaskName, PRIORITIES, type AccountJson, type ImportReport, type ParsingBase, type Priority, type TaskJson, type TaskType } from '../api/types';
 import { useI18n } from '../i18n';
 import { ErrorNotice } from '../components/ui';
 import { formatTime } from '../format';
@@ -62,7 +62,7 @@ export function CreateTaskPage() {
   }, [group, type, nameEdited]);
 
   useEffect(() => {
-    if (type === 'direct_message' && !nameEdited) setName(template ? `${lang === 'ru' ? 'Сообщения' : 'Messages'}: ${template.slice(0, 40)}` : '');
+    if (type === 'direct_message' && !nameEdited) setName(template ? messageTaskName(template, lang === 'ru' ? 'Сообщения' : 'Messages') : '');
   }, [template, type, nameEdited, lang]);
 
   async function chooseFile(f: File | null) {

@@ -290,6 +290,42 @@ describe('crash recovery', () => {
   });
 });
 
+describe('slow platform calls', () => {
+  it('keep their lease alive, so no other worker takes the account or recovers the target meanwhile', async () => {
+    const slow = await makeTestApp({ LEASE_SECONDS: '3' });
+    try {
+      await addSandboxAccount(slow);
+      const created = await createInviteTask(slow, ['slow_person1', 'slow_person2'], { start: true });
+      const connections = slow.ctx.connections;
+      const realGet = connections.get.bind(connections);
+      let finish!: () => void;
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => { entered = r; });
+      connections.get = async (account) => {
+        const client = await realGet(account);
+        return { ...client, inviteToGroup: async (g, t) => { entered(); await new Promise<void>((r) => { finish = r; }); return client.inviteToGroup(g, t); } };
+      };
+      const first = slow.ctx.createWorker('first');
+      const pending = first.tick();
+      await inside;
+      // Far longer than the lease passes while the call is still running; the heartbeat (every second here) renews it.
+      slow.clock.advanceSeconds(30);
+      await new Promise((r) => setTimeout(r, 1500));
+      const second = slow.ctx.createWorker('second');
+      await second.housekeeping();
+      expect(await second.tick()).toBe(false);
+      const list = (await slow.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.id}/targets` })).json.items;
+      expect(list.find((x: any) => x.username === 'slow_person1').status).toBe('IN_FLIGHT');
+      finish();
+      expect(await pending).toBe(true);
+      const logs = (await slow.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.id}/logs` })).json.items.map((l: any) => l.result);
+      expect(logs).toEqual(['SUCCESS']);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 describe('group key', () => {
   it('counts per group by the canonical id, however the group was written', async () => {
     await addSandboxAccount(t);

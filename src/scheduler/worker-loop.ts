@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../shared/clock.js';
+import { realMsFor, type Clock } from '../shared/clock.js';
 import type { Worker } from './worker.js';
 
 const MAX_IDLE_MS = 5_000;
@@ -16,7 +16,7 @@ export async function runWorkerLoop(worker: Worker, clock: Clock, signal: AbortS
     if (acted) continue;
     const wake = await worker.nextWakeAt().catch(() => null);
     const virtualMs = wake ? wake.getTime() - clock.now().getTime() : Infinity;
-    const realMs = 'realMs' in clock && typeof clock.realMs === 'function' ? (clock.realMs as (v: number) => number)(virtualMs) : virtualMs;
+    const realMs = realMsFor(clock, virtualMs);
     const ms = Math.min(MAX_IDLE_MS, Math.max(50, realMs));
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);

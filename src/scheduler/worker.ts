@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
-import type { Clock } from '../shared/clock.js';
+import { realMsFor, type Clock } from '../shared/clock.js';
 import { PRIORITY_RANK, type Priority } from '../shared/enums.js';
 import { describeTarget } from '../targets/identity.js';
 import type { AccountManager, Action, Lease } from '../accounts/account-manager.js';
@@ -170,6 +170,11 @@ export class Worker {
   private async perform(account: AccountRow, lease: Lease, claim: Claim): Promise<void> {
     const { task, target, action } = claim;
     let error: PlatformError | null = null;
+    // Heartbeat: a slow platform call must not outlive the lease, or another worker could take the account
+    // mid-call. A dead worker stops renewing, so its account and target are still recovered after one lease.
+    const heartbeat = setInterval(() => { void this.accounts.renew(lease).catch(() => undefined); },
+      Math.max(10, realMsFor(this.clock, (this.options.leaseSeconds * 1000) / 3)));
+    heartbeat.unref();
     try {
       const client = await this.connections.get(account);
       if (action === 'invite') {
@@ -181,6 +186,8 @@ export class Worker {
       }
     } catch (err) {
       error = err instanceof PlatformError ? err : new PlatformError('UNKNOWN', 'UNKNOWN', (err as Error)?.message ?? String(err));
+    } finally {
+      clearInterval(heartbeat);
     }
     const acted = await this.recordOutcome(account, claim, error);
     if (error && ACCOUNT_ERROR_KINDS.has(error.kind)) {

@@ -36,3 +36,8 @@ export class ScaledClock implements Clock {
     return virtualMs / this.speed;
   }
 }
+
+/** Real milliseconds until `virtualMs` of `clock` have passed (differs from virtualMs only for a ScaledClock). */
+export function realMsFor(clock: Clock, virtualMs: number): number {
+  return clock instanceof ScaledClock ? clock.realMs(virtualMs) : virtualMs;
+}

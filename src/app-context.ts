@@ -42,7 +42,10 @@ export interface ContextOptions {
 export async function createContext(config: AppConfig, opts: ContextOptions = {}) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const database: DatabaseHandle = await openDatabase({ url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir });
+  const database: DatabaseHandle = await openDatabase({
+    url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir,
+    onIdleClientError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was closed; it will be replaced'),
+  });
   const db = database.db;
   const secrets = await resolveSecrets(config);
   if (!secrets.sessionEncryptionKey) throw new Error('No session encryption key: set SESSION_ENCRYPTION_KEY (or session_key in Vault).');

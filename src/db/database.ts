@@ -19,11 +19,14 @@ export interface DatabaseHandle {
 }
 
 /** Opens PostgreSQL when a URL is given, otherwise embedded PGlite (a data dir, or memory:// for tests). */
-export async function openDatabase(opts: { url?: string; pgliteDataDir?: string }): Promise<DatabaseHandle> {
+export async function openDatabase(opts: { url?: string; pgliteDataDir?: string; onIdleClientError?: (err: Error) => void }): Promise<DatabaseHandle> {
   let db: Db;
   let engine: DatabaseHandle['engine'];
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    // An idle pooled connection that dies (PostgreSQL restarted, connection terminated by an admin) is reported
+    // here; without a listener node-postgres would crash the process. The pool replaces the connection itself.
+    pool.on('error', (err) => opts.onIdleClientError?.(err));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     engine = 'postgres';
   } else {

@@ -22,7 +22,7 @@ describe.skipIf(ENGINE !== 'postgres')('worker processes killed with SIGKILL (Po
     await t?.close();
   });
 
-  function startWorker(name: string): ChildProcess {
+  function startWorker(): ChildProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker-main.ts'], {
       env: {
         ...process.env, ...env, DATABASE_URL: t.ctx.config.databaseUrl, JWT_SECRET: t.ctx.secrets.jwtSecret,
@@ -45,13 +45,13 @@ describe.skipIf(ENGINE !== 'postgres')('worker processes killed with SIGKILL (Po
     // The test app's clock is virtual; the worker processes use real time. Align the task with it.
     await sql`UPDATE accounts SET next_action_at = NULL, idle_until = NULL`.execute(t.ctx.db);
 
-    const victim = startWorker('victim');
-    startWorker('steady');
+    const victim = startWorker();
+    startWorker(); // a second, steady worker
     const deadline = Date.now() + 60_000;
     while ((await count(`status NOT IN ('PENDING')`)) < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     victim.kill('SIGKILL');
     await new Promise((r) => victim.once('exit', r));
-    startWorker('replacement');
+    startWorker(); // the replacement
     while ((await count(`status IN ('PENDING','IN_FLIGHT')`)) > 0 && Date.now() < deadline + 60_000) await new Promise((r) => setTimeout(r, 200));
 
     expect(await count(`status IN ('PENDING','IN_FLIGHT')`)).toBe(0);

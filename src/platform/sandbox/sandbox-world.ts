@@ -108,10 +108,6 @@ export class SandboxWorld {
     return this.groups.find((g) => g.key === ref || (g.username && g.username.toLowerCase() === ref.toLowerCase()));
   }
 
-  isMember(groupKey: string, person: string): boolean {
-    return this.members.get(groupKey)?.has(person) ?? false;
-  }
-
   /** Checks that apply to every call an account makes. */
   gate(accountId: number): void {
     const retired = this.retired.get(accountId);

@@ -24,6 +24,13 @@ import { Metrics } from './observability/metrics.js';
 import { AuditLog } from './observability/audit.js';
 import { createLogger } from './observability/logger.js';
 import { Worker } from './scheduler/worker.js';
+import { JobService } from './jobs/job-service.js';
+import { BullMqTransport } from './jobs/bullmq-transport.js';
+import { EmbeddedTransport } from './jobs/embedded-transport.js';
+import { JobStore } from './jobs/job-store.js';
+import { ScheduledStarts } from './tasks/scheduled-starts.js';
+import { ImportJobs } from './import/import-jobs.js';
+import { ReportJobs } from './stats/report-jobs.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 
@@ -64,20 +71,31 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random, hotState);
   const groupCheck = new GroupCheckService(db, clock, accountManager, connections);
   const audit = new AuditLog(db);
+  // Background jobs: BullMQ when Redis is configured, otherwise consumers poll PostgreSQL.
+  const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const transport = config.redis
+    ? new BullMqTransport(config.redis.url, `${config.redis.prefix}bull`, clock, logger)
+    : new EmbeddedTransport(new JobStore(db, clock), clock);
+  const jobs = new JobService(db, clock, transport, logger, metrics, { holder: processId, retentionDays: config.jobRetentionDays });
+  const scheduledStarts = new ScheduledStarts(jobs, db, clock, accountManager);
   const tasks = new TaskService(db, clock, config.platformMode);
-  const lifecycle = new TaskLifecycle(db, clock, tasks, accountManager, groupCheck, audit, config.maxConcurrentTasksPerUser, metrics);
+  const lifecycle = new TaskLifecycle(db, clock, tasks, accountManager, groupCheck, audit, config.maxConcurrentTasksPerUser, metrics, scheduledStarts);
   const targets = new TargetService(db, clock, config.maxTargetsPerTask);
   const importer = new ImportService(targets);
   const parsing = new ParsingServiceClient(config.parsingServiceUrl, opts.fetchImpl);
   const stats = new StatsService(db, clock, config.limits);
+  const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, crypto, accountManager, audit);
+  const reportJobs = new ReportJobs(jobs, tasks, stats);
   const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
+  // Each worker gets its own lease holder name, even within one process.
   const createWorker = (holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`) =>
     new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays }, logger, metrics);
 
   return {
     config, clock, logger, database, db, secrets, hotState, jwt, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
-    audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, createWorker,
+    audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, createWorker, jobs, scheduledStarts, importJobs, reportJobs,
     async close() {
+      await jobs.transport.close();
       await connections.closeAll();
       await hotState.close();
       await database.close();

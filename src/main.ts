@@ -12,9 +12,10 @@ async function main() {
   const ctx = await createContext(config, { collectDefaultMetrics: true, clock });
   const app = await buildApp(ctx);
   const stop = new AbortController();
-  const loops = config.runWorker ? [runWorkerLoop(ctx.createWorker(), ctx.clock, stop.signal, ctx.logger)] : [];
+  // The in-process worker also runs background jobs (imports, reports, scheduled starts).
+  const loops = config.runWorker ? [runWorkerLoop(ctx.createWorker(), ctx.clock, stop.signal, ctx.logger), ctx.jobs.consume(stop.signal)] : [];
   await app.listen({ port: config.port, host: config.host });
-  ctx.logger.info({ platform_mode: config.platformMode, database: ctx.database.engine, worker: config.runWorker }, 'Invite Orchestrator is running');
+  ctx.logger.info({ platform_mode: config.platformMode, database: ctx.database.engine, worker: config.runWorker, job_queues: ctx.jobs.transport.name }, 'Invite Orchestrator is running');
   if (config.platformMode === 'sandbox') {
     ctx.logger.warn('SANDBOX platform: actions are simulated, nothing is sent to Telegram. Set PLATFORM_MODE=telegram for real accounts.');
     if (clock) ctx.logger.warn({ speed: config.sandboxTimeSpeed }, 'sandbox time runs faster than real time');

@@ -43,6 +43,7 @@ const envSchema = z.object({
   MAX_CONCURRENT_TASKS_PER_USER: z.coerce.number().int().positive().default(10),
   MAX_IMPORT_FILE_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  JOB_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
   CORS_ORIGINS: z.string().default(''),
 });
 
@@ -86,6 +87,8 @@ export interface AppConfig {
   maxConcurrentTasksPerUser: number;
   maxImportFileBytes: number;
   logRetentionDays: number;
+  /** Finished background jobs (and their report files) are deleted after this many days. */
+  jobRetentionDays: number;
   corsOrigins: string[];
 }
 
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConcurrentTasksPerUser: e.MAX_CONCURRENT_TASKS_PER_USER,
     maxImportFileBytes: e.MAX_IMPORT_FILE_BYTES,
     logRetentionDays: e.LOG_RETENTION_DAYS,
+    jobRetentionDays: e.JOB_RETENTION_DAYS,
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

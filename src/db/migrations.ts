@@ -154,6 +154,44 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_user ON audit_log (user_id, created_at DESC);
 `,
   },
+  {
+    version: 2,
+    name: 'background jobs',
+    // The user-visible record of queued work (imports, reports, scheduled starts). It is the truth;
+    // BullMQ (when Redis is configured) only carries job ids, so a lost Redis loses no work.
+    up: `
+CREATE TABLE background_jobs (
+  id uuid PRIMARY KEY,
+  user_id bigint NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('import_file','import_parsing','task_report','task_start')),
+  queue text NOT NULL,
+  task_id integer REFERENCES tasks(id) ON DELETE CASCADE,
+  status text NOT NULL DEFAULT 'QUEUED' CHECK (status IN ('QUEUED','RUNNING','COMPLETED','FAILED','CANCELLED')),
+  params jsonb NOT NULL DEFAULT '{}'::jsonb,
+  input bytea,
+  credential text,
+  credential_expires_at timestamptz,
+  progress jsonb,
+  result jsonb,
+  output bytea,
+  error_code text,
+  error_message text,
+  attempts integer NOT NULL DEFAULT 0,
+  max_attempts integer NOT NULL DEFAULT 3,
+  run_at timestamptz NOT NULL,
+  locked_by text,
+  locked_until timestamptz,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  started_at timestamptz,
+  finished_at timestamptz
+);
+CREATE INDEX background_jobs_user ON background_jobs (user_id, created_at DESC);
+CREATE INDEX background_jobs_due ON background_jobs (run_at) WHERE status = 'QUEUED';
+CREATE INDEX background_jobs_running ON background_jobs (locked_until) WHERE status = 'RUNNING';
+CREATE INDEX background_jobs_task ON background_jobs (task_id) WHERE task_id IS NOT NULL;
+`,
+  },
 ];
 
 export async function migrate(db: Kysely<any>): Promise<void> {

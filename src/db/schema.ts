@@ -127,6 +127,35 @@ export interface AuditLogTable {
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface BackgroundJobsTable {
+  id: string;
+  user_id: number;
+  kind: string;
+  queue: string;
+  task_id: number | null;
+  status: ColumnType<string, string | undefined, string>;
+  params: Json;
+  /** Uploaded file bytes (import_file); PGlite returns Uint8Array, pg returns Buffer. */
+  input: Uint8Array | null;
+  /** The caller's token, encrypted, for jobs that act on the user's behalf elsewhere (Parsing Service). */
+  credential: string | null;
+  credential_expires_at: Timestamp | null;
+  progress: Json | null;
+  result: Json | null;
+  output: Uint8Array | null;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  run_at: Timestamp;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   tasks: TasksTable;
   targets: TargetsTable;
@@ -136,9 +165,11 @@ export interface Database {
   execution_logs: ExecutionLogsTable;
   account_group_usage: AccountGroupUsageTable;
   audit_log: AuditLogTable;
+  background_jobs: BackgroundJobsTable;
 }
 
 export type TaskRow = Selectable<TasksTable>;
 export type TargetRow = Selectable<TargetsTable>;
 export type AccountRow = Selectable<AccountsTable>;
+export type BackgroundJobRow = Selectable<BackgroundJobsTable>;
 export type ExecutionLogRow = Selectable<ExecutionLogsTable>;

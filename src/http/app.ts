@@ -16,6 +16,8 @@ import { targetRoutes } from '../targets/target-routes.js';
 import { importRoutes } from '../import/import-routes.js';
 import { accountRoutes } from '../accounts/account-routes.js';
 import { auditRoutes } from '../observability/audit-routes.js';
+import { jobRoutes } from '../jobs/job-routes.js';
+import { JOB_QUEUES } from '../shared/enums.js';
 
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -68,21 +70,25 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     const body = {
       status: database.ok ? 'ok' : 'degraded', platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox',
       database, redis: ctx.config.redis ? (ctx.hotState.enabled ? 'configured (hot state; PostgreSQL is the source of truth)' : 'off') : 'not configured',
+      job_queues: ctx.jobs.transport.name === 'bullmq' ? 'BullMQ on Redis' : 'embedded (polling PostgreSQL)',
       parsing_service: ctx.config.parsingServiceUrl ? 'configured' : 'not configured', worker_in_process: ctx.config.runWorker,
     };
     return reply.status(database.ok ? 200 : 503).send(body);
   });
   app.get('/metrics', { schema: { hide: true }, config: openLimit }, async (_req, reply) => {
-    const [active, leases, pending] = await Promise.all([
+    const [active, leases, pending, depth] = await Promise.all([
       ctx.db.selectFrom('tasks').select(['platform', sql<number>`count(*)::int`.as('n')]).where('status', '=', 'IN_PROGRESS').groupBy('platform').execute(),
       ctx.db.selectFrom('account_leases').select(sql<number>`count(*)::int`.as('n')).where('expires_at', '>', ctx.clock.now()).executeTakeFirstOrThrow(),
       ctx.db.selectFrom('targets').innerJoin('tasks', 'tasks.id', 'targets.task_id').select(sql<number>`count(*)::int`.as('n'))
         .where('tasks.status', '=', 'IN_PROGRESS').where('targets.status', '=', 'PENDING').executeTakeFirstOrThrow(),
+      ctx.jobs.depthByQueue(),
     ]);
     ctx.metrics.activeTasks.reset();
     for (const a of active) ctx.metrics.activeTasks.set({ platform: a.platform }, a.n);
     ctx.metrics.activeLeases.set(leases.n);
     ctx.metrics.pendingTargets.set(pending.n);
+    // Every queue is reported, empty ones as 0, so a backlog alert sees a series drop back down.
+    for (const q of JOB_QUEUES) ctx.metrics.queueDepth.set({ queue: q }, depth[q] ?? 0);
     reply.header('content-type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });
@@ -98,6 +104,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await targetRoutes(invite, ctx);
       await importRoutes(invite, ctx);
       await auditRoutes(invite, ctx);
+      await jobRoutes(invite, ctx);
     }, { prefix: '/invite' });
     await accountRoutes(api, ctx);
   }, { prefix: '/api/v1' });

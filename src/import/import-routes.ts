@@ -3,63 +3,32 @@ import type {} from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Readable } from 'node:stream';
 import type { AppContext } from '../app-context.js';
 import { AppError } from '../shared/errors.js';
-import { ImportFormatError, detectFormat, peek, type SourceRow } from './parsers/record-stream.js';
-import { csvRows } from './parsers/csv-rows.js';
-import { xlsxRows } from './parsers/xlsx-rows.js';
-import { jsonRows, txtRows } from './parsers/text-rows.js';
+import { ImportFormatError, type SourceRow } from './parsers/record-stream.js';
+import { fileRows, readableFailures } from './file-rows.js';
+import { importableTask } from './import-jobs.js';
+import { jobJson } from '../jobs/job-json.js';
 import { normaliseParsingItem } from './parsing-service-client.js';
 import { normaliseRecord } from './row-normaliser.js';
 
 const fileQuery = z.object({
   task_id: z.coerce.number().int().positive().optional(),
   dry_run: z.enum(['true', 'false', '1', '0']).optional(),
+  background: z.enum(['true', 'false', '1', '0']).optional(),
 });
-
-async function rowsOf(stream: Readable, filename: string | undefined, mimetype: string | undefined): Promise<{ format: string; rows: AsyncIterable<SourceRow> }> {
-  const peeked = await peek(stream);
-  if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.');
-  const format = detectFormat(filename, mimetype, peeked.head);
-  const rows = format === 'csv' ? csvRows(peeked.stream, peeked.head)
-    : format === 'xlsx' ? xlsxRows(peeked.stream)
-      : format === 'json' ? jsonRows(peeked.stream)
-        : txtRows(peeked.stream);
-  return { format, rows };
-}
-
-/** Wraps a row source so parser failures become readable 400s. */
-async function* guarded(rows: AsyncIterable<SourceRow>): AsyncGenerator<SourceRow> {
-  try {
-    yield* rows;
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    const code = (err as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') throw err;
-    if (err instanceof ImportFormatError) throw new AppError(400, 'MALFORMED_FILE', err.message);
-    if (typeof code === 'string' && code.startsWith('CSV_')) throw new AppError(400, 'MALFORMED_FILE', `The CSV file could not be read: ${(err as Error).message}`);
-    throw new AppError(400, 'MALFORMED_FILE', `The file could not be read: ${(err as Error).message}`);
-  }
-}
+const isOn = (v: string | undefined) => v === 'true' || v === '1';
 
 export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ['import'];
 
-  /** Ownership check for an import target; imports into a running or finished task are refused with the reason. */
-  const taskFor = async (userId: number, taskId: number | undefined) => {
-    if (taskId === undefined) return null;
-    const task = await ctx.tasks.getOwned(userId, taskId);
-    if (['COMPLETED', 'CANCELLED', 'FAILED'].includes(task.status)) {
-      throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`);
-    }
-    return task;
-  };
+  const taskFor = async (userId: number, taskId: number | undefined) =>
+    (taskId === undefined ? null : importableTask(ctx.tasks, userId, taskId));
 
   app.post('/import/file', {
     schema: { tags, querystring: fileQuery, consumes: ['multipart/form-data'], summary: 'Import an audience file (CSV, XLSX, JSON, TXT) into a task, or validate it (dry run)' },
-  }, async (req) => {
+  }, async (req, reply) => {
     if (!req.isMultipart()) throw new AppError(400, 'NOT_MULTIPART', 'Upload the file as multipart/form-data in a field named "file".');
     const declared = Number(req.headers['content-length'] ?? 0);
     // Refuse early when the size is known, so nothing is read or written for an oversized upload.
@@ -73,14 +42,23 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     };
     const taskIdRaw = req.query.task_id ?? (field('task_id') ? Number(field('task_id')) : undefined);
     if (taskIdRaw !== undefined && !(Number.isInteger(taskIdRaw) && taskIdRaw > 0)) throw new AppError(400, 'INVALID_TASK_ID', 'task_id must be a positive number.');
-    const dryFlag = req.query.dry_run ?? field('dry_run');
-    const dryRun = dryFlag === 'true' || dryFlag === '1' || taskIdRaw === undefined;
+    const dryRun = isOn(req.query.dry_run ?? field('dry_run')) || taskIdRaw === undefined;
     const task = await taskFor(req.user.userId, taskIdRaw);
+    if (isOn(req.query.background ?? field('background'))) {
+      if (!task || dryRun) throw new AppError(400, 'BACKGROUND_NEEDS_TASK', 'A background import writes into a task: give task_id (and no dry_run).');
+      const bytes = await file.toBuffer().catch((err) => {
+        throw (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' ? tooLarge(ctx.config.maxImportFileBytes) : err;
+      });
+      if (bytes.length === 0) throw new AppError(400, 'MALFORMED_FILE', 'The file is empty.');
+      const job = await ctx.importJobs.enqueueFile(task, { bytes, filename: file.filename, mimetype: file.mimetype });
+      await ctx.audit.record(req.user.userId, 'import.file.queued', 'task', task.id, { job: job.id, bytes: bytes.length });
+      return reply.status(202).send(jobJson(job));
+    }
     try {
-      const { format, rows } = await rowsOf(file.file, file.filename, file.mimetype);
+      const { format, rows } = await fileRows(file.file, file.filename, file.mimetype);
       // The size limit truncates the upload; failing at the end of the rows lets the importer roll back what it wrote.
       async function* untilTruncated() {
-        yield* guarded(rows);
+        yield* readableFailures(rows);
         if (file!.file.truncated) throw tooLarge(ctx.config.maxImportFileBytes);
       }
       const report = await ctx.importer.run(untilTruncated(), { taskId: task?.id ?? null, source: 'FILE_UPLOAD', dryRun });
@@ -106,10 +84,18 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         parsing_task_id: z.union([z.string().min(1), z.number()]).transform(String),
         limit: z.number().int().positive().max(1_000_000).optional(),
         dry_run: z.boolean().default(false),
+        /** Import a large base as a background job: the answer is 202 with the job to follow. */
+        background: z.boolean().default(false),
       }),
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const task = await taskFor(req.user.userId, req.body.task_id);
+    if (req.body.background) {
+      if (!task || req.body.dry_run) throw new AppError(400, 'BACKGROUND_NEEDS_TASK', 'A background import writes into a task: give task_id (and no dry_run).');
+      const job = await ctx.importJobs.enqueueParsing(task, req.user.token, req.body.parsing_task_id, req.body.limit);
+      await ctx.audit.record(req.user.userId, 'import.parsing.queued', 'task', task.id, { job: job.id, base: req.body.parsing_task_id });
+      return reply.status(202).send(jobJson(job));
+    }
     const dryRun = req.body.dry_run || !task;
     const rows = ctx.parsing.results(req.user.token, req.body.parsing_task_id, 500, req.body.limit ?? Infinity);
     const report = await ctx.importer.run(rows, { taskId: task?.id ?? null, source: 'PARSING_IMPORT', dryRun, normalise: normaliseParsingItem });

@@ -30,14 +30,20 @@ export class ImportService {
 
   async run(
     rows: AsyncIterable<SourceRow>,
-    opts: { taskId: number | null; source: TargetSource; dryRun: boolean; normalise?: (r: SourceRow['record']) => NormalisedRow },
+    opts: {
+      taskId: number | null; source: TargetSource; dryRun: boolean; normalise?: (r: SourceRow['record']) => NormalisedRow;
+      /** Tags the rows; a background job passes its own id so a retried run can first remove what a dead run wrote. */
+      importId?: string;
+      /** Called after every batch (a background job reports progress and learns it was cancelled). */
+      onProgress?: (report: ImportReport) => Promise<void>;
+    },
   ): Promise<ImportReport> {
     const report: ImportReport = {
       task_id: opts.taskId, dry_run: opts.dryRun, total_rows: 0, imported: 0, duplicates: 0, invalid: 0, over_limit: 0, errors: [], preview: [],
     };
     const normalise = opts.normalise ?? normaliseRecord;
     // Tags this run's rows so a file that breaks half-way (malformed, too large) is rolled back whole.
-    const importId = randomUUID();
+    const importId = opts.importId ?? randomUUID();
     const seenInDryRun = new Set<string>();
     let batch: NewTarget[] = [];
     let cursor: BatchCursor | undefined;
@@ -56,6 +62,7 @@ export class ImportService {
         report.over_limit += res.overLimit;
       }
       batch = [];
+      await opts.onProgress?.(report);
     };
     try {
     for await (const row of rows) {

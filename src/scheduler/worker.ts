@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
+import { promoteDueScheduledTasks } from '../tasks/scheduled-starts.js';
 import { realMsFor, type Clock } from '../shared/clock.js';
 import { PRIORITY_RANK, type Priority } from '../shared/enums.js';
 import { describeTarget } from '../targets/identity.js';
@@ -328,10 +329,8 @@ export class Worker {
     // and restores the hot state after a Redis restart.
     await this.accounts.rebuildHotState();
     await this.accounts.reviveRested();
-    const started = await this.db.updateTable('tasks')
-      .set({ status: 'IN_PROGRESS', started_at: sql`coalesce(started_at, ${now})`, updated_at: now })
-      .where('status', '=', 'SCHEDULED').where('scheduled_at', '<=', now).returning('user_id').execute();
-    for (const userId of new Set(started.map((t) => t.user_id))) await this.accounts.wake(userId);
+    // Normally a scheduled start job does this on time; this catches any start that job missed.
+    for (const userId of await promoteDueScheduledTasks(this.db, now)) await this.accounts.wake(userId);
     await this.recoverStaleAttempts();
     await this.completeIfDone();
     await this.failTasksWithoutAccounts();

@@ -51,3 +51,19 @@ export function messageTaskName(template: string, prefix = 'Messages'): string {
   const text = template.replace(/\{(username|first_name)\}/g, '…').replace(/\s+/g, ' ').trim();
   return `${prefix}: ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
 }
+
+export const JOB_KINDS = ['import_file', 'import_parsing', 'task_report', 'task_start'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+/** Statuses after which a job never changes again. */
+export const FINISHED_JOB_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+
+/**
+ * The queues of the specification. Scheduled starts go to the invite queue of their task's priority;
+ * consumers give the high queue the most concurrency. Imports and reports have their own queues so a
+ * big import never delays a start.
+ */
+export const JOB_QUEUES = ['invite-high', 'invite-normal', 'invite-low', 'imports', 'reports'] as const;
+export type JobQueue = (typeof JOB_QUEUES)[number];
+export const INVITE_QUEUE_BY_PRIORITY: Record<Priority, JobQueue> = { HIGH: 'invite-high', MEDIUM: 'invite-normal', LOW: 'invite-low' };

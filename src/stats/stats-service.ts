@@ -11,6 +11,9 @@ const csvCell = (v: unknown) => {
   return /[",\n\r;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
+/** The report's file name; sandbox reports say so in the name too. */
+export const reportFilename = (task: TaskRow) => `task-${task.id}-report${task.platform_mode === 'sandbox' ? '-sandbox' : ''}.csv`;
+
 /** Read models for a task's progress, statistics, report and log, and the user's dashboard. */
 export class StatsService {
   constructor(private readonly db: Kysely<Database>, private readonly clock: Clock, private readonly limits: Limits) {}

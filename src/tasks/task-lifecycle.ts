@@ -7,6 +7,7 @@ import type { GroupCheckService } from '../accounts/group-check.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditLog } from '../observability/audit.js';
 import { assertTransition, type TaskService } from './task-service.js';
+import type { ScheduledStarts } from './scheduled-starts.js';
 
 /**
  * start / pause / resume / cancel. Starting decides which accounts may work on the task
@@ -23,6 +24,7 @@ export class TaskLifecycle {
     private readonly audit: AuditLog,
     private readonly maxConcurrentTasks: number,
     private readonly metrics?: Metrics,
+    private readonly starts?: ScheduledStarts,
   ) {}
 
   async start(userId: number, id: number): Promise<TaskRow> {
@@ -43,6 +45,7 @@ export class TaskLifecycle {
     const updated = await this.tasks.setStatus(id, scheduled ? 'SCHEDULED' : 'IN_PROGRESS', {
       status_reason: null, ...(scheduled ? {} : { started_at: now }),
     });
+    if (scheduled) await this.starts?.schedule(updated);
     await this.accounts.wake(userId);
     this.metrics?.tasksTotal.inc({ platform: task.platform, status: updated.status });
     await this.audit.record(userId, 'task.start', 'task', id, { status: updated.status });
@@ -53,6 +56,7 @@ export class TaskLifecycle {
     const task = await this.tasks.getOwned(userId, id);
     assertTransition(task, 'pause');
     const updated = await this.tasks.setStatus(id, 'PAUSED');
+    await this.starts?.unschedule(id, 'The task was paused before its start time.');
     this.metrics?.tasksTotal.inc({ platform: task.platform, status: 'PAUSED' });
     await this.audit.record(userId, 'task.pause', 'task', id);
     return updated;
@@ -71,6 +75,7 @@ export class TaskLifecycle {
     const updated = await this.tasks.setStatus(id, scheduled ? 'SCHEDULED' : 'IN_PROGRESS', {
       status_reason: null, ...(scheduled || task.started_at ? {} : { started_at: now }),
     });
+    if (scheduled) await this.starts?.schedule(updated);
     await this.accounts.wake(userId);
     this.metrics?.tasksTotal.inc({ platform: task.platform, status: updated.status });
     await this.audit.record(userId, 'task.resume', 'task', id);
@@ -81,6 +86,7 @@ export class TaskLifecycle {
     const task = await this.tasks.getOwned(userId, id);
     assertTransition(task, 'cancel');
     const updated = await this.tasks.setStatus(id, 'CANCELLED', { finished_at: this.clock.now() });
+    await this.starts?.unschedule(id, 'The task was cancelled.');
     this.metrics?.tasksTotal.inc({ platform: task.platform, status: 'CANCELLED' });
     await this.audit.record(userId, 'task.cancel', 'task', id);
     return updated;

@@ -7,6 +7,7 @@ import { AppError } from '../shared/errors.js';
 import { LOG_RESULTS, messageTaskName } from '../shared/enums.js';
 import { bulkTasksSchema, createTaskSchema, csvArray, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
 import type { TaskRow } from '../db/schema.js';
+import { reportFilename } from '../stats/stats-service.js';
 
 const logsQuery = z.object({
   result: csvArray(z.enum(LOG_RESULTS)),
@@ -54,6 +55,8 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.put('/tasks/:id', { schema: { tags, params: idParams, body: updateTaskSchema } }, async (req) => {
     const row = await ctx.tasks.update(req.user.userId, req.params.id, req.body);
+    // A new time for a task that is waiting to start moves its start job.
+    if (row.status === 'SCHEDULED' && req.body.scheduled_at !== undefined) await ctx.scheduledStarts.schedule(row);
     await ctx.audit.record(req.user.userId, 'task.update', 'task', row.id, { fields: Object.keys(req.body) });
     return ctx.tasks.toJson(row);
   });
@@ -116,7 +119,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
     const { Readable } = await import('node:stream');
     reply.header('content-type', 'text/csv; charset=utf-8');
-    reply.header('content-disposition', `attachment; filename="task-${task.id}-report${task.platform_mode === 'sandbox' ? '-sandbox' : ''}.csv"`);
+    reply.header('content-disposition', `attachment; filename="${reportFilename(task)}"`);
     return reply.send(Readable.from(ctx.stats.reportCsv(task)));
   });
 

@@ -1,0 +1,100 @@
+import { Readable } from 'node:stream';
+import { decodeJwt } from 'jose';
+import type { BackgroundJobRow, TaskRow } from '../db/schema.js';
+import type { JobIO, JobService } from '../jobs/job-service.js';
+import type { TaskService } from '../tasks/task-service.js';
+import type { TargetService } from '../targets/target-service.js';
+import type { AccountManager } from '../accounts/account-manager.js';
+import type { SessionCrypto } from '../accounts/session-crypto.js';
+import type { AuditLog } from '../observability/audit.js';
+import { AppError } from '../shared/errors.js';
+import type { ImportReport, ImportService } from './import-service.js';
+import { normaliseParsingItem, type ParsingServiceClient } from './parsing-service-client.js';
+import { asMalformed, fileRows, readableFailures } from './file-rows.js';
+
+/** The task an import writes into: the caller's own, and not finished (a finished task's audience is history). */
+export async function importableTask(tasks: TaskService, userId: number, taskId: number): Promise<TaskRow> {
+  const task = await tasks.getOwned(userId, taskId);
+  if (['COMPLETED', 'CANCELLED', 'FAILED'].includes(task.status)) {
+    throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`);
+  }
+  return task;
+}
+
+const progressOf = (r: ImportReport) => ({ rows: r.total_rows, imported: r.imported, duplicates: r.duplicates, invalid: r.invalid, over_limit: r.over_limit });
+
+/**
+ * Imports run as background jobs: a large file (kept with the job until it has run) or a whole
+ * Parsing Service base. Each run tags its rows with the job id, so a retry after a crash first
+ * removes what the dead run wrote and the audience never holds a row twice.
+ */
+export class ImportJobs {
+  constructor(
+    private readonly jobs: JobService,
+    private readonly tasks: TaskService,
+    private readonly targets: TargetService,
+    private readonly importer: ImportService,
+    private readonly parsing: ParsingServiceClient,
+    private readonly crypto: SessionCrypto,
+    private readonly accounts: AccountManager,
+    private readonly audit: AuditLog,
+  ) {
+    jobs.register('import_file', (job, io) => this.runFile(job, io));
+    jobs.register('import_parsing', (job, io) => this.runParsing(job, io));
+  }
+
+  enqueueFile(task: TaskRow, file: { bytes: Uint8Array; filename?: string; mimetype?: string }) {
+    return this.jobs.enqueue({
+      userId: task.user_id, kind: 'import_file', queue: 'imports', taskId: task.id, input: file.bytes,
+      params: { filename: file.filename ?? null, mimetype: file.mimetype ?? null, bytes: file.bytes.byteLength },
+    });
+  }
+
+  /**
+   * The Parsing Service answers for the token's user, so the job needs the caller's token when it runs:
+   * it is stored encrypted, only until the job ends, and never past the token's own expiry.
+   */
+  enqueueParsing(task: TaskRow, token: string, base: string, limit?: number) {
+    const exp = decodeJwt(token).exp;
+    return this.jobs.enqueue({
+      userId: task.user_id, kind: 'import_parsing', queue: 'imports', taskId: task.id,
+      params: { parsing_task_id: base, limit: limit ?? null },
+      credential: this.crypto.encrypt(token), credentialExpiresAt: exp ? new Date(exp * 1000) : null,
+    });
+  }
+
+  private async runFile(job: BackgroundJobRow, io: JobIO) {
+    const params = job.params as { filename?: string | null; mimetype?: string | null };
+    const task = await importableTask(this.tasks, job.user_id, job.task_id!);
+    if (!job.input) throw new AppError(410, 'INPUT_GONE', 'The uploaded file is no longer stored with this job; upload it again.');
+    const source = await fileRows(Readable.from([Buffer.from(job.input)]), params.filename ?? undefined, params.mimetype ?? undefined)
+      .catch((err) => { throw asMalformed(err); });
+    const report = await this.importInto(task, job, io, readableFailures(source.rows), 'FILE_UPLOAD');
+    await this.audit.record(job.user_id, 'import.file', 'task', task.id, { format: source.format, imported: report.imported, job: job.id });
+    return { result: { format: source.format, filename: params.filename ?? null, ...report } };
+  }
+
+  private async runParsing(job: BackgroundJobRow, io: JobIO) {
+    const params = job.params as { parsing_task_id: string; limit: number | null };
+    const task = await importableTask(this.tasks, job.user_id, job.task_id!);
+    // Token expiry is a real-world fact (the Parsing Service checks it), so it is compared with the wall clock.
+    if (!job.credential || (job.credential_expires_at && new Date(job.credential_expires_at).getTime() <= Date.now())) {
+      throw new AppError(401, 'SIGN_IN_EXPIRED', 'Your sign-in expired before the import could finish, so the Parsing Service cannot be asked on your behalf; start the import again.');
+    }
+    const rows = this.parsing.results(this.crypto.decrypt(job.credential), params.parsing_task_id, 500, params.limit ?? Infinity);
+    const report = await this.importInto(task, job, io, rows, 'PARSING_IMPORT', normaliseParsingItem);
+    await this.audit.record(job.user_id, 'import.parsing', 'task', task.id, { base: params.parsing_task_id, imported: report.imported, job: job.id });
+    return { result: { parsing_task_id: params.parsing_task_id, ...report } };
+  }
+
+  private async importInto(task: TaskRow, job: BackgroundJobRow, io: JobIO, rows: Parameters<ImportService['run']>[0], source: 'FILE_UPLOAD' | 'PARSING_IMPORT', normalise?: typeof normaliseParsingItem) {
+    // A previous attempt of this job may have died half-way: start from a clean slate.
+    await this.targets.deleteImport(task.id, job.id);
+    const report = await this.importer.run(rows, {
+      taskId: task.id, source, dryRun: false, normalise, importId: job.id, onProgress: (r) => io.progress(progressOf(r)),
+    });
+    const now = await this.tasks.getOwned(job.user_id, task.id);
+    if (report.imported && now.status === 'IN_PROGRESS') await this.accounts.wake(job.user_id);
+    return report;
+  }
+}

@@ -1,0 +1,203 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { BackgroundJobRow, Database } from '../db/schema.js';
+import { realMsFor, type Clock } from '../shared/clock.js';
+import { AppError, conflict, notFound } from '../shared/errors.js';
+import type { JobKind } from '../shared/enums.js';
+import type { Metrics } from '../observability/metrics.js';
+import { JobStore, type NewJob } from './job-store.js';
+import type { JobTransport } from './job-transport.js';
+
+export interface JobIO {
+  /** Records progress and renews the claim; throws once the job has been cancelled, so the handler stops. */
+  progress(p: Record<string, unknown>): Promise<void>;
+  signal: AbortSignal;
+}
+export interface JobOutcome {
+  result: Record<string, unknown>;
+  /** A file the user downloads afterwards (reports). */
+  output?: Uint8Array;
+}
+export type JobHandler = (job: BackgroundJobRow, io: JobIO) => Promise<JobOutcome>;
+
+class JobCancelled extends Error {
+  constructor() { super('The job was cancelled.'); }
+}
+
+export interface JobServiceOptions {
+  holder: string;
+  /** How long a claim lasts without renewal (virtual ms): a runner that dies frees its job after this. */
+  lockMs?: number;
+  retentionDays?: number;
+}
+
+const SWEEP_EVERY_MS = 10_000;
+/** A queued job this overdue was probably lost by the transport (Redis restarted): dispatch it again. */
+const REDISPATCH_GRACE_MS = 30_000;
+
+/**
+ * Background work: imports of large files and Parsing Service bases, report files, scheduled starts.
+ * PostgreSQL holds each job (status, progress, result); the transport only delivers ids; handlers are
+ * registered by the domain that owns the work. Failures that may pass (network, upstream 5xx) are
+ * retried with back-off; a person's mistake (malformed file, finished task) fails at once with its reason.
+ */
+export class JobService {
+  readonly store: JobStore;
+  private readonly handlers = new Map<JobKind, JobHandler>();
+  private readonly lockMs: number;
+  private lastPrune = 0;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly clock: Clock,
+    readonly transport: JobTransport,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics | undefined,
+    private readonly options: JobServiceOptions,
+  ) {
+    this.store = new JobStore(db, clock);
+    this.lockMs = options.lockMs ?? 60_000;
+  }
+
+  register(kind: JobKind, handler: JobHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  async enqueue(job: NewJob): Promise<BackgroundJobRow> {
+    const row = await this.store.create(job);
+    await this.dispatch(row);
+    return row;
+  }
+
+  private async dispatch(row: { id: string; queue: string; run_at: Date }): Promise<void> {
+    try {
+      await this.transport.dispatch({ id: row.id, queue: row.queue as NewJob['queue'], runAt: new Date(row.run_at) });
+    } catch (err) {
+      // The job is safe in PostgreSQL; the sweeper dispatches it again once the transport is back.
+      this.logger.warn({ err: (err as Error).message, job: row.id }, 'could not hand a job to the queue; it will be re-dispatched');
+    }
+  }
+
+  async getOwned(userId: number, id: string): Promise<BackgroundJobRow> {
+    const job = /^[0-9a-f-]{36}$/i.test(id) ? await this.store.getOwned(userId, id) : undefined;
+    if (!job) throw notFound(`Background job ${id}`);
+    return job;
+  }
+
+  async cancel(userId: number, id: string): Promise<BackgroundJobRow> {
+    const job = await this.getOwned(userId, id);
+    const cancelled = await this.store.cancel(job.id, 'Cancelled by the user.');
+    if (!cancelled) throw conflict('JOB_FINISHED', `The job has already finished (${job.status}); there is nothing to cancel.`);
+    return cancelled;
+  }
+
+  /** Claims and runs one job; returns false if it was not this process's to run (taken, not due, finished). */
+  async run(id: string): Promise<boolean> {
+    const { holder } = this.options;
+    const job = await this.store.claim(id, holder, this.lockMs);
+    if (!job) return false;
+    const handler = this.handlers.get(job.kind as JobKind);
+    if (!handler) {
+      await this.store.fail(id, holder, 'NO_HANDLER', `This process cannot run "${job.kind}" jobs.`);
+      return true;
+    }
+    const abort = new AbortController();
+    const renewed = async (progress?: Record<string, unknown>) => {
+      const mine = await this.store.renew(id, holder, this.lockMs, progress);
+      if (!mine) abort.abort();
+      return mine;
+    };
+    const beat = setInterval(() => { renewed().catch(() => undefined); }, Math.max(50, realMsFor(this.clock, this.lockMs / 3)));
+    const started = Date.now();
+    try {
+      const outcome = await handler(job, {
+        signal: abort.signal,
+        progress: async (p) => { if (!(await renewed(p))) throw new JobCancelled(); },
+      });
+      if (abort.signal.aborted || !(await this.store.complete(id, holder, outcome.result, outcome.output))) {
+        this.logger.info({ job: id, kind: job.kind }, 'background job was cancelled while it ran; its result was discarded');
+        return true;
+      }
+      this.metrics?.backgroundJobs.inc({ kind: job.kind, status: 'COMPLETED' });
+      this.logger.info({ job: id, kind: job.kind, ms: Date.now() - started }, 'background job completed');
+    } catch (err) {
+      if (abort.signal.aborted || err instanceof JobCancelled) {
+        this.logger.info({ job: id, kind: job.kind }, 'background job stopped: cancelled');
+        return true;
+      }
+      await this.recordFailure(job, err);
+    } finally {
+      clearInterval(beat);
+    }
+    return true;
+  }
+
+  private async recordFailure(job: BackgroundJobRow, err: unknown): Promise<void> {
+    const { holder } = this.options;
+    const app = err instanceof AppError ? err : null;
+    const transient = !app || app.statusCode >= 500;
+    const code = app?.code ?? 'INTERNAL_ERROR';
+    const message = app?.message ?? `An internal error stopped the job (${(err as Error)?.message ?? String(err)}).`;
+    if (transient && job.attempts < job.max_attempts) {
+      // 30 s, 2 min, 8 min… of the job's clock: long enough for a restarted service to come back.
+      const runAt = new Date(this.clock.now().getTime() + 30_000 * 4 ** (job.attempts - 1));
+      if (await this.store.retryLater(job.id, holder, runAt, code, `${message} Retrying (attempt ${job.attempts + 1} of ${job.max_attempts}).`)) {
+        this.logger.warn({ job: job.id, kind: job.kind, err: message, retry_at: runAt }, 'background job failed; will retry');
+        await this.dispatch({ id: job.id, queue: job.queue, run_at: runAt });
+      }
+      return;
+    }
+    if (await this.store.fail(job.id, holder, code, message)) {
+      this.metrics?.backgroundJobs.inc({ kind: job.kind, status: 'FAILED' });
+      this.logger.warn({ job: job.id, kind: job.kind, err: message }, 'background job failed');
+    }
+  }
+
+  /**
+   * Runs every due job in this process, one after another, until none is due. Tests use it to drive
+   * jobs on virtual time; consumers use the transport instead.
+   */
+  async runDue(): Promise<number> {
+    let ran = 0;
+    for (;;) {
+      const ids = await this.store.dueIds(50);
+      if (!ids.length) return ran;
+      for (const id of ids) if (await this.run(id)) ran++;
+    }
+  }
+
+  /** Recovers jobs of dead runners, re-dispatches jobs the transport may have lost, and prunes old finished jobs. */
+  async sweep(): Promise<void> {
+    const recovered = await this.store.recoverAbandoned();
+    for (const r of recovered) {
+      if (r.status === 'QUEUED') await this.dispatch({ id: r.id, queue: r.queue, run_at: this.clock.now() });
+    }
+    if (recovered.length) this.logger.warn({ jobs: recovered.length }, 'recovered background jobs whose worker stopped');
+    if (this.transport.name === 'bullmq') {
+      for (const r of await this.store.overdue(REDISPATCH_GRACE_MS)) await this.dispatch(r);
+    }
+    const now = this.clock.now().getTime();
+    if (this.options.retentionDays && now - this.lastPrune >= 3600_000) {
+      this.lastPrune = now;
+      await this.store.pruneFinished(this.options.retentionDays);
+    }
+  }
+
+  /** Consumes jobs from the transport and sweeps periodically, until `signal` aborts. */
+  async consume(signal: AbortSignal): Promise<void> {
+    const sweeper = (async () => {
+      while (!signal.aborted) {
+        await this.sweep().catch((err) => this.logger.warn({ err: (err as Error).message }, 'background job sweep failed; retrying'));
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, SWEEP_EVERY_MS);
+          signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+        });
+      }
+    })();
+    await Promise.all([sweeper, this.transport.consume((id) => this.run(id).then(() => undefined), signal)]);
+  }
+
+  async depthByQueue() {
+    return this.store.depthByQueue();
+  }
+}

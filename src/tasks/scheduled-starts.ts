@@ -1,0 +1,56 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, TaskRow } from '../db/schema.js';
+import type { Clock } from '../shared/clock.js';
+import { INVITE_QUEUE_BY_PRIORITY, type Priority } from '../shared/enums.js';
+import type { AccountManager } from '../accounts/account-manager.js';
+import type { JobService } from '../jobs/job-service.js';
+
+/**
+ * SCHEDULED → IN_PROGRESS for tasks whose time has come (one task, or all of them). Returns the users
+ * whose tasks started, so their accounts can be woken. The only place this transition happens.
+ */
+export async function promoteDueScheduledTasks(db: Kysely<Database>, now: Date, taskId?: number): Promise<number[]> {
+  let q = db.updateTable('tasks')
+    .set({ status: 'IN_PROGRESS', started_at: sql`coalesce(started_at, ${now})`, updated_at: now })
+    .where('status', '=', 'SCHEDULED')
+    // A scheduled task whose time was cleared starts at once.
+    .where(sql`coalesce(scheduled_at, '-infinity'::timestamptz)`, '<=', now);
+  if (taskId !== undefined) q = q.where('id', '=', taskId);
+  const started = await q.returning('user_id').execute();
+  return [...new Set(started.map((t) => t.user_id))];
+}
+
+/**
+ * A scheduled task's start is a delayed job on the invite queue of the task's priority, so it starts
+ * on time without anyone polling. Workers' housekeeping also promotes overdue tasks, which covers a
+ * start job that was cancelled by mistake or never delivered.
+ */
+export class ScheduledStarts {
+  constructor(
+    private readonly jobs: JobService,
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly accounts: AccountManager,
+  ) {
+    jobs.register('task_start', async (job) => {
+      const users = await promoteDueScheduledTasks(this.db, this.clock.now(), job.task_id!);
+      for (const u of users) await this.accounts.wake(u);
+      const task = await this.db.selectFrom('tasks').select(['status', 'scheduled_at']).where('id', '=', job.task_id!).executeTakeFirst();
+      return { result: { started: users.length > 0, task_status: task?.status ?? 'DELETED' } };
+    });
+  }
+
+  /** Queues the start of a SCHEDULED task (replacing an earlier one, e.g. after its time was changed). */
+  async schedule(task: TaskRow): Promise<void> {
+    await this.unschedule(task.id, 'Replaced: the task was scheduled again.');
+    await this.jobs.enqueue({
+      userId: task.user_id, kind: 'task_start', queue: INVITE_QUEUE_BY_PRIORITY[task.priority as Priority], taskId: task.id,
+      params: { scheduled_at: task.scheduled_at?.toISOString() ?? null, priority: task.priority },
+      runAt: task.scheduled_at && task.scheduled_at > this.clock.now() ? task.scheduled_at : this.clock.now(),
+    });
+  }
+
+  async unschedule(taskId: number, reason: string): Promise<void> {
+    await this.jobs.store.cancelQueuedForTask(taskId, 'task_start', reason);
+  }
+}

@@ -72,6 +72,9 @@ describe('task CRUD', () => {
     const task = await createInviteTask(t, ['dupe_source1', 'dupe_source2'], { name: 'Original' });
     const upd = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { name: 'Renamed', priority: 'HIGH' } });
     expect(upd.json).toMatchObject({ name: 'Renamed', priority: 'HIGH' });
+    // A change that does not mention the priority leaves it alone.
+    const notes = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { settings: { notes: 'VIP list' } } });
+    expect(notes.json).toMatchObject({ priority: 'HIGH', settings: { notes: 'VIP list' } });
     const wrongField = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { message_template: 'x' } });
     expect(wrongField.statusCode).toBe(400);
     const copy = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/duplicate` });

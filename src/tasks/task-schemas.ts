@@ -56,7 +56,8 @@ export const updateTaskSchema = z.object({
   name: taskFields.name.optional(),
   target_group: taskFields.target_group.optional(),
   message_template: taskFields.message_template.optional(),
-  priority: taskFields.priority.optional(),
+  // Not taskFields.priority.optional(): zod still applies the inner default, so a rename would reset the priority.
+  priority: z.enum(PRIORITIES).optional(),
   scheduled_at: taskFields.scheduled_at.optional(),
   settings: taskSettingsSchema.optional(),
 }).strict();

@@ -1,0 +1,377 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { WITH_REDIS, addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
+import { multipartBody } from './helpers/multipart.js';
+import type { BullMqTransport } from '../src/jobs/bullmq-transport.js';
+
+let parsing: Server;
+let parsingCalls: Array<{ path: string; auth: string }> = [];
+/** Page requests of the "slow" base wait here until the test lets them through. */
+let releaseSlow: () => void = () => {};
+let flakyFailuresLeft = 0;
+
+/** A stand-in Parsing Service: a normal base, a flaky one (503 first), and a slow one (held at offset 1000). */
+function startParsingService(): Promise<string> {
+  const items = Array.from({ length: 1500 }, (_, i) => ({ id: i + 1, platform_id: 500000 + i, username: `bg_person_${i}`, display_name: `Person ${i}` }));
+  parsing = createServer(async (req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    parsingCalls.push({ path: url.pathname, auth: req.headers.authorization ?? '' });
+    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+    const limit = Number(url.searchParams.get('limit'));
+    const offset = Number(url.searchParams.get('offset'));
+    const page = () => send(200, { items: items.slice(offset, offset + limit), total: items.length, has_more: offset + limit < items.length });
+    if (url.pathname === '/api/v1/results/base-1') return page();
+    if (url.pathname === '/api/v1/results/flaky') {
+      if (flakyFailuresLeft-- > 0) return send(503, { detail: 'Parsing Service is restarting' });
+      return page();
+    }
+    if (url.pathname === '/api/v1/results/slow') {
+      if (offset >= 1000) await new Promise<void>((r) => { releaseSlow = r; });
+      return page();
+    }
+    return send(404, { detail: 'Not found' });
+  });
+  return new Promise((resolve) => parsing.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(parsing.address() as AddressInfo).port}`)));
+}
+
+async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const csv = (n: number, from = 0) => `username\n${Array.from({ length: n }, (_, i) => `@file_person_${from + i}`).join('\n')}\n`;
+
+describe('background jobs', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp({ PARSING_SERVICE_URL: await startParsingService(), MAX_TARGETS_PER_TASK: '10000' });
+    await addSandboxAccount(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    parsing?.close();
+  });
+
+  const uploadBackground = (taskId: number | null, filename: string, content: string, user = 1, query = 'background=true') =>
+    t.api({ method: 'POST', url: `/api/v1/invite/import/file?${taskId ? `task_id=${taskId}&` : ''}${query}`, user, ...multipartBody(filename, content) });
+  const job = async (id: string, user = 1) => (await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${id}`, user })).json;
+  const targetCount = async (taskId: number) =>
+    (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${taskId}` })).json.counters.total as number;
+
+  it('imports a file in the background: 202 with the job, then progress and the same report a direct import gives', async () => {
+    const task = await createInviteTask(t, []);
+    const res = await uploadBackground(task.id, 'audience.csv', csv(2500) + '@file_person_7\nnot a username!\n');
+    expect(res.statusCode).toBe(202);
+    expect(res.json).toMatchObject({ kind: 'import_file', queue: 'imports', status: 'QUEUED', task_id: task.id, params: { filename: 'audience.csv' } });
+    expect(res.json).not.toHaveProperty('input');
+    expect(await targetCount(task.id)).toBe(0);
+    // Another user cannot see it.
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${res.json.id}`, user: 2 })).statusCode).toBe(404);
+    expect((await t.api({ method: 'GET', url: '/api/v1/invite/jobs', user: 2 })).json.total).toBe(0);
+
+    expect(await t.ctx.jobs.runDue()).toBe(1);
+    const done = await job(res.json.id);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.result).toMatchObject({ format: 'csv', total_rows: 2502, imported: 2500, duplicates: 1, invalid: 1 });
+    expect(done.result.errors[0]).toMatchObject({ row: 2503 });
+    expect(done.progress).toMatchObject({ rows: 2502, imported: 2500 });
+    expect(done.attempts).toBe(1);
+    expect(await targetCount(task.id)).toBe(2500);
+    // The uploaded bytes are not kept once the job is over.
+    const row = await t.ctx.jobs.store.get(res.json.id);
+    expect(row!.input).toBeNull();
+    const listed = await t.api({ method: 'GET', url: `/api/v1/invite/jobs?task_id=${task.id}&kind=import_file&status=COMPLETED` });
+    expect(listed.json.items.map((j: { id: string }) => j.id)).toEqual([res.json.id]);
+  });
+
+  it('refuses background imports that cannot run, with sentences', async () => {
+    const task = await createInviteTask(t, []);
+    const noTask = await uploadBackground(null, 'a.csv', csv(3));
+    expect(noTask.statusCode).toBe(400);
+    expect(noTask.json.message).toMatch(/task_id/);
+    const dry = await uploadBackground(task.id, 'a.csv', csv(3), 1, 'background=true&dry_run=true');
+    expect(dry.statusCode).toBe(400);
+    const empty = await uploadBackground(task.id, 'a.csv', '');
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json.message).toMatch(/empty/);
+    const foreign = await uploadBackground(task.id, 'a.csv', csv(3), 2);
+    expect(foreign.statusCode).toBe(404);
+    const parsingNoTask = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { parsing_task_id: 'base-1', background: true } });
+    expect(parsingNoTask.statusCode).toBe(400);
+    expect(await t.ctx.jobs.runDue()).toBe(0);
+  });
+
+  it('fails a malformed file with a readable reason and writes nothing', async () => {
+    const task = await createInviteTask(t, []);
+    const res = await uploadBackground(task.id, 'broken.json', '[{"username": "ok_person"}, {"username": ');
+    expect(res.statusCode).toBe(202);
+    await t.ctx.jobs.runDue();
+    const failed = await job(res.json.id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error.code).toBe('MALFORMED_FILE');
+    expect(failed.error.message).toMatch(/could not be read|JSON/i);
+    expect(failed.error.message).not.toMatch(/object Object/);
+    expect(failed.attempts).toBe(1); // a person's mistake is not retried
+    expect(await targetCount(task.id)).toBe(0);
+  });
+
+  it('recovers a job whose worker died half-way and reruns it without duplicating rows', async () => {
+    const task = await createInviteTask(t, []);
+    const res = await uploadBackground(task.id, 'crash.csv', csv(1200, 10_000));
+    const id = res.json.id as string;
+    // A worker claims it, writes part of the file, and dies (stops renewing its lock).
+    expect(await t.ctx.jobs.store.claim(id, 'dead-worker', 60_000)).toBeTruthy();
+    await t.ctx.targets.addBatch(task.id, Array.from({ length: 300 }, (_, i) => ({
+      target: { username: `file_person_${10_000 + i}`, user_id_platform: null, phone: null, first_name: null, last_name: null },
+      key: `u:file_person_${10_000 + i}`, extra: { row: i + 2, import_id: id },
+    })), 'FILE_UPLOAD');
+    expect(await targetCount(task.id)).toBe(300);
+    expect(await t.ctx.jobs.runDue()).toBe(0); // still locked by the dead worker
+    t.clock.advanceSeconds(61);
+    await t.ctx.jobs.sweep();
+    expect((await job(id)).status).toBe('QUEUED');
+    expect(await t.ctx.jobs.runDue()).toBe(1);
+    const done = await job(id);
+    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 2 });
+    expect(done.result).toMatchObject({ imported: 1200, duplicates: 0 });
+    expect(await targetCount(task.id)).toBe(1200);
+  });
+
+  it('gives up on a job that keeps killing its worker', async () => {
+    const task = await createInviteTask(t, []);
+    const { json } = await uploadBackground(task.id, 'poison.csv', csv(5));
+    for (let i = 0; i < 3; i++) {
+      expect(await t.ctx.jobs.store.claim(json.id, `dead-${i}`, 1000)).toBeTruthy();
+      t.clock.advanceSeconds(2);
+      await t.ctx.jobs.sweep();
+    }
+    const failed = await job(json.id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatchObject({ code: 'ABANDONED' });
+    expect(failed.error.message).toMatch(/3 times/);
+  });
+
+  it('imports a Parsing Service base in the background with the token encrypted at rest and dropped afterwards', async () => {
+    const task = await createInviteTask(t, []);
+    const token = await t.token(1);
+    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'base-1', background: true } });
+    expect(res.statusCode).toBe(202);
+    const stored = await t.ctx.jobs.store.get(res.json.id);
+    expect(stored!.credential).toBeTruthy();
+    expect(stored!.credential).not.toContain(token);
+    expect(stored!.credential).not.toContain(token.split('.')[1]);
+    expect(stored!.credential_expires_at).toBeTruthy();
+    parsingCalls = [];
+    await t.ctx.jobs.runDue();
+    const done = await job(res.json.id);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.result).toMatchObject({ parsing_task_id: 'base-1', total_rows: 1500, imported: 1500 });
+    // The Parsing Service was asked as this user (their own token), page by page.
+    expect(parsingCalls.length).toBe(3);
+    expect(parsingCalls.every((c) => c.auth === `Bearer ${token}`)).toBe(true);
+    expect((await t.ctx.jobs.store.get(res.json.id))!.credential).toBeNull();
+    expect(await targetCount(task.id)).toBe(1500);
+  });
+
+  it('retries a Parsing Service outage with back-off, then succeeds', async () => {
+    const task = await createInviteTask(t, []);
+    flakyFailuresLeft = 1;
+    const { json } = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'flaky', background: true } });
+    await t.ctx.jobs.runDue();
+    const waiting = await job(json.id);
+    expect(waiting.status).toBe('QUEUED');
+    expect(waiting.error.message).toMatch(/Retrying \(attempt 2 of 3\)/);
+    expect(await t.ctx.jobs.runDue()).toBe(0); // not before its back-off
+    t.clock.advanceSeconds(31);
+    expect(await t.ctx.jobs.runDue()).toBe(1);
+    const done = await job(json.id);
+    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 2 });
+    expect(done.result.imported).toBe(1500);
+  });
+
+  it('fails a parsing job whose sign-in expired before it ran', async () => {
+    const task = await createInviteTask(t, []);
+    const { json } = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'base-1', background: true } });
+    await t.ctx.db.updateTable('background_jobs').set({ credential_expires_at: new Date(Date.now() - 1000) }).where('id', '=', json.id).execute();
+    await t.ctx.jobs.runDue();
+    const failed = await job(json.id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error.code).toBe('SIGN_IN_EXPIRED');
+    expect(failed.error.message).toMatch(/start the import again/);
+    expect(await targetCount(task.id)).toBe(0);
+  });
+
+  it('cancels: a queued job never runs, a running import is rolled back, a finished job cannot be cancelled', async () => {
+    const task = await createInviteTask(t, []);
+    const queued = (await uploadBackground(task.id, 'q.csv', csv(10))).json;
+    const cancel = await t.api({ method: 'POST', url: `/api/v1/invite/jobs/${queued.id}/cancel` });
+    expect(cancel.statusCode).toBe(200);
+    expect(cancel.json.status).toBe('CANCELLED');
+    expect(await t.ctx.jobs.runDue()).toBe(0);
+    const again = await t.api({ method: 'POST', url: `/api/v1/invite/jobs/${queued.id}/cancel` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json.message).toMatch(/already finished \(CANCELLED\)/);
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/jobs/${queued.id}/cancel`, user: 2 })).statusCode).toBe(404);
+    expect((await t.api({ method: 'GET', url: '/api/v1/invite/jobs/not-a-uuid' })).statusCode).toBe(404);
+
+    const slow = (await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'slow', background: true } })).json;
+    const running = t.ctx.jobs.runDue();
+    // The first 1,000 rows are written, then the Parsing Service stalls; the user cancels meanwhile.
+    await waitFor(() => job(slow.id), (j) => j.progress?.imported === 1000, 'the first batch');
+    expect(await targetCount(task.id)).toBe(1000);
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/jobs/${slow.id}/cancel` })).json.status).toBe('CANCELLED');
+    releaseSlow();
+    await running;
+    expect((await job(slow.id)).status).toBe('CANCELLED');
+    expect(await targetCount(task.id)).toBe(0);
+  });
+
+  it('builds a report file in the background that matches the direct download', async () => {
+    const task = await createInviteTask(t, ['rep_a', 'rep_b', '@rep_c']);
+    const notReady = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` });
+    expect(notReady.statusCode).toBe(202);
+    expect(notReady.json.queue).toBe('reports');
+    const early = await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${notReady.json.id}/download` });
+    expect(early.statusCode).toBe(409);
+    expect(early.json.message).toMatch(/not ready yet \(QUEUED\)/);
+    await t.ctx.jobs.runDue();
+    const done = await job(notReady.json.id);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.result).toMatchObject({ rows: 3, filename: `task-${task.id}-report-sandbox.csv` });
+    expect(done.download_url).toBe(`/api/v1/invite/jobs/${done.id}/download`);
+    const file = await t.api({ method: 'GET', url: done.download_url });
+    const direct = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/report` });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['content-disposition']).toContain(`task-${task.id}-report-sandbox.csv`);
+    expect(file.body).toBe(direct.body);
+    expect(file.body).toContain('rep_c');
+    expect((await t.api({ method: 'GET', url: done.download_url, user: 2 })).statusCode).toBe(404);
+    const notAReport = await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${(await uploadBackground(task.id, 'x.csv', csv(1))).json.id}/download` });
+    expect(notAReport.statusCode).toBe(400);
+    await t.ctx.jobs.runDue();
+  });
+
+  it('starts a scheduled task from a delayed job on the invite queue of its priority', async () => {
+    const at = new Date(t.clock.now().getTime() + 3600_000);
+    const task = await createInviteTask(t, ['sched_bg_1'], { scheduled_at: at.toISOString(), priority: 'HIGH' });
+    const started = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start` });
+    expect(started.json.status).toBe('SCHEDULED');
+    const jobs = (await t.api({ method: 'GET', url: `/api/v1/invite/jobs?task_id=${task.id}&kind=task_start` })).json.items;
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ queue: 'invite-high', status: 'QUEUED', run_at: at.toISOString() });
+    expect(await t.ctx.jobs.runDue()).toBe(0);
+    t.clock.advanceSeconds(3600);
+    expect(await t.ctx.jobs.runDue()).toBe(1);
+    expect((await job(jobs[0].id)).result).toEqual({ started: true, task_status: 'IN_PROGRESS' });
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status).toBe('IN_PROGRESS');
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/cancel` });
+  });
+
+  it('moves the start job when the time changes, and cancels it when the task is paused', async () => {
+    const at = new Date(t.clock.now().getTime() + 7200_000);
+    const task = await createInviteTask(t, ['sched_bg_2'], { scheduled_at: at.toISOString(), priority: 'LOW' });
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start` });
+    const later = new Date(at.getTime() + 3600_000);
+    await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { scheduled_at: later.toISOString() } });
+    const list = async () => (await t.api({ method: 'GET', url: `/api/v1/invite/jobs?task_id=${task.id}&kind=task_start` })).json.items;
+    const jobs = await list();
+    expect(jobs).toHaveLength(2);
+    expect(jobs.find((j: { status: string }) => j.status === 'QUEUED')).toMatchObject({ queue: 'invite-low', run_at: later.toISOString() });
+    expect(jobs.find((j: { status: string }) => j.status === 'CANCELLED')).toMatchObject({ run_at: at.toISOString(), error: { message: expect.stringMatching(/scheduled again/) } });
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/pause` });
+    expect((await list()).map((j: { status: string }) => j.status)).toEqual(['CANCELLED', 'CANCELLED']);
+    t.clock.advanceSeconds(4 * 3600);
+    expect(await t.ctx.jobs.runDue()).toBe(0);
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status).toBe('PAUSED');
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/cancel` });
+  });
+
+  it('reports queue depth per queue in /metrics', async () => {
+    const task = await createInviteTask(t, []);
+    await uploadBackground(task.id, 'm1.csv', csv(1));
+    await uploadBackground(task.id, 'm2.csv', csv(1));
+    const before = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(before).toContain('invite_queue_depth{queue="imports"} 2');
+    expect(before).toContain('invite_queue_depth{queue="invite-high"} 0');
+    await t.ctx.jobs.runDue();
+    const after = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(after).toContain('invite_queue_depth{queue="imports"} 0');
+    expect(after).toMatch(/invite_background_jobs_total\{kind="import_file",status="COMPLETED"\} \d+/);
+  });
+});
+
+/**
+ * With Redis (CI's third pass), jobs travel through BullMQ: real BullMQ workers pick them up,
+ * a scheduled start is a delayed BullMQ job, and jobs Redis lost are dispatched again from PostgreSQL.
+ */
+describe.skipIf(!WITH_REDIS)('background jobs over BullMQ', () => {
+  let t: TestApp;
+  const stop = new AbortController();
+  let consuming: Promise<void>;
+  beforeAll(async () => {
+    t = await makeTestApp();
+    await addSandboxAccount(t);
+    consuming = t.ctx.jobs.consume(stop.signal);
+  });
+  afterAll(async () => {
+    stop.abort();
+    await consuming;
+    await t?.close();
+  });
+  const job = async (id: string) => (await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${id}` })).json;
+
+  it('runs imports and reports through BullMQ workers', async () => {
+    expect(t.ctx.jobs.transport.name).toBe('bullmq');
+    const task = await createInviteTask(t, []);
+    const imp = await t.api({ method: 'POST', url: `/api/v1/invite/import/file?task_id=${task.id}&background=true`, ...multipartBody('b.csv', csv(1500)) });
+    const done = await waitFor(() => job(imp.json.id), (j) => j.status === 'COMPLETED', 'the import job');
+    expect(done.result.imported).toBe(1500);
+    const rep = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` });
+    const report = await waitFor(() => job(rep.json.id), (j) => j.status === 'COMPLETED', 'the report job');
+    expect(report.result.rows).toBe(1500);
+  });
+
+  it('starts a scheduled task from a delayed BullMQ job', async () => {
+    const transport = t.ctx.jobs.transport as BullMqTransport;
+    const at = new Date(t.clock.now().getTime() + 1500);
+    const task = await createInviteTask(t, ['bull_sched_1'], { scheduled_at: at.toISOString(), priority: 'HIGH' });
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start` });
+    expect((await transport.counts('invite-high')).delayed).toBe(1);
+    // The engine's clock is a test clock: move it along with the real delay BullMQ waits.
+    t.clock.advanceSeconds(1.5);
+    await waitFor(async () => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status, (s) => s === 'IN_PROGRESS', 'the scheduled start');
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/cancel` });
+  });
+
+  it('dispatches again a job that Redis lost', async () => {
+    const redis = new Redis(t.ctx.config.redis!.url);
+    try {
+      const task = await createInviteTask(t, ['lost_1', 'lost_2']);
+      const stopped = new AbortController();
+      // Consumers paused (as if all workers were down) while Redis loses every key of this app.
+      stop.abort();
+      await consuming;
+      const { json } = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` });
+      const keys = await redis.keys(`${t.ctx.config.redis!.prefix}bull:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+      consuming = t.ctx.jobs.consume(stopped.signal);
+      t.clock.advanceSeconds(31);
+      await t.ctx.jobs.sweep();
+      const done = await waitFor(() => job(json.id), (j) => j.status === 'COMPLETED', 'the re-dispatched job');
+      expect(done.result.rows).toBe(2);
+      stopped.abort();
+      await consuming;
+      consuming = Promise.resolve();
+    } finally {
+      redis.disconnect();
+    }
+  });
+});

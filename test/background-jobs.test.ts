@@ -316,7 +316,7 @@ describe.skipIf(!WITH_REDIS)('background jobs over BullMQ', () => {
   const stop = new AbortController();
   let consuming: Promise<void>;
   beforeAll(async () => {
-    t = await makeTestApp();
+    t = await makeTestApp({ MAX_TARGETS_PER_TASK: '10000' });
     await addSandboxAccount(t);
     consuming = t.ctx.jobs.consume(stop.signal);
   });

@@ -84,7 +84,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const importer = new ImportService(targets);
   const parsing = new ParsingServiceClient(config.parsingServiceUrl, opts.fetchImpl);
   const stats = new StatsService(db, clock, config.limits);
-  const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, crypto, accountManager, audit);
+  const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, crypto, accountManager, audit, lifecycle);
   const reportJobs = new ReportJobs(jobs, tasks, stats);
   const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
   // Each worker gets its own lease holder name, even within one process.

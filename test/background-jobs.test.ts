@@ -91,6 +91,27 @@ describe('background jobs', () => {
     expect(listed.json.items.map((j: { id: string }) => j.id)).toEqual([res.json.id]);
   });
 
+  it('starts the task once the background import is in, or says why it could not', async () => {
+    const task = await createInviteTask(t, []);
+    const res = await uploadBackground(task.id, 'go.csv', csv(20, 40_000), 1, 'background=true&start=true');
+    // Starting now would be refused: the audience is not in yet.
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start` })).json.error).toBe('NO_TARGETS');
+    await t.ctx.jobs.runDue();
+    expect((await job(res.json.id)).result).toMatchObject({ imported: 20, start: { status: 'IN_PROGRESS' } });
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status).toBe('IN_PROGRESS');
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/cancel` });
+
+    const noAdmin = await createInviteTask(t, [], { target_group: '@sandbox_no_admin' });
+    const res2 = await uploadBackground(noAdmin.id, 'go.csv', csv(5, 41_000), 1, 'background=true&start=true');
+    await t.ctx.jobs.runDue();
+    const done = await job(res2.json.id);
+    expect(done.status).toBe('COMPLETED'); // the audience is in; only the start was refused
+    expect(done.result.imported).toBe(5);
+    expect(done.result.start.error).toMatch(/ADMIN/);
+    expect(done.result.start.message).toMatch(/admin/);
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${noAdmin.id}` })).json.status).toBe('PENDING');
+  });
+
   it('refuses background imports that cannot run, with sentences', async () => {
     const task = await createInviteTask(t, []);
     const noTask = await uploadBackground(null, 'a.csv', csv(3));

@@ -7,6 +7,7 @@ import type { TargetService } from '../targets/target-service.js';
 import type { AccountManager } from '../accounts/account-manager.js';
 import type { SessionCrypto } from '../accounts/session-crypto.js';
 import type { AuditLog } from '../observability/audit.js';
+import type { TaskLifecycle } from '../tasks/task-lifecycle.js';
 import { AppError } from '../shared/errors.js';
 import type { ImportReport, ImportService } from './import-service.js';
 import { normaliseParsingItem, type ParsingServiceClient } from './parsing-service-client.js';
@@ -38,15 +39,17 @@ export class ImportJobs {
     private readonly crypto: SessionCrypto,
     private readonly accounts: AccountManager,
     private readonly audit: AuditLog,
+    private readonly lifecycle: TaskLifecycle,
   ) {
     jobs.register('import_file', (job, io) => this.runFile(job, io));
     jobs.register('import_parsing', (job, io) => this.runParsing(job, io));
   }
 
-  enqueueFile(task: TaskRow, file: { bytes: Uint8Array; filename?: string; mimetype?: string }) {
+  /** `startWhenDone`: start the task once its audience is in (a start now would find no targets yet). */
+  enqueueFile(task: TaskRow, file: { bytes: Uint8Array; filename?: string; mimetype?: string }, startWhenDone = false) {
     return this.jobs.enqueue({
       userId: task.user_id, kind: 'import_file', queue: 'imports', taskId: task.id, input: file.bytes,
-      params: { filename: file.filename ?? null, mimetype: file.mimetype ?? null, bytes: file.bytes.byteLength },
+      params: { filename: file.filename ?? null, mimetype: file.mimetype ?? null, bytes: file.bytes.byteLength, start_when_done: startWhenDone },
     });
   }
 
@@ -54,11 +57,11 @@ export class ImportJobs {
    * The Parsing Service answers for the token's user, so the job needs the caller's token when it runs:
    * it is stored encrypted, only until the job ends, and never past the token's own expiry.
    */
-  enqueueParsing(task: TaskRow, token: string, base: string, limit?: number) {
+  enqueueParsing(task: TaskRow, token: string, base: string, limit?: number, startWhenDone = false) {
     const exp = decodeJwt(token).exp;
     return this.jobs.enqueue({
       userId: task.user_id, kind: 'import_parsing', queue: 'imports', taskId: task.id,
-      params: { parsing_task_id: base, limit: limit ?? null },
+      params: { parsing_task_id: base, limit: limit ?? null, start_when_done: startWhenDone },
       credential: this.crypto.encrypt(token), credentialExpiresAt: exp ? new Date(exp * 1000) : null,
     });
   }
@@ -71,7 +74,7 @@ export class ImportJobs {
       .catch((err) => { throw asMalformed(err); });
     const report = await this.importInto(task, job, io, readableFailures(source.rows), 'FILE_UPLOAD');
     await this.audit.record(job.user_id, 'import.file', 'task', task.id, { format: source.format, imported: report.imported, job: job.id });
-    return { result: { format: source.format, filename: params.filename ?? null, ...report } };
+    return { result: { format: source.format, filename: params.filename ?? null, ...report, ...(await this.startIfAsked(job)) } };
   }
 
   private async runParsing(job: BackgroundJobRow, io: JobIO) {
@@ -84,7 +87,19 @@ export class ImportJobs {
     const rows = this.parsing.results(this.crypto.decrypt(job.credential), params.parsing_task_id, 500, params.limit ?? Infinity);
     const report = await this.importInto(task, job, io, rows, 'PARSING_IMPORT', normaliseParsingItem);
     await this.audit.record(job.user_id, 'import.parsing', 'task', task.id, { base: params.parsing_task_id, imported: report.imported, job: job.id });
-    return { result: { parsing_task_id: params.parsing_task_id, ...report } };
+    return { result: { parsing_task_id: params.parsing_task_id, ...report, ...(await this.startIfAsked(job)) } };
+  }
+
+  /** The import is done; a start the user asked for may still be refused (no admin account…): that is reported, not a job failure. */
+  private async startIfAsked(job: BackgroundJobRow): Promise<{ start?: { status: string } | { error: string; message: string } }> {
+    if (!(job.params as { start_when_done?: boolean }).start_when_done) return {};
+    try {
+      const task = await this.lifecycle.start(job.user_id, job.task_id!);
+      return { start: { status: task.status } };
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return { start: { error: err.code, message: err.message } };
+    }
   }
 
   private async importInto(task: TaskRow, job: BackgroundJobRow, io: JobIO, rows: Parameters<ImportService['run']>[0], source: 'FILE_UPLOAD' | 'PARSING_IMPORT', normalise?: typeof normaliseParsingItem) {

@@ -16,6 +16,8 @@ const fileQuery = z.object({
   task_id: z.coerce.number().int().positive().optional(),
   dry_run: z.enum(['true', 'false', '1', '0']).optional(),
   background: z.enum(['true', 'false', '1', '0']).optional(),
+  /** With background: start the task once the import has finished. */
+  start: z.enum(['true', 'false', '1', '0']).optional(),
 });
 const isOn = (v: string | undefined) => v === 'true' || v === '1';
 
@@ -50,7 +52,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         throw (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' ? tooLarge(ctx.config.maxImportFileBytes) : err;
       });
       if (bytes.length === 0) throw new AppError(400, 'MALFORMED_FILE', 'The file is empty.');
-      const job = await ctx.importJobs.enqueueFile(task, { bytes, filename: file.filename, mimetype: file.mimetype });
+      const job = await ctx.importJobs.enqueueFile(task, { bytes, filename: file.filename, mimetype: file.mimetype }, isOn(req.query.start ?? field('start')));
       await ctx.audit.record(req.user.userId, 'import.file.queued', 'task', task.id, { job: job.id, bytes: bytes.length });
       return reply.status(202).send(jobJson(job));
     }
@@ -86,13 +88,15 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         dry_run: z.boolean().default(false),
         /** Import a large base as a background job: the answer is 202 with the job to follow. */
         background: z.boolean().default(false),
+        /** With background: start the task once the import has finished. */
+        start: z.boolean().default(false),
       }),
     },
   }, async (req, reply) => {
     const task = await taskFor(req.user.userId, req.body.task_id);
     if (req.body.background) {
       if (!task || req.body.dry_run) throw new AppError(400, 'BACKGROUND_NEEDS_TASK', 'A background import writes into a task: give task_id (and no dry_run).');
-      const job = await ctx.importJobs.enqueueParsing(task, req.user.token, req.body.parsing_task_id, req.body.limit);
+      const job = await ctx.importJobs.enqueueParsing(task, req.user.token, req.body.parsing_task_id, req.body.limit, req.body.start);
       await ctx.audit.record(req.user.userId, 'import.parsing.queued', 'task', task.id, { job: job.id, base: req.body.parsing_task_id });
       return reply.status(202).send(jobJson(job));
     }

@@ -29,11 +29,12 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to 
   let token: string;
   const stop = new AbortController();
   let loop: Promise<void>;
+  let jobsLoop: Promise<void>;
 
   beforeAll(async () => {
     const config = loadConfig({
       JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SANDBOX_TIME_SPEED: '3600',
+      PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SANDBOX_TIME_SPEED: '3600', MAX_TARGETS_PER_TASK: '20000',
     });
     const clock = new ScaledClock(3600);
     ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
@@ -41,6 +42,7 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to 
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     loop = runWorkerLoop(ctx.createWorker('e2e'), clock, stop.signal);
+    jobsLoop = ctx.jobs.consume(stop.signal);
     token = await ctx.jwt.sign(1);
     await ctx.accounts.create(1, { label: 'Sender One' });
     await ctx.accounts.create(1, { label: 'Sender Two' });
@@ -53,6 +55,7 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to 
   afterAll(async () => {
     stop.abort();
     await loop;
+    await jobsLoop;
     await browser?.close();
     await app?.close();
     await ctx?.close();
@@ -105,6 +108,40 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to 
     await expect.poll(() => feed.textContent()).toContain('User @e2e_person_0 added to Sandbox Marketing Chat');
     expect(await page.locator('.card', { hasText: 'Per account' }).textContent()).toMatch(/Sender (One|Two): \d+ \/ \d+/);
     expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('imports a large file in the background, starts the task when it is in, and prepares a report file', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${base}/?token=${token}#/tasks/new`);
+    await page.selectOption('select[aria-label="Язык"]', 'en');
+    await page.fill('#group', '@sandbox_news');
+    await page.locator('[data-testid=group-check] strong', { hasText: 'Sandbox News Channel' }).waitFor();
+    // Over 1 MB: the form hands the import to a background job instead of waiting for it.
+    const pad = 'x'.repeat(80);
+    const rows = Array.from({ length: 12_000 }, (_, i) => `@bg_e2e_${i},Person,${pad}`);
+    const big = Buffer.from(`username,first_name,last_name\n${rows.join('\n')}\n`);
+    expect(big.length).toBeGreaterThan(1024 * 1024);
+    await page.setInputFiles('input[type=file]', { name: 'big.csv', mimeType: 'text/csv', buffer: big });
+    await page.locator('[data-testid=file-preview]').waitFor();
+    await page.click('button[type=submit]');
+    await page.waitForURL(/#\/tasks\/\d+$/);
+    const importJob = page.locator('[data-testid=job-import_file]');
+    await importJob.waitFor();
+    await expect.poll(() => importJob.textContent(), { timeout: 30_000 }).toContain('12000 added · 0 duplicates · 0 invalid · task started');
+    // The counters refresh by themselves once the import lands, and the task is running.
+    await expect.poll(() => counter(page, 'total'), { timeout: 10_000 }).toBe(12_000);
+    await page.locator('[data-status=IN_PROGRESS]').first().waitFor();
+
+    await page.getByRole('button', { name: 'Prepare report file' }).click();
+    const reportJob = page.locator('[data-testid=job-task_report]');
+    await expect.poll(() => reportJob.textContent(), { timeout: 30_000 }).toContain('12000 rows');
+    const [download] = await Promise.all([page.waitForEvent('download'), reportJob.getByRole('button', { name: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^task-\d+-report-sandbox\.csv$/);
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile((await download.path())!, 'utf8');
+    expect(text.split('\n').filter((l) => l.includes('bg_e2e_')).length).toBe(12_000);
+    await page.getByRole('button', { name: 'Cancel' }).first().click().catch(() => undefined);
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { TaskJobs } from '../../web/src/components/TaskJobs';
 import { I18nProvider } from '../../web/src/i18n';
 import { ProgressBar, StatusBadge, ErrorNotice } from '../../web/src/components/ui';
 import { Pager } from '../../web/src/components/Pager';
@@ -59,5 +60,39 @@ describe('components', () => {
     expect(container.textContent).toBe('');
     render(<I18nProvider><Pager page={2} pages={3} total={55} onPage={() => {}} /></I18nProvider>);
     expect(screen.getByText('Page 2 of 3 · 55 total')).toBeTruthy();
+  });
+});
+
+describe('background jobs card', () => {
+  const base = { queue: 'imports', task_id: 7, params: {}, attempts: 1, max_attempts: 3, run_at: '2026-01-05T08:00:00Z', created_at: '2026-01-05T08:00:00Z', started_at: null, finished_at: null, download_url: null, progress: null, result: null, error: null };
+  const jobs = [
+    { ...base, id: 'a', kind: 'import_file', status: 'RUNNING', progress: { rows: 3000, imported: 2990 } },
+    { ...base, id: 'b', kind: 'import_parsing', status: 'COMPLETED', result: { imported: 40, duplicates: 2, invalid: 1, start: { error: 'NO_READY_ADMIN', message: 'No account can invite right now.' } } },
+    { ...base, id: 'c', kind: 'task_report', queue: 'reports', status: 'COMPLETED', result: { rows: 12, filename: 'task-7-report.csv' }, download_url: '/api/v1/invite/jobs/c/download' },
+    { ...base, id: 'd', kind: 'import_file', status: 'FAILED', error: { code: 'MALFORMED_FILE', message: 'The file could not be read: bad JSON' } },
+  ];
+
+  it('says where each job stands, offers cancel while running and download when a report is ready', async () => {
+    localStorage.setItem('lang', 'en');
+    const calls: Array<{ url: string; method: string }> = [];
+    vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
+      calls.push({ url, method: init?.method ?? 'GET' });
+      const body = url.includes('/cancel') ? { ...jobs[0], status: 'CANCELLED' } : { items: jobs, total: 4, page: 1, page_size: 10, pages: 1 };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    try {
+      render(<I18nProvider><TaskJobs taskId={7} refreshKey={0} onImported={() => {}} onError={() => {}} /></I18nProvider>);
+      await screen.findByText('3000 rows read, 2990 added');
+      expect(screen.getByText('40 added · 2 duplicates · 1 invalid · not started: No account can invite right now.')).toBeTruthy();
+      expect(screen.getByText('12 rows')).toBeTruthy();
+      expect(screen.getByText('The file could not be read: bad JSON')).toBeTruthy();
+      expect(screen.getByText('Running').getAttribute('data-status')).toBe('RUNNING');
+      expect(screen.getAllByText('Download')).toHaveLength(1);
+      fireEvent.click(screen.getByText('Cancel'));
+      await waitFor(() => expect(calls.some((c) => c.url === '/api/v1/invite/jobs/a/cancel' && c.method === 'POST')).toBe(true));
+      expect(calls[0]!.url).toBe('/api/v1/invite/jobs?task_id=7&page_size=10');
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

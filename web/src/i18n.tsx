@@ -38,6 +38,11 @@ const en = {
   todayUsage: 'Today', lifetimePerGroup: 'Lifetime per group', restUntil: 'Rests until {at}', disable: 'Disable', enable: 'Enable',
   noAccounts: 'No sender accounts yet.', tasksByStatus: 'Tasks by status', invites30: 'Invites, last 30 days', successRate: 'Success rate',
   last30: 'Last 30 days', day: 'Day',
+  backgroundJobs: 'Background jobs', QUEUED: 'Queued', RUNNING: 'Running',
+  import_file: 'File import', import_parsing: 'Parsing Service import', task_report: 'Report file', task_start: 'Scheduled start',
+  jobProgress: '{rows} rows read, {imported} added', jobImported: '{imported} added · {duplicates} duplicates · {invalid} invalid',
+  jobReport: '{rows} rows', jobRunsAt: 'runs {at}', jobStarted: 'task started', jobStartRefused: 'not started: {reason}',
+  download: 'Download', prepareReport: 'Prepare report file',
 } as const;
 
 type Dict = Record<keyof typeof en, string>;
@@ -80,6 +85,11 @@ const ru: Dict = {
   todayUsage: 'Сегодня', lifetimePerGroup: 'Всего по группам', restUntil: 'Отдыхает до {at}', disable: 'Отключить', enable: 'Включить',
   noAccounts: 'Аккаунтов-отправителей пока нет.', tasksByStatus: 'Задачи по статусам', invites30: 'Приглашений за 30 дней', successRate: 'Успешность',
   last30: 'Последние 30 дней', day: 'День',
+  backgroundJobs: 'Фоновые задания', QUEUED: 'В очереди', RUNNING: 'В работе',
+  import_file: 'Импорт файла', import_parsing: 'Импорт из сервиса парсинга', task_report: 'Файл отчёта', task_start: 'Запуск по расписанию',
+  jobProgress: 'прочитано строк: {rows}, добавлено: {imported}', jobImported: 'добавлено {imported} · дубликатов {duplicates} · ошибочных {invalid}',
+  jobReport: 'строк: {rows}', jobRunsAt: 'запуск {at}', jobStarted: 'задача запущена', jobStartRefused: 'не запущена: {reason}',
+  download: 'Скачать', prepareReport: 'Подготовить файл отчёта',
 };
 
 /** Reasons by platform error code, so the feed and tables read naturally in Russian too. */

@@ -61,3 +61,21 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   }
   return parsed as T;
 }
+
+/** Downloads an authenticated file (a report) under the name the server gives it. */
+export async function downloadFile(path: string, fallbackName: string): Promise<void> {
+  const res = await fetch(path, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
+  if (!res.ok) {
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+    throw new ApiError(res.status, 'DOWNLOAD_FAILED', errorMessage(parsed, res.status));
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+}

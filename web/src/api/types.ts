@@ -3,8 +3,9 @@ export type { TaskJson, TaskCounters } from '../../../src/tasks/task-service';
 export type { GroupCheckResult } from '../../../src/accounts/group-check';
 export type { ImportReport } from '../../../src/import/import-service';
 export type { ParsingBase } from '../../../src/import/parsing-service-client';
+export type JobJson = ReturnType<typeof import('../../../src/jobs/job-json').jobJson>;
 export {
-  TASK_STATUSES, TASK_TYPES, ACTIVE_TASK_STATUSES, messageTaskName, PRIORITIES, TARGET_STATUSES, ACCOUNT_STATUSES,
+  TASK_STATUSES, TASK_TYPES, ACTIVE_TASK_STATUSES, FINISHED_JOB_STATUSES, messageTaskName, PRIORITIES, TARGET_STATUSES, ACCOUNT_STATUSES,
   type TaskStatus, type TaskType, type Priority, type TargetStatus, type AccountStatus,
 } from '../../../src/shared/enums';
 

@@ -19,6 +19,10 @@ function renderPreview(template: string) {
   return template.replace(/\{username\}/g, '@jane_doe').replace(/\{first_name\}/g, 'Jane');
 }
 
+/** Above these sizes the audience is imported in the background instead of while the form waits. */
+const BACKGROUND_FILE_BYTES = 1024 * 1024;
+const BACKGROUND_BASE_ROWS = 5000;
+
 export function CreateTaskPage() {
   const { t, lang } = useI18n();
   const [type, setType] = useState<TaskType>('invite_to_group');
@@ -97,14 +101,20 @@ export function CreateTaskPage() {
           ...(when === 'later' && scheduledAt ? { scheduled_at: new Date(scheduledAt).toISOString() } : {}),
         },
       });
+      const start = when !== 'manual';
+      // Big audiences are imported by a background job that also starts the task once the audience is in;
+      // the task page shows its progress.
+      const background = source === 'file' ? (file?.size ?? 0) > BACKGROUND_FILE_BYTES
+        : (bases?.find((b) => String(b.task_id) === baseId)?.total_results ?? 0) > BACKGROUND_BASE_ROWS;
       if (source === 'file' && file) {
         const form = new FormData();
         form.append('file', file);
-        await api(`/api/v1/invite/import/file?task_id=${created.id}`, { method: 'POST', body: form });
+        const q = new URLSearchParams({ task_id: String(created.id), ...(background ? { background: 'true', start: String(start) } : {}) });
+        await api(`/api/v1/invite/import/file?${q}`, { method: 'POST', body: form });
       } else {
-        await api('/api/v1/invite/import/parsing', { method: 'POST', json: { task_id: created.id, parsing_task_id: baseId } });
+        await api('/api/v1/invite/import/parsing', { method: 'POST', json: { task_id: created.id, parsing_task_id: baseId, ...(background ? { background, start } : {}) } });
       }
-      if (when !== 'manual') await api(`/api/v1/invite/tasks/${created.id}/start`, { method: 'POST' });
+      if (start && !background) await api(`/api/v1/invite/tasks/${created.id}/start`, { method: 'POST' });
       navigate(`/tasks/${created.id}`);
     } catch (err) {
       // The task exists even if starting failed: say why and let the user fix it from the task page.

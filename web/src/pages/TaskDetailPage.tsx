@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, auth } from '../api/client';
+import { api, downloadFile } from '../api/client';
 import { ACTIVE_TASK_STATUSES, TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
 import { useI18n, type T } from '../i18n';
 import { BarChart, ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
 import { formatDuration, formatTime } from '../format';
 import { actionsFor } from '../task-actions';
 import { Pager } from '../components/Pager';
+import { TaskJobs } from '../components/TaskJobs';
 
 const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
 
@@ -34,6 +35,7 @@ export function TaskDetailPage({ id }: { id: number }) {
   const [targetPage, setTargetPage] = useState(1);
   const [error, setError] = useState<string | null>(null);
   const [chartUnit, setChartUnit] = useState<'hour' | 'day'>('hour');
+  const [jobsKey, setJobsKey] = useState(0);
 
   const loadAll = useCallback(async () => {
     try {
@@ -68,15 +70,15 @@ export function TaskDetailPage({ id }: { id: number }) {
   }
 
   async function downloadReport() {
-    const res = await fetch(`/api/v1/invite/tasks/${id}/report`, { headers: { authorization: `Bearer ${auth.token}` } });
-    if (!res.ok) { setError(`Report download failed (HTTP ${res.status})`); return; }
-    const url = URL.createObjectURL(await res.blob());
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `task-${id}-report.csv`;
-    a.click();
-    URL.revokeObjectURL(url);
+    try { await downloadFile(`/api/v1/invite/tasks/${id}/report`, `task-${id}-report.csv`); } catch (e) { setError((e as Error).message); }
   }
+
+  /** Big audiences: build the file in the background and download it from the jobs card when ready. */
+  async function prepareReport() {
+    try { await api(`/api/v1/invite/tasks/${id}/report/jobs`, { method: 'POST' }); setJobsKey((k) => k + 1); } catch (e) { setError((e as Error).message); }
+  }
+
+  const refreshAfterImport = useCallback(() => { void loadAll(); void loadTargets(); }, [loadAll, loadTargets]);
 
   if (!task) return <section><ErrorNotice error={error} />{!error && <p className="muted">{t('loading')}</p>}</section>;
   const c = task.counters;
@@ -102,6 +104,8 @@ export function TaskDetailPage({ id }: { id: number }) {
           <div className="stat" key={k} data-testid={`counter-${k}`}><div className="stat-value">{v}</div><div className="stat-label">{k === 'total' ? t('total') : t(k as never)}</div></div>
         ))}
       </div>
+
+      <TaskJobs taskId={id} refreshKey={jobsKey} onImported={refreshAfterImport} onError={setError} />
 
       <div className="two-col">
         <div className="card">
@@ -138,6 +142,7 @@ export function TaskDetailPage({ id }: { id: number }) {
               {TARGET_STATUSES.map((s) => <option key={s} value={s}>{t(s)}</option>)}
             </select>
             <button onClick={downloadReport}>{t('downloadReport')}</button>
+            <button onClick={prepareReport}>{t('prepareReport')}</button>
           </div>
         </div>
         <div className="table-wrap">

@@ -1,0 +1,81 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, downloadFile } from '../api/client';
+import { FINISHED_JOB_STATUSES, type JobJson, type Page } from '../api/types';
+import { useI18n, type T } from '../i18n';
+import { formatTime } from '../format';
+import type { Lang } from '../i18n';
+import { StatusBadge } from './ui';
+
+const FINISHED: readonly string[] = FINISHED_JOB_STATUSES;
+
+type ImportResult = { imported: number; duplicates: number; invalid: number; start?: { status: string } | { error: string; message: string } };
+
+/** One line saying where a job stands, in the user's language. */
+function jobSummary(job: JobJson, t: T, lang: Lang): string {
+  const progress = job.progress as { rows?: number; imported?: number } | null;
+  if (job.status === 'QUEUED' && job.kind === 'task_start') return t('jobRunsAt', { at: formatTime(job.run_at, lang) });
+  if (job.status === 'RUNNING' && progress?.rows !== undefined) return t('jobProgress', { rows: progress.rows, imported: progress.imported ?? 0 });
+  if (job.status === 'COMPLETED' && job.result) {
+    if (job.kind === 'task_report') return t('jobReport', { rows: Number((job.result as { rows?: number }).rows ?? 0) });
+    if (job.kind === 'import_file' || job.kind === 'import_parsing') {
+      const r = job.result as ImportResult;
+      const start = r.start ? ` · ${'error' in r.start ? t('jobStartRefused', { reason: r.start.message }) : t('jobStarted')}` : '';
+      return t('jobImported', { imported: r.imported, duplicates: r.duplicates, invalid: r.invalid }) + start;
+    }
+  }
+  return job.error?.message ?? '';
+}
+
+/**
+ * A task's background jobs (imports, report files, scheduled starts), refreshed every 2 s while one is
+ * unfinished. `onImported` lets the page reload its counters when an import lands.
+ */
+export function TaskJobs({ taskId, refreshKey, onImported, onError }: { taskId: number; refreshKey: number; onImported: () => void; onError: (m: string) => void }) {
+  const { t, lang } = useI18n();
+  const [jobs, setJobs] = useState<JobJson[]>([]);
+  const seenFinished = useRef<Set<string> | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const page = await api<Page<JobJson>>(`/api/v1/invite/jobs?task_id=${taskId}&page_size=10`);
+      setJobs(page.items);
+      const finishedNow = page.items.filter((j) => FINISHED.includes(j.status));
+      // Jobs that finished since the last look (not those already finished when the page opened).
+      if (seenFinished.current && finishedNow.some((j) => !seenFinished.current!.has(j.id) && j.kind.startsWith('import'))) onImported();
+      seenFinished.current = new Set(finishedNow.map((j) => j.id));
+    } catch (e) { onError((e as Error).message); }
+  }, [taskId, onImported, onError]);
+
+  useEffect(() => { void load(); }, [load, refreshKey]);
+  const busy = jobs.some((j) => !FINISHED.includes(j.status));
+  useEffect(() => {
+    if (!busy) return;
+    const timer = setInterval(() => { void load(); }, 2000);
+    return () => clearInterval(timer);
+  }, [busy, load]);
+
+  async function cancel(id: string) {
+    try { await api(`/api/v1/invite/jobs/${id}/cancel`, { method: 'POST' }); void load(); } catch (e) { onError((e as Error).message); }
+  }
+
+  if (!jobs.length) return null;
+  return (
+    <div className="card" data-testid="task-jobs">
+      <h3>{t('backgroundJobs')}</h3>
+      <ul className="jobs">
+        {jobs.map((j) => (
+          <li key={j.id} data-testid={`job-${j.kind}`}>
+            <strong>{t(j.kind as never)}</strong>
+            <StatusBadge status={j.status} />
+            <span className="small muted">{formatTime(j.created_at, lang)}</span>
+            <span className="small">{jobSummary(j, t, lang)}</span>
+            {!FINISHED.includes(j.status) && j.kind !== 'task_start' && <button onClick={() => cancel(j.id)}>{t('cancel')}</button>}
+            {j.download_url && (
+              <button onClick={() => downloadFile(j.download_url!, `task-${taskId}-report.csv`).catch((e) => onError((e as Error).message))}>{t('download')}</button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -326,6 +326,20 @@ describe('background jobs', () => {
     expect(after).toContain('invite_queue_depth{queue="imports"} 0');
     expect(after).toMatch(/invite_background_jobs_total\{kind="import_file",status="COMPLETED"\} \d+/);
   });
+
+  it('deletes finished jobs (and their report files) after the retention period, never unfinished ones', async () => {
+    const task = await createInviteTask(t, []);
+    const waiting = (await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` })).json;
+    const count = async () => Number((await t.ctx.db.selectFrom('background_jobs').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    expect(before).toBeGreaterThan(10);
+    // Queued far in the future so it is still waiting after the clock jump.
+    await t.ctx.db.updateTable('background_jobs').set({ run_at: new Date(t.clock.now().getTime() + 30 * 86400_000) }).where('id', '=', waiting.id).execute();
+    t.clock.advanceSeconds(8 * 86400);
+    await t.ctx.jobs.sweep();
+    expect(await count()).toBe(1);
+    expect((await job(waiting.id)).status).toBe('QUEUED');
+  });
 });
 
 /**

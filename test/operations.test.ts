@@ -22,6 +22,17 @@ describe('operations', () => {
     expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status).toBe('COMPLETED');
   });
 
+  it('ships alert rules and a dashboard that only use metrics the service exports', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const exported = new Set([...(await t.app.inject({ url: '/metrics' })).body.matchAll(/^# HELP (\w+)/gm)].map((m) => m[1]));
+    for (const file of ['deploy/prometheus/alerts.yml', 'deploy/grafana/invite-orchestrator.json']) {
+      const text = await readFile(new URL(`../${file}`, import.meta.url), 'utf8');
+      const used = new Set([...text.matchAll(/\b(invite_[a-z_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
+      expect(used.size, file).toBeGreaterThan(3);
+      for (const name of used) expect(exported.has(name), `${file} uses ${name}`).toBe(true);
+    }
+  });
+
   it('keeps an audit trail of user actions, per user', async () => {
     const task = await createInviteTask(t, ['audit_person1']);
     await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { priority: 'LOW' } });

@@ -108,8 +108,8 @@ export class ImportJobs {
     const report = await this.importer.run(rows, {
       taskId: task.id, source, dryRun: false, normalise, importId: job.id, onProgress: (r) => io.progress(progressOf(r)),
     });
-    const now = await this.tasks.getOwned(job.user_id, task.id);
-    if (report.imported && now.status === 'IN_PROGRESS') await this.accounts.wake(job.user_id);
+    const current = await this.tasks.getOwned(job.user_id, task.id);
+    if (report.imported && current.status === 'IN_PROGRESS') await this.accounts.wake(job.user_id);
     return report;
   }
 }

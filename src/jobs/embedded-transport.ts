@@ -34,7 +34,8 @@ export class EmbeddedTransport implements JobTransport {
         // The database is briefly unreachable: the next poll tries again.
       }
       if (ran) continue;
-      const next = await this.store.nextRunAt().catch(() => null);
+      // Only this lane's queues: another lane's backlog must not make this one poll hot.
+      const next = await this.store.nextRunAt(queues).catch(() => null);
       const ms = next ? realMsFor(this.clock, next.getTime() - this.clock.now().getTime()) : MAX_IDLE_MS;
       await this.sleep(Math.min(MAX_IDLE_MS, Math.max(20, ms)), signal);
     }

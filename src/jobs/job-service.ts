@@ -115,7 +115,7 @@ export class JobService {
         progress: async (p) => { if (!(await renewed(p))) throw new JobCancelled(); },
       });
       if (abort.signal.aborted || !(await this.store.complete(id, holder, outcome.result, outcome.output))) {
-        this.logger.info({ job: id, kind: job.kind }, 'background job was cancelled while it ran; its result was discarded');
+        this.logger.info({ job: id, kind: job.kind }, 'background job was cancelled (or taken over after a stall) while it ran; its result was discarded');
         return true;
       }
       this.metrics?.backgroundJobs.inc({ kind: job.kind, status: 'COMPLETED' });
@@ -194,7 +194,17 @@ export class JobService {
         });
       }
     })();
-    await Promise.all([sweeper, this.transport.consume((id) => this.run(id).then(() => undefined), signal)]);
+    await Promise.all([sweeper, this.transport.consume((id) => this.deliver(id), signal)]);
+  }
+
+  /**
+   * A transport delivered a job. If it was not run because it is not due yet (its time was moved
+   * later, or the queue's delay and this clock disagree), hand it back for its new time.
+   */
+  private async deliver(id: string): Promise<void> {
+    if (await this.run(id)) return;
+    const job = await this.store.get(id);
+    if (job?.status === 'QUEUED' && new Date(job.run_at) > this.clock.now()) await this.dispatch(job);
   }
 
   async depthByQueue() {

@@ -137,9 +137,11 @@ export class JobStore {
       .orderBy('run_at').limit(limit).execute();
   }
 
-  nextRunAt(): Promise<Date | null> {
-    return this.db.selectFrom('background_jobs').select(({ fn }) => fn.min('run_at').as('at'))
-      .where('status', '=', 'QUEUED').executeTakeFirst().then((r) => (r?.at ? new Date(r.at) : null));
+  /** When the next queued job (of these queues) falls due. */
+  nextRunAt(queues?: readonly JobQueue[]): Promise<Date | null> {
+    let q = this.db.selectFrom('background_jobs').select(({ fn }) => fn.min('run_at').as('at')).where('status', '=', 'QUEUED');
+    if (queues) q = q.where('queue', 'in', [...queues]);
+    return q.executeTakeFirst().then((r) => (r?.at ? new Date(r.at) : null));
   }
 
   /**

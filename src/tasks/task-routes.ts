@@ -55,8 +55,8 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.put('/tasks/:id', { schema: { tags, params: idParams, body: updateTaskSchema } }, async (req) => {
     const row = await ctx.tasks.update(req.user.userId, req.params.id, req.body);
-    // A new time for a task that is waiting to start moves its start job.
-    if (row.status === 'SCHEDULED' && req.body.scheduled_at !== undefined) await ctx.scheduledStarts.schedule(row);
+    // A new time (or priority) for a task that is waiting to start moves its start job (to its invite queue).
+    if (row.status === 'SCHEDULED' && (req.body.scheduled_at !== undefined || req.body.priority !== undefined)) await ctx.scheduledStarts.schedule(row);
     await ctx.audit.record(req.user.userId, 'task.update', 'task', row.id, { fields: Object.keys(req.body) });
     return ctx.tasks.toJson(row);
   });

@@ -5,6 +5,11 @@ import { Redis } from 'ioredis';
 import { WITH_REDIS, addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import { multipartBody } from './helpers/multipart.js';
 import type { BullMqTransport } from '../src/jobs/bullmq-transport.js';
+import { JobService } from '../src/jobs/job-service.js';
+import { EmbeddedTransport } from '../src/jobs/embedded-transport.js';
+import { JobStore } from '../src/jobs/job-store.js';
+import { ScaledClock } from '../src/shared/clock.js';
+import { createLogger } from '../src/observability/logger.js';
 
 let parsing: Server;
 let parsingCalls: Array<{ path: string; auth: string }> = [];
@@ -325,6 +330,22 @@ describe('background jobs', () => {
     const after = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(after).toContain('invite_queue_depth{queue="imports"} 0');
     expect(after).toMatch(/invite_background_jobs_total\{kind="import_file",status="COMPLETED"\} \d+/);
+  });
+
+  it('does not take a running job for abandoned on an accelerated demo clock', async () => {
+    // 1 real second = 1 virtual hour: a 60 s claim would lapse between two renewals without a real-time floor.
+    const clock = new ScaledClock(3600);
+    const jobs = new JobService(t.ctx.db, clock, new EmbeddedTransport(new JobStore(t.ctx.db, clock), clock), createLogger('silent'), undefined, { holder: 'demo', lockMs: 60_000 });
+    let runs = 0;
+    jobs.register('task_report', async () => { runs++; await new Promise((r) => setTimeout(r, 400)); return { result: { ok: true } }; });
+    const task = await createInviteTask(t, []);
+    const row = await jobs.enqueue({ userId: 1, kind: 'task_report', queue: 'reports', taskId: task.id });
+    const running = jobs.run(row.id);
+    for (let i = 0; i < 20; i++) { await jobs.sweep(); await new Promise((r) => setTimeout(r, 20)); }
+    await running;
+    expect(await jobs.runDue()).toBe(0);
+    expect(runs).toBe(1);
+    expect((await jobs.store.get(row.id))).toMatchObject({ status: 'COMPLETED', attempts: 1 });
   });
 
   it('deletes finished jobs (and their report files) after the retention period, never unfinished ones', async () => {

@@ -1,24 +1,46 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { addSandboxAccount, createInviteTask, ENGINE, makeTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
- * Real worker processes (`npm run worker`) on one PostgreSQL database. One is killed with SIGKILL in the
- * middle of the campaign; a replacement starts. Nobody is invited twice and nobody is lost.
- * Needs a server database, so it runs in the PostgreSQL pass (TEST_DATABASE_URL) only.
+ * Real worker processes (`npm run worker`) on one PostgreSQL database (and, in CI's third pass, one Redis
+ * for the hot state and the BullMQ queues). One is killed with SIGKILL in the middle of the campaign, or
+ * of a background import; a replacement starts. Nobody is invited twice, nobody is lost, no row is imported twice.
+ * Needs a server database, so it runs in the PostgreSQL passes (TEST_DATABASE_URL) only.
  */
 describe.skipIf(ENGINE !== 'postgres')('worker processes killed with SIGKILL (PostgreSQL)', () => {
   let t: TestApp;
   const children: ChildProcess[] = [];
+  let parsing: Server;
+  let parsingUrl: string;
   const env = {
     LIMIT_INVITES_PER_ACCOUNT_DAY: '1000000', LIMIT_INVITES_PER_GROUP_DAY: '1000000', LIMIT_INVITES_PER_GROUP_LIFETIME: '1000000',
     PAUSE_MIN_SECONDS: '0', PAUSE_MAX_SECONDS: '0', LEASE_SECONDS: '2', SANDBOX_ACTION_DELAY_MS: '40',
+    JOB_LOCK_SECONDS: '3', MAX_TARGETS_PER_TASK: '100000',
   };
 
-  beforeAll(async () => { t = await makeTestApp(env); });
+  beforeAll(async () => {
+    // A slow Parsing Service (150 ms a page), so a background import is still running when its worker is killed.
+    const items = Array.from({ length: 8000 }, (_, i) => ({ id: i + 1, platform_id: 900000 + i, username: `slow_base_${i}` }));
+    parsing = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      const limit = Number(url.searchParams.get('limit'));
+      const offset = Number(url.searchParams.get('offset'));
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ items: items.slice(offset, offset + limit), total: items.length, has_more: offset + limit < items.length }));
+      }, 150);
+    });
+    await new Promise<void>((r) => parsing.listen(0, '127.0.0.1', () => r()));
+    parsingUrl = `http://127.0.0.1:${(parsing.address() as AddressInfo).port}`;
+    t = await makeTestApp({ ...env, PARSING_SERVICE_URL: parsingUrl });
+  });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    parsing?.close();
     await t?.close();
   });
 
@@ -27,6 +49,9 @@ describe.skipIf(ENGINE !== 'postgres')('worker processes killed with SIGKILL (Po
       env: {
         ...process.env, ...env, DATABASE_URL: t.ctx.config.databaseUrl, JWT_SECRET: t.ctx.secrets.jwtSecret,
         SESSION_ENCRYPTION_KEY: t.ctx.secrets.sessionEncryptionKey, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '2', SANDBOX_SEED: '1',
+        PARSING_SERVICE_URL: parsingUrl,
+        // Same Redis and key prefix as the test app, so the processes share its hot state and BullMQ queues.
+        ...(t.ctx.config.redis ? { REDIS_URL: t.ctx.config.redis.url, REDIS_PREFIX: t.ctx.config.redis.prefix } : {}),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -60,5 +85,37 @@ describe.skipIf(ENGINE !== 'postgres')('worker processes killed with SIGKILL (Po
     const dupes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT target_id FROM execution_logs WHERE result = 'SUCCESS' GROUP BY target_id HAVING count(*) > 1) d`.execute(t.ctx.db);
     expect(dupes.rows[0]!.n).toBe(0);
     expect(await count(`status = 'INVITED'`) + await count(`status = 'SKIPPED'`)).toBe(150);
+  }, 180_000);
+
+  it('finishes a background import exactly once after its worker is killed mid-import', async () => {
+    for (const c of children) if (c.exitCode === null) { c.kill('SIGKILL'); await new Promise((r) => c.once('exit', r)); }
+    const task = await createInviteTask(t, []);
+    const queued = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'big', background: true } });
+    expect(queued.statusCode).toBe(202);
+    // The test app's clock is virtual; the processes run on real time: make the job due for them.
+    await sql`UPDATE background_jobs SET run_at = now() - interval '1 second', created_at = now()`.execute(t.ctx.db);
+    const job = async () => (await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${queued.json.id}` })).json;
+
+    const victim = startWorker();
+    const deadline = Date.now() + 60_000;
+    while (((await job()).progress?.imported ?? 0) < 2000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await job()).status).toBe('RUNNING');
+    victim.kill('SIGKILL');
+    await new Promise((r) => victim.once('exit', r));
+    const written = await count(`task_id = ${task.id}`);
+    expect(written).toBeGreaterThanOrEqual(2000);
+    expect(written).toBeLessThan(8000);
+
+    startWorker(); // the replacement takes the job over once the dead worker's claim lapses
+    let done = await job();
+    while (done.status !== 'COMPLETED' && done.status !== 'FAILED' && Date.now() < deadline + 60_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      done = await job();
+    }
+    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 2 });
+    expect(done.result).toMatchObject({ total_rows: 8000, imported: 8000, duplicates: 0 });
+    expect(await count(`task_id = ${task.id}`)).toBe(8000);
+    const dupes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT username FROM targets WHERE task_id = ${task.id} GROUP BY username HAVING count(*) > 1) d`.execute(t.ctx.db);
+    expect(dupes.rows[0]!.n).toBe(0);
   }, 180_000);
 });

@@ -44,6 +44,7 @@ const envSchema = z.object({
   MAX_IMPORT_FILE_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   JOB_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  JOB_LOCK_SECONDS: z.coerce.number().int().positive().default(60),
   CORS_ORIGINS: z.string().default(''),
 });
 
@@ -89,6 +90,8 @@ export interface AppConfig {
   logRetentionDays: number;
   /** Finished background jobs (and their report files) are deleted after this many days. */
   jobRetentionDays: number;
+  /** A background job whose runner stops renewing its claim for this long is run again elsewhere. */
+  jobLockSeconds: number;
   corsOrigins: string[];
 }
 
@@ -143,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxImportFileBytes: e.MAX_IMPORT_FILE_BYTES,
     logRetentionDays: e.LOG_RETENTION_DAYS,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
+    jobLockSeconds: e.JOB_LOCK_SECONDS,
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

@@ -8,10 +8,16 @@ const ADD_TIMEOUT_MS = 3_000;
 const CLOSE_GRACE_MS = 10_000;
 
 /**
+ * One BullMQ job per delivery of a background job: the same job, attempt and time give the same id, so
+ * re-dispatching one that is still waiting is a no-op, while a retry, a recovery from a dead worker or a
+ * new time is a new BullMQ job (the dead worker's stalled one may still sit in Redis; if it is ever
+ * delivered, the claim in PostgreSQL turns it away).
+ */
+const bullJobId = (job: DispatchedJob) => `${job.id}-${job.attempts}-${job.runAt.getTime()}`;
+
+/**
  * Redis configured: one BullMQ queue per spec queue (invite-high/normal/low, imports, reports).
- * The BullMQ job id is the background job's id, so adding it again while it waits is a no-op,
- * and nothing is kept in Redis after delivery, so a job re-queued for a retry can be added again.
- * Delayed jobs carry scheduled starts and retries.
+ * Nothing is kept in Redis after delivery. Delayed jobs carry scheduled starts and retries.
  */
 export class BullMqTransport implements JobTransport {
   readonly name = 'bullmq' as const;
@@ -44,7 +50,7 @@ export class BullMqTransport implements JobTransport {
     try {
       // Redis down must not hang the request that queued the job: it is already safe in PostgreSQL.
       await Promise.race([
-        this.queue(job.queue).add('job', { id: job.id }, { jobId: job.id, delay }),
+        this.queue(job.queue).add('job', { id: job.id }, { jobId: bullJobId(job), delay }),
         new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('Redis did not answer in time')), ADD_TIMEOUT_MS); }),
       ]);
     } finally {

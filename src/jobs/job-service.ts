@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { BackgroundJobRow, Database } from '../db/schema.js';
-import { realMsFor, type Clock } from '../shared/clock.js';
+import { realMsFor, virtualMsFor, type Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import type { JobKind } from '../shared/enums.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -31,7 +31,11 @@ export interface JobServiceOptions {
   retentionDays?: number;
 }
 
+const MIN_REAL_LOCK_MS = 15_000;
+/** Sweeps at least this often, and twice per lock period, so a dead runner's job is picked up soon after its lock lapses. */
 const SWEEP_EVERY_MS = 10_000;
+/** A job delivered at most this early is held until its time rather than queued again. */
+const EARLY_DELIVERY_WAIT_MS = 5_000;
 /** A queued job this overdue was probably lost by the transport (Redis restarted): dispatch it again. */
 const REDISPATCH_GRACE_MS = 30_000;
 
@@ -56,7 +60,10 @@ export class JobService {
     private readonly options: JobServiceOptions,
   ) {
     this.store = new JobStore(db, clock);
-    this.lockMs = options.lockMs ?? 60_000;
+    // On an accelerated demo clock a minute passes in milliseconds: a claim must still last some real seconds,
+    // or running jobs would look abandoned between two renewals.
+    const configured = options.lockMs ?? 60_000;
+    this.lockMs = Math.max(configured, virtualMsFor(clock, Math.min(configured, MIN_REAL_LOCK_MS)));
   }
 
   register(kind: JobKind, handler: JobHandler): void {
@@ -69,9 +76,9 @@ export class JobService {
     return row;
   }
 
-  private async dispatch(row: { id: string; queue: string; run_at: Date }): Promise<void> {
+  private async dispatch(row: { id: string; queue: string; run_at: Date; attempts: number }): Promise<void> {
     try {
-      await this.transport.dispatch({ id: row.id, queue: row.queue as NewJob['queue'], runAt: new Date(row.run_at) });
+      await this.transport.dispatch({ id: row.id, queue: row.queue as NewJob['queue'], runAt: new Date(row.run_at), attempts: row.attempts });
     } catch (err) {
       // The job is safe in PostgreSQL; the sweeper dispatches it again once the transport is back.
       this.logger.warn({ err: (err as Error).message, job: row.id }, 'could not hand a job to the queue; it will be re-dispatched');
@@ -143,7 +150,7 @@ export class JobService {
       const runAt = new Date(this.clock.now().getTime() + 30_000 * 4 ** (job.attempts - 1));
       if (await this.store.retryLater(job.id, holder, runAt, code, `${message} Retrying (attempt ${job.attempts + 1} of ${job.max_attempts}).`)) {
         this.logger.warn({ job: job.id, kind: job.kind, err: message, retry_at: runAt }, 'background job failed; will retry');
-        await this.dispatch({ id: job.id, queue: job.queue, run_at: runAt });
+        await this.dispatch({ id: job.id, queue: job.queue, run_at: runAt, attempts: job.attempts });
       }
       return;
     }
@@ -170,7 +177,7 @@ export class JobService {
   async sweep(): Promise<void> {
     const recovered = await this.store.recoverAbandoned();
     for (const r of recovered) {
-      if (r.status === 'QUEUED') await this.dispatch({ id: r.id, queue: r.queue, run_at: this.clock.now() });
+      if (r.status === 'QUEUED') await this.dispatch(r);
     }
     if (recovered.length) this.logger.warn({ jobs: recovered.length }, 'recovered background jobs whose worker stopped');
     if (this.transport.name === 'bullmq') {
@@ -189,7 +196,7 @@ export class JobService {
       while (!signal.aborted) {
         await this.sweep().catch((err) => this.logger.warn({ err: (err as Error).message }, 'background job sweep failed; retrying'));
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, SWEEP_EVERY_MS);
+          const t = setTimeout(resolve, Math.min(SWEEP_EVERY_MS, Math.max(100, realMsFor(this.clock, this.lockMs / 2))));
           signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
         });
       }
@@ -198,13 +205,18 @@ export class JobService {
   }
 
   /**
-   * A transport delivered a job. If it was not run because it is not due yet (its time was moved
-   * later, or the queue's delay and this clock disagree), hand it back for its new time.
+   * A transport delivered a job. If it is not due yet, either the queue's delay and this clock disagree
+   * by a moment (wait, then run it) or its time was moved later (hand it back for the new time).
    */
   private async deliver(id: string): Promise<void> {
     if (await this.run(id)) return;
     const job = await this.store.get(id);
-    if (job?.status === 'QUEUED' && new Date(job.run_at) > this.clock.now()) await this.dispatch(job);
+    if (job?.status !== 'QUEUED') return;
+    const early = realMsFor(this.clock, new Date(job.run_at).getTime() - this.clock.now().getTime());
+    if (early <= 0) return;
+    if (early > EARLY_DELIVERY_WAIT_MS) return this.dispatch(job);
+    await new Promise((r) => setTimeout(r, early));
+    await this.run(id);
   }
 
   async depthByQueue() {

@@ -132,7 +132,7 @@ export class JobStore {
 
   /** Queued jobs whose time passed a while ago: BullMQ should have delivered them, so Redis may have lost them. */
   overdue(graceMs: number, limit = 500) {
-    return this.db.selectFrom('background_jobs').select(['id', 'queue', 'run_at'])
+    return this.db.selectFrom('background_jobs').select(['id', 'queue', 'run_at', 'attempts'])
       .where('status', '=', 'QUEUED').where('run_at', '<=', new Date(this.clock.now().getTime() - graceMs))
       .orderBy('run_at').limit(limit).execute();
   }
@@ -148,7 +148,7 @@ export class JobStore {
    * Jobs whose runner stopped renewing its lock (process killed): they go back to the queue, or fail
    * once they have used their attempts, so a job that kills its runner cannot loop for ever.
    */
-  async recoverAbandoned(): Promise<Array<{ id: string; queue: string; status: string }>> {
+  async recoverAbandoned(): Promise<Array<{ id: string; queue: string; status: string; run_at: Date; attempts: number }>> {
     const now = this.clock.now();
     return this.db.updateTable('background_jobs')
       .set({
@@ -161,7 +161,7 @@ export class JobStore {
         run_at: now, locked_by: null, locked_until: null, updated_at: now,
       })
       .where('status', '=', 'RUNNING').where('locked_until', '<', now)
-      .returning(['id', 'queue', 'status']).execute();
+      .returning(['id', 'queue', 'status', 'run_at', 'attempts']).execute();
   }
 
   /** Queued-job counts per queue (the queue-depth metric). */

@@ -5,6 +5,8 @@ export interface DispatchedJob {
   id: string;
   queue: JobQueue;
   runAt: Date;
+  /** Attempts so far: with runAt, it tells a new delivery (retry, recovery, new time) from a repeat of one already queued. */
+  attempts: number;
 }
 
 /**

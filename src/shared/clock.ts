@@ -41,3 +41,8 @@ export class ScaledClock implements Clock {
 export function realMsFor(clock: Clock, virtualMs: number): number {
   return clock instanceof ScaledClock ? clock.realMs(virtualMs) : virtualMs;
 }
+
+/** Virtual milliseconds of `clock` that pass during `realMs` of wall time (the inverse of realMsFor). */
+export function virtualMsFor(clock: Clock, realMs: number): number {
+  return clock instanceof ScaledClock ? realMs * clock.speed : realMs;
+}

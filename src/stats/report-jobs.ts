@@ -1,6 +1,6 @@
 import { createGzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
 import type { TaskRow } from '../db/schema.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { TaskService } from '../tasks/task-service.js';
@@ -25,8 +25,10 @@ export class ReportJobs {
           await io.progress({ rows });
         }
       }
-      const gz = await buffer(Readable.from(counted()).pipe(createGzip()));
-      return { result: { filename: reportFilename(task), rows, bytes }, output: gz };
+      // pipeline, not pipe: a cancellation thrown while reading must reject here, not hang the job.
+      const gz: Buffer[] = [];
+      await pipeline(Readable.from(counted()), createGzip(), async (source: AsyncIterable<Buffer>) => { for await (const c of source) gz.push(c); });
+      return { result: { filename: reportFilename(task), rows, bytes }, output: Buffer.concat(gz) };
     });
   }
 

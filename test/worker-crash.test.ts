@@ -88,7 +88,8 @@ describe.skipIf(ENGINE !== 'postgres')('worker processes killed with SIGKILL (Po
   }, 180_000);
 
   it('finishes a background import exactly once after its worker is killed mid-import', async () => {
-    for (const c of children) if (c.exitCode === null) { c.kill('SIGKILL'); await new Promise((r) => c.once('exit', r)); }
+    // Stop the first test's workers (a process killed by a signal has no exit code, only a signal code).
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) { c.kill('SIGKILL'); await new Promise((r) => c.once('exit', r)); }
     const task = await createInviteTask(t, []);
     const queued = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'big', background: true } });
     expect(queued.statusCode).toBe(202);

@@ -1,4 +1,5 @@
 import { realMsFor, type Clock } from '../shared/clock.js';
+import { abortableSleep } from '../shared/abortable-sleep.js';
 import type { JobStore } from './job-store.js';
 import { LANES, type DispatchedJob, type JobTransport } from './job-transport.js';
 
@@ -41,13 +42,19 @@ export class EmbeddedTransport implements JobTransport {
     }
   }
 
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => { clearTimeout(t); this.wakers.delete(done); signal.removeEventListener('abort', done); resolve(); };
-      const t = setTimeout(done, ms);
-      this.wakers.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+  /** Sleeps until `ms` pass, the consumer stops, or a dispatch in this process wakes it. */
+  private async sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const wake = new AbortController();
+    const onStop = () => wake.abort();
+    const onDispatch = () => wake.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    this.wakers.add(onDispatch);
+    try {
+      await abortableSleep(ms, wake.signal);
+    } finally {
+      signal.removeEventListener('abort', onStop);
+      this.wakers.delete(onDispatch);
+    }
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { BackgroundJobRow, Database } from '../db/schema.js';
 import { realMsFor, virtualMsFor, type Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
+import { abortableSleep } from '../shared/abortable-sleep.js';
 import type { JobKind } from '../shared/enums.js';
 import type { Metrics } from '../observability/metrics.js';
 import { JobStore, type NewJob } from './job-store.js';
@@ -195,10 +196,7 @@ export class JobService {
     const sweeper = (async () => {
       while (!signal.aborted) {
         await this.sweep().catch((err) => this.logger.warn({ err: (err as Error).message }, 'background job sweep failed; retrying'));
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.min(SWEEP_EVERY_MS, Math.max(100, realMsFor(this.clock, this.lockMs / 2))));
-          signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-        });
+        await abortableSleep(Math.min(SWEEP_EVERY_MS, Math.max(100, realMsFor(this.clock, this.lockMs / 2))), signal);
       }
     })();
     await Promise.all([sweeper, this.transport.consume((id) => this.deliver(id), signal)]);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { realMsFor, type Clock } from '../shared/clock.js';
+import { abortableSleep } from '../shared/abortable-sleep.js';
 import type { Worker } from './worker.js';
 
 const MAX_IDLE_MS = 5_000;
@@ -18,10 +19,7 @@ export async function runWorkerLoop(worker: Worker, clock: Clock, signal: AbortS
     const virtualMs = wake ? wake.getTime() - clock.now().getTime() : Infinity;
     const realMs = realMsFor(clock, virtualMs);
     const ms = Math.min(MAX_IDLE_MS, Math.max(50, realMs));
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-    });
+    await abortableSleep(ms, signal);
   }
 }
 

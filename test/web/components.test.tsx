@@ -70,6 +70,7 @@ describe('background jobs card', () => {
     { ...base, id: 'b', kind: 'import_parsing', status: 'COMPLETED', result: { imported: 40, duplicates: 2, invalid: 1, start: { error: 'NO_READY_ADMIN', message: 'No account can invite right now.' } } },
     { ...base, id: 'c', kind: 'task_report', queue: 'reports', status: 'COMPLETED', result: { rows: 12, filename: 'task-7-report.csv' }, download_url: '/api/v1/invite/jobs/c/download' },
     { ...base, id: 'd', kind: 'import_file', status: 'FAILED', error: { code: 'MALFORMED_FILE', message: 'The file could not be read: bad JSON' } },
+    { ...base, id: 'e', kind: 'import_parsing', status: 'QUEUED', attempts: 1, error: { code: 'PARSING_SERVICE_ERROR', message: 'The Parsing Service answered HTTP 503. Retrying (attempt 2 of 3).' } },
   ];
 
   it('says where each job stands, offers cancel while running and download when a report is ready', async () => {
@@ -77,7 +78,7 @@ describe('background jobs card', () => {
     const calls: Array<{ url: string; method: string }> = [];
     vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
       calls.push({ url, method: init?.method ?? 'GET' });
-      const body = url.includes('/cancel') ? { ...jobs[0], status: 'CANCELLED' } : { items: jobs, total: 4, page: 1, page_size: 10, pages: 1 };
+      const body = url.includes('/cancel') ? { ...jobs[0], status: 'CANCELLED' } : { items: jobs, total: jobs.length, page: 1, page_size: 10, pages: 1 };
       return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
     });
     try {
@@ -86,13 +87,21 @@ describe('background jobs card', () => {
       expect(screen.getByText('40 added · 2 duplicates · 1 invalid · not started: No account can invite right now.')).toBeTruthy();
       expect(screen.getByText('12 rows')).toBeTruthy();
       expect(screen.getByText('The file could not be read: bad JSON')).toBeTruthy();
+      expect(screen.getByText('will retry (attempt 2 of 3): The Parsing Service answered HTTP 503.')).toBeTruthy();
       expect(screen.getByText('Running').getAttribute('data-status')).toBe('RUNNING');
       expect(screen.getAllByText('Download')).toHaveLength(1);
-      fireEvent.click(screen.getByText('Cancel'));
+      fireEvent.click(screen.getAllByText('Cancel')[0]!);
       await waitFor(() => expect(calls.some((c) => c.url === '/api/v1/invite/jobs/a/cancel' && c.method === 'POST')).toBe(true));
       expect(calls[0]!.url).toBe('/api/v1/invite/jobs?task_id=7&page_size=10');
+      cleanup();
+      // In Russian, known reasons are translated; the start refusal too.
+      localStorage.setItem('lang', 'ru');
+      render(<I18nProvider><TaskJobs taskId={7} refreshKey={0} onImported={() => {}} onError={() => {}} /></I18nProvider>);
+      await screen.findByText('Файл не удалось прочитать: bad JSON');
+      expect(screen.getByText('добавлено 40 · дубликатов 2 · ошибочных 1 · не запущена: сейчас ни один аккаунт не может приглашать в эту группу')).toBeTruthy();
     } finally {
       vi.unstubAllGlobals();
+      localStorage.setItem('lang', 'en');
     }
   });
 });

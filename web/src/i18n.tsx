@@ -43,6 +43,7 @@ const en = {
   jobProgress: '{rows} rows read, {imported} added', jobImported: '{imported} added · {duplicates} duplicates · {invalid} invalid',
   jobReport: '{rows} rows', jobRunsAt: 'runs {at}', jobStarted: 'task started', jobStartRefused: 'not started: {reason}',
   download: 'Download', prepareReport: 'Prepare report file',
+  jobRetrying: 'will retry (attempt {n} of {max}): {reason}', fileUnreadable: 'The file could not be read: {detail}',
 } as const;
 
 type Dict = Record<keyof typeof en, string>;
@@ -90,6 +91,7 @@ const ru: Dict = {
   jobProgress: 'прочитано строк: {rows}, добавлено: {imported}', jobImported: 'добавлено {imported} · дубликатов {duplicates} · ошибочных {invalid}',
   jobReport: 'строк: {rows}', jobRunsAt: 'запуск {at}', jobStarted: 'задача запущена', jobStartRefused: 'не запущена: {reason}',
   download: 'Скачать', prepareReport: 'Подготовить файл отчёта',
+  jobRetrying: 'повторим (попытка {n} из {max}): {reason}', fileUnreadable: 'Файл не удалось прочитать: {detail}',
 };
 
 /** Reasons by platform error code, so the feed and tables read naturally in Russian too. */
@@ -109,6 +111,17 @@ const REASONS_RU: Record<string, string> = {
   CHAT_ADMIN_REQUIRED: 'аккаунт не админ этой группы',
   OUTCOME_UNKNOWN: 'воркер остановился во время отправки; не повторяем, чтобы не задвоить',
   SKIPPED_BY_USER: 'пропущен владельцем задачи',
+  // Background jobs and starts refused after a background import.
+  SIGN_IN_EXPIRED: 'срок входа истёк до конца импорта, поэтому сервис парсинга нельзя спросить от вашего имени; запустите импорт ещё раз',
+  ABANDONED: 'задание трижды останавливалось вместе с воркером и было прекращено',
+  INPUT_GONE: 'загруженный файл больше не хранится; загрузите его ещё раз',
+  TASK_FINISHED: 'задача уже завершена; импортируйте в новую задачу или копию',
+  NO_TARGETS: 'в задаче нет ожидающих получателей',
+  NO_READY_ADMIN: 'сейчас ни один аккаунт не может приглашать в эту группу',
+  NO_ADMIN_ACCOUNT: 'ни один из ваших аккаунтов не админ этой группы с правом добавлять участников',
+  NO_ACCOUNT: 'нет доступного аккаунта-отправителя',
+  TOO_MANY_ACTIVE_TASKS: 'слишком много запущенных и запланированных задач; приостановите или завершите одну',
+  GROUP_NOT_RESOLVED: 'группа не найдена',
 };
 
 export type Lang = 'ru' | 'en';

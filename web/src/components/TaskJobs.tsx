@@ -10,8 +10,19 @@ const FINISHED: readonly string[] = FINISHED_JOB_STATUSES;
 
 type ImportResult = { imported: number; duplicates: number; invalid: number; start?: { status: string } | { error: string; message: string } };
 
+type Reason = (code: string | null, fallback: string | null) => string;
+
+/** Why a job failed (or will retry), in the user's language where the code is known. */
+function jobError(job: JobJson, t: T, reason: Reason, lang: Lang): string {
+  if (!job.error) return '';
+  // The server's retry note is appended to its message; the UI says it in its own words.
+  const message = job.error.message?.replace(/\s*Retrying \(attempt \d+ of \d+\)\.$/, '') ?? null;
+  const why = lang === 'ru' && job.error.code === 'MALFORMED_FILE' ? t('fileUnreadable', { detail: (message ?? '').replace(/^The (CSV )?file could not be read: /, '') }) : reason(job.error.code, message);
+  return job.status === 'QUEUED' ? t('jobRetrying', { n: job.attempts + 1, max: job.max_attempts, reason: why }) : why;
+}
+
 /** One line saying where a job stands, in the user's language. */
-function jobSummary(job: JobJson, t: T, lang: Lang): string {
+function jobSummary(job: JobJson, t: T, lang: Lang, reason: Reason): string {
   const progress = job.progress as { rows?: number; imported?: number } | null;
   if (job.status === 'QUEUED' && job.kind === 'task_start') return t('jobRunsAt', { at: formatTime(job.run_at, lang) });
   if (job.status === 'RUNNING' && progress?.rows !== undefined) return t('jobProgress', { rows: progress.rows, imported: progress.imported ?? 0 });
@@ -19,11 +30,11 @@ function jobSummary(job: JobJson, t: T, lang: Lang): string {
     if (job.kind === 'task_report') return t('jobReport', { rows: Number((job.result as { rows?: number }).rows ?? 0) });
     if (job.kind === 'import_file' || job.kind === 'import_parsing') {
       const r = job.result as ImportResult;
-      const start = r.start ? ` · ${'error' in r.start ? t('jobStartRefused', { reason: r.start.message }) : t('jobStarted')}` : '';
+      const start = r.start ? ` · ${'error' in r.start ? t('jobStartRefused', { reason: reason(r.start.error, r.start.message) }) : t('jobStarted')}` : '';
       return t('jobImported', { imported: r.imported, duplicates: r.duplicates, invalid: r.invalid }) + start;
     }
   }
-  return job.error?.message ?? '';
+  return jobError(job, t, reason, lang);
 }
 
 /**
@@ -31,7 +42,7 @@ function jobSummary(job: JobJson, t: T, lang: Lang): string {
  * unfinished. `onImported` lets the page reload its counters when an import lands.
  */
 export function TaskJobs({ taskId, refreshKey, onImported, onError }: { taskId: number; refreshKey: number; onImported: () => void; onError: (m: string) => void }) {
-  const { t, lang } = useI18n();
+  const { t, lang, reason } = useI18n();
   const [jobs, setJobs] = useState<JobJson[]>([]);
   const seenFinished = useRef<Set<string> | null>(null);
 
@@ -68,7 +79,7 @@ export function TaskJobs({ taskId, refreshKey, onImported, onError }: { taskId: 
             <strong>{t(j.kind as never)}</strong>
             <StatusBadge status={j.status} />
             <span className="small muted">{formatTime(j.created_at, lang)}</span>
-            <span className="small">{jobSummary(j, t, lang)}</span>
+            <span className="small">{jobSummary(j, t, lang, reason)}</span>
             {!FINISHED.includes(j.status) && j.kind !== 'task_start' && <button onClick={() => cancel(j.id)}>{t('cancel')}</button>}
             {j.download_url && (
               <button onClick={() => downloadFile(j.download_url!, `task-${taskId}-report.csv`).catch((e) => onError((e as Error).message))}>{t('download')}</button>

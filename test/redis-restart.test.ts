@@ -84,4 +84,30 @@ describe.skipIf(!REDIS_SERVER || !existsSync(REDIS_SERVER))('Redis restart mid-c
     const status = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json;
     expect(status).toMatchObject({ status: 'COMPLETED', counters: { invited: 60, pending: 0, in_flight: 0 } });
   });
+
+  it('accepts background jobs while Redis is down and runs them once it is back', async () => {
+    const stop = new AbortController();
+    const consuming = t.ctx.jobs.consume(stop.signal);
+    try {
+      const task = await createInviteTask(t, ['outage_person_1', 'outage_person_2']);
+      await stopRedis();
+      // The job is kept in PostgreSQL; handing it to BullMQ fails (after a short wait), the request does not.
+      const queued = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` });
+      expect(queued.statusCode).toBe(202);
+      expect(queued.json.status).toBe('QUEUED');
+      await startRedis(); // empty: BullMQ never saw the job
+      t.clock.advanceSeconds(31);
+      await t.ctx.jobs.sweep(); // overdue queued jobs are dispatched again
+      const deadline = Date.now() + 20_000;
+      let job = queued.json;
+      while (job.status !== 'COMPLETED' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        job = (await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${queued.json.id}` })).json;
+      }
+      expect(job).toMatchObject({ status: 'COMPLETED', attempts: 1, result: { rows: 2 } });
+    } finally {
+      stop.abort();
+      await consuming;
+    }
+  }, 60_000);
 });

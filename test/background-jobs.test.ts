@@ -134,6 +134,25 @@ describe('background jobs', () => {
     expect(await t.ctx.jobs.runDue()).toBe(0);
   });
 
+  it('caps the imports and reports one user may have waiting', async () => {
+    const capped = await makeTestApp({ MAX_UNFINISHED_JOBS_PER_USER: '2' });
+    try {
+      const task = await createInviteTask(capped, []);
+      const report = () => capped.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` });
+      expect((await report()).statusCode).toBe(202);
+      expect((await report()).statusCode).toBe(202);
+      const third = await report();
+      expect(third.statusCode).toBe(429);
+      expect(third.json).toMatchObject({ error: 'TOO_MANY_JOBS', message: expect.stringMatching(/already have 2 background jobs/) });
+      const other = await createInviteTask(capped, [], {}, 2);
+      expect((await capped.api({ method: 'POST', url: `/api/v1/invite/tasks/${other.id}/report/jobs`, user: 2 })).statusCode).toBe(202);
+      await capped.ctx.jobs.runDue();
+      expect((await report()).statusCode).toBe(202); // finished jobs no longer count
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('fails a malformed file with a readable reason and writes nothing', async () => {
     const task = await createInviteTask(t, []);
     const res = await uploadBackground(task.id, 'broken.json', '[{"username": "ok_person"}, {"username": ');

@@ -45,6 +45,7 @@ const envSchema = z.object({
   LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   JOB_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
   JOB_LOCK_SECONDS: z.coerce.number().int().positive().default(60),
+  MAX_UNFINISHED_JOBS_PER_USER: z.coerce.number().int().positive().default(20),
   CORS_ORIGINS: z.string().default(''),
 });
 
@@ -92,6 +93,7 @@ export interface AppConfig {
   jobRetentionDays: number;
   /** A background job whose runner stops renewing its claim for this long is run again elsewhere. */
   jobLockSeconds: number;
+  maxUnfinishedJobsPerUser: number;
   corsOrigins: string[];
 }
 
@@ -147,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logRetentionDays: e.LOG_RETENTION_DAYS,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
     jobLockSeconds: e.JOB_LOCK_SECONDS,
+    maxUnfinishedJobsPerUser: e.MAX_UNFINISHED_JOBS_PER_USER,
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

@@ -30,6 +30,8 @@ export interface JobServiceOptions {
   /** How long a claim lasts without renewal (virtual ms): a runner that dies frees its job after this. */
   lockMs?: number;
   retentionDays?: number;
+  /** Imports and reports a user may have waiting or running at once. */
+  maxUnfinishedPerUser?: number;
 }
 
 const MIN_REAL_LOCK_MS = 15_000;
@@ -72,6 +74,11 @@ export class JobService {
   }
 
   async enqueue(job: NewJob): Promise<BackgroundJobRow> {
+    // Each waiting import holds its file in the database: one user cannot pile up an unbounded backlog.
+    const max = this.options.maxUnfinishedPerUser;
+    if (max && job.kind !== 'task_start' && (await this.store.countUnfinished(job.userId)) >= max) {
+      throw new AppError(429, 'TOO_MANY_JOBS', `You already have ${max} background jobs waiting or running; wait for them to finish or cancel some.`);
+    }
     const row = await this.store.create(job);
     await this.dispatch(row);
     return row;

@@ -164,6 +164,13 @@ export class JobStore {
       .returning(['id', 'queue', 'status', 'run_at', 'attempts']).execute();
   }
 
+  /** A user's unfinished jobs, not counting scheduled starts (those are bounded by the active-task limit). */
+  async countUnfinished(userId: number): Promise<number> {
+    const r = await this.db.selectFrom('background_jobs').select(({ fn }) => fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId).where('status', 'in', ['QUEUED', 'RUNNING']).where('kind', '!=', 'task_start').executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   /** Queued-job counts per queue (the queue-depth metric). */
   async depthByQueue(): Promise<Record<string, number>> {
     const rows = await this.db.selectFrom('background_jobs').select(['queue', ({ fn }) => fn.countAll<string>().as('n')])

@@ -65,7 +65,8 @@ export function TaskDetailPage({ id }: { id: number }) {
   }, [task, loadAll, loadTargets]);
 
   async function control(action: 'start' | 'pause' | 'resume' | 'cancel') {
-    try { setTask(await api<TaskJson>(`/api/v1/invite/tasks/${id}/${action}`, { method: 'POST' })); setError(null); void loadAll(); }
+    // A control can queue or cancel a scheduled start: the jobs card looks again too.
+    try { setTask(await api<TaskJson>(`/api/v1/invite/tasks/${id}/${action}`, { method: 'POST' })); setError(null); void loadAll(); setJobsKey((k) => k + 1); }
     catch (e) { setError((e as Error).message); }
   }
 

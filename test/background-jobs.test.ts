@@ -368,6 +368,41 @@ describe('background jobs', () => {
     await t.ctx.db.deleteFrom('background_jobs').where('id', '=', row.id).execute(); // it lives on another clock
   });
 
+  it('embedded consumers respect lane concurrency, and a lane full of imports never holds up a start', async () => {
+    const jobs = new JobService(t.ctx.db, t.clock, new EmbeddedTransport(new JobStore(t.ctx.db, t.clock), t.clock), createLogger('silent'), undefined, { holder: 'lanes' });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    let importsRunning = 0;
+    let maxImportsRunning = 0;
+    jobs.register('import_file', async () => {
+      importsRunning++;
+      maxImportsRunning = Math.max(maxImportsRunning, importsRunning);
+      await gate;
+      importsRunning--;
+      return { result: {} };
+    });
+    jobs.register('task_start', async () => ({ result: { started: false } }));
+    const task = await createInviteTask(t, []);
+    const imports = await Promise.all([1, 2, 3].map(() => jobs.enqueue({ userId: 9, kind: 'import_file', queue: 'imports', taskId: task.id })));
+    const stop = new AbortController();
+    const consuming = jobs.consume(stop.signal);
+    try {
+      await waitFor(async () => importsRunning, (n) => n === 2, 'two imports running');
+      const start = await jobs.enqueue({ userId: 9, kind: 'task_start', queue: 'invite-high', taskId: task.id });
+      await waitFor(async () => (await jobs.store.get(start.id))!.status, (s) => s === 'COMPLETED', 'the start, past the busy import lane');
+      const statuses = await Promise.all(imports.map(async (j) => (await jobs.store.get(j.id))!.status));
+      expect(statuses.sort()).toEqual(['QUEUED', 'RUNNING', 'RUNNING']);
+      release();
+      await waitFor(async () => Promise.all(imports.map(async (j) => (await jobs.store.get(j.id))!.status)), (st) => st.every((x) => x === 'COMPLETED'), 'all imports');
+      expect(maxImportsRunning).toBe(2); // the imports lane runs two at a time
+    } finally {
+      release();
+      stop.abort();
+      await consuming;
+      await t.ctx.db.deleteFrom('background_jobs').where('user_id', '=', 9).execute();
+    }
+  });
+
   it('deletes finished jobs (and their report files) after the retention period, never unfinished ones', async () => {
     const task = await createInviteTask(t, []);
     const waiting = (await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` })).json;

@@ -175,9 +175,9 @@ export class JobService {
   async runDue(): Promise<number> {
     let ran = 0;
     for (;;) {
-      const ids = await this.store.dueIds(50);
-      if (!ids.length) return ran;
-      for (const id of ids) if (await this.run(id)) ran++;
+      const due = await this.store.due(50);
+      if (!due.length) return ran;
+      for (const { id } of due) if (await this.run(id)) ran++;
     }
   }
 

@@ -120,14 +120,14 @@ export class JobStore {
     return Number(res.numUpdatedRows);
   }
 
-  /** Ids of due queued jobs, high-priority queues first (the embedded transport's poll). */
-  async dueIds(limit: number, queues?: readonly JobQueue[]): Promise<string[]> {
-    let q = this.db.selectFrom('background_jobs').select('id')
+  /** Due queued jobs, high-priority queues first (the embedded transport's poll). */
+  async due(limit: number, queues?: readonly JobQueue[]): Promise<Array<{ id: string; queue: JobQueue }>> {
+    let q = this.db.selectFrom('background_jobs').select(['id', 'queue'])
       .where('status', '=', 'QUEUED').where('run_at', '<=', this.clock.now());
     if (queues) q = q.where('queue', 'in', [...queues]);
     const rows = await q.orderBy(sql`CASE queue WHEN 'invite-high' THEN 0 WHEN 'invite-normal' THEN 1 WHEN 'invite-low' THEN 2 ELSE 3 END`)
       .orderBy('run_at').limit(limit).execute();
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, queue: r.queue as JobQueue }));
   }
 
   /** Queued jobs whose time passed a while ago: BullMQ should have delivered them, so Redis may have lost them. */

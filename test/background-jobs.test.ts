@@ -115,6 +115,13 @@ describe('background jobs', () => {
     expect(done.result.start.error).toMatch(/ADMIN/);
     expect(done.result.start.message).toMatch(/admin/);
     expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${noAdmin.id}` })).json.status).toBe('PENDING');
+
+    // Started by hand while the import waited: the job reports the status, not an error.
+    const running = await createInviteTask(t, ['first_of_many'], { start: true });
+    const res3 = await uploadBackground(running.id, 'more.csv', csv(5, 42_000), 1, 'background=true&start=true');
+    await t.ctx.jobs.runDue();
+    expect((await job(res3.json.id)).result).toMatchObject({ imported: 5, start: { status: 'IN_PROGRESS' } });
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${running.id}/cancel` });
   });
 
   it('refuses background imports that cannot run, with sentences', async () => {
@@ -345,6 +352,11 @@ describe('background jobs', () => {
     const before = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(before).toContain('invite_queue_depth{queue="imports"} 2');
     expect(before).toContain('invite_queue_depth{queue="invite-high"} 0');
+    // A start scheduled for tomorrow is not a backlog.
+    const later = await createInviteTask(t, ['depth_person'], { scheduled_at: new Date(t.clock.now().getTime() + 86400_000).toISOString(), priority: 'LOW' });
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${later.id}/start` });
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toContain('invite_queue_depth{queue="invite-low"} 0');
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${later.id}/cancel` });
     await t.ctx.jobs.runDue();
     const after = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(after).toContain('invite_queue_depth{queue="imports"} 0');

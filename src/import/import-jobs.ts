@@ -93,6 +93,9 @@ export class ImportJobs {
   /** The import is done; a start the user asked for may still be refused (no admin account…): that is reported, not a job failure. */
   private async startIfAsked(job: BackgroundJobRow): Promise<{ start?: { status: string } | { error: string; message: string } }> {
     if (!(job.params as { start_when_done?: boolean }).start_when_done) return {};
+    // Started by hand while the import ran: nothing to do, and not an error.
+    const current = await this.tasks.getOwned(job.user_id, job.task_id!);
+    if (current.status === 'IN_PROGRESS' || current.status === 'SCHEDULED') return { start: { status: current.status } };
     try {
       const task = await this.lifecycle.start(job.user_id, job.task_id!);
       return { start: { status: task.status } };

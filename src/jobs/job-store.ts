@@ -171,10 +171,13 @@ export class JobStore {
     return Number(r.n);
   }
 
-  /** Queued-job counts per queue (the queue-depth metric). */
+  /**
+   * Due, waiting jobs per queue (the queue-depth metric). Scheduled starts count from their time on,
+   * so tasks scheduled for next week are not a backlog.
+   */
   async depthByQueue(): Promise<Record<string, number>> {
     const rows = await this.db.selectFrom('background_jobs').select(['queue', ({ fn }) => fn.countAll<string>().as('n')])
-      .where('status', '=', 'QUEUED').groupBy('queue').execute();
+      .where('status', '=', 'QUEUED').where('run_at', '<=', this.clock.now()).groupBy('queue').execute();
     return Object.fromEntries(rows.map((r) => [r.queue, Number(r.n)]));
   }
 

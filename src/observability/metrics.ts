@@ -14,7 +14,7 @@ export class Metrics {
   readonly activeTasks = new Gauge({ name: 'invite_active_tasks', help: 'Tasks in progress', labelNames: ['platform'], registers: [this.registry] });
   readonly activeLeases = new Gauge({ name: 'invite_account_leases', help: 'Account leases currently held', registers: [this.registry] });
   readonly pendingTargets = new Gauge({ name: 'invite_pending_targets', help: 'Targets waiting in running tasks (queue depth)', registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'invite_queue_depth', help: 'Background jobs waiting per queue', labelNames: ['queue'], registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'invite_queue_depth', help: 'Background jobs due and waiting per queue (scheduled starts count from their time)', labelNames: ['queue'], registers: [this.registry] });
   readonly backgroundJobs = new Counter({ name: 'invite_background_jobs_total', help: 'Background jobs finished, by kind and outcome', labelNames: ['kind', 'status'], registers: [this.registry] });
   readonly schedulerDecision = new Histogram({
     name: 'invite_scheduler_decision_seconds', help: 'Time for a worker to choose its next action',

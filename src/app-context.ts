@@ -73,10 +73,11 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const audit = new AuditLog(db);
   // Background jobs: BullMQ when Redis is configured, otherwise consumers poll PostgreSQL.
   const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const jobStore = new JobStore(db, clock);
   const transport = config.redis
     ? new BullMqTransport(config.redis.url, `${config.redis.prefix}bull`, clock, logger)
-    : new EmbeddedTransport(new JobStore(db, clock), clock);
-  const jobs = new JobService(db, clock, transport, logger, metrics, { holder: processId, retentionDays: config.jobRetentionDays, lockMs: config.jobLockSeconds * 1000, maxUnfinishedPerUser: config.maxUnfinishedJobsPerUser });
+    : new EmbeddedTransport(jobStore, clock);
+  const jobs = new JobService(jobStore, clock, transport, logger, metrics, { holder: processId, retentionDays: config.jobRetentionDays, lockMs: config.jobLockSeconds * 1000, maxUnfinishedPerUser: config.maxUnfinishedJobsPerUser });
   const scheduledStarts = new ScheduledStarts(jobs, db, clock, accountManager);
   const tasks = new TaskService(db, clock, config.platformMode);
   const lifecycle = new TaskLifecycle(db, clock, tasks, accountManager, groupCheck, audit, config.maxConcurrentTasksPerUser, metrics, scheduledStarts);

@@ -366,7 +366,8 @@ describe('background jobs', () => {
   it('does not take a running job for abandoned on an accelerated demo clock', async () => {
     // 1 real second = 1 virtual hour: a 60 s claim would lapse between two renewals without a real-time floor.
     const clock = new ScaledClock(3600);
-    const jobs = new JobService(t.ctx.db, clock, new EmbeddedTransport(new JobStore(t.ctx.db, clock), clock), createLogger('silent'), undefined, { holder: 'demo', lockMs: 60_000 });
+    const store = new JobStore(t.ctx.db, clock);
+    const jobs = new JobService(store, clock, new EmbeddedTransport(store, clock), createLogger('silent'), undefined, { holder: 'demo', lockMs: 60_000 });
     let runs = 0;
     jobs.register('task_report', async () => { runs++; await new Promise((r) => setTimeout(r, 400)); return { result: { ok: true } }; });
     const task = await createInviteTask(t, []);
@@ -381,7 +382,8 @@ describe('background jobs', () => {
   });
 
   it('embedded consumers respect lane concurrency, and a lane full of imports never holds up a start', async () => {
-    const jobs = new JobService(t.ctx.db, t.clock, new EmbeddedTransport(new JobStore(t.ctx.db, t.clock), t.clock), createLogger('silent'), undefined, { holder: 'lanes' });
+    const store = new JobStore(t.ctx.db, t.clock);
+    const jobs = new JobService(store, t.clock, new EmbeddedTransport(store, t.clock), createLogger('silent'), undefined, { holder: 'lanes' });
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => { release = r; });
     let importsRunning = 0;

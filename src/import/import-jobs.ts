@@ -72,9 +72,9 @@ export class ImportJobs {
     if (!job.input) throw new AppError(410, 'INPUT_GONE', 'The uploaded file is no longer stored with this job; upload it again.');
     const source = await fileRows(Readable.from([Buffer.from(job.input)]), params.filename ?? undefined, params.mimetype ?? undefined)
       .catch((err) => { throw asMalformed(err); });
-    const report = await this.importInto(task, job, io, readableFailures(source.rows), 'FILE_UPLOAD');
+    const { report, current } = await this.importInto(task, job, io, readableFailures(source.rows), 'FILE_UPLOAD');
     await this.audit.record(job.user_id, 'import.file', 'task', task.id, { format: source.format, imported: report.imported, job: job.id });
-    return { result: { format: source.format, filename: params.filename ?? null, ...report, ...(await this.startIfAsked(job)) } };
+    return { result: { format: source.format, filename: params.filename ?? null, ...report, ...(await this.startIfAsked(job, current)) } };
   }
 
   private async runParsing(job: BackgroundJobRow, io: JobIO) {
@@ -85,16 +85,15 @@ export class ImportJobs {
       throw new AppError(401, 'SIGN_IN_EXPIRED', 'Your sign-in expired before the import could finish, so the Parsing Service cannot be asked on your behalf; start the import again.');
     }
     const rows = this.parsing.results(this.crypto.decrypt(job.credential), params.parsing_task_id, 500, params.limit ?? Infinity);
-    const report = await this.importInto(task, job, io, rows, 'PARSING_IMPORT', normaliseParsingItem);
+    const { report, current } = await this.importInto(task, job, io, rows, 'PARSING_IMPORT', normaliseParsingItem);
     await this.audit.record(job.user_id, 'import.parsing', 'task', task.id, { base: params.parsing_task_id, imported: report.imported, job: job.id });
-    return { result: { parsing_task_id: params.parsing_task_id, ...report, ...(await this.startIfAsked(job)) } };
+    return { result: { parsing_task_id: params.parsing_task_id, ...report, ...(await this.startIfAsked(job, current)) } };
   }
 
   /** The import is done; a start the user asked for may still be refused (no admin account…): that is reported, not a job failure. */
-  private async startIfAsked(job: BackgroundJobRow): Promise<{ start?: { status: string } | { error: string; message: string } }> {
+  private async startIfAsked(job: BackgroundJobRow, current: TaskRow): Promise<{ start?: { status: string } | { error: string; message: string } }> {
     if (!(job.params as { start_when_done?: boolean }).start_when_done) return {};
     // Started by hand while the import ran: nothing to do, and not an error.
-    const current = await this.tasks.getOwned(job.user_id, job.task_id!);
     if (current.status === 'IN_PROGRESS' || current.status === 'SCHEDULED') return { start: { status: current.status } };
     try {
       const task = await this.lifecycle.start(job.user_id, job.task_id!);
@@ -111,8 +110,9 @@ export class ImportJobs {
     const report = await this.importer.run(rows, {
       taskId: task.id, source, dryRun: false, normalise, importId: job.id, onProgress: (r) => io.progress(progressOf(r)),
     });
+    // The task as it is now: it may have been started or paused while the import ran.
     const current = await this.tasks.getOwned(job.user_id, task.id);
     if (report.imported && current.status === 'IN_PROGRESS') await this.accounts.wake(job.user_id);
-    return report;
+    return { report, current };
   }
 }

@@ -1,12 +1,11 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { BackgroundJobRow, Database } from '../db/schema.js';
+import type { BackgroundJobRow } from '../db/schema.js';
 import { realMsFor, virtualMsFor, type Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { abortableSleep } from '../shared/abortable-sleep.js';
 import type { JobKind } from '../shared/enums.js';
 import type { Metrics } from '../observability/metrics.js';
-import { JobStore, type NewJob } from './job-store.js';
+import type { JobStore, NewJob } from './job-store.js';
 import type { JobTransport } from './job-transport.js';
 
 export interface JobIO {
@@ -49,20 +48,18 @@ const REDISPATCH_GRACE_MS = 30_000;
  * retried with back-off; a person's mistake (malformed file, finished task) fails at once with its reason.
  */
 export class JobService {
-  readonly store: JobStore;
   private readonly handlers = new Map<JobKind, JobHandler>();
   private readonly lockMs: number;
   private lastPrune = 0;
 
   constructor(
-    db: Kysely<Database>,
+    readonly store: JobStore,
     private readonly clock: Clock,
     readonly transport: JobTransport,
     private readonly logger: Logger,
     private readonly metrics: Metrics | undefined,
     private readonly options: JobServiceOptions,
   ) {
-    this.store = new JobStore(db, clock);
     // On an accelerated demo clock a minute passes in milliseconds: a claim must still last some real seconds,
     // or running jobs would look abandoned between two renewals.
     const configured = options.lockMs ?? 60_000;

@@ -172,4 +172,6 @@ export type TaskRow = Selectable<TasksTable>;
 export type TargetRow = Selectable<TargetsTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type BackgroundJobRow = Selectable<BackgroundJobsTable>;
+/** A job without its payloads (uploaded file, stored credential, report file): what lists and status checks read. */
+export type BackgroundJobView = Omit<BackgroundJobRow, 'input' | 'output' | 'credential'>;
 export type ExecutionLogRow = Selectable<ExecutionLogsTable>;

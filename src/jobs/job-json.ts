@@ -1,9 +1,9 @@
-import type { BackgroundJobRow } from '../db/schema.js';
+import type { BackgroundJobView } from '../db/schema.js';
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
 /** A job as the API shows it: never its input file, its stored credential or its output bytes. */
-export function jobJson(job: BackgroundJobRow) {
+export function jobJson(job: BackgroundJobView) {
   return {
     id: job.id,
     kind: job.kind,

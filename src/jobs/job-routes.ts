@@ -44,13 +44,14 @@ export async function jobRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get('/jobs/:id/download', { schema: { tags, params: jobParams, summary: "A finished report job's CSV file" } }, async (req, reply) => {
     const job = await ctx.jobs.getOwned(req.user.userId, req.params.id);
     if (job.kind !== 'task_report') throw new AppError(400, 'NOTHING_TO_DOWNLOAD', 'Only report jobs produce a file to download.');
-    if (job.status !== 'COMPLETED' || !job.output) {
+    const output = job.status === 'COMPLETED' ? await ctx.jobs.store.output(req.user.userId, job.id) : null;
+    if (!output) {
       throw new AppError(409, 'NOT_READY', job.status === 'FAILED' ? `The report failed: ${job.error_message}` : `The report is not ready yet (${job.status}).`);
     }
     const filename = String((job.result as { filename?: string } | null)?.filename ?? `report-${job.id}.csv`);
     reply.header('content-type', 'text/csv; charset=utf-8');
     reply.header('content-disposition', `attachment; filename="${filename.replace(/"/g, '')}"`);
-    return reply.send(Readable.from([Buffer.from(job.output)]).pipe(createGunzip()));
+    return reply.send(Readable.from([Buffer.from(output)]).pipe(createGunzip()));
   });
 
   app.post('/tasks/:id/report/jobs', { schema: { tags, params: idParams, summary: "Build a task's report file in the background" } }, async (req, reply) => {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BackgroundJobRow } from '../db/schema.js';
+import type { BackgroundJobRow, BackgroundJobView } from '../db/schema.js';
 import { realMsFor, virtualMsFor, type Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { abortableSleep } from '../shared/abortable-sleep.js';
@@ -70,7 +70,7 @@ export class JobService {
     this.handlers.set(kind, handler);
   }
 
-  async enqueue(job: NewJob): Promise<BackgroundJobRow> {
+  async enqueue(job: NewJob): Promise<BackgroundJobView> {
     // Each waiting import holds its file in the database: one user cannot pile up an unbounded backlog.
     const max = this.options.maxUnfinishedPerUser;
     if (max && job.kind !== 'task_start' && (await this.store.countUnfinished(job.userId)) >= max) {
@@ -90,13 +90,13 @@ export class JobService {
     }
   }
 
-  async getOwned(userId: number, id: string): Promise<BackgroundJobRow> {
+  async getOwned(userId: number, id: string): Promise<BackgroundJobView> {
     const job = /^[0-9a-f-]{36}$/i.test(id) ? await this.store.getOwned(userId, id) : undefined;
     if (!job) throw notFound(`Background job ${id}`);
     return job;
   }
 
-  async cancel(userId: number, id: string): Promise<BackgroundJobRow> {
+  async cancel(userId: number, id: string): Promise<BackgroundJobView> {
     const job = await this.getOwned(userId, id);
     const cancelled = await this.store.cancel(job.id, 'Cancelled by the user.');
     if (!cancelled) throw conflict('JOB_FINISHED', `The job has already finished (${job.status}); there is nothing to cancel.`);

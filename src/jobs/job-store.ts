@@ -1,8 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import type { BackgroundJobRow, Database } from '../db/schema.js';
+import type { BackgroundJobRow, BackgroundJobView, Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { JobKind, JobQueue, JobStatus } from '../shared/enums.js';
+
+/** Every column but the payloads, which can be megabytes and are read only by whoever needs them. */
+const VIEW_COLUMNS = [
+  'id', 'user_id', 'kind', 'queue', 'task_id', 'status', 'params', 'credential_expires_at', 'progress', 'result', 'error_code',
+  'error_message', 'attempts', 'max_attempts', 'run_at', 'locked_by', 'locked_until', 'created_at', 'updated_at', 'started_at', 'finished_at',
+] as const;
 
 export interface NewJob {
   userId: number;
@@ -26,22 +32,28 @@ export interface NewJob {
 export class JobStore {
   constructor(private readonly db: Kysely<Database>, private readonly clock: Clock) {}
 
-  async create(job: NewJob): Promise<BackgroundJobRow> {
+  async create(job: NewJob): Promise<BackgroundJobView> {
     const now = this.clock.now();
     return this.db.insertInto('background_jobs').values({
       id: randomUUID(), user_id: job.userId, kind: job.kind, queue: job.queue, task_id: job.taskId ?? null,
       params: JSON.stringify(job.params ?? {}), input: job.input ?? null,
       credential: job.credential ?? null, credential_expires_at: job.credentialExpiresAt ?? null,
       run_at: job.runAt ?? now, max_attempts: job.maxAttempts, created_at: now, updated_at: now,
-    }).returningAll().executeTakeFirstOrThrow();
+    }).returning(VIEW_COLUMNS).executeTakeFirstOrThrow();
   }
 
-  get(id: string): Promise<BackgroundJobRow | undefined> {
-    return this.db.selectFrom('background_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  get(id: string): Promise<BackgroundJobView | undefined> {
+    return this.db.selectFrom('background_jobs').select(VIEW_COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
-  getOwned(userId: number, id: string): Promise<BackgroundJobRow | undefined> {
-    return this.db.selectFrom('background_jobs').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  getOwned(userId: number, id: string): Promise<BackgroundJobView | undefined> {
+    return this.db.selectFrom('background_jobs').select(VIEW_COLUMNS).where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  }
+
+  /** The file a finished job produced (a report), for its owner. */
+  async output(userId: number, id: string): Promise<Uint8Array | null> {
+    const row = await this.db.selectFrom('background_jobs').select('output').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return row?.output ?? null;
   }
 
   async list(userId: number, q: { status?: JobStatus[]; kind?: JobKind[]; taskId?: number; limit: number; offset: number }) {
@@ -50,7 +62,7 @@ export class JobStore {
     if (q.kind?.length) base = base.where('kind', 'in', q.kind);
     if (q.taskId !== undefined) base = base.where('task_id', '=', q.taskId);
     const [items, total] = await Promise.all([
-      base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(q.limit).offset(q.offset).execute(),
+      base.select(VIEW_COLUMNS).orderBy('created_at', 'desc').orderBy('id').limit(q.limit).offset(q.offset).execute(),
       base.select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items, total: Number(total.n) };
@@ -103,12 +115,12 @@ export class JobStore {
   }
 
   /** Cancels a job that has not finished; returns the row as it is afterwards. */
-  async cancel(id: string, reason: string): Promise<BackgroundJobRow | undefined> {
+  async cancel(id: string, reason: string): Promise<BackgroundJobView | undefined> {
     const now = this.clock.now();
     return this.db.updateTable('background_jobs')
       .set({ status: 'CANCELLED', error_message: reason, input: null, credential: null, locked_by: null, locked_until: null, finished_at: now, updated_at: now })
       .where('id', '=', id).where('status', 'in', ['QUEUED', 'RUNNING'])
-      .returningAll().executeTakeFirst();
+      .returning(VIEW_COLUMNS).executeTakeFirst();
   }
 
   /** Cancels the queued jobs of one kind for a task (a paused scheduled task no longer needs its start). */

@@ -6,6 +6,10 @@ import { PlatformError } from '../platform/platform-error.js';
 import type { ResolvedGroup } from '../platform/platform.js';
 import type { PlatformConnections } from '../platform/connections.js';
 import type { AccountManager } from './account-manager.js';
+import { mapLimit } from '../shared/map-limit.js';
+
+/** Accounts probed on the platform at once during an admin check. */
+const PROBE_CONCURRENCY = 5;
 
 export interface ReadyAccount {
   account_id: number;
@@ -51,27 +55,35 @@ export class GroupCheckService {
     const result: GroupCheckResult = { platform_mode: mode, group: null, ready: [], unavailable: [], error: null, resolved: null, peers: {} };
     const now = this.clock.now();
     const errors: string[] = [];
-    for (const account of rows) {
-      const entry = { account_id: account.id, label: account.label };
+    // Ask the platform with every usable account at once (a few at a time): with real accounts each
+    // probe is two network round trips, and the create form runs this as the group is typed.
+    const probes = await mapLimit(rows, PROBE_CONCURRENCY, async (account) => {
       const status = account.status as AccountStatus;
-      if (RETIRED_ACCOUNT_STATUSES.includes(status) || status === 'DISABLED') {
+      if (RETIRED_ACCOUNT_STATUSES.includes(status) || status === 'DISABLED') return null;
+      try {
+        const client = await this.connections.get(account);
+        const group = await client.resolveGroup(reference);
+        return { ok: true as const, group, rights: await client.getInviteRights(group) };
+      } catch (err) {
+        return { ok: false as const, error: err instanceof PlatformError ? err : new PlatformError('UNKNOWN', 'UNKNOWN', (err as Error).message) };
+      }
+    });
+    for (const [i, account] of rows.entries()) {
+      const entry = { account_id: account.id, label: account.label };
+      const probe = probes[i]!;
+      if (probe === null) {
         const verdict = this.accounts.checkStatus(account, now);
         result.unavailable.push({ ...entry, reason: verdict.reason!, available_at: null, is_admin: false });
         continue;
       }
-      let group: ResolvedGroup;
-      let rights;
-      try {
-        const client = await this.connections.get(account);
-        group = await client.resolveGroup(reference);
-        rights = await client.getInviteRights(group);
-      } catch (err) {
-        const e = err instanceof PlatformError ? err : new PlatformError('UNKNOWN', 'UNKNOWN', (err as Error).message);
+      if (!probe.ok) {
+        const e = probe.error;
         if (['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED'].includes(e.kind)) await this.accounts.reportError(account.id, e);
         errors.push(e.message);
         result.unavailable.push({ ...entry, reason: `could not check the group: ${e.message}`, available_at: null, is_admin: false });
         continue;
       }
+      const { group, rights } = probe;
       result.resolved ??= group;
       result.group ??= { key: group.key, title: group.title, kind: group.kind };
       result.peers[account.id] = group;

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addSandboxAccount, makeTestApp, type TestApp } from './helpers/test-app.js';
+import { SandboxWorld } from '../src/platform/sandbox/sandbox-world.js';
+import { SandboxPlatform } from '../src/platform/sandbox/sandbox-platform.js';
+import { ManualClock } from '../src/shared/clock.js';
+import type { PlatformAdapter } from '../src/platform/platform.js';
+
+/**
+ * The admin check asks the platform once per account. With real accounts each probe is network round trips,
+ * so probes run a few at a time; the answer keeps the accounts' order and judges each one as before.
+ */
+describe('admin check with many accounts', () => {
+  let t: TestApp;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let probes = 0;
+  beforeAll(async () => {
+    const sandbox = new SandboxPlatform(new SandboxWorld(new ManualClock(), { seed: 3 }));
+    // The sandbox with a slow resolveGroup that records how many probes overlap.
+    const slow: PlatformAdapter = {
+      mode: 'sandbox',
+      async connect(account, decrypt) {
+        const client = await sandbox.connect(account, decrypt);
+        return {
+          ...client,
+          async resolveGroup(reference) {
+            probes++;
+            maxInFlight = Math.max(maxInFlight, ++inFlight);
+            try {
+              await new Promise((r) => setTimeout(r, 30));
+              return await client.resolveGroup(reference);
+            } finally {
+              inFlight--;
+            }
+          },
+        };
+      },
+    };
+    t = await makeTestApp({}, { adapters: { sandbox: slow } });
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('probes accounts a few at a time and answers in account order', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await addSandboxAccount(t, 1, `Admin ${i}`, i === 4 ? [] : undefined));
+    await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${ids[7]}`, payload: { enabled: false } });
+    const res = await t.api({ method: 'GET', url: '/api/v1/invite/groups/check?link=@sandbox_marketing' });
+    expect(res.statusCode).toBe(200);
+    expect(probes).toBe(11); // the disabled account is not asked
+    expect(maxInFlight).toBe(5);
+    expect(res.json.group.title).toBe('Sandbox Marketing Chat');
+    expect(res.json.ready.map((r: { account_id: number }) => r.account_id)).toEqual(ids.filter((_, i) => i !== 4 && i !== 7));
+    expect(res.json.unavailable.map((u: { account_id: number; reason: string }) => [u.account_id, u.reason])).toEqual([
+      [ids[4], 'not an admin of this group'],
+      [ids[7], expect.stringMatching(/disabled/i)],
+    ]);
+  });
+});

@@ -75,12 +75,14 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to 
     expect(await page.inputValue('#name')).toBe('Invites to Sandbox Marketing Chat');
     expect(await page.locator('[data-testid=group-check]').textContent()).toContain('Sender One');
 
-    const people = Array.from({ length: 12 }, (_, i) => `e2e_person_${i}`);
+    // 28 people = 14 per account (under the 15/day group cap): the campaign lasts long enough (~8 virtual hours,
+    // ~8 real seconds) that the UI's 3-second refresh sees it running and the pause lands mid-way, even on a busy machine.
+    const people = Array.from({ length: 28 }, (_, i) => `e2e_person_${i}`);
     const csv = `username,first_name\n${people.map((p, i) => `@${p},Person ${i}`).join('\n')}\n@e2e_person_0,Dup\nnot valid!,x\n`;
     await page.setInputFiles('input[type=file]', { name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     const preview = page.locator('[data-testid=file-preview]');
     await preview.waitFor();
-    expect(await preview.textContent()).toMatch(/12 корректных · 1 дубликатов · 1 ошибочных/);
+    expect(await preview.textContent()).toMatch(/28 корректных · 1 дубликатов · 1 ошибочных/);
     expect(await page.locator('[data-testid=safe-pacing]').textContent()).toContain('~30/день (готовых аккаунтов: 2)');
 
     await page.click('button[type=submit]');
@@ -99,7 +101,7 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to 
 
     await page.getByRole('button', { name: 'Продолжить' }).click();
     await page.locator('[data-status=IN_PROGRESS]').first().waitFor();
-    await expect.poll(() => counter(page, 'invited'), { timeout: 40_000 }).toBe(12);
+    await expect.poll(() => counter(page, 'invited'), { timeout: 40_000 }).toBe(28);
     await page.locator('[data-status=COMPLETED]').first().waitFor({ timeout: 10_000 });
 
     const feed = page.locator('[data-testid=feed]');

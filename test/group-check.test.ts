@@ -19,8 +19,8 @@ describe('admin check with many accounts', () => {
     // The sandbox with a slow resolveGroup that records how many probes overlap.
     const slow: PlatformAdapter = {
       mode: 'sandbox',
-      async connect(account, decrypt) {
-        const client = await sandbox.connect(account, decrypt);
+      async connect(account) {
+        const client = await sandbox.connect(account);
         return {
           ...client,
           async resolveGroup(reference) {

@@ -11,7 +11,6 @@ import type { JobTransport } from './job-transport.js';
 export interface JobIO {
   /** Records progress and renews the claim; throws once the job has been cancelled, so the handler stops. */
   progress(p: Record<string, unknown>): Promise<void>;
-  signal: AbortSignal;
 }
 export interface JobOutcome {
   result: Record<string, unknown>;
@@ -113,27 +112,27 @@ export class JobService {
       await this.store.fail(id, holder, 'NO_HANDLER', `This process cannot run "${job.kind}" jobs.`);
       return true;
     }
-    const abort = new AbortController();
+    // Set once a renewal finds the job is no longer ours (cancelled, or taken over after a stall).
+    let lost = false;
     const renewed = async (progress?: Record<string, unknown>) => {
       const mine = await this.store.renew(id, holder, this.lockMs, progress);
-      if (!mine) abort.abort();
+      if (!mine) lost = true;
       return mine;
     };
     const beat = setInterval(() => { renewed().catch(() => undefined); }, Math.max(50, realMsFor(this.clock, this.lockMs / 3)));
     const started = Date.now();
     try {
       const outcome = await handler(job, {
-        signal: abort.signal,
         progress: async (p) => { if (!(await renewed(p))) throw new JobCancelled(); },
       });
-      if (abort.signal.aborted || !(await this.store.complete(id, holder, outcome.result, outcome.output))) {
+      if (lost || !(await this.store.complete(id, holder, outcome.result, outcome.output))) {
         this.logger.info({ job: id, kind: job.kind }, 'background job was cancelled (or taken over after a stall) while it ran; its result was discarded');
         return true;
       }
       this.metrics?.backgroundJobs.inc({ kind: job.kind, status: 'COMPLETED' });
       this.logger.info({ job: id, kind: job.kind, ms: Date.now() - started }, 'background job completed');
     } catch (err) {
-      if (abort.signal.aborted || err instanceof JobCancelled) {
+      if (lost || err instanceof JobCancelled) {
         this.logger.info({ job: id, kind: job.kind }, 'background job stopped: cancelled');
         return true;
       }

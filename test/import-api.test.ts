@@ -160,6 +160,14 @@ describe('file import', () => {
     expect(res.statusCode).toBe(413);
     const after = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` });
     expect(after.json.counters.total).toBe(0);
+    // Queued as a background job instead: the same 413, and no job is left behind.
+    const queued = await t.app.inject({
+      method: 'POST', url: `/api/v1/invite/import/file?task_id=${task.id}&background=true`, payload: Readable.from([body.payload]),
+      headers: { ...body.headers, authorization: `Bearer ${await t.token()}` },
+    });
+    expect(queued.statusCode).toBe(413);
+    expect(queued.json().message).toMatch(/larger than the 0.1 MB limit/);
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/jobs?task_id=${task.id}` })).json.total).toBe(0);
   });
 
   it('applies the task cap across the batches of a long import', async () => {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { AppError } from '../shared/errors.js';
 import { ImportFormatError, type SourceRow } from './parsers/record-stream.js';
-import { fileRows, readableFailures } from './file-rows.js';
+import { asMalformed, fileRows, readableFailures } from './file-rows.js';
 import { importableTask } from './import-jobs.js';
 import { jobJson } from '../jobs/job-json.js';
 import { normaliseParsingItem } from './parsing-service-client.js';
@@ -46,17 +46,15 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     if (taskIdRaw !== undefined && !(Number.isInteger(taskIdRaw) && taskIdRaw > 0)) throw new AppError(400, 'INVALID_TASK_ID', 'task_id must be a positive number.');
     const dryRun = isOn(req.query.dry_run ?? field('dry_run')) || taskIdRaw === undefined;
     const task = await taskFor(req.user.userId, taskIdRaw);
-    if (isOn(req.query.background ?? field('background'))) {
-      if (!task || dryRun) throw new AppError(400, 'BACKGROUND_NEEDS_TASK', 'A background import writes into a task: give task_id (and no dry_run).');
-      const bytes = await file.toBuffer().catch((err) => {
-        throw (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' ? tooLarge(ctx.config.maxImportFileBytes) : err;
-      });
-      if (bytes.length === 0) throw new AppError(400, 'MALFORMED_FILE', 'The file is empty.');
-      const job = await ctx.importJobs.enqueueFile(task, { bytes, filename: file.filename, mimetype: file.mimetype }, isOn(req.query.start ?? field('start')));
-      await ctx.audit.record(req.user.userId, 'import.file.queued', 'task', task.id, { job: job.id, bytes: bytes.length });
-      return reply.status(202).send(jobJson(job));
-    }
     try {
+      if (isOn(req.query.background ?? field('background'))) {
+        if (!task || dryRun) throw backgroundNeedsTask();
+        const bytes = await file.toBuffer();
+        if (bytes.length === 0) throw new ImportFormatError('The file is empty.');
+        const job = await ctx.importJobs.enqueueFile(task, { bytes, filename: file.filename, mimetype: file.mimetype }, isOn(req.query.start ?? field('start')));
+        await ctx.audit.record(req.user.userId, 'import.file.queued', 'task', task.id, { job: job.id, bytes: bytes.length });
+        return reply.status(202).send(jobJson(job));
+      }
       const { format, rows } = await fileRows(file.file, file.filename, file.mimetype);
       // The size limit truncates the upload; failing at the end of the rows lets the importer roll back what it wrote.
       async function* untilTruncated() {
@@ -69,7 +67,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
       return { format, filename: file.filename, ...report };
     } catch (err) {
       if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(ctx.config.maxImportFileBytes);
-      if (err instanceof ImportFormatError) throw new AppError(400, 'MALFORMED_FILE', err.message);
+      if (err instanceof ImportFormatError) throw asMalformed(err);
       throw err;
     }
   });
@@ -95,7 +93,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
   }, async (req, reply) => {
     const task = await taskFor(req.user.userId, req.body.task_id);
     if (req.body.background) {
-      if (!task || req.body.dry_run) throw new AppError(400, 'BACKGROUND_NEEDS_TASK', 'A background import writes into a task: give task_id (and no dry_run).');
+      if (!task || req.body.dry_run) throw backgroundNeedsTask();
       const job = await ctx.importJobs.enqueueParsing(task, req.user.token, req.body.parsing_task_id, req.body.limit, req.body.start);
       await ctx.audit.record(req.user.userId, 'import.parsing.queued', 'task', task.id, { job: job.id, base: req.body.parsing_task_id });
       return reply.status(202).send(jobJson(job));
@@ -123,6 +121,10 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     const report = await ctx.importer.run(source(), { taskId: null, source: 'MANUAL', dryRun: true, normalise: normaliseRecord });
     return report;
   });
+}
+
+function backgroundNeedsTask() {
+  return new AppError(400, 'BACKGROUND_NEEDS_TASK', 'A background import writes into a task: give task_id (and no dry_run).');
 }
 
 function tooLarge(limit: number) {

@@ -64,14 +64,13 @@ export class EmbeddedTransport implements JobTransport {
   /** Sleeps until `ms` pass, the consumer stops, or something in this process wakes it. */
   private async sleep(ms: number, signal: AbortSignal): Promise<void> {
     const wake = new AbortController();
-    const onStop = () => wake.abort();
     const onWake = () => wake.abort();
-    signal.addEventListener('abort', onStop, { once: true });
+    signal.addEventListener('abort', onWake, { once: true });
     this.wakers.add(onWake);
     try {
       await abortableSleep(ms, wake.signal);
     } finally {
-      signal.removeEventListener('abort', onStop);
+      signal.removeEventListener('abort', onWake);
       this.wakers.delete(onWake);
     }
   }

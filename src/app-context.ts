@@ -4,6 +4,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { resolveSecrets } from './auth/secret-source.js';
 import { JwtService } from './auth/jwt.js';
+import { PlatformIdentity } from './auth/platform-identity.js';
 import { AccountManager } from './accounts/account-manager.js';
 import { AccountService } from './accounts/account-service.js';
 import { GroupCheckService } from './accounts/group-check.js';
@@ -16,6 +17,7 @@ import { GramJsPlatform } from './platform/telegram/gramjs-platform.js';
 import type { PlatformAdapter } from './platform/platform.js';
 import { TaskService } from './tasks/task-service.js';
 import { TaskLifecycle } from './tasks/task-lifecycle.js';
+import { TaskAccounts } from './tasks/task-accounts.js';
 import { TargetService } from './targets/target-service.js';
 import { ImportService } from './import/import-service.js';
 import { ParsingServiceClient } from './import/parsing-service-client.js';
@@ -83,18 +85,21 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const lifecycle = new TaskLifecycle(db, clock, tasks, accountManager, groupCheck, audit, config.maxConcurrentTasksPerUser, metrics, scheduledStarts);
   const targets = new TargetService(db, clock, config.maxTargetsPerTask);
   const importer = new ImportService(targets);
-  const parsing = new ParsingServiceClient(config.parsingServiceUrl, opts.fetchImpl);
+  const parsing = new ParsingServiceClient(config.parsingServiceUrl, (platformUserId) => jwt.signService(platformUserId), clock, opts.fetchImpl);
+  const identity = new PlatformIdentity(db, clock, config.apiGatewayUrl, config.apiGatewayCacheSeconds, opts.fetchImpl);
   const stats = new StatsService(db, clock, config.limits);
-  const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, crypto, accountManager, audit, lifecycle);
+  const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, accountManager, audit, lifecycle);
   const reportJobs = new ReportJobs(jobs, tasks, stats);
   const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
   // Each worker gets its own lease holder name, even within one process.
   const createWorker = (holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`) =>
     new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays }, logger, metrics);
 
+  const taskAccounts = new TaskAccounts(db, clock, accountManager, groupCheck, lifecycle, targets, (holder) => createWorker(holder));
+
   return {
-    config, clock, logger, database, db, secrets, hotState, jwt, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
-    audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, createWorker, jobs, scheduledStarts, importJobs, reportJobs,
+    config, clock, logger, database, db, secrets, hotState, jwt, identity, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
+    audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, taskAccounts, createWorker, jobs, scheduledStarts, importJobs, reportJobs,
     async close() {
       await jobs.transport.close();
       await connections.closeAll();

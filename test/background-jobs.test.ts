@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { ParsingServiceFake, fakePerson } from './helpers/platform-fakes.js';
 import { Redis } from 'ioredis';
 import { WITH_REDIS, addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import { multipartBody } from './helpers/multipart.js';
@@ -11,34 +11,26 @@ import { JobStore } from '../src/jobs/job-store.js';
 import { ScaledClock } from '../src/shared/clock.js';
 import { createLogger } from '../src/observability/logger.js';
 
-let parsing: Server;
-let parsingCalls: Array<{ path: string; auth: string }> = [];
+const JWT_SECRET = randomBytes(16).toString('hex');
+const parsing = new ParsingServiceFake(JWT_SECRET);
 /** Page requests of the "slow" base wait here until the test lets them through. */
 let releaseSlow: () => void = () => {};
 let flakyFailuresLeft = 0;
 
-/** A stand-in Parsing Service: a normal base, a flaky one (503 first), and a slow one (held at offset 1000). */
-function startParsingService(): Promise<string> {
-  const items = Array.from({ length: 1500 }, (_, i) => ({ id: i + 1, platform_id: 500000 + i, username: `bg_person_${i}`, display_name: `Person ${i}` }));
-  parsing = createServer(async (req, res) => {
-    const url = new URL(req.url!, 'http://x');
-    parsingCalls.push({ path: url.pathname, auth: req.headers.authorization ?? '' });
-    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-    const limit = Number(url.searchParams.get('limit'));
-    const offset = Number(url.searchParams.get('offset'));
-    const page = () => send(200, { items: items.slice(offset, offset + limit), total: items.length, has_more: offset + limit < items.length });
-    if (url.pathname === '/api/v1/results/base-1') return page();
-    if (url.pathname === '/api/v1/results/flaky') {
-      if (flakyFailuresLeft-- > 0) return send(503, { detail: 'Parsing Service is restarting' });
-      return page();
+/** The Parsing Service fake with user 1's bases: a normal one, a flaky one (503 first), and a slow one (held at offset 1000). */
+async function startParsingService(): Promise<string> {
+  const people = (n: number) => Array.from({ length: n }, (_, i) => ({ ...fakePerson(i + 1), username: `bg_person_${i}`, platform_specific_data: { user_id: 500000 + i } }));
+  for (const task_id of ['base-1', 'flaky', 'slow']) parsing.addBase(1, { task_id, results: people(1500) });
+  parsing.interceptors.push(async (_req, res, url) => {
+    if (url.pathname === '/api/v1/results/flaky' && flakyFailuresLeft-- > 0) {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: 'Parsing Service is restarting' }));
+      return true;
     }
-    if (url.pathname === '/api/v1/results/slow') {
-      if (offset >= 1000) await new Promise<void>((r) => { releaseSlow = r; });
-      return page();
-    }
-    return send(404, { detail: 'Not found' });
+    if (url.pathname === '/api/v1/results/slow' && Number(url.searchParams.get('offset')) >= 1000) await new Promise<void>((r) => { releaseSlow = r; });
+    return false;
   });
-  return new Promise((resolve) => parsing.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(parsing.address() as AddressInfo).port}`)));
+  await parsing.start();
+  return parsing.url;
 }
 
 async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
@@ -56,12 +48,12 @@ const csv = (n: number, from = 0) => `username\n${Array.from({ length: n }, (_, 
 describe('background jobs', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await makeTestApp({ PARSING_SERVICE_URL: await startParsingService(), MAX_TARGETS_PER_TASK: '10000' });
+    t = await makeTestApp({ JWT_SECRET, PARSING_SERVICE_URL: await startParsingService(), MAX_TARGETS_PER_TASK: '10000' });
     await addSandboxAccount(t);
   });
   afterAll(async () => {
     await t?.close();
-    parsing?.close();
+    await parsing.close();
   });
 
   const uploadBackground = (taskId: number | null, filename: string, content: string, user = 1, query = 'background=true') =>
@@ -211,25 +203,28 @@ describe('background jobs', () => {
     expect(failed.error.message).toMatch(/3 times/);
   });
 
-  it('imports a Parsing Service base in the background with the token encrypted at rest and dropped afterwards', async () => {
+  it('imports a Parsing Service base in the background, keeping no credential: each call mints an inter-service token', async () => {
     const task = await createInviteTask(t, []);
     const token = await t.token(1);
     const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'base-1', background: true } });
     expect(res.statusCode).toBe(202);
     const stored = await storedRow(res.json.id);
-    expect(stored.credential).toBeTruthy();
-    expect(stored.credential).not.toContain(token);
-    expect(stored.credential).not.toContain(token.split('.')[1]);
-    expect(stored.credential_expires_at).toBeTruthy();
-    parsingCalls = [];
+    expect(JSON.stringify(stored)).not.toContain(token.split('.')[1]);
+    expect(Object.keys(stored)).not.toContain('credential');
+    const before = parsing.requests.length;
     await t.ctx.jobs.runDue();
     const done = await job(res.json.id);
     expect(done.status).toBe('COMPLETED');
     expect(done.result).toMatchObject({ parsing_task_id: 'base-1', total_rows: 1500, imported: 1500 });
-    // The Parsing Service was asked as this user (their own token), page by page.
-    expect(parsingCalls.length).toBe(3);
-    expect(parsingCalls.every((c) => c.auth === `Bearer ${token}`)).toBe(true);
-    expect((await storedRow(res.json.id)).credential).toBeNull();
+    // Asked for user 1 page by page (500 a page), each call with a short-lived {"user_id": 1} token.
+    const calls = parsing.requests.slice(before);
+    expect(calls.length).toBe(3);
+    for (const c of calls) {
+      expect(c.userIdParam).toBe('1');
+      expect(c.claims).toMatchObject({ user_id: 1 });
+      expect((c.claims!.exp as number) - (c.claims!.iat as number)).toBeLessThanOrEqual(60);
+    }
+    expect(parsing.missingUserId).toEqual([]);
     expect(await targetCount(task.id)).toBe(1500);
   });
 
@@ -247,18 +242,6 @@ describe('background jobs', () => {
     const done = await job(json.id);
     expect(done).toMatchObject({ status: 'COMPLETED', attempts: 2 });
     expect(done.result.imported).toBe(1500);
-  });
-
-  it('fails a parsing job whose sign-in expired before it ran', async () => {
-    const task = await createInviteTask(t, []);
-    const { json } = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'base-1', background: true } });
-    await t.ctx.db.updateTable('background_jobs').set({ credential_expires_at: new Date(Date.now() - 1000) }).where('id', '=', json.id).execute();
-    await t.ctx.jobs.runDue();
-    const failed = await job(json.id);
-    expect(failed.status).toBe('FAILED');
-    expect(failed.error.code).toBe('SIGN_IN_EXPIRED');
-    expect(failed.error.message).toMatch(/start the import again/);
-    expect(await targetCount(task.id)).toBe(0);
   });
 
   it('cancels: a queued job never runs, a running import is rolled back, a finished job cannot be cancelled', async () => {

@@ -1,49 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import ExcelJS from 'exceljs';
 import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import { multipartBody } from './helpers/multipart.js';
 
 let t: TestApp;
-let parsing: Server;
-let seenAuth: string[] = [];
-
-/** A stand-in Parsing Service speaking the documented contract, with two users' bases. */
-function startParsingService(): Promise<string> {
-  const items = Array.from({ length: 1203 }, (_, i) => ({
-    id: i + 1, platform_id: 100000 + i, username: i % 3 === 0 ? `parsed_user_${i}` : null,
-    display_name: `Person ${i}`, author_phone: null,
-    platform_specific_data: { username: i % 3 === 1 ? `psd_user_${i}` : null, phone: i % 3 === 2 ? `+1415555${String(i).padStart(4, '0')}` : null, user_id: 100000 + i },
-  }));
-  // Every tenth item repeats an earlier person, to exercise de-duplication across pages.
-  for (let i = 0; i < items.length; i += 10) items[i] = { ...items[Math.max(0, i - 1)]!, id: i + 1 };
-  parsing = createServer((req, res) => {
-    seenAuth.push(req.headers.authorization ?? '');
-    const url = new URL(req.url!, 'http://x');
-    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-    if (url.pathname === '/api/v1/results/grouped') {
-      return send(200, [{ task_id: 'base-1', platform: 'telegram', target_url: 'https://t.me/source', title: 'Source chat', status: 'completed', total_results: items.length, created_at: '2026-01-01T00:00:00Z' }]);
-    }
-    if (url.pathname === '/api/v1/results/base-1') {
-      const limit = Number(url.searchParams.get('limit'));
-      const offset = Number(url.searchParams.get('offset'));
-      return send(200, { items: items.slice(offset, offset + limit), total: items.length, has_more: offset + limit < items.length });
-    }
-    if (url.pathname === '/api/v1/results/forbidden') return send(403, { detail: 'This base belongs to another user' });
-    return send(404, { detail: 'Not found' });
-  });
-  return new Promise((resolve) => parsing.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(parsing.address() as AddressInfo).port}`)));
-}
-
 beforeAll(async () => {
-  const url = await startParsingService();
-  t = await makeTestApp({ PARSING_SERVICE_URL: url, MAX_IMPORT_FILE_BYTES: String(64 * 1024) });
+  t = await makeTestApp({ MAX_IMPORT_FILE_BYTES: String(64 * 1024) });
   await addSandboxAccount(t);
 });
 afterAll(async () => {
   await t?.close();
-  parsing?.close();
 });
 
 async function upload(filename: string, content: Buffer | string, query = '', fields: Record<string, string> = {}) {
@@ -208,53 +174,4 @@ describe('validate endpoint', () => {
     expect(res.json.errors[0].row).toBe(3);
   });
 });
-
-describe('Parsing Service import', () => {
-  it("lists the user's bases, forwarding the user's own token", async () => {
-    seenAuth = [];
-    const res = await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases', user: 3 });
-    expect(res.json.items[0]).toMatchObject({ task_id: 'base-1', title: 'Source chat', total_results: 1203 });
-    expect(seenAuth[0]).toBe(`Bearer ${await t.token(3)}`);
-  });
-
-  it('imports every page of a base with the documented mapping and de-duplication', async () => {
-    const big = await makeTestApp({ PARSING_SERVICE_URL: (t.ctx.config.parsingServiceUrl)!, MAX_TARGETS_PER_TASK: '5000' });
-    try {
-      await addSandboxAccount(big);
-      const task = await createInviteTask(big, []);
-      const res = await big.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'base-1' } });
-      expect(res.statusCode).toBe(200);
-      expect(res.json.total_rows).toBe(1203);
-      expect(res.json.duplicates).toBe(120); // items 10, 20, …, 1200 repeat their predecessor
-      expect(res.json.imported).toBe(1203 - 120);
-      const sample = await big.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/targets?search=psd_user_4` });
-      expect(sample.json.items[0]).toMatchObject({ username: 'psd_user_4', user_id_platform: '100004', first_name: 'Person', last_name: '4', source: 'PARSING_IMPORT' });
-    } finally {
-      await big.close();
-    }
-  });
-
-  it('surfaces upstream errors as 502 with the reason, and imports nothing', async () => {
-    const task = await createInviteTask(t, []);
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'forbidden' } });
-    expect(res.statusCode).toBe(502);
-    expect(res.json.message).toBe('The Parsing Service answered HTTP 403: This base belongs to another user.');
-    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.counters.total).toBe(0);
-  });
-
-  it('says so when the Parsing Service is unreachable or not configured', async () => {
-    const down = await makeTestApp({ PARSING_SERVICE_URL: 'http://127.0.0.1:9' });
-    const none = await makeTestApp();
-    try {
-      const a = await down.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases' });
-      expect(a.statusCode).toBe(502);
-      expect(a.json.message).toMatch(/could not be reached/);
-      const b = await none.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases' });
-      expect(b.statusCode).toBe(503);
-      expect(b.json.message).toMatch(/PARSING_SERVICE_URL/);
-    } finally {
-      await down.close();
-      await none.close();
-    }
-  });
-});
+// The Parsing Service import is tested against a contract fake in parsing-service.test.ts.

@@ -128,7 +128,11 @@ describe('listing', () => {
     const tooBig = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?page_size=500', user: u });
     expect(tooBig.statusCode).toBe(400);
     expect(tooBig.json.message).toMatch(/page_size/);
-    const badStatus = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?status=pending', user: u });
+    // Enum inputs are read in any case (the platform's page sends lower case); unknown values are still refused.
+    const lower = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?status=pending', user: u });
+    const upper = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?status=PENDING', user: u });
+    expect(lower.json.total).toBe(upper.json.total);
+    const badStatus = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?status=waiting', user: u });
     expect(badStatus.statusCode).toBe(400);
   });
 });

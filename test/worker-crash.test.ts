@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { ParsingServiceFake, fakePerson } from './helpers/platform-fakes.js';
 import { sql } from 'kysely';
 import { addSandboxAccount, createInviteTask, ENGINE, makeTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -14,7 +14,7 @@ import { addSandboxAccount, createInviteTask, ENGINE, makeTestApp, type TestApp 
 describe.skipIf(ENGINE !== 'postgres')('worker processes killed with SIGKILL (PostgreSQL)', () => {
   let t: TestApp;
   const children: ChildProcess[] = [];
-  let parsing: Server;
+  const parsing = new ParsingServiceFake(randomBytes(16).toString('hex'));
   let parsingUrl: string;
   const env = {
     LIMIT_INVITES_PER_ACCOUNT_DAY: '1000000', LIMIT_INVITES_PER_GROUP_DAY: '1000000', LIMIT_INVITES_PER_GROUP_LIFETIME: '1000000',
@@ -24,23 +24,14 @@ describe.skipIf(ENGINE !== 'postgres')('worker processes killed with SIGKILL (Po
 
   beforeAll(async () => {
     // A slow Parsing Service (150 ms a page), so a background import is still running when its worker is killed.
-    const items = Array.from({ length: 8000 }, (_, i) => ({ id: i + 1, platform_id: 900000 + i, username: `slow_base_${i}` }));
-    parsing = createServer((req, res) => {
-      const url = new URL(req.url!, 'http://x');
-      const limit = Number(url.searchParams.get('limit'));
-      const offset = Number(url.searchParams.get('offset'));
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ items: items.slice(offset, offset + limit), total: items.length, has_more: offset + limit < items.length }));
-      }, 150);
-    });
-    await new Promise<void>((r) => parsing.listen(0, '127.0.0.1', () => r()));
-    parsingUrl = `http://127.0.0.1:${(parsing.address() as AddressInfo).port}`;
-    t = await makeTestApp({ ...env, PARSING_SERVICE_URL: parsingUrl });
+    parsing.addBase(1, { task_id: 'big', results: Array.from({ length: 8000 }, (_, i) => ({ ...fakePerson(i), username: `slow_base_${i}` })) });
+    parsing.interceptors.push(async () => { await new Promise((r) => setTimeout(r, 150)); return false; });
+    parsingUrl = (await parsing.start()).url;
+    t = await makeTestApp({ ...env, JWT_SECRET: parsing.secret, PARSING_SERVICE_URL: parsingUrl });
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    parsing?.close();
+    await parsing.close();
     await t?.close();
   });
 

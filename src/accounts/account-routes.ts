@@ -65,7 +65,8 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     const res = await am.allocate(req.user.userId, req.body.purpose, req.body.group_key, req.body.holder);
     return {
       lease: res.lease ? { lease_id: res.lease.leaseId, account_id: res.lease.accountId, expires_at: res.lease.expiresAt.toISOString() } : null,
-      wait_seconds: res.wait_seconds, reasons: res.reasons,
+      // wait_for_seconds: the specification's name for the same number.
+      wait_seconds: res.wait_seconds, wait_for_seconds: res.wait_seconds, reasons: res.reasons,
     };
   });
 
@@ -73,7 +74,8 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     schema: { tags: ['account-manager'], body: z.object({ account_id: z.number().int().positive(), action: z.enum(['invite', 'message']), group_key: z.string().nullable().default(null) }) },
   }, async (req) => {
     await owned(req.user.userId, req.body.account_id);
-    return am.check(req.body.account_id, req.body.action, req.body.group_key);
+    const res = await am.check(req.body.account_id, req.body.action, req.body.group_key);
+    return { ...res, wait_for_seconds: res.wait_seconds };
   });
 
   app.post('/account-manager/release', {

@@ -19,6 +19,8 @@ const envSchema = z.object({
   VAULT_KV_PATH: z.string().default('secret/data/invite-orchestrator'),
   SESSION_ENCRYPTION_KEY: z.string().optional(),
   PARSING_SERVICE_URL: z.string().optional(),
+  API_GATEWAY_URL: z.string().optional(),
+  API_GATEWAY_CACHE_SECONDS: z.coerce.number().int().nonnegative().default(300),
   REDIS_URL: z.string().optional(),
   REDIS_PREFIX: z.string().default('io:'),
   PLATFORM_MODE: z.enum(['sandbox', 'telegram']).default('sandbox'),
@@ -72,6 +74,9 @@ export interface AppConfig {
   vault?: { addr: string; roleId?: string; secretId?: string; kvPath: string };
   sessionEncryptionKey?: string;
   parsingServiceUrl?: string;
+  /** The platform's API gateway: maps a token's email subject to the platform's numeric user id. */
+  apiGatewayUrl?: string;
+  apiGatewayCacheSeconds: number;
   /** Optional: Redis for the Account Manager's hot state (PostgreSQL stays the source of truth). */
   redis?: { url: string; prefix: string };
   platformMode: 'sandbox' | 'telegram';
@@ -122,7 +127,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { addr: e.VAULT_ADDR, roleId: e.VAULT_ROLE_ID, secretId: e.VAULT_SECRET_ID, kvPath: e.VAULT_KV_PATH }
       : undefined,
     sessionEncryptionKey: e.SESSION_ENCRYPTION_KEY,
-    parsingServiceUrl: e.PARSING_SERVICE_URL,
+    parsingServiceUrl: e.PARSING_SERVICE_URL || undefined,
+    apiGatewayUrl: e.API_GATEWAY_URL || undefined,
+    apiGatewayCacheSeconds: e.API_GATEWAY_CACHE_SECONDS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     platformMode: e.PLATFORM_MODE,
     telegram: { apiId: e.TELEGRAM_API_ID, apiHash: e.TELEGRAM_API_HASH },

@@ -192,6 +192,23 @@ CREATE INDEX background_jobs_running ON background_jobs (locked_until) WHERE sta
 CREATE INDEX background_jobs_task ON background_jobs (task_id) WHERE task_id IS NOT NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'local tenants; no stored credentials',
+    // Email subjects on an install without the platform's API gateway each become a local tenant, numbered
+    // from 2^40 so they can never share rows with a platform user id. Background Parsing imports now mint an
+    // inter-service token per call, so jobs no longer keep the caller's token.
+    up: `
+CREATE SEQUENCE local_tenants_id_seq START WITH 1099511627776 MINVALUE 1099511627776;
+CREATE TABLE local_tenants (
+  id bigint PRIMARY KEY DEFAULT nextval('local_tenants_id_seq'),
+  subject text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER SEQUENCE local_tenants_id_seq OWNED BY local_tenants.id;
+ALTER TABLE background_jobs DROP COLUMN credential, DROP COLUMN credential_expires_at;
+`,
+  },
 ];
 
 export async function migrate(db: Kysely<any>): Promise<void> {

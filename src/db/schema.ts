@@ -137,9 +137,6 @@ export interface BackgroundJobsTable {
   params: Json;
   /** Uploaded file bytes (import_file); PGlite returns Uint8Array, pg returns Buffer. */
   input: Uint8Array | null;
-  /** The caller's token, encrypted, for jobs that act on the user's behalf elsewhere (Parsing Service). */
-  credential: string | null;
-  credential_expires_at: Timestamp | null;
   progress: Json | null;
   result: Json | null;
   output: Uint8Array | null;
@@ -166,12 +163,20 @@ export interface Database {
   account_group_usage: AccountGroupUsageTable;
   audit_log: AuditLogTable;
   background_jobs: BackgroundJobsTable;
+  local_tenants: LocalTenantsTable;
+}
+
+/** Email subjects of a standalone install (no API gateway), each its own tenant. */
+export interface LocalTenantsTable {
+  id: Generated<number>;
+  subject: string;
+  created_at: Generated<Date>;
 }
 
 export type TaskRow = Selectable<TasksTable>;
 export type TargetRow = Selectable<TargetsTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type BackgroundJobRow = Selectable<BackgroundJobsTable>;
-/** A job without its payloads (uploaded file, stored credential, report file): what lists and status checks read. */
-export type BackgroundJobView = Omit<BackgroundJobRow, 'input' | 'output' | 'credential'>;
+/** A job without its payloads (uploaded file, report file): what lists and status checks read. */
+export type BackgroundJobView = Omit<BackgroundJobRow, 'input' | 'output'>;
 export type ExecutionLogRow = Selectable<ExecutionLogsTable>;

@@ -57,10 +57,15 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   app.get('/docs/json', { schema: { hide: true }, config: openLimit }, async () => app.swagger());
 
-  app.get('/health', { schema: { hide: true }, config: openLimit }, async () => ({ status: 'ok' }));
-  app.get('/health/detailed', { schema: { hide: true }, config: openLimit }, async (_req, reply) => {
+  // The spec's names for the same probes (/api/v1/invite/health, /api/v1/health/detailed) answer without a token too.
+  for (const path of ['/health', '/api/v1/health', '/api/v1/invite/health']) {
+    app.get(path, { schema: { hide: true }, config: openLimit }, async () => ({ status: 'ok' }));
+  }
+  for (const path of ['/health/detailed', '/api/v1/health/detailed', '/api/v1/invite/health/detailed']) app.get(path, { schema: { hide: true }, config: openLimit }, async (_req, reply) => {
     const started = Date.now();
     let database: { ok: boolean; engine: string; latency_ms?: number; error?: string };
+    // The Parsing Service is probed alongside: it is an optional dependency, so it never makes us "degraded".
+    const parsingHealth = ctx.parsing.health();
     try {
       await sql`SELECT 1`.execute(ctx.db);
       database = { ok: true, engine: ctx.database.engine, latency_ms: Date.now() - started };
@@ -71,7 +76,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       status: database.ok ? 'ok' : 'degraded', platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox',
       database, redis: ctx.config.redis ? (ctx.hotState.enabled ? 'configured (hot state; PostgreSQL is the source of truth)' : 'off') : 'not configured',
       job_queues: ctx.jobs.transport.name === 'bullmq' ? 'BullMQ on Redis' : 'embedded (polling PostgreSQL)',
-      parsing_service: ctx.config.parsingServiceUrl ? 'configured' : 'not configured', worker_in_process: ctx.config.runWorker,
+      parsing_service: await parsingHealth, api_gateway: ctx.config.apiGatewayUrl ? 'configured (email sign-ins map to platform user ids)' : 'not configured (email sign-ins are local tenants)',
+      worker_in_process: ctx.config.runWorker,
     };
     return reply.status(database.ok ? 200 : 503).send(body);
   });
@@ -97,7 +103,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     await api.register(multipart, { limits: { fileSize: ctx.config.maxImportFileBytes, files: 1, fields: 10 } });
     api.decorateRequest('user', null as never);
     api.addHook('onRequest', async (req) => {
-      req.user = await ctx.jwt.verify(req.headers.authorization);
+      req.user = await ctx.identity.resolve(await ctx.jwt.verify(req.headers.authorization));
     });
     await api.register(async (invite) => {
       await taskRoutes(invite, ctx);

@@ -1,22 +1,22 @@
 import { Readable } from 'node:stream';
-import { decodeJwt } from 'jose';
 import type { BackgroundJobRow, TaskRow } from '../db/schema.js';
 import type { JobIO, JobService } from '../jobs/job-service.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { TargetService } from '../targets/target-service.js';
 import type { AccountManager } from '../accounts/account-manager.js';
-import type { SessionCrypto } from '../accounts/session-crypto.js';
 import type { AuditLog } from '../observability/audit.js';
 import type { TaskLifecycle } from '../tasks/task-lifecycle.js';
 import { AppError } from '../shared/errors.js';
+import { FINISHED_TASK_STATUSES, type TaskStatus } from '../shared/enums.js';
 import type { ImportReport, ImportService } from './import-service.js';
 import { normaliseParsingItem, type ParsingServiceClient } from './parsing-service-client.js';
 import { asMalformed, fileRows, readableFailures } from './file-rows.js';
+import { linkedPlatformUserId } from '../auth/platform-identity.js';
 
 /** The task an import writes into: the caller's own, and not finished (a finished task's audience is history). */
 export async function importableTask(tasks: TaskService, userId: number, taskId: number): Promise<TaskRow> {
   const task = await tasks.getOwned(userId, taskId);
-  if (['COMPLETED', 'CANCELLED', 'FAILED'].includes(task.status)) {
+  if (FINISHED_TASK_STATUSES.includes(task.status as TaskStatus)) {
     throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`);
   }
   return task;
@@ -36,7 +36,6 @@ export class ImportJobs {
     private readonly targets: TargetService,
     private readonly importer: ImportService,
     private readonly parsing: ParsingServiceClient,
-    private readonly crypto: SessionCrypto,
     private readonly accounts: AccountManager,
     private readonly audit: AuditLog,
     private readonly lifecycle: TaskLifecycle,
@@ -54,15 +53,14 @@ export class ImportJobs {
   }
 
   /**
-   * The Parsing Service answers for the token's user, so the job needs the caller's token when it runs:
-   * it is stored encrypted, only until the job ends, and never past the token's own expiry.
+   * The job keeps no credential: when it runs, the Parsing Service is asked with a fresh inter-service token
+   * for the task owner's platform user id, as the platform's services ask each other.
    */
-  enqueueParsing(task: TaskRow, token: string, base: string, limit?: number, startWhenDone = false) {
-    const exp = decodeJwt(token).exp;
+  enqueueParsing(task: TaskRow, base: string, limit?: number, startWhenDone = false) {
+    linkedPlatformUserId(task.user_id);
     return this.jobs.enqueue({
       userId: task.user_id, kind: 'import_parsing', queue: 'imports', taskId: task.id,
       params: { parsing_task_id: base, limit: limit ?? null, start_when_done: startWhenDone },
-      credential: this.crypto.encrypt(token), credentialExpiresAt: exp ? new Date(exp * 1000) : null,
     });
   }
 
@@ -80,11 +78,7 @@ export class ImportJobs {
   private async runParsing(job: BackgroundJobRow, io: JobIO) {
     const params = job.params as { parsing_task_id: string; limit: number | null };
     const task = await importableTask(this.tasks, job.user_id, job.task_id!);
-    // Token expiry is a real-world fact (the Parsing Service checks it), so it is compared with the wall clock.
-    if (!job.credential || (job.credential_expires_at && new Date(job.credential_expires_at).getTime() <= Date.now())) {
-      throw new AppError(401, 'SIGN_IN_EXPIRED', 'Your sign-in expired before the import could finish, so the Parsing Service cannot be asked on your behalf; start the import again.');
-    }
-    const rows = this.parsing.results(this.crypto.decrypt(job.credential), params.parsing_task_id, 500, params.limit ?? Infinity);
+    const rows = this.parsing.results(linkedPlatformUserId(job.user_id), params.parsing_task_id, 500, params.limit ?? Infinity);
     const { report, current } = await this.importInto(task, job, io, rows, 'PARSING_IMPORT', normaliseParsingItem);
     await this.audit.record(job.user_id, 'import.parsing', 'task', task.id, { base: params.parsing_task_id, imported: report.imported, job: job.id });
     return { result: { parsing_task_id: params.parsing_task_id, ...report, ...(await this.startIfAsked(job, current)) } };

@@ -11,6 +11,8 @@ import { importableTask } from './import-jobs.js';
 import { jobJson } from '../jobs/job-json.js';
 import { normaliseParsingItem } from './parsing-service-client.js';
 import { normaliseRecord } from './row-normaliser.js';
+import { linkedPlatformUserId } from '../auth/platform-identity.js';
+import { maskPhone } from '../targets/identity.js';
 
 const fileQuery = z.object({
   task_id: z.coerce.number().int().positive().optional(),
@@ -72,9 +74,28 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     }
   });
 
-  app.get('/import/parsing/bases', { schema: { tags, summary: "The caller's Parsing Service bases" } }, async (req) => ({
-    items: await ctx.parsing.listBases(req.user.token),
+  app.get('/import/parsing/bases', { schema: { tags, summary: "The caller's Parsing Service bases (empty ones listed as not importable, with why)" } }, async (req) => ({
+    items: await ctx.parsing.listBases(linkedPlatformUserId(req.user.userId)),
   }));
+
+  app.get('/import/parsing/bases/:base/preview', {
+    schema: {
+      tags, summary: 'The first contacts of a Parsing Service base, normalised as an import would, with the base total',
+      params: z.object({ base: z.string().trim().min(1).max(200) }),
+      querystring: z.object({ limit: z.coerce.number().int().min(1).max(100, 'limit can be at most 100').default(10) }),
+    },
+  }, async (req) => {
+    const { total, items } = await ctx.parsing.preview(linkedPlatformUserId(req.user.userId), req.params.base, req.query.limit);
+    return {
+      parsing_task_id: req.params.base, total,
+      items: items.map((item, i) => {
+        const row = normaliseParsingItem(item as Record<string, unknown>);
+        return row.ok
+          ? { row: i + 1, valid: true, username: row.target.username, user_id: row.target.user_id_platform, phone_masked: maskPhone(row.target.phone), first_name: row.target.first_name, last_name: row.target.last_name }
+          : { row: i + 1, valid: false, reason: row.reason };
+      }),
+    };
+  });
 
   app.post('/import/parsing', {
     schema: {
@@ -94,12 +115,12 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     const task = await taskFor(req.user.userId, req.body.task_id);
     if (req.body.background) {
       if (!task || req.body.dry_run) throw backgroundNeedsTask();
-      const job = await ctx.importJobs.enqueueParsing(task, req.user.token, req.body.parsing_task_id, req.body.limit, req.body.start);
+      const job = await ctx.importJobs.enqueueParsing(task, req.body.parsing_task_id, req.body.limit, req.body.start);
       await ctx.audit.record(req.user.userId, 'import.parsing.queued', 'task', task.id, { job: job.id, base: req.body.parsing_task_id });
       return reply.status(202).send(jobJson(job));
     }
     const dryRun = req.body.dry_run || !task;
-    const rows = ctx.parsing.results(req.user.token, req.body.parsing_task_id, 500, req.body.limit ?? Infinity);
+    const rows = ctx.parsing.results(linkedPlatformUserId(req.user.userId), req.body.parsing_task_id, 500, req.body.limit ?? Infinity);
     const report = await ctx.importer.run(rows, { taskId: task?.id ?? null, source: 'PARSING_IMPORT', dryRun, normalise: normaliseParsingItem });
     if (!dryRun && task) {
       if (report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);

@@ -2,7 +2,7 @@ import type { BackgroundJobView } from '../db/schema.js';
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
-/** A job as the API shows it: never its input file, its stored credential or its output bytes. */
+/** A job as the API shows it: never its input file or its output bytes. */
 export function jobJson(job: BackgroundJobView) {
   return {
     id: job.id,

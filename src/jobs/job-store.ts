@@ -6,7 +6,7 @@ import type { JobKind, JobQueue, JobStatus } from '../shared/enums.js';
 
 /** Every column but the payloads, which can be megabytes and are read only by whoever needs them. */
 const VIEW_COLUMNS = [
-  'id', 'user_id', 'kind', 'queue', 'task_id', 'status', 'params', 'credential_expires_at', 'progress', 'result', 'error_code',
+  'id', 'user_id', 'kind', 'queue', 'task_id', 'status', 'params', 'progress', 'result', 'error_code',
   'error_message', 'attempts', 'max_attempts', 'run_at', 'locked_by', 'locked_until', 'created_at', 'updated_at', 'started_at', 'finished_at',
 ] as const;
 
@@ -17,8 +17,6 @@ export interface NewJob {
   taskId?: number | null;
   params?: Record<string, unknown>;
   input?: Uint8Array | null;
-  credential?: string | null;
-  credentialExpiresAt?: Date | null;
   runAt?: Date;
   maxAttempts?: number;
 }
@@ -37,7 +35,6 @@ export class JobStore {
     return this.db.insertInto('background_jobs').values({
       id: randomUUID(), user_id: job.userId, kind: job.kind, queue: job.queue, task_id: job.taskId ?? null,
       params: JSON.stringify(job.params ?? {}), input: job.input ?? null,
-      credential: job.credential ?? null, credential_expires_at: job.credentialExpiresAt ?? null,
       run_at: job.runAt ?? now, max_attempts: job.maxAttempts, created_at: now, updated_at: now,
     }).returning(VIEW_COLUMNS).executeTakeFirstOrThrow();
   }
@@ -108,8 +105,8 @@ export class JobStore {
   private async finish(id: string, holder: string, set: { status: JobStatus; result?: string; output?: Uint8Array; error_code?: string; error_message?: string }) {
     const now = this.clock.now();
     const res = await this.db.updateTable('background_jobs')
-      // Inputs and credentials are only needed to run the job: drop them as soon as it is over.
-      .set({ ...set, input: null, credential: null, locked_by: null, locked_until: null, finished_at: now, updated_at: now })
+      // Inputs are only needed to run the job: drop them as soon as it is over.
+      .set({ ...set, input: null, locked_by: null, locked_until: null, finished_at: now, updated_at: now })
       .where('id', '=', id).where('status', '=', 'RUNNING').where('locked_by', '=', holder).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
@@ -118,7 +115,7 @@ export class JobStore {
   async cancel(id: string, reason: string): Promise<BackgroundJobView | undefined> {
     const now = this.clock.now();
     return this.db.updateTable('background_jobs')
-      .set({ status: 'CANCELLED', error_message: reason, input: null, credential: null, locked_by: null, locked_until: null, finished_at: now, updated_at: now })
+      .set({ status: 'CANCELLED', error_message: reason, input: null, locked_by: null, locked_until: null, finished_at: now, updated_at: now })
       .where('id', '=', id).where('status', 'in', ['QUEUED', 'RUNNING'])
       .returning(VIEW_COLUMNS).executeTakeFirst();
   }
@@ -169,7 +166,6 @@ export class JobStore {
         error_message: sql`CASE WHEN attempts >= max_attempts THEN 'The job stopped ' || attempts || ' times without finishing (its worker died); it was given up.' ELSE error_message END`,
         finished_at: sql`CASE WHEN attempts >= max_attempts THEN ${now}::timestamptz ELSE NULL END`,
         input: sql`CASE WHEN attempts >= max_attempts THEN NULL ELSE input END`,
-        credential: sql`CASE WHEN attempts >= max_attempts THEN NULL ELSE credential END`,
         run_at: now, locked_by: null, locked_until: null, updated_at: now,
       })
       .where('status', '=', 'RUNNING').where('locked_until', '<', now)

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
 import { promoteDueScheduledTasks } from '../tasks/scheduled-starts.js';
 import { realMsFor, type Clock } from '../shared/clock.js';
-import { PRIORITY_RANK, type Priority } from '../shared/enums.js';
+import { FINISHED_TASK_STATUSES, PRIORITY_RANK, type Priority, type TaskStatus } from '../shared/enums.js';
 import { describeTarget } from '../targets/identity.js';
 import type { AccountManager, Action, Lease } from '../accounts/account-manager.js';
 import type { PlatformConnections } from '../platform/connections.js';
@@ -51,6 +51,11 @@ export class Worker {
     private readonly logger?: Logger,
     private readonly metrics?: Metrics,
   ) {}
+
+  /** The name this worker's account leases carry. */
+  get holder(): string {
+    return this.options.holder;
+  }
 
   /** One scheduling decision and at most one platform action. Returns whether an action happened. */
   async tick(): Promise<boolean> {
@@ -143,21 +148,26 @@ export class Worker {
     return null;
   }
 
-  /** Marks the next pending target IN_FLIGHT and records the attempt, atomically. */
-  private claim(task: TaskRow, account: AccountRow, action: Action, groupPeer: ResolvedGroup | null): Promise<Claim | null> {
+  /**
+   * Marks the next pending target IN_FLIGHT and records the attempt, atomically. With `targetId`, that one
+   * person (a test invite from the task page), whose task need not be running yet but must not be finished.
+   */
+  private claim(task: TaskRow, account: AccountRow, action: Action, groupPeer: ResolvedGroup | null, targetId?: number): Promise<Claim | null> {
     const now = this.clock.now();
     return this.db.transaction().execute(async (trx) => {
       // Pause and cancel take effect before the next action: the task must still be running.
       // NO KEY UPDATE (not SHARE): this transaction updates the task row below, and two SHARE holders
       // upgrading at once would deadlock. Claims on one task are therefore serialised; they are short.
       const live = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).forNoKeyUpdate().executeTakeFirst();
-      if (live?.status !== 'IN_PROGRESS') return null;
+      const runnable = targetId === undefined ? live?.status === 'IN_PROGRESS' : !!live && !FINISHED_TASK_STATUSES.includes(live.status as TaskStatus);
+      if (!runnable) return null;
       const target = await trx.updateTable('targets')
         .set({ status: 'IN_FLIGHT', in_flight_at: now, account_id: account.id, attempts: sql`attempts + 1`, updated_at: now })
-        .where('id', '=', (eb) => eb.selectFrom('targets').select('id')
-          .where('task_id', '=', task.id).where('status', '=', 'PENDING')
-          .where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)]))
-          .orderBy('id').limit(1).forUpdate().skipLocked())
+        .where('id', '=', (eb) => {
+          let q = eb.selectFrom('targets').select('id').where('task_id', '=', task.id).where('status', '=', 'PENDING');
+          q = targetId === undefined ? q.where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)])) : q.where('id', '=', targetId);
+          return q.orderBy('id').limit(1).forUpdate().skipLocked();
+        })
         .returningAll().executeTakeFirst();
       if (!target) return null;
       const logId = await this.accounts.recordAttempt(trx, {
@@ -166,6 +176,22 @@ export class Worker {
       await trx.updateTable('tasks').set({ last_dispatched_at: now }).where('id', '=', task.id).execute();
       return { task, target, logId, action, groupPeer };
     });
+  }
+
+  /**
+   * One action on one chosen person now, outside the scheduling loop, on an account the caller has leased
+   * after asking the Account Manager: the same claim, platform call and outcome recording as every invite,
+   * so it counts toward every limit and sets the account's next pause. Null when the person is not pending.
+   */
+  async actOnTarget(task: TaskRow, targetId: number, account: AccountRow, lease: Lease, groupPeer: ResolvedGroup | null): Promise<boolean> {
+    const action: Action = task.type === 'invite_to_group' ? 'invite' : 'message';
+    const claim = await this.claim(task, account, action, groupPeer, targetId);
+    if (!claim) {
+      await this.accounts.release(lease, { acted: false });
+      return false;
+    }
+    await this.perform(account, lease, claim);
+    return true;
   }
 
   private async perform(account: AccountRow, lease: Lease, claim: Claim): Promise<void> {

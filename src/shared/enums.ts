@@ -43,6 +43,8 @@ export const TASK_TRANSITIONS: Record<TaskAction, readonly TaskStatus[]> = {
   resume: ['PAUSED'],
   cancel: ['PENDING', 'SCHEDULED', 'IN_PROGRESS', 'PAUSED'],
 };
+/** Statuses a task never leaves: its audience is history. */
+export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 /** Statuses in which a task is being worked on (and its progress is worth polling). */
 export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['IN_PROGRESS', 'SCHEDULED'];
 

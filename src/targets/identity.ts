@@ -40,6 +40,11 @@ export function normalisePhone(raw: unknown): string | null {
   return `+${s}`;
 }
 
+/** A phone number as people other than its owner see it: country code and the last two digits. */
+export function maskPhone(phone: string | null | undefined): string | null {
+  return phone ? `${phone.slice(0, 4)}•••${phone.slice(-2)}` : null;
+}
+
 export function cleanName(raw: unknown): string | null {
   if (raw === null || raw === undefined) return null;
   const s = String(raw).replace(/\s+/g, ' ').trim();

@@ -45,6 +45,11 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
     return ctx.targets.list(task.id, req.query);
   });
 
+  app.get('/tasks/:id/targets/stats', { schema: { tags, params: idParams, summary: 'The audience by status and source, refusal reasons, retries waiting' } }, async (req) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    return ctx.targets.stats(task.id);
+  });
+
   app.put('/tasks/:id/targets/:tid', { schema: { tags, params: targetParams, body: updateBody } }, async (req) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
     return targetToJson(await ctx.targets.update(task.id, req.params.tid, req.body));

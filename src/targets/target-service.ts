@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, TargetRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { conflict, notFound } from '../shared/errors.js';
-import type { TargetSource, TargetStatus } from '../shared/enums.js';
+import { TARGET_STATUSES, type TargetSource, type TargetStatus } from '../shared/enums.js';
 import type { TargetIdentity } from './identity.js';
 import { normaliseRecord } from '../import/row-normaliser.js';
 
@@ -97,6 +97,31 @@ export class TargetService {
     });
     const res = await this.addBatch(taskId, rows, 'MANUAL');
     return { imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit, invalid: raw.length - rows.length, errors };
+  }
+
+  /** The audience in numbers: by status and source, the refusal reasons, and who is waiting for a retry. */
+  async stats(taskId: number) {
+    const now = this.clock.now();
+    const [byStatus, bySource, errors, waiting] = await Promise.all([
+      this.db.selectFrom('targets').select(['status', sql<number>`count(*)::int`.as('n'), sql<number>`coalesce(sum(attempts), 0)::int`.as('attempts')])
+        .where('task_id', '=', taskId).groupBy('status').execute(),
+      this.db.selectFrom('targets').select(['source', sql<number>`count(*)::int`.as('n')]).where('task_id', '=', taskId).groupBy('source').execute(),
+      this.db.selectFrom('targets').select(['status', 'error_code', sql<string>`min(error_message)`.as('message'), sql<number>`count(*)::int`.as('n')])
+        .where('task_id', '=', taskId).where('error_code', 'is not', null).groupBy(['status', 'error_code']).orderBy('n', 'desc').execute(),
+      this.db.selectFrom('targets').select([sql<number>`count(*)::int`.as('n'), sql<Date | null>`min(next_attempt_at)`.as('next')])
+        .where('task_id', '=', taskId).where('status', '=', 'PENDING').where('next_attempt_at', '>', now).executeTakeFirstOrThrow(),
+    ]);
+    const by_status = Object.fromEntries(TARGET_STATUSES.map((s) => [s, 0])) as Record<TargetStatus, number>;
+    for (const r of byStatus) by_status[r.status as TargetStatus] = r.n;
+    return {
+      task_id: taskId,
+      total: byStatus.reduce((sum, r) => sum + r.n, 0),
+      attempts: byStatus.reduce((sum, r) => sum + r.attempts, 0),
+      by_status,
+      by_source: Object.fromEntries(bySource.map((r) => [r.source, r.n])),
+      by_reason: errors.map((e) => ({ status: e.status, code: e.error_code, message: e.message, count: e.n })),
+      waiting_for_retry: { count: waiting.n, next_attempt_at: waiting.next ? new Date(waiting.next).toISOString() : null },
+    };
   }
 
   /** Removes the rows one import run added (its rows carry extra.import_id). */

@@ -93,7 +93,7 @@ export class TaskLifecycle {
   }
 
   /** Records in task_accounts which of the user's accounts may act for this task, and why the others may not. */
-  private async assignAccounts(userId: number, task: TaskRow, opts: { requireReady: boolean }): Promise<void> {
+  async assignAccounts(userId: number, task: TaskRow, opts: { requireReady: boolean }): Promise<void> {
     const now = this.clock.now();
     const rows: Array<{ account_id: number; eligible: boolean; reason: string | null; group_peer: string | null }> = [];
     if (task.type === 'invite_to_group') {

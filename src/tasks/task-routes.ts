@@ -100,6 +100,23 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     app.post(`/tasks/:id/${action}`, { schema: { tags, params: idParams, summary: `${action} a task (409 with the reason when not allowed)` } }, async (req) =>
       ctx.tasks.toJson(await ctx.lifecycle[action](req.user.userId, req.params.id)));
   }
+  // The specification's name for start.
+  app.post('/tasks/:id/execute', { schema: { tags, params: idParams, summary: 'Same as start' } }, async (req) =>
+    ctx.tasks.toJson(await ctx.lifecycle.start(req.user.userId, req.params.id)));
+
+  app.get('/tasks/:id/accounts', { schema: { tags, params: idParams, summary: 'The accounts this task may use, with usage against every limit and why each is or is not eligible' } }, async (req) =>
+    ctx.taskAccounts.list(req.user.userId, await ctx.tasks.getOwned(req.user.userId, req.params.id)));
+
+  app.post('/tasks/:id/test-invite', {
+    schema: {
+      tags, params: idParams, body: z.object({ username: z.string().trim().min(1, 'give a username like @jane_doe').max(100) }).strict(),
+      summary: 'One invite (or message) to the given username now, through the Account Manager with every check; it counts toward the limits',
+    },
+  }, async (req) => {
+    const result = await ctx.taskAccounts.testInvite(req.user.userId, req.params.id, req.body.username);
+    await ctx.audit.record(req.user.userId, 'task.test_invite', 'task', req.params.id, { target: result.target.id, outcome: result.outcome, account: result.account.id });
+    return result;
+  });
 
   app.get('/tasks/:id/status', { schema: { tags, params: idParams, summary: 'Light-weight progress for polling' } }, async (req) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
 
+/**
+ * An enum input read the forgiving way the platform's clients write it: any letter case (`high`, `High`) and
+ * the spec's synonyms (`NORMAL` for MEDIUM). Responses keep the one spelling of src/shared/enums.ts.
+ */
+export function enumInput<const T extends readonly [string, ...string[]]>(values: T, aliases: Record<string, T[number]> = {}) {
+  const byKey = new Map<string, T[number]>(values.map((v) => [v.toUpperCase(), v]));
+  for (const [alias, value] of Object.entries(aliases)) byKey.set(alias.toUpperCase(), value);
+  return z.preprocess((v) => (typeof v === 'string' ? byKey.get(v.trim().toUpperCase()) ?? v : v), z.enum(values));
+}
+export const priorityInput = () => enumInput(PRIORITIES, { NORMAL: 'MEDIUM' });
+
 /** Accepts ?status=A&status=B and ?status=A,B alike. */
 export const csvArray = <T extends z.ZodTypeAny>(item: T) =>
   z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).filter(Boolean)), z.array(item).optional());
@@ -14,11 +25,11 @@ export const taskSettingsSchema = z.object({
 
 const taskFields = {
   name: z.string().trim().min(1, 'name must not be empty').max(200),
-  platform: z.enum(PLATFORMS).default('telegram'),
-  type: z.enum(TASK_TYPES),
+  platform: enumInput(PLATFORMS).default('telegram'),
+  type: enumInput(TASK_TYPES),
   target_group: z.string().trim().min(2, 'target group must be a link, @name or numeric id').max(300),
   message_template: z.string().trim().min(1, 'message template must not be empty').max(4096),
-  priority: z.enum(PRIORITIES).default('MEDIUM'),
+  priority: priorityInput().default('MEDIUM'),
   scheduled_at: optionalDate.nullable(),
   settings: taskSettingsSchema,
 };
@@ -57,7 +68,7 @@ export const updateTaskSchema = z.object({
   target_group: taskFields.target_group.optional(),
   message_template: taskFields.message_template.optional(),
   // Not taskFields.priority.optional(): zod still applies the inner default, so a rename would reset the priority.
-  priority: z.enum(PRIORITIES).optional(),
+  priority: priorityInput().optional(),
   scheduled_at: taskFields.scheduled_at.optional(),
   settings: taskSettingsSchema.optional(),
 }).strict();
@@ -65,9 +76,9 @@ export const updateTaskSchema = z.object({
 export const TASK_SORTS = ['created_at', 'updated_at', 'name', 'priority', 'status', 'progress'] as const;
 
 export const listTasksQuery = z.object({
-  status: csvArray(z.enum(TASK_STATUSES)),
-  platform: csvArray(z.enum(PLATFORMS)),
-  priority: csvArray(z.enum(PRIORITIES)),
+  status: csvArray(enumInput(TASK_STATUSES)),
+  platform: csvArray(enumInput(PLATFORMS)),
+  priority: csvArray(priorityInput()),
   created_after: optionalDate.optional(),
   created_before: optionalDate.optional(),
   name_contains: z.string().max(200).optional(),
@@ -78,9 +89,9 @@ export const listTasksQuery = z.object({
 });
 
 export const bulkTasksSchema = z.object({
-  action: z.enum(BULK_TASK_ACTIONS),
+  action: enumInput(BULK_TASK_ACTIONS),
   task_ids: z.array(z.coerce.number().int().positive()).min(1).max(100),
-  priority: z.enum(PRIORITIES).optional(),
+  priority: priorityInput().optional(),
 }).refine((v) => v.action !== 'SET_PRIORITY' || v.priority, { message: 'SET_PRIORITY needs a priority', path: ['priority'] });
 
 export const idParams = z.object({ id: z.coerce.number().int().positive('id must be a positive number') });

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
-import { TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '../shared/enums.js';
+import { FINISHED_TASK_STATUSES, TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '../shared/enums.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
 
 export interface TaskCounters {
@@ -86,7 +86,7 @@ export class TaskService {
 
   async update(userId: number, id: number, patch: UpdateTaskInput): Promise<TaskRow> {
     const task = await this.getOwned(userId, id);
-    if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(task.status) && Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) {
+    if (FINISHED_TASK_STATUSES.includes(task.status as TaskStatus) && Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) {
       throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}; only its name and notes can change. Duplicate it to run again.`);
     }
     if (patch.target_group !== undefined && task.type !== 'invite_to_group') {

@@ -16,3 +16,14 @@ export function formatTime(iso: string | null, lang: Lang): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' });
 }
+
+/**
+ * A count with its noun in the right form. `forms` is the dictionary entry: "result|results" in English,
+ * "запись|записи|записей" (1, 2–4, 5+) in Russian, chosen by the language's own plural rules.
+ */
+export function countOf(n: number, forms: string, lang: Lang): string {
+  const words = forms.split('|');
+  const rule = new Intl.PluralRules(lang === 'ru' ? 'ru-RU' : 'en-GB').select(n);
+  const index = lang === 'ru' ? ({ one: 0, few: 1 } as Record<string, number>)[rule] ?? 2 : rule === 'one' ? 0 : 1;
+  return `${n} ${words[Math.min(index, words.length - 1)]}`;
+}

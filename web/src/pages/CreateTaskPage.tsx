@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import { messageTaskName, PRIORITIES, type AccountJson, type ImportReport, type ParsingBase, type Priority, type TaskJson, type TaskType } from '../api/types';
 import { useI18n } from '../i18n';
 import { ErrorNotice } from '../components/ui';
-import { formatTime } from '../format';
+import { countOf, formatTime } from '../format';
 import { navigate } from '../router';
 
 interface GroupCheck {
@@ -18,6 +18,12 @@ interface GroupCheck {
 function renderPreview(template: string) {
   return template.replace(/\{username\}/g, '@jane_doe').replace(/\{first_name\}/g, 'Jane');
 }
+
+interface BasePreview {
+  total: number;
+  items: Array<{ row: number; valid: boolean; username?: string | null; user_id?: string | null; phone_masked?: string | null; first_name?: string | null; last_name?: string | null; reason?: string }>;
+}
+const BASE_PREVIEW_ROWS = 10;
 
 /** Above these sizes the audience is imported in the background instead of while the form waits. */
 const BACKGROUND_FILE_BYTES = 1024 * 1024;
@@ -37,8 +43,10 @@ export function CreateTaskPage() {
   const [scheduledAt, setScheduledAt] = useState('');
   const [source, setSource] = useState<'file' | 'base'>('file');
   const [bases, setBases] = useState<ParsingBase[] | null>(null);
-  const [basesError, setBasesError] = useState<string | null>(null);
+  const [basesError, setBasesError] = useState<unknown>(null);
   const [baseId, setBaseId] = useState('');
+  const [basePreview, setBasePreview] = useState<BasePreview | null>(null);
+  const [basePreviewError, setBasePreviewError] = useState<unknown>(null);
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<ImportReport | null>(null);
   const [accounts, setAccounts] = useState<AccountJson[]>([]);
@@ -46,9 +54,37 @@ export function CreateTaskPage() {
   const [submitting, setSubmitting] = useState(false);
 
   useEffect(() => {
-    api<{ items: ParsingBase[] }>('/api/v1/invite/import/parsing/bases').then((r) => setBases(r.items), (e) => setBasesError((e as Error).message));
-    api<{ items: AccountJson[] }>('/api/v1/invite/accounts').then((r) => setAccounts(r.items), () => undefined);
+    const load = () => {
+      setBasesError(null);
+      api<{ items: ParsingBase[] }>('/api/v1/invite/import/parsing/bases').then((r) => setBases(r.items), (e) => setBasesError(e));
+      api<{ items: AccountJson[] }>('/api/v1/invite/accounts').then((r) => setAccounts(r.items), () => undefined);
+    };
+    load();
+    // Opened before signing in (or with an expired token): load again once the user has signed in.
+    window.addEventListener('auth-changed', load);
+    return () => window.removeEventListener('auth-changed', load);
   }, []);
+
+  // The first contacts of the chosen base, so the user sees who will be imported before creating the task.
+  useEffect(() => {
+    setBasePreview(null);
+    setBasePreviewError(null);
+    if (!baseId) return;
+    let live = true;
+    api<BasePreview>(`/api/v1/invite/import/parsing/bases/${encodeURIComponent(baseId)}/preview?limit=${BASE_PREVIEW_ROWS}`)
+      .then((p) => { if (live) setBasePreview(p); }, (e) => { if (live) setBasePreviewError(e); });
+    return () => { live = false; };
+  }, [baseId]);
+
+  /** A server error in the reader's language when its code is known here, else the server's own sentence. */
+  const errorText = (e: unknown) => {
+    if (e instanceof ApiError) {
+      const key = `err_${e.code}`;
+      const text = t(key as never);
+      if (text !== key) return text;
+    }
+    return (e as Error).message;
+  };
 
   // Debounced admin check as the group is typed.
   useEffect(() => {
@@ -176,11 +212,34 @@ export function CreateTaskPage() {
                 </div>
               )}
             </>
-          ) : basesError ? <ErrorNotice error={t('basesUnavailable', { reason: basesError })} /> : (
-            <select value={baseId} onChange={(e) => setBaseId(e.target.value)} aria-label={t('fromBase')}>
-              <option value="">{t('chooseBase')}</option>
-              {bases?.map((b) => <option key={String(b.task_id)} value={String(b.task_id)}>{b.title} — {b.total_results} {t('results')}</option>)}
-            </select>
+          ) : basesError ? <ErrorNotice error={t('basesUnavailable', { reason: errorText(basesError) })} /> : bases?.length === 0 ? <p className="muted">{t('noBases')}</p> : (
+            <>
+              <select value={baseId} onChange={(e) => setBaseId(e.target.value)} aria-label={t('fromBase')} name="parsing_base">
+                <option value="">{t('chooseBase')}</option>
+                {/* Empty bases are listed, so the user sees them, but cannot be chosen. */}
+                {bases?.map((b) => (
+                  <option key={b.task_id} value={b.task_id} disabled={!b.importable}>
+                    {b.title} — {b.importable ? countOf(b.total_results, t('results'), lang) : t('baseEmpty')}
+                  </option>
+                ))}
+              </select>
+              {baseId && !basePreview && !basePreviewError && <p className="muted small">{t('basePreviewLoading')}</p>}
+              {basePreviewError ? <ErrorNotice error={t('basePreviewFailed', { reason: errorText(basePreviewError) })} /> : null}
+              {basePreview && (
+                <div className="preview" data-testid="base-preview">
+                  <p>{t('basePreview', { total: basePreview.total, n: basePreview.items.length })}</p>
+                  <table><tbody>{basePreview.items.map((p) => (
+                    <tr key={p.row}>
+                      <td>{p.row}</td>
+                      {p.valid ? <>
+                        <td>{p.username ? `@${p.username}` : p.phone_masked ?? p.user_id}</td>
+                        <td>{[p.first_name, p.last_name].filter(Boolean).join(' ') || <span className="muted">{t('noName')}</span>}</td>
+                      </> : <td colSpan={2} className="error-text small">{p.reason}</td>}
+                    </tr>
+                  ))}</tbody></table>
+                </div>
+              )}
+            </>
           )}
         </fieldset>
 

@@ -14,6 +14,7 @@ import { PlatformConnections } from './platform/connections.js';
 import { SandboxWorld, type SandboxOptions } from './platform/sandbox/sandbox-world.js';
 import { SandboxPlatform } from './platform/sandbox/sandbox-platform.js';
 import { GramJsPlatform } from './platform/telegram/gramjs-platform.js';
+import { describeTelegramDc } from './platform/telegram/telegram-dc.js';
 import type { PlatformAdapter } from './platform/platform.js';
 import { TaskService } from './tasks/task-service.js';
 import { TaskLifecycle } from './tasks/task-lifecycle.js';
@@ -61,13 +62,14 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   if (config.platformMode === 'telegram' && (!config.telegram.apiId || !config.telegram.apiHash) && !opts.adapters?.telegram) {
     throw new Error('PLATFORM_MODE=telegram needs TELEGRAM_API_ID and TELEGRAM_API_HASH.');
   }
+  if (config.platformMode === 'telegram' && config.telegram.dc) logger.warn(`${describeTelegramDc(config.telegram)}`);
   const jwt = new JwtService(secrets.jwtSecret);
   const crypto = new SessionCrypto(secrets.sessionEncryptionKey);
   const metrics = new Metrics(opts.collectDefaultMetrics ?? false);
   const sandboxWorld = new SandboxWorld(clock, { seed: config.sandboxSeed, actionDelayMs: config.sandboxActionDelayMs, ...opts.sandbox });
   const connections = new PlatformConnections({
     sandbox: opts.adapters?.sandbox ?? new SandboxPlatform(sandboxWorld),
-    telegram: opts.adapters?.telegram ?? new GramJsPlatform(config.telegram.apiId, config.telegram.apiHash),
+    telegram: opts.adapters?.telegram ?? new GramJsPlatform(config.telegram),
   }, crypto);
   const hotState = config.redis ? new RedisHotState(config.redis.url, config.redis.prefix, logger) : noHotState;
   const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random, hotState);

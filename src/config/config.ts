@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -26,6 +27,13 @@ const envSchema = z.object({
   PLATFORM_MODE: z.enum(['sandbox', 'telegram']).default('sandbox'),
   TELEGRAM_API_ID: z.coerce.number().int().optional(),
   TELEGRAM_API_HASH: z.string().optional(),
+  /** A custom MTProto server instead of Telegram production: `<dcId>@<host>:<port>` (test DCs, loopback test servers). */
+  TELEGRAM_DC: z
+    .string()
+    .regex(/^\d{1,3}@[^\s:@]+:\d{1,5}$/, 'expected <dcId>@<host>:<port>, e.g. 2@127.0.0.1:4430')
+    .optional(),
+  /** PEM (SPKI or PKCS#1) RSA public key of that server; literal "\n" sequences are accepted for line breaks. */
+  TELEGRAM_DC_PUBLIC_KEY: z.string().optional(),
   SANDBOX_SEED: z.coerce.number().int().default(42),
   SANDBOX_ACTION_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   SANDBOX_TIME_SPEED: z.coerce.number().positive().max(100_000).default(1),
@@ -63,6 +71,14 @@ export interface Limits {
   timeZone: string;
 }
 
+export interface TelegramConfig {
+  apiId?: number;
+  apiHash?: string;
+  /** Set only when TELEGRAM_DC points at a server that is not Telegram production. */
+  dc?: { id: number; host: string; port: number };
+  dcPublicKeyPem?: string;
+}
+
 export interface AppConfig {
   port: number;
   host: string;
@@ -80,7 +96,7 @@ export interface AppConfig {
   /** Optional: Redis for the Account Manager's hot state (PostgreSQL stays the source of truth). */
   redis?: { url: string; prefix: string };
   platformMode: 'sandbox' | 'telegram';
-  telegram: { apiId?: number; apiHash?: string };
+  telegram: TelegramConfig;
   sandboxSeed: number;
   /** Sandbox only: virtual seconds per real second, for demos and browser tests. */
   sandboxTimeSpeed: number;
@@ -100,6 +116,28 @@ export interface AppConfig {
   jobLockSeconds: number;
   maxUnfinishedJobsPerUser: number;
   corsOrigins: string[];
+}
+
+function parseTelegramDc(dc: string | undefined, pem: string | undefined): Pick<TelegramConfig, 'dc' | 'dcPublicKeyPem'> {
+  const out: Pick<TelegramConfig, 'dc' | 'dcPublicKeyPem'> = {};
+  if (dc) {
+    const m = /^(\d+)@(.+):(\d+)$/.exec(dc)!;
+    const id = Number(m[1]);
+    const port = Number(m[3]);
+    if (id < 1 || port < 1 || port > 65535) throw new Error('Invalid configuration: TELEGRAM_DC: dc id must be >= 1 and port 1-65535');
+    out.dc = { id, host: m[2]!, port };
+  }
+  if (pem) {
+    const text = pem.replace(/\\n/g, '\n').trim();
+    try {
+      const key = createPublicKey(text);
+      if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
+    } catch {
+      throw new Error('Invalid configuration: TELEGRAM_DC_PUBLIC_KEY is not a PEM RSA public key');
+    }
+    out.dcPublicKeyPem = text;
+  }
+  return out;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -132,7 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiGatewayCacheSeconds: e.API_GATEWAY_CACHE_SECONDS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     platformMode: e.PLATFORM_MODE,
-    telegram: { apiId: e.TELEGRAM_API_ID, apiHash: e.TELEGRAM_API_HASH },
+    telegram: { apiId: e.TELEGRAM_API_ID, apiHash: e.TELEGRAM_API_HASH, ...parseTelegramDc(e.TELEGRAM_DC, e.TELEGRAM_DC_PUBLIC_KEY) },
     sandboxSeed: e.SANDBOX_SEED,
     sandboxTimeSpeed: e.SANDBOX_TIME_SPEED,
     sandboxActionDelayMs: e.SANDBOX_ACTION_DELAY_MS,

@@ -18,6 +18,7 @@ import { accountRoutes } from '../accounts/account-routes.js';
 import { auditRoutes } from '../observability/audit-routes.js';
 import { jobRoutes } from '../jobs/job-routes.js';
 import { JOB_QUEUES } from '../shared/enums.js';
+import { describeTelegramDc } from '../platform/telegram/telegram-dc.js';
 
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -74,6 +75,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     }
     const body = {
       status: database.ok ? 'ok' : 'degraded', platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox',
+      ...(ctx.config.platformMode === 'telegram' ? { telegram_dc: describeTelegramDc(ctx.config.telegram) ?? 'Telegram production' } : {}),
       database, redis: ctx.config.redis ? (ctx.hotState.enabled ? 'configured (hot state; PostgreSQL is the source of truth)' : 'off') : 'not configured',
       job_queues: ctx.jobs.transport.name === 'bullmq' ? 'BullMQ on Redis' : 'embedded (polling PostgreSQL)',
       parsing_service: await parsingHealth, api_gateway: ctx.config.apiGatewayUrl ? 'configured (email sign-ins map to platform user ids)' : 'not configured (email sign-ins are local tenants)',

@@ -1,5 +1,4 @@
-import { Api, TelegramClient } from 'telegram';
-import { StringSession } from 'telegram/sessions/index.js';
+import { Api } from 'telegram';
 import bigInt from 'big-integer';
 import { randomInt } from 'node:crypto';
 import type { AccountRow } from '../../db/schema.js';
@@ -7,12 +6,17 @@ import type { TargetIdentity } from '../../targets/identity.js';
 import type { InviteRights, PlatformAdapter, PlatformClient, ResolvedGroup } from '../platform.js';
 import { PlatformError, platformError } from '../platform-error.js';
 import { mapGramJsError } from './gramjs-errors.js';
+import { newTelegramClient } from './telegram-dc.js';
+import { withTimeout } from '../../shared/with-timeout.js';
+import type { TelegramConfig } from '../../config/config.js';
 
 /** The slice of TelegramClient this adapter uses; tests stub it with real GramJS request and error classes. */
 export interface MtprotoInvoker {
   invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']>;
   getInputEntity(peer: Api.TypeEntityLike): Promise<Api.TypeInputPeer>;
   disconnect(): Promise<void>;
+  /** TelegramClient.destroy: disconnect AND stop GramJS's background ping loop (disconnect alone leaves it running). */
+  destroy?(): Promise<void>;
 }
 
 type GroupPeer = { type: 'channel'; id: string; accessHash: string } | { type: 'chat'; id: string };
@@ -50,13 +54,22 @@ function describeChat(chat: Api.TypeChat): ResolvedGroup {
   throw platformError('CHANNEL_PRIVATE');
 }
 
+/** How long one platform operation may wait for Telegram before it counts as a network failure. */
+export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * GramJS never times a request out: when the server goes away mid-session and its reconnect attempts are used
+ * up, the request waits for ever (and the worker's lease heartbeat would keep the account busy for ever).
+ */
+const timedOut = (ms: number) => () => new PlatformError('NETWORK', 'TIMEOUT', `no answer from Telegram within ${Math.round(ms / 1000)} s`);
+
 export class GramJsClient implements PlatformClient {
   private selfId?: string;
-  constructor(private readonly client: MtprotoInvoker) {}
+  constructor(private readonly client: MtprotoInvoker, private readonly callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS) {}
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await withTimeout(fn(), this.callTimeoutMs, timedOut(this.callTimeoutMs));
     } catch (err) {
       throw mapGramJsError(err);
     }
@@ -145,7 +158,7 @@ export class GramJsClient implements PlatformClient {
   }
 
   async close(): Promise<void> {
-    await this.client.disconnect().catch(() => undefined);
+    await (this.client.destroy ? this.client.destroy() : this.client.disconnect()).catch(() => undefined);
   }
 
   private inputChannel(peer: { id: string; accessHash: string }) {
@@ -195,25 +208,27 @@ export class GramJsClient implements PlatformClient {
 /** Real Telegram over MTProto. Needs TELEGRAM_API_ID / TELEGRAM_API_HASH from my.telegram.org. */
 export class GramJsPlatform implements PlatformAdapter {
   readonly mode = 'telegram' as const;
-  constructor(private readonly apiId?: number, private readonly apiHash?: string) {}
+  constructor(private readonly telegram: TelegramConfig, private readonly opts: { callTimeoutMs?: number } = {}) {}
 
   async connect(account: AccountRow, decryptSession: (enc: string) => string): Promise<PlatformClient> {
-    if (!this.apiId || !this.apiHash) {
+    if (!this.telegram.apiId || !this.telegram.apiHash) {
       // A deployment problem, not the account's: never retire an account for it.
       throw new PlatformError('UNKNOWN', 'NOT_CONFIGURED', 'TELEGRAM_API_ID and TELEGRAM_API_HASH are not configured');
     }
     if (!account.session_encrypted) throw platformError('AUTH_KEY_UNREGISTERED');
-    const client = new TelegramClient(new StringSession(decryptSession(account.session_encrypted)), this.apiId, this.apiHash, {
-      connectionRetries: 3,
-    });
-    client.setLogLevel('error' as never);
+    const client = newTelegramClient(this.telegram, decryptSession(account.session_encrypted));
     try {
-      await client.connect();
-      if (!(await client.checkAuthorization())) throw platformError('AUTH_KEY_UNREGISTERED');
+      // GramJS's connect() answers false (it does not throw) when the server cannot be reached; any request after
+      // that would wait forever for a connection that never comes.
+      const timeoutMs = this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+      if (!(await withTimeout(client.connect(), timeoutMs, timedOut(timeoutMs)))) throw new PlatformError('NETWORK', 'CONNECT_FAILED', 'could not connect to Telegram');
+      // Not checkAuthorization(): it answers false for *any* failure (a timeout, a FloodWait) and would retire a
+      // healthy account. Only a real AUTH_KEY_UNREGISTERED (or ban) must, and mapGramJsError says which it was.
+      await withTimeout(client.invoke(new Api.updates.GetState()), timeoutMs, timedOut(timeoutMs));
     } catch (err) {
-      await client.disconnect().catch(() => undefined);
+      await client.destroy().catch(() => undefined);
       throw mapGramJsError(err);
     }
-    return new GramJsClient(client as unknown as MtprotoInvoker);
+    return new GramJsClient(client as unknown as MtprotoInvoker, this.opts.callTimeoutMs);
   }
 }

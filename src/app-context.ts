@@ -9,6 +9,7 @@ import { AccountManager } from './accounts/account-manager.js';
 import { AccountService } from './accounts/account-service.js';
 import { GroupCheckService } from './accounts/group-check.js';
 import { SessionCrypto } from './accounts/session-crypto.js';
+import { TelegramLoginService, type TelegramLoginOptions } from './accounts/telegram-login.js';
 import { RedisHotState, noHotState } from './accounts/hot-state.js';
 import { PlatformConnections } from './platform/connections.js';
 import { SandboxWorld, type SandboxOptions } from './platform/sandbox/sandbox-world.js';
@@ -46,6 +47,8 @@ export interface ContextOptions {
   fetchImpl?: typeof fetch;
   random?: () => number;
   collectDefaultMetrics?: boolean;
+  /** Account connection (login by code / QR) tuning: attempt lifetime, rate limits, QR re-check interval. */
+  telegramLogin?: TelegramLoginOptions;
 }
 
 /** Composition root: builds every service once, wired to one database, clock and platform. */
@@ -93,6 +96,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, accountManager, audit, lifecycle);
   const reportJobs = new ReportJobs(jobs, tasks, stats);
   const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
+  const telegramLogin = new TelegramLoginService(db, clock, crypto, accounts, accountManager, connections, logger, config.telegram, config.platformMode, opts.telegramLogin);
   // Each worker gets its own lease holder name, even within one process.
   const createWorker = (holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`) =>
     new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays }, logger, metrics);
@@ -101,8 +105,9 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
 
   return {
     config, clock, logger, database, db, secrets, hotState, jwt, identity, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
-    audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, taskAccounts, createWorker, jobs, scheduledStarts, importJobs, reportJobs,
+    audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, taskAccounts, telegramLogin, createWorker, jobs, scheduledStarts, importJobs, reportJobs,
     async close() {
+      await telegramLogin.close();
       await jobs.transport.close();
       await connections.closeAll();
       await hotState.close();

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AccountRow, Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
-import { normalisePhone } from '../targets/identity.js';
+import { maskPhone, normalisePhone } from '../targets/identity.js';
 import { SANDBOX_GROUPS } from '../platform/sandbox/sandbox-world.js';
 import type { AccountManager } from './account-manager.js';
 import type { SessionCrypto } from './session-crypto.js';
@@ -23,7 +23,8 @@ export class AccountService {
     const status = this.manager.checkStatus(a, now);
     return {
       id: a.id, label: a.label, platform: a.platform, platform_mode: a.platform_mode, sandbox: a.platform_mode === 'sandbox',
-      phone_masked: a.phone ? `${a.phone.slice(0, 4)}•••${a.phone.slice(-2)}` : null,
+      phone_masked: maskPhone(a.phone),
+      tg_name: a.tg_name ?? null, tg_username: a.tg_username ?? null, checked_at: a.checked_at?.toISOString() ?? null,
       status: a.status, status_reason: a.status_reason,
       rest_until: a.rest_until && a.rest_until > now ? a.rest_until.toISOString() : null,
       next_action_at: a.next_action_at && a.next_action_at > now ? a.next_action_at.toISOString() : null,

@@ -209,6 +209,42 @@ ALTER SEQUENCE local_tenants_id_seq OWNED BY local_tenants.id;
 ALTER TABLE background_jobs DROP COLUMN credential, DROP COLUMN credential_expires_at;
 `,
   },
+  {
+    version: 4,
+    name: 'telegram login attempts and connected account identity',
+    // A half-finished "connect an account" (phone code / QR, then maybe a 2FA password). The live GramJS client
+    // stays in the API process's memory; its temporary session is also kept here, encrypted, so another process
+    // can resume the attempt and expired ones can be cleaned up. Finished rows stay (without a session) for an
+    // hour or so: they are what the per-user and per-phone code-request limits count.
+    up: `
+CREATE TABLE telegram_login_attempts (
+  id uuid PRIMARY KEY,
+  user_id bigint NOT NULL,
+  method text NOT NULL CHECK (method IN ('phone','qr')),
+  state text NOT NULL CHECK (state IN ('code_sent','password_needed','qr','done','expired','cancelled','failed')),
+  phone text,
+  phone_code_hash text,
+  code_type text,
+  password_hint text,
+  session_encrypted text,
+  account_id integer REFERENCES accounts(id) ON DELETE SET NULL,
+  error_code text,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX telegram_login_attempts_user ON telegram_login_attempts (user_id, created_at);
+CREATE INDEX telegram_login_attempts_phone ON telegram_login_attempts (phone, created_at) WHERE phone IS NOT NULL;
+CREATE INDEX telegram_login_attempts_open ON telegram_login_attempts (expires_at) WHERE session_encrypted IS NOT NULL;
+
+-- Who the connected Telegram account is (from users.getUsers([inputUserSelf])), refreshed on every check.
+ALTER TABLE accounts ADD COLUMN tg_user_id text;
+ALTER TABLE accounts ADD COLUMN tg_username text;
+ALTER TABLE accounts ADD COLUMN tg_name text;
+ALTER TABLE accounts ADD COLUMN checked_at timestamptz;
+CREATE INDEX accounts_tg_user ON accounts (tg_user_id) WHERE tg_user_id IS NOT NULL;
+`,
+  },
 ];
 
 export async function migrate(db: Kysely<any>): Promise<void> {

@@ -68,6 +68,29 @@ export interface AccountsTable {
   last_used_at: Timestamp | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** The Telegram user behind the session (migration 4); null for sandbox and not-yet-checked accounts. */
+  tg_user_id: ColumnType<string | null, string | null | undefined, string | null>;
+  tg_username: ColumnType<string | null, string | null | undefined, string | null>;
+  tg_name: ColumnType<string | null, string | null | undefined, string | null>;
+  checked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** A half-finished account connection (phone code or QR, then maybe 2FA). The session is encrypted. */
+export interface TelegramLoginAttemptsTable {
+  id: string;
+  user_id: number;
+  method: 'phone' | 'qr';
+  state: 'code_sent' | 'password_needed' | 'qr' | 'done' | 'expired' | 'cancelled' | 'failed';
+  phone: string | null;
+  phone_code_hash: string | null;
+  code_type: string | null;
+  password_hint: string | null;
+  session_encrypted: string | null;
+  account_id: number | null;
+  error_code: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
 }
 
 export interface SandboxProfile {
@@ -163,6 +186,7 @@ export interface Database {
   account_group_usage: AccountGroupUsageTable;
   audit_log: AuditLogTable;
   background_jobs: BackgroundJobsTable;
+  telegram_login_attempts: TelegramLoginAttemptsTable;
   local_tenants: LocalTenantsTable;
 }
 
@@ -177,6 +201,7 @@ export type TaskRow = Selectable<TasksTable>;
 export type TargetRow = Selectable<TargetsTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type BackgroundJobRow = Selectable<BackgroundJobsTable>;
+export type TelegramLoginAttemptRow = Selectable<TelegramLoginAttemptsTable>;
 /** A job without its payloads (uploaded file, report file): what lists and status checks read. */
 export type BackgroundJobView = Omit<BackgroundJobRow, 'input' | 'output'>;
 export type ExecutionLogRow = Selectable<ExecutionLogsTable>;

@@ -15,6 +15,7 @@ import { taskRoutes } from '../tasks/task-routes.js';
 import { targetRoutes } from '../targets/target-routes.js';
 import { importRoutes } from '../import/import-routes.js';
 import { accountRoutes } from '../accounts/account-routes.js';
+import { telegramLoginRoutes } from '../accounts/telegram-login-routes.js';
 import { auditRoutes } from '../observability/audit-routes.js';
 import { jobRoutes } from '../jobs/job-routes.js';
 import { JOB_QUEUES } from '../shared/enums.js';
@@ -115,6 +116,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await jobRoutes(invite, ctx);
     }, { prefix: '/invite' });
     await accountRoutes(api, ctx);
+    await telegramLoginRoutes(api, ctx);
   }, { prefix: '/api/v1' });
 
   if (hasWeb) {

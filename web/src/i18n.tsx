@@ -53,6 +53,40 @@ const en = {
   jobReport: '{rows} rows', jobRunsAt: 'runs {at}', jobStarted: 'task started', jobStartRefused: 'not started: {reason}',
   download: 'Download', prepareReport: 'Prepare report file',
   jobRetrying: 'will retry (attempt {n} of {max}): {reason}', fileUnreadable: 'The file could not be read: {detail}',
+  // Connecting Telegram accounts (login by code / QR / StringSession) and account cards.
+  connectAccount: 'Connect an account', byPhone: 'By phone number', byQr: 'By QR code', bySession: 'StringSession (advanced)',
+  phoneNumber: 'Phone number', phonePlaceholder: '+14155550123', phoneHint: 'International format, with the country code.',
+  sendCode: 'Get code', loginCode: 'Code', signInBtn: 'Sign in', changePhone: 'Change number', resendCode: 'Send a new code',
+  codeSent_app: 'Telegram sent the code to your Telegram app (the "Telegram" chat) on another device, for {phone}.',
+  codeSent_sms: 'Telegram sent the code by SMS to {phone}.', codeSent_call: 'Telegram will call {phone} and dictate the code.',
+  codeSent_other: 'Telegram sent the code for {phone}.',
+  password2fa: 'Two-step verification password', passwordNeeded: 'This account has two-step verification: enter its cloud password.',
+  passwordHint: 'Hint: {hint}', confirm: 'Confirm', connecting: 'Connecting…',
+  connected: 'Account {name} connected.', reconnected: 'Account {name} connected again: its session was replaced.',
+  qrInstructions: 'On your phone open Telegram → Settings → Devices → Link Desktop Device, and scan this code.',
+  qrRefreshIn: 'The code refreshes in {s} s', qrWaiting: 'Waiting for the scan…', qrAlt: 'QR code to log in to Telegram',
+  qrExpired: 'The login time is over.', qrNew: 'Show a new code', startOver: 'Start again',
+  sessionHint: 'A GramJS StringSession (for example from `npm run session`). It is full access to the account: it is stored encrypted and never shown again.',
+  addBySession: 'Add by StringSession', check: 'Check', checking2: 'Checking…', checkOk: 'Checked: the session works.',
+  rename: 'Rename',
+  confirmDeleteAccount: 'Remove the account "{name}"? Its Telegram session will be logged out, and its history stays in the task logs.',
+  checkedAt: 'checked {at}', reconnectHint: 'Connect this account again (by phone or QR) to bring it back.',
+  err_PHONE_NUMBER_INVALID: 'Telegram does not accept this number. Type it in international format, like +14155550123.',
+  err_PHONE_NUMBER_BANNED: 'Telegram has banned this phone number.',
+  err_PHONE_NUMBER_FLOOD: 'Telegram will not send more codes to this number for now. Try later or connect by QR code.',
+  err_PHONE_NUMBER_UNOCCUPIED: 'No Telegram account uses this number. Create the account in the Telegram app first.',
+  err_PHONE_CODE_INVALID: 'The code is wrong. Check the code Telegram sent and type it again.',
+  err_PHONE_CODE_EMPTY: 'Type the code Telegram sent.', err_PHONE_CODE_EXPIRED: 'The code has expired. Request a new one.',
+  err_PASSWORD_HASH_INVALID: 'The password is wrong.', err_PASSWORD_EMPTY: 'Type the password.',
+  err_FLOOD_WAIT: 'Telegram asks to wait {wait} before trying again.',
+  err_TOO_MANY_CODE_REQUESTS: 'Too many code requests in the last hour. Wait a while or connect by QR code.',
+  err_TOO_MANY_QR_REQUESTS: 'Too many QR logins in the last hour. Wait a while.',
+  err_LOGIN_EXPIRED: 'This login has expired. Start again.', err_LOGIN_FINISHED: 'This account is already connected.',
+  err_ACCOUNT_OWNED_ELSEWHERE: 'This Telegram account is already connected by another user of this service. Each Telegram account can belong to one user only.',
+  err_TELEGRAM_UNREACHABLE: 'Telegram could not be reached from the server. Try again in a minute.',
+  err_SANDBOX_MODE: 'This server runs the sandbox: simulated accounts are added directly.',
+  err_NOT_CONFIGURED: 'The server has no TELEGRAM_API_ID / TELEGRAM_API_HASH; ask the administrator.',
+  err_WRONG_STEP: 'This login has moved on; follow the current step.',
 } as const;
 
 type Dict = Record<keyof typeof en, string>;
@@ -110,6 +144,39 @@ const ru: Dict = {
   jobReport: 'строк: {rows}', jobRunsAt: 'запуск {at}', jobStarted: 'задача запущена', jobStartRefused: 'не запущена: {reason}',
   download: 'Скачать', prepareReport: 'Подготовить файл отчёта',
   jobRetrying: 'повторим (попытка {n} из {max}): {reason}', fileUnreadable: 'Файл не удалось прочитать: {detail}',
+  connectAccount: 'Подключить аккаунт', byPhone: 'По номеру телефона', byQr: 'По QR-коду', bySession: 'StringSession (для опытных)',
+  phoneNumber: 'Номер телефона', phonePlaceholder: '+79161234567', phoneHint: 'В международном формате, с кодом страны.',
+  sendCode: 'Получить код', loginCode: 'Код', signInBtn: 'Войти', changePhone: 'Изменить номер', resendCode: 'Отправить код ещё раз',
+  codeSent_app: 'Telegram отправил код для {phone} в приложение Telegram на другом устройстве (чат «Telegram»).',
+  codeSent_sms: 'Telegram отправил код в SMS на {phone}.', codeSent_call: 'Telegram позвонит на {phone} и продиктует код.',
+  codeSent_other: 'Telegram отправил код для {phone}.',
+  password2fa: 'Пароль двухэтапной проверки', passwordNeeded: 'У аккаунта включена двухэтапная проверка: введите облачный пароль.',
+  passwordHint: 'Подсказка: {hint}', confirm: 'Подтвердить', connecting: 'Подключаем…',
+  connected: 'Аккаунт {name} подключён.', reconnected: 'Аккаунт {name} подключён заново: его сессия обновлена.',
+  qrInstructions: 'Откройте Telegram на телефоне → Настройки → Устройства → Подключить устройство и отсканируйте этот код.',
+  qrRefreshIn: 'Код обновится через {s} с', qrWaiting: 'Ждём сканирования…', qrAlt: 'QR-код для входа в Telegram',
+  qrExpired: 'Время входа истекло.', qrNew: 'Показать новый код', startOver: 'Начать заново',
+  sessionHint: 'GramJS StringSession (например, из `npm run session`). Это полный доступ к аккаунту: хранится зашифрованной и больше не показывается.',
+  addBySession: 'Добавить по StringSession', check: 'Проверить', checking2: 'Проверяем…', checkOk: 'Проверено: сессия работает.',
+  rename: 'Переименовать',
+  confirmDeleteAccount: 'Удалить аккаунт «{name}»? Его сессия в Telegram будет завершена, история останется в журналах задач.',
+  checkedAt: 'проверен {at}', reconnectHint: 'Подключите аккаунт заново (по номеру или QR-коду), чтобы вернуть его.',
+  err_PHONE_NUMBER_INVALID: 'Telegram не принимает этот номер. Введите его в международном формате, например +79161234567.',
+  err_PHONE_NUMBER_BANNED: 'Этот номер заблокирован в Telegram.',
+  err_PHONE_NUMBER_FLOOD: 'Telegram пока не отправляет коды на этот номер. Попробуйте позже или подключитесь по QR-коду.',
+  err_PHONE_NUMBER_UNOCCUPIED: 'На этот номер не зарегистрирован аккаунт Telegram. Сначала создайте его в приложении Telegram.',
+  err_PHONE_CODE_INVALID: 'Неверный код. Проверьте код от Telegram и введите его ещё раз.',
+  err_PHONE_CODE_EMPTY: 'Введите код от Telegram.', err_PHONE_CODE_EXPIRED: 'Срок действия кода истёк. Запросите новый.',
+  err_PASSWORD_HASH_INVALID: 'Неверный пароль.', err_PASSWORD_EMPTY: 'Введите пароль.',
+  err_FLOOD_WAIT: 'Telegram просит подождать {wait}, прежде чем пробовать снова.',
+  err_TOO_MANY_CODE_REQUESTS: 'Слишком много запросов кода за последний час. Подождите или подключитесь по QR-коду.',
+  err_TOO_MANY_QR_REQUESTS: 'Слишком много входов по QR-коду за последний час. Подождите немного.',
+  err_LOGIN_EXPIRED: 'Время входа истекло. Начните заново.', err_LOGIN_FINISHED: 'Этот аккаунт уже подключён.',
+  err_ACCOUNT_OWNED_ELSEWHERE: 'Этот аккаунт Telegram уже подключил другой пользователь сервиса. Каждый аккаунт Telegram может принадлежать только одному пользователю.',
+  err_TELEGRAM_UNREACHABLE: 'Сервер не смог связаться с Telegram. Попробуйте через минуту.',
+  err_SANDBOX_MODE: 'Сервер работает в песочнице: имитируемые аккаунты добавляются напрямую.',
+  err_NOT_CONFIGURED: 'На сервере не заданы TELEGRAM_API_ID / TELEGRAM_API_HASH; обратитесь к администратору.',
+  err_WRONG_STEP: 'Вход перешёл к другому шагу; следуйте текущему.',
 };
 
 /** Reasons by platform error code, so the feed and tables read naturally in Russian too. */
@@ -141,6 +208,31 @@ const REASONS_RU: Record<string, string> = {
   TOO_MANY_ACTIVE_TASKS: 'слишком много запущенных и запланированных задач; приостановите или завершите одну',
   GROUP_NOT_RESOLVED: 'группа не найдена',
 };
+
+/** Account status reasons the server writes in English (platform-error.ts), as a Russian reader sees them. */
+const ACCOUNT_REASONS_RU: Record<string, string> = {
+  'the session was logged out; add the account again': 'сессия завершена (выход из аккаунта); подключите аккаунт заново',
+  'the session key is invalid; add the account again': 'ключ сессии недействителен; подключите аккаунт заново',
+  'the session was revoked; add the account again': 'сессия отозвана; подключите аккаунт заново',
+  'the session was used from two places at once and Telegram ended it; connect the account again': 'сессию использовали из двух мест одновременно, и Telegram её завершил; подключите аккаунт заново',
+  'the session expired; add the account again': 'срок сессии истёк; подключите аккаунт заново',
+  'the account was deleted or deactivated': 'аккаунт удалён или деактивирован',
+  'the account was banned by Telegram': 'аккаунт заблокирован Telegram',
+  "the account's phone number is banned by Telegram": 'номер аккаунта заблокирован Telegram',
+  'disabled by its owner': 'отключён владельцем',
+  'Telegram flagged the account for too many requests (PeerFlood)': 'Telegram ограничил аккаунт за частые запросы (PeerFlood)',
+};
+
+/** An account's status reason in the reader's language (unknown sentences stay as the server wrote them). */
+export function accountReason(lang: Lang, text: string | null): string | null {
+  if (!text) return null;
+  if (lang === 'ru') {
+    if (ACCOUNT_REASONS_RU[text]) return ACCOUNT_REASONS_RU[text]!;
+    const wait = /^Telegram asked the account to wait (\d+) s \(FloodWait\)$/.exec(text);
+    if (wait) return `Telegram попросил аккаунт подождать ${wait[1]} с (FloodWait)`;
+  }
+  return text;
+}
 
 export type Lang = 'ru' | 'en';
 export type T = (key: keyof typeof en, vars?: Record<string, string | number>) => string;

@@ -5,7 +5,8 @@
 const TOKEN_KEY = 'invite-orchestrator.token';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  /** `body` is the parsed error response (forms read its `field`, `retry_after`). */
+  constructor(readonly status: number, readonly code: string, message: string, readonly body?: unknown) {
     super(message);
   }
 }
@@ -57,7 +58,7 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   if (!res.ok) {
     if (res.status === 401) window.dispatchEvent(new CustomEvent('auth-required'));
     const code = parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string }).error : 'ERROR';
-    throw new ApiError(res.status, code, errorMessage(parsed, res.status));
+    throw new ApiError(res.status, code, errorMessage(parsed, res.status), parsed);
   }
   return parsed as T;
 }

@@ -13,6 +13,7 @@ export interface Page<T> { items: T[]; total: number; page: number; page_size: n
 
 export interface AccountJson {
   id: number; label: string; platform_mode: string; sandbox: boolean; phone_masked: string | null; status: string;
+  tg_name: string | null; tg_username: string | null; checked_at: string | null;
   status_reason: string | null; rest_until: string | null; next_action_at: string | null; available: boolean;
   usage_today: { invites: number; invites_limit: number; messages: number; messages_limit: number; invites_by_group: Record<string, number>; group_day_limit: number };
   lifetime_by_group: Record<string, number>; group_lifetime_limit: number; last_used_at: string | null;

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { AccountJson } from '../api/types';
-import { useI18n } from '../i18n';
+import { accountReason, useI18n } from '../i18n';
 import { ErrorNotice, StatusBadge } from '../components/ui';
+import { ConnectAccount } from '../components/ConnectAccount';
 import { formatTime } from '../format';
 
 /** Live countdown for a resting account. */
@@ -13,12 +14,104 @@ function Countdown({ until }: { until: string }) {
   return <span className="mono">{Math.floor(s / 3600)}:{String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:{String(s % 60).padStart(2, '0')}</span>;
 }
 
-export function AccountsPage() {
+const RETIRED = ['BANNED', 'DEAUTHORIZED'];
+
+/** One sender account: who it is, its state and today's use; check, rename, disable, remove. */
+function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox: boolean; reload: () => Promise<void>; onError: (e: string | null) => void }) {
   const { t, lang } = useI18n();
-  const [data, setData] = useState<{ items: AccountJson[]; sandbox: boolean } | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [label, setLabel] = useState(a.label);
+  const [checking, setChecking] = useState(false);
+  const [checkResult, setCheckResult] = useState<string | null>(null);
+  const retired = RETIRED.includes(a.status);
+
+  async function act(fn: () => Promise<unknown>) {
+    try { await fn(); onError(null); await reload(); } catch (err) { onError((err as Error).message); }
+  }
+  async function check() {
+    setChecking(true); setCheckResult(null);
+    try {
+      const res = await api<{ ok: boolean; reason: string | null }>(`/api/v1/invite/accounts/${a.id}/check`, { method: 'POST' });
+      // A failed check retires the account: its badge and reason on the card say so.
+      setCheckResult(res.ok ? t('checkOk') : null);
+      onError(null);
+      await reload();
+    } catch (err) { onError((err as Error).message); } finally { setChecking(false); }
+  }
+  function remove() {
+    if (!window.confirm(t('confirmDeleteAccount', { name: a.label }))) return;
+    void act(() => api(`/api/v1/invite/accounts/${a.id}`, { method: 'DELETE' }));
+  }
+  function saveLabel(e: React.FormEvent) {
+    e.preventDefault();
+    void act(async () => { await api(`/api/v1/invite/accounts/${a.id}`, { method: 'PATCH', json: { label } }); setEditing(false); });
+  }
+
+  return (
+    <article className={`card${retired ? ' card-retired' : ''}`} data-testid={`account-${a.id}`}>
+      <div className="toolbar">
+        {editing ? (
+          <form className="inline-form" onSubmit={saveLabel}>
+            <input aria-label={t('label')} value={label} maxLength={100} required autoFocus onChange={(e) => setLabel(e.target.value)} />
+            <button type="submit" className="primary">{t('save')}</button>
+            <button type="button" onClick={() => { setEditing(false); setLabel(a.label); }}>{t('cancel')}</button>
+          </form>
+        ) : <strong className="account-label">{a.label}</strong>}
+        <StatusBadge status={a.status} />
+      </div>
+      {(a.tg_username || (a.tg_name && a.tg_name !== a.label)) && (
+        <div className="small" data-testid="account-identity">
+          {a.tg_name && a.tg_name !== a.label && <span>{a.tg_name}</span>}
+          {a.tg_username && <span className="muted"> @{a.tg_username}</span>}
+        </div>
+      )}
+      {a.phone_masked && <div className="muted small" data-testid="account-phone">{a.phone_masked}</div>}
+      {a.status_reason && <div className={`small${retired ? ' error-text' : ''}`} data-testid="account-reason">{accountReason(lang, a.status_reason)}</div>}
+      {retired && !sandbox && <div className="muted small">{t('reconnectHint')}</div>}
+      {a.rest_until && <div className="small">{t('restUntil', { at: formatTime(a.rest_until, lang) })} · <Countdown until={a.rest_until} /></div>}
+      <div className="small">{t('todayUsage')}: {a.usage_today.invites}/{a.usage_today.invites_limit} · {a.usage_today.messages}/{a.usage_today.messages_limit}</div>
+      {Object.keys(a.lifetime_by_group).length > 0 && (
+        <div className="small">{t('lifetimePerGroup')}: {Object.entries(a.lifetime_by_group).map(([g, n]) => `${g}: ${n}/${a.group_lifetime_limit}`).join(', ')}</div>
+      )}
+      {a.checked_at && <div className="muted small">{t('checkedAt', { at: formatTime(a.checked_at, lang) })}</div>}
+      {checkResult && <div className="small" role="status" data-testid="check-result">{checkResult}</div>}
+      <div className="account-actions">
+        {!sandbox && <button type="button" onClick={check} disabled={checking}>{checking ? t('checking2') : t('check')}</button>}
+        {!editing && <button type="button" onClick={() => { setLabel(a.label); setEditing(true); }}>{t('rename')}</button>}
+        {!retired && <button type="button" onClick={() => act(() => api(`/api/v1/invite/accounts/${a.id}`, { method: 'PATCH', json: { enabled: a.status === 'DISABLED' } }))}>{a.status === 'DISABLED' ? t('enable') : t('disable')}</button>}
+        <button type="button" className="danger" onClick={remove}>{t('delete')}</button>
+      </div>
+    </article>
+  );
+}
+
+/** Sandbox: a simulated account is created directly (admin of the demo groups). */
+function SandboxAddForm({ onAdded, onError }: { onAdded: () => Promise<void>; onError: (e: string | null) => void }) {
+  const { t } = useI18n();
   const [label, setLabel] = useState('');
-  const [session, setSession] = useState('');
   const [phone, setPhone] = useState('');
+  async function add(e: React.FormEvent) {
+    e.preventDefault();
+    try {
+      await api('/api/v1/invite/accounts', { method: 'POST', json: { label, ...(phone ? { phone } : {}) } });
+      setLabel(''); setPhone(''); onError(null);
+      await onAdded();
+    } catch (err) { onError((err as Error).message); }
+  }
+  return (
+    <form className="form card" onSubmit={add}>
+      <h3>{t('addAccount')}</h3>
+      <p className="muted small">{t('sandboxAccountHint')}</p>
+      <label>{t('label')}<input name="label" required value={label} onChange={(e) => setLabel(e.target.value)} /></label>
+      <label>{t('phone')}<input name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} placeholder="+14155550123" /></label>
+      <button type="submit" className="primary">{t('addAccount')}</button>
+    </form>
+  );
+}
+
+export function AccountsPage() {
+  const { t } = useI18n();
+  const [data, setData] = useState<{ items: AccountJson[]; sandbox: boolean } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
@@ -26,49 +119,16 @@ export function AccountsPage() {
   }, []);
   useEffect(() => { void load(); const h = setInterval(load, 10_000); return () => clearInterval(h); }, [load]);
 
-  async function add(e: React.FormEvent) {
-    e.preventDefault();
-    try {
-      await api('/api/v1/invite/accounts', { method: 'POST', json: { label, ...(phone ? { phone } : {}), ...(data?.sandbox ? {} : { session_string: session }) } });
-      setLabel(''); setSession(''); setPhone(''); setError(null);
-      await load();
-    } catch (err) { setError((err as Error).message); }
-  }
-
-  async function toggle(a: AccountJson) {
-    try { await api(`/api/v1/invite/accounts/${a.id}`, { method: 'PATCH', json: { enabled: a.status === 'DISABLED' } }); await load(); }
-    catch (err) { setError((err as Error).message); }
-  }
-
   return (
     <section>
       <h1>{t('accounts')}</h1>
       <ErrorNotice error={error} />
       {!data ? <p className="muted">{t('loading')}</p> : data.items.length === 0 ? <p className="muted">{t('noAccounts')}</p> : (
         <div className="account-grid">
-          {data.items.map((a) => (
-            <article className="card" key={a.id} data-testid={`account-${a.id}`}>
-              <div className="toolbar"><strong>{a.label}</strong><StatusBadge status={a.status} /></div>
-              {a.phone_masked && <div className="muted small">{a.phone_masked}</div>}
-              {a.status_reason && <div className="small">{a.status_reason}</div>}
-              {a.rest_until && <div className="small">{t('restUntil', { at: formatTime(a.rest_until, lang) })} · <Countdown until={a.rest_until} /></div>}
-              <div className="small">{t('todayUsage')}: {a.usage_today.invites}/{a.usage_today.invites_limit} · {a.usage_today.messages}/{a.usage_today.messages_limit}</div>
-              {Object.keys(a.lifetime_by_group).length > 0 && (
-                <div className="small">{t('lifetimePerGroup')}: {Object.entries(a.lifetime_by_group).map(([g, n]) => `${g}: ${n}/${a.group_lifetime_limit}`).join(', ')}</div>
-              )}
-              {!['BANNED', 'DEAUTHORIZED'].includes(a.status) && <button onClick={() => toggle(a)}>{a.status === 'DISABLED' ? t('enable') : t('disable')}</button>}
-            </article>
-          ))}
+          {data.items.map((a) => <AccountCard key={a.id} a={a} sandbox={data.sandbox} reload={load} onError={setError} />)}
         </div>
       )}
-      <form className="form card" onSubmit={add}>
-        <h3>{t('addAccount')}</h3>
-        {data?.sandbox && <p className="muted small">{t('sandboxAccountHint')}</p>}
-        <label>{t('label')}<input name="label" required value={label} onChange={(e) => setLabel(e.target.value)} /></label>
-        {!data?.sandbox && <label>{t('sessionString')}<textarea name="session" required rows={3} value={session} onChange={(e) => setSession(e.target.value)} autoComplete="off" /></label>}
-        <label>{t('phone')}<input name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} placeholder="+14155550123" /></label>
-        <button type="submit" className="primary">{t('addAccount')}</button>
-      </form>
+      {data && (data.sandbox ? <SandboxAddForm onAdded={load} onError={setError} /> : <ConnectAccount onConnected={() => void load()} />)}
     </section>
   );
 }

@@ -1,19 +1,18 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { loadConfig } from '../src/config/config.js';
 import { createContext, type AppContext } from '../src/app-context.js';
 import { buildApp } from '../src/http/app.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startTestDc, type TestDc } from './mtproto-dc/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM) && existsSync(new URL('../web/dist/index.html', import.meta.url));
-if (!haveBrowser) console.warn('Account-connect browser test skipped: install Debian chromium and run `npm run build:web` (.ci/run does both).');
+const haveBrowser = browserSuiteEnabled('Account-connect browser test');
 /** Set E2E_SCREENSHOTS=/some/dir to keep screenshots of each step. */
 const SHOTS = process.env.E2E_SCREENSHOTS;
 
@@ -21,7 +20,7 @@ const SHOTS = process.env.E2E_SCREENSHOTS;
  * A marketer connects a Telegram account in the browser (Russian UI) against the loopback MTProto DC, then
  * the create-task form finds that account ready for a group it administers there.
  */
-describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('connecting a Telegram account in the web UI (Chromium)', () => {
+describe.skipIf(!haveBrowser)('connecting a Telegram account in the web UI (Chromium)', () => {
   let dc: TestDc;
   let ctx: AppContext;
   let app: FastifyInstance;
@@ -41,10 +40,7 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('connecting a T
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     token = await ctx.jwt.sign(1);
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
 import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { loadConfig } from '../src/config/config.js';
 import { createContext, type AppContext } from '../src/app-context.js';
 import { buildApp } from '../src/http/app.js';
@@ -15,8 +15,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { runWorkerLoop } from '../src/scheduler/worker-loop.js';
 import { ApiGatewayFake, ParsingServiceFake, fakePerson } from './helpers/platform-fakes.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM) && existsSync(new URL('../web/dist/index.html', import.meta.url));
+const haveBrowser = browserSuiteEnabled('Platform marketer browser test');
 const SHOTS = process.env.E2E_SCREENSHOTS_DIR ?? '/tmp/invite-e2e-shots';
 
 /**
@@ -25,7 +24,7 @@ const SHOTS = process.env.E2E_SCREENSHOTS_DIR ?? '/tmp/invite-e2e-shots';
  * bases in the create form, seeing its first contacts, and running the campaign. The platform's services are
  * HTTP fakes answering as the real ones do.
  */
-describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('a platform marketer in the browser (Chromium)', () => {
+describe.skipIf(!haveBrowser)('a platform marketer in the browser (Chromium)', () => {
   const secret = randomBytes(16).toString('hex');
   const parsing = new ParsingServiceFake(secret);
   const gateway = new ApiGatewayFake();
@@ -56,10 +55,7 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('a platform mar
     loops = [runWorkerLoop(ctx.createWorker('platform-e2e'), clock, stop.signal), ctx.jobs.consume(stop.signal)];
     await ctx.accounts.create(42, { label: 'Аккаунт Марии' });
     await ctx.accounts.create(42, { label: 'Второй аккаунт' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../src/config/config.js';
 import { createContext, type AppContext } from '../src/app-context.js';
 import { buildApp } from '../src/http/app.js';
@@ -12,16 +12,14 @@ import { ScaledClock } from '../src/shared/clock.js';
 import { createLogger } from '../src/observability/logger.js';
 import { runWorkerLoop } from '../src/scheduler/worker-loop.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM) && existsSync(new URL('../web/dist/index.html', import.meta.url));
-if (!haveBrowser) console.warn('UI end-to-end tests skipped: install Debian chromium and run `npm run build:web` (.ci/run does both).');
+const haveBrowser = browserSuiteEnabled('UI end-to-end tests');
 
 /**
  * The whole product in a real browser: the service on loopback with an in-process worker on an
  * accelerated sandbox clock (1 real second = 1 virtual hour), so paced invites are watchable.
  */
 // The browser suite exercises the UI, not the database engine: it runs in the PGlite pass only.
-describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to end (Chromium)', () => {
+describe.skipIf(!haveBrowser)('web UI end to end (Chromium)', () => {
   let ctx: AppContext;
   let app: FastifyInstance;
   let browser: Browser;
@@ -46,10 +44,7 @@ describe.skipIf(!haveBrowser || !!process.env.TEST_DATABASE_URL)('web UI end to 
     token = await ctx.jwt.sign(1);
     await ctx.accounts.create(1, { label: 'Sender One' });
     await ctx.accounts.create(1, { label: 'Sender Two' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,43 +1,74 @@
 /**
- * API load benchmark (not a test): 1,000 concurrent clients on loopback for a bounded time against the
- * endpoints the UI polls. Prints rps, latency p50/p99 and any errors or non-2xx answers.
+ * API benchmark (not a test). The server runs in its own process (bench/api-server.ts, as `npm start` runs it) and
+ * so does the ceiling (bench/ceiling-server.ts: a bare Fastify route doing one primary-key read on the same engine);
+ * this process only generates load (autocannon). Prints each endpoint's throughput as a ratio to the ceiling
+ * measured in the same run, and p99 at a fixed request rate.
  *
- *   npm run bench:api           BENCH_API_CONNECTIONS=200 BENCH_API_SECONDS=5 npm run bench:api
+ *   npm run bench:api      BENCH_DATABASE_URL=postgres://… BENCH_API_CONNECTIONS=50 BENCH_API_SECONDS=10 BENCH_API_RATE=1000
  */
 import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../src/config/config.js';
-import { createContext } from '../src/app-context.js';
-import { buildApp } from '../src/http/app.js';
-import { createLogger } from '../src/observability/logger.js';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
 
-const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 1000);
+const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_API_RATE ?? 1000);
+
+/** With PostgreSQL, a fresh database for this run (dropped afterwards), shared by the server and the ceiling. */
+async function freshDatabase(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
+  const admin = process.env.BENCH_DATABASE_URL;
+  if (!admin) return { url: undefined, drop: async () => {} };
+  const name = `io_bench_${randomBytes(4).toString('hex')}`;
+  const run = async (q: string) => { const c = new pg.Client({ connectionString: admin }); await c.connect(); await c.query(q); await c.end(); };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+function start(script: string, env: Record<string, string | undefined>): Promise<{ child: ChildProcess; info: Record<string, any> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, info: JSON.parse(line) }));
+  });
+}
+
+async function load(url: string, headers: Record<string, string>, rate?: number) {
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers, timeout: 30, ...(rate ? { overallRate: rate } : {}) });
+  const bad = r.non2xx + r.errors + r.timeouts;
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, bad };
+}
 
 async function main() {
-  const config = loadConfig({
-    ...process.env, JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '', PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', RUN_WORKER: 'false',
-  });
-  const ctx = await createContext(config, { logger: createLogger('silent') });
-  const app = await buildApp(ctx);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const token = await ctx.jwt.sign(1);
-  await ctx.accounts.create(1, { label: 'Bench sender' });
-  for (let i = 0; i < 20; i++) {
-    const task = await ctx.tasks.create(1, { type: 'invite_to_group', target_group: '@sandbox_marketing', priority: 'MEDIUM', platform: 'telegram', settings: {}, start: false } as never, `bench task ${i}`);
-    await ctx.targets.addInline(task.id, Array.from({ length: 200 }, (_, j) => `api_bench_${i}_${j}`));
+  const db = await freshDatabase();
+  const env = { BENCH_DATABASE_URL: db.url ?? '', RATE_LIMIT_PER_USER_PER_MINUTE: '100000000' };
+  const server = await start('bench/api-server.ts', env);
+  const ceiling = await start('bench/ceiling-server.ts', env);
+  try {
+    const headers = { authorization: `Bearer ${server.info.token}` };
+    const engine = db.url ? 'PostgreSQL' : 'PGlite';
+    console.log(`API benchmark on ${engine}: server, ceiling and load generator in separate processes; ${CONNECTIONS} connections × ${SECONDS} s per run`);
+    const top = await load(ceiling.info.url, {});
+    console.log(`ceiling (bare Fastify, one primary-key read): ${top.rps} rps, p50 ${top.p50} ms, p99 ${top.p99} ms`);
+    const endpoints = [
+      ['task status', `/api/v1/invite/tasks/${server.info.task_id}/status`, 0.5],
+      ['task list (page of 20)', '/api/v1/invite/tasks?page_size=20', 0.25],
+    ] as const;
+    for (const [name, path, goal] of endpoints) {
+      const max = await load(`${server.info.url}${path}`, headers);
+      const fixed = await load(`${server.info.url}${path}`, headers, RATE);
+      const ratio = max.rps / top.rps;
+      console.log(`${name}: ${max.rps} rps = ${(ratio * 100).toFixed(0)} % of the ceiling (goal ≥ ${goal * 100} %: ${ratio >= goal ? 'met' : 'NOT met'}); ` +
+        `at ${RATE} rps p99 ${fixed.p99} ms (goal ≤ 20 ms: ${fixed.p99 <= 20 ? 'met' : 'NOT met'}); failed answers ${max.bad + fixed.bad}`);
+    }
+  } finally {
+    for (const c of [server.child, ceiling.child]) { c.removeAllListeners('exit'); c.kill('SIGTERM'); }
+    await new Promise((r) => setTimeout(r, 500));
+    await db.drop();
   }
-  const headers = { authorization: `Bearer ${token}` };
-  for (const [name, path] of [['task list (20 tasks with counters)', '/api/v1/invite/tasks?page_size=20'], ['task status (polled by the UI)', '/api/v1/invite/tasks/1/status']] as const) {
-    const result = await autocannon({ url: `${url}${path}`, connections: CONNECTIONS, duration: SECONDS, headers, timeout: 30 });
-    console.log(`${name}: ${CONNECTIONS} clients × ${SECONDS} s → ${Math.round(result.requests.average)} rps, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ` +
-      `${result['2xx']} OK, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`);
-  }
-  await app.close();
-  await ctx.close();
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -245,6 +245,82 @@ ALTER TABLE accounts ADD COLUMN checked_at timestamptz;
 CREATE INDEX accounts_tg_user ON accounts (tg_user_id) WHERE tg_user_id IS NOT NULL;
 `,
   },
+  {
+    version: 7,
+    name: 'task counters kept with every target change',
+    // A task's counters are read on every status poll and every task list; recounting its targets each time made
+    // those calls grow with the audience. Statement-level triggers with transition tables keep one row per task in
+    // step with every insert, status change and delete of targets, inside the same transaction, whichever code
+    // path (worker, import, bulk action, cascade) made it; a multi-row statement costs one aggregated update.
+    up: `
+CREATE TABLE task_counters (
+  task_id integer PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+  pending integer NOT NULL DEFAULT 0,
+  in_flight integer NOT NULL DEFAULT 0,
+  invited integer NOT NULL DEFAULT 0,
+  sent integer NOT NULL DEFAULT 0,
+  skipped integer NOT NULL DEFAULT 0,
+  failed integer NOT NULL DEFAULT 0
+);
+INSERT INTO task_counters (task_id, pending, in_flight, invited, sent, skipped, failed)
+SELECT task_id, count(*) FILTER (WHERE status = 'PENDING'), count(*) FILTER (WHERE status = 'IN_FLIGHT'),
+       count(*) FILTER (WHERE status = 'INVITED'), count(*) FILTER (WHERE status = 'SENT'),
+       count(*) FILTER (WHERE status = 'SKIPPED'), count(*) FILTER (WHERE status = 'FAILED')
+  FROM targets GROUP BY task_id;
+
+CREATE FUNCTION task_counters_after_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO task_counters AS c (task_id, pending, in_flight, invited, sent, skipped, failed)
+  SELECT task_id, count(*) FILTER (WHERE status = 'PENDING'), count(*) FILTER (WHERE status = 'IN_FLIGHT'),
+         count(*) FILTER (WHERE status = 'INVITED'), count(*) FILTER (WHERE status = 'SENT'),
+         count(*) FILTER (WHERE status = 'SKIPPED'), count(*) FILTER (WHERE status = 'FAILED')
+    FROM new_rows GROUP BY task_id
+  ON CONFLICT (task_id) DO UPDATE SET
+    pending = c.pending + excluded.pending, in_flight = c.in_flight + excluded.in_flight, invited = c.invited + excluded.invited,
+    sent = c.sent + excluded.sent, skipped = c.skipped + excluded.skipped, failed = c.failed + excluded.failed;
+  RETURN NULL;
+END $fn$;
+
+-- Updates and deletes only adjust existing rows: a task being deleted takes its counters row with it, and the
+-- cascade's delete of its targets must not bring the row back. (Transition tables are visible only inside the
+-- trigger function itself, so each function spells its statement out.)
+CREATE FUNCTION task_counters_after_update() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  UPDATE task_counters c SET pending = c.pending + d.pending, in_flight = c.in_flight + d.in_flight, invited = c.invited + d.invited,
+         sent = c.sent + d.sent, skipped = c.skipped + d.skipped, failed = c.failed + d.failed
+    FROM (SELECT task_id, sum(pending)::int AS pending, sum(in_flight)::int AS in_flight, sum(invited)::int AS invited,
+                 sum(sent)::int AS sent, sum(skipped)::int AS skipped, sum(failed)::int AS failed
+            FROM (SELECT task_id, (status = 'PENDING')::int AS pending, (status = 'IN_FLIGHT')::int AS in_flight,
+                         (status = 'INVITED')::int AS invited, (status = 'SENT')::int AS sent,
+                         (status = 'SKIPPED')::int AS skipped, (status = 'FAILED')::int AS failed FROM new_rows
+                  UNION ALL
+                  SELECT task_id, -(status = 'PENDING')::int, -(status = 'IN_FLIGHT')::int, -(status = 'INVITED')::int,
+                         -(status = 'SENT')::int, -(status = 'SKIPPED')::int, -(status = 'FAILED')::int FROM old_rows) x
+           GROUP BY task_id) d
+   WHERE c.task_id = d.task_id AND (d.pending, d.in_flight, d.invited, d.sent, d.skipped, d.failed) <> (0, 0, 0, 0, 0, 0);
+  RETURN NULL;
+END $fn$;
+
+CREATE FUNCTION task_counters_after_delete() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  UPDATE task_counters c SET pending = c.pending - d.pending, in_flight = c.in_flight - d.in_flight, invited = c.invited - d.invited,
+         sent = c.sent - d.sent, skipped = c.skipped - d.skipped, failed = c.failed - d.failed
+    FROM (SELECT task_id, count(*) FILTER (WHERE status = 'PENDING')::int AS pending, count(*) FILTER (WHERE status = 'IN_FLIGHT')::int AS in_flight,
+                 count(*) FILTER (WHERE status = 'INVITED')::int AS invited, count(*) FILTER (WHERE status = 'SENT')::int AS sent,
+                 count(*) FILTER (WHERE status = 'SKIPPED')::int AS skipped, count(*) FILTER (WHERE status = 'FAILED')::int AS failed
+            FROM old_rows GROUP BY task_id) d
+   WHERE c.task_id = d.task_id;
+  RETURN NULL;
+END $fn$;
+
+CREATE TRIGGER targets_counted_insert AFTER INSERT ON targets REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION task_counters_after_insert();
+CREATE TRIGGER targets_counted_update AFTER UPDATE ON targets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION task_counters_after_update();
+CREATE TRIGGER targets_counted_delete AFTER DELETE ON targets REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION task_counters_after_delete();
+`,
+  },
 ];
 
 export async function migrate(db: Kysely<any>): Promise<void> {

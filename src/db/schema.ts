@@ -188,6 +188,18 @@ export interface Database {
   background_jobs: BackgroundJobsTable;
   telegram_login_attempts: TelegramLoginAttemptsTable;
   local_tenants: LocalTenantsTable;
+  task_counters: TaskCountersTable;
+}
+
+/** Per-task target counts by status, maintained by triggers on targets (migration 7); read, never written by code. */
+export interface TaskCountersTable {
+  task_id: number;
+  pending: number;
+  in_flight: number;
+  invited: number;
+  sent: number;
+  skipped: number;
+  failed: number;
 }
 
 /** Email subjects of a standalone install (no API gateway), each its own tenant. */

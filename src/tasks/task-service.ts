@@ -27,15 +27,15 @@ export function taskToJson(t: TaskRow, counters: TaskCounters = EMPTY) {
 }
 export type TaskJson = ReturnType<typeof taskToJson>;
 
-/** Counters are derived from the targets themselves, so they can never drift from reality. */
+/** A task's counters, kept in task_counters by triggers on targets (migration 7): one row read, whatever the audience size. */
 const countersSql = sql<TaskCounters>`(
   SELECT json_build_object(
-    'total', count(*), 'pending', count(*) FILTER (WHERE status = 'PENDING'), 'in_flight', count(*) FILTER (WHERE status = 'IN_FLIGHT'),
-    'invited', count(*) FILTER (WHERE status = 'INVITED'), 'sent', count(*) FILTER (WHERE status = 'SENT'),
-    'skipped', count(*) FILTER (WHERE status = 'SKIPPED'), 'failed', count(*) FILTER (WHERE status = 'FAILED'),
-    'done', count(*) FILTER (WHERE status IN ('INVITED','SENT','SKIPPED','FAILED')),
-    'progress', CASE WHEN count(*) = 0 THEN 0 ELSE round(count(*) FILTER (WHERE status IN ('INVITED','SENT','SKIPPED','FAILED'))::numeric / count(*), 4) END)
-  FROM targets WHERE targets.task_id = tasks.id)`;
+    'total', c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed, 'pending', c.pending, 'in_flight', c.in_flight,
+    'invited', c.invited, 'sent', c.sent, 'skipped', c.skipped, 'failed', c.failed,
+    'done', c.invited + c.sent + c.skipped + c.failed,
+    'progress', CASE WHEN c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed = 0 THEN 0
+                     ELSE round((c.invited + c.sent + c.skipped + c.failed)::numeric / (c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed), 4) END)
+  FROM task_counters c WHERE c.task_id = tasks.id)`;
 
 const normaliseCounters = (c: Record<string, unknown> | null): TaskCounters =>
   Object.fromEntries(Object.entries({ ...EMPTY, ...(c ?? {}) }).map(([k, v]) => [k, Number(v)])) as unknown as TaskCounters;

@@ -56,7 +56,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const database: DatabaseHandle = await openDatabase({
-    url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir,
+    url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir, pgliteSharedBuffers: config.pgliteSharedBuffers,
     onIdleClientError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was closed; it will be replaced'),
   });
   const db = database.db;

@@ -12,6 +12,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.string().default('info'),
   DATABASE_URL: z.string().optional(),
   PGLITE_DATA_DIR: z.string().default('./data'),
+  PGLITE_SHARED_BUFFERS: z.string().regex(/^\d+(kB|MB|GB)$/, 'a size like 16MB').default('16MB'),
   JWT_SECRET: z.string().optional(),
   JWT_SECRET_FILE: z.string().optional(),
   VAULT_ADDR: z.string().optional(),
@@ -86,6 +87,8 @@ export interface AppConfig {
   logLevel: string;
   databaseUrl?: string;
   pgliteDataDir: string;
+  /** Embedded PGlite's shared_buffers (its memory floor; raise for large embedded imports). */
+  pgliteSharedBuffers: string;
   jwt: { secret?: string; secretFile?: string };
   vault?: { addr: string; roleId?: string; secretId?: string; kvPath: string };
   sessionEncryptionKey?: string;
@@ -160,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL || undefined,
     pgliteDataDir: e.PGLITE_DATA_DIR,
+    pgliteSharedBuffers: e.PGLITE_SHARED_BUFFERS,
     jwt: { secret: e.JWT_SECRET, secretFile: e.JWT_SECRET_FILE },
     vault: e.VAULT_ADDR
       ? { addr: e.VAULT_ADDR, roleId: e.VAULT_ROLE_ID, secretId: e.VAULT_SECRET_ID, kvPath: e.VAULT_KV_PATH }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config/config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { systemClock, type Clock } from './shared/clock.js';
+import { openSharedSandboxClock } from './shared/shared-clock.js';
 import { resolveSecrets } from './auth/secret-source.js';
 import { JwtService } from './auth/jwt.js';
 import { PlatformIdentity } from './auth/platform-identity.js';
@@ -28,6 +29,7 @@ import { Metrics } from './observability/metrics.js';
 import { AuditLog } from './observability/audit.js';
 import { createLogger } from './observability/logger.js';
 import { Worker } from './scheduler/worker.js';
+import { CircuitBreaker, type CircuitStore } from './scheduler/circuit-breaker.js';
 import { JobService } from './jobs/job-service.js';
 import { BullMqTransport } from './jobs/bullmq-transport.js';
 import { EmbeddedTransport } from './jobs/embedded-transport.js';
@@ -53,13 +55,16 @@ export interface ContextOptions {
 
 /** Composition root: builds every service once, wired to one database, clock and platform. */
 export async function createContext(config: AppConfig, opts: ContextOptions = {}) {
-  const clock = opts.clock ?? systemClock;
+  let clock: Clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const database: DatabaseHandle = await openDatabase({
     url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir, pgliteSharedBuffers: config.pgliteSharedBuffers,
     onIdleClientError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was closed; it will be replaced'),
   });
   const db = database.db;
+  // A sped-up sandbox shares one virtual clock (stored in the database) across all its processes.
+  const sharedClock = !opts.clock && config.sandboxTimeSpeed !== 1 ? await openSharedSandboxClock(db, config.sandboxTimeSpeed, logger) : null;
+  if (sharedClock) clock = sharedClock.clock;
   const secrets = await resolveSecrets(config);
   if (!secrets.sessionEncryptionKey) throw new Error('No session encryption key: set SESSION_ENCRYPTION_KEY (or session_key in Vault).');
   if (config.platformMode === 'telegram' && (!config.telegram.apiId || !config.telegram.apiHash) && !opts.adapters?.telegram) {
@@ -78,6 +83,16 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random, hotState);
   const groupCheck = new GroupCheckService(db, clock, accountManager, connections);
   const audit = new AuditLog(db);
+  // One breaker per process, shared by all its workers; open/closed is published to the other processes (README "Circuit breaker").
+  const circuitStore: CircuitStore = {
+    load: () => db.selectFrom('platform_circuits').selectAll().execute(),
+    save: async (c) => {
+      await db.insertInto('platform_circuits').values(c).onConflict((oc) => oc.column('platform').doUpdateSet({
+        state: c.state, opened_at: c.opened_at, retry_at: c.retry_at, consecutive_opens: c.consecutive_opens, updated_at: c.updated_at,
+      }).where('platform_circuits.updated_at', '<', c.updated_at)).execute();
+    },
+  };
+  const circuitBreaker = new CircuitBreaker(clock, config.circuit, metrics, logger, circuitStore);
   // Background jobs: BullMQ when Redis is configured, otherwise consumers poll PostgreSQL.
   const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const jobStore = new JobStore(db, clock);
@@ -93,24 +108,25 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const parsing = new ParsingServiceClient(config.parsingServiceUrl, (platformUserId) => jwt.signService(platformUserId), clock, opts.fetchImpl);
   const identity = new PlatformIdentity(db, clock, config.apiGatewayUrl, config.apiGatewayCacheSeconds, opts.fetchImpl);
   const stats = new StatsService(db, clock, config.limits);
-  const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, accountManager, audit, lifecycle);
+  const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, accountManager, audit, lifecycle, config.importLimits);
   const reportJobs = new ReportJobs(jobs, tasks, stats);
   const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
   const telegramLogin = new TelegramLoginService(db, clock, crypto, accounts, accountManager, connections, logger, config.telegram, config.platformMode, opts.telegramLogin);
   // Each worker gets its own lease holder name, even within one process.
   const createWorker = (holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`) =>
-    new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays }, logger, metrics);
+    new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays }, logger, metrics, circuitBreaker);
 
   const taskAccounts = new TaskAccounts(db, clock, accountManager, groupCheck, lifecycle, targets, (holder) => createWorker(holder));
 
   return {
     config, clock, logger, database, db, secrets, hotState, jwt, identity, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
-    audit, tasks, lifecycle, targets, importer, parsing, stats, accounts, taskAccounts, telegramLogin, createWorker, jobs, scheduledStarts, importJobs, reportJobs,
+    audit, circuitBreaker, tasks, lifecycle, targets, importer, parsing, stats, accounts, taskAccounts, telegramLogin, createWorker, jobs, scheduledStarts, importJobs, reportJobs,
     async close() {
       await telegramLogin.close();
       await jobs.transport.close();
       await connections.closeAll();
       await hotState.close();
+      sharedClock?.stop();
       await database.close();
     },
   };

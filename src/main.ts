@@ -8,8 +8,8 @@ import { ScaledClock } from './shared/clock.js';
 /** `npm start`: API + web UI + (by default) an in-process worker, on embedded PGlite and the sandbox platform. */
 async function main() {
   const config = loadConfig();
-  const clock = config.sandboxTimeSpeed !== 1 ? new ScaledClock(config.sandboxTimeSpeed) : undefined;
-  const ctx = await createContext(config, { collectDefaultMetrics: true, clock });
+  // With SANDBOX_TIME_SPEED ≠ 1 the context uses the deployment's shared virtual clock (src/shared/shared-clock.ts).
+  const ctx = await createContext(config, { collectDefaultMetrics: true });
   const app = await buildApp(ctx);
   const stop = new AbortController();
   // The in-process worker also runs background jobs (imports, reports, scheduled starts).
@@ -18,7 +18,7 @@ async function main() {
   ctx.logger.info({ platform_mode: config.platformMode, database: ctx.database.engine, worker: config.runWorker, job_queues: ctx.jobs.transport.name }, 'Invite Orchestrator is running');
   if (config.platformMode === 'sandbox') {
     ctx.logger.warn('SANDBOX platform: actions are simulated, nothing is sent to Telegram. Set PLATFORM_MODE=telegram for real accounts.');
-    if (clock) ctx.logger.warn({ speed: config.sandboxTimeSpeed }, 'sandbox time runs faster than real time');
+    if (ctx.clock instanceof ScaledClock) ctx.logger.warn({ speed: config.sandboxTimeSpeed, now: ctx.clock.now().toISOString() }, 'sandbox time runs faster than real time (one clock shared by every process on this database)');
   }
   if (ctx.secrets.source === 'generated-dev') {
     const token = await ctx.jwt.sign(1, '30d');

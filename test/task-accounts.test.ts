@@ -75,6 +75,12 @@ describe("a task's accounts, audience numbers and test invite", () => {
     const twice = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: 'very_private_person' } });
     expect(twice.statusCode).toBe(409);
     expect(twice.json.error).toBe('ALREADY_PROCESSED');
+    // Someone on the do-not-contact list is not contacted by a test either, and nothing counts.
+    expect((await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact', payload: { entries: ['@dnc_tester'] } })).statusCode).toBeLessThan(300);
+    const dnc = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: '@dnc_tester' } });
+    expect(dnc.statusCode).toBe(409);
+    expect(dnc.json.error).toBe('NOT_CONTACTED');
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/logs` })).json.items).toHaveLength(1);
     const bad = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: 'not a name!' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json.details[0].field).toBe('username');

@@ -3,7 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Limits } from '../config/config.js';
 import type { Database, AccountRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
-import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../shared/enums.js';
+import { RETIRED_ACCOUNT_STATUSES } from '../shared/enums.js';
 import { dayWindow } from '../shared/time-zone.js';
 import type { PlatformError } from '../platform/platform-error.js';
 import { nextActionTime } from './pacing.js';
@@ -58,7 +58,7 @@ export class AccountManager {
 
   /** When an account is next worth looking at (null: never, it is retired or disabled). */
   static dueAt(a: Pick<AccountRow, 'status' | 'next_action_at' | 'rest_until' | 'idle_until'>): Date | null {
-    if (RETIRED_ACCOUNT_STATUSES.includes(a.status as AccountStatus) || a.status === 'DISABLED') return null;
+    if (RETIRED_ACCOUNT_STATUSES.includes(a.status) || a.status === 'DISABLED') return null;
     return new Date(Math.max(0, ...[a.next_action_at, a.rest_until, a.idle_until].map((d) => d?.getTime() ?? 0)));
   }
 
@@ -141,7 +141,7 @@ export class AccountManager {
 
   /** Status-only part of check(): retired, disabled or resting accounts. */
   checkStatus(account: AccountRow, now: Date): LimitCheck {
-    const status = account.status as AccountStatus;
+    const status = account.status;
     if (RETIRED_ACCOUNT_STATUSES.includes(status)) {
       return { allowed: false, wait_seconds: null, reason: `account retired: ${account.status_reason ?? status}` };
     }

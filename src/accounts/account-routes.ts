@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { idParams } from '../tasks/task-schemas.js';
+import { dbIdStrict } from '../shared/input-schemas.js';
 
 const createBody = z.object({
   label: z.string().trim().min(1, 'give the account a name').max(100),
@@ -13,6 +14,12 @@ const createBody = z.object({
   /** Sandbox only: which simulated groups this account administers (default: every demo group with admins). */
   sandbox_admin_of: z.array(z.string()).max(50).optional(),
 }).strict();
+
+/**
+ * The longest wait a reported FloodWait may impose: Telegram's longest observed FloodWaits are about a day, so 7 days
+ * is a generous margin; anything above is a 400 (a typo like 1e10 would otherwise rest the account for centuries).
+ */
+export const MAX_REPORTED_WAIT_SECONDS = 7 * 24 * 3600;
 
 const ERROR_KINDS = ['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED', 'NETWORK'] as const;
 
@@ -73,7 +80,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/account-manager/check', {
-    schema: { tags: ['account-manager'], body: z.object({ account_id: z.number().int().positive(), action: z.enum(['invite', 'message']), group_key: z.string().nullable().default(null) }) },
+    schema: { tags: ['account-manager'], body: z.object({ account_id: dbIdStrict('account_id'), action: z.enum(['invite', 'message']), group_key: z.string().nullable().default(null) }) },
   }, async (req) => {
     await owned(req.user.userId, req.body.account_id);
     const res = await am.check(req.body.account_id, req.body.action, req.body.group_key);
@@ -92,7 +99,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/account-manager/report-error', {
-    schema: { tags: ['account-manager'], body: z.object({ account_id: z.number().int().positive(), kind: z.enum(ERROR_KINDS), seconds: z.number().int().nonnegative().optional(), message: z.string().max(500).optional() }) },
+    schema: { tags: ['account-manager'], body: z.object({ account_id: dbIdStrict('account_id'), kind: z.enum(ERROR_KINDS), seconds: z.number().int().nonnegative().max(MAX_REPORTED_WAIT_SECONDS, `seconds can be at most ${MAX_REPORTED_WAIT_SECONDS} (7 days): Telegram's longest FloodWait is about a day`).optional(), message: z.string().max(500).optional() }) },
   }, async (req) => {
     await owned(req.user.userId, req.body.account_id);
     if (req.body.kind === 'FLOOD_WAIT' && req.body.seconds === undefined) throw new AppError(400, 'SECONDS_REQUIRED', 'A FLOOD_WAIT report needs the seconds the platform asked for.');

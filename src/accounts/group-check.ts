@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
-import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../shared/enums.js';
+import { RETIRED_ACCOUNT_STATUSES, type PlatformMode } from '../shared/enums.js';
 import { PlatformError } from '../platform/platform-error.js';
 import type { ResolvedGroup } from '../platform/platform.js';
 import type { PlatformConnections } from '../platform/connections.js';
@@ -50,7 +50,7 @@ export class GroupCheckService {
     private readonly connections: PlatformConnections,
   ) {}
 
-  async check(userId: number, reference: string, mode: string): Promise<GroupCheckResult> {
+  async check(userId: number, reference: string, mode: PlatformMode): Promise<GroupCheckResult> {
     const rows = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).where('platform_mode', '=', mode).orderBy('id').execute();
     const result: GroupCheckResult = { platform_mode: mode, group: null, ready: [], unavailable: [], error: null, resolved: null, peers: {} };
     const now = this.clock.now();
@@ -58,7 +58,7 @@ export class GroupCheckService {
     // Ask the platform with every usable account at once (a few at a time): with real accounts each
     // probe is two network round trips, and the create form runs this as the group is typed.
     const probes = await mapLimit(rows, PROBE_CONCURRENCY, async (account) => {
-      const status = account.status as AccountStatus;
+      const status = account.status;
       if (RETIRED_ACCOUNT_STATUSES.includes(status) || status === 'DISABLED') return null;
       try {
         const client = await this.connections.get(account);

@@ -28,10 +28,18 @@ async function readFromVault(vault: NonNullable<AppConfig['vault']>): Promise<Re
   return body.data?.data ?? {};
 }
 
+let inMemoryDevSecrets: { jwtSecret: string; sessionKey: string } | undefined;
+
+/** PGlite's in-memory data directories (`memory://`, `memory:`): nothing of them may be written to disk. */
+export function isEphemeralDataDir(dir: string): boolean {
+  return /^memory:/i.test(dir.trim());
+}
+
 /**
  * Where the signing secret comes from, in order: JWT_SECRET, JWT_SECRET_FILE, Vault.
  * Outside production, with none configured, a random secret is generated once and kept beside
- * the embedded database so dev tokens survive restarts. Production refuses to start without one.
+ * the embedded database so dev tokens survive restarts (kept in memory only when the database is `memory://`).
+ * Production refuses to start without one.
  */
 export async function resolveSecrets(config: AppConfig): Promise<ResolvedSecrets> {
   if (config.jwt.secret) return { jwtSecret: config.jwt.secret, sessionEncryptionKey: config.sessionEncryptionKey, source: 'env' };
@@ -46,6 +54,12 @@ export async function resolveSecrets(config: AppConfig): Promise<ResolvedSecrets
     return { jwtSecret: doc.jwt_secret, sessionEncryptionKey: doc.session_key ?? config.sessionEncryptionKey, source: 'vault' };
   }
   if (config.production) throw new Error('No JWT secret configured: set JWT_SECRET, JWT_SECRET_FILE or VAULT_ADDR');
+  if (isEphemeralDataDir(config.pgliteDataDir)) {
+    // A throw-away database keeps its secrets in this process's memory: never on disk (a "memory:" folder in the
+    // working tree once got a generated secret committed), and gone with the process like the data.
+    inMemoryDevSecrets ??= { jwtSecret: randomBytes(32).toString('hex'), sessionKey: randomBytes(32).toString('hex') };
+    return { jwtSecret: inMemoryDevSecrets.jwtSecret, sessionEncryptionKey: config.sessionEncryptionKey ?? inMemoryDevSecrets.sessionKey, source: 'generated-dev' };
+  }
   const file = `${config.pgliteDataDir}/dev-secrets.json`;
   try {
     const saved = JSON.parse(await readFile(file, 'utf8')) as { jwtSecret: string; sessionKey: string };

@@ -49,6 +49,12 @@ const envSchema = z.object({
   PEER_FLOOD_REST_SECONDS: z.coerce.number().int().positive().default(86400),
   LIMITS_TIME_ZONE: z.string().default('UTC'),
   LEASE_SECONDS: z.coerce.number().int().positive().default(120),
+  // Circuit breaker: dispatch for a platform pauses when its calls fail en masse (README "Circuit breaker").
+  CIRCUIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  CIRCUIT_MIN_FAILURES: z.coerce.number().int().positive().default(10),
+  CIRCUIT_FAILURE_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
+  CIRCUIT_BACKOFF_SECONDS: z.coerce.number().int().positive().default(30),
+  CIRCUIT_MAX_BACKOFF_SECONDS: z.coerce.number().int().positive().default(600),
   MAX_TARGET_ATTEMPTS: z.coerce.number().int().positive().default(3),
   MAX_TARGETS_PER_TASK: z.coerce.number().int().positive().default(1000),
   MAX_CONCURRENT_TASKS_PER_USER: z.coerce.number().int().positive().default(10),
@@ -58,6 +64,14 @@ const envSchema = z.object({
   JOB_LOCK_SECONDS: z.coerce.number().int().positive().default(60),
   MAX_UNFINISHED_JOBS_PER_USER: z.coerce.number().int().positive().default(20),
   CORS_ORIGINS: z.string().default(''),
+  /** The web UI inside the platform's site: the path it is mounted under, how it reaches the API, where to sign in. */
+  UI_BASE_PATH: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /mailing').optional()),
+  UI_API_BASE: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /api/invite').default('/api/invite'),
+  PLATFORM_LOGIN_URL: z.string().default('/login'),
+  RATE_LIMIT_PER_USER_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  MAX_XLSX_ROWS: z.coerce.number().int().positive().default(200_000),
+  MAX_XLSX_UNCOMPRESSED_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
 });
 
 export interface Limits {
@@ -108,6 +122,7 @@ export interface AppConfig {
   runWorker: boolean;
   limits: Limits;
   leaseSeconds: number;
+  circuit: { windowSeconds: number; minFailures: number; failureRatio: number; baseBackoffSeconds: number; maxBackoffSeconds: number };
   maxTargetAttempts: number;
   maxTargetsPerTask: number;
   maxConcurrentTasksPerUser: number;
@@ -119,6 +134,12 @@ export interface AppConfig {
   jobLockSeconds: number;
   maxUnfinishedJobsPerUser: number;
   corsOrigins: string[];
+  /** The UI mounted inside the platform's site (UI_BASE_PATH): its API base through the gateway and the platform's sign-in page. */
+  ui: { basePath?: string; apiBase: string; platformLoginUrl: string };
+  /** Requests per authenticated user per minute (per API process); the expensive routes have their own, stricter budget. */
+  rateLimit: { perUserPerMinute: number; expensivePerUserPerMinute: number };
+  /** Rows one .xlsx may hold, and what it may inflate to (checked before it is read). CSV/TXT/JSON stream with flat memory. */
+  importLimits: { maxXlsxRows: number; maxXlsxUncompressedBytes: number };
 }
 
 function parseTelegramDc(dc: string | undefined, pem: string | undefined): Pick<TelegramConfig, 'dc' | 'dcPublicKeyPem'> {
@@ -191,6 +212,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeZone: e.LIMITS_TIME_ZONE,
     },
     leaseSeconds: e.LEASE_SECONDS,
+    circuit: {
+      windowSeconds: e.CIRCUIT_WINDOW_SECONDS, minFailures: e.CIRCUIT_MIN_FAILURES, failureRatio: e.CIRCUIT_FAILURE_RATIO,
+      baseBackoffSeconds: e.CIRCUIT_BACKOFF_SECONDS, maxBackoffSeconds: Math.max(e.CIRCUIT_MAX_BACKOFF_SECONDS, e.CIRCUIT_BACKOFF_SECONDS),
+    },
     maxTargetAttempts: e.MAX_TARGET_ATTEMPTS,
     maxTargetsPerTask: e.MAX_TARGETS_PER_TASK,
     maxConcurrentTasksPerUser: e.MAX_CONCURRENT_TASKS_PER_USER,
@@ -200,5 +225,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobLockSeconds: e.JOB_LOCK_SECONDS,
     maxUnfinishedJobsPerUser: e.MAX_UNFINISHED_JOBS_PER_USER,
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    ui: { basePath: e.UI_BASE_PATH || undefined, apiBase: e.UI_API_BASE, platformLoginUrl: e.PLATFORM_LOGIN_URL },
+    rateLimit: { perUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE, expensivePerUserPerMinute: e.RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE },
+    importLimits: { maxXlsxRows: e.MAX_XLSX_ROWS, maxXlsxUncompressedBytes: e.MAX_XLSX_UNCOMPRESSED_BYTES },
   };
 }

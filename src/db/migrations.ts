@@ -246,6 +246,75 @@ CREATE INDEX accounts_tg_user ON accounts (tg_user_id) WHERE tg_user_id IS NOT N
 `,
   },
   {
+    version: 5,
+    name: 'shared sandbox clock and platform circuit breaker state',
+    // One virtual clock for every process of a sped-up sandbox deployment (SANDBOX_TIME_SPEED > 1): the first
+    // process writes the origin (real and virtual) and the speed; the others read it, so they all agree on "now".
+    up: `
+CREATE TABLE sandbox_clock (
+  id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  real_origin timestamptz NOT NULL,
+  virtual_origin timestamptz NOT NULL,
+  speed double precision NOT NULL CHECK (speed > 0),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- The circuit breaker's state per platform, so every process stops dispatching when one of them sees an outage.
+CREATE TABLE platform_circuits (
+  platform text PRIMARY KEY,
+  state text NOT NULL CHECK (state IN ('open','closed')),
+  opened_at timestamptz,
+  retry_at timestamptz,
+  consecutive_opens integer NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL
+);
+`,
+  },
+  {
+    version: 6,
+    name: 'audience hygiene: invited ledger and do-not-contact list',
+    // The ledger: everyone a user invited into a group (or found already a member there), written by the worker in
+    // the outcome's transaction; backfilled here from the targets of every invite task whose group is known.
+    // The do-not-contact list: per user, matched on any of a person's identifiers (username, id, phone).
+    up: `
+CREATE TABLE audience_ledger (
+  user_id bigint NOT NULL,
+  group_key text NOT NULL,
+  identity_key text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('INVITED','ALREADY_MEMBER')),
+  task_id integer REFERENCES tasks(id) ON DELETE SET NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, group_key, identity_key)
+);
+INSERT INTO audience_ledger (user_id, group_key, identity_key, outcome, task_id, created_at)
+SELECT DISTINCT ON (t.user_id, t.target_group_key, tg.identity_key)
+       t.user_id, t.target_group_key, tg.identity_key,
+       CASE WHEN tg.status = 'INVITED' THEN 'INVITED' ELSE 'ALREADY_MEMBER' END, t.id, coalesce(tg.processed_at, tg.updated_at)
+  FROM targets tg JOIN tasks t ON t.id = tg.task_id
+ WHERE t.type = 'invite_to_group' AND t.target_group_key IS NOT NULL
+   AND (tg.status = 'INVITED' OR (tg.status = 'SKIPPED' AND tg.error_code = 'USER_ALREADY_PARTICIPANT'))
+ ORDER BY t.user_id, t.target_group_key, tg.identity_key, coalesce(tg.processed_at, tg.updated_at)
+ON CONFLICT DO NOTHING;
+
+CREATE TABLE do_not_contact (
+  id serial PRIMARY KEY,
+  user_id bigint NOT NULL,
+  identity_key text NOT NULL,
+  username text,
+  user_id_platform text,
+  phone text,
+  source text NOT NULL CHECK (source IN ('MANUAL','FILE','TASK')),
+  source_task_id integer REFERENCES tasks(id) ON DELETE SET NULL,
+  note text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (user_id, identity_key)
+);
+CREATE INDEX do_not_contact_username ON do_not_contact (user_id, username) WHERE username IS NOT NULL;
+CREATE INDEX do_not_contact_user_id ON do_not_contact (user_id, user_id_platform) WHERE user_id_platform IS NOT NULL;
+CREATE INDEX do_not_contact_phone ON do_not_contact (user_id, phone) WHERE phone IS NOT NULL;
+CREATE INDEX do_not_contact_list ON do_not_contact (user_id, id DESC);
+`,
+  },
+  {
     version: 7,
     name: 'task counters kept with every target change',
     // A task's counters are read on every status poll and every task list; recounting its targets each time made

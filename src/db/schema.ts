@@ -1,4 +1,8 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type {
+  AccountStatus, JobKind, JobQueue, JobStatus, LogResult, Platform, PlatformMode, Priority, TargetSource, TargetStatus, TaskStatus, TaskType,
+} from '../shared/enums.js';
+import type { AudienceLedgerTable, DoNotContactTable } from '../hygiene/hygiene-schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = Record<string, unknown>> = ColumnType<T, string | T, string | T>;
@@ -7,15 +11,15 @@ export interface TasksTable {
   id: Generated<number>;
   user_id: number;
   name: string;
-  platform: string;
-  platform_mode: string;
-  type: string;
+  platform: Platform;
+  platform_mode: PlatformMode;
+  type: TaskType;
   target_group: string | null;
   target_group_title: string | null;
   target_group_key: string | null;
   message_template: string | null;
-  priority: string;
-  status: string;
+  priority: Priority;
+  status: TaskStatus;
   status_reason: string | null;
   scheduled_at: Timestamp | null;
   settings: Json;
@@ -35,9 +39,9 @@ export interface TargetsTable {
   phone: string | null;
   first_name: string | null;
   last_name: string | null;
-  source: string;
+  source: TargetSource;
   extra: Json;
-  status: Generated<string>;
+  status: Generated<TargetStatus>;
   attempts: Generated<number>;
   error_code: string | null;
   error_message: string | null;
@@ -52,13 +56,13 @@ export interface TargetsTable {
 export interface AccountsTable {
   id: Generated<number>;
   user_id: number;
-  platform: Generated<string>;
-  platform_mode: string;
+  platform: Generated<Platform>;
+  platform_mode: PlatformMode;
   label: string;
   phone: string | null;
   session_encrypted: string | null;
   sandbox_profile: Json<SandboxProfile> | null;
-  status: Generated<string>;
+  status: Generated<AccountStatus>;
   status_reason: string | null;
   rest_until: Timestamp | null;
   next_action_at: Timestamp | null;
@@ -125,7 +129,7 @@ export interface ExecutionLogsTable {
   account_id: number | null;
   group_key: string | null;
   action: string;
-  result: string;
+  result: LogResult;
   error_code: string | null;
   message: string | null;
   details: Json;
@@ -153,10 +157,10 @@ export interface AuditLogTable {
 export interface BackgroundJobsTable {
   id: string;
   user_id: number;
-  kind: string;
-  queue: string;
+  kind: JobKind;
+  queue: JobQueue;
   task_id: number | null;
-  status: ColumnType<string, string | undefined, string>;
+  status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
   params: Json;
   /** Uploaded file bytes (import_file); PGlite returns Uint8Array, pg returns Buffer. */
   input: Uint8Array | null;
@@ -188,7 +192,14 @@ export interface Database {
   background_jobs: BackgroundJobsTable;
   telegram_login_attempts: TelegramLoginAttemptsTable;
   local_tenants: LocalTenantsTable;
+  /** The shared virtual clock of a sped-up sandbox deployment (migration 5). */
+  sandbox_clock: SandboxClockTable;
+  /** The circuit breaker's shared state per platform (migration 5). */
+  platform_circuits: PlatformCircuitsTable;
   task_counters: TaskCountersTable;
+  /** Audience hygiene (migration 6): src/hygiene/hygiene-schema.ts. */
+  audience_ledger: AudienceLedgerTable;
+  do_not_contact: DoNotContactTable;
 }
 
 /** Per-task target counts by status, maintained by triggers on targets (migration 7); read, never written by code. */
@@ -217,3 +228,22 @@ export type TelegramLoginAttemptRow = Selectable<TelegramLoginAttemptsTable>;
 /** A job without its payloads (uploaded file, report file): what lists and status checks read. */
 export type BackgroundJobView = Omit<BackgroundJobRow, 'input' | 'output'>;
 export type ExecutionLogRow = Selectable<ExecutionLogsTable>;
+
+/** One row: origin (real and virtual) and speed of a sped-up sandbox deployment's clock (src/shared/shared-clock.ts). */
+export interface SandboxClockTable {
+  id: ColumnType<number, number | undefined, number>;
+  real_origin: Timestamp;
+  virtual_origin: Timestamp;
+  speed: number;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** Circuit breaker state per platform, shared by all processes (src/scheduler/circuit-breaker.ts). */
+export interface PlatformCircuitsTable {
+  platform: string;
+  state: 'open' | 'closed';
+  opened_at: Timestamp | null;
+  retry_at: Timestamp | null;
+  consecutive_opens: number;
+  updated_at: Timestamp;
+}

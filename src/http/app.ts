@@ -5,19 +5,23 @@ import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../app-context.js';
 import { installErrorHandler } from './error-handler.js';
+import { cleanUploadNames, guardedValidatorCompiler } from './input-guards.js';
+import { UserRateLimiter } from './user-rate-limit.js';
 import { taskRoutes } from '../tasks/task-routes.js';
+import { mailingPageRoutes, rewriteBareApiUrl } from '../compat/mailing-page/routes.js';
 import { targetRoutes } from '../targets/target-routes.js';
 import { importRoutes } from '../import/import-routes.js';
 import { accountRoutes } from '../accounts/account-routes.js';
 import { telegramLoginRoutes } from '../accounts/telegram-login-routes.js';
 import { auditRoutes } from '../observability/audit-routes.js';
 import { jobRoutes } from '../jobs/job-routes.js';
+import { hygieneRoutes } from '../hygiene/hygiene-routes.js';
 import { JOB_QUEUES } from '../shared/enums.js';
 import { describeTelegramDc } from '../platform/telegram/telegram-dc.js';
 
@@ -28,8 +32,14 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // `/tasks/` is `/tasks` (the platform's gateway keeps the trailing slash the platform's page sends).
+    routerOptions: { ignoreTrailingSlash: true },
+    // The platform's gateway sends `/api/invite/{path}` to `/api/v1/{path}`: those are the core's `/api/v1/invite/{path}`,
+    // except the Mailing page's own calls (src/compat/mailing-page). One set of handlers, two addresses.
+    rewriteUrl: (req) => rewriteBareApiUrl(req.method, req.url ?? '/'),
   });
-  app.setValidatorCompiler(validatorCompiler);
+  // zod for every route, behind one guard: a NUL byte in any field is a 400 naming it (PostgreSQL cannot store one).
+  app.setValidatorCompiler(guardedValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const hasWeb = existsSync(WEB_DIST);
   installErrorHandler(app, hasWeb ? (reply) => reply.sendFile('index.html') : undefined);
@@ -81,6 +91,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       job_queues: ctx.jobs.transport.name === 'bullmq' ? 'BullMQ on Redis' : 'embedded (polling PostgreSQL)',
       parsing_service: await parsingHealth, api_gateway: ctx.config.apiGatewayUrl ? 'configured (email sign-ins map to platform user ids)' : 'not configured (email sign-ins are local tenants)',
       worker_in_process: ctx.config.runWorker,
+      // Circuit breaker per platform (this process): closed, or open/half_open with when dispatch pauses and retries.
+      platform_circuit: await ctx.circuitBreaker.sync(true).then(() => ctx.circuitBreaker.snapshot([ctx.config.platformMode])),
     };
     return reply.status(database.ok ? 200 : 503).send(body);
   });
@@ -102,27 +114,50 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     return ctx.metrics.registry.metrics();
   });
 
+  // What the web UI needs to know at run time: standalone at `/`, inside the platform's site under UI_BASE_PATH.
+  app.get('/ui-config.json', { schema: { hide: true }, config: openLimit }, async () => ({ mode: 'standalone', api_base: '/api/v1' }));
+  if (ctx.config.ui.basePath) {
+    app.get(`${ctx.config.ui.basePath}/ui-config.json`, { schema: { hide: true }, config: openLimit }, async () => ({
+      mode: 'platform', api_base: ctx.config.ui.apiBase, login_url: ctx.config.ui.platformLoginUrl,
+    }));
+  }
+
   await app.register(async (api) => {
     await api.register(multipart, { limits: { fileSize: ctx.config.maxImportFileBytes, files: 1, fields: 10 } });
+    api.addHook('preHandler', cleanUploadNames);
     api.decorateRequest('user', null as never);
     api.addHook('onRequest', async (req) => {
       req.user = await ctx.identity.resolve(await ctx.jwt.verify(req.headers.authorization));
     });
+    // Per-user budgets (after the auth hook, keyed by the user id): 429 with Retry-After beyond them.
+    api.addHook('onRequest', new UserRateLimiter(ctx.config.rateLimit.perUserPerMinute, ctx.config.rateLimit.expensivePerUserPerMinute).hook());
     await api.register(async (invite) => {
       await taskRoutes(invite, ctx);
       await targetRoutes(invite, ctx);
       await importRoutes(invite, ctx);
       await auditRoutes(invite, ctx);
       await jobRoutes(invite, ctx);
+      await hygieneRoutes(invite, ctx);
     }, { prefix: '/invite' });
     await accountRoutes(api, ctx);
     await telegramLoginRoutes(api, ctx);
+    await mailingPageRoutes(api, ctx);
   }, { prefix: '/api/v1' });
 
   if (hasWeb) {
     // The built web UI (npm run build:web). Files are looked up per request, so a rebuild needs no restart.
     const fastifyStatic = (await import('@fastify/static')).default;
     await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: true, schemaHide: true });
+    // The same UI inside the platform's site (UI_BASE_PATH, e.g. /mailing/): the gateway forwards the path unchanged.
+    const mount = ctx.config.ui.basePath;
+    if (mount) {
+      app.get(mount, { schema: { hide: true } }, async (req, reply) => {
+        // Assets are relative (./assets/…): the page must be addressed as a directory.
+        const [path, query] = (req.originalUrl ?? req.url).split('?');
+        return path!.endsWith('/') ? reply.sendFile('index.html') : reply.redirect(`${path}/${query ? `?${query}` : ''}`);
+      });
+      await app.register(fastifyStatic, { root: WEB_DIST, prefix: `${mount}/`, decorateReply: false, wildcard: true, schemaHide: true, index: false });
+    }
   }
   return app;
 }

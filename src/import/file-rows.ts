@@ -4,17 +4,71 @@ import { ImportFormatError, detectFormat, peek, type SourceRow } from './parsers
 import { csvRows } from './parsers/csv-rows.js';
 import { xlsxRows } from './parsers/xlsx-rows.js';
 import { jsonRows, txtRows } from './parsers/text-rows.js';
+import { decodeToUtf8, detectEncoding, encodingLabel } from './parsers/text-decoding.js';
+import { checkXlsxBounds } from './parsers/xlsx-guard.js';
 
-/** Picks the parser for an uploaded file (by name, type and its first bytes) and returns its rows. */
-export async function fileRows(stream: Readable, filename: string | undefined, mimetype: string | undefined): Promise<{ format: string; rows: AsyncIterable<SourceRow> }> {
-  const peeked = await peek(stream);
+export interface ImportLimits {
+  /** Rows one workbook may hold (counted as they are read; the import stops with a 400 beyond). Text formats stream
+   * with flat memory and are bounded by the upload size alone. */
+  maxXlsxRows: number;
+  /** What an .xlsx may unpack to, checked from its zip directory and by inflating it once before it is read. */
+  maxXlsxUncompressedBytes: number;
+}
+
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = { maxXlsxRows: 200_000, maxXlsxUncompressedBytes: 100 * 1024 * 1024 };
+
+/**
+ * The shared strings of a workbook are held in memory while its sheet streams: at most this much unpacked (and at
+ * most 4 texts per allowed row), which keeps the worst workbook under +100 MB of memory.
+ */
+export const XLSX_SHARED_STRINGS_BYTES = 24 * 1024 * 1024;
+
+/** Bytes sniffed to choose the format and the text encoding. */
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Picks the parser for an uploaded file (by name, type and its first bytes) and returns its rows. Text files are
+ * decoded from the encoding they are in (UTF-8, UTF-8/UTF-16 with a byte-order mark, Windows-1251, …; named in
+ * `encoding`); workbooks are checked against the size limits before they are read.
+ */
+export async function fileRows(stream: Readable, filename: string | undefined, mimetype: string | undefined, limits: ImportLimits = DEFAULT_IMPORT_LIMITS): Promise<{ format: string; encoding: string | null; rows: AsyncIterable<SourceRow> }> {
+  const peeked = await peek(stream, SNIFF_BYTES);
   if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.');
-  const format = detectFormat(filename, mimetype, peeked.head);
-  const rows = format === 'csv' ? csvRows(peeked.stream, peeked.head)
-    : format === 'xlsx' ? xlsxRows(peeked.stream)
-      : format === 'json' ? jsonRows(peeked.stream)
-        : txtRows(peeked.stream);
-  return { format, rows };
+  const isZip = peeked.head.length >= 4 && [0x04034b50, 0x06054b50].includes(peeked.head.readUInt32LE(0));
+  const encoding = isZip ? null : detectEncoding(peeked.head, peeked.head.length < SNIFF_BYTES);
+  // Formats are sniffed from the decoded text, so a UTF-16 file is recognised as what it holds.
+  let headText = '';
+  if (encoding) for await (const chunk of decodeToUtf8([peeked.head], encoding)) headText += chunk.toString('utf8');
+  const format = detectFormat(filename, mimetype, isZip ? peeked.head : Buffer.from(headText, 'utf8'));
+  if (format === 'xlsx') {
+    const chunks: Buffer[] = [];
+    for await (const c of peeked.stream) chunks.push(c as Buffer);
+    const zip = Buffer.concat(chunks);
+    await checkXlsxBounds(zip, {
+      maxUncompressedBytes: limits.maxXlsxUncompressedBytes,
+      // Every distinct text is a string in memory while the sheet is read; a real audience has a few per row.
+      maxSharedStrings: limits.maxXlsxRows * 4,
+      maxSharedStringsBytes: Math.min(XLSX_SHARED_STRINGS_BYTES, limits.maxXlsxUncompressedBytes),
+    });
+    const { Readable: ReadableCtor } = await import('node:stream');
+    return { format, encoding: null, rows: atMostRows(xlsxRows(ReadableCtor.from([zip])), limits.maxXlsxRows) };
+  }
+  if (!encoding) throw new ImportFormatError('The file is a zip archive, not a CSV, JSON or text file: give .xlsx workbooks the .xlsx extension.');
+  const { Readable: ReadableCtor } = await import('node:stream');
+  const text = ReadableCtor.from(decodeToUtf8(peeked.stream as AsyncIterable<Buffer>, encoding), { objectMode: false });
+  const rows = format === 'csv' ? csvRows(text, Buffer.from(headText, 'utf8'))
+    : format === 'json' ? jsonRows(text)
+      : txtRows(text);
+  return { format, encoding: encodingLabel(encoding), rows };
+}
+
+/** Stops a workbook with more rows than the limit with a sentence (nothing past the limit is read). */
+async function* atMostRows(rows: AsyncIterable<SourceRow>, maxRows: number): AsyncGenerator<SourceRow> {
+  let n = 0;
+  for await (const row of rows) {
+    if (++n > maxRows) throw new ImportFormatError(`The workbook has more than ${maxRows.toLocaleString('en-US')} rows, the most one .xlsx import takes; split it, or save it as CSV.`);
+    yield row;
+  }
 }
 
 /** Wraps a row source so parser failures become readable 400s. */

@@ -7,16 +7,16 @@ import type { AccountManager } from '../accounts/account-manager.js';
 import type { AuditLog } from '../observability/audit.js';
 import type { TaskLifecycle } from '../tasks/task-lifecycle.js';
 import { AppError } from '../shared/errors.js';
-import { FINISHED_TASK_STATUSES, type TaskStatus } from '../shared/enums.js';
+import { FINISHED_TASK_STATUSES } from '../shared/enums.js';
 import type { ImportReport, ImportService } from './import-service.js';
 import { normaliseParsingItem, type ParsingServiceClient } from './parsing-service-client.js';
-import { asMalformed, fileRows, readableFailures } from './file-rows.js';
+import { DEFAULT_IMPORT_LIMITS, asMalformed, fileRows, readableFailures, type ImportLimits } from './file-rows.js';
 import { linkedPlatformUserId } from '../auth/platform-identity.js';
 
 /** The task an import writes into: the caller's own, and not finished (a finished task's audience is history). */
 export async function importableTask(tasks: TaskService, userId: number, taskId: number): Promise<TaskRow> {
   const task = await tasks.getOwned(userId, taskId);
-  if (FINISHED_TASK_STATUSES.includes(task.status as TaskStatus)) {
+  if (FINISHED_TASK_STATUSES.includes(task.status)) {
     throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`);
   }
   return task;
@@ -39,6 +39,7 @@ export class ImportJobs {
     private readonly accounts: AccountManager,
     private readonly audit: AuditLog,
     private readonly lifecycle: TaskLifecycle,
+    private readonly importLimits: ImportLimits = DEFAULT_IMPORT_LIMITS,
   ) {
     jobs.register('import_file', (job, io) => this.runFile(job, io));
     jobs.register('import_parsing', (job, io) => this.runParsing(job, io));
@@ -68,11 +69,11 @@ export class ImportJobs {
     const params = job.params as { filename?: string | null; mimetype?: string | null };
     const task = await importableTask(this.tasks, job.user_id, job.task_id!);
     if (!job.input) throw new AppError(410, 'INPUT_GONE', 'The uploaded file is no longer stored with this job; upload it again.');
-    const source = await fileRows(Readable.from([Buffer.from(job.input)]), params.filename ?? undefined, params.mimetype ?? undefined)
+    const source = await fileRows(Readable.from([Buffer.from(job.input)]), params.filename ?? undefined, params.mimetype ?? undefined, this.importLimits)
       .catch((err) => { throw asMalformed(err); });
     const { report, current } = await this.importInto(task, job, io, readableFailures(source.rows), 'FILE_UPLOAD');
     await this.audit.record(job.user_id, 'import.file', 'task', task.id, { format: source.format, imported: report.imported, job: job.id });
-    return { result: { format: source.format, filename: params.filename ?? null, ...report, ...(await this.startIfAsked(job, current)) } };
+    return { result: { format: source.format, encoding: source.encoding, filename: params.filename ?? null, ...report, ...(await this.startIfAsked(job, current)) } };
   }
 
   private async runParsing(job: BackgroundJobRow, io: JobIO) {

@@ -13,13 +13,24 @@ import { normaliseParsingItem } from './parsing-service-client.js';
 import { normaliseRecord } from './row-normaliser.js';
 import { linkedPlatformUserId } from '../auth/platform-identity.js';
 import { maskPhone } from '../targets/identity.js';
+import type { TaskRow } from '../db/schema.js';
+import { scopeOfTask, type HygieneScope } from '../hygiene/audience-hygiene.js';
+import { INT4_MAX, dbId, dbIdStrict } from '../shared/input-schemas.js';
+
+const groupKeySchema = z.string().trim().min(1).max(200);
+
+/** Audience hygiene for a dry run: the task's owner and group when there is a task, else the caller and the group given. */
+const hygieneScope = (userId: number, task: TaskRow | null, groupKey: string | undefined): HygieneScope =>
+  task ? { ...scopeOfTask(task), groupKey: scopeOfTask(task).groupKey ?? (task.type === 'invite_to_group' ? groupKey ?? null : null) } : { userId, groupKey: groupKey ?? null };
 
 const fileQuery = z.object({
-  task_id: z.coerce.number().int().positive().optional(),
+  task_id: dbId('task_id').optional(),
   dry_run: z.enum(['true', 'false', '1', '0']).optional(),
   background: z.enum(['true', 'false', '1', '0']).optional(),
   /** With background: start the task once the import has finished. */
   start: z.enum(['true', 'false', '1', '0']).optional(),
+  /** Dry run without a task: the group (key from the admin check) whose ledger the preview counts against. */
+  group_key: groupKeySchema.optional(),
 });
 const isOn = (v: string | undefined) => v === 'true' || v === '1';
 
@@ -39,13 +50,15 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     if (declared > ctx.config.maxImportFileBytes + 64 * 1024) throw tooLarge(ctx.config.maxImportFileBytes);
     const file = await req.file();
     if (!file) throw new AppError(400, 'NO_FILE', 'No file was uploaded: send it in a form field named "file".');
+    // Cleaned of control characters by the upload guard (src/http/input-guards.ts) before it is shown and stored.
+    const filename = file.filename;
     const field = (name: string) => {
       const f = file.fields[name];
       const v = Array.isArray(f) ? f[0] : f;
       return v && 'value' in v ? String(v.value) : undefined;
     };
     const taskIdRaw = req.query.task_id ?? (field('task_id') ? Number(field('task_id')) : undefined);
-    if (taskIdRaw !== undefined && !(Number.isInteger(taskIdRaw) && taskIdRaw > 0)) throw new AppError(400, 'INVALID_TASK_ID', 'task_id must be a positive number.');
+    if (taskIdRaw !== undefined && !(Number.isInteger(taskIdRaw) && taskIdRaw > 0 && taskIdRaw <= INT4_MAX)) throw new AppError(400, 'INVALID_TASK_ID', `task_id must be a positive number of at most ${INT4_MAX}.`);
     const dryRun = isOn(req.query.dry_run ?? field('dry_run')) || taskIdRaw === undefined;
     const task = await taskFor(req.user.userId, taskIdRaw);
     try {
@@ -53,20 +66,23 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         if (!task || dryRun) throw backgroundNeedsTask();
         const bytes = await file.toBuffer();
         if (bytes.length === 0) throw new ImportFormatError('The file is empty.');
-        const job = await ctx.importJobs.enqueueFile(task, { bytes, filename: file.filename, mimetype: file.mimetype }, isOn(req.query.start ?? field('start')));
+        const job = await ctx.importJobs.enqueueFile(task, { bytes, filename, mimetype: file.mimetype }, isOn(req.query.start ?? field('start')));
         await ctx.audit.record(req.user.userId, 'import.file.queued', 'task', task.id, { job: job.id, bytes: bytes.length });
         return reply.status(202).send(jobJson(job));
       }
-      const { format, rows } = await fileRows(file.file, file.filename, file.mimetype);
+      const { format, encoding, rows } = await fileRows(file.file, filename, file.mimetype, ctx.config.importLimits);
       // The size limit truncates the upload; failing at the end of the rows lets the importer roll back what it wrote.
       async function* untilTruncated() {
         yield* readableFailures(rows);
         if (file!.file.truncated) throw tooLarge(ctx.config.maxImportFileBytes);
       }
-      const report = await ctx.importer.run(untilTruncated(), { taskId: task?.id ?? null, source: 'FILE_UPLOAD', dryRun });
+      const groupKey = req.query.group_key ?? field('group_key')?.trim().slice(0, 200);
+      const report = await ctx.importer.run(untilTruncated(), {
+        taskId: task?.id ?? null, source: 'FILE_UPLOAD', dryRun, hygiene: dryRun ? hygieneScope(req.user.userId, task, groupKey || undefined) : undefined,
+      });
       if (!dryRun && task && report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
       if (!dryRun && task) await ctx.audit.record(req.user.userId, 'import.file', 'task', task.id, { format, imported: report.imported });
-      return { format, filename: file.filename, ...report };
+      return { format, encoding, filename, ...report };
     } catch (err) {
       if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(ctx.config.maxImportFileBytes);
       if (err instanceof ImportFormatError) throw asMalformed(err);
@@ -82,18 +98,26 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     schema: {
       tags, summary: 'The first contacts of a Parsing Service base, normalised as an import would, with the base total',
       params: z.object({ base: z.string().trim().min(1).max(200) }),
-      querystring: z.object({ limit: z.coerce.number().int().min(1).max(100, 'limit can be at most 100').default(10) }),
+      querystring: z.object({
+        limit: z.coerce.number().int().min(1).max(100, 'limit can be at most 100').default(10),
+        /** The group (key from the admin check) whose ledger the shown contacts are checked against. */
+        group_key: groupKeySchema.optional(),
+      }),
     },
   }, async (req) => {
     const { total, items } = await ctx.parsing.preview(linkedPlatformUserId(req.user.userId), req.params.base, req.query.limit);
+    const rows = items.map((item) => normaliseParsingItem(item as Record<string, unknown>));
+    const valid = rows.flatMap((r) => (r.ok ? [r] : []));
+    const blocked = await ctx.targets.classify({ userId: req.user.userId, groupKey: req.query.group_key ?? null }, valid);
+    const shown = [...new Set(valid.map((r) => r.key))].map((k) => blocked.get(k)?.code);
     return {
       parsing_task_id: req.params.base, total,
-      items: items.map((item, i) => {
-        const row = normaliseParsingItem(item as Record<string, unknown>);
-        return row.ok
-          ? { row: i + 1, valid: true, username: row.target.username, user_id: row.target.user_id_platform, phone_masked: maskPhone(row.target.phone), first_name: row.target.first_name, last_name: row.target.last_name }
-          : { row: i + 1, valid: false, reason: row.reason };
-      }),
+      // Audience hygiene among the contacts shown (a full count comes with the import's dry run or report).
+      already_invited: shown.filter((c) => c === 'ALREADY_INVITED').length,
+      do_not_contact: shown.filter((c) => c === 'DO_NOT_CONTACT').length,
+      items: rows.map((row, i) => row.ok
+        ? { row: i + 1, valid: true, username: row.target.username, user_id: row.target.user_id_platform, phone_masked: maskPhone(row.target.phone), first_name: row.target.first_name, last_name: row.target.last_name, skip: blocked.get(row.key)?.code ?? null }
+        : { row: i + 1, valid: false, reason: row.reason }),
     };
   });
 
@@ -101,7 +125,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     schema: {
       tags, summary: 'Import a Parsing Service base into a task (or dry run)',
       body: z.object({
-        task_id: z.number().int().positive().optional(),
+        task_id: dbIdStrict('task_id').optional(),
         parsing_task_id: z.union([z.string().min(1), z.number()]).transform(String),
         limit: z.number().int().positive().max(1_000_000).optional(),
         dry_run: z.boolean().default(false),
@@ -109,6 +133,8 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         background: z.boolean().default(false),
         /** With background: start the task once the import has finished. */
         start: z.boolean().default(false),
+        /** Dry run without a task: the group (key from the admin check) whose ledger the counts use. */
+        group_key: groupKeySchema.optional(),
       }),
     },
   }, async (req, reply) => {
@@ -121,7 +147,10 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     }
     const dryRun = req.body.dry_run || !task;
     const rows = ctx.parsing.results(linkedPlatformUserId(req.user.userId), req.body.parsing_task_id, 500, req.body.limit ?? Infinity);
-    const report = await ctx.importer.run(rows, { taskId: task?.id ?? null, source: 'PARSING_IMPORT', dryRun, normalise: normaliseParsingItem });
+    const report = await ctx.importer.run(rows, {
+      taskId: task?.id ?? null, source: 'PARSING_IMPORT', dryRun, normalise: normaliseParsingItem,
+      hygiene: dryRun ? hygieneScope(req.user.userId, task, req.body.group_key) : undefined,
+    });
     if (!dryRun && task) {
       if (report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
       await ctx.audit.record(req.user.userId, 'import.parsing', 'task', task.id, { base: req.body.parsing_task_id, imported: report.imported });
@@ -132,14 +161,20 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post('/import/validate', {
     schema: {
       tags, summary: 'Validate and normalise rows without saving them',
-      body: z.object({ rows: z.array(z.union([z.string(), z.number(), z.record(z.string(), z.unknown())])).min(1).max(100_000) }),
+      body: z.object({
+        rows: z.array(z.union([z.string(), z.number(), z.record(z.string(), z.unknown())])).min(1).max(100_000),
+        /** Count people already invited into this group (key from the admin check) and on the do-not-contact list. */
+        group_key: groupKeySchema.optional(),
+      }),
     },
   }, async (req) => {
     async function* source() {
       let i = 0;
       for (const r of req.body.rows) yield { rowNumber: ++i, record: typeof r === 'number' ? String(r) : r } as SourceRow;
     }
-    const report = await ctx.importer.run(source(), { taskId: null, source: 'MANUAL', dryRun: true, normalise: normaliseRecord });
+    const report = await ctx.importer.run(source(), {
+      taskId: null, source: 'MANUAL', dryRun: true, normalise: normaliseRecord, hygiene: { userId: req.user.userId, groupKey: req.body.group_key ?? null },
+    });
     return report;
   });
 }

@@ -3,6 +3,7 @@ import type { TargetSource } from '../shared/enums.js';
 import type { BatchCursor, NewTarget, TargetService } from '../targets/target-service.js';
 import { normaliseRecord, type NormalisedRow } from './row-normaliser.js';
 import type { SourceRow } from './parsers/record-stream.js';
+import type { HygieneScope } from '../hygiene/audience-hygiene.js';
 
 export interface ImportReport {
   task_id: number | null;
@@ -13,6 +14,13 @@ export interface ImportReport {
   invalid: number;
   /** Rows refused because the task reached its target cap. */
   over_limit: number;
+  /**
+   * Audience hygiene: of `imported`, people already invited into (or found in) the task's group by this user's tasks,
+   * and people on the user's do-not-contact list. An import adds them to the task as SKIPPED (code ALREADY_INVITED /
+   * DO_NOT_CONTACT); a dry run counts them. No account attempt is ever spent on them.
+   */
+  already_invited: number;
+  do_not_contact: number;
   errors: Array<{ row: number; reason: string }>;
   preview: Array<{ row: number; username: string | null; user_id_platform: string | null; phone: string | null; first_name: string | null; last_name: string | null }>;
 }
@@ -36,10 +44,13 @@ export class ImportService {
       importId?: string;
       /** Called after every batch (a background job reports progress and learns it was cancelled). */
       onProgress?: (report: ImportReport) => Promise<void>;
+      /** Dry runs: whose ledger and do-not-contact list to count against (an import into a task uses the task's). */
+      hygiene?: HygieneScope;
     },
   ): Promise<ImportReport> {
     const report: ImportReport = {
-      task_id: opts.taskId, dry_run: opts.dryRun, total_rows: 0, imported: 0, duplicates: 0, invalid: 0, over_limit: 0, errors: [], preview: [],
+      task_id: opts.taskId, dry_run: opts.dryRun, total_rows: 0, imported: 0, duplicates: 0, invalid: 0, over_limit: 0,
+      already_invited: 0, do_not_contact: 0, errors: [], preview: [],
     };
     const normalise = opts.normalise ?? normaliseRecord;
     // Tags this run's rows so a file that breaks half-way (malformed, too large) is rolled back whole.
@@ -50,9 +61,15 @@ export class ImportService {
     const flush = async () => {
       if (!batch.length) return;
       if (opts.dryRun || opts.taskId === null) {
+        const fresh: NewTarget[] = [];
         for (const r of batch) {
           if (seenInDryRun.has(r.key)) report.duplicates++;
-          else { seenInDryRun.add(r.key); report.imported++; }
+          else { seenInDryRun.add(r.key); report.imported++; fresh.push(r); }
+        }
+        if (opts.hygiene) {
+          for (const b of (await this.targets.classify(opts.hygiene, fresh)).values()) {
+            if (b.code === 'ALREADY_INVITED') report.already_invited++; else report.do_not_contact++;
+          }
         }
       } else {
         const res = await this.targets.addBatch(opts.taskId, batch, opts.source, cursor);
@@ -60,6 +77,8 @@ export class ImportService {
         report.imported += res.inserted;
         report.duplicates += res.duplicates;
         report.over_limit += res.overLimit;
+        report.already_invited += res.alreadyInvited ?? 0;
+        report.do_not_contact += res.doNotContact ?? 0;
       }
       batch = [];
       await opts.onProgress?.(report);

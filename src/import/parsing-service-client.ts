@@ -1,6 +1,6 @@
 import { AppError } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
-import { normaliseFields, type NormalisedRow } from './row-normaliser.js';
+import { normaliseFields, nulColumn, nulRow, type NormalisedRow } from './row-normaliser.js';
 import type { SourceRow } from './parsers/record-stream.js';
 
 /** One base as the Parsing Service lists it (`GET /api/v1/results/grouped` → `tasks[]`). */
@@ -42,6 +42,8 @@ const NO_NAME = 'unknown';
 /** The contract's field mapping: username ← username | psd.username; id ← platform_id | psd.user_id; phone ← psd.phone | author_phone; name ← first+last | display_name. */
 export function normaliseParsingItem(record: SourceRow['record']): NormalisedRow {
   if (typeof record !== 'object' || record === null) return { ok: false, reason: 'result item is not an object' };
+  const nul = nulColumn(record);
+  if (nul !== null) return nulRow(nul);
   const item = record as ParsingItem;
   const psd = item.platform_specific_data ?? {};
   const row = normaliseFields({

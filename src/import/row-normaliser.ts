@@ -86,8 +86,34 @@ export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: strin
   return { ok: true, target, key };
 }
 
+/**
+ * The column of a row that holds a NUL byte (PostgreSQL text cannot store one; a file full of them is usually
+ * UTF-16 without a byte-order mark, or not text at all): its values and, one level down, nested objects (psd).
+ */
+export function nulColumn(record: unknown): string | null {
+  if (typeof record === 'string') return record.includes('\u0000') ? 'value' : null;
+  if (!record || typeof record !== 'object') return null;
+  for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
+    if (key.includes('\u0000')) return key.replace(/\u0000/g, '');
+    if (typeof value === 'string' && value.includes('\u0000')) return key;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (k.includes('\u0000') || (typeof v === 'string' && v.includes('\u0000'))) return `${key}.${k.replace(/\u0000/g, '')}`;
+      }
+    }
+  }
+  return null;
+}
+
+export const nulRow = (column: string): NormalisedRow => ({
+  ok: false,
+  reason: `the ${column === 'value' ? 'value' : `"${column.slice(0, 40)}" column`} holds a NUL byte (\\u0000); save the file as UTF-8 text`,
+});
+
 /** A record as a JSON object or a bare string. */
 export function normaliseRecord(record: unknown): NormalisedRow {
+  const nul = nulColumn(record);
+  if (nul !== null) return nulRow(nul);
   if (typeof record === 'string') return normaliseLoneValue(record);
   if (typeof record === 'number') return normaliseLoneValue(String(record));
   if (record && typeof record === 'object' && !Array.isArray(record)) {

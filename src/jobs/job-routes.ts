@@ -8,13 +8,14 @@ import type { AppContext } from '../app-context.js';
 import { AppError } from '../shared/errors.js';
 import { JOB_KINDS, JOB_STATUSES } from '../shared/enums.js';
 import { csvArray, idParams } from '../tasks/task-schemas.js';
+import { dbId } from '../shared/input-schemas.js';
 import { jobJson } from './job-json.js';
 
 const jobParams = z.object({ id: z.string().min(1) });
 const listQuery = z.object({
   status: csvArray(z.enum(JOB_STATUSES)),
   kind: csvArray(z.enum(JOB_KINDS)),
-  task_id: z.coerce.number().int().positive().optional(),
+  task_id: dbId('task_id').optional(),
   page: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(20),
 });

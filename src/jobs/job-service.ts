@@ -107,7 +107,7 @@ export class JobService {
     const { holder } = this.options;
     const job = await this.store.claim(id, holder, this.lockMs);
     if (!job) return false;
-    const handler = this.handlers.get(job.kind as JobKind);
+    const handler = this.handlers.get(job.kind);
     if (!handler) {
       await this.store.fail(id, holder, 'NO_HANDLER', `This process cannot run "${job.kind}" jobs.`);
       return true;

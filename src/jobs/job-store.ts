@@ -136,7 +136,7 @@ export class JobStore {
     if (queues) q = q.where('queue', 'in', [...queues]);
     const rows = await q.orderBy(sql`CASE queue WHEN 'invite-high' THEN 0 WHEN 'invite-normal' THEN 1 WHEN 'invite-low' THEN 2 ELSE 3 END`)
       .orderBy('run_at').limit(limit).execute();
-    return rows.map((r) => ({ id: r.id, queue: r.queue as JobQueue }));
+    return rows.map((r) => ({ id: r.id, queue: r.queue }));
   }
 
   /** Queued jobs whose time passed a while ago: BullMQ should have delivered them, so Redis may have lost them. */

@@ -16,6 +16,8 @@ export class Metrics {
   readonly pendingTargets = new Gauge({ name: 'invite_pending_targets', help: 'Targets waiting in running tasks (queue depth)', registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'invite_queue_depth', help: 'Background jobs due and waiting per queue (scheduled starts count from their time)', labelNames: ['queue'], registers: [this.registry] });
   readonly backgroundJobs = new Counter({ name: 'invite_background_jobs_total', help: 'Background jobs finished, by kind and outcome', labelNames: ['kind', 'status'], registers: [this.registry] });
+  readonly circuitOpen = new Gauge({ name: 'invite_platform_circuit_open', help: 'Whether dispatch for a platform is paused by the circuit breaker (1 open or half-open, 0 closed)', labelNames: ['platform'], registers: [this.registry] });
+  readonly circuitTransitions = new Counter({ name: 'invite_platform_circuit_transitions_total', help: 'Circuit breaker state changes per platform, by new state', labelNames: ['platform', 'to'], registers: [this.registry] });
   readonly schedulerDecision = new Histogram({
     name: 'invite_scheduler_decision_seconds', help: 'Time for a worker to choose its next action',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry],

@@ -11,8 +11,8 @@ export class PlatformConnections {
   private clients = new Map<number, Promise<PlatformClient>>();
   constructor(private readonly adapters: Partial<Record<PlatformMode, PlatformAdapter>>, private readonly crypto: SessionCrypto) {}
 
-  adapterFor(mode: string): PlatformAdapter {
-    const adapter = this.adapters[mode as PlatformMode];
+  adapterFor(mode: PlatformMode): PlatformAdapter {
+    const adapter = this.adapters[mode];
     if (!adapter) throw new Error(`No platform adapter configured for mode "${mode}"`);
     return adapter;
   }

@@ -2,14 +2,17 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
 import { promoteDueScheduledTasks } from '../tasks/scheduled-starts.js';
+import { completeDoneTasks, failTasksWithoutAccounts } from '../tasks/task-status.js';
 import { realMsFor, type Clock } from '../shared/clock.js';
-import { FINISHED_TASK_STATUSES, PRIORITY_RANK, type Priority, type TaskStatus } from '../shared/enums.js';
+import { FINISHED_TASK_STATUSES, PRIORITY_RANK, type LogResult, type TargetStatus } from '../shared/enums.js';
 import { describeTarget } from '../targets/identity.js';
 import type { AccountManager, Action, Lease } from '../accounts/account-manager.js';
 import type { PlatformConnections } from '../platform/connections.js';
 import { PlatformError } from '../platform/platform-error.js';
 import { renderTemplate, type ResolvedGroup } from '../platform/platform.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { blockedReason, recordInLedger } from '../hygiene/audience-hygiene.js';
 
 export interface WorkerOptions {
   holder: string;
@@ -42,6 +45,8 @@ interface Claim {
 export class Worker {
   private lastHousekeeping = 0;
   private lastRetention = 0;
+  /** Virtual ms at which the next lease covering an in-flight target may have expired: crash recovery runs then. */
+  private nextRecoveryAt = 0;
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -50,6 +55,8 @@ export class Worker {
     private readonly options: WorkerOptions,
     private readonly logger?: Logger,
     private readonly metrics?: Metrics,
+    /** Pauses dispatch for a platform whose calls fail en masse (optional: tests may leave it out). */
+    private readonly breaker?: CircuitBreaker,
   ) {}
 
   /** The name this worker's account leases carry. */
@@ -60,15 +67,28 @@ export class Worker {
   /** One scheduling decision and at most one platform action. Returns whether an action happened. */
   async tick(): Promise<boolean> {
     await this.maybeHousekeeping();
+    await this.maybeRecover();
+    await this.breaker?.sync();
     const stopTimer = this.metrics?.schedulerDecision.startTimer();
     const now = this.clock.now();
     const candidates = await this.readyAccounts(now, 20);
     for (const account of candidates) {
+      // An open circuit (the platform failing en masse) means no dispatch on it; half-open lets one probe through.
+      const admission = this.breaker?.admit(account.platform_mode) ?? 'dispatch';
+      if (admission === 'blocked') continue;
       const lease = await this.accounts.lease(account.id, this.options.holder, 'invite', null);
-      if (!lease) continue;
+      if (!lease) {
+        if (admission === 'probe') this.breaker!.abandonProbe(account.platform_mode);
+        continue;
+      }
+      // Holding the account's lease means nobody else is acting with it: anything still in flight on it is a dead worker's.
+      await this.recoverStaleAttempts(account.id);
       const claim = await this.findWork(account, lease);
       stopTimer?.();
-      if (!claim) continue;
+      if (!claim) {
+        if (admission === 'probe') this.breaker!.abandonProbe(account.platform_mode);
+        continue;
+      }
       await this.perform(account, lease, claim);
       return true;
     }
@@ -123,7 +143,7 @@ export class Worker {
     // leave the account one group and halve its daily output), then the task served longest ago (round-robin).
     const lifetimeUsed = (t: TaskRow) => (t.target_group_key ? usage.lifetimeByGroup[t.target_group_key] ?? 0 : 0);
     tasks.sort((a, b) =>
-      PRIORITY_RANK[a.priority as Priority] - PRIORITY_RANK[b.priority as Priority] ||
+      PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] ||
       lifetimeUsed(a) - lifetimeUsed(b) ||
       (a.last_dispatched_at?.getTime() ?? 0) - (b.last_dispatched_at?.getTime() ?? 0) || a.id - b.id);
     const now = this.clock.now();
@@ -159,16 +179,29 @@ export class Worker {
       // NO KEY UPDATE (not SHARE): this transaction updates the task row below, and two SHARE holders
       // upgrading at once would deadlock. Claims on one task are therefore serialised; they are short.
       const live = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).forNoKeyUpdate().executeTakeFirst();
-      const runnable = targetId === undefined ? live?.status === 'IN_PROGRESS' : !!live && !FINISHED_TASK_STATUSES.includes(live.status as TaskStatus);
+      const runnable = targetId === undefined ? live?.status === 'IN_PROGRESS' : !!live && !FINISHED_TASK_STATUSES.includes(live.status);
       if (!runnable) return null;
-      const target = await trx.updateTable('targets')
-        .set({ status: 'IN_FLIGHT', in_flight_at: now, account_id: account.id, attempts: sql`attempts + 1`, updated_at: now })
-        .where('id', '=', (eb) => {
-          let q = eb.selectFrom('targets').select('id').where('task_id', '=', task.id).where('status', '=', 'PENDING');
-          q = targetId === undefined ? q.where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)])) : q.where('id', '=', targetId);
-          return q.orderBy('id').limit(1).forUpdate().skipLocked();
-        })
-        .returningAll().executeTakeFirst();
+      // Audience hygiene: someone on the do-not-contact list, or already invited into (or found in) this group by any
+      // task of this user, is skipped here without a platform call and without counting toward any limit.
+      let target: TargetRow | undefined;
+      for (let hygieneSkips = 0; ; hygieneSkips++) {
+        target = await trx.updateTable('targets')
+          .set({ status: 'IN_FLIGHT', in_flight_at: now, account_id: account.id, attempts: sql`attempts + 1`, updated_at: now })
+          .where('id', '=', (eb) => {
+            let q = eb.selectFrom('targets').select('id').where('task_id', '=', task.id).where('status', '=', 'PENDING');
+            q = targetId === undefined ? q.where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)])) : q.where('id', '=', targetId);
+            return q.orderBy('id').limit(1).forUpdate().skipLocked();
+          })
+          .returningAll().executeTakeFirst();
+        const blocked = target ? await blockedReason(trx, task, target) : null;
+        if (!target || !blocked) break;
+        await trx.updateTable('targets').set({
+          status: 'SKIPPED', error_code: blocked.code, error_message: blocked.message, attempts: sql`greatest(attempts - 1, 0)`,
+          account_id: null, in_flight_at: null, next_attempt_at: null, processed_at: now, updated_at: now,
+        }).where('id', '=', target.id).execute();
+        // Keep the transaction short: the next claim goes on where this one stopped.
+        if (hygieneSkips >= 500) { target = undefined; break; }
+      }
       if (!target) return null;
       const logId = await this.accounts.recordAttempt(trx, {
         userId: task.user_id, taskId: task.id, targetId: target.id, accountId: account.id, action, groupKey: task.target_group_key,
@@ -216,6 +249,7 @@ export class Worker {
     } finally {
       clearInterval(heartbeat);
     }
+    this.breaker?.record(account.platform_mode, error);
     const acted = await this.recordOutcome(account, claim, error);
     if (error && ACCOUNT_ERROR_KINDS.has(error.kind)) {
       await this.accounts.reportError(account.id, error);
@@ -242,7 +276,7 @@ export class Worker {
     const who = describeTarget(target);
     const where = task.target_group_title ?? task.target_group ?? 'the group';
     return this.db.transaction().execute(async (trx) => {
-      const finishLog = (result: string, message: string, code: string | null = null, details: Record<string, unknown> = {}) =>
+      const finishLog = (result: LogResult, message: string, code: string | null = null, details: Record<string, unknown> = {}) =>
         trx.updateTable('execution_logs').set({ result, message, error_code: code, details: JSON.stringify(details), finished_at: now })
           .where('id', '=', logId).execute();
       const backToPending = (extra: { next_attempt_at?: Date | null; refund?: boolean } = {}) =>
@@ -251,13 +285,14 @@ export class Worker {
           next_attempt_at: extra.next_attempt_at ?? null,
           ...(extra.refund ? { attempts: sql`greatest(attempts - 1, 0)` } : {}),
         }).where('id', '=', target.id).execute();
-      const finishTarget = (status: string, code: string | null, message: string | null) =>
+      const finishTarget = (status: TargetStatus, code: string | null, message: string | null) =>
         trx.updateTable('targets').set({
           status, error_code: code, error_message: message, in_flight_at: null, processed_at: now, updated_at: now, next_attempt_at: null,
         }).where('id', '=', target.id).execute();
 
       if (!error) {
         await finishTarget(action === 'invite' ? 'INVITED' : 'SENT', null, null);
+        if (action === 'invite') await recordInLedger(trx, task, target, 'INVITED', now);
         await finishLog('SUCCESS', action === 'invite' ? `User ${who} added to ${where}` : `Message sent to ${who}`);
         this.metrics?.targetsProcessed.inc({ platform: task.platform, result: 'success' });
         return true;
@@ -266,6 +301,7 @@ export class Worker {
       switch (error.kind) {
         case 'TARGET': {
           await finishTarget(error.targetOutcome, error.code, error.message);
+          if (action === 'invite' && error.code === 'USER_ALREADY_PARTICIPANT') await recordInLedger(trx, task, target, 'ALREADY_MEMBER', now);
           await finishLog(error.targetOutcome, `Could not ${verb} ${who}: ${error.message}`, error.code);
           this.metrics?.targetsProcessed.inc({ platform: task.platform, result: error.targetOutcome.toLowerCase() });
           return true;
@@ -303,16 +339,10 @@ export class Worker {
     });
   }
 
-  /** A running task with no pending or in-flight target is complete. */
+  /** A running task with no pending or in-flight target is complete (a conditional update: a pause that won keeps it paused). */
   async completeIfDone(taskId?: number): Promise<void> {
     const now = this.clock.now();
-    let q = this.db.updateTable('tasks').set({ status: 'COMPLETED', finished_at: now, updated_at: now, status_reason: null })
-      .where('status', '=', 'IN_PROGRESS')
-      .where(({ not, exists, selectFrom }) => not(exists(
-        selectFrom('targets').select('targets.id').whereRef('targets.task_id', '=', 'tasks.id').where('targets.status', 'in', ['PENDING', 'IN_FLIGHT']),
-      )));
-    if (taskId !== undefined) q = q.where('id', '=', taskId);
-    const done = await q.returning(['platform', 'started_at']).execute();
+    const done = await completeDoneTasks(this.db, now, taskId);
     for (const t of done) {
       this.metrics?.tasksTotal.inc({ platform: t.platform, status: 'COMPLETED' });
       if (t.started_at) this.metrics?.taskDuration.observe({ platform: t.platform }, (now.getTime() - t.started_at.getTime()) / 1000);
@@ -325,18 +355,8 @@ export class Worker {
    * so such a task waits for them to be enabled again.
    */
   async failTasksWithoutAccounts(): Promise<void> {
-    const now = this.clock.now();
-    await this.db.updateTable('tasks').set({
-      status: 'FAILED', finished_at: now, updated_at: now,
-      status_reason: 'No sender account can continue: every eligible account is banned, logged out or lost its admin rights.',
-    })
-      .where('status', '=', 'IN_PROGRESS')
-      .where(({ not, exists, selectFrom }) => not(exists(
-        selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id').select('ta.account_id')
-          .whereRef('ta.task_id', '=', 'tasks.id').where('ta.eligible', '=', true)
-          .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED']),
-      )))
-      .execute();
+    const failed = await failTasksWithoutAccounts(this.db, this.clock.now());
+    for (const t of failed) this.metrics?.tasksTotal.inc({ platform: t.platform, status: 'FAILED' });
   }
 
   private async maybeHousekeeping(): Promise<void> {
@@ -377,21 +397,46 @@ export class Worker {
   }
 
   /**
-   * A worker that died mid-action leaves targets IN_FLIGHT. Once their account's lease has expired:
-   * an invite goes back to pending (re-inviting a member is harmless: the platform answers
-   * "already a member"); a direct message is NOT resent, since it may have been delivered.
+   * Crash recovery on time: runs when the earliest lease covering an in-flight target may have expired (and at
+   * least once per lease period), so a dead worker's target is back at most LEASE_SECONDS after its last heartbeat.
+   * (Housekeeping alone ran every min(30, lease) s and also required in_flight_at older than a lease: up to
+   * ~1.25 leases late.) nextWakeAt() wakes the loop at that moment.
    */
-  async recoverStaleAttempts(): Promise<number> {
+  private async maybeRecover(): Promise<void> {
     const now = this.clock.now();
-    const cutoff = new Date(now.getTime() - this.options.leaseSeconds * 1000);
+    if (now.getTime() < this.nextRecoveryAt) return;
+    await this.recoverStaleAttempts();
+    // Leases taken from now on expire after now + lease; the ones alive now are the only earlier candidates.
+    const row = await this.db.selectFrom('targets as tg').innerJoin('account_leases as l', 'l.account_id', 'tg.account_id')
+      .select(sql<Date | null>`min(l.expires_at)`.as('at')).where('tg.status', '=', 'IN_FLIGHT').where('l.expires_at', '>', now)
+      .executeTakeFirst();
+    const soonest = row?.at ? new Date(row.at).getTime() : Infinity;
+    this.nextRecoveryAt = Math.min(soonest, now.getTime() + this.options.leaseSeconds * 1000);
+  }
+
+  /**
+   * A worker that died mid-action leaves targets IN_FLIGHT. Once their account's lease has expired (or this
+   * worker holds the account's lease, `heldAccountId`): an invite goes back to pending (re-inviting a member is
+   * harmless: the platform answers "already a member"); a direct message is NOT resent, since it may have been delivered.
+   * Every claim happens under the account's lease and the lease outlives the action (heartbeats), so an expired
+   * lease is the whole test: no extra age cutoff on in_flight_at.
+   */
+  async recoverStaleAttempts(heldAccountId?: number): Promise<number> {
+    const now = this.clock.now();
+    if (heldAccountId !== undefined) {
+      const any = await this.db.selectFrom('targets').select('id').where('status', '=', 'IN_FLIGHT').where('account_id', '=', heldAccountId).limit(1).executeTakeFirst();
+      if (!any) return 0;
+    }
     return this.db.transaction().execute(async (trx) => {
-      const stale = await trx.selectFrom('targets as tg').innerJoin('tasks as t', 't.id', 'tg.task_id')
+      let q = trx.selectFrom('targets as tg').innerJoin('tasks as t', 't.id', 'tg.task_id')
         .select(['tg.id', 't.type'])
-        .where('tg.status', '=', 'IN_FLIGHT').where('tg.in_flight_at', '<', cutoff)
-        .where(({ not, exists, selectFrom }) => not(exists(
+        .where('tg.status', '=', 'IN_FLIGHT');
+      q = heldAccountId !== undefined
+        ? q.where('tg.account_id', '=', heldAccountId)
+        : q.where(({ not, exists, selectFrom }) => not(exists(
           selectFrom('account_leases as l').select('l.account_id').whereRef('l.account_id', '=', 'tg.account_id').where('l.expires_at', '>', now),
-        )))
-        .forUpdate('tg').skipLocked().execute();
+        )));
+      const stale = await q.forUpdate('tg').skipLocked().execute();
       if (!stale.length) return 0;
       const invites = stale.filter((s) => s.type === 'invite_to_group').map((s) => s.id);
       const messages = stale.filter((s) => s.type !== 'invite_to_group').map((s) => s.id);
@@ -422,10 +467,14 @@ export class Worker {
            AND EXISTS (SELECT 1 FROM task_accounts ta JOIN tasks t ON t.id = ta.task_id
                         WHERE ta.account_id = a.id AND ta.eligible AND t.status = 'IN_PROGRESS')
         UNION ALL SELECT scheduled_at FROM tasks WHERE status = 'SCHEDULED'
-        UNION ALL SELECT in_flight_at + make_interval(secs => ${this.options.leaseSeconds}::float8) FROM targets WHERE status = 'IN_FLIGHT'
+        -- Crash recovery: when the lease covering an in-flight target expires (now, if it has no lease).
+        UNION ALL SELECT coalesce(l.expires_at, ${this.clock.now()}) FROM targets tg LEFT JOIN account_leases l ON l.account_id = tg.account_id
+         WHERE tg.status = 'IN_FLIGHT'
       ) x`.execute(this.db);
     const at = row.rows[0]?.at ?? null;
-    if (!at || !Number.isFinite(new Date(at).getTime())) return at ? this.clock.now() : null;
-    return new Date(at);
+    const paused = this.breaker?.pausedUntil() ?? null;
+    if (!at || !Number.isFinite(new Date(at).getTime())) return at ? paused ?? this.clock.now() : paused;
+    // While every platform's circuit is open nothing can be dispatched before the next probe.
+    return paused && paused > new Date(at) ? paused : new Date(at);
   }
 }

@@ -26,10 +26,14 @@ export class ManualClock implements Clock {
  * so a marketer (or a browser test) can watch a day of paced invites happen in minutes.
  */
 export class ScaledClock implements Clock {
-  private readonly realStart = Date.now();
-  constructor(readonly speed: number, private readonly virtualStart = Date.now()) {}
+  /** `virtualStart` is the virtual time at the real moment `realStart` (both default to now). */
+  constructor(readonly speed: number, private readonly virtualStart = Date.now(), private readonly realStart = Date.now()) {}
   now(): Date {
     return new Date(this.virtualStart + (Date.now() - this.realStart) * this.speed);
+  }
+  /** This clock's time at the real (epoch) moment `realMs`. */
+  at(realMs: number): Date {
+    return new Date(this.virtualStart + (realMs - this.realStart) * this.speed);
   }
   /** Real milliseconds to wait for `virtualMs` of this clock to pass. */
   realMs(virtualMs: number): number {

@@ -3,6 +3,7 @@ import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { Limits } from '../config/config.js';
 import type { TaskCounters } from '../tasks/task-service.js';
+import { LOG_RESULTS, type LogResult } from '../shared/enums.js';
 
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
@@ -59,18 +60,35 @@ export class StatsService {
     };
   }
 
-  async logs(taskId: number, q: { result?: string[]; page: number; page_size: number }) {
+  /** `offset` (the Mailing page's paging) overrides `page`; `action` filters by invite/message. */
+  async logs(taskId: number, q: { result?: readonly string[]; page: number; page_size: number; offset?: number; action?: string }) {
     let base = this.db.selectFrom('execution_logs as l').where('l.task_id', '=', taskId);
-    if (q.result?.length) base = base.where('l.result', 'in', q.result);
+    // Callers pass validated enum values; anything else simply matches nothing.
+    const results = (q.result ?? []).filter((r): r is LogResult => (LOG_RESULTS as readonly string[]).includes(r));
+    if (q.result?.length) base = results.length ? base.where('l.result', 'in', results) : base.where(sql<boolean>`false`);
+    if (q.action) base = base.where('l.action', '=', q.action);
     const { total } = await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
     const rows = await base.leftJoin('accounts as a', 'a.id', 'l.account_id').leftJoin('targets as t', 't.id', 'l.target_id')
       .select(['l.id', 'l.created_at', 'l.finished_at', 'l.action', 'l.result', 'l.error_code', 'l.message', 'l.target_id', 'l.account_id', 'a.label as account_label',
         sql<string | null>`coalesce('@' || t.username, t.phone, 'user ' || t.user_id_platform)`.as('target_label')])
-      .orderBy('l.id', 'desc').limit(q.page_size).offset((q.page - 1) * q.page_size).execute();
+      .orderBy('l.id', 'desc').limit(q.page_size).offset(q.offset ?? (q.page - 1) * q.page_size).execute();
     return {
       items: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), finished_at: r.finished_at?.toISOString() ?? null })),
       total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size),
     };
+  }
+
+  /** Totals over a task's execution log: attempts, outcomes, rate limits met, and how long an action took. */
+  async executionSummary(taskId: number) {
+    const r = await this.db.selectFrom('execution_logs').where('task_id', '=', taskId).select([
+      sql<number>`count(*) FILTER (WHERE counts_toward_limit)::int`.as('attempts'),
+      sql<number>`count(*) FILTER (WHERE result = 'SUCCESS')::int`.as('succeeded'),
+      sql<number>`count(*) FILTER (WHERE result IN ('FAILED', 'SKIPPED'))::int`.as('failed'),
+      sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%')::int`.as('flood_wait'),
+      sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%' OR error_code LIKE 'PEER_FLOOD%')::int`.as('rate_limited'),
+      sql<number | null>`avg(extract(epoch FROM finished_at - created_at))::float8`.as('avg_seconds'),
+    ]).executeTakeFirstOrThrow();
+    return { ...r, avg_seconds: r.avg_seconds === null ? null : Math.round(Number(r.avg_seconds) * 1000) / 1000 };
   }
 
   /** CSV of every target with its outcome, streamed in pages so a large task never sits in memory. */

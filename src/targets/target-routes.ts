@@ -7,6 +7,7 @@ import { AppError } from '../shared/errors.js';
 import { BULK_TARGET_ACTIONS, TARGET_STATUSES } from '../shared/enums.js';
 import { csvArray, idParams, manualTargetSchema, targetParams } from '../tasks/task-schemas.js';
 import { targetToJson } from './target-service.js';
+import { dbIdStrict } from '../shared/input-schemas.js';
 
 const listQuery = z.object({
   status: csvArray(z.enum(TARGET_STATUSES)),
@@ -25,7 +26,7 @@ const updateBody = z.object({
 
 const bulkBody = z.object({
   action: z.enum(BULK_TARGET_ACTIONS),
-  target_ids: z.array(z.number().int().positive()).max(10_000).optional(),
+  target_ids: z.array(dbIdStrict('target id')).max(10_000).optional(),
   statuses: z.array(z.enum(TARGET_STATUSES)).optional(),
 }).refine((v) => v.target_ids?.length || v.statuses?.length, { message: 'choose targets by target_ids or by statuses' });
 
@@ -37,6 +38,7 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
     const report = await ctx.targets.addInline(task.id, req.body.targets);
     if (report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
+    await ctx.audit.record(req.user.userId, 'targets.add', 'task', task.id, { given: req.body.targets.length, imported: report.imported, duplicates: report.duplicates, invalid: report.invalid });
     return reply.status(201).send(report);
   });
 
@@ -52,12 +54,15 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.put('/tasks/:id/targets/:tid', { schema: { tags, params: targetParams, body: updateBody } }, async (req) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    return targetToJson(await ctx.targets.update(task.id, req.params.tid, req.body));
+    const row = await ctx.targets.update(task.id, req.params.tid, req.body);
+    await ctx.audit.record(req.user.userId, 'target.update', 'target', row.id, { task_id: task.id, fields: Object.keys(req.body) });
+    return targetToJson(row);
   });
 
   app.delete('/tasks/:id/targets/:tid', { schema: { tags, params: targetParams } }, async (req, reply) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
     await ctx.targets.delete(task.id, req.params.tid);
+    await ctx.audit.record(req.user.userId, 'target.delete', 'target', req.params.tid, { task_id: task.id });
     return reply.status(204).send();
   });
 
@@ -68,7 +73,9 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
     }
     const affected = await ctx.targets.bulkAction(task.id, req.body.action, { ids: req.body.target_ids, statuses: req.body.statuses });
     if (req.body.action === 'reset' && affected) await ctx.accountManager.wake(req.user.userId);
-    await ctx.audit.record(req.user.userId, `targets.${req.body.action}`, 'task', task.id, { affected });
+    await ctx.audit.record(req.user.userId, `targets.${req.body.action}`, 'task', task.id, {
+      affected, ...(req.body.target_ids ? { target_ids: req.body.target_ids.slice(0, 1000) } : {}), ...(req.body.statuses ? { statuses: req.body.statuses } : {}),
+    });
     return { action: req.body.action, affected };
   });
 }

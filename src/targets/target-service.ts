@@ -5,6 +5,7 @@ import { conflict, notFound } from '../shared/errors.js';
 import { TARGET_STATUSES, type TargetSource, type TargetStatus } from '../shared/enums.js';
 import type { TargetIdentity } from './identity.js';
 import { normaliseRecord } from '../import/row-normaliser.js';
+import { classify, scopeOfTask, type Block, type HygieneScope } from '../hygiene/audience-hygiene.js';
 
 export interface NewTarget {
   target: TargetIdentity;
@@ -21,6 +22,10 @@ export interface BatchResult {
   inserted: number;
   duplicates: number;
   overLimit: number;
+  /** Of `inserted`: added as SKIPPED because they are in the ledger of the task's group (audience hygiene). */
+  alreadyInvited?: number;
+  /** Of `inserted`: added as SKIPPED because they are on the user's do-not-contact list. */
+  doNotContact?: number;
   cursor?: BatchCursor;
 }
 
@@ -55,7 +60,7 @@ export class TargetService {
   async addBatch(taskId: number, rows: NewTarget[], source: TargetSource, cursor?: BatchCursor): Promise<BatchResult> {
     if (!rows.length) return { inserted: 0, duplicates: 0, overLimit: 0, cursor };
     return this.db.transaction().execute(async (trx) => {
-      await trx.selectFrom('tasks').select('id').where('id', '=', taskId).forUpdate().executeTakeFirstOrThrow();
+      const task = await trx.selectFrom('tasks').select(['id', 'user_id', 'type', 'target_group_key']).where('id', '=', taskId).forUpdate().executeTakeFirstOrThrow();
       const n = cursor
         ? cursor.count + (await trx.selectFrom('targets').select(sql<number>`count(*)::int`.as('n'))
           .where('task_id', '=', taskId).where('id', '>', cursor.maxId).executeTakeFirstOrThrow()).n
@@ -73,21 +78,30 @@ export class TargetService {
       const room = Math.max(0, this.maxTargetsPerTask - n);
       const accepted = fresh.slice(0, room);
       const now = this.clock.now();
-      const insertedIds = accepted.length
-        ? (await trx.insertInto('targets').values(accepted.map((r) => ({
+      // Audience hygiene: people on the do-not-contact list or already in this group's ledger are added as SKIPPED.
+      const blocked = await classify(trx, scopeOfTask(task), accepted);
+      const skippedAs = (b: Block | undefined) => (b ? { status: 'SKIPPED' as const, error_code: b.code, error_message: b.message, processed_at: now } : {});
+      const inserted = accepted.length
+        ? await trx.insertInto('targets').values(accepted.map((r) => ({
           task_id: taskId, identity_key: r.key, ...r.target, source, extra: JSON.stringify(r.extra ?? {}), created_at: now, updated_at: now,
-        }))).onConflict((oc) => oc.columns(['task_id', 'identity_key']).doNothing()).returning('id').execute()).map((r) => r.id)
+          ...skippedAs(blocked.get(r.key)),
+        }))).onConflict((oc) => oc.columns(['task_id', 'identity_key']).doNothing()).returning(['id', 'error_code']).execute()
         : [];
+      const insertedIds = inserted.map((r) => r.id);
       duplicates += accepted.length - insertedIds.length;
       if (insertedIds.length) await trx.updateTable('tasks').set({ updated_at: now }).where('id', '=', taskId).execute();
       const maxId = (await trx.selectFrom('targets').select(sql<number | null>`max(id)`.as('m')).where('task_id', '=', taskId)
         .where('id', '>=', Math.max(cursor?.maxId ?? 0, ...insertedIds)).executeTakeFirstOrThrow()).m ?? cursor?.maxId ?? 0;
-      return { inserted: insertedIds.length, duplicates, overLimit: fresh.length - accepted.length, cursor: { count: n + insertedIds.length, maxId } };
+      return {
+        inserted: insertedIds.length, duplicates, overLimit: fresh.length - accepted.length, cursor: { count: n + insertedIds.length, maxId },
+        alreadyInvited: inserted.filter((r) => r.error_code === 'ALREADY_INVITED').length,
+        doNotContact: inserted.filter((r) => r.error_code === 'DO_NOT_CONTACT').length,
+      };
     });
   }
 
   /** Normalises and adds targets given inline (API body, create form): returns the same counts as a file import. */
-  async addInline(taskId: number, raw: unknown[]): Promise<{ imported: number; duplicates: number; over_limit: number; invalid: number; errors: Array<{ row: number; reason: string }> }> {
+  async addInline(taskId: number, raw: unknown[]): Promise<{ imported: number; duplicates: number; over_limit: number; invalid: number; already_invited: number; do_not_contact: number; errors: Array<{ row: number; reason: string }> }> {
     const rows: NewTarget[] = [];
     const errors: Array<{ row: number; reason: string }> = [];
     raw.forEach((r, i) => {
@@ -96,7 +110,15 @@ export class TargetService {
       else if (errors.length < 50) errors.push({ row: i + 1, reason: n.reason });
     });
     const res = await this.addBatch(taskId, rows, 'MANUAL');
-    return { imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit, invalid: raw.length - rows.length, errors };
+    return {
+      imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit, invalid: raw.length - rows.length,
+      already_invited: res.alreadyInvited ?? 0, do_not_contact: res.doNotContact ?? 0, errors,
+    };
+  }
+
+  /** Audience hygiene for rows not written anywhere (dry runs, previews): who would be skipped, and why. */
+  classify(scope: HygieneScope, rows: Array<Pick<NewTarget, 'key' | 'target'>>): Promise<Map<string, Block>> {
+    return classify(this.db, scope, rows);
   }
 
   /** The audience in numbers: by status and source, the refusal reasons, and who is waiting for a retry. */
@@ -112,7 +134,7 @@ export class TargetService {
         .where('task_id', '=', taskId).where('status', '=', 'PENDING').where('next_attempt_at', '>', now).executeTakeFirstOrThrow(),
     ]);
     const by_status = Object.fromEntries(TARGET_STATUSES.map((s) => [s, 0])) as Record<TargetStatus, number>;
-    for (const r of byStatus) by_status[r.status as TargetStatus] = r.n;
+    for (const r of byStatus) by_status[r.status] = r.n;
     return {
       task_id: taskId,
       total: byStatus.reduce((sum, r) => sum + r.n, 0),
@@ -187,8 +209,8 @@ export class TargetService {
     };
     if (action === 'delete') return Number((await scope(this.db.deleteFrom('targets')).executeTakeFirst()).numDeletedRows);
     const set = action === 'reset'
-      ? { status: 'PENDING', attempts: 0, error_code: null, error_message: null, processed_at: null, next_attempt_at: null, account_id: null, updated_at: now }
-      : { status: 'SKIPPED', error_code: 'SKIPPED_BY_USER', error_message: 'skipped by the task owner', processed_at: now, updated_at: now };
+      ? { status: 'PENDING' as const, attempts: 0, error_code: null, error_message: null, processed_at: null, next_attempt_at: null, account_id: null, updated_at: now }
+      : { status: 'SKIPPED' as const, error_code: 'SKIPPED_BY_USER', error_message: 'skipped by the task owner', processed_at: now, updated_at: now };
     let q = scope(this.db.updateTable('targets').set(set));
     if (action === 'skip') q = q.where('status', '=', 'PENDING');
     return Number((await q.executeTakeFirst()).numUpdatedRows);

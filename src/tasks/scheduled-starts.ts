@@ -1,22 +1,17 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { promoteDueTasks } from './task-status.js';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
-import { INVITE_QUEUE_BY_PRIORITY, type Priority } from '../shared/enums.js';
+import { INVITE_QUEUE_BY_PRIORITY } from '../shared/enums.js';
 import type { AccountManager } from '../accounts/account-manager.js';
 import type { JobService } from '../jobs/job-service.js';
 
 /**
  * SCHEDULED → IN_PROGRESS for tasks whose time has come (one task, or all of them). Returns the users
- * whose tasks started, so their accounts can be woken. The only place this transition happens.
+ * whose tasks started, so their accounts can be woken (the conditional update itself is in task-status.ts).
  */
 export async function promoteDueScheduledTasks(db: Kysely<Database>, now: Date, taskId?: number): Promise<number[]> {
-  let q = db.updateTable('tasks')
-    .set({ status: 'IN_PROGRESS', started_at: sql`coalesce(started_at, ${now})`, updated_at: now })
-    .where('status', '=', 'SCHEDULED')
-    // A scheduled task whose time was cleared starts at once.
-    .where(sql`coalesce(scheduled_at, '-infinity'::timestamptz)`, '<=', now);
-  if (taskId !== undefined) q = q.where('id', '=', taskId);
-  const started = await q.returning('user_id').execute();
+  const started = await promoteDueTasks(db, now, taskId);
   return [...new Set(started.map((t) => t.user_id))];
 }
 
@@ -44,7 +39,7 @@ export class ScheduledStarts {
   async schedule(task: TaskRow): Promise<void> {
     await this.unschedule(task.id, 'Replaced: the task was scheduled again.');
     await this.jobs.enqueue({
-      userId: task.user_id, kind: 'task_start', queue: INVITE_QUEUE_BY_PRIORITY[task.priority as Priority], taskId: task.id,
+      userId: task.user_id, kind: 'task_start', queue: INVITE_QUEUE_BY_PRIORITY[task.priority], taskId: task.id,
       params: { scheduled_at: task.scheduled_at?.toISOString() ?? null, priority: task.priority },
       runAt: task.scheduled_at && task.scheduled_at > this.clock.now() ? task.scheduled_at : this.clock.now(),
     });

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { AccountRow, Database, TaskRow } from '../db/schema.js';
+import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict } from '../shared/errors.js';
-import { FINISHED_TASK_STATUSES, type TaskStatus } from '../shared/enums.js';
+import { FINISHED_TASK_STATUSES } from '../shared/enums.js';
 import type { AccountManager, Action } from '../accounts/account-manager.js';
 import type { GroupCheckResult, GroupCheckService } from '../accounts/group-check.js';
 import type { ResolvedGroup } from '../platform/platform.js';
@@ -15,6 +15,10 @@ interface Eligibility {
   eligible: boolean;
   reason: string | null;
 }
+
+/** A test that sends nothing because the person is skipped (do-not-contact list, already in the group). */
+const notSent = (username: string, target: TargetRow) =>
+  conflict('NOT_CONTACTED', `@${username} was not contacted: ${target.error_message ?? target.error_code ?? target.status}.`);
 
 const actionOf = (task: TaskRow): Action => (task.type === 'invite_to_group' ? 'invite' : 'message');
 
@@ -46,7 +50,7 @@ export class TaskAccounts {
       .where('task_id', '=', task.id).execute()).map((r) => [r.account_id, r]));
     let group = task.target_group_key ? { key: task.target_group_key, title: task.target_group_title } : null;
     let live: GroupCheckResult | null = null;
-    if (action === 'invite' && assigned.size === 0) {
+    if (action === 'invite' && assigned.size === 0 && task.target_group) {
       live = await this.groupCheck.check(userId, task.target_group!, task.platform_mode);
       if (live.group) group = { key: live.group.key, title: live.group.title };
     }
@@ -94,7 +98,7 @@ export class TaskAccounts {
    * accounts are re-checked as at start (admin rights included), and the first account the Account Manager
    * allows right now acts; when none may (pausing, limits), nothing is sent and the answer says until when.
    */
-  async testInvite(userId: number, taskId: number, rawUsername: string) {
+  async testInvite(userId: number, taskId: number, rawUsername: string, opts: { accountId?: number } = {}) {
     const username = normaliseUsername(rawUsername);
     if (!username) throw new AppError(400, 'INVALID_USERNAME', 'Give a Telegram username like @jane_doe or t.me/jane_doe.', [{ field: 'username', message: 'not a Telegram username' }]);
     let task = await this.openTask(userId, taskId);
@@ -113,10 +117,14 @@ export class TaskAccounts {
       if (res.over_limit) throw conflict('TASK_FULL', 'This task has reached its audience limit, so no one can be added to it.');
       target = await this.db.selectFrom('targets').selectAll().where('task_id', '=', task.id).where('identity_key', '=', key).executeTakeFirstOrThrow();
       added = true;
+      // Audience hygiene applies to a test as to any import: a person on the do-not-contact list is not contacted.
+      if (target.status !== 'PENDING') throw notSent(username, target);
     }
 
     const candidates = await this.db.selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id')
-      .selectAll('a').select('ta.group_peer').where('ta.task_id', '=', task.id).where('ta.eligible', '=', true).orderBy('a.id').execute();
+      .selectAll('a').select('ta.group_peer').where('ta.task_id', '=', task.id).where('ta.eligible', '=', true)
+      // The caller may name the account to test with (it must be eligible for the task like any other).
+      .$if(opts.accountId !== undefined, (q) => q.where('a.id', '=', opts.accountId!)).orderBy('a.id').execute();
     const refusals: string[] = [];
     let soonest: number | null = null;
     const worker = this.createWorker(`test-invite:${userId}:${task.id}`);
@@ -137,7 +145,11 @@ export class TaskAccounts {
         continue;
       }
       if (!(await worker.actOnTarget(task, target.id, account as AccountRow, lease, group_peer as unknown as ResolvedGroup | null))) {
-        throw conflict('ALREADY_PROCESSED', `@${username} was just taken by a running campaign; see the task's log.`);
+        // The claim skipped the person (already invited into this group by another task, do-not-contact) or a
+        // running campaign took them first.
+        const now = await this.db.selectFrom('targets').selectAll().where('id', '=', target.id).executeTakeFirst();
+        throw now && now.status === 'SKIPPED' ? notSent(username, now)
+          : conflict('ALREADY_PROCESSED', `@${username} was just taken by a running campaign; see the task's log.`);
       }
       return this.outcome(task, target.id, account as AccountRow);
     }
@@ -151,7 +163,7 @@ export class TaskAccounts {
   private async openTask(userId: number, taskId: number): Promise<TaskRow> {
     const task = await this.db.selectFrom('tasks').selectAll().where('id', '=', taskId).where('user_id', '=', userId).executeTakeFirst();
     if (!task) throw new AppError(404, 'NOT_FOUND', 'Task was not found.');
-    if (FINISHED_TASK_STATUSES.includes(task.status as TaskStatus)) {
+    if (FINISHED_TASK_STATUSES.includes(task.status)) {
       throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}: test on a task that has not finished.`);
     }
     return task;

@@ -6,7 +6,8 @@ import type { AccountManager } from '../accounts/account-manager.js';
 import type { GroupCheckService } from '../accounts/group-check.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditLog } from '../observability/audit.js';
-import { assertTransition, type TaskService } from './task-service.js';
+import type { TaskService } from './task-service.js';
+import { assertTransition, transitionTask } from './task-status.js';
 import type { ScheduledStarts } from './scheduled-starts.js';
 
 /**
@@ -42,8 +43,10 @@ export class TaskLifecycle {
     await this.assignAccounts(userId, task, { requireReady: true });
     const now = this.clock.now();
     const scheduled = task.scheduled_at && task.scheduled_at > now;
-    const updated = await this.tasks.setStatus(id, scheduled ? 'SCHEDULED' : 'IN_PROGRESS', {
-      status_reason: null, ...(scheduled ? {} : { started_at: now }),
+    // Only if it is still PENDING now: a cancel (or another start) that landed meanwhile wins, and this one answers 409.
+    const updated = await transitionTask(this.db, now, {
+      id, action: 'start', to: scheduled ? 'SCHEDULED' : 'IN_PROGRESS',
+      extra: { status_reason: null, ...(scheduled ? {} : { started_at: now }) },
     });
     if (scheduled) await this.starts?.schedule(updated);
     await this.accounts.wake(userId);
@@ -55,7 +58,7 @@ export class TaskLifecycle {
   async pause(userId: number, id: number): Promise<TaskRow> {
     const task = await this.tasks.getOwned(userId, id);
     assertTransition(task, 'pause');
-    const updated = await this.tasks.setStatus(id, 'PAUSED');
+    const updated = await transitionTask(this.db, this.clock.now(), { id, action: 'pause', to: 'PAUSED' });
     await this.starts?.unschedule(id, 'The task was paused before its start time.');
     this.metrics?.tasksTotal.inc({ platform: task.platform, status: 'PAUSED' });
     await this.audit.record(userId, 'task.pause', 'task', id);
@@ -72,8 +75,9 @@ export class TaskLifecycle {
     await this.assignAccounts(userId, task, { requireReady: false });
     const now = this.clock.now();
     const scheduled = !task.started_at && task.scheduled_at && task.scheduled_at > now;
-    const updated = await this.tasks.setStatus(id, scheduled ? 'SCHEDULED' : 'IN_PROGRESS', {
-      status_reason: null, ...(scheduled || task.started_at ? {} : { started_at: now }),
+    const updated = await transitionTask(this.db, now, {
+      id, action: 'resume', to: scheduled ? 'SCHEDULED' : 'IN_PROGRESS',
+      extra: { status_reason: null, ...(scheduled ? {} : { started_at: now }) }, keepStartedAt: true,
     });
     if (scheduled) await this.starts?.schedule(updated);
     await this.accounts.wake(userId);
@@ -85,7 +89,8 @@ export class TaskLifecycle {
   async cancel(userId: number, id: number): Promise<TaskRow> {
     const task = await this.tasks.getOwned(userId, id);
     assertTransition(task, 'cancel');
-    const updated = await this.tasks.setStatus(id, 'CANCELLED', { finished_at: this.clock.now() });
+    const now = this.clock.now();
+    const updated = await transitionTask(this.db, now, { id, action: 'cancel', to: 'CANCELLED', extra: { finished_at: now } });
     await this.starts?.unschedule(id, 'The task was cancelled.');
     this.metrics?.tasksTotal.inc({ platform: task.platform, status: 'CANCELLED' });
     await this.audit.record(userId, 'task.cancel', 'task', id);
@@ -97,7 +102,9 @@ export class TaskLifecycle {
     const now = this.clock.now();
     const rows: Array<{ account_id: number; eligible: boolean; reason: string | null; group_peer: string | null }> = [];
     if (task.type === 'invite_to_group') {
-      const check = await this.groupCheck.check(userId, task.target_group!, task.platform_mode);
+      // A task created by the platform's Mailing page has no group until one is given (PUT or its admin check).
+      if (!task.target_group) throw conflict('NO_TARGET_GROUP', `Task "${task.name}" has no target group yet: set target_group first.`);
+      const check = await this.groupCheck.check(userId, task.target_group, task.platform_mode);
       if (!check.group) throw conflict('GROUP_NOT_RESOLVED', check.error ?? 'The target group could not be found.');
       const admins = [...check.ready.map((r) => r.account_id), ...check.unavailable.filter((u) => u.is_admin).map((u) => u.account_id)];
       if (opts.requireReady && check.ready.length === 0) {

@@ -34,6 +34,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     const task = await ctx.tasks.create(user, input, name);
     await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type });
     const importReport = input.targets?.length ? await ctx.targets.addInline(task.id, input.targets) : null;
+    if (importReport) await ctx.audit.record(user, 'targets.add', 'task', task.id, { given: input.targets!.length, imported: importReport.imported, duplicates: importReport.duplicates, invalid: importReport.invalid });
     let current: TaskRow = task;
     let startError: { error: string; message: string } | null = null;
     if (input.start) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
+import { boundedDate, dbId } from '../shared/input-schemas.js';
 
 /**
  * An enum input read the forgiving way the platform's clients write it: any letter case (`high`, `High`) and
@@ -16,7 +17,7 @@ export const priorityInput = () => enumInput(PRIORITIES, { NORMAL: 'MEDIUM' });
 export const csvArray = <T extends z.ZodTypeAny>(item: T) =>
   z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).filter(Boolean)), z.array(item).optional());
 
-const optionalDate = z.coerce.date({ error: 'must be a date-time like 2026-11-23T10:00:00Z' });
+const optionalDate = boundedDate();
 
 export const taskSettingsSchema = z.object({
   /** Free-form notes shown in the UI; pacing is never configurable per task (the Account Manager owns it). */
@@ -90,12 +91,12 @@ export const listTasksQuery = z.object({
 
 export const bulkTasksSchema = z.object({
   action: enumInput(BULK_TASK_ACTIONS),
-  task_ids: z.array(z.coerce.number().int().positive()).min(1).max(100),
+  task_ids: z.array(dbId('task id')).min(1).max(100),
   priority: priorityInput().optional(),
 }).refine((v) => v.action !== 'SET_PRIORITY' || v.priority, { message: 'SET_PRIORITY needs a priority', path: ['priority'] });
 
-export const idParams = z.object({ id: z.coerce.number().int().positive('id must be a positive number') });
-export const targetParams = idParams.extend({ tid: z.coerce.number().int().positive('target id must be a positive number') });
+export const idParams = z.object({ id: dbId('id') });
+export const targetParams = idParams.extend({ tid: dbId('target id') });
 
 export type CreateTaskInput = z.infer<typeof createTaskSchema>;
 export type UpdateTaskInput = z.infer<typeof updateTaskSchema>;

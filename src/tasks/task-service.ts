@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
-import { FINISHED_TASK_STATUSES, TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '../shared/enums.js';
+import { FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
 
 export interface TaskCounters {
@@ -40,23 +40,12 @@ const countersSql = sql<TaskCounters>`(
 const normaliseCounters = (c: Record<string, unknown> | null): TaskCounters =>
   Object.fromEntries(Object.entries({ ...EMPTY, ...(c ?? {}) }).map(([k, v]) => [k, Number(v)])) as unknown as TaskCounters;
 
-/** The sentence that explains a refused transition (the allowed ones live in TASK_TRANSITIONS). */
-const TRANSITION_HINTS: Record<TaskAction, string> = {
-  start: 'only a task that has not started yet can be started (resume a paused one, duplicate a finished one)',
-  pause: 'only a running or scheduled task can be paused',
-  resume: 'only a paused task can be resumed',
-  cancel: 'a finished task cannot be cancelled',
-};
-
-export function assertTransition(task: TaskRow, action: TaskAction): void {
-  if (!TASK_TRANSITIONS[action].includes(task.status as TaskStatus)) {
-    throw conflict('ILLEGAL_TRANSITION', `Cannot ${action} task "${task.name}" because it is ${task.status}: ${TRANSITION_HINTS[action]}.`);
-  }
-}
+/** Status changes live in task-status.ts; re-exported for existing importers. */
+export { assertTransition } from './task-status.js';
 
 /** Task records scoped to their owner: another user's task behaves as if it did not exist (404). */
 export class TaskService {
-  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock, private readonly platformMode: string) {}
+  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock, private readonly platformMode: PlatformMode) {}
 
   async getOwned(userId: number, id: number): Promise<TaskRow> {
     const row = await this.db.selectFrom('tasks').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
@@ -86,7 +75,7 @@ export class TaskService {
 
   async update(userId: number, id: number, patch: UpdateTaskInput): Promise<TaskRow> {
     const task = await this.getOwned(userId, id);
-    if (FINISHED_TASK_STATUSES.includes(task.status as TaskStatus) && Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) {
+    if (FINISHED_TASK_STATUSES.includes(task.status) && Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) {
       throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}; only its name and notes can change. Duplicate it to run again.`);
     }
     if (patch.target_group !== undefined && task.type !== 'invite_to_group') {
@@ -101,7 +90,14 @@ export class TaskService {
     const set: Record<string, unknown> = { updated_at: this.clock.now() };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) set[k] = k === 'settings' ? JSON.stringify(v) : v;
     if (patch.target_group !== undefined && patch.target_group !== task.target_group) Object.assign(set, { target_group_title: null, target_group_key: null });
-    return this.db.updateTable('tasks').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    // The status checks above hold at the moment of the write too (a task may finish or start meanwhile).
+    let q = this.db.updateTable('tasks').set(set).where('id', '=', id);
+    if (Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) q = q.where('status', 'not in', [...FINISHED_TASK_STATUSES]);
+    if (patch.target_group !== undefined && patch.target_group !== task.target_group) q = q.where('status', '=', 'PENDING');
+    const row = await q.returningAll().executeTakeFirst();
+    if (row) return row;
+    const now = await this.getOwned(userId, id);
+    throw conflict('TASK_STATUS_CHANGED', `Task "${now.name}" is ${now.status} now; this change is no longer allowed. Reload and try again.`);
   }
 
   async delete(userId: number, id: number): Promise<void> {
@@ -151,11 +147,6 @@ export class TaskService {
       items: rows.map((r) => taskToJson(r as unknown as TaskRow, normaliseCounters(r.counters as unknown as Record<string, unknown>))),
       total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size),
     };
-  }
-
-  async setStatus(id: number, status: TaskStatus, extra: Partial<Record<'status_reason' | 'started_at' | 'finished_at', unknown>> = {}): Promise<TaskRow> {
-    return this.db.updateTable('tasks').set({ status, updated_at: this.clock.now(), ...extra } as never)
-      .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   }
 
   async countActive(userId: number): Promise<number> {

@@ -61,6 +61,9 @@ export async function makeTestApp(env: Record<string, string> = {}, opts: Contex
     PGLITE_DATA_DIR: 'memory://',
     LOG_LEVEL: 'silent',
     RUN_WORKER: 'false',
+    // Tests hammer the API (fuzz, imports): the per-user budgets are raised here; the rate-limit test sets its own.
+    RATE_LIMIT_PER_USER_PER_MINUTE: '1000000',
+    RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE: '1000000',
     ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
     // With TEST_REDIS_URL (CI's third pass) every app uses Redis hot state under its own key prefix.
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),

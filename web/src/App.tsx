@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, auth } from './api/client';
+import { api, apiUrl, auth, goToPlatformLogin, uiConfig } from './api/client';
 import { useI18n } from './i18n';
 import { useRoute } from './router';
 import { LoginDialog } from './components/LoginDialog';
@@ -9,25 +9,37 @@ import { CreateTaskPage } from './pages/CreateTaskPage';
 import { TaskDetailPage } from './pages/TaskDetailPage';
 import { AccountsPage } from './pages/AccountsPage';
 import { DashboardPage } from './pages/DashboardPage';
+import { DoNotContactPage } from './pages/DoNotContactPage';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
   const route = useRoute();
+  const inPlatform = uiConfig.mode === 'platform';
   const [needLogin, setNeedLogin] = useState(!auth.token);
   const [sandbox, setSandbox] = useState(false);
+  // Circuit breaker: dispatch paused because platform calls fail en masse (from /health/detailed).
+  const [circuit, setCircuit] = useState<{ state: string; retry_at: string | null } | null>(null);
   const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
   const [, setAuthVersion] = useState(0);
 
   useEffect(() => { document.documentElement.dataset.theme = theme; localStorage.setItem('theme', theme); }, [theme]);
   useEffect(() => {
-    const onAuth = () => setNeedLogin(true);
+    // Inside the platform an expired or refused session goes to the platform's sign-in page, never to our dialog.
+    const onAuth = () => (inPlatform ? goToPlatformLogin() : setNeedLogin(true));
     const onChange = () => setAuthVersion((v) => v + 1);
     window.addEventListener('auth-required', onAuth);
     window.addEventListener('auth-changed', onChange);
     return () => { window.removeEventListener('auth-required', onAuth); window.removeEventListener('auth-changed', onChange); };
   }, []);
   useEffect(() => {
-    fetch('/health/detailed').then((r) => r.json()).then((h) => setSandbox(!!h.sandbox), () => undefined);
+    const load = () => fetch(apiUrl('/api/v1/health/detailed')).then((r) => r.json()).then((h) => {
+      setSandbox(!!h.sandbox);
+      const open = (h.platform_circuit as Array<{ state: string; retry_at: string | null }> | undefined)?.find((c) => c.state !== 'closed');
+      setCircuit(open ?? null);
+    }, () => undefined);
+    void load();
+    const timer = setInterval(load, 30_000);
+    return () => clearInterval(timer);
   }, []);
 
   const detail = /^\/tasks\/(\d+)$/.exec(route);
@@ -36,11 +48,17 @@ export function App() {
     : detail ? <TaskDetailPage id={Number(detail[1])} key={`${detail[1]}-${needLogin}`} />
       : route === '/accounts' ? <AccountsPage key={String(needLogin)} />
         : route === '/dashboard' ? <DashboardPage key={String(needLogin)} />
+          : route === '/do-not-contact' ? <DoNotContactPage key={String(needLogin)} />
           : <TasksPage key={String(needLogin)} />;
 
   return (
     <div className="app">
       {sandbox && <SandboxBanner />}
+      {circuit && (
+        <div className="sandbox-banner circuit-banner" role="alert" data-testid="circuit-banner">
+          {circuit.state === 'half_open' ? t('circuitProbing') : t('circuitOpen', { at: circuit.retry_at ? new Date(circuit.retry_at).toLocaleTimeString() : '—' })}
+        </div>
+      )}
       <header className="topbar">
         <a className="brand" href="#/tasks">{t('appName')}</a>
         <nav>
@@ -48,17 +66,18 @@ export function App() {
           <a href="#/tasks/new" className={route === '/tasks/new' ? 'active' : ''}>{t('newTask')}</a>
           <a href="#/accounts" className={route === '/accounts' ? 'active' : ''}>{t('accounts')}</a>
           <a href="#/dashboard" className={route === '/dashboard' ? 'active' : ''}>{t('dashboard')}</a>
+          <a href="#/do-not-contact" className={route === '/do-not-contact' ? 'active' : ''}>{t('doNotContact')}</a>
         </nav>
         <div className="prefs">
           <select aria-label={t('language')} value={lang} onChange={(e) => setLang(e.target.value as 'ru' | 'en')}>
             <option value="ru">RU</option><option value="en">EN</option>
           </select>
           <button aria-label={t('theme')} onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>{theme === 'dark' ? '☀' : '☾'}</button>
-          {auth.token && <button onClick={() => { auth.set(null); setNeedLogin(true); }}>{t('signOut')}</button>}
+          {auth.token && !inPlatform && <button onClick={() => { auth.set(null); setNeedLogin(true); }}>{t('signOut')}</button>}
         </div>
       </header>
       <main>{page}</main>
-      {needLogin && <LoginDialog onDone={() => { setNeedLogin(false); void api('/api/v1/invite/accounts').catch(() => undefined); }} />}
+      {needLogin && !inPlatform && <LoginDialog onDone={() => { setNeedLogin(false); void api('/api/v1/invite/accounts').catch(() => undefined); }} />}
     </div>
   );
 }

@@ -3,6 +3,8 @@ import { createContext, useContext, useState, type ReactNode } from 'react';
 const en = {
   appName: 'Invite Orchestrator', tasks: 'Tasks', newTask: 'New task', accounts: 'Accounts', dashboard: 'Dashboard',
   sandboxBanner: 'SANDBOX — simulated Telegram. Nothing here is sent to real people; results are not real.',
+  circuitOpen: 'Telegram is failing to answer (network errors across accounts): sending is paused and resumes by itself; next try at {at}.',
+  circuitProbing: 'Telegram was failing to answer: sending one test action before resuming.',
   signIn: 'Sign in', tokenPrompt: 'Paste your access token (JWT). Your unsaved form stays as it is.', token: 'Access token', save: 'Save',
   signOut: 'Sign out', language: 'Language', theme: 'Theme', light: 'Light', dark: 'Dark',
   name: 'Name', group: 'Target group', type: 'Type', status: 'Status', progress: 'Progress', priority: 'Priority', eta: 'ETA', actions: 'Actions',
@@ -80,6 +82,7 @@ const en = {
   err_PASSWORD_HASH_INVALID: 'The password is wrong.', err_PASSWORD_EMPTY: 'Type the password.',
   err_FLOOD_WAIT: 'Telegram asks to wait {wait} before trying again.',
   err_TOO_MANY_CODE_REQUESTS: 'Too many code requests in the last hour. Wait a while or connect by QR code.',
+  err_RATE_LIMITED: 'Too many requests in the last minute; wait a moment and try again.',
   err_TOO_MANY_QR_REQUESTS: 'Too many QR logins in the last hour. Wait a while.',
   err_LOGIN_EXPIRED: 'This login has expired. Start again.', err_LOGIN_FINISHED: 'This account is already connected.',
   err_ACCOUNT_OWNED_ELSEWHERE: 'This Telegram account is already connected by another user of this service. Each Telegram account can belong to one user only.',
@@ -87,6 +90,17 @@ const en = {
   err_SANDBOX_MODE: 'This server runs the sandbox: simulated accounts are added directly.',
   err_NOT_CONFIGURED: 'The server has no TELEGRAM_API_ID / TELEGRAM_API_HASH; ask the administrator.',
   err_WRONG_STEP: 'This login has moved on; follow the current step.',
+  // Audience hygiene: the ledger of people already invited, the do-not-contact list, retrying failures.
+  doNotContact: 'Do not contact', dncIntro: 'Nobody on this list is invited or messaged by any of your tasks; imports skip them and count them in the preview.',
+  dncAddByHand: 'Add by hand', dncEntries: 'Usernames, t.me links, user ids or +phones, one per line', dncNote: 'Note (optional)', dncAdd: 'Add',
+  dncUpload: 'Add from a file', dncFileHint: 'CSV, XLSX, JSON or TXT, read like an audience file.',
+  dncAdded: 'Added: {added} · already on the list: {already} · invalid: {invalid}', dncEmpty: 'The list is empty.', dncSearch: 'Search the list',
+  dncRemove: 'Remove', dncConfirmRemove: 'Remove {who} from the list? Your tasks may contact them again.', dncCount: 'On the list: {n}',
+  dncSource_MANUAL: 'by hand', dncSource_FILE: 'from a file', dncSource_TASK: 'refused in task #{id}',
+  previewAlreadyInvited: '{n} already invited/in the group — will be skipped', previewDoNotContact: '{n} on the "Do not contact" list — will be skipped',
+  retryFailed: 'Retry failed', retryDone: 'A retry of task #{id}: {carried} carried over, {left} left out.',
+  addRefusersToDnc: 'Add those who refused to "Do not contact"', refusersAdded: 'Added to "Do not contact": {added} (already there: {already}).',
+  err_NOTHING_TO_RETRY: 'Nothing worth retrying: everyone here failed or was skipped for a reason that will not change (privacy, blocked, not found, already invited, do not contact).',
 } as const;
 
 type Dict = Record<keyof typeof en, string>;
@@ -94,6 +108,8 @@ type Dict = Record<keyof typeof en, string>;
 const ru: Dict = {
   appName: 'Invite Orchestrator', tasks: 'Задачи', newTask: 'Новая задача', accounts: 'Аккаунты', dashboard: 'Сводка',
   sandboxBanner: 'ПЕСОЧНИЦА — имитация Telegram. Ничего не отправляется реальным людям; результаты не настоящие.',
+  circuitOpen: 'Telegram не отвечает (сетевые ошибки на многих аккаунтах): отправка приостановлена и возобновится сама; следующая попытка в {at}.',
+  circuitProbing: 'Telegram не отвечал: перед возобновлением отправляется одно пробное действие.',
   signIn: 'Вход', tokenPrompt: 'Вставьте токен доступа (JWT). Несохранённая форма останется как есть.', token: 'Токен доступа', save: 'Сохранить',
   signOut: 'Выйти', language: 'Язык', theme: 'Тема', light: 'Светлая', dark: 'Тёмная',
   name: 'Название', group: 'Целевая группа', type: 'Тип', status: 'Статус', progress: 'Прогресс', priority: 'Приоритет', eta: 'Осталось', actions: 'Действия',
@@ -170,6 +186,7 @@ const ru: Dict = {
   err_PASSWORD_HASH_INVALID: 'Неверный пароль.', err_PASSWORD_EMPTY: 'Введите пароль.',
   err_FLOOD_WAIT: 'Telegram просит подождать {wait}, прежде чем пробовать снова.',
   err_TOO_MANY_CODE_REQUESTS: 'Слишком много запросов кода за последний час. Подождите или подключитесь по QR-коду.',
+  err_RATE_LIMITED: 'Слишком много запросов за последнюю минуту; подождите немного и попробуйте снова.',
   err_TOO_MANY_QR_REQUESTS: 'Слишком много входов по QR-коду за последний час. Подождите немного.',
   err_LOGIN_EXPIRED: 'Время входа истекло. Начните заново.', err_LOGIN_FINISHED: 'Этот аккаунт уже подключён.',
   err_ACCOUNT_OWNED_ELSEWHERE: 'Этот аккаунт Telegram уже подключил другой пользователь сервиса. Каждый аккаунт Telegram может принадлежать только одному пользователю.',
@@ -177,6 +194,16 @@ const ru: Dict = {
   err_SANDBOX_MODE: 'Сервер работает в песочнице: имитируемые аккаунты добавляются напрямую.',
   err_NOT_CONFIGURED: 'На сервере не заданы TELEGRAM_API_ID / TELEGRAM_API_HASH; обратитесь к администратору.',
   err_WRONG_STEP: 'Вход перешёл к другому шагу; следуйте текущему.',
+  doNotContact: 'Не писать', dncIntro: 'Никого из этого списка ваши задачи не приглашают и не пишут им; импорт пропускает их и показывает их число в предпросмотре.',
+  dncAddByHand: 'Добавить вручную', dncEntries: 'Юзернеймы, ссылки t.me, id или +телефоны, по одному в строке', dncNote: 'Заметка (необязательно)', dncAdd: 'Добавить',
+  dncUpload: 'Добавить из файла', dncFileHint: 'CSV, XLSX, JSON или TXT — читается как файл аудитории.',
+  dncAdded: 'Добавлено: {added} · уже в списке: {already} · ошибочных: {invalid}', dncEmpty: 'Список пуст.', dncSearch: 'Поиск по списку',
+  dncRemove: 'Убрать', dncConfirmRemove: 'Убрать {who} из списка? Ваши задачи снова смогут с ним связаться.', dncCount: 'В списке: {n}',
+  dncSource_MANUAL: 'вручную', dncSource_FILE: 'из файла', dncSource_TASK: 'отказ в задаче №{id}',
+  previewAlreadyInvited: '{n} уже приглашены/в группе — будут пропущены', previewDoNotContact: '{n} в списке «Не писать» — будут пропущены',
+  retryFailed: 'Повторить неудачные', retryDone: 'Повтор задачи №{id}: перенесено {carried}, не перенесено {left}.',
+  addRefusersToDnc: 'Добавить отказавшихся в «Не писать»', refusersAdded: 'Добавлено в «Не писать»: {added} (уже были: {already}).',
+  err_NOTHING_TO_RETRY: 'Повторять нечего: все здесь не приглашены по причинам, которые не изменятся (приватность, блокировка, не найден, уже приглашён, «Не писать»).',
 };
 
 /** Reasons by platform error code, so the feed and tables read naturally in Russian too. */
@@ -207,6 +234,10 @@ const REASONS_RU: Record<string, string> = {
   NO_ACCOUNT: 'нет доступного аккаунта-отправителя',
   TOO_MANY_ACTIVE_TASKS: 'слишком много запущенных и запланированных задач; приостановите или завершите одну',
   GROUP_NOT_RESOLVED: 'группа не найдена',
+  ALREADY_INVITED: 'уже приглашён в эту группу или уже в ней (по данным ваших задач)',
+  DO_NOT_CONTACT: 'в вашем списке «Не писать»',
+  TIMEOUT: 'Telegram не ответил вовремя',
+  NETWORK_TIMEOUT: 'истекло время соединения с Telegram',
 };
 
 /** Account status reasons the server writes in English (platform-error.ts), as a Russian reader sees them. */

@@ -19,6 +19,8 @@ export async function* csvRows(stream: Readable, head: Buffer): AsyncGenerator<S
     delimiter: guessDelimiter(head.toString('utf8')), bom: true, relax_column_count: true, relax_quotes: true,
     skip_empty_lines: true, trim: true,
   }));
+  // pipe() does not forward errors: a source that fails (a decoding error) must fail the rows, not leave them waiting.
+  stream.once('error', (err) => parser.destroy(err));
   let header: string[] | null = null;
   let first = true;
   let rowNumber = 0;

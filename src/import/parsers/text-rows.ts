@@ -1,16 +1,26 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { ImportFormatError, type SourceRow } from './record-stream.js';
 
 /** One identifier per line; blank lines and # comments are ignored. */
 export async function* txtRows(stream: Readable): AsyncGenerator<SourceRow> {
   let rowNumber = 0;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+  // Lines are split here rather than by readline, so an error of the source (a decoding error) fails the rows.
+  let rest = '';
+  const decoder = new TextDecoder('utf-8');
+  function* lines(text: string, final: boolean) {
+    const parts = (rest + text).split(/\r?\n/);
+    rest = final ? '' : parts.pop()!;
+    yield* parts;
+  }
+  const take = function* (line: string) {
     rowNumber++;
     const value = line.replace(/^\uFEFF/, '').trim();
-    if (!value || value.startsWith('#')) continue;
-    yield { rowNumber, record: value };
+    if (value && !value.startsWith('#')) yield { rowNumber, record: value } as SourceRow;
+  };
+  for await (const chunk of stream) {
+    for (const line of lines(decoder.decode(chunk as Buffer, { stream: true }), false)) yield* take(line);
   }
+  for (const line of lines(decoder.decode(), true)) if (line) yield* take(line);
 }
 
 /**

@@ -3,6 +3,49 @@
  * and announces a 401 so the app can ask for a token without throwing away what the user typed.
  */
 const TOKEN_KEY = 'invite-orchestrator.token';
+/** Where the content-factory platform's own frontend keeps the signed-in user's JWT (on its origin). */
+const PLATFORM_TOKEN_KEY = 'access_token';
+
+/**
+ * How this copy of the UI runs, from `ui-config.json` next to index.html (served by the server per mount):
+ * standalone (our sign-in link and token dialog, API at /api/v1) or inside the platform's site (its session,
+ * its sign-in page, the API through its gateway, e.g. /api/invite).
+ */
+export const uiConfig: { mode: 'standalone' | 'platform'; apiBase: string; loginUrl: string } = { mode: 'standalone', apiBase: '/api/v1', loginUrl: '/login' };
+
+export async function loadUiConfig(): Promise<void> {
+  try {
+    const res = await fetch(new URL('ui-config.json', document.baseURI));
+    if (!res.ok) return;
+    const c = await res.json() as { mode?: string; api_base?: string; login_url?: string };
+    if (c.mode === 'platform') uiConfig.mode = 'platform';
+    if (typeof c.api_base === 'string' && c.api_base.startsWith('/')) uiConfig.apiBase = c.api_base.replace(/\/+$/, '');
+    if (typeof c.login_url === 'string' && c.login_url) uiConfig.loginUrl = c.login_url;
+  } catch { /* no config (vite dev server): standalone */ }
+}
+
+/** Our API paths are written as /api/v1/…; behind the platform's gateway /api/v1 becomes its prefix (/api/invite). */
+export function apiUrl(path: string): string {
+  return path.startsWith('/api/v1/') ? `${uiConfig.apiBase}${path.slice('/api/v1'.length)}` : path;
+}
+
+/** The platform's token, if it is there and not expired (its `exp`, read without verifying: the server verifies). */
+export function platformToken(): string | null {
+  const token = localStorage.getItem(PLATFORM_TOKEN_KEY);
+  if (!token) return null;
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) return null;
+  } catch {
+    return null;
+  }
+  return token;
+}
+
+/** Sends the person to the platform's sign-in page (`{next}` in its address becomes this page's address). */
+export function goToPlatformLogin(): void {
+  window.location.assign(uiConfig.loginUrl.replace('{next}', encodeURIComponent(window.location.href)));
+}
 
 export class ApiError extends Error {
   /** `body` is the parsed error response (forms read its `field`, `retry_after`). */
@@ -13,9 +56,11 @@ export class ApiError extends Error {
 
 export const auth = {
   get token(): string | null {
-    return localStorage.getItem(TOKEN_KEY);
+    return uiConfig.mode === 'platform' ? platformToken() : localStorage.getItem(TOKEN_KEY);
   },
   set(token: string | null) {
+    // Inside the platform its own frontend owns the session: there is nothing to store or forget here.
+    if (uiConfig.mode === 'platform') return;
     if (token) localStorage.setItem(TOKEN_KEY, token);
     else localStorage.removeItem(TOKEN_KEY);
     window.dispatchEvent(new Event('auth-changed'));
@@ -47,7 +92,7 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   }
   let res: Response;
   try {
-    res = await fetch(path, { ...init, headers, body });
+    res = await fetch(apiUrl(path), { ...init, headers, body });
   } catch {
     throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check your connection and try again.');
   }
@@ -65,7 +110,7 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
 
 /** Downloads an authenticated file (a report) under the name the server gives it. */
 export async function downloadFile(path: string, fallbackName: string): Promise<void> {
-  const res = await fetch(path, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
+  const res = await fetch(apiUrl(path), { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
   if (!res.ok) {
     const text = await res.text();
     let parsed: unknown = text;

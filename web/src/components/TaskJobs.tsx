@@ -8,7 +8,7 @@ import { StatusBadge } from './ui';
 
 const FINISHED: readonly string[] = FINISHED_JOB_STATUSES;
 
-type ImportResult = { imported: number; duplicates: number; invalid: number; start?: { status: string } | { error: string; message: string } };
+type ImportResult = { imported: number; duplicates: number; invalid: number; already_invited?: number; do_not_contact?: number; start?: { status: string } | { error: string; message: string } };
 
 type Reason = (code: string | null, fallback: string | null) => string;
 
@@ -31,7 +31,9 @@ function jobSummary(job: JobJson, t: T, lang: Lang, reason: Reason): string {
     if (job.kind === 'import_file' || job.kind === 'import_parsing') {
       const r = job.result as ImportResult;
       const start = r.start ? ` · ${'error' in r.start ? t('jobStartRefused', { reason: reason(r.start.error, r.start.message) }) : t('jobStarted')}` : '';
-      return t('jobImported', { imported: r.imported, duplicates: r.duplicates, invalid: r.invalid }) + start;
+      // Audience hygiene: people added as skipped (already invited into the group, or on the do-not-contact list).
+      const skipped = [r.already_invited ? ` · ${t('previewAlreadyInvited', { n: r.already_invited })}` : '', r.do_not_contact ? ` · ${t('previewDoNotContact', { n: r.do_not_contact })}` : ''].join('');
+      return t('jobImported', { imported: r.imported, duplicates: r.duplicates, invalid: r.invalid }) + skipped + start;
     }
   }
   return jobError(job, t, reason, lang);

@@ -21,7 +21,21 @@ function renderPreview(template: string) {
 
 interface BasePreview {
   total: number;
-  items: Array<{ row: number; valid: boolean; username?: string | null; user_id?: string | null; phone_masked?: string | null; first_name?: string | null; last_name?: string | null; reason?: string }>;
+  /** Audience hygiene among the contacts shown. */
+  already_invited: number;
+  do_not_contact: number;
+  items: Array<{ row: number; valid: boolean; username?: string | null; user_id?: string | null; phone_masked?: string | null; first_name?: string | null; last_name?: string | null; reason?: string; skip?: string | null }>;
+}
+
+/** "N already invited/in the group", "M on the do-not-contact list": people the import will add as skipped. */
+function HygieneCounts({ alreadyInvited, doNotContact }: { alreadyInvited: number; doNotContact: number }) {
+  const { t } = useI18n();
+  return (
+    <>
+      {alreadyInvited > 0 && <p className="notice notice-warn small" data-testid="preview-already-invited">{t('previewAlreadyInvited', { n: alreadyInvited })}</p>}
+      {doNotContact > 0 && <p className="notice notice-warn small" data-testid="preview-do-not-contact">{t('previewDoNotContact', { n: doNotContact })}</p>}
+    </>
+  );
 }
 const BASE_PREVIEW_ROWS = 10;
 
@@ -30,7 +44,7 @@ const BACKGROUND_FILE_BYTES = 1024 * 1024;
 const BACKGROUND_BASE_ROWS = 5000;
 
 export function CreateTaskPage() {
-  const { t, lang } = useI18n();
+  const { t, lang, reason } = useI18n();
   const [type, setType] = useState<TaskType>('invite_to_group');
   const [group, setGroup] = useState('');
   const [check, setCheck] = useState<GroupCheck | null>(null);
@@ -65,16 +79,20 @@ export function CreateTaskPage() {
     return () => window.removeEventListener('auth-changed', load);
   }, []);
 
+  // The group the admin check found: previews count who is already invited into it (audience hygiene).
+  const groupKey = type === 'invite_to_group' ? check?.group?.key ?? null : null;
+
   // The first contacts of the chosen base, so the user sees who will be imported before creating the task.
   useEffect(() => {
     setBasePreview(null);
     setBasePreviewError(null);
     if (!baseId) return;
     let live = true;
-    api<BasePreview>(`/api/v1/invite/import/parsing/bases/${encodeURIComponent(baseId)}/preview?limit=${BASE_PREVIEW_ROWS}`)
+    const q = new URLSearchParams({ limit: String(BASE_PREVIEW_ROWS), ...(groupKey ? { group_key: groupKey } : {}) });
+    api<BasePreview>(`/api/v1/invite/import/parsing/bases/${encodeURIComponent(baseId)}/preview?${q}`)
       .then((p) => { if (live) setBasePreview(p); }, (e) => { if (live) setBasePreviewError(e); });
     return () => { live = false; };
-  }, [baseId]);
+  }, [baseId, groupKey]);
 
   /** A server error in the reader's language when its code is known here, else the server's own sentence. */
   const errorText = (e: unknown) => {
@@ -105,17 +123,22 @@ export function CreateTaskPage() {
     if (type === 'direct_message' && !nameEdited) setName(template ? messageTaskName(template, lang === 'ru' ? 'Сообщения' : 'Messages') : '');
   }, [template, type, nameEdited, lang]);
 
-  async function chooseFile(f: File | null) {
+  function chooseFile(f: File | null) {
     setFile(f);
-    setPreview(null);
-    if (!f) return;
-    const form = new FormData();
-    form.append('file', f);
-    try {
-      setPreview(await api<ImportReport>('/api/v1/invite/import/file?dry_run=true', { method: 'POST', body: form }));
-      setError(null);
-    } catch (e) { setError((e as Error).message); setFile(null); }
   }
+
+  // The file's dry run, again when the group changes (the counts of people already invited depend on it).
+  useEffect(() => {
+    setPreview(null);
+    if (!file) return;
+    let live = true;
+    const form = new FormData();
+    form.append('file', file);
+    const q = new URLSearchParams({ dry_run: 'true', ...(groupKey ? { group_key: groupKey } : {}) });
+    api<ImportReport>(`/api/v1/invite/import/file?${q}`, { method: 'POST', body: form })
+      .then((p) => { if (live) { setPreview(p); setError(null); } }, (e) => { if (live) { setError((e as Error).message); setFile(null); } });
+    return () => { live = false; };
+  }, [file, groupKey]);
 
   const activeAccounts = accounts.filter((a) => !['BANNED', 'DEAUTHORIZED', 'DISABLED'].includes(a.status)).length;
   const pacing = useMemo(() => type === 'invite_to_group'
@@ -207,6 +230,7 @@ export function CreateTaskPage() {
               {preview && (
                 <div className="preview" data-testid="file-preview">
                   <p><strong>{preview.imported}</strong> {t('valid')} · {preview.duplicates} {t('duplicates')} · {preview.invalid} {t('invalid')}</p>
+                  <HygieneCounts alreadyInvited={preview.already_invited} doNotContact={preview.do_not_contact} />
                   <table><tbody>{preview.preview.map((p) => <tr key={p.row}><td>{p.row}</td><td>{p.username ? `@${p.username}` : p.phone ?? p.user_id_platform}</td><td>{[p.first_name, p.last_name].filter(Boolean).join(' ')}</td></tr>)}</tbody></table>
                   {preview.errors.slice(0, 5).map((er) => <p key={er.row} className="small error-text">{t('row')} {er.row}: {er.reason}</p>)}
                 </div>
@@ -228,12 +252,13 @@ export function CreateTaskPage() {
               {basePreview && (
                 <div className="preview" data-testid="base-preview">
                   <p>{t('basePreview', { total: basePreview.total, n: basePreview.items.length })}</p>
+                  <HygieneCounts alreadyInvited={basePreview.already_invited ?? 0} doNotContact={basePreview.do_not_contact ?? 0} />
                   <table><tbody>{basePreview.items.map((p) => (
                     <tr key={p.row}>
                       <td>{p.row}</td>
                       {p.valid ? <>
                         <td>{p.username ? `@${p.username}` : p.phone_masked ?? p.user_id}</td>
-                        <td>{[p.first_name, p.last_name].filter(Boolean).join(' ') || <span className="muted">{t('noName')}</span>}</td>
+                        <td>{[p.first_name, p.last_name].filter(Boolean).join(' ') || <span className="muted">{t('noName')}</span>}{p.skip ? <span className="muted small"> · {reason(p.skip, p.skip)}</span> : null}</td>
                       </> : <td colSpan={2} className="error-text small">{p.reason}</td>}
                     </tr>
                   ))}</tbody></table>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, downloadFile } from '../api/client';
+import { api, ApiError, downloadFile } from '../api/client';
 import { ACTIVE_TASK_STATUSES, TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
 import { useI18n, type T } from '../i18n';
 import { BarChart, ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
@@ -7,6 +7,11 @@ import { formatDuration, formatTime } from '../format';
 import { actionsFor } from '../task-actions';
 import { Pager } from '../components/Pager';
 import { TaskJobs } from '../components/TaskJobs';
+import { navigate } from '../router';
+
+/** Refusals that "add those who refused to Do not contact" takes (the server's default set). */
+const REFUSAL_CODES = ['USER_PRIVACY_RESTRICTED', 'USER_NOT_MUTUAL_CONTACT', 'USER_IS_BLOCKED', 'USER_KICKED'];
+const RETRY_NOTE_KEY = 'invite-orchestrator.retry-note';
 
 const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
 
@@ -36,6 +41,22 @@ export function TaskDetailPage({ id }: { id: number }) {
   const [error, setError] = useState<string | null>(null);
   const [chartUnit, setChartUnit] = useState<'hour' | 'day'>('hour');
   const [jobsKey, setJobsKey] = useState(0);
+  // "Retry failed" leaves a note for the new task's page: how many were carried over and left out.
+  const [note, setNote] = useState<string | null>(() => {
+    const saved = sessionStorage.getItem(RETRY_NOTE_KEY);
+    if (!saved) return null;
+    const parsed = JSON.parse(saved) as { id: number; text: string };
+    return parsed.id === id ? parsed.text : null;
+  });
+  useEffect(() => { if (note) sessionStorage.removeItem(RETRY_NOTE_KEY); }, [note]);
+  /** A server refusal in the reader's language when its code is known here. */
+  const errorText = (e: unknown) => {
+    if (e instanceof ApiError) {
+      const text = t(`err_${e.code}` as never);
+      if (text !== `err_${e.code}`) return text;
+    }
+    return (e as Error).message;
+  };
 
   const loadAll = useCallback(async () => {
     try {
@@ -79,10 +100,26 @@ export function TaskDetailPage({ id }: { id: number }) {
     try { await api(`/api/v1/invite/tasks/${id}/report/jobs`, { method: 'POST' }); setJobsKey((k) => k + 1); } catch (e) { setError((e as Error).message); }
   }
 
+  async function retryFailed() {
+    try {
+      const res = await api<TaskJson & { carried_over: number; left_out: number }>(`/api/v1/invite/tasks/${id}/retry-failed`, { method: 'POST', json: { lang } });
+      sessionStorage.setItem(RETRY_NOTE_KEY, JSON.stringify({ id: res.id, text: t('retryDone', { id, carried: res.carried_over, left: res.left_out }) }));
+      navigate(`/tasks/${res.id}`);
+    } catch (e) { setError(errorText(e)); }
+  }
+
+  async function addRefusersToDnc() {
+    try {
+      const res = await api<{ added: number; already: number }>('/api/v1/invite/do-not-contact/from-task', { method: 'POST', json: { task_id: id } });
+      setNote(t('refusersAdded', { added: res.added, already: res.already })); setError(null);
+    } catch (e) { setError(errorText(e)); }
+  }
+
   const refreshAfterImport = useCallback(() => { void loadAll(); void loadTargets(); }, [loadAll, loadTargets]);
 
   if (!task) return <section><ErrorNotice error={error} />{!error && <p className="muted">{t('loading')}</p>}</section>;
   const c = task.counters;
+  const refusals = stats?.skipped_by_reason.concat(stats.failed_by_reason).filter((r) => r.code && REFUSAL_CODES.includes(r.code)).reduce((n, r) => n + r.count, 0) ?? 0;
 
   return (
     <section>
@@ -94,8 +131,11 @@ export function TaskDetailPage({ id }: { id: number }) {
         <div className="task-actions">
           <StatusBadge status={task.status} />
           {actionsFor(task.status).map((a) => <button key={a} onClick={() => control(a)}>{t(a)}</button>)}
+          {c.failed > 0 && <button onClick={retryFailed} data-testid="retry-failed">{t('retryFailed')}</button>}
+          {refusals > 0 && <button onClick={addRefusersToDnc} data-testid="refusers-to-dnc">{t('addRefusersToDnc')}</button>}
         </div>
       </div>
+      {note && <div className="notice" role="status" data-testid="task-note">{note}</div>}
       {task.status_reason && <div className="notice notice-warn">{task.status_reason}</div>}
       <ErrorNotice error={error} />
       <ProgressBar counters={c} />

@@ -6,9 +6,15 @@
  *   npm run bench:schedule                      # the full spec scenario (slow: ~180k actions)
  *   BENCH_DAYS=3 BENCH_ACCOUNTS=40 BENCH_TARGETS=20000 npm run bench:schedule
  *   BENCH_DATABASE_URL=postgres://… npm run bench:schedule
+ *   BENCH_MAX_ACTIONS=3000 …                   # bounded: stop after 3,000 actions (decision latency only)
+ *   BENCH_SCALE=200,10000 BENCH_TARGETS=1000000 BENCH_MAX_ACTIONS=3000 BENCH_DATABASE_URL=… npm run bench:schedule
+ *       # runs each account count in its own process (own fresh database) and prints how the decision cost grows
  */
 import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { createContext } from '../src/app-context.js';
 import { ManualClock } from '../src/shared/clock.js';
@@ -25,6 +31,8 @@ const ACCOUNTS_PER_USER = 10;
 const GROUPS_PER_USER = Math.min(5, GROUPS);
 const PRIVACY_RATE = 0.02;
 const FLOOD_RATE = num('BENCH_FLOOD_RATE', 0.002);
+/** Stop after this many actions (0 = run the whole virtual period): a bounded run measures decision latency in minutes. */
+const MAX_ACTIONS = num('BENCH_MAX_ACTIONS', 0);
 
 /**
  * The most an account can do while honouring strict priority: day by day, fill its daily allowance from
@@ -114,7 +122,7 @@ async function main() {
   let actions = 0;
   const runStarted = Date.now();
   let lastReport = Date.now();
-  while (clock.now().getTime() < end) {
+  while (clock.now().getTime() < end && (!MAX_ACTIONS || actions < MAX_ACTIONS)) {
     const t0 = performance.now();
     const acted = await worker.tick();
     if (acted) {
@@ -145,6 +153,8 @@ async function main() {
   latencies.sort((a, b) => a - b);
   const totalViolations = violations.rows.reduce((s, r) => s + r.n, 0);
   const used = counted.rows[0]!.n;
+  const bounded = MAX_ACTIONS > 0 && actions >= MAX_ACTIONS;
+  if (bounded) console.log(`\n(bounded run: stopped after ${actions} actions on virtual day ${((clock.now().getTime() - start.getTime()) / 86400_000).toFixed(2)}; quota figures below cover only that part)`);
   console.log(`\nSchedule benchmark — ${DAYS} virtual days, ${ACCOUNTS} accounts, ${GROUPS} groups, ${personId} targets, ${ctx.database.engine}`);
   console.log(`  actions counted against limits: ${used} of ${theoreticalMax} allowed by the limits → quota use ${((used / theoreticalMax) * 100).toFixed(2)}%`);
   console.log(`  of the ${priorityMax} achievable while honouring task priority → ${((used / priorityMax) * 100).toFixed(2)}%`);
@@ -153,8 +163,53 @@ async function main() {
   console.log(`  limit violations total: ${totalViolations}`);
   console.log(`  wall time: ${wallSeconds.toFixed(1)} s (${(actions / wallSeconds).toFixed(0)} actions/s)`);
   console.log(`  decision latency per action: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  const mean = latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1);
+  console.log(`BENCH_RESULT ${JSON.stringify({ accounts: ACCOUNTS, targets: personId, engine: ctx.database.engine, actions, setupSeconds, wallSeconds, p50, p99, mean, violations: totalViolations })}`);
   await ctx.close();
   process.exit(totalViolations === 0 ? 0 : 1);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+/** With PostgreSQL, a fresh database per run (dropped afterwards): runs at different scales never share rows. */
+async function freshDatabase(admin: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `io_sched_${randomBytes(4).toString('hex')}`;
+  const run = async (q: string) => { const c = new pg.Client({ connectionString: admin }); await c.connect(); await c.query(q); await c.end(); };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** BENCH_SCALE=200,10000: one child process per account count, same targets and action bound; prints the growth. */
+async function scale(counts: number[]) {
+  const results: Array<Record<string, number>> = [];
+  for (const accounts of counts) {
+    const db = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL) : undefined;
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/schedule.bench.ts'], {
+        env: { ...process.env, BENCH_SCALE: '', BENCH_ACCOUNTS: String(accounts), BENCH_DATABASE_URL: db?.url ?? '' }, stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let result: Record<string, number> | undefined;
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith('BENCH_RESULT ')) result = JSON.parse(line.slice('BENCH_RESULT '.length));
+        else console.log(`[${accounts} accounts] ${line}`);
+      });
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      if (code !== 0 || !result) throw new Error(`the run with ${accounts} accounts exited with ${code}`);
+      results.push(result);
+    } finally {
+      await db?.drop();
+    }
+  }
+  const base = results[0]!;
+  console.log(`\nDecision cost by scale (${base.targets} targets, ${MAX_ACTIONS || 'all'} actions per run):`);
+  for (const r of results) {
+    console.log(`  ${r.accounts} accounts: p50 ${r.p50!.toFixed(2)} ms, p99 ${r.p99!.toFixed(2)} ms, mean ${r.mean!.toFixed(2)} ms ` +
+      `(${(r.actions! / r.wallSeconds!).toFixed(0)} actions/s; setup ${r.setupSeconds!.toFixed(0)} s) → ×${(r.p50! / base.p50!).toFixed(2)} p50, ×${(r.p99! / base.p99!).toFixed(2)} p99 vs ${base.accounts} accounts; ` +
+      `p99 goal ≤ 50 ms: ${r.p99! <= 50 ? 'met' : 'NOT met'}`);
+  }
+}
+
+const SCALE = (process.env.BENCH_SCALE ?? '').split(',').filter(Boolean).map(Number);
+(SCALE.length ? scale(SCALE) : main()).catch((err) => { console.error(err); process.exit(1); });

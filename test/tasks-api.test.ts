@@ -28,7 +28,7 @@ describe('auth', () => {
     expect(created.statusCode).toBe(201);
     const mine = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.json().id}`, user: 77 });
     expect(mine.statusCode).toBe(200);
-    expect(mine.json.name).toBe('Messages: Hi …');
+    expect(mine.json.name).toBe('Messages: Hi … · 5 Jan');
   });
 
   it('health and metrics need no token', async () => {
@@ -50,7 +50,7 @@ describe('task CRUD', () => {
   it('creates an invite task named after the group and shows it as sandbox', async () => {
     await addSandboxAccount(t, 1, 'Alpha');
     const task = await createInviteTask(t, ['alice_one', '@bob_two', 'https://t.me/carol_three', 'alice_one', 'x!']);
-    expect(task).toMatchObject({ name: 'Invites to Sandbox Marketing Chat', status: 'PENDING', priority: 'MEDIUM', sandbox: true, platform_mode: 'sandbox' });
+    expect(task).toMatchObject({ name: 'Invites to Sandbox Marketing Chat · 5 Jan', status: 'PENDING', priority: 'MEDIUM', sandbox: true, platform_mode: 'sandbox' });
     expect(task.import).toMatchObject({ imported: 3, duplicates: 1, invalid: 1 });
     expect(task.counters).toMatchObject({ total: 3, pending: 3, progress: 0 });
   });

@@ -6,6 +6,7 @@ import type { AppContext } from '../app-context.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { idParams } from '../tasks/task-schemas.js';
 import { dbIdStrict } from '../shared/input-schemas.js';
+import { autoTaskName } from '../shared/messages.js';
 
 const createBody = z.object({
   label: z.string().trim().min(1, 'give the account a name').max(100),
@@ -59,7 +60,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     const { resolved: _r, peers: _p, ...visible } = result;
     return {
       ...visible, sandbox: result.platform_mode === 'sandbox',
-      suggested_name: result.group ? `Invites to ${result.group.title}` : null,
+      suggested_name: result.group ? autoTaskName(req.lang, { group: result.group.title }, ctx.clock.now(), req.timeZone ?? ctx.config.limits.timeZone) : null,
       safe_pacing_per_day: result.ready.length * Math.min(ctx.config.limits.invitesPerAccountDay, ctx.config.limits.invitesPerGroupDay),
     };
   });

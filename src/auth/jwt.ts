@@ -22,7 +22,7 @@ const DECIMAL_ID = /^[1-9]\d{0,15}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
 
 function invalidClaim(): AppError {
-  return new AppError(401, 'UNAUTHENTICATED', 'The token names no user: expected a positive whole-number user_id, or a sub that is a user id or an email address.');
+  return new AppError(401, 'UNAUTHENTICATED', 'The token names no user: expected a positive whole-number user_id, or a sub that is a user id or an email address.', undefined, { key: 'UNAUTHENTICATED.no_user' });
 }
 
 /** A user id exactly as the platform writes one: a JSON integer, or (in `sub`) its plain decimal string. */
@@ -49,9 +49,19 @@ export function subjectOf(payload: Record<string, unknown>): TokenSubject {
   throw invalidClaim();
 }
 
+/** How many verified tokens are remembered, and for how long at most (never past the token's own `exp`). */
+const VERIFIED_CACHE_SIZE = 1000;
+const VERIFIED_CACHE_MS = 60_000;
+
 export class JwtService {
   private readonly key: Uint8Array;
-  constructor(secret: string) {
+  /**
+   * Tokens already verified, keyed by the exact token string (so any change to it is a miss), each until
+   * min(its `exp`, 60 s from verification): a UI polling every second verifies its token once a minute instead of
+   * on every call. Least recently used entries go first. Only successful verifications are remembered.
+   */
+  private readonly verified = new Map<string, { subject: TokenSubject; until: number }>();
+  constructor(secret: string, private readonly now: () => number = Date.now) {
     this.key = new TextEncoder().encode(secret);
   }
 
@@ -78,14 +88,32 @@ export class JwtService {
 
   async verify(authorization: string | undefined): Promise<TokenSubject> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!match) throw new AppError(401, 'UNAUTHENTICATED', 'Sign in first: send an "Authorization: Bearer <token>" header.');
+    if (!match) throw new AppError(401, 'UNAUTHENTICATED', 'Sign in first: send an "Authorization: Bearer <token>" header.', undefined, { key: 'UNAUTHENTICATED.missing' });
+    const token = match[1]!;
+    const now = this.now();
+    const hit = this.verified.get(token);
+    if (hit) {
+      this.verified.delete(token);
+      if (hit.until > now) {
+        this.verified.set(token, hit);
+        return hit.subject;
+      }
+    }
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(match[1]!, this.key, { algorithms: ['HS256'] }));
+      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], currentDate: new Date(now) }));
     } catch (err) {
       const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-      throw new AppError(401, 'UNAUTHENTICATED', expired ? 'Your session token has expired; sign in again.' : 'The session token is not valid.');
+      throw new AppError(401, 'UNAUTHENTICATED', expired ? 'Your session token has expired; sign in again.' : 'The session token is not valid.', undefined,
+        { key: expired ? 'UNAUTHENTICATED.expired' : 'UNAUTHENTICATED.invalid' });
     }
-    return subjectOf(payload);
+    const subject = subjectOf(payload);
+    const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
+    const until = Math.min(exp, now + VERIFIED_CACHE_MS);
+    if (until > now) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { subject, until });
+    }
+    return subject;
   }
 }

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../app-context.js';
 import { installErrorHandler } from './error-handler.js';
+import { installRequestLang } from './request-lang.js';
 import { cleanUploadNames, guardedValidatorCompiler } from './input-guards.js';
 import { UserRateLimiter } from './user-rate-limit.js';
 import { taskRoutes } from '../tasks/task-routes.js';
@@ -42,6 +43,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setValidatorCompiler(guardedValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const hasWeb = existsSync(WEB_DIST);
+  installRequestLang(app);
   installErrorHandler(app, hasWeb ? (reply) => reply.sendFile('index.html') : undefined);
 
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -74,7 +74,8 @@ export class UserRateLimiter {
       throw new AppError(429, 'RATE_LIMITED', denied.budget === 'expensive'
         ? `You have made ${denied.limit} imports, checks or reports in the last minute, the most allowed; try again in ${denied.retryAfter} s.`
         : `You have made ${denied.limit} requests in the last minute, the most allowed; try again in ${denied.retryAfter} s.`,
-      { retry_after: denied.retryAfter });
+      { retry_after: denied.retryAfter },
+      { key: denied.budget === 'expensive' ? 'RATE_LIMITED.expensive' : 'RATE_LIMITED.requests', params: { limit: denied.limit, retry_after: denied.retryAfter } });
     };
   }
 }

@@ -17,7 +17,7 @@ import { linkedPlatformUserId } from '../auth/platform-identity.js';
 export async function importableTask(tasks: TaskService, userId: number, taskId: number): Promise<TaskRow> {
   const task = await tasks.getOwned(userId, taskId);
   if (FINISHED_TASK_STATUSES.includes(task.status)) {
-    throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`);
+    throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`, undefined, { key: 'TASK_FINISHED.import', params: { name: task.name, status: task.status } });
   }
   return task;
 }

@@ -184,5 +184,6 @@ function backgroundNeedsTask() {
 }
 
 function tooLarge(limit: number) {
-  return new AppError(413, 'FILE_TOO_LARGE', `The file is larger than the ${Math.round(limit / 1024 / 1024 * 10) / 10} MB limit; split it into smaller files.`);
+  const mb = Math.round(limit / 1024 / 1024 * 10) / 10;
+  return new AppError(413, 'FILE_TOO_LARGE', `The file is larger than the ${mb} MB limit; split it into smaller files.`, undefined, { key: 'FILE_TOO_LARGE.limit', params: { mb } });
 }

@@ -19,12 +19,15 @@ export const reportFilename = (task: TaskRow) => `task-${task.id}-report${task.p
 export class StatsService {
   constructor(private readonly db: Kysely<Database>, private readonly clock: Clock, private readonly limits: Limits) {}
 
-  /** Rough time to finish at the safe pace of the task's eligible accounts. */
-  async etaSeconds(task: TaskRow, counters: TaskCounters): Promise<number | null> {
+  /**
+   * Rough time to finish at the safe pace of the task's eligible accounts. `eligibleAccounts`, when the caller
+   * already read it (TaskService.getOwnedForStatus), saves the count query.
+   */
+  async etaSeconds(task: TaskRow, counters: TaskCounters, eligibleAccounts?: number): Promise<number | null> {
     if (!['IN_PROGRESS', 'SCHEDULED', 'PAUSED', 'PENDING'].includes(task.status)) return null;
     const remaining = counters.pending + counters.in_flight;
     if (remaining === 0) return 0;
-    const { n } = await this.db.selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id')
+    const { n } = eligibleAccounts !== undefined ? { n: eligibleAccounts } : await this.db.selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id')
       .select(sql<number>`count(*)::int`.as('n')).where('ta.task_id', '=', task.id).where('ta.eligible', '=', true)
       .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED']).executeTakeFirstOrThrow();
     const perAccount = task.type === 'invite_to_group'

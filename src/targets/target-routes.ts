@@ -69,7 +69,7 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post('/tasks/:id/targets/bulk-action', { schema: { tags, params: idParams, body: bulkBody } }, async (req) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
     if (req.body.action === 'reset' && ['COMPLETED', 'CANCELLED'].includes(task.status)) {
-      throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; duplicate it to run these targets again.`);
+      throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; duplicate it to run these targets again.`, undefined, { key: 'TASK_FINISHED.targets', params: { name: task.name, status: task.status } });
     }
     const affected = await ctx.targets.bulkAction(task.id, req.body.action, { ids: req.body.target_ids, statuses: req.body.statuses });
     if (req.body.action === 'reset' && affected) await ctx.accountManager.wake(req.user.userId);

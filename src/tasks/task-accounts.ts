@@ -164,7 +164,7 @@ export class TaskAccounts {
     const task = await this.db.selectFrom('tasks').selectAll().where('id', '=', taskId).where('user_id', '=', userId).executeTakeFirst();
     if (!task) throw new AppError(404, 'NOT_FOUND', 'Task was not found.');
     if (FINISHED_TASK_STATUSES.includes(task.status)) {
-      throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}: test on a task that has not finished.`);
+      throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}: test on a task that has not finished.`, { key: 'TASK_FINISHED.test', params: { name: task.name, status: task.status } });
     }
     return task;
   }

@@ -35,10 +35,11 @@ export class TaskLifecycle {
     if (counters.pending === 0) {
       throw conflict('NO_TARGETS', counters.total === 0
         ? `Task "${task.name}" has no audience yet: import a file or a Parsing Service base first.`
-        : `Task "${task.name}" has no pending targets left to process.`);
+        : `Task "${task.name}" has no pending targets left to process.`,
+      { key: counters.total === 0 ? 'NO_TARGETS.empty' : 'NO_TARGETS.none_pending', params: { name: task.name } });
     }
     if ((await this.tasks.countActive(userId)) >= this.maxConcurrentTasks) {
-      throw conflict('TOO_MANY_ACTIVE_TASKS', `You already have ${this.maxConcurrentTasks} running or scheduled tasks; pause or finish one first.`);
+      throw conflict('TOO_MANY_ACTIVE_TASKS', `You already have ${this.maxConcurrentTasks} running or scheduled tasks; pause or finish one first.`, { params: { max: this.maxConcurrentTasks } });
     }
     await this.assignAccounts(userId, task, { requireReady: true });
     const now = this.clock.now();
@@ -69,7 +70,7 @@ export class TaskLifecycle {
     const task = await this.tasks.getOwned(userId, id);
     assertTransition(task, 'resume');
     if ((await this.tasks.countActive(userId)) >= this.maxConcurrentTasks) {
-      throw conflict('TOO_MANY_ACTIVE_TASKS', `You already have ${this.maxConcurrentTasks} running or scheduled tasks; pause or finish one first.`);
+      throw conflict('TOO_MANY_ACTIVE_TASKS', `You already have ${this.maxConcurrentTasks} running or scheduled tasks; pause or finish one first.`, { params: { max: this.maxConcurrentTasks } });
     }
     // Accounts may have been added, lost rights or been banned while paused: look again, but a resting admin is enough.
     await this.assignAccounts(userId, task, { requireReady: false });
@@ -103,16 +104,16 @@ export class TaskLifecycle {
     const rows: Array<{ account_id: number; eligible: boolean; reason: string | null; group_peer: string | null }> = [];
     if (task.type === 'invite_to_group') {
       // A task created by the platform's Mailing page has no group until one is given (PUT or its admin check).
-      if (!task.target_group) throw conflict('NO_TARGET_GROUP', `Task "${task.name}" has no target group yet: set target_group first.`);
+      if (!task.target_group) throw conflict('NO_TARGET_GROUP', `Task "${task.name}" has no target group yet: set target_group first.`, { params: { name: task.name } });
       const check = await this.groupCheck.check(userId, task.target_group, task.platform_mode);
       if (!check.group) throw conflict('GROUP_NOT_RESOLVED', check.error ?? 'The target group could not be found.');
       const admins = [...check.ready.map((r) => r.account_id), ...check.unavailable.filter((u) => u.is_admin).map((u) => u.account_id)];
       if (opts.requireReady && check.ready.length === 0) {
         const why = check.unavailable.map((u) => `${u.label}: ${u.reason}`).join('; ');
-        throw conflict('NO_READY_ADMIN', `No account can invite into "${check.group.title}" right now${why ? ` (${why})` : ''}. Make one of your accounts an admin with the right to add members.`);
+        throw conflict('NO_READY_ADMIN', `No account can invite into "${check.group.title}" right now${why ? ` (${why})` : ''}. Make one of your accounts an admin with the right to add members.`, { params: { group: check.group.title } });
       }
       if (admins.length === 0) {
-        throw conflict('NO_ADMIN_ACCOUNT', `None of your accounts is an admin of "${check.group.title}" with the right to add members.`);
+        throw conflict('NO_ADMIN_ACCOUNT', `None of your accounts is an admin of "${check.group.title}" with the right to add members.`, { params: { group: check.group.title } });
       }
       for (const r of check.ready) rows.push({ account_id: r.account_id, eligible: true, reason: null, group_peer: JSON.stringify(check.peers[r.account_id]) });
       for (const u of check.unavailable) {
@@ -129,7 +130,7 @@ export class TaskLifecycle {
         rows.push({ account_id: a.id, eligible: usable, reason: usable ? null : verdict.reason, group_peer: null });
       }
       if (!rows.some((r) => r.eligible)) {
-        throw conflict('NO_ACCOUNT', `You have no usable ${task.platform_mode} sender account: add one or enable a disabled one.`);
+        throw conflict('NO_ACCOUNT', `You have no usable ${task.platform_mode} sender account: add one or enable a disabled one.`, { params: { mode: task.platform_mode } });
       }
     }
     await this.db.transaction().execute(async (trx) => {

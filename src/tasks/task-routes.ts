@@ -4,7 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { AppError } from '../shared/errors.js';
-import { LOG_RESULTS, messageTaskName } from '../shared/enums.js';
+import { LOG_RESULTS } from '../shared/enums.js';
+import { autoTaskName } from '../shared/messages.js';
 import { bulkTasksSchema, createTaskSchema, csvArray, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
 import type { TaskRow } from '../db/schema.js';
 import { reportFilename } from '../stats/stats-service.js';
@@ -24,11 +25,13 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     const input = req.body;
     let name = input.name;
     if (!name) {
+      // In the user's language, dated in the user's time zone (the UI sends it), so two campaigns into one group differ.
+      const tz = req.timeZone ?? ctx.config.limits.timeZone;
       if (input.type === 'invite_to_group') {
         const check = await ctx.groupCheck.check(user, input.target_group!, ctx.config.platformMode).catch(() => null);
-        name = `Invites to ${check?.group?.title ?? input.target_group}`;
+        name = autoTaskName(req.lang, { group: check?.group?.title ?? input.target_group! }, ctx.clock.now(), tz);
       } else {
-        name = messageTaskName(input.message_template!);
+        name = autoTaskName(req.lang, { template: input.message_template! }, ctx.clock.now(), tz);
       }
     }
     const task = await ctx.tasks.create(user, input, name);
@@ -42,7 +45,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
         current = await ctx.lifecycle.start(user, task.id);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        startError = { error: err.code, message: err.message };
+        startError = { error: err.code, message: err.text(req.lang) };
       }
     }
     return reply.status(201).send({ ...(await ctx.tasks.toJson(current)), import: importReport, start_error: startError });
@@ -90,7 +93,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
         results.push({ id, ok: true, status });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        results.push({ id, ok: false, error: err.code, message: err.message });
+        results.push({ id, ok: false, error: err.code, message: err.text(req.lang) });
       }
     }
     await ctx.audit.record(user, `task.bulk.${req.body.action.toLowerCase()}`, 'task', null, { ids: req.body.task_ids });
@@ -120,11 +123,10 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/tasks/:id/status', { schema: { tags, params: idParams, summary: 'Light-weight progress for polling' } }, async (req) => {
-    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    const counters = await ctx.tasks.counters(task.id);
+    const { task, counters, eligibleAccounts } = await ctx.tasks.getOwnedForStatus(req.user.userId, req.params.id);
     return {
       id: task.id, status: task.status, status_reason: task.status_reason, platform_mode: task.platform_mode, sandbox: task.platform_mode === 'sandbox',
-      counters, eta_seconds: await ctx.stats.etaSeconds(task, counters), updated_at: task.updated_at.toISOString(),
+      counters, eta_seconds: await ctx.stats.etaSeconds(task, counters, eligibleAccounts), updated_at: task.updated_at.toISOString(),
     };
   });
 

@@ -60,8 +60,8 @@ export const createTaskSchema = z.object({
   /** Start right after creation (the create form's "start now"). */
   start: z.boolean().default(false),
 }).superRefine((v, ctx) => {
-  if (v.type === 'invite_to_group' && !v.target_group) ctx.addIssue({ code: 'custom', path: ['target_group'], message: 'an invite task needs the group or channel to invite into' });
-  if (v.type === 'direct_message' && !v.message_template) ctx.addIssue({ code: 'custom', path: ['message_template'], message: 'a direct-message task needs a message template' });
+  if (v.type === 'invite_to_group' && !v.target_group) ctx.addIssue({ code: 'custom', path: ['target_group'], message: 'an invite task needs the group or channel to invite into', params: { i18n: 'FIELD.group_required' } });
+  if (v.type === 'direct_message' && !v.message_template) ctx.addIssue({ code: 'custom', path: ['message_template'], message: 'a direct-message task needs a message template', params: { i18n: 'FIELD.template_required' } });
 });
 
 export const updateTaskSchema = z.object({
@@ -93,7 +93,7 @@ export const bulkTasksSchema = z.object({
   action: enumInput(BULK_TASK_ACTIONS),
   task_ids: z.array(dbId('task id')).min(1).max(100),
   priority: priorityInput().optional(),
-}).refine((v) => v.action !== 'SET_PRIORITY' || v.priority, { message: 'SET_PRIORITY needs a priority', path: ['priority'] });
+}).refine((v) => v.action !== 'SET_PRIORITY' || v.priority, { message: 'SET_PRIORITY needs a priority', path: ['priority'], params: { i18n: 'FIELD.priority_required' } });
 
 export const idParams = z.object({ id: dbId('id') });
 export const targetParams = idParams.extend({ tid: dbId('target id') });

@@ -53,6 +53,20 @@ export class TaskService {
     return row;
   }
 
+  /**
+   * The status poll in one round trip: the owned task, its counters and how many accounts may serve it (what
+   * StatsService.etaSeconds needs), instead of three queries.
+   */
+  async getOwnedForStatus(userId: number, id: number): Promise<{ task: TaskRow; counters: TaskCounters; eligibleAccounts: number }> {
+    const row = await this.db.selectFrom('tasks').selectAll().select(countersSql.as('counters'))
+      .select(sql<number>`(SELECT count(*)::int FROM task_accounts ta JOIN accounts a ON a.id = ta.account_id
+        WHERE ta.task_id = tasks.id AND ta.eligible AND a.status NOT IN ('BANNED', 'DEAUTHORIZED', 'DISABLED'))`.as('eligible_accounts'))
+      .where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    if (!row) throw notFound('Task');
+    const { counters, eligible_accounts, ...task } = row;
+    return { task: task as TaskRow, counters: normaliseCounters(counters as unknown as Record<string, unknown>), eligibleAccounts: Number(eligible_accounts) };
+  }
+
   async counters(taskId: number): Promise<TaskCounters> {
     const row = await this.db.selectFrom('tasks').select(countersSql.as('counters')).where('id', '=', taskId).executeTakeFirstOrThrow();
     return normaliseCounters(row.counters as unknown as Record<string, unknown>);
@@ -76,7 +90,7 @@ export class TaskService {
   async update(userId: number, id: number, patch: UpdateTaskInput): Promise<TaskRow> {
     const task = await this.getOwned(userId, id);
     if (FINISHED_TASK_STATUSES.includes(task.status) && Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) {
-      throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}; only its name and notes can change. Duplicate it to run again.`);
+      throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}; only its name and notes can change. Duplicate it to run again.`, { key: 'TASK_FINISHED.edit', params: { name: task.name, status: task.status } });
     }
     if (patch.target_group !== undefined && task.type !== 'invite_to_group') {
       throw new AppError(400, 'NOT_AN_INVITE_TASK', 'Only invite tasks have a target group.');
@@ -97,7 +111,7 @@ export class TaskService {
     const row = await q.returningAll().executeTakeFirst();
     if (row) return row;
     const now = await this.getOwned(userId, id);
-    throw conflict('TASK_STATUS_CHANGED', `Task "${now.name}" is ${now.status} now; this change is no longer allowed. Reload and try again.`);
+    throw conflict('TASK_STATUS_CHANGED', `Task "${now.name}" is ${now.status} now; this change is no longer allowed. Reload and try again.`, { params: { name: now.name, status: now.status } });
   }
 
   async delete(userId: number, id: number): Promise<void> {

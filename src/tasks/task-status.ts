@@ -38,7 +38,8 @@ const HINTS: Record<TaskAction, string> = {
 };
 
 export function illegalTransition(task: Pick<TaskRow, 'name' | 'status'>, action: TaskAction) {
-  return conflict('ILLEGAL_TRANSITION', `Cannot ${action} task "${task.name}" because it is ${task.status}: ${HINTS[action]}.`);
+  return conflict('ILLEGAL_TRANSITION', `Cannot ${action} task "${task.name}" because it is ${task.status}: ${HINTS[action]}.`,
+    { key: `ILLEGAL_TRANSITION.${action}`, params: { name: task.name, status: task.status } });
 }
 
 /** Early, friendly refusal before expensive checks; the conditional update in `transitionTask` is what guarantees it. */

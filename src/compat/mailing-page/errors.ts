@@ -55,11 +55,13 @@ export function russianDetail(status: number, body: { error?: unknown; message?:
   const code = typeof body.error === 'string' ? body.error : '';
   const message = typeof body.message === 'string' ? body.message : '';
   if (code === 'NOT_FOUND') {
+    // Already said in Russian (the request asked for it): keep it.
+    if (/[а-яё]/i.test(message)) return message;
     const what = /^(\w+) was not found/.exec(message)?.[1];
     return (what && NOT_FOUND[what]) || 'Не найдено.';
   }
   if (code === 'VALIDATION_FAILED' && Array.isArray(body.details) && body.details.length) {
-    return `Проверьте данные запроса: ${body.details.map(String).join('; ')}.`;
+    return `Проверьте данные запроса: ${body.details.map((d) => (d && typeof d === 'object' ? `${(d as { field?: string }).field ?? ''}: ${(d as { message?: string }).message ?? ''}` : String(d))).join('; ')}.`;
   }
   const known = BY_CODE[code];
   if (known) return WITH_SPECIFICS.has(code) && message ? `${known} (${message})` : known;

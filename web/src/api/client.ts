@@ -67,6 +67,21 @@ export const auth = {
   },
 };
 
+/** The UI's language (web/src/i18n.tsx keeps it under `lang`; Russian unless English was chosen). */
+export function uiLang(): 'ru' | 'en' {
+  try { return localStorage.getItem('lang') === 'en' ? 'en' : 'ru'; } catch { return 'ru'; }
+}
+
+/** Every call says the UI's language (the server answers in it) and the user's time zone (auto names' dates). */
+function languageHeaders(headers: Headers): Headers {
+  headers.set('accept-language', uiLang());
+  try {
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz) headers.set('x-time-zone', tz);
+  } catch { /* no Intl time zone: the server's */ }
+  return headers;
+}
+
 /** Any error body the server (or a proxy) may send, flattened to a sentence. */
 export function errorMessage(body: unknown, status: number): string {
   if (body && typeof body === 'object') {
@@ -83,7 +98,7 @@ export function errorMessage(body: unknown, status: number): string {
 }
 
 export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
-  const headers = new Headers(init.headers);
+  const headers = languageHeaders(new Headers(init.headers));
   if (auth.token) headers.set('authorization', `Bearer ${auth.token}`);
   let body = init.body;
   if (init.json !== undefined) {
@@ -94,7 +109,7 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   try {
     res = await fetch(apiUrl(path), { ...init, headers, body });
   } catch {
-    throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check your connection and try again.');
+    throw new ApiError(0, 'NETWORK', uiLang() === 'ru' ? 'Сервер недоступен. Проверьте подключение и попробуйте снова.' : 'The server could not be reached. Check your connection and try again.');
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
@@ -110,7 +125,9 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
 
 /** Downloads an authenticated file (a report) under the name the server gives it. */
 export async function downloadFile(path: string, fallbackName: string): Promise<void> {
-  const res = await fetch(apiUrl(path), { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
+  const headers = languageHeaders(new Headers());
+  if (auth.token) headers.set('authorization', `Bearer ${auth.token}`);
+  const res = await fetch(apiUrl(path), { headers });
   if (!res.ok) {
     const text = await res.text();
     let parsed: unknown = text;

@@ -43,6 +43,24 @@ const BASE_PREVIEW_ROWS = 10;
 const BACKGROUND_FILE_BYTES = 1024 * 1024;
 const BACKGROUND_BASE_ROWS = 5000;
 
+/** The server's limits, checked here first so the user reads them at the field before sending anything. */
+const MAX_NAME_LENGTH = 200;
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** The form's fields that can carry an error (the server's `details[].field` names). */
+const FORM_FIELDS = ['name', 'target_group', 'message_template', 'scheduled_at', 'priority', 'file'] as const;
+type FormField = (typeof FORM_FIELDS)[number];
+type FieldErrors = Partial<Record<FormField, string>>;
+
+function FieldError({ errors, field }: { errors: FieldErrors; field: FormField }) {
+  const text = errors[field];
+  return text ? <div className="error-text small" role="alert" data-testid={`error-${field}`}>{text}</div> : null;
+}
+
+/** "23 нояб." / "23 Nov" today, as the server dates auto names. */
+function todayShort(lang: string) {
+  return new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short' }).format(new Date());
+}
+
 export function CreateTaskPage() {
   const { t, lang, reason } = useI18n();
   const [type, setType] = useState<TaskType>('invite_to_group');
@@ -65,7 +83,10 @@ export function CreateTaskPage() {
   const [preview, setPreview] = useState<ImportReport | null>(null);
   const [accounts, setAccounts] = useState<AccountJson[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
+  const clearFieldError = (field: FormField) => setFieldErrors((fe) => (fe[field] ? { ...fe, [field]: undefined } : fe));
+  const nameTooLong = (value: string) => (value.trim().length > MAX_NAME_LENGTH ? t('errNameTooLong', { max: MAX_NAME_LENGTH, n: value.trim().length }) : undefined);
 
   useEffect(() => {
     const load = () => {
@@ -117,14 +138,36 @@ export function CreateTaskPage() {
       finally { setChecking(false); }
     }, 600);
     return () => clearTimeout(h);
-  }, [group, type, nameEdited]);
+  }, [group, type, nameEdited, lang]);
 
   useEffect(() => {
-    if (type === 'direct_message' && !nameEdited) setName(template ? messageTaskName(template, lang === 'ru' ? 'Сообщения' : 'Messages') : '');
+    if (type === 'direct_message' && !nameEdited) setName(template ? `${messageTaskName(template, lang === 'ru' ? 'Сообщения' : 'Messages')} · ${todayShort(lang)}` : '');
   }, [template, type, nameEdited, lang]);
 
   function chooseFile(f: File | null) {
+    if (f && f.size > MAX_FILE_BYTES) {
+      setFieldErrors((fe) => ({ ...fe, file: t('errFileTooLarge', { mb: MAX_FILE_BYTES / 1024 / 1024 }) }));
+      setFile(null);
+      return;
+    }
+    clearFieldError('file');
     setFile(f);
+  }
+
+  /** The server's limits, checked in the browser first; each problem at its field. */
+  function checkFields(): FieldErrors {
+    const fe: FieldErrors = {};
+    const tooLong = nameTooLong(name);
+    if (tooLong) fe.name = tooLong;
+    if (type === 'invite_to_group' && group.trim().length < 2) fe.target_group = t('errGroupRequired');
+    if (type === 'direct_message' && !template.trim()) fe.message_template = t('errTemplateRequired');
+    if (when === 'later') {
+      const at = scheduledAt ? new Date(scheduledAt) : null;
+      if (!at || Number.isNaN(at.getTime())) fe.scheduled_at = t('errScheduledMissing');
+      else if (at.getTime() <= Date.now()) fe.scheduled_at = t('errScheduledPast');
+    }
+    if (file && file.size > MAX_FILE_BYTES) fe.file = t('errFileTooLarge', { mb: MAX_FILE_BYTES / 1024 / 1024 });
+    return fe;
   }
 
   // The file's dry run, again when the group changes (the counts of people already invited depend on it).
@@ -136,7 +179,13 @@ export function CreateTaskPage() {
     form.append('file', file);
     const q = new URLSearchParams({ dry_run: 'true', ...(groupKey ? { group_key: groupKey } : {}) });
     api<ImportReport>(`/api/v1/invite/import/file?${q}`, { method: 'POST', body: form })
-      .then((p) => { if (live) { setPreview(p); setError(null); } }, (e) => { if (live) { setError((e as Error).message); setFile(null); } });
+      .then((p) => { if (live) { setPreview(p); setError(null); } }, (e) => {
+        if (!live) return;
+        // A file the server cannot take is the file field's problem (said in the UI's language by the server).
+        if (e instanceof ApiError && ['FILE_TOO_LARGE', 'TOO_LARGE', 'MALFORMED_FILE'].includes(e.code)) setFieldErrors((fe) => ({ ...fe, file: e.message }));
+        else setError((e as Error).message);
+        setFile(null);
+      });
     return () => { live = false; };
   }, [file, groupKey]);
 
@@ -147,6 +196,9 @@ export function CreateTaskPage() {
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
+    const fe = checkFields();
+    setFieldErrors(fe);
+    if (Object.values(fe).some(Boolean)) { setError(t('errFixFields')); return; }
     if ((source === 'file' && !file) || (source === 'base' && !baseId)) { setError(t('audienceRequired')); return; }
     setSubmitting(true);
     setError(null);
@@ -176,6 +228,21 @@ export function CreateTaskPage() {
       if (start && !background) await api(`/api/v1/invite/tasks/${created.id}/start`, { method: 'POST' });
       navigate(`/tasks/${created.id}`);
     } catch (err) {
+      // Validation problems the server found are shown at their fields (in the UI's language: the server answers in it).
+      const details = err instanceof ApiError ? (err.body as { details?: unknown } | undefined)?.details : undefined;
+      if (!created && Array.isArray(details)) {
+        const fromServer: FieldErrors = {};
+        const rest: string[] = [];
+        for (const d of details as Array<{ field?: string; message?: string }>) {
+          if (d && FORM_FIELDS.includes(d.field as FormField) && d.message) fromServer[d.field as FormField] ??= d.message;
+          else if (d?.message) rest.push(d.field ? `${d.field}: ${d.message}` : d.message);
+        }
+        if (Object.keys(fromServer).length) {
+          setFieldErrors(fromServer);
+          setError(rest.length ? rest.join('; ') : t('errFixFields'));
+          return;
+        }
+      }
       // The task exists even if starting failed: say why and let the user fix it from the task page.
       setError((err as Error).message);
       if (created) setTimeout(() => navigate(`/tasks/${created!.id}`), 4000);
@@ -185,7 +252,8 @@ export function CreateTaskPage() {
   return (
     <section>
       <h1>{t('newTask')}</h1>
-      <form className="form" onSubmit={submit}>
+      {/* noValidate: the form's own checks say every problem at its field, in the UI's language. */}
+      <form className="form" onSubmit={submit} noValidate>
         <fieldset className="segmented">
           <legend>{t('taskType')}</legend>
           {(['invite_to_group', 'direct_message'] as const).map((tt) => (
@@ -196,7 +264,9 @@ export function CreateTaskPage() {
         {type === 'invite_to_group' && (
           <div className="field">
             <label htmlFor="group">{t('groupLink')}</label>
-            <input id="group" name="target_group" required value={group} placeholder={t('groupHint')} onChange={(e) => setGroup(e.target.value)} />
+            <input id="group" name="target_group" required value={group} placeholder={t('groupHint')} aria-invalid={!!fieldErrors.target_group}
+              onChange={(e) => { setGroup(e.target.value); clearFieldError('target_group'); }} />
+            <FieldError errors={fieldErrors} field="target_group" />
             {checking && <p className="muted small">{t('checking')}</p>}
             {check && !checking && (
               <div className="group-check" data-testid="group-check">
@@ -214,7 +284,9 @@ export function CreateTaskPage() {
 
         <div className="field">
           <label htmlFor="name">{t('name')}</label>
-          <input id="name" name="name" value={name} onChange={(e) => { setName(e.target.value); setNameEdited(true); }} />
+          <input id="name" name="name" value={name} aria-invalid={!!fieldErrors.name}
+            onChange={(e) => { setName(e.target.value); setNameEdited(true); setFieldErrors((fe) => ({ ...fe, name: nameTooLong(e.target.value) })); }} />
+          <FieldError errors={fieldErrors} field="name" />
         </div>
 
         <fieldset className="field">
@@ -226,6 +298,7 @@ export function CreateTaskPage() {
           {source === 'file' ? (
             <>
               <input type="file" name="file" accept=".csv,.tsv,.txt,.json,.xlsx" onChange={(e) => chooseFile(e.target.files?.[0] ?? null)} />
+              <FieldError errors={fieldErrors} field="file" />
               <p className="muted small">{t('fileHint')}</p>
               {preview && (
                 <div className="preview" data-testid="file-preview">
@@ -271,7 +344,9 @@ export function CreateTaskPage() {
         {type === 'direct_message' && (
           <div className="field">
             <label htmlFor="template">{t('messageTemplate')}</label>
-            <textarea id="template" name="message_template" required rows={4} value={template} onChange={(e) => setTemplate(e.target.value)} />
+            <textarea id="template" name="message_template" required rows={4} value={template} aria-invalid={!!fieldErrors.message_template}
+              onChange={(e) => { setTemplate(e.target.value); clearFieldError('message_template'); }} />
+            <FieldError errors={fieldErrors} field="message_template" />
             <p className="muted small">{t('templateHint')}</p>
             {template && <div className="message-preview"><span className="small muted">{t('livePreview')}</span><p>{renderPreview(template)}</p></div>}
           </div>
@@ -283,12 +358,15 @@ export function CreateTaskPage() {
             <select id="priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
               {PRIORITIES.map((p) => <option key={p} value={p}>{t(p)}</option>)}
             </select>
+            <FieldError errors={fieldErrors} field="priority" />
           </div>
           <fieldset className="field">
             <legend>{t('when')}</legend>
             <label><input type="radio" name="when" checked={when === 'now'} onChange={() => setWhen('now')} /> {t('startNow')}</label>
             <label><input type="radio" name="when" checked={when === 'later'} onChange={() => setWhen('later')} /> {t('startLater')}</label>
-            {when === 'later' && <input type="datetime-local" required value={scheduledAt} onChange={(e) => setScheduledAt(e.target.value)} />}
+            {when === 'later' && <input type="datetime-local" name="scheduled_at" required value={scheduledAt} aria-invalid={!!fieldErrors.scheduled_at}
+              onChange={(e) => { setScheduledAt(e.target.value); clearFieldError('scheduled_at'); }} />}
+            {when === 'later' && <FieldError errors={fieldErrors} field="scheduled_at" />}
             <label><input type="radio" name="when" checked={when === 'manual'} onChange={() => setWhen('manual')} /> {t('createOnly')}</label>
           </fieldset>
         </div>

@@ -1,0 +1,276 @@
+import { messageTaskName } from './enums.js';
+
+/**
+ * The catalogue of sentences the server says to people, by stable key, in Russian and English.
+ *
+ * A key is an error code (`NO_TARGETS`) or a code with a variant (`NO_TARGETS.empty`); templates take
+ * named params (`{name}`). AppError carries the key and params (src/shared/errors.ts); the error handler
+ * renders the sentence in the request's language (req.lang). English requests keep the AppError's own
+ * English message (what API clients have always read); the `en` templates here say the same.
+ */
+export type Lang = 'ru' | 'en';
+export const LANGS: readonly Lang[] = ['ru', 'en'];
+
+/**
+ * The language of a request without a preference (no Accept-Language naming ru or en): English, what API
+ * clients and scripts have always read. The web UI always sends its own language, which is Russian by default.
+ */
+export const DEFAULT_API_LANG: Lang = 'en';
+
+/** The first of ru/en an Accept-Language header names (`ru-RU,ru;q=0.9,en;q=0.8` → ru), else the default. */
+export function langFromHeader(header: string | string[] | undefined): Lang {
+  const value = Array.isArray(header) ? header.join(',') : header ?? '';
+  const ranked = value.split(',').map((part, i) => {
+    const [tag = '', ...rest] = part.trim().split(';');
+    const q = Number(/q=([\d.]+)/.exec(rest.join(';'))?.[1] ?? 1);
+    return { base: tag.trim().toLowerCase().split('-')[0]!, q: Number.isFinite(q) ? q : 0, i };
+  }).filter((x) => (x.base === 'ru' || x.base === 'en') && x.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  return (ranked[0]?.base as Lang | undefined) ?? DEFAULT_API_LANG;
+}
+
+/** A valid IANA time zone name, or null (the UI sends its own in `X-Time-Zone`). */
+export function validTimeZone(value: unknown): string | null {
+  if (typeof value !== 'string' || !value || value.length > 64) return null;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return value;
+  } catch {
+    return null;
+  }
+}
+
+export type MessageParams = Record<string, string | number | null | undefined>;
+
+const STATUS_NAMES: Record<Lang, Record<string, string>> = {
+  ru: { PENDING: 'Ожидает', SCHEDULED: 'Запланирована', IN_PROGRESS: 'Выполняется', PAUSED: 'На паузе', COMPLETED: 'Завершена', FAILED: 'Ошибка', CANCELLED: 'Отменена' },
+  en: {},
+};
+
+const CATALOGUE: Record<string, Record<Lang, string>> = {
+  // Task lifecycle refusals.
+  'ILLEGAL_TRANSITION.start': {
+    ru: 'Нельзя запустить задачу «{name}»: её статус «{status}». Запустить можно только ещё не начатую задачу (приостановленную — продолжите, завершённую — скопируйте).',
+    en: 'Cannot start task "{name}" because it is {status}: only a task that has not started yet can be started (resume a paused one, duplicate a finished one).',
+  },
+  'ILLEGAL_TRANSITION.pause': {
+    ru: 'Нельзя поставить на паузу задачу «{name}»: её статус «{status}». На паузу ставится только выполняющаяся или запланированная задача.',
+    en: 'Cannot pause task "{name}" because it is {status}: only a running or scheduled task can be paused.',
+  },
+  'ILLEGAL_TRANSITION.resume': {
+    ru: 'Нельзя продолжить задачу «{name}»: её статус «{status}». Продолжить можно только задачу на паузе.',
+    en: 'Cannot resume task "{name}" because it is {status}: only a paused task can be resumed.',
+  },
+  'ILLEGAL_TRANSITION.cancel': {
+    ru: 'Нельзя отменить задачу «{name}»: её статус «{status}». Завершённую задачу отменить нельзя.',
+    en: 'Cannot cancel task "{name}" because it is {status}: a finished task cannot be cancelled.',
+  },
+  'NO_TARGETS.empty': {
+    ru: 'В задаче «{name}» ещё нет аудитории: загрузите файл или базу сервиса парсинга.',
+    en: 'Task "{name}" has no audience yet: import a file or a Parsing Service base first.',
+  },
+  'NO_TARGETS.none_pending': {
+    ru: 'В задаче «{name}» не осталось ожидающих получателей.',
+    en: 'Task "{name}" has no pending targets left to process.',
+  },
+  TOO_MANY_ACTIVE_TASKS: {
+    ru: 'У вас уже {max} запущенных или запланированных задач — это максимум; приостановите или завершите одну.',
+    en: 'You already have {max} running or scheduled tasks; pause or finish one first.',
+  },
+  NO_TARGET_GROUP: {
+    ru: 'У задачи «{name}» ещё нет целевой группы: сначала укажите группу.',
+    en: 'Task "{name}" has no target group yet: set target_group first.',
+  },
+  GROUP_NOT_RESOLVED: {
+    ru: 'Группа не найдена: проверьте ссылку, @имя или id и убедитесь, что ваш аккаунт её видит.',
+    en: 'The target group could not be found.',
+  },
+  NO_READY_ADMIN: {
+    ru: 'Сейчас ни один аккаунт не может приглашать в «{group}». Сделайте один из ваших аккаунтов админом с правом добавлять участников или дождитесь, пока аккаунты отдохнут.',
+    en: 'No account can invite into "{group}" right now. Make one of your accounts an admin with the right to add members.',
+  },
+  NO_ADMIN_ACCOUNT: {
+    ru: 'Ни один из ваших аккаунтов не админ «{group}» с правом добавлять участников.',
+    en: 'None of your accounts is an admin of "{group}" with the right to add members.',
+  },
+  NO_ACCOUNT: {
+    ru: 'Нет доступного аккаунта-отправителя ({mode}): добавьте аккаунт или включите отключённый.',
+    en: 'You have no usable {mode} sender account: add one or enable a disabled one.',
+  },
+  'TASK_FINISHED.edit': {
+    ru: 'Задача «{name}» уже завершена (статус «{status}»): менять можно только название и заметки. Сделайте копию, чтобы запустить снова.',
+    en: 'Task "{name}" is {status}; only its name and notes can change. Duplicate it to run again.',
+  },
+  'TASK_FINISHED.targets': {
+    ru: 'Задача «{name}» уже завершена (статус «{status}»): сделайте копию, чтобы обработать этих получателей снова.',
+    en: 'Task "{name}" is {status}; duplicate it to run these targets again.',
+  },
+  'TASK_FINISHED.test': {
+    ru: 'Задача «{name}» уже завершена (статус «{status}»): проверяйте на незавершённой задаче.',
+    en: 'Task "{name}" is {status}: test on a task that has not finished.',
+  },
+  'TASK_FINISHED.import': {
+    ru: 'Задача «{name}» уже завершена (статус «{status}»): импортируйте в новую задачу или в копию.',
+    en: 'Task "{name}" is {status}; import into a new task or a duplicate.',
+  },
+  // Task edits and the test invite.
+  NOT_AN_INVITE_TASK: { ru: 'Целевая группа есть только у задач-приглашений.', en: 'Only invite tasks have a target group.' },
+  NOT_A_MESSAGE_TASK: { ru: 'Текст сообщения есть только у задач с личными сообщениями.', en: 'Only direct-message tasks have a message template.' },
+  GROUP_LOCKED: { ru: 'Целевую группу можно изменить только до запуска задачи.', en: 'The target group can only change before the task starts.' },
+  TASK_STATUS_CHANGED: {
+    ru: 'Статус задачи «{name}» уже изменился на «{status}»: это изменение больше недоступно. Обновите страницу и попробуйте снова.',
+    en: 'Task "{name}" is {status} now; this change is no longer allowed. Reload and try again.',
+  },
+  TASK_FULL: { ru: 'В задаче уже максимум получателей: добавить никого нельзя.', en: 'This task has reached its audience limit, so no one can be added to it.' },
+  INVALID_USERNAME: { ru: 'Укажите юзернейм Telegram, например @jane_doe или t.me/jane_doe.', en: 'Give a Telegram username like @jane_doe or t.me/jane_doe.' },
+  NO_ACCOUNT_AVAILABLE_NOW: { ru: 'Сейчас ни один аккаунт не может действовать, поэтому ничего не отправлено; попробуйте позже.', en: 'No account may act right now, so nothing was sent.' },
+  // Accounts.
+  INVALID_PHONE: { ru: 'Номер телефона — в международном формате, например +79161234567.', en: 'The phone number must be in international format, like +14155550123.' },
+  SESSION_REQUIRED: { ru: 'Вставьте GramJS StringSession аккаунта, чтобы добавить аккаунт Telegram.', en: 'Paste the account\'s GramJS StringSession to add a Telegram account.' },
+  INVALID_SESSION: { ru: 'Это не похоже на GramJS StringSession (она начинается с «1» и длиной в несколько сотен символов).', en: 'That does not look like a GramJS StringSession.' },
+  TASK_FINISHED: { ru: 'Задача уже завершена; сделайте копию, чтобы запустить снова.', en: 'The task has finished; duplicate it to run again.' },
+  // Not found.
+  'NOT_FOUND.Task': { ru: 'Задача не найдена.', en: 'Task was not found.' },
+  'NOT_FOUND.Target': { ru: 'Получатель не найден.', en: 'Target was not found.' },
+  'NOT_FOUND.Account': { ru: 'Аккаунт не найден.', en: 'Account was not found.' },
+  'NOT_FOUND.Lease': { ru: 'Аренда аккаунта не найдена.', en: 'Lease was not found.' },
+  'NOT_FOUND.Login attempt': { ru: 'Попытка входа не найдена.', en: 'Login attempt was not found.' },
+  'NOT_FOUND.Do-not-contact entry': { ru: 'Запись в списке «Не писать» не найдена.', en: 'Do-not-contact entry was not found.' },
+  NOT_FOUND: { ru: 'Не найдено.', en: 'Not found.' },
+  'NOT_FOUND.route': { ru: 'Нет такого адреса: {method} {path}.', en: 'No route {method} {path}.' },
+  // Sign-in and budgets.
+  'UNAUTHENTICATED.missing': { ru: 'Сначала войдите: нужен заголовок «Authorization: Bearer <токен>».', en: 'Sign in first: send an "Authorization: Bearer <token>" header.' },
+  'UNAUTHENTICATED.expired': { ru: 'Срок действия входа истёк; войдите снова.', en: 'Your session token has expired; sign in again.' },
+  'UNAUTHENTICATED.invalid': { ru: 'Токен входа недействителен; войдите снова.', en: 'The session token is not valid.' },
+  'UNAUTHENTICATED.no_user': { ru: 'Токен не указывает пользователя; войдите снова.', en: 'The token names no user.' },
+  UNAUTHENTICATED: { ru: 'Войдите заново: токен отсутствует, истёк или неверен.', en: 'Sign in first.' },
+  'RATE_LIMITED.requests': {
+    ru: 'За последнюю минуту сделано {limit} запросов — это максимум; повторите через {retry_after} с.',
+    en: 'You have made {limit} requests in the last minute, the most allowed; try again in {retry_after} s.',
+  },
+  'RATE_LIMITED.expensive': {
+    ru: 'За последнюю минуту сделано {limit} импортов, проверок или отчётов — это максимум; повторите через {retry_after} с.',
+    en: 'You have made {limit} imports, checks or reports in the last minute, the most allowed; try again in {retry_after} s.',
+  },
+  RATE_LIMITED: { ru: 'Слишком много запросов за последнюю минуту; подождите немного и попробуйте снова.', en: 'Too many requests in the last minute; wait a moment and try again.' },
+  // Files.
+  'FILE_TOO_LARGE.limit': { ru: 'Файл больше допустимых {mb} МБ: разделите его на части.', en: 'The file is larger than the {mb} MB limit; split it into smaller files.' },
+  FILE_TOO_LARGE: { ru: 'Файл больше, чем принимает сервер: разделите его на части.', en: 'The file is larger than this server accepts; split it into smaller files.' },
+  TOO_LARGE: { ru: 'Загрузка больше, чем принимает сервер.', en: 'The upload is larger than this server accepts.' },
+  MALFORMED_FILE: { ru: 'Не удалось прочитать файл: проверьте формат (CSV, XLSX, JSON или TXT).', en: 'The file could not be read.' },
+  // Requests.
+  VALIDATION_FAILED: { ru: 'Некорректный запрос: {issues}', en: 'Invalid request: {issues}' },
+  INVALID_JSON: { ru: 'Тело запроса — не корректный JSON.', en: 'The request body is not valid JSON.' },
+  INTERNAL: { ru: 'Ошибка на сервере; она записана в журнал.', en: 'Something went wrong on the server; the error has been logged.' },
+  SECONDS_REQUIRED: { ru: 'Для FLOOD_WAIT нужно указать seconds — сколько секунд попросила платформа.', en: 'A FLOOD_WAIT report needs the seconds the platform asked for.' },
+  // Field checks the schemas mark with params.i18n.
+  'FIELD.group_required': { ru: 'для приглашений укажите группу или канал', en: 'an invite task needs the group or channel to invite into' },
+  'FIELD.template_required': { ru: 'для личных сообщений нужен текст сообщения', en: 'a direct-message task needs a message template' },
+  'FIELD.priority_required': { ru: 'для SET_PRIORITY нужен priority', en: 'SET_PRIORITY needs a priority' },
+  // Auto task names.
+  'NAME.invite': { ru: 'Приглашения в {group} · {date}', en: 'Invites to {group} · {date}' },
+  'NAME.message_prefix': { ru: 'Сообщения', en: 'Messages' },
+};
+
+export function hasMessage(key: string): boolean {
+  return key in CATALOGUE;
+}
+
+/** The sentence for `key` in `lang` with its params filled in, or null when the key is unknown or a param is missing. */
+export function renderMessage(key: string, lang: Lang, params: MessageParams = {}): string | null {
+  const template = CATALOGUE[key]?.[lang];
+  if (!template) return null;
+  let missing = false;
+  const text = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    const v = params[name];
+    if (v === undefined || v === null) { missing = true; return ''; }
+    return name === 'status' ? STATUS_NAMES[lang][String(v)] ?? String(v) : String(v);
+  });
+  return missing ? null : text;
+}
+
+/** "23 нояб." / "23 Nov" in the given time zone. */
+export function shortDate(at: Date, lang: Lang, timeZone: string): string {
+  const fmt = (tz: string) => new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', timeZone: tz }).format(at);
+  try { return fmt(timeZone); } catch { return fmt('UTC'); }
+}
+
+/** The name a task gets when the user gives none: «Приглашения в ‹группа› · 23 нояб.», «Сообщения: ‹начало текста›… · 23 нояб.». */
+export function autoTaskName(lang: Lang, what: { group: string } | { template: string }, at: Date, timeZone: string): string {
+  const date = shortDate(at, lang, timeZone);
+  if ('group' in what) return renderMessage('NAME.invite', lang, { group: what.group, date })!;
+  return `${messageTaskName(what.template, renderMessage('NAME.message_prefix', lang)!)} · ${date}`;
+}
+
+/** One schema-validation problem as fastify-type-provider-zod (or src/http/input-guards.ts) reports it. */
+export interface ValidationItem {
+  keyword?: string;
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown> & { issue?: { path?: PropertyKey[]; message?: string } };
+}
+
+const NUL_RU = 'не должно содержать символ NUL (\\u0000)';
+
+const TYPE_RU: Record<string, string> = {
+  string: 'нужна строка', number: 'нужно число', int: 'нужно целое число', boolean: 'нужно true или false', array: 'нужен список',
+  object: 'нужен объект', date: 'нужна дата и время, например 2026-11-23T10:00:00Z', bigint: 'нужно целое число',
+};
+
+/** A validation problem's text in Russian, from its zod issue code and params (never from its English text). */
+function issueRu(v: ValidationItem): string {
+  const p = v.params ?? {};
+  const origin = String(p.origin ?? '');
+  const min = p.minimum as number | bigint | Date | undefined;
+  const max = p.maximum as number | bigint | Date | undefined;
+  const n = (x: unknown) => (x instanceof Date ? x.toISOString().slice(0, 10) : String(x));
+  switch (v.keyword) {
+    case 'too_small':
+      if (origin === 'string') return Number(min) <= 1 ? 'обязательное поле: не может быть пустым' : `слишком коротко: нужно не меньше ${n(min)} символов`;
+      if (origin === 'array' || origin === 'set') return `нужно не меньше ${n(min)} элементов`;
+      if (origin === 'date') return 'дата должна быть в пределах 1970–9999 годов';
+      return p.inclusive === false ? `должно быть больше ${n(min)}` : `должно быть не меньше ${n(min)}`;
+    case 'too_big':
+      if (origin === 'string') return `слишком длинно: не больше ${n(max)} символов`;
+      if (origin === 'array' || origin === 'set') return `не больше ${n(max)} элементов`;
+      if (origin === 'date') return 'дата должна быть в пределах 1970–9999 годов';
+      return p.inclusive === false ? `должно быть меньше ${n(max)}` : `должно быть не больше ${n(max)}`;
+    case 'invalid_type': {
+      if (/received undefined/.test(v.message ?? '') || ('input' in p && p.input === undefined)) return 'обязательное поле';
+      const expected = String(p.expected ?? '');
+      return TYPE_RU[expected] ?? 'неверный тип значения';
+    }
+    case 'invalid_value': {
+      const values = Array.isArray(p.values) ? p.values.map(String) : [];
+      return values.length ? `допустимые значения: ${values.join(', ')}` : 'недопустимое значение';
+    }
+    case 'invalid_format':
+      return p.format === 'uuid' ? 'нужен UUID' : p.format === 'email' ? 'нужен адрес электронной почты' : `неверный формат (${String(p.format ?? '')})`;
+    case 'unrecognized_keys':
+      return `неизвестные поля: ${Array.isArray(p.keys) ? p.keys.join(', ') : ''}`;
+    case 'not_multiple_of':
+      return `должно быть кратно ${String(p.divisor ?? '')}`;
+    case 'custom': {
+      const key = (p.params as { i18n?: string } | undefined)?.i18n;
+      const text = key ? renderMessage(key, 'ru') : null;
+      if (text) return text;
+      if ((v.message ?? p.issue?.message ?? '').includes('NUL')) return NUL_RU;
+      return 'недопустимое значение';
+    }
+    default:
+      return 'недопустимое значение';
+  }
+}
+
+/** The field a validation problem is about (`name`, `targets.3.username`), without the `body`/`query` prefix. */
+export function issueField(v: ValidationItem): string {
+  const fromIssue = v.params?.issue?.path;
+  if (Array.isArray(fromIssue) && fromIssue.length) return fromIssue.map(String).join('.');
+  return (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+}
+
+/** A validation problem's text in `lang`: English keeps zod's (or the schema's own) message. */
+export function issueText(v: ValidationItem, lang: Lang): string {
+  if (lang === 'ru') return issueRu(v);
+  return v.params?.issue?.message ?? v.message ?? 'is invalid';
+}

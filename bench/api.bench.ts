@@ -8,24 +8,17 @@
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
+import { freshDatabase } from './fresh-database.js';
 
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const RATE = Number(process.env.BENCH_API_RATE ?? 1000);
 
 /** With PostgreSQL, a fresh database for this run (dropped afterwards), shared by the server and the ceiling. */
-async function freshDatabase(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
+async function benchDatabase(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
   const admin = process.env.BENCH_DATABASE_URL;
-  if (!admin) return { url: undefined, drop: async () => {} };
-  const name = `io_bench_${randomBytes(4).toString('hex')}`;
-  const run = async (q: string) => { const c = new pg.Client({ connectionString: admin }); await c.connect(); await c.query(q); await c.end(); };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return admin ? freshDatabase(admin, 'io_bench') : { url: undefined, drop: async () => {} };
 }
 
 function start(script: string, env: Record<string, string | undefined>): Promise<{ child: ChildProcess; info: Record<string, any> }> {
@@ -43,7 +36,7 @@ async function load(url: string, headers: Record<string, string>, rate?: number)
 }
 
 async function main() {
-  const db = await freshDatabase();
+  const db = await benchDatabase();
   const env = { BENCH_DATABASE_URL: db.url ?? '', RATE_LIMIT_PER_USER_PER_MINUTE: '100000000' };
   const server = await start('bench/api-server.ts', env);
   const ceiling = await start('bench/ceiling-server.ts', env);

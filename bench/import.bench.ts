@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import { freshDatabase, runSql } from './fresh-database.js';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 200_000);
 const CHILD = process.env.BENCH_IMPORT_CHILD; // 'postgres' | 'pglite' in a child process
@@ -135,12 +135,8 @@ async function main() {
     for (const engine of engines) {
       let db: { url: string; drop: () => Promise<void>; run: (q: string) => Promise<void> } | undefined;
       if (engine === 'postgres') {
-        const name = `io_import_${randomBytes(4).toString('hex')}`;
-        const run = async (q: string, on = admin!) => { const c = new pg.Client({ connectionString: on }); await c.connect(); await c.query(q); await c.end(); };
-        await run(`CREATE DATABASE ${name}`);
-        const u = new URL(admin!);
-        u.pathname = `/${name}`;
-        db = { url: u.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), run: (q) => run(q, u.toString()) };
+        const fresh = await freshDatabase(admin!, 'io_import');
+        db = { ...fresh, run: (q) => runSql(fresh.url, q) };
       }
       try {
         const results = await runChild(engine, file, db?.url);

@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
+import { freshDatabase } from './fresh-database.js';
 import { loadConfig } from '../src/config/config.js';
 import { createContext } from '../src/app-context.js';
 import { ManualClock } from '../src/shared/clock.js';
@@ -171,21 +171,11 @@ async function main() {
   process.exit(totalViolations === 0 ? 0 : 1);
 }
 
-/** With PostgreSQL, a fresh database per run (dropped afterwards): runs at different scales never share rows. */
-async function freshDatabase(admin: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `io_sched_${randomBytes(4).toString('hex')}`;
-  const run = async (q: string) => { const c = new pg.Client({ connectionString: admin }); await c.connect(); await c.query(q); await c.end(); };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 /** BENCH_SCALE=200,10000: one child process per account count, same targets and action bound; prints the growth. */
 async function scale(counts: number[]) {
   const results: Array<Record<string, number>> = [];
   for (const accounts of counts) {
-    const db = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL) : undefined;
+    const db = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL, 'io_sched') : undefined;
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'bench/schedule.bench.ts'], {
         env: { ...process.env, BENCH_SCALE: '', BENCH_ACCOUNTS: String(accounts), BENCH_DATABASE_URL: db?.url ?? '' }, stdio: ['ignore', 'pipe', 'inherit'],

@@ -54,14 +54,22 @@ async function main() {
       const max = await load(`${server.info.url}${path}`, headers);
       const fixed = await load(`${server.info.url}${path}`, headers, RATE);
       const ratio = max.rps / top.rps;
-      console.log(`${name}: ${max.rps} rps = ${(ratio * 100).toFixed(0)} % of the ceiling (goal ≥ ${goal * 100} %: ${ratio >= goal ? 'met' : 'NOT met'}); ` +
-        `at ${RATE} rps p99 ${fixed.p99} ms (goal ≤ 20 ms: ${fixed.p99 <= 20 ? 'met' : 'NOT met'}); failed answers ${max.bad + fixed.bad}`);
+      console.log(
+        `${name}: ${max.rps} rps = ${(ratio * 100).toFixed(0)} % of the ceiling (goal ≥ ${goal * 100} %: ${ratio >= goal ? 'met' : 'NOT met'}); ` +
+          `at ${RATE} rps p99 ${fixed.p99} ms (goal ≤ 20 ms: ${fixed.p99 <= 20 ? 'met' : 'NOT met'}); failed answers ${max.bad + fixed.bad}`,
+      );
     }
   } finally {
-    for (const c of [server.child, ceiling.child]) { c.removeAllListeners('exit'); c.kill('SIGTERM'); }
+    for (const c of [server.child, ceiling.child]) {
+      c.removeAllListeners('exit');
+      c.kill('SIGTERM');
+    }
     await new Promise((r) => setTimeout(r, 500));
     await db.drop();
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -12,15 +12,26 @@ async function main() {
   const handle = await openDatabase({ url: process.env.BENCH_DATABASE_URL || undefined, pgliteDataDir: 'memory://' });
   const { db } = handle;
   const existing = await db.selectFrom('tasks').select('id').orderBy('id').limit(1).executeTakeFirst();
-  const id = existing?.id ?? (await sql<{ id: number }>`
-    INSERT INTO tasks (user_id, name, platform_mode, type, target_group) VALUES (1, 'ceiling', 'sandbox', 'invite_to_group', '@x') RETURNING id`.execute(db)).rows[0]!.id;
+  const id =
+    existing?.id ??
+    (
+      await sql<{ id: number }>`
+    INSERT INTO tasks (user_id, name, platform_mode, type, target_group) VALUES (1, 'ceiling', 'sandbox', 'invite_to_group', '@x') RETURNING id`.execute(db)
+    ).rows[0]!.id;
   const app = Fastify();
   app.get('/t', async () => db.selectFrom('tasks').select(['id', 'name', 'status', 'updated_at']).where('id', '=', id).executeTakeFirst());
   await app.listen({ port: 0, host: '127.0.0.1' });
   console.log(JSON.stringify({ url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/t` }));
-  const stop = async () => { await app.close(); await handle.close(); process.exit(0); };
+  const stop = async () => {
+    await app.close();
+    await handle.close();
+    process.exit(0);
+  };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

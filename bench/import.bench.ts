@@ -47,33 +47,52 @@ async function child(file: string) {
   const { createLogger } = await import('../src/observability/logger.js');
   const bytes = statSync(file).size;
   const config = loadConfig({
-    ...process.env, JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    DATABASE_URL: CHILD === 'postgres' ? process.env.BENCH_DATABASE_URL ?? '' : '', PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent',
+    ...process.env,
+    JWT_SECRET: randomBytes(16).toString('hex'),
+    SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DATABASE_URL: CHILD === 'postgres' ? (process.env.BENCH_DATABASE_URL ?? '') : '',
+    PGLITE_DATA_DIR: 'memory://',
+    LOG_LEVEL: 'silent',
     RUN_WORKER: 'false',
     // Every cap an import meets, raised to this file: size, rows per task, rows per file.
-    MAX_IMPORT_FILE_BYTES: String(bytes + 1024 * 1024), MAX_TARGETS_PER_TASK: String(ROWS), MAX_IMPORT_ROWS: String(ROWS + 1),
-    MAX_XLSX_ROWS: String(ROWS + 1), RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE: '1000',
+    MAX_IMPORT_FILE_BYTES: String(bytes + 1024 * 1024),
+    MAX_TARGETS_PER_TASK: String(ROWS),
+    MAX_IMPORT_ROWS: String(ROWS + 1),
+    MAX_XLSX_ROWS: String(ROWS + 1),
+    RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE: '1000',
   });
   const ctx = await createContext(config, { logger: createLogger('silent') });
   const app = await buildApp(ctx);
   const token = await ctx.jwt.sign(1);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
-  const post = (path: string) => new Promise<{ statusCode: number; body: any }>((resolve, reject) => {
-    const boundary = `----bench${randomBytes(6).toString('hex')}`;
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ statusCode: res.statusCode!, body: JSON.parse(text) }));
+  const post = (path: string) =>
+    new Promise<{ statusCode: number; body: any }>((resolve, reject) => {
+      const boundary = `----bench${randomBytes(6).toString('hex')}`;
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ statusCode: res.statusCode!, body: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      // A real loopback connection: the body arrives in chunks exactly as from a browser or curl.
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n`);
+      const body = createReadStream(file);
+      body.on('error', reject);
+      body.on('end', () => req.end(`\r\n--${boundary}--\r\n`));
+      body.pipe(req, { end: false });
     });
-    req.on('error', reject);
-    // A real loopback connection: the body arrives in chunks exactly as from a browser or curl.
-    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n`);
-    const body = createReadStream(file);
-    body.on('error', reject);
-    body.on('end', () => req.end(`\r\n--${boundary}--\r\n`));
-    body.pipe(req, { end: false });
-  });
   let peakRss = 0;
   let peakHeap = 0;
   const sampler = setInterval(() => {
@@ -84,7 +103,11 @@ async function child(file: string) {
   for (const mode of ['dry run', 'into a task'] as const) {
     let query = 'dry_run=true';
     if (mode === 'into a task') {
-      const task = await ctx.tasks.create(1, { type: 'invite_to_group', target_group: '@sandbox_marketing', priority: 'MEDIUM', platform: 'telegram', settings: {}, start: false } as never, 'import bench');
+      const task = await ctx.tasks.create(
+        1,
+        { type: 'invite_to_group', target_group: '@sandbox_marketing', priority: 'MEDIUM', platform: 'telegram', settings: {}, start: false } as never,
+        'import bench',
+      );
       query = `task_id=${task.id}`;
     }
     global.gc?.();
@@ -96,21 +119,45 @@ async function child(file: string) {
     const seconds = (performance.now() - started) / 1000;
     const b = res.body;
     if (res.statusCode !== 200) throw new Error(`${mode}: HTTP ${res.statusCode} ${JSON.stringify(b)}`);
-    console.log(`BENCH_RESULT ${JSON.stringify({
-      mode, seconds, total: b.total_rows, imported: b.imported, duplicates: b.duplicates, invalid: b.invalid, over_limit: b.over_limit,
-      rssBefore: before.rss, rssPeak: peakRss, heapBefore: before.heapUsed, heapPeak: peakHeap,
-    })}`);
+    console.log(
+      `BENCH_RESULT ${JSON.stringify({
+        mode,
+        seconds,
+        total: b.total_rows,
+        imported: b.imported,
+        duplicates: b.duplicates,
+        invalid: b.invalid,
+        over_limit: b.over_limit,
+        rssBefore: before.rss,
+        rssPeak: peakRss,
+        heapBefore: before.heapUsed,
+        heapPeak: peakHeap,
+      })}`,
+    );
   }
   clearInterval(sampler);
   await app.close();
   await ctx.close();
 }
 
-type Result = { mode: string; seconds: number; total: number; imported: number; duplicates: number; invalid: number; over_limit: number; rssBefore: number; rssPeak: number; heapBefore: number; heapPeak: number };
+type Result = {
+  mode: string;
+  seconds: number;
+  total: number;
+  imported: number;
+  duplicates: number;
+  invalid: number;
+  over_limit: number;
+  rssBefore: number;
+  rssPeak: number;
+  heapBefore: number;
+  heapPeak: number;
+};
 
 async function runChild(engine: string, file: string, url: string | undefined): Promise<Result[]> {
   const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/import.bench.ts'], {
-    env: { ...process.env, BENCH_IMPORT_CHILD: engine, BENCH_IMPORT_FILE: file, BENCH_DATABASE_URL: url ?? '' }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_IMPORT_CHILD: engine, BENCH_IMPORT_FILE: file, BENCH_DATABASE_URL: url ?? '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const results: Result[] = [];
   createInterface({ input: proc.stdout! }).on('line', (line) => {
@@ -128,10 +175,16 @@ async function main() {
   const engines = (process.env.BENCH_IMPORT_ENGINES ?? (admin ? 'postgres,pglite' : 'pglite')).split(',').filter(Boolean);
   if (engines.includes('postgres') && !admin) throw new Error('BENCH_IMPORT_ENGINES names postgres: set BENCH_DATABASE_URL');
   const expected = { invalid: Math.floor(ROWS / 200), duplicates: 0, imported: 0 };
-  for (let i = 0; i < ROWS; i++) if (i % 200 !== 199) { if (i % 50 === 49 && (i - 1) % 200 !== 199) expected.duplicates++; else expected.imported++; }
+  for (let i = 0; i < ROWS; i++)
+    if (i % 200 !== 199) {
+      if (i % 50 === 49 && (i - 1) % 200 !== 199) expected.duplicates++;
+      else expected.imported++;
+    }
   try {
     await writeCsv(file);
-    console.log(`Import benchmark: ${ROWS.toLocaleString('en')} rows, ${mb(statSync(file).size)} CSV (expected: ${expected.imported} imported, ${expected.duplicates} duplicates, ${expected.invalid} invalid); engines: ${engines.join(', ')}`);
+    console.log(
+      `Import benchmark: ${ROWS.toLocaleString('en')} rows, ${mb(statSync(file).size)} CSV (expected: ${expected.imported} imported, ${expected.duplicates} duplicates, ${expected.invalid} invalid); engines: ${engines.join(', ')}`,
+    );
     for (const engine of engines) {
       let db: { url: string; drop: () => Promise<void>; run: (q: string) => Promise<void> } | undefined;
       if (engine === 'postgres') {
@@ -143,11 +196,17 @@ async function main() {
         const label = engine === 'postgres' ? 'PostgreSQL' : 'PGlite';
         for (const r of results) {
           const exact = r.invalid === expected.invalid && r.duplicates === expected.duplicates && r.imported === expected.imported;
-          console.log(`${label}, ${r.mode}: ${r.total} rows in ${r.seconds.toFixed(2)} s (${Math.round(r.total / r.seconds)} rows/s); imported ${r.imported}, duplicates ${r.duplicates}, ` +
-            `invalid ${r.invalid}, over the cap ${r.over_limit} — ${exact ? 'exact' : 'NOT the expected counts'}`);
-          console.log(`  memory: RSS ${mb(r.rssBefore)} → peak ${mb(r.rssPeak)} (+${mb(r.rssPeak - r.rssBefore)}); JS heap ${mb(r.heapBefore)} → peak ${mb(r.heapPeak)} (+${mb(r.heapPeak - r.heapBefore)})` +
-            (r.mode === 'into a task' ? `; +${mb(r.rssPeak - results[0]!.rssBefore)} RSS over the process before both runs; ` +
-              `goal ≤ +150 MB at 1,000,000 rows: ${ROWS >= 1_000_000 ? ((r.rssPeak - results[0]!.rssBefore) <= 150 * 1024 * 1024 ? 'met' : 'NOT met') : `not judged (run with BENCH_IMPORT_ROWS=1000000)`}` : ''));
+          console.log(
+            `${label}, ${r.mode}: ${r.total} rows in ${r.seconds.toFixed(2)} s (${Math.round(r.total / r.seconds)} rows/s); imported ${r.imported}, duplicates ${r.duplicates}, ` +
+              `invalid ${r.invalid}, over the cap ${r.over_limit} — ${exact ? 'exact' : 'NOT the expected counts'}`,
+          );
+          console.log(
+            `  memory: RSS ${mb(r.rssBefore)} → peak ${mb(r.rssPeak)} (+${mb(r.rssPeak - r.rssBefore)}); JS heap ${mb(r.heapBefore)} → peak ${mb(r.heapPeak)} (+${mb(r.heapPeak - r.heapBefore)})` +
+              (r.mode === 'into a task'
+                ? `; +${mb(r.rssPeak - results[0]!.rssBefore)} RSS over the process before both runs; ` +
+                  `goal ≤ +150 MB at 1,000,000 rows: ${ROWS >= 1_000_000 ? (r.rssPeak - results[0]!.rssBefore <= 150 * 1024 * 1024 ? 'met' : 'NOT met') : `not judged (run with BENCH_IMPORT_ROWS=1000000)`}`
+                : ''),
+          );
         }
         const imported = results.find((r) => r.mode === 'into a task')!;
         if (db) {
@@ -169,4 +228,7 @@ async function main() {
   }
 }
 
-(CHILD ? child(process.env.BENCH_IMPORT_FILE!) : main()).catch((e) => { console.error(e); process.exit(1); });
+(CHILD ? child(process.env.BENCH_IMPORT_FILE!) : main()).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -39,7 +39,11 @@ const MAX_ACTIONS = num('BENCH_MAX_ACTIONS', 0);
  * its groups in priority order (equal priorities share evenly), each within the per-group daily and lifetime
  * caps. Raw limits alone would allow more whenever lower-priority groups could have been used earlier.
  */
-function priorityRespectingMax(groupPriorities: number[], days: number, L: { invitesPerAccountDay: number; invitesPerGroupDay: number; invitesPerGroupLifetime: number }): number {
+function priorityRespectingMax(
+  groupPriorities: number[],
+  days: number,
+  L: { invitesPerAccountDay: number; invitesPerGroupDay: number; invitesPerGroupLifetime: number },
+): number {
   const left = groupPriorities.map(() => L.invitesPerGroupLifetime);
   let total = 0;
   for (let d = 0; d < days; d++) {
@@ -53,7 +57,13 @@ function priorityRespectingMax(groupPriorities: number[], days: number, L: { inv
         progressed = false;
         for (let k = 0; k < tier.length && slots > 0; k++) {
           const g = tier[k]!;
-          if (today[k]! < L.invitesPerGroupDay && left[g]! > 0) { today[k]!++; left[g]!--; slots--; total++; progressed = true; }
+          if (today[k]! < L.invitesPerGroupDay && left[g]! > 0) {
+            today[k]!++;
+            left[g]!--;
+            slots--;
+            total++;
+            progressed = true;
+          }
         }
       }
     }
@@ -68,17 +78,37 @@ function percentile(sorted: number[], p: number) {
 async function main() {
   const config = loadConfig({
     ...process.env,
-    JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '', PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent',
-    MAX_TARGETS_PER_TASK: String(TARGETS), MAX_CONCURRENT_TASKS_PER_USER: '100',
+    JWT_SECRET: randomBytes(16).toString('hex'),
+    SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
+    PGLITE_DATA_DIR: 'memory://',
+    LOG_LEVEL: 'silent',
+    MAX_TARGETS_PER_TASK: String(TARGETS),
+    MAX_CONCURRENT_TASKS_PER_USER: '100',
   });
   const start = new Date('2026-02-02T00:00:00Z');
   const clock = new ManualClock(start);
   let seed = 12345;
-  const random = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed / 2 ** 32; };
+  const random = () => {
+    seed ^= seed << 13;
+    seed >>>= 0;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    seed >>>= 0;
+    return seed / 2 ** 32;
+  };
   const ctx = await createContext(config, {
-    clock, random, logger: createLogger('silent'),
-    sandbox: { extraGroups: GROUPS, privacyRate: PRIVACY_RATE, floodWaitRate: FLOOD_RATE, floodWaitSeconds: [30, 600], floodWaitAfterPerHour: 1000, peerFloodAfterPerDay: 10_000 },
+    clock,
+    random,
+    logger: createLogger('silent'),
+    sandbox: {
+      extraGroups: GROUPS,
+      privacyRate: PRIVACY_RATE,
+      floodWaitRate: FLOOD_RATE,
+      floodWaitSeconds: [30, 600],
+      floodWaitAfterPerHour: 1000,
+      peerFloodAfterPerDay: 10_000,
+    },
   });
   const L = config.limits;
   const groupKeys = ctx.sandboxWorld.groups.slice(-GROUPS).map((g) => g.key);
@@ -96,12 +126,24 @@ async function main() {
       priorityMax += priorityRespectingMax(ranks, DAYS, L);
       await ctx.accounts.create(u, { label: `u${u}-acc${a}`, sandbox_admin_of: mine });
       // What the limits allow this account over the run: daily cap, per-group daily cap and lifetime cap.
-      theoreticalMax += Math.min(DAYS * L.invitesPerAccountDay, mine.reduce((s) => s + Math.min(L.invitesPerGroupLifetime, DAYS * L.invitesPerGroupDay), 0));
+      theoreticalMax += Math.min(
+        DAYS * L.invitesPerAccountDay,
+        mine.reduce((s) => s + Math.min(L.invitesPerGroupLifetime, DAYS * L.invitesPerGroupDay), 0),
+      );
     }
     for (let j = 0; j < mine.length; j++) {
-      const task = await ctx.tasks.create(u, {
-        type: 'invite_to_group', target_group: mine[j], priority: PRIORITIES[(u + j) % 3]!, platform: 'telegram', settings: {}, start: false,
-      } as never, `bench u${u} g${j}`);
+      const task = await ctx.tasks.create(
+        u,
+        {
+          type: 'invite_to_group',
+          target_group: mine[j],
+          priority: PRIORITIES[(u + j) % 3]!,
+          platform: 'telegram',
+          settings: {},
+          start: false,
+        } as never,
+        `bench u${u} g${j}`,
+      );
       for (let off = 0; off < targetsPerTask; off += 1000) {
         const batch: NewTarget[] = [];
         for (let i = off; i < Math.min(targetsPerTask, off + 1000); i++) {
@@ -154,9 +196,14 @@ async function main() {
   const totalViolations = violations.rows.reduce((s, r) => s + r.n, 0);
   const used = counted.rows[0]!.n;
   const bounded = MAX_ACTIONS > 0 && actions >= MAX_ACTIONS;
-  if (bounded) console.log(`\n(bounded run: stopped after ${actions} actions on virtual day ${((clock.now().getTime() - start.getTime()) / 86400_000).toFixed(2)}; quota figures below cover only that part)`);
+  if (bounded)
+    console.log(
+      `\n(bounded run: stopped after ${actions} actions on virtual day ${((clock.now().getTime() - start.getTime()) / 86400_000).toFixed(2)}; quota figures below cover only that part)`,
+    );
   console.log(`\nSchedule benchmark — ${DAYS} virtual days, ${ACCOUNTS} accounts, ${GROUPS} groups, ${personId} targets, ${ctx.database.engine}`);
-  console.log(`  actions counted against limits: ${used} of ${theoreticalMax} allowed by the limits → quota use ${((used / theoreticalMax) * 100).toFixed(2)}%`);
+  console.log(
+    `  actions counted against limits: ${used} of ${theoreticalMax} allowed by the limits → quota use ${((used / theoreticalMax) * 100).toFixed(2)}%`,
+  );
   console.log(`  of the ${priorityMax} achievable while honouring task priority → ${((used / priorityMax) * 100).toFixed(2)}%`);
   console.log(`  target outcomes: ${results.rows.map((r) => `${r.status} ${r.n}`).join(', ')}; FloodWaits injected and obeyed: ${floods.rows[0]!.n}`);
   for (const v of violations.rows) console.log(`  violations, ${v.kind}: ${v.n}`);
@@ -166,7 +213,9 @@ async function main() {
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
   const mean = latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1);
-  console.log(`BENCH_RESULT ${JSON.stringify({ accounts: ACCOUNTS, targets: personId, engine: ctx.database.engine, actions, setupSeconds, wallSeconds, p50, p99, mean, violations: totalViolations })}`);
+  console.log(
+    `BENCH_RESULT ${JSON.stringify({ accounts: ACCOUNTS, targets: personId, engine: ctx.database.engine, actions, setupSeconds, wallSeconds, p50, p99, mean, violations: totalViolations })}`,
+  );
   await ctx.close();
   process.exit(totalViolations === 0 ? 0 : 1);
 }
@@ -178,7 +227,8 @@ async function scale(counts: number[]) {
     const db = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL, 'io_sched') : undefined;
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'bench/schedule.bench.ts'], {
-        env: { ...process.env, BENCH_SCALE: '', BENCH_ACCOUNTS: String(accounts), BENCH_DATABASE_URL: db?.url ?? '' }, stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, BENCH_SCALE: '', BENCH_ACCOUNTS: String(accounts), BENCH_DATABASE_URL: db?.url ?? '' },
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
       let result: Record<string, number> | undefined;
       createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -195,11 +245,16 @@ async function scale(counts: number[]) {
   const base = results[0]!;
   console.log(`\nDecision cost by scale (${base.targets} targets, ${MAX_ACTIONS || 'all'} actions per run):`);
   for (const r of results) {
-    console.log(`  ${r.accounts} accounts: p50 ${r.p50!.toFixed(2)} ms, p99 ${r.p99!.toFixed(2)} ms, mean ${r.mean!.toFixed(2)} ms ` +
-      `(${(r.actions! / r.wallSeconds!).toFixed(0)} actions/s; setup ${r.setupSeconds!.toFixed(0)} s) → ×${(r.p50! / base.p50!).toFixed(2)} p50, ×${(r.p99! / base.p99!).toFixed(2)} p99 vs ${base.accounts} accounts; ` +
-      `p99 goal ≤ 50 ms: ${r.p99! <= 50 ? 'met' : 'NOT met'}`);
+    console.log(
+      `  ${r.accounts} accounts: p50 ${r.p50!.toFixed(2)} ms, p99 ${r.p99!.toFixed(2)} ms, mean ${r.mean!.toFixed(2)} ms ` +
+        `(${(r.actions! / r.wallSeconds!).toFixed(0)} actions/s; setup ${r.setupSeconds!.toFixed(0)} s) → ×${(r.p50! / base.p50!).toFixed(2)} p50, ×${(r.p99! / base.p99!).toFixed(2)} p99 vs ${base.accounts} accounts; ` +
+        `p99 goal ≤ 50 ms: ${r.p99! <= 50 ? 'met' : 'NOT met'}`,
+    );
   }
 }
 
 const SCALE = (process.env.BENCH_SCALE ?? '').split(',').filter(Boolean).map(Number);
-(SCALE.length ? scale(SCALE) : main()).catch((err) => { console.error(err); process.exit(1); });
+(SCALE.length ? scale(SCALE) : main()).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

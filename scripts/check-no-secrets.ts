@@ -11,7 +11,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export interface Finding { file: string; line: number; rule: string }
+export interface Finding {
+  file: string;
+  line: number;
+  rule: string;
+}
 
 const RULES: Array<{ rule: string; pattern: RegExp }> = [
   { rule: 'PEM private key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
@@ -36,7 +40,10 @@ export function scanText(file: string, text: string): Finding[] {
   lines.forEach((line, i) => {
     if (line.includes(ALLOW)) return;
     for (const { rule, pattern } of RULES) {
-      if (pattern.test(line)) { found.push({ file, line: i + 1, rule }); break; }
+      if (pattern.test(line)) {
+        found.push({ file, line: i + 1, rule });
+        break;
+      }
     }
   });
   return found;
@@ -44,7 +51,9 @@ export function scanText(file: string, text: string): Finding[] {
 
 /** Scans every file git tracks under `root`. */
 export function scanRepository(root: string): Finding[] {
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .split('\0')
+    .filter(Boolean);
   const found: Finding[] = [];
   for (const file of files) {
     const path = join(root, file);

@@ -58,7 +58,9 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   let clock: Clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const database: DatabaseHandle = await openDatabase({
-    url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir, pgliteSharedBuffers: config.pgliteSharedBuffers,
+    url: config.databaseUrl,
+    pgliteDataDir: config.pgliteDataDir,
+    pgliteSharedBuffers: config.pgliteSharedBuffers,
     onIdleClientError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was closed; it will be replaced'),
   });
   const db = database.db;
@@ -75,10 +77,13 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const crypto = new SessionCrypto(secrets.sessionEncryptionKey);
   const metrics = new Metrics(opts.collectDefaultMetrics ?? false);
   const sandboxWorld = new SandboxWorld(clock, { seed: config.sandboxSeed, actionDelayMs: config.sandboxActionDelayMs, ...opts.sandbox });
-  const connections = new PlatformConnections({
-    sandbox: opts.adapters?.sandbox ?? new SandboxPlatform(sandboxWorld),
-    telegram: opts.adapters?.telegram ?? new GramJsPlatform(config.telegram),
-  }, crypto);
+  const connections = new PlatformConnections(
+    {
+      sandbox: opts.adapters?.sandbox ?? new SandboxPlatform(sandboxWorld),
+      telegram: opts.adapters?.telegram ?? new GramJsPlatform(config.telegram),
+    },
+    crypto,
+  );
   const hotState = config.redis ? new RedisHotState(config.redis.url, config.redis.prefix, logger) : noHotState;
   const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random, hotState);
   const groupCheck = new GroupCheckService(db, clock, accountManager, connections);
@@ -87,19 +92,35 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const circuitStore: CircuitStore = {
     load: () => db.selectFrom('platform_circuits').selectAll().execute(),
     save: async (c) => {
-      await db.insertInto('platform_circuits').values(c).onConflict((oc) => oc.column('platform').doUpdateSet({
-        state: c.state, opened_at: c.opened_at, retry_at: c.retry_at, consecutive_opens: c.consecutive_opens, updated_at: c.updated_at,
-      }).where('platform_circuits.updated_at', '<', c.updated_at)).execute();
+      await db
+        .insertInto('platform_circuits')
+        .values(c)
+        .onConflict((oc) =>
+          oc
+            .column('platform')
+            .doUpdateSet({
+              state: c.state,
+              opened_at: c.opened_at,
+              retry_at: c.retry_at,
+              consecutive_opens: c.consecutive_opens,
+              updated_at: c.updated_at,
+            })
+            .where('platform_circuits.updated_at', '<', c.updated_at),
+        )
+        .execute();
     },
   };
   const circuitBreaker = new CircuitBreaker(clock, config.circuit, metrics, logger, circuitStore);
   // Background jobs: BullMQ when Redis is configured, otherwise consumers poll PostgreSQL.
   const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const jobStore = new JobStore(db, clock);
-  const transport = config.redis
-    ? new BullMqTransport(config.redis.url, `${config.redis.prefix}bull`, clock, logger)
-    : new EmbeddedTransport(jobStore, clock);
-  const jobs = new JobService(jobStore, clock, transport, logger, metrics, { holder: processId, retentionDays: config.jobRetentionDays, lockMs: config.jobLockSeconds * 1000, maxUnfinishedPerUser: config.maxUnfinishedJobsPerUser });
+  const transport = config.redis ? new BullMqTransport(config.redis.url, `${config.redis.prefix}bull`, clock, logger) : new EmbeddedTransport(jobStore, clock);
+  const jobs = new JobService(jobStore, clock, transport, logger, metrics, {
+    holder: processId,
+    retentionDays: config.jobRetentionDays,
+    lockMs: config.jobLockSeconds * 1000,
+    maxUnfinishedPerUser: config.maxUnfinishedJobsPerUser,
+  });
   const scheduledStarts = new ScheduledStarts(jobs, db, clock, accountManager);
   const tasks = new TaskService(db, clock, config.platformMode);
   const lifecycle = new TaskLifecycle(db, clock, tasks, accountManager, groupCheck, audit, config.maxConcurrentTasksPerUser, metrics, scheduledStarts);
@@ -111,16 +132,65 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, accountManager, audit, lifecycle, config.importLimits);
   const reportJobs = new ReportJobs(jobs, tasks, stats);
   const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
-  const telegramLogin = new TelegramLoginService(db, clock, crypto, accounts, accountManager, connections, logger, config.telegram, config.platformMode, opts.telegramLogin);
+  const telegramLogin = new TelegramLoginService(
+    db,
+    clock,
+    crypto,
+    accounts,
+    accountManager,
+    connections,
+    logger,
+    config.telegram,
+    config.platformMode,
+    opts.telegramLogin,
+  );
   // Each worker gets its own lease holder name, even within one process.
   const createWorker = (holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`) =>
-    new Worker(db, clock, accountManager, connections, { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays }, logger, metrics, circuitBreaker);
+    new Worker(
+      db,
+      clock,
+      accountManager,
+      connections,
+      { holder, leaseSeconds: config.leaseSeconds, maxTargetAttempts: config.maxTargetAttempts, logRetentionDays: config.logRetentionDays },
+      logger,
+      metrics,
+      circuitBreaker,
+    );
 
   const taskAccounts = new TaskAccounts(db, clock, accountManager, groupCheck, lifecycle, targets, (holder) => createWorker(holder));
 
   return {
-    config, clock, logger, database, db, secrets, hotState, jwt, identity, crypto, metrics, sandboxWorld, connections, accountManager, groupCheck,
-    audit, circuitBreaker, tasks, lifecycle, targets, importer, parsing, stats, accounts, taskAccounts, telegramLogin, createWorker, jobs, scheduledStarts, importJobs, reportJobs,
+    config,
+    clock,
+    logger,
+    database,
+    db,
+    secrets,
+    hotState,
+    jwt,
+    identity,
+    crypto,
+    metrics,
+    sandboxWorld,
+    connections,
+    accountManager,
+    groupCheck,
+    audit,
+    circuitBreaker,
+    tasks,
+    lifecycle,
+    targets,
+    importer,
+    parsing,
+    stats,
+    accounts,
+    taskAccounts,
+    telegramLogin,
+    createWorker,
+    jobs,
+    scheduledStarts,
+    importJobs,
+    reportJobs,
     async close() {
       await telegramLogin.close();
       await jobs.transport.close();

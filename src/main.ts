@@ -15,10 +15,17 @@ async function main() {
   // The in-process worker also runs background jobs (imports, reports, scheduled starts).
   const loops = config.runWorker ? [runWorkerLoop(ctx.createWorker(), ctx.clock, stop.signal, ctx.logger), ctx.jobs.consume(stop.signal)] : [];
   await app.listen({ port: config.port, host: config.host });
-  ctx.logger.info({ platform_mode: config.platformMode, database: ctx.database.engine, worker: config.runWorker, job_queues: ctx.jobs.transport.name }, 'Invite Orchestrator is running');
+  ctx.logger.info(
+    { platform_mode: config.platformMode, database: ctx.database.engine, worker: config.runWorker, job_queues: ctx.jobs.transport.name },
+    'Invite Orchestrator is running',
+  );
   if (config.platformMode === 'sandbox') {
     ctx.logger.warn('SANDBOX platform: actions are simulated, nothing is sent to Telegram. Set PLATFORM_MODE=telegram for real accounts.');
-    if (ctx.clock instanceof ScaledClock) ctx.logger.warn({ speed: config.sandboxTimeSpeed, now: ctx.clock.now().toISOString() }, 'sandbox time runs faster than real time (one clock shared by every process on this database)');
+    if (ctx.clock instanceof ScaledClock)
+      ctx.logger.warn(
+        { speed: config.sandboxTimeSpeed, now: ctx.clock.now().toISOString() },
+        'sandbox time runs faster than real time (one clock shared by every process on this database)',
+      );
   }
   if (ctx.secrets.source === 'generated-dev') {
     const token = await ctx.jwt.sign(1, '30d');

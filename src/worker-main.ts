@@ -13,8 +13,18 @@ async function main() {
   // Background jobs (imports, reports, scheduled starts) from BullMQ, or from PostgreSQL without Redis.
   loops.push(ctx.jobs.consume(stop.signal));
   // `now` is this process's virtual time: with SANDBOX_TIME_SPEED ≠ 1 it is the deployment's shared clock (`real` for comparison).
-  ctx.logger.info({ workers: count, database: ctx.database.engine, platform_mode: config.platformMode, job_queues: ctx.jobs.transport.name,
-    time_speed: config.sandboxTimeSpeed, now: ctx.clock.now().toISOString(), real: new Date().toISOString() }, 'workers started');
+  ctx.logger.info(
+    {
+      workers: count,
+      database: ctx.database.engine,
+      platform_mode: config.platformMode,
+      job_queues: ctx.jobs.transport.name,
+      time_speed: config.sandboxTimeSpeed,
+      now: ctx.clock.now().toISOString(),
+      real: new Date().toISOString(),
+    },
+    'workers started',
+  );
   shutdownOn(['SIGINT', 'SIGTERM'], async () => {
     stop.abort();
     await Promise.allSettled(loops);

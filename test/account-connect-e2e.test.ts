@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -31,8 +31,13 @@ describe.skipIf(!haveBrowser)('connecting a Telegram account in the web UI (Chro
   beforeAll(async () => {
     dc = await startTestDc();
     const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', RUN_WORKER: 'false', PLATFORM_MODE: 'telegram', ...dc.env(),
+      JWT_SECRET: randomBytes(16).toString('hex'),
+      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PGLITE_DATA_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+      RUN_WORKER: 'false',
+      PLATFORM_MODE: 'telegram',
+      ...dc.env(),
     });
     ctx = await createContext(config, { logger: createLogger('silent'), telegramLogin: { qrRecheckMs: 500 } });
     app = await buildApp(ctx);
@@ -136,7 +141,10 @@ describe.skipIf(!haveBrowser)('connecting a Telegram account in the web UI (Chro
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/9-retired-phone.png`, fullPage: true });
 
     // Remove, after a confirmation.
-    page.once('dialog', (d) => { expect(d.message()).toContain('Удалить аккаунт «Олег»'); void d.accept(); });
+    page.once('dialog', (d) => {
+      expect(d.message()).toContain('Удалить аккаунт «Олег»');
+      void d.accept();
+    });
     await card.getByRole('button', { name: 'Удалить' }).click();
     await expect.poll(() => page.locator('[data-testid^=account-]', { hasText: '@qr_phone' }).count()).toBe(0);
     await page.close();

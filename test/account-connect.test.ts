@@ -11,7 +11,12 @@ import { startTestDc, type TestDc } from './mtproto-dc/index.js';
 
 function captureLogger() {
   const lines: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(chunk.toString()); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
   return { logger: createLogger('debug', sink), lines };
 }
 
@@ -33,7 +38,8 @@ describe('connecting a Telegram account (loopback MTProto DC)', () => {
   };
   const startPhone = (phone: string, user = 1) => api({ method: 'POST', url: `${LOGIN}/phone`, payload: { phone }, user });
   const sendCode = (attempt: string, code: string, user = 1) => api({ method: 'POST', url: `${LOGIN}/${attempt}/code`, payload: { code }, user });
-  const sendPassword = (attempt: string, password: string, user = 1) => api({ method: 'POST', url: `${LOGIN}/${attempt}/password`, payload: { password }, user });
+  const sendPassword = (attempt: string, password: string, user = 1) =>
+    api({ method: 'POST', url: `${LOGIN}/${attempt}/password`, payload: { password }, user });
 
   /** A full login by code; returns the connected account. */
   async function connectByCode(phone: string, user = 1, password?: string) {
@@ -51,7 +57,10 @@ describe('connecting a Telegram account (loopback MTProto DC)', () => {
 
   beforeAll(async () => {
     dc = await startTestDc();
-    t = await makeTestApp({ PLATFORM_MODE: 'telegram', ...dc.env() }, { logger, telegramLogin: { qrRecheckMs: 0, stepTimeoutMs: 15_000, logoutTimeoutMs: 3_000 } });
+    t = await makeTestApp(
+      { PLATFORM_MODE: 'telegram', ...dc.env() },
+      { logger, telegramLogin: { qrRecheckMs: 0, stepTimeoutMs: 15_000, logoutTimeoutMs: 3_000 } },
+    );
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -72,7 +81,13 @@ describe('connecting a Telegram account (loopback MTProto DC)', () => {
     const done = await sendCode(start.json.attempt_id, dc.world.lastCode(phone)!);
     expect(done.statusCode, done.body).toBe(200);
     expect(done.json.state).toBe('done');
-    expect(done.json.account).toMatchObject({ label: 'Anna Petrova', tg_name: 'Anna Petrova', tg_username: 'anna_sender', status: 'ACTIVE', platform_mode: 'telegram' });
+    expect(done.json.account).toMatchObject({
+      label: 'Anna Petrova',
+      tg_name: 'Anna Petrova',
+      tg_username: 'anna_sender',
+      status: 'ACTIVE',
+      platform_mode: 'telegram',
+    });
     expect(done.json.account.phone_masked).toBe(`${phone.slice(0, 4)}•••${phone.slice(-2)}`);
 
     const list = await api({ method: 'GET', url: '/api/v1/invite/accounts' });
@@ -263,7 +278,8 @@ describe('connecting a Telegram account (loopback MTProto DC)', () => {
       await sendCode(start.json.attempt_id, dc.world.lastCode(phone)!, 8),
       await api({ method: 'DELETE', url: `${LOGIN}/${start.json.attempt_id}`, user: 8 }),
       await api({ method: 'GET', url: `${LOGIN}/not-an-id`, user: 7 }),
-    ]) expect(res.statusCode, res.body).toBe(404);
+    ])
+      expect(res.statusCode, res.body).toBe(404);
     expect((await api({ method: 'DELETE', url: `${LOGIN}/${start.json.attempt_id}`, user: 7 })).statusCode).toBe(204);
     expect((await api({ method: 'GET', url: `${LOGIN}/${start.json.attempt_id}`, user: 7 })).json.state).toBe('cancelled');
 

@@ -5,13 +5,21 @@ import { nextActionTime } from '../src/accounts/pacing.js';
 import { dayWindow } from '../src/shared/time-zone.js';
 
 let t: TestApp;
-beforeEach(async () => { t = await makeTestApp(); });
-afterEach(async () => { await t?.close(); });
+beforeEach(async () => {
+  t = await makeTestApp();
+});
+afterEach(async () => {
+  await t?.close();
+});
 
 /** Records `n` counted invites for an account at the current virtual time, the way the worker does. */
 async function recordInvites(accountId: number, groupKey: string, n: number) {
   for (let i = 0; i < n; i++) {
-    await t.ctx.db.transaction().execute((trx) => t.ctx.accountManager.recordAttempt(trx, { userId: 1, taskId: null as never, targetId: null as never, accountId, action: 'invite', groupKey }));
+    await t.ctx.db
+      .transaction()
+      .execute((trx) =>
+        t.ctx.accountManager.recordAttempt(trx, { userId: 1, taskId: null as never, targetId: null as never, accountId, action: 'invite', groupKey }),
+      );
   }
 }
 
@@ -53,7 +61,16 @@ describe('limits', () => {
   it('limits direct messages to 40 a day', async () => {
     const id = await addSandboxAccount(t);
     for (let i = 0; i < 40; i++) {
-      await t.ctx.db.transaction().execute((trx) => t.ctx.accountManager.recordAttempt(trx, { userId: 1, taskId: null as never, targetId: null as never, accountId: id, action: 'message', groupKey: null }));
+      await t.ctx.db.transaction().execute((trx) =>
+        t.ctx.accountManager.recordAttempt(trx, {
+          userId: 1,
+          taskId: null as never,
+          targetId: null as never,
+          accountId: id,
+          action: 'message',
+          groupKey: null,
+        }),
+      );
     }
     expect(await t.ctx.accountManager.check(id, 'message', null)).toMatchObject({ allowed: false, reason: 'daily limit of 40 messages reached' });
   });
@@ -75,7 +92,14 @@ describe('pacing', () => {
     const randoms = [0, 0.5, 0.999999];
     for (const x of randoms) {
       const now = new Date('2026-01-05T08:00:00Z');
-      const next = nextActionTime({ now, dayEnd: new Date('2026-01-06T00:00:00Z'), remainingToday: 1000, pauseMinSeconds: 600, pauseMaxSeconds: 900, random: () => x });
+      const next = nextActionTime({
+        now,
+        dayEnd: new Date('2026-01-06T00:00:00Z'),
+        remainingToday: 1000,
+        pauseMinSeconds: 600,
+        pauseMaxSeconds: 900,
+        random: () => x,
+      });
       const gap = (next.getTime() - now.getTime()) / 1000;
       expect(gap).toBeGreaterThanOrEqual(600);
       expect(gap).toBeLessThanOrEqual(900);
@@ -130,7 +154,11 @@ describe('errors', () => {
     await t.ctx.accountManager.reportError(b, { kind: 'ACCOUNT_DEAUTHORIZED', code: 'AUTH_KEY_UNREGISTERED', message: 'logged out' });
     t.clock.advanceSeconds(365 * 86400);
     await t.ctx.accountManager.reviveRested();
-    expect(await t.ctx.accountManager.check(a, 'invite', null)).toMatchObject({ allowed: false, wait_seconds: null, reason: 'account retired: the account was banned by Telegram' });
+    expect(await t.ctx.accountManager.check(a, 'invite', null)).toMatchObject({
+      allowed: false,
+      wait_seconds: null,
+      reason: 'account retired: the account was banned by Telegram',
+    });
     expect((await t.ctx.accountManager.check(b, 'invite', null)).allowed).toBe(false);
     const enable = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${a}`, payload: { enabled: true } });
     expect(enable.statusCode).toBe(409);
@@ -162,7 +190,11 @@ describe('leases', () => {
     expect(again.json).toMatchObject({ lease: null });
     const release = await t.api({ method: 'POST', url: '/api/v1/account-manager/release', payload: { lease_id: res.json.lease.lease_id, acted: true } });
     expect(release.json.released).toBe(true);
-    const check = await t.api({ method: 'POST', url: '/api/v1/account-manager/check', payload: { account_id: mine, action: 'invite', group_key: SANDBOX_GROUP_KEY } });
+    const check = await t.api({
+      method: 'POST',
+      url: '/api/v1/account-manager/check',
+      payload: { account_id: mine, action: 'invite', group_key: SANDBOX_GROUP_KEY },
+    });
     expect(check.json).toMatchObject({ allowed: false, reason: 'pausing between actions' });
     const foreign = await t.api({ method: 'POST', url: '/api/v1/account-manager/check', user: 2, payload: { account_id: mine, action: 'invite' } });
     expect(foreign.statusCode).toBe(404);

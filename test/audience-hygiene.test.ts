@@ -20,10 +20,13 @@ beforeAll(async () => {
   await addSandboxAccount(t, 1, 'One');
   await addSandboxAccount(t, 2, 'Two');
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 const run = (hours: number) => runVirtual(worker, t.clock, t.clock.now().getTime() + hours * 3600_000);
-const targets = async (id: number, user = 1) => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}/targets?page_size=100`, user })).json.items as any[];
+const targets = async (id: number, user = 1) =>
+  (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}/targets?page_size=100`, user })).json.items as any[];
 const byName = async (id: number, user = 1) => Object.fromEntries((await targets(id, user)).map((x) => [x.username?.toLowerCase() ?? x.phone, x]));
 const getTask = async (id: number, user = 1) => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}`, user })).json;
 const act = async (id: number, action: string, user = 1) => {
@@ -51,10 +54,15 @@ describe('the ledger of people already invited into a group', () => {
     expect((await getTask(first.id)).status).toBe('COMPLETED');
     const ledger = await t.ctx.db.selectFrom('audience_ledger').selectAll().where('user_id', '=', 1).orderBy('identity_key').execute();
     expect(ledger.map((l) => [l.group_key, l.identity_key, l.outcome, l.task_id])).toEqual([
-      [SANDBOX_GROUP_KEY, 'u:led_alice', 'INVITED', first.id], [SANDBOX_GROUP_KEY, 'u:led_bob', 'INVITED', first.id], [SANDBOX_GROUP_KEY, 'u:led_carol', 'INVITED', first.id],
+      [SANDBOX_GROUP_KEY, 'u:led_alice', 'INVITED', first.id],
+      [SANDBOX_GROUP_KEY, 'u:led_bob', 'INVITED', first.id],
+      [SANDBOX_GROUP_KEY, 'u:led_carol', 'INVITED', first.id],
     ]);
 
-    const before = await t.ctx.db.selectFrom('execution_logs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.ctx.db
+      .selectFrom('execution_logs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     await act(late.id, 'start');
     await run(12);
     const people = await byName(late.id);
@@ -63,7 +71,10 @@ describe('the ledger of people already invited into a group', () => {
     expect(people.led_dan).toMatchObject({ status: 'INVITED' });
     expect(sandboxInvites('led_alice')).toBe(1);
     // Only led_dan spent an attempt.
-    const after = await t.ctx.db.selectFrom('execution_logs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.ctx.db
+      .selectFrom('execution_logs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(1);
     expect((await getTask(late.id)).counters).toMatchObject({ total: 2, invited: 1, skipped: 1, pending: 0 });
   });
@@ -92,12 +103,18 @@ describe('the ledger of people already invited into a group', () => {
     expect((await upload('/api/v1/invite/import/file?dry_run=true&group_key=-1001000000002', 'p.csv', file)).json.already_invited).toBe(0);
     expect((await upload('/api/v1/invite/import/file?dry_run=true', 'p.csv', file)).json.already_invited).toBe(0);
     expect((await upload(`/api/v1/invite/import/file?dry_run=true&group_key=${SANDBOX_GROUP_KEY}`, 'p.csv', file, 2)).json.already_invited).toBe(0);
-    const validate = await t.api({ method: 'POST', url: '/api/v1/invite/import/validate', payload: { rows: ['led_alice', 'led_zoe_new'], group_key: SANDBOX_GROUP_KEY } });
+    const validate = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/import/validate',
+      payload: { rows: ['led_alice', 'led_zoe_new'], group_key: SANDBOX_GROUP_KEY },
+    });
     expect(validate.json).toMatchObject({ imported: 2, already_invited: 1 });
     // A dry run against an existing task uses the task's group.
     const other = await createInviteTask(t, []);
     await act(other.id, 'start').catch(() => undefined); // no pending targets: refused, group stays unknown
-    expect((await upload(`/api/v1/invite/import/file?dry_run=true&task_id=${other.id}&group_key=${SANDBOX_GROUP_KEY}`, 'p.csv', file)).json.already_invited).toBe(2);
+    expect(
+      (await upload(`/api/v1/invite/import/file?dry_run=true&task_id=${other.id}&group_key=${SANDBOX_GROUP_KEY}`, 'p.csv', file)).json.already_invited,
+    ).toBe(2);
   });
 
   it("another user's ledger never skips anyone; someone found already in the group enters the ledger", async () => {
@@ -120,11 +137,18 @@ describe('the ledger of people already invited into a group', () => {
 describe('the do-not-contact list', () => {
   const list = async (query = '', user = 1) => (await t.api({ method: 'GET', url: `/api/v1/invite/do-not-contact${query}`, user })).json;
 
-  it('adds by hand (usernames, links, ids, phones), from a file and from a task\'s refusals; lists, searches, pages, removes', async () => {
-    const manual = await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact', payload: { entries: ['@dnc_alice', 'https://t.me/dnc_bob', '+1 415 555 0199', 12345678, 'bad!!'], note: 'asked us' } });
+  it("adds by hand (usernames, links, ids, phones), from a file and from a task's refusals; lists, searches, pages, removes", async () => {
+    const manual = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/do-not-contact',
+      payload: { entries: ['@dnc_alice', 'https://t.me/dnc_bob', '+1 415 555 0199', 12345678, 'bad!!'], note: 'asked us' },
+    });
     expect(manual.statusCode).toBe(201);
     expect(manual.json).toMatchObject({ added: 4, already: 0, invalid: 1 });
-    expect((await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact', payload: { entries: ['DNC_ALICE'] } })).json).toMatchObject({ added: 0, already: 1 });
+    expect((await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact', payload: { entries: ['DNC_ALICE'] } })).json).toMatchObject({
+      added: 0,
+      already: 1,
+    });
 
     const file = await upload('/api/v1/invite/do-not-contact/file', 'dnc.csv', 'username,phone\ndnc_carol,\ndnc_alice,\n,+14155550199\n');
     expect(file.statusCode).toBe(201);
@@ -136,7 +160,11 @@ describe('the do-not-contact list', () => {
     const fromTask = await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact/from-task', payload: { task_id: refusing.id } });
     expect(fromTask.statusCode).toBe(201);
     expect(fromTask.json).toMatchObject({ matched: 3, added: 3 });
-    const onlyPrivacy = await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact/from-task', payload: { task_id: refusing.id, codes: ['USER_PRIVACY_RESTRICTED'] } });
+    const onlyPrivacy = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/do-not-contact/from-task',
+      payload: { task_id: refusing.id, codes: ['USER_PRIVACY_RESTRICTED'] },
+    });
     expect(onlyPrivacy.json).toMatchObject({ matched: 1, added: 0, already: 1 });
 
     const all = await list();
@@ -175,7 +203,11 @@ describe('the do-not-contact list', () => {
     expect(people.someone_new).toMatchObject({ status: 'SKIPPED', error_code: 'DO_NOT_CONTACT', error_message: 'on your do-not-contact list' });
     expect(people.fresh_person.status).toBe('PENDING');
     // Direct-message tasks too.
-    const dm = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: { type: 'direct_message', message_template: 'Hi {first_name}', targets: ['dnc_bob', 'dm_fine_one'] } });
+    const dm = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: { type: 'direct_message', message_template: 'Hi {first_name}', targets: ['dnc_bob', 'dm_fine_one'] },
+    });
     expect(dm.json.import).toMatchObject({ imported: 2, do_not_contact: 1 });
   });
 
@@ -195,16 +227,34 @@ describe('retry the failures', () => {
   it('decides retryable from the error codes: network and unknown failures only', () => {
     for (const code of ['TIMEOUT', 'NETWORK_TIMEOUT', 'CONNECT_FAILED', 'INTERNAL_SERVER_ERROR']) expect(isRetryable('FAILED', code)).toBe(true);
     expect(isRetryable('FAILED', null)).toBe(true);
-    for (const code of ['USER_PRIVACY_RESTRICTED', 'USER_IS_BLOCKED', 'USERNAME_NOT_OCCUPIED', 'PHONE_NOT_FOUND', 'USER_ALREADY_PARTICIPANT', 'ALREADY_INVITED', 'DO_NOT_CONTACT', 'SKIPPED_BY_USER', 'OUTCOME_UNKNOWN']) {
+    for (const code of [
+      'USER_PRIVACY_RESTRICTED',
+      'USER_IS_BLOCKED',
+      'USERNAME_NOT_OCCUPIED',
+      'PHONE_NOT_FOUND',
+      'USER_ALREADY_PARTICIPANT',
+      'ALREADY_INVITED',
+      'DO_NOT_CONTACT',
+      'SKIPPED_BY_USER',
+      'OUTCOME_UNKNOWN',
+    ]) {
       expect(isRetryable('SKIPPED', code)).toBe(false);
     }
     expect(isRetryable('INVITED', null)).toBe(false);
   });
 
   it('creates a task from the retryable failures only, and says what was left out and why', async () => {
-    const src = await createInviteTask(t, ['rt_net_one', 'rt_net_two', 'rt_private', 'rt_ghost', 'rt_ledger', 'rt_ok', 'rt_dnc'], { priority: 'HIGH', name: 'Весенняя' });
-    const set = (name: string, status: string, code: string | null, msg = 'x') => t.ctx.db.updateTable('targets')
-      .set({ status: status as never, error_code: code, error_message: msg }).where('task_id', '=', src.id).where('username', '=', name).execute();
+    const src = await createInviteTask(t, ['rt_net_one', 'rt_net_two', 'rt_private', 'rt_ghost', 'rt_ledger', 'rt_ok', 'rt_dnc'], {
+      priority: 'HIGH',
+      name: 'Весенняя',
+    });
+    const set = (name: string, status: string, code: string | null, msg = 'x') =>
+      t.ctx.db
+        .updateTable('targets')
+        .set({ status: status as never, error_code: code, error_message: msg })
+        .where('task_id', '=', src.id)
+        .where('username', '=', name)
+        .execute();
     await set('rt_net_one', 'FAILED', 'TIMEOUT', 'gave up after 3 attempts: no answer');
     await set('rt_net_two', 'FAILED', 'NETWORK_TIMEOUT');
     await set('rt_private', 'SKIPPED', 'USER_PRIVACY_RESTRICTED', "the user's privacy settings forbid invites");
@@ -218,12 +268,26 @@ describe('retry the failures', () => {
     const res = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/retry-failed`, payload: {} });
     expect(res.statusCode).toBe(201);
     expect(res.json).toMatchObject({
-      name: 'Повтор: Весенняя', type: 'invite_to_group', target_group: '@sandbox_marketing', priority: 'HIGH', status: 'PENDING',
-      retry_of: src.id, carried_over: 2, left_out: 4,
+      name: 'Повтор: Весенняя',
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      priority: 'HIGH',
+      status: 'PENDING',
+      retry_of: src.id,
+      carried_over: 2,
+      left_out: 4,
     });
-    expect(res.json.left_out_by_reason.map((r: any) => r.code).sort()).toEqual(['ALREADY_INVITED', 'DO_NOT_CONTACT', 'USERNAME_NOT_OCCUPIED', 'USER_PRIVACY_RESTRICTED']);
+    expect(res.json.left_out_by_reason.map((r: any) => r.code).sort()).toEqual([
+      'ALREADY_INVITED',
+      'DO_NOT_CONTACT',
+      'USERNAME_NOT_OCCUPIED',
+      'USER_PRIVACY_RESTRICTED',
+    ]);
     const copy = await targets(res.json.id);
-    expect(copy.map((x) => [x.username, x.status, x.attempts])).toEqual([['rt_net_one', 'PENDING', 0], ['rt_net_two', 'PENDING', 0]]);
+    expect(copy.map((x) => [x.username, x.status, x.attempts])).toEqual([
+      ['rt_net_one', 'PENDING', 0],
+      ['rt_net_two', 'PENDING', 0],
+    ]);
     expect(res.json.counters).toMatchObject({ total: 2, pending: 2 });
     const en = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/retry-failed`, payload: { lang: 'en' } });
     expect(en.json.name).toBe('Retry: Весенняя');
@@ -241,8 +305,15 @@ describe('retry the failures', () => {
 describe('migration 6', () => {
   // Last in this file: it drops and rebuilds the hygiene tables.
   it('backfills the ledger from the targets of invite tasks whose group is known', async () => {
-    const rows = async () => (await t.ctx.db.selectFrom('audience_ledger').select(['user_id', 'group_key', 'identity_key', 'outcome', 'task_id'])
-      .orderBy('user_id').orderBy('identity_key').execute()).map((r) => ({ ...r, user_id: Number(r.user_id) }));
+    const rows = async () =>
+      (
+        await t.ctx.db
+          .selectFrom('audience_ledger')
+          .select(['user_id', 'group_key', 'identity_key', 'outcome', 'task_id'])
+          .orderBy('user_id')
+          .orderBy('identity_key')
+          .execute()
+      ).map((r) => ({ ...r, user_id: Number(r.user_id) }));
     const before = await rows();
     expect(before.length).toBeGreaterThan(5);
     await sql`DROP TABLE audience_ledger`.execute(t.ctx.db);

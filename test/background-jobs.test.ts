@@ -19,14 +19,18 @@ let flakyFailuresLeft = 0;
 
 /** The Parsing Service fake with user 1's bases: a normal one, a flaky one (503 first), and a slow one (held at offset 1000). */
 async function startParsingService(): Promise<string> {
-  const people = (n: number) => Array.from({ length: n }, (_, i) => ({ ...fakePerson(i + 1), username: `bg_person_${i}`, platform_specific_data: { user_id: 500000 + i } }));
+  const people = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ ...fakePerson(i + 1), username: `bg_person_${i}`, platform_specific_data: { user_id: 500000 + i } }));
   for (const task_id of ['base-1', 'flaky', 'slow']) parsing.addBase(1, { task_id, results: people(1500) });
   parsing.interceptors.push(async (_req, res, url) => {
     if (url.pathname === '/api/v1/results/flaky' && flakyFailuresLeft-- > 0) {
       res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: 'Parsing Service is restarting' }));
       return true;
     }
-    if (url.pathname === '/api/v1/results/slow' && Number(url.searchParams.get('offset')) >= 1000) await new Promise<void>((r) => { releaseSlow = r; });
+    if (url.pathname === '/api/v1/results/slow' && Number(url.searchParams.get('offset')) >= 1000)
+      await new Promise<void>((r) => {
+        releaseSlow = r;
+      });
     return false;
   });
   await parsing.start();
@@ -61,12 +65,11 @@ describe('background jobs', () => {
   const job = async (id: string, user = 1) => (await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${id}`, user })).json;
   /** The whole row, payloads included (the API never shows them). */
   const storedRow = (id: string) => t.ctx.db.selectFrom('background_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const targetCount = async (taskId: number) =>
-    (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${taskId}` })).json.counters.total as number;
+  const targetCount = async (taskId: number) => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${taskId}` })).json.counters.total as number;
 
   it('imports a file in the background: 202 with the job, then progress and the same report a direct import gives', async () => {
     const task = await createInviteTask(t, []);
-    const res = await uploadBackground(task.id, 'audience.csv', csv(2500) + '@file_person_7\nnot a username!\n');
+    const res = await uploadBackground(task.id, 'audience.csv', `${csv(2500)}@file_person_7\nnot a username!\n`);
     expect(res.statusCode).toBe(202);
     expect(res.json).toMatchObject({ kind: 'import_file', queue: 'imports', status: 'QUEUED', task_id: task.id, params: { filename: 'audience.csv' } });
     expect(res.json).not.toHaveProperty('input');
@@ -173,10 +176,15 @@ describe('background jobs', () => {
     const id = res.json.id as string;
     // A worker claims it, writes part of the file, and dies (stops renewing its lock).
     expect(await t.ctx.jobs.store.claim(id, 'dead-worker', 60_000)).toBeTruthy();
-    await t.ctx.targets.addBatch(task.id, Array.from({ length: 300 }, (_, i) => ({
-      target: { username: `file_person_${10_000 + i}`, user_id_platform: null, phone: null, first_name: null, last_name: null },
-      key: `u:file_person_${10_000 + i}`, extra: { row: i + 2, import_id: id },
-    })), 'FILE_UPLOAD');
+    await t.ctx.targets.addBatch(
+      task.id,
+      Array.from({ length: 300 }, (_, i) => ({
+        target: { username: `file_person_${10_000 + i}`, user_id_platform: null, phone: null, first_name: null, last_name: null },
+        key: `u:file_person_${10_000 + i}`,
+        extra: { row: i + 2, import_id: id },
+      })),
+      'FILE_UPLOAD',
+    );
     expect(await targetCount(task.id)).toBe(300);
     expect(await t.ctx.jobs.runDue()).toBe(0); // still locked by the dead worker
     t.clock.advanceSeconds(61);
@@ -206,7 +214,11 @@ describe('background jobs', () => {
   it('imports a Parsing Service base in the background, keeping no credential: each call mints an inter-service token', async () => {
     const task = await createInviteTask(t, []);
     const token = await t.token(1);
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'base-1', background: true } });
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/import/parsing',
+      payload: { task_id: task.id, parsing_task_id: 'base-1', background: true },
+    });
     expect(res.statusCode).toBe(202);
     const stored = await storedRow(res.json.id);
     expect(JSON.stringify(stored)).not.toContain(token.split('.')[1]);
@@ -231,7 +243,11 @@ describe('background jobs', () => {
   it('retries a Parsing Service outage with back-off, then succeeds', async () => {
     const task = await createInviteTask(t, []);
     flakyFailuresLeft = 1;
-    const { json } = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'flaky', background: true } });
+    const { json } = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/import/parsing',
+      payload: { task_id: task.id, parsing_task_id: 'flaky', background: true },
+    });
     await t.ctx.jobs.runDue();
     const waiting = await job(json.id);
     expect(waiting.status).toBe('QUEUED');
@@ -257,10 +273,16 @@ describe('background jobs', () => {
     expect((await t.api({ method: 'POST', url: `/api/v1/invite/jobs/${queued.id}/cancel`, user: 2 })).statusCode).toBe(404);
     expect((await t.api({ method: 'GET', url: '/api/v1/invite/jobs/not-a-uuid' })).statusCode).toBe(404);
 
-    const slow = (await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'slow', background: true } })).json;
+    const slow = (
+      await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'slow', background: true } })
+    ).json;
     const running = t.ctx.jobs.runDue();
     // The first 1,000 rows are written, then the Parsing Service stalls; the user cancels meanwhile.
-    await waitFor(() => job(slow.id), (j) => j.progress?.imported === 1000, 'the first batch');
+    await waitFor(
+      () => job(slow.id),
+      (j) => j.progress?.imported === 1000,
+      'the first batch',
+    );
     expect(await targetCount(task.id)).toBe(1000);
     expect((await t.api({ method: 'POST', url: `/api/v1/invite/jobs/${slow.id}/cancel` })).json.status).toBe('CANCELLED');
     releaseSlow();
@@ -320,7 +342,10 @@ describe('background jobs', () => {
     const jobs = await list();
     expect(jobs).toHaveLength(2);
     expect(jobs.find((j: { status: string }) => j.status === 'QUEUED')).toMatchObject({ queue: 'invite-low', run_at: later.toISOString() });
-    expect(jobs.find((j: { status: string }) => j.status === 'CANCELLED')).toMatchObject({ run_at: at.toISOString(), error: { message: expect.stringMatching(/scheduled again/) } });
+    expect(jobs.find((j: { status: string }) => j.status === 'CANCELLED')).toMatchObject({
+      run_at: at.toISOString(),
+      error: { message: expect.stringMatching(/scheduled again/) },
+    });
     await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/pause` });
     expect((await list()).map((j: { status: string }) => j.status)).toEqual(['CANCELLED', 'CANCELLED']);
     t.clock.advanceSeconds(4 * 3600);
@@ -353,15 +378,22 @@ describe('background jobs', () => {
     const store = new JobStore(t.ctx.db, clock);
     const jobs = new JobService(store, clock, new EmbeddedTransport(store, clock), createLogger('silent'), undefined, { holder: 'demo', lockMs: 60_000 });
     let runs = 0;
-    jobs.register('task_report', async () => { runs++; await new Promise((r) => setTimeout(r, 400)); return { result: { ok: true } }; });
+    jobs.register('task_report', async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 400));
+      return { result: { ok: true } };
+    });
     const task = await createInviteTask(t, []);
     const row = await jobs.enqueue({ userId: 1, kind: 'task_report', queue: 'reports', taskId: task.id });
     const running = jobs.run(row.id);
-    for (let i = 0; i < 20; i++) { await jobs.sweep(); await new Promise((r) => setTimeout(r, 20)); }
+    for (let i = 0; i < 20; i++) {
+      await jobs.sweep();
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await running;
     expect(await jobs.runDue()).toBe(0);
     expect(runs).toBe(1);
-    expect((await jobs.store.get(row.id))).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+    expect(await jobs.store.get(row.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
     await t.ctx.db.deleteFrom('background_jobs').where('id', '=', row.id).execute(); // it lives on another clock
   });
 
@@ -369,7 +401,9 @@ describe('background jobs', () => {
     const store = new JobStore(t.ctx.db, t.clock);
     const jobs = new JobService(store, t.clock, new EmbeddedTransport(store, t.clock), createLogger('silent'), undefined, { holder: 'lanes' });
     let release: () => void = () => {};
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     let importsRunning = 0;
     let maxImportsRunning = 0;
     jobs.register('import_file', async () => {
@@ -385,13 +419,25 @@ describe('background jobs', () => {
     const stop = new AbortController();
     const consuming = jobs.consume(stop.signal);
     try {
-      await waitFor(async () => importsRunning, (n) => n === 2, 'two imports running');
+      await waitFor(
+        async () => importsRunning,
+        (n) => n === 2,
+        'two imports running',
+      );
       const start = await jobs.enqueue({ userId: 9, kind: 'task_start', queue: 'invite-high', taskId: task.id });
-      await waitFor(async () => (await jobs.store.get(start.id))!.status, (s) => s === 'COMPLETED', 'the start, past the busy import lane');
+      await waitFor(
+        async () => (await jobs.store.get(start.id))!.status,
+        (s) => s === 'COMPLETED',
+        'the start, past the busy import lane',
+      );
       const statuses = await Promise.all(imports.map(async (j) => (await jobs.store.get(j.id))!.status));
       expect(statuses.sort()).toEqual(['QUEUED', 'RUNNING', 'RUNNING']);
       release();
-      await waitFor(async () => Promise.all(imports.map(async (j) => (await jobs.store.get(j.id))!.status)), (st) => st.every((x) => x === 'COMPLETED'), 'all imports');
+      await waitFor(
+        async () => Promise.all(imports.map(async (j) => (await jobs.store.get(j.id))!.status)),
+        (st) => st.every((x) => x === 'COMPLETED'),
+        'all imports',
+      );
       expect(maxImportsRunning).toBe(2); // the imports lane runs two at a time
     } finally {
       release();
@@ -404,11 +450,23 @@ describe('background jobs', () => {
   it('deletes finished jobs (and their report files) after the retention period, never unfinished ones', async () => {
     const task = await createInviteTask(t, []);
     const waiting = (await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` })).json;
-    const count = async () => Number((await t.ctx.db.selectFrom('background_jobs').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom('background_jobs')
+            .select(({ fn }) => fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await count();
     expect(before).toBeGreaterThan(10);
     // Queued far in the future so it is still waiting after the clock jump.
-    await t.ctx.db.updateTable('background_jobs').set({ run_at: new Date(t.clock.now().getTime() + 30 * 86400_000) }).where('id', '=', waiting.id).execute();
+    await t.ctx.db
+      .updateTable('background_jobs')
+      .set({ run_at: new Date(t.clock.now().getTime() + 30 * 86400_000) })
+      .where('id', '=', waiting.id)
+      .execute();
     t.clock.advanceSeconds(8 * 86400);
     await t.ctx.jobs.sweep();
     expect(await count()).toBe(1);
@@ -440,10 +498,18 @@ describe.skipIf(!WITH_REDIS)('background jobs over BullMQ', () => {
     expect(t.ctx.jobs.transport.name).toBe('bullmq');
     const task = await createInviteTask(t, []);
     const imp = await t.api({ method: 'POST', url: `/api/v1/invite/import/file?task_id=${task.id}&background=true`, ...multipartBody('b.csv', csv(1500)) });
-    const done = await waitFor(() => job(imp.json.id), (j) => j.status === 'COMPLETED', 'the import job');
+    const done = await waitFor(
+      () => job(imp.json.id),
+      (j) => j.status === 'COMPLETED',
+      'the import job',
+    );
     expect(done.result.imported).toBe(1500);
     const rep = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/report/jobs` });
-    const report = await waitFor(() => job(rep.json.id), (j) => j.status === 'COMPLETED', 'the report job');
+    const report = await waitFor(
+      () => job(rep.json.id),
+      (j) => j.status === 'COMPLETED',
+      'the report job',
+    );
     expect(report.result.rows).toBe(1500);
   });
 
@@ -455,7 +521,11 @@ describe.skipIf(!WITH_REDIS)('background jobs over BullMQ', () => {
     expect((await transport.counts('invite-high')).delayed).toBe(1);
     // The engine's clock is a test clock: move it along with the real delay BullMQ waits.
     t.clock.advanceSeconds(1.5);
-    await waitFor(async () => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status, (s) => s === 'IN_PROGRESS', 'the scheduled start');
+    await waitFor(
+      async () => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status,
+      (s) => s === 'IN_PROGRESS',
+      'the scheduled start',
+    );
     await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/cancel` });
   });
 
@@ -474,7 +544,11 @@ describe.skipIf(!WITH_REDIS)('background jobs over BullMQ', () => {
       consuming = t.ctx.jobs.consume(stopped.signal);
       t.clock.advanceSeconds(31);
       await t.ctx.jobs.sweep();
-      const done = await waitFor(() => job(json.id), (j) => j.status === 'COMPLETED', 'the re-dispatched job');
+      const done = await waitFor(
+        () => job(json.id),
+        (j) => j.status === 'COMPLETED',
+        'the re-dispatched job',
+      );
       expect(done.result.rows).toBe(2);
       stopped.abort();
       await consuming;

@@ -24,7 +24,9 @@ function repo(files: Record<string, string>): string {
 
 describe('the committed-secrets check', () => {
   it('finds the generated dev secrets, PEM private keys and literal secret values', () => {
-    expect(scanText('memory:/dev-secrets.json', devSecrets()).map((f) => f.rule)).toEqual(expect.arrayContaining([expect.stringMatching(/secret file name/), 'JWT secret value']));
+    expect(scanText('memory:/dev-secrets.json', devSecrets()).map((f) => f.rule)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/secret file name/), 'JWT secret value']),
+    );
     expect(scanText('config/settings.json', devSecrets()).map((f) => f.rule)).toEqual(['JWT secret value']);
     expect(scanText('keys/test.txt', `header\n${pem()}`)).toEqual([{ file: 'keys/test.txt', line: 2, rule: 'PEM private key' }]);
     expect(scanText('deploy/.env.example', '')).toHaveLength(1);
@@ -35,6 +37,7 @@ describe('the committed-secrets check', () => {
   it('leaves code that reads or generates secrets alone', () => {
     const code = [
       "JWT_SECRET: randomBytes(16).toString('hex'),",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose-file line, not a template
       'JWT_SECRET: ${JWT_SECRET:?set JWT_SECRET}',
       'return { jwtSecret: saved.jwtSecret, sessionEncryptionKey: config.sessionEncryptionKey ?? saved.sessionKey };',
       '-----BEGIN PUBLIC KEY-----',

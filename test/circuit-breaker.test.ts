@@ -73,7 +73,10 @@ describe('circuit breaker shared between processes', () => {
     const rows = new Map<string, SharedCircuit>();
     const store: CircuitStore = {
       load: async () => [...rows.values()],
-      save: async (c) => { const cur = rows.get(c.platform); if (!cur || cur.updated_at < c.updated_at) rows.set(c.platform, c); },
+      save: async (c) => {
+        const cur = rows.get(c.platform);
+        if (!cur || cur.updated_at < c.updated_at) rows.set(c.platform, c);
+      },
     };
     const a = new CircuitBreaker(clock, {}, undefined, undefined, store);
     const b = new CircuitBreaker(clock, {}, undefined, undefined, store);
@@ -103,13 +106,19 @@ describe('circuit breaker in the worker (sandbox network failures)', () => {
   beforeAll(async () => {
     t = await makeTestApp({ PAUSE_MIN_SECONDS: '1', PAUSE_MAX_SECONDS: '2', MAX_TARGET_ATTEMPTS: '5' }, { sandbox: { privacyRate: 0, networkErrorRate: 1 } });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   const failures = async () => (await t.ctx.db.selectFrom('execution_logs').select('id').where('result', '=', 'RETRY').execute()).length;
 
   it('pauses dispatch when calls fail en masse, shows it, probes after the back-off and resumes by itself', async () => {
     for (let i = 0; i < 12; i++) await addSandboxAccount(t, 1, `Net ${i}`);
-    const task = await createInviteTask(t, Array.from({ length: 30 }, (_, i) => `circuit_person_${i}`), { start: true });
+    const task = await createInviteTask(
+      t,
+      Array.from({ length: 30 }, (_, i) => `circuit_person_${i}`),
+      { start: true },
+    );
     expect(task.status).toBe('IN_PROGRESS');
     const worker = t.ctx.createWorker('circuit-worker');
     const t0 = t.clock.now().getTime();
@@ -148,15 +157,21 @@ describe.skipIf(ENGINE !== 'postgres')('circuit state shared through PostgreSQL 
     t = await makeTestApp();
     other = await createContext(t.ctx.config, { clock: t.clock, logger: createLogger('silent') });
   });
-  afterAll(async () => { await other?.close(); await t?.close(); });
+  afterAll(async () => {
+    await other?.close();
+    await t?.close();
+  });
 
-  it('an outage one process saw shows in the other\'s /health/detailed and pauses its workers', async () => {
+  it("an outage one process saw shows in the other's /health/detailed and pauses its workers", async () => {
     for (let i = 0; i < 10; i++) t.ctx.circuitBreaker.record('sandbox', net());
     await t.ctx.circuitBreaker.sync();
     const otherApp = await buildApp(other);
     try {
       const health = (await otherApp.inject({ method: 'GET', url: '/health/detailed' })).json();
-      expect(health.platform_circuit.find((c: any) => c.platform === 'sandbox')).toMatchObject({ state: 'open', retry_at: new Date(t.clock.now().getTime() + 30_000).toISOString() });
+      expect(health.platform_circuit.find((c: any) => c.platform === 'sandbox')).toMatchObject({
+        state: 'open',
+        retry_at: new Date(t.clock.now().getTime() + 30_000).toISOString(),
+      });
       expect(other.circuitBreaker.admit('sandbox')).toBe('blocked');
     } finally {
       await otherApp.close();

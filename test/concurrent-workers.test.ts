@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../src/app-context.js';
-import { SandboxWorld } from '../src/platform/sandbox/sandbox-world.js';
+import type { SandboxWorld } from '../src/platform/sandbox/sandbox-world.js';
 import { SandboxPlatform } from '../src/platform/sandbox/sandbox-platform.js';
 import { runVirtual } from '../src/scheduler/worker-loop.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -14,8 +14,11 @@ describe(`two concurrent workers (${ENGINE})`, () => {
   let t: TestApp;
   let second: AppContext | null = null;
   const fastLimits = {
-    LIMIT_INVITES_PER_ACCOUNT_DAY: '1000', LIMIT_INVITES_PER_GROUP_DAY: '1000', LIMIT_INVITES_PER_GROUP_LIFETIME: '1000',
-    PAUSE_MIN_SECONDS: '1', PAUSE_MAX_SECONDS: '2',
+    LIMIT_INVITES_PER_ACCOUNT_DAY: '1000',
+    LIMIT_INVITES_PER_GROUP_DAY: '1000',
+    LIMIT_INVITES_PER_GROUP_LIFETIME: '1000',
+    PAUSE_MIN_SECONDS: '1',
+    PAUSE_MAX_SECONDS: '2',
   };
 
   beforeAll(async () => {
@@ -23,7 +26,12 @@ describe(`two concurrent workers (${ENGINE})`, () => {
     if (ENGINE === 'postgres') {
       // Same database, same clock, same simulated Telegram: a second process in all but name.
       const world: SandboxWorld = t.ctx.sandboxWorld;
-      second = await createContext(t.ctx.config, { clock: t.clock, logger: createLogger('silent'), random: seededRandom(99), adapters: { sandbox: new SandboxPlatform(world) } });
+      second = await createContext(t.ctx.config, {
+        clock: t.clock,
+        logger: createLogger('silent'),
+        random: seededRandom(99),
+        adapters: { sandbox: new SandboxPlatform(world) },
+      });
     }
   });
   afterAll(async () => {

@@ -25,7 +25,16 @@ function stubClient(handlers: Array<[new (...a: any[]) => any, (req: any) => unk
   };
 }
 
-const channel = (megagroup = true) => new Api.Channel({ id: bigInt(1234567), title: 'Real Group', megagroup, broadcast: !megagroup, accessHash: bigInt(777), photo: new Api.ChatPhotoEmpty(), date: 0 } as any);
+const channel = (megagroup = true) =>
+  new Api.Channel({
+    id: bigInt(1234567),
+    title: 'Real Group',
+    megagroup,
+    broadcast: !megagroup,
+    accessHash: bigInt(777),
+    photo: new Api.ChatPhotoEmpty(),
+    date: 0,
+  } as any);
 const user = new Api.User({ id: bigInt(55), accessHash: bigInt(66), username: 'alice_real' } as any);
 const resolvedUser = () => new Api.contacts.ResolvedPeer({ peer: new Api.PeerUser({ userId: bigInt(55) }), chats: [], users: [user] });
 const rpc = (type: string, code = 400) => new errors.RPCError(type, new Api.help.GetConfig(), code);
@@ -48,9 +57,14 @@ describe('error mapping by class and TL type, never by text', () => {
 
   it('maps target-level errors with readable reasons', () => {
     const cases: Array<[string, 'SKIPPED' | 'FAILED']> = [
-      ['USER_PRIVACY_RESTRICTED', 'SKIPPED'], ['USER_NOT_MUTUAL_CONTACT', 'SKIPPED'], ['USER_CHANNELS_TOO_MUCH', 'SKIPPED'],
-      ['USER_ALREADY_PARTICIPANT', 'SKIPPED'], ['USER_KICKED', 'SKIPPED'], ['USER_BANNED_IN_CHANNEL', 'FAILED'],
-      ['USERNAME_NOT_OCCUPIED', 'FAILED'], ['USERNAME_INVALID', 'FAILED'],
+      ['USER_PRIVACY_RESTRICTED', 'SKIPPED'],
+      ['USER_NOT_MUTUAL_CONTACT', 'SKIPPED'],
+      ['USER_CHANNELS_TOO_MUCH', 'SKIPPED'],
+      ['USER_ALREADY_PARTICIPANT', 'SKIPPED'],
+      ['USER_KICKED', 'SKIPPED'],
+      ['USER_BANNED_IN_CHANNEL', 'FAILED'],
+      ['USERNAME_NOT_OCCUPIED', 'FAILED'],
+      ['USERNAME_INVALID', 'FAILED'],
     ];
     for (const [type, outcome] of cases) {
       const e = mapGramJsError(rpc(type));
@@ -68,22 +82,66 @@ describe('error mapping by class and TL type, never by text', () => {
 
 describe('GramJS client', () => {
   it('resolves a megagroup by username and checks admin rights with GetParticipant', async () => {
-    const client = new GramJsClient(stubClient([
-      [Api.contacts.ResolveUsername, () => new Api.contacts.ResolvedPeer({ peer: new Api.PeerChannel({ channelId: bigInt(1234567) }), chats: [channel()], users: [] })],
-      [Api.channels.GetParticipant, () => new Api.channels.ChannelParticipant({
-        participant: new Api.ChannelParticipantAdmin({ userId: bigInt(1), promotedBy: bigInt(2), date: 0, adminRights: new Api.ChatAdminRights({ inviteUsers: true }) } as any),
-        chats: [], users: [],
-      })],
-    ]));
+    const client = new GramJsClient(
+      stubClient([
+        [
+          Api.contacts.ResolveUsername,
+          () => new Api.contacts.ResolvedPeer({ peer: new Api.PeerChannel({ channelId: bigInt(1234567) }), chats: [channel()], users: [] }),
+        ],
+        [
+          Api.channels.GetParticipant,
+          () =>
+            new Api.channels.ChannelParticipant({
+              participant: new Api.ChannelParticipantAdmin({
+                userId: bigInt(1),
+                promotedBy: bigInt(2),
+                date: 0,
+                adminRights: new Api.ChatAdminRights({ inviteUsers: true }),
+              } as any),
+              chats: [],
+              users: [],
+            }),
+        ],
+      ]),
+    );
     const group = await client.resolveGroup('https://t.me/real_group');
     expect(group).toMatchObject({ key: '-1001234567', title: 'Real Group', kind: 'megagroup' });
     expect(await client.getInviteRights(group)).toEqual({ role: 'admin', canInvite: true });
   });
 
   it('treats the creator as allowed, and a plain member or non-member as not', async () => {
-    const creator = new GramJsClient(stubClient([[Api.channels.GetParticipant, () => new Api.channels.ChannelParticipant({ participant: new Api.ChannelParticipantCreator({ userId: bigInt(1), adminRights: new Api.ChatAdminRights({}) } as any), chats: [], users: [] })]]));
+    const creator = new GramJsClient(
+      stubClient([
+        [
+          Api.channels.GetParticipant,
+          () =>
+            new Api.channels.ChannelParticipant({
+              participant: new Api.ChannelParticipantCreator({ userId: bigInt(1), adminRights: new Api.ChatAdminRights({}) } as any),
+              chats: [],
+              users: [],
+            }),
+        ],
+      ]),
+    );
     expect(await creator.getInviteRights(channelGroup)).toEqual({ role: 'creator', canInvite: true });
-    const admin = new GramJsClient(stubClient([[Api.channels.GetParticipant, () => new Api.channels.ChannelParticipant({ participant: new Api.ChannelParticipantAdmin({ userId: bigInt(1), promotedBy: bigInt(2), date: 0, adminRights: new Api.ChatAdminRights({ inviteUsers: false }) } as any), chats: [], users: [] })]]));
+    const admin = new GramJsClient(
+      stubClient([
+        [
+          Api.channels.GetParticipant,
+          () =>
+            new Api.channels.ChannelParticipant({
+              participant: new Api.ChannelParticipantAdmin({
+                userId: bigInt(1),
+                promotedBy: bigInt(2),
+                date: 0,
+                adminRights: new Api.ChatAdminRights({ inviteUsers: false }),
+              } as any),
+              chats: [],
+              users: [],
+            }),
+        ],
+      ]),
+    );
     expect(await admin.getInviteRights(channelGroup)).toEqual({ role: 'admin', canInvite: false });
     const outsider = new GramJsClient(stubClient([[Api.channels.GetParticipant, () => rpc('USER_NOT_PARTICIPANT')]]));
     expect(await outsider.getInviteRights(channelGroup)).toEqual({ role: 'none', canInvite: false });
@@ -91,11 +149,22 @@ describe('GramJS client', () => {
 
   it('invites into channels with InviteToChannel and into basic groups with AddChatUser', async () => {
     const calls: any[] = [];
-    const client = new GramJsClient(stubClient([
-      [Api.contacts.ResolveUsername, resolvedUser],
-      [Api.channels.InviteToChannel, () => new Api.messages.InvitedUsers({ updates: new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 }), missingInvitees: [] })],
-      [Api.messages.AddChatUser, () => new Api.messages.InvitedUsers({ updates: new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 }), missingInvitees: [] })],
-    ], calls));
+    const client = new GramJsClient(
+      stubClient(
+        [
+          [Api.contacts.ResolveUsername, resolvedUser],
+          [
+            Api.channels.InviteToChannel,
+            () => new Api.messages.InvitedUsers({ updates: new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 }), missingInvitees: [] }),
+          ],
+          [
+            Api.messages.AddChatUser,
+            () => new Api.messages.InvitedUsers({ updates: new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 }), missingInvitees: [] }),
+          ],
+        ],
+        calls,
+      ),
+    );
     const alice = { username: 'alice_real', user_id_platform: null, phone: null, first_name: null, last_name: null };
     await client.inviteToGroup(channelGroup, alice);
     await client.inviteToGroup(basicGroup, alice);
@@ -104,40 +173,67 @@ describe('GramJS client', () => {
   });
 
   it('reports privacy refusals that arrive as missing invitees', async () => {
-    const client = new GramJsClient(stubClient([
-      [Api.contacts.ResolveUsername, resolvedUser],
-      [Api.channels.InviteToChannel, () => new Api.messages.InvitedUsers({
-        updates: new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 }),
-        missingInvitees: [new Api.MissingInvitee({ userId: bigInt(55) })],
-      })],
-    ]));
-    await expect(client.inviteToGroup(channelGroup, { username: 'alice_real', user_id_platform: null, phone: null, first_name: null, last_name: null }))
-      .rejects.toMatchObject({ kind: 'TARGET', code: 'USER_PRIVACY_RESTRICTED' });
+    const client = new GramJsClient(
+      stubClient([
+        [Api.contacts.ResolveUsername, resolvedUser],
+        [
+          Api.channels.InviteToChannel,
+          () =>
+            new Api.messages.InvitedUsers({
+              updates: new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 }),
+              missingInvitees: [new Api.MissingInvitee({ userId: bigInt(55) })],
+            }),
+        ],
+      ]),
+    );
+    await expect(
+      client.inviteToGroup(channelGroup, { username: 'alice_real', user_id_platform: null, phone: null, first_name: null, last_name: null }),
+    ).rejects.toMatchObject({ kind: 'TARGET', code: 'USER_PRIVACY_RESTRICTED' });
   });
 
   it('turns FloodWait from InviteToChannel into a PlatformError the Account Manager understands', async () => {
-    const client = new GramJsClient(stubClient([
-      [Api.contacts.ResolveUsername, resolvedUser],
-      [Api.channels.InviteToChannel, (req) => new errors.FloodWaitError({ request: req, capture: 900 })],
-    ]));
-    const err = await client.inviteToGroup(channelGroup, { username: 'alice_real', user_id_platform: null, phone: null, first_name: null, last_name: null }).catch((e) => e);
+    const client = new GramJsClient(
+      stubClient([
+        [Api.contacts.ResolveUsername, resolvedUser],
+        [Api.channels.InviteToChannel, (req) => new errors.FloodWaitError({ request: req, capture: 900 })],
+      ]),
+    );
+    const err = await client
+      .inviteToGroup(channelGroup, { username: 'alice_real', user_id_platform: null, phone: null, first_name: null, last_name: null })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect(err).toMatchObject({ kind: 'FLOOD_WAIT', seconds: 900 });
   });
 
   it('resolves phones through ImportContacts and bare ids only from the session cache', async () => {
     const calls: any[] = [];
-    const client = new GramJsClient(stubClient([
-      [Api.contacts.ImportContacts, (req) => new Api.contacts.ImportedContacts({ imported: [], popularInvites: [], retryContacts: [], users: req.contacts[0].phone === '+14155550100' ? [user] : [] })],
-      [Api.messages.SendMessage, () => new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 })],
-    ], calls));
+    const client = new GramJsClient(
+      stubClient(
+        [
+          [
+            Api.contacts.ImportContacts,
+            (req) =>
+              new Api.contacts.ImportedContacts({
+                imported: [],
+                popularInvites: [],
+                retryContacts: [],
+                users: req.contacts[0].phone === '+14155550100' ? [user] : [],
+              }),
+          ],
+          [Api.messages.SendMessage, () => new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 })],
+        ],
+        calls,
+      ),
+    );
     await client.sendMessage({ username: null, user_id_platform: null, phone: '+14155550100', first_name: 'A', last_name: null }, 'hello');
     expect(calls.at(-1).className).toBe('messages.SendMessage');
     expect(calls.at(-1).message).toBe('hello');
-    await expect(client.sendMessage({ username: null, user_id_platform: null, phone: '+14155550000', first_name: null, last_name: null }, 'x'))
-      .rejects.toMatchObject({ code: 'PHONE_NOT_FOUND' });
+    await expect(
+      client.sendMessage({ username: null, user_id_platform: null, phone: '+14155550000', first_name: null, last_name: null }, 'x'),
+    ).rejects.toMatchObject({ code: 'PHONE_NOT_FOUND' });
     await client.sendMessage({ username: null, user_id_platform: '424242', phone: null, first_name: null, last_name: null }, 'by id');
-    await expect(client.sendMessage({ username: null, user_id_platform: '1', phone: null, first_name: null, last_name: null }, 'x'))
-      .rejects.toMatchObject({ code: 'PEER_ID_INVALID' });
+    await expect(client.sendMessage({ username: null, user_id_platform: '1', phone: null, first_name: null, last_name: null }, 'x')).rejects.toMatchObject({
+      code: 'PEER_ID_INVALID',
+    });
   });
 });

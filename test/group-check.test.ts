@@ -38,7 +38,9 @@ describe('admin check with many accounts', () => {
     };
     t = await makeTestApp({}, { adapters: { sandbox: slow } });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('probes accounts a few at a time and answers in account order', async () => {
     const ids: number[] = [];

@@ -4,8 +4,12 @@ import { autoTaskName, langFromHeader } from '../src/shared/messages.js';
 
 /** One language, end to end: the request's Accept-Language chooses the language of what the server says. */
 let t: TestApp;
-beforeAll(async () => { t = await makeTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await makeTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 const RU = { 'accept-language': 'ru' };
 const EN = { 'accept-language': 'en' };
@@ -61,7 +65,10 @@ describe('server sentences by code', () => {
     const task = await createInviteTask(t, ['lang_one'], { name: 'Язык' });
     const ru = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/pause`, headers: RU });
     expect(ru.statusCode).toBe(409);
-    expect(ru.json).toMatchObject({ error: 'ILLEGAL_TRANSITION', message: 'Нельзя поставить на паузу задачу «Язык»: её статус «Ожидает». На паузу ставится только выполняющаяся или запланированная задача.' });
+    expect(ru.json).toMatchObject({
+      error: 'ILLEGAL_TRANSITION',
+      message: 'Нельзя поставить на паузу задачу «Язык»: её статус «Ожидает». На паузу ставится только выполняющаяся или запланированная задача.',
+    });
     const en = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/pause`, headers: EN });
     expect(en.json.message).toBe('Cannot pause task "Язык" because it is PENDING: only a running or scheduled task can be paused.');
     const none = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/pause` });
@@ -69,12 +76,26 @@ describe('server sentences by code', () => {
   });
 
   it('says NO_TARGETS, NO_ACCOUNT, NOT_FOUND and UNAUTHENTICATED in Russian', async () => {
-    const empty = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', headers: RU, payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Пустая' } });
+    const empty = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: RU,
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Пустая' },
+    });
     const start = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${empty.json.id}/start`, headers: RU });
     expect(start.json).toMatchObject({ error: 'NO_TARGETS', message: 'В задаче «Пустая» ещё нет аудитории: загрузите файл или базу сервиса парсинга.' });
 
-    const dm = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', user: 5, headers: RU, payload: { type: 'direct_message', message_template: 'Привет', targets: ['dm_one'], start: true } });
-    expect(dm.json.start_error).toMatchObject({ error: 'NO_ACCOUNT', message: 'Нет доступного аккаунта-отправителя (sandbox): добавьте аккаунт или включите отключённый.' });
+    const dm = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      user: 5,
+      headers: RU,
+      payload: { type: 'direct_message', message_template: 'Привет', targets: ['dm_one'], start: true },
+    });
+    expect(dm.json.start_error).toMatchObject({
+      error: 'NO_ACCOUNT',
+      message: 'Нет доступного аккаунта-отправителя (sandbox): добавьте аккаунт или включите отключённый.',
+    });
 
     const missing = await t.api({ method: 'GET', url: '/api/v1/invite/tasks/999999', headers: RU });
     expect(missing.json).toMatchObject({ error: 'NOT_FOUND', message: 'Задача не найдена.' });
@@ -103,11 +124,26 @@ describe('auto task names', () => {
   it('are in the user’s language, dated in the user’s time zone', async () => {
     await addSandboxAccount(t, 1, 'Alpha');
     // The test clock is 2026-01-05 08:00 UTC: 22:00 on the 4th in Honolulu.
-    const ru = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', headers: { ...RU, 'x-time-zone': 'Pacific/Honolulu' }, payload: { type: 'invite_to_group', target_group: '@sandbox_marketing' } });
+    const ru = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: { ...RU, 'x-time-zone': 'Pacific/Honolulu' },
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing' },
+    });
     expect(ru.json.name).toBe('Приглашения в Sandbox Marketing Chat · 4 янв.');
-    const en = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', headers: EN, payload: { type: 'invite_to_group', target_group: '@sandbox_marketing' } });
+    const en = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: EN,
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing' },
+    });
     expect(en.json.name).toBe('Invites to Sandbox Marketing Chat · 5 Jan');
-    const dm = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', headers: { ...RU, 'x-time-zone': 'not/a zone' }, payload: { type: 'direct_message', message_template: 'Здравствуйте, {first_name}! У нас новая подборка статей для вас' } });
+    const dm = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: { ...RU, 'x-time-zone': 'not/a zone' },
+      payload: { type: 'direct_message', message_template: 'Здравствуйте, {first_name}! У нас новая подборка статей для вас' },
+    });
     expect(dm.json.name).toBe('Сообщения: Здравствуйте, …! У нас новая подборка ст… · 5 янв.');
   });
 

@@ -24,7 +24,7 @@ describe('file import', () => {
       'Username;Phone;First Name;Last Name',
       '@csv_alice;+1 415 555 0101;Alice;Smith',
       'https://t.me/csv_bob;;Bob;',
-      'CSV_ALICE;;dup;',            // same person as row 2 (usernames are case-insensitive)
+      'CSV_ALICE;;dup;', // same person as row 2 (usernames are case-insensitive)
       'existing_one;;Already;There', // already in the task
       'no good;;;',
       ';+44 20 7946 0958;Phone;Only',
@@ -47,12 +47,14 @@ describe('file import', () => {
 
   it('imports JSON arrays and Parsing Service style exports', async () => {
     const task = await createInviteTask(t, []);
-    const doc = { items: [
-      { username: 'json_alice', display_name: 'Alice J' },
-      { platform_id: 4242, platform_specific_data: { first_name: 'Bo' } },
-      'json_carol',
-      { nothing: true },
-    ] };
+    const doc = {
+      items: [
+        { username: 'json_alice', display_name: 'Alice J' },
+        { platform_id: 4242, platform_specific_data: { first_name: 'Bo' } },
+        'json_carol',
+        { nothing: true },
+      ],
+    };
     const res = await upload('export.json', JSON.stringify(doc), `?task_id=${task.id}`);
     expect(res.json).toMatchObject({ format: 'json', imported: 3, invalid: 1 });
   });
@@ -77,7 +79,11 @@ describe('file import', () => {
     const res = await upload('check.csv', 'username\ndry_alice\ndry_bob\ndry_alice\n', '?dry_run=true');
     expect(res.json).toMatchObject({ dry_run: true, imported: 2, duplicates: 1, task_id: null });
     // The preview shows the first valid rows as they will be stored, in file order.
-    expect(res.json.preview.map((p: any) => [p.row, p.username])).toEqual([[2, 'dry_alice'], [3, 'dry_bob'], [4, 'dry_alice']]);
+    expect(res.json.preview.map((p: any) => [p.row, p.username])).toEqual([
+      [2, 'dry_alice'],
+      [3, 'dry_bob'],
+      [4, 'dry_alice'],
+    ]);
   });
 
   it('answers malformed files with a 400 and never a 500', async () => {
@@ -120,7 +126,9 @@ describe('file import', () => {
     const body = multipartBody('big.txt', rows);
     const { Readable } = await import('node:stream');
     const res = await t.app.inject({
-      method: 'POST', url: `/api/v1/invite/import/file?task_id=${task.id}`, payload: Readable.from([body.payload]),
+      method: 'POST',
+      url: `/api/v1/invite/import/file?task_id=${task.id}`,
+      payload: Readable.from([body.payload]),
       headers: { ...body.headers, authorization: `Bearer ${await t.token()}` },
     });
     expect(res.statusCode).toBe(413);
@@ -128,7 +136,9 @@ describe('file import', () => {
     expect(after.json.counters.total).toBe(0);
     // Queued as a background job instead: the same 413, and no job is left behind.
     const queued = await t.app.inject({
-      method: 'POST', url: `/api/v1/invite/import/file?task_id=${task.id}&background=true`, payload: Readable.from([body.payload]),
+      method: 'POST',
+      url: `/api/v1/invite/import/file?task_id=${task.id}&background=true`,
+      payload: Readable.from([body.payload]),
       headers: { ...body.headers, authorization: `Bearer ${await t.token()}` },
     });
     expect(queued.statusCode).toBe(413);
@@ -169,7 +179,11 @@ describe('file import', () => {
 
 describe('validate endpoint', () => {
   it('normalises rows and reports errors without saving', async () => {
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/validate', payload: { rows: ['@val_alice', { phone: '+1 415 555 0100' }, 'bad name', 777] } });
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/import/validate',
+      payload: { rows: ['@val_alice', { phone: '+1 415 555 0100' }, 'bad name', 777] },
+    });
     expect(res.json).toMatchObject({ total_rows: 4, imported: 3, invalid: 1, dry_run: true });
     expect(res.json.errors[0].row).toBe(3);
   });

@@ -14,8 +14,12 @@ import { fileRows } from '../src/import/file-rows.js';
 import { Readable } from 'node:stream';
 
 let t: TestApp;
-beforeAll(async () => { t = await makeTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await makeTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 const upload = (name: string, content: Buffer | string, query = 'dry_run=true') => {
   const body = multipartBody(name, content);
@@ -25,13 +29,28 @@ const upload = (name: string, content: Buffer | string, query = 'dry_run=true') 
 describe('NUL bytes are a 400 naming the field, in every route and every imported cell', () => {
   it('refuses NUL in body, query and path text', async () => {
     const cases = [
-      { method: 'POST' as const, url: '/api/v1/invite/tasks', payload: { type: 'invite_to_group', target_group: '@sandbox_\u0000marketing' }, field: 'body.target_group' },
-      { method: 'POST' as const, url: '/api/v1/invite/tasks', payload: { type: 'direct_message', message_template: 'hi', settings: { notes: 'a\u0000b' } }, field: 'body.settings.notes' },
+      {
+        method: 'POST' as const,
+        url: '/api/v1/invite/tasks',
+        payload: { type: 'invite_to_group', target_group: '@sandbox_\u0000marketing' },
+        field: 'body.target_group',
+      },
+      {
+        method: 'POST' as const,
+        url: '/api/v1/invite/tasks',
+        payload: { type: 'direct_message', message_template: 'hi', settings: { notes: 'a\u0000b' } },
+        field: 'body.settings.notes',
+      },
       { method: 'POST' as const, url: '/api/v1/invite/accounts', payload: { label: 'x\u0000' }, field: 'body.label' },
       { method: 'GET' as const, url: '/api/v1/invite/tasks?name_contains=%00', field: 'querystring.name_contains' },
       { method: 'GET' as const, url: '/api/v1/invite/jobs/abc%00', field: 'params.id' },
-      { method: 'POST' as const, url: '/api/v1/invite/import/validate', payload: { rows: [{ username: '@alice_example', deep: { k: ['\u0000'] } }] }, field: 'body.rows.0.deep.k.0' },
-      { method: 'POST' as const, url: '/api/v1/invite/import/validate', payload: { rows: [{ ['user\u0000name']: 'x' }] }, field: 'body.rows.0' },
+      {
+        method: 'POST' as const,
+        url: '/api/v1/invite/import/validate',
+        payload: { rows: [{ username: '@alice_example', deep: { k: ['\u0000'] } }] },
+        field: 'body.rows.0.deep.k.0',
+      },
+      { method: 'POST' as const, url: '/api/v1/invite/import/validate', payload: { rows: [{ 'user\u0000name': 'x' }] }, field: 'body.rows.0' },
     ];
     for (const c of cases) {
       const res = await t.api(c);
@@ -49,7 +68,11 @@ describe('NUL bytes are a 400 naming the field, in every route and every importe
     expect(csv.json.imported).toBe(1);
     expect(csv.json.invalid).toBe(1);
     expect(csv.json.errors[0]).toEqual({ row: 2, reason: expect.stringMatching(/"first_name" column holds a NUL byte/) });
-    const json = await upload('a.json', JSON.stringify([{ username: '@carol_example', platform_specific_data: { first_name: 'C\u0000' } }, '@dave_example']), `task_id=${task.id}`);
+    const json = await upload(
+      'a.json',
+      JSON.stringify([{ username: '@carol_example', platform_specific_data: { first_name: 'C\u0000' } }, '@dave_example']),
+      `task_id=${task.id}`,
+    );
     expect(json.statusCode).toBe(200);
     expect(json.json.imported).toBe(1);
     expect(json.json.errors[0].reason).toMatch(/platform_specific_data\.first_name/);
@@ -68,8 +91,12 @@ describe('ids, dates and waits are bounded', () => {
   it('answers ids beyond the int4 range with a 400, in paths and bodies', async () => {
     const big = '2147483648';
     for (const [method, url] of [
-      ['GET', `/api/v1/invite/tasks/${big}`], ['DELETE', `/api/v1/invite/accounts/${big}`], ['PUT', `/api/v1/invite/tasks/1/targets/${big}`],
-      ['DELETE', `/api/v1/invite/tasks/${big}/targets/1`], ['GET', `/api/v1/invite/jobs?task_id=${big}`], ['GET', '/api/v1/invite/tasks/99999999999999999999'],
+      ['GET', `/api/v1/invite/tasks/${big}`],
+      ['DELETE', `/api/v1/invite/accounts/${big}`],
+      ['PUT', `/api/v1/invite/tasks/1/targets/${big}`],
+      ['DELETE', `/api/v1/invite/tasks/${big}/targets/1`],
+      ['GET', `/api/v1/invite/jobs?task_id=${big}`],
+      ['GET', '/api/v1/invite/tasks/99999999999999999999'],
     ] as const) {
       const res = await t.api({ method, url, ...(method === 'PUT' ? { payload: { first_name: 'x' } } : {}) });
       expect(res.statusCode, url).toBe(400);
@@ -95,7 +122,11 @@ describe('ids, dates and waits are bounded', () => {
       expect(res.json.message).toMatch(/years 1970–9999|must be a date-time/);
     }
     expect((await t.api({ method: 'GET', url: '/api/v1/invite/tasks?created_before=9999-01-01' })).statusCode).toBe(200);
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', scheduled_at: '10000-01-01T00:00:00Z' } });
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', scheduled_at: '10000-01-01T00:00:00Z' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json.message).toContain('body.scheduled_at');
   });
@@ -107,10 +138,16 @@ describe('ids, dates and waits are bounded', () => {
       expect(res.statusCode, String(seconds)).toBe(400);
       expect(res.json.message).toMatch(/body\.seconds: seconds can be at most 604800/);
     }
-    const ok = await t.api({ method: 'POST', url: '/api/v1/account-manager/report-error', payload: { account_id: account, kind: 'FLOOD_WAIT', seconds: 7 * 24 * 3600 } });
+    const ok = await t.api({
+      method: 'POST',
+      url: '/api/v1/account-manager/report-error',
+      payload: { account_id: account, kind: 'FLOOD_WAIT', seconds: 7 * 24 * 3600 },
+    });
     expect(ok.statusCode).toBe(200);
     const row = await t.ctx.db.selectFrom('accounts').select('rest_until').where('id', '=', account).executeTakeFirstOrThrow();
-    expect(new Date(row.rest_until!).getTime() - t.clock.now().getTime()).toBeLessThanOrEqual((7 * 24 * 3600 + t.ctx.config.limits.floodWaitBufferSeconds) * 1000);
+    expect(new Date(row.rest_until!).getTime() - t.clock.now().getTime()).toBeLessThanOrEqual(
+      (7 * 24 * 3600 + t.ctx.config.limits.floodWaitBufferSeconds) * 1000,
+    );
   });
 });
 
@@ -120,7 +157,11 @@ describe('text encodings of CSV and TXT files', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json.encoding).toBe(encoding);
     expect(res.json.imported).toBe(3);
-    expect(res.json.preview.map((p: { first_name: string; last_name: string }) => `${p.first_name} ${p.last_name}`)).toEqual(['Иван Петров', 'Мария Сидорова', 'Ёлка Щукина']);
+    expect(res.json.preview.map((p: { first_name: string; last_name: string }) => `${p.first_name} ${p.last_name}`)).toEqual([
+      'Иван Петров',
+      'Мария Сидорова',
+      'Ёлка Щукина',
+    ]);
     expect(res.body).not.toContain('\uFFFD');
   };
 
@@ -152,7 +193,13 @@ describe('text encodings of CSV and TXT files', () => {
     const tail = iconv.encode('@ivan_petrov,Иван\n', 'win1251');
     const { rows, encoding } = await fileRows(Readable.from([clean.subarray(0, 65_536), clean.subarray(65_536), tail]), 'mixed.csv', undefined);
     expect(encoding).toBe('UTF-8');
-    await expect((async () => { for await (const _ of rows) { /* read all */ } })()).rejects.toThrow(/not valid UTF-8/);
+    await expect(
+      (async () => {
+        for await (const _ of rows) {
+          /* read all */
+        }
+      })(),
+    ).rejects.toThrow(/not valid UTF-8/);
     // Over HTTP the whole answer is a 400 or a correct reading, never U+FFFD.
     const res = await upload('mixed.csv', Buffer.concat([clean, tail]));
     expect(res.body).not.toContain('\uFFFD');
@@ -173,8 +220,18 @@ describe('XLSX bounds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xlsx-probe-'));
     try {
       writeFileSync(join(dir, `${name}.xlsx`), wb);
-      const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/helpers/xlsx-memory-probe.ts', join(dir, `${name}.xlsx`)], { encoding: 'utf8', timeout: 90_000 });
-      return JSON.parse(out.trim().split('\n').pop()!) as { status: number; message: string | null; total_rows: number | null; zip_bytes: number; peak_mb: number; heap_mb: number };
+      const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/helpers/xlsx-memory-probe.ts', join(dir, `${name}.xlsx`)], {
+        encoding: 'utf8',
+        timeout: 90_000,
+      });
+      return JSON.parse(out.trim().split('\n').pop()!) as {
+        status: number;
+        message: string | null;
+        total_rows: number | null;
+        zip_bytes: number;
+        peak_mb: number;
+        heap_mb: number;
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -182,7 +239,10 @@ describe('XLSX bounds', () => {
 
   it('refuses a shared-strings bomb before reading it, staying under +100 MB of memory', async () => {
     // ~2 MB on the wire, a gigabyte unpacked (58 million shared strings): the +440 MB case of the issue.
-    const r = await probe('bomb', await workbook(sheetRowsOf(3), '<si><t>username</t></si>', { repeatString: { unit: '<si><t>a</t></si>', times: 58_000_000 } }));
+    const r = await probe(
+      'bomb',
+      await workbook(sheetRowsOf(3), '<si><t>username</t></si>', { repeatString: { unit: '<si><t>a</t></si>', times: 58_000_000 } }),
+    );
     expect(r.zip_bytes).toBeLessThan(3 * 1024 * 1024);
     expect(r.status).toBe(400);
     expect(r.message).toMatch(/too large to import/);
@@ -212,13 +272,18 @@ describe('XLSX bounds', () => {
       const many = await small.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: body.payload, headers: body.headers });
       expect(many.statusCode).toBe(400);
       expect(many.json.message).toMatch(/more than 400 distinct texts/);
-      const rows = multipartBody('rows.xlsx', await workbook(sheetRowsOf(150), `<si><t>username</t></si>${Array.from({ length: 149 }, (_, i) => `<si><t>@user_number_${i}</t></si>`).join('')}`));
+      const rows = multipartBody(
+        'rows.xlsx',
+        await workbook(sheetRowsOf(150), `<si><t>username</t></si>${Array.from({ length: 149 }, (_, i) => `<si><t>@user_number_${i}</t></si>`).join('')}`),
+      );
       const tooMany = await small.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: rows.payload, headers: rows.headers });
       expect(tooMany.statusCode).toBe(400);
       expect(tooMany.json.message).toMatch(/more than 100 rows/);
       // Text files stream with flat memory: only the upload size bounds them.
       const csv = multipartBody('rows.csv', `username\n${Array.from({ length: 150 }, (_, i) => `@user_number_${i}`).join('\n')}\n`);
-      expect((await small.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: csv.payload, headers: csv.headers })).json.total_rows).toBe(150);
+      expect(
+        (await small.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: csv.payload, headers: csv.headers })).json.total_rows,
+      ).toBe(150);
     } finally {
       await small.close();
     }

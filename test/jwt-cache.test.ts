@@ -6,7 +6,7 @@ const SECRET = 'jwt-cache-test-secret-0123456789abcdef';
 const key = new TextEncoder().encode(SECRET);
 
 describe('JwtService verified-token cache', () => {
-  it('answers a repeated token from the cache, but never past the token\'s expiry', async () => {
+  it("answers a repeated token from the cache, but never past the token's expiry", async () => {
     let now = Date.now();
     const jwt = new JwtService(SECRET, () => now);
     const exp = Math.floor(now / 1000) + 5;
@@ -23,7 +23,10 @@ describe('JwtService verified-token cache', () => {
     expect(await jwt.verify(`Bearer ${token}`)).toEqual({ kind: 'user_id', id: 8 });
     const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
     await expect(jwt.verify(`Bearer ${tampered}`)).rejects.toMatchObject({ statusCode: 401 });
-    const other = await new SignJWT({ user_id: 9 }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode('another-secret-0123456789abcdefgh'));
+    const other = await new SignJWT({ user_id: 9 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('another-secret-0123456789abcdefgh'));
     await expect(jwt.verify(`Bearer ${other}`)).rejects.toMatchObject({ statusCode: 401 });
     await expect(jwt.verify(`Bearer ${other}`)).rejects.toMatchObject({ statusCode: 401 });
   });

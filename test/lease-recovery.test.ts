@@ -10,12 +10,16 @@ import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from '
  */
 describe('recovery of a killed worker within LEASE_SECONDS', () => {
   let t: TestApp;
-  beforeEach(async () => { t = await makeTestApp({ LEASE_SECONDS: '20', PAUSE_MIN_SECONDS: '1', PAUSE_MAX_SECONDS: '2' }, { sandbox: { privacyRate: 0 } }); });
-  afterEach(async () => { await t?.close(); });
+  beforeEach(async () => {
+    t = await makeTestApp({ LEASE_SECONDS: '20', PAUSE_MIN_SECONDS: '1', PAUSE_MAX_SECONDS: '2' }, { sandbox: { privacyRate: 0 } });
+  });
+  afterEach(async () => {
+    await t?.close();
+  });
 
-  const target = async (taskId: number) => (await t.ctx.db.selectFrom('targets').selectAll().where('task_id', '=', taskId).executeTakeFirstOrThrow());
+  const target = async (taskId: number) => await t.ctx.db.selectFrom('targets').selectAll().where('task_id', '=', taskId).executeTakeFirstOrThrow();
 
-  it('the target is back exactly when the dead worker\'s lease expires (last heartbeat + lease), never before', async () => {
+  it("the target is back exactly when the dead worker's lease expires (last heartbeat + lease), never before", async () => {
     const accountId = await addSandboxAccount(t);
     const task = await createInviteTask(t, ['lease_victim'], { start: true });
     expect(task.status).toBe('IN_PROGRESS');
@@ -23,7 +27,9 @@ describe('recovery of a killed worker within LEASE_SECONDS', () => {
     // The dead worker: it leased the account and claimed the target, then died.
     const lease = (await t.ctx.accountManager.lease(accountId, 'dead-worker', 'invite', null))!;
     expect(lease).not.toBeNull();
-    await sql`UPDATE targets SET status = 'IN_FLIGHT', in_flight_at = ${t.clock.now()}, account_id = ${accountId}, attempts = 1 WHERE task_id = ${task.id}`.execute(t.ctx.db);
+    await sql`UPDATE targets SET status = 'IN_FLIGHT', in_flight_at = ${t.clock.now()}, account_id = ${accountId}, attempts = 1 WHERE task_id = ${task.id}`.execute(
+      t.ctx.db,
+    );
 
     const survivor = t.ctx.createWorker('survivor');
     t.clock.advanceSeconds(1);
@@ -50,12 +56,14 @@ describe('recovery of a killed worker within LEASE_SECONDS', () => {
     expect(['PENDING', 'INVITED']).toContain(log.status);
   });
 
-  it('a worker that leases the dead worker\'s account recovers its in-flight target at once', async () => {
+  it("a worker that leases the dead worker's account recovers its in-flight target at once", async () => {
     const accountId = await addSandboxAccount(t);
     const task = await createInviteTask(t, ['lease_victim_two', 'lease_next'], { start: true });
     const lease = (await t.ctx.accountManager.lease(accountId, 'dead-worker', 'invite', null))!;
     const first = (await t.ctx.db.selectFrom('targets').select('id').where('task_id', '=', task.id).orderBy('id').executeTakeFirstOrThrow()).id;
-    await sql`UPDATE targets SET status = 'IN_FLIGHT', in_flight_at = ${t.clock.now()}, account_id = ${accountId}, attempts = 1 WHERE id = ${first}`.execute(t.ctx.db);
+    await sql`UPDATE targets SET status = 'IN_FLIGHT', in_flight_at = ${t.clock.now()}, account_id = ${accountId}, attempts = 1 WHERE id = ${first}`.execute(
+      t.ctx.db,
+    );
     // The lease expired (no heartbeat) but the row is still there; the account is due, so a worker leases it.
     t.clock.set(new Date(lease.expiresAt.getTime() + 1));
     const survivor = t.ctx.createWorker('survivor');

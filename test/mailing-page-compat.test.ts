@@ -20,7 +20,13 @@ function viaGateway(pagePath: string): string {
   return `/api/v1/${pagePath.slice('/api/invite/'.length)}`;
 }
 
-interface Call { method?: string; json?: unknown; body?: FormData; user?: number; token?: string | null }
+interface Call {
+  method?: string;
+  json?: unknown;
+  body?: FormData;
+  user?: number;
+  token?: string | null;
+}
 async function page(path: string, { method = 'GET', json, body, user = 1, token }: Call = {}) {
   const headers: Record<string, string> = {};
   const bearer = token === undefined ? await t.token(user) : token;
@@ -29,7 +35,11 @@ async function page(path: string, { method = 'GET', json, body, user = 1, token 
   const res = await fetch(`${base}${viaGateway(path)}`, { method, headers, body: json !== undefined ? JSON.stringify(json) : body });
   const text = await res.text();
   let data: any;
-  try { data = text ? JSON.parse(text) : undefined; } catch { data = text; }
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = text;
+  }
   return { status: res.status, ok: res.ok, data };
 }
 async function raw(path: string, user = 1) {
@@ -39,8 +49,14 @@ async function raw(path: string, user = 1) {
 
 /** The page's create body: no task type, no group, pacing fields. */
 const createBody = (name: string, extra: Record<string, unknown> = {}) => ({
-  name, description: 'Весенняя акция', platform: 'telegram', priority: 'normal', delay_between_invites: 30, max_invites_per_account: 50,
-  invite_message: 'Привет! Присоединяйтесь к нашему чату', settings: { delay_between_invites: 30, batch_size: 10, auto_add_contacts: false, fallback_to_messages: true },
+  name,
+  description: 'Весенняя акция',
+  platform: 'telegram',
+  priority: 'normal',
+  delay_between_invites: 30,
+  max_invites_per_account: 50,
+  invite_message: 'Привет! Присоединяйтесь к нашему чату',
+  settings: { delay_between_invites: 30, batch_size: 10, auto_add_contacts: false, fallback_to_messages: true },
   ...extra,
 });
 const csvForm = (rows: string[], sourceName = 'Выставка') => {
@@ -49,15 +65,43 @@ const csvForm = (rows: string[], sourceName = 'Выставка') => {
   form.append('source_name', sourceName);
   return form;
 };
-const TASK_FIELDS = ['id', 'title', 'task_type', 'status', 'priority', 'progress', 'target_count', 'invited_count', 'failed_count', 'description', 'target_group_id', 'message_template', 'created_at', 'updated_at'];
+const TASK_FIELDS = [
+  'id',
+  'title',
+  'task_type',
+  'status',
+  'priority',
+  'progress',
+  'target_count',
+  'invited_count',
+  'failed_count',
+  'description',
+  'target_group_id',
+  'message_template',
+  'created_at',
+  'updated_at',
+];
 
 beforeAll(async () => {
-  parsing.addBase(1, { task_id: 'base-1', title: 'Подписчики конкурента', target_url: 'https://t.me/rival', results: Array.from({ length: 12 }, (_, i) => fakePerson(i + 1)) });
+  parsing.addBase(1, {
+    task_id: 'base-1',
+    title: 'Подписчики конкурента',
+    target_url: 'https://t.me/rival',
+    results: Array.from({ length: 12 }, (_, i) => fakePerson(i + 1)),
+  });
   parsing.addBase(1, { task_id: 'base-empty', title: 'Пустая', status: 'running', results: [] });
   parsing.addBase(2, { task_id: 'not-mine', title: 'Чужая база', results: [fakePerson(500)] });
   await parsing.start();
-  t = await makeTestApp({ JWT_SECRET: secret, PARSING_SERVICE_URL: parsing.url, MAX_TARGETS_PER_TASK: '40', MAX_CONCURRENT_TASKS_PER_USER: '2', MAX_IMPORT_FILE_BYTES: String(32 * 1024) },
-    { sandbox: { privacyRate: 0 } });
+  t = await makeTestApp(
+    {
+      JWT_SECRET: secret,
+      PARSING_SERVICE_URL: parsing.url,
+      MAX_TARGETS_PER_TASK: '40',
+      MAX_CONCURRENT_TASKS_PER_USER: '2',
+      MAX_IMPORT_FILE_BYTES: String(32 * 1024),
+    },
+    { sandbox: { privacyRate: 0 } },
+  );
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   // Two sender accounts (through the core API reached at the bare path: POST /accounts is not one of the page's calls).
@@ -84,11 +128,28 @@ describe("the platform's Mailing page through the gateway", () => {
     expect(typeof taskId).toBe('number');
     for (const f of TASK_FIELDS) expect(res.data).toHaveProperty(f);
     expect(res.data).toMatchObject({
-      title: 'Акция: приглашения', task_type: 'invite_to_group', status: 'pending', priority: 'normal', progress: 0,
-      target_count: 0, invited_count: 0, failed_count: 0, description: 'Весенняя акция', target_group_id: null,
+      title: 'Акция: приглашения',
+      task_type: 'invite_to_group',
+      status: 'pending',
+      priority: 'normal',
+      progress: 0,
+      target_count: 0,
+      invited_count: 0,
+      failed_count: 0,
+      description: 'Весенняя акция',
+      target_group_id: null,
     });
-    expect(res.data.ignored_fields).toEqual(expect.arrayContaining(['delay_between_invites', 'max_invites_per_account', 'invite_message',
-      'settings.delay_between_invites', 'settings.batch_size', 'settings.auto_add_contacts', 'settings.fallback_to_messages']));
+    expect(res.data.ignored_fields).toEqual(
+      expect.arrayContaining([
+        'delay_between_invites',
+        'max_invites_per_account',
+        'invite_message',
+        'settings.delay_between_invites',
+        'settings.batch_size',
+        'settings.auto_add_contacts',
+        'settings.fallback_to_messages',
+      ]),
+    );
     expect(res.data.note).toMatch(/Account Manager/);
     expect(res.data.note).toMatch(/check-admin-rights/);
   });
@@ -110,17 +171,40 @@ describe("the platform's Mailing page through the gateway", () => {
     const accounts = await page('/api/invite/accounts/');
     expect(Array.isArray(accounts.data)).toBe(true);
     expect(accounts.data).toHaveLength(2);
-    expect(accounts.data[0]).toMatchObject({ platform: 'telegram', username: 'Отправитель 1', status: 'active', daily_invite_limit: 30, daily_invites_used: 0, flood_wait_until: null });
+    expect(accounts.data[0]).toMatchObject({
+      platform: 'telegram',
+      username: 'Отправитель 1',
+      status: 'active',
+      daily_invite_limit: 30,
+      daily_invites_used: 0,
+      flood_wait_until: null,
+    });
     expect(typeof accounts.data[0].account_id).toBe('number');
     const bases = await page('/api/invite/parsing-tasks');
-    expect(bases.data).toEqual([{ id: 'base-1', platform: 'telegram', status: 'completed', result_count: 12, created_at: '2026-11-20T09:00:00Z', link: 'https://t.me/rival', title: 'Подписчики конкурента' }]);
+    expect(bases.data).toEqual([
+      {
+        id: 'base-1',
+        platform: 'telegram',
+        status: 'completed',
+        result_count: 12,
+        created_at: '2026-11-20T09:00:00Z',
+        link: 'https://t.me/rival',
+        title: 'Подписчики конкурента',
+      },
+    ]);
   });
 
   it('imports a file and a base into the task, answering imported_count', async () => {
-    const file = await page(`/api/invite/tasks/${taskId}/import/file`, { method: 'POST', body: csvForm(['@alice_example,Alice', 'https://t.me/bob_example,Bob', '@alice_example,Dup', 'not a username!']) });
+    const file = await page(`/api/invite/tasks/${taskId}/import/file`, {
+      method: 'POST',
+      body: csvForm(['@alice_example,Alice', 'https://t.me/bob_example,Bob', '@alice_example,Dup', 'not a username!']),
+    });
     expect(file.status).toBe(200);
     expect(file.data).toMatchObject({ imported_count: 2, duplicates_count: 1, source_name: 'Выставка' });
-    const fromBase = await page(`/api/invite/tasks/${taskId}/import/parsing`, { method: 'POST', json: { parsing_task_id: 'base-1', source_name: 'Подписчики конкурента' } });
+    const fromBase = await page(`/api/invite/tasks/${taskId}/import/parsing`, {
+      method: 'POST',
+      json: { parsing_task_id: 'base-1', source_name: 'Подписчики конкурента' },
+    });
     expect(fromBase.status).toBe(200);
     expect(fromBase.data.imported_count).toBe(12);
     expect((await page(`/api/invite/tasks/${taskId}`)).data.target_count).toBe(14);
@@ -146,7 +230,13 @@ describe("the platform's Mailing page through the gateway", () => {
   it('check-admin-rights reports the group and the accounts, and gives the group to the new task', async () => {
     const res = await page('/api/invite/tasks/check-admin-rights', { method: 'POST', json: { group_link: 'https://t.me/sandbox_marketing' } });
     expect(res.status).toBe(200);
-    expect(res.data).toMatchObject({ group_name: 'Sandbox Marketing Chat', can_proceed: true, unavailable_accounts: [], estimated_capacity: 30, assigned_task_id: taskId });
+    expect(res.data).toMatchObject({
+      group_name: 'Sandbox Marketing Chat',
+      can_proceed: true,
+      unavailable_accounts: [],
+      estimated_capacity: 30,
+      assigned_task_id: taskId,
+    });
     expect(res.data.ready_accounts).toHaveLength(2);
     expect(res.data.ready_accounts[0]).toMatchObject({ username: 'Отправитель 1', available_invites: 15 });
     expect((await page(`/api/invite/tasks/${taskId}`)).data.target_group_id).toBe('https://t.me/sandbox_marketing');
@@ -157,7 +247,10 @@ describe("the platform's Mailing page through the gateway", () => {
   });
 
   it('updates the task as the page does; pacing settings ignored and said so', async () => {
-    const res = await page(`/api/invite/tasks/${taskId}`, { method: 'PUT', json: { name: 'Акция (обновлено)', description: 'Новое описание', invite_message: 'Текст', settings: { delay_between_invites: 5, batch_size: 100 } } });
+    const res = await page(`/api/invite/tasks/${taskId}`, {
+      method: 'PUT',
+      json: { name: 'Акция (обновлено)', description: 'Новое описание', invite_message: 'Текст', settings: { delay_between_invites: 5, batch_size: 100 } },
+    });
     expect(res.status).toBe(200);
     expect(res.data).toMatchObject({ title: 'Акция (обновлено)', description: 'Новое описание', status: 'pending' });
     expect(res.data.ignored_fields).toEqual(expect.arrayContaining(['invite_message', 'settings.delay_between_invites', 'settings.batch_size']));
@@ -176,7 +269,10 @@ describe("the platform's Mailing page through the gateway", () => {
     expect(again.status).toBe(409);
     expect(again.data.detail).toBe('Этот получатель уже обработан.');
     // The first account now rests (the Account Manager's pause): asked for by id, nothing is sent.
-    const resting = await page(`/api/invite/tasks/${taskId}/test-invite`, { method: 'POST', json: { username: '@carol_example', account_id: accounts[0].account_id } });
+    const resting = await page(`/api/invite/tasks/${taskId}/test-invite`, {
+      method: 'POST',
+      json: { username: '@carol_example', account_id: accounts[0].account_id },
+    });
     expect(resting.status).toBe(409);
     expect(resting.data.detail).toMatch(/^Сейчас ни один аккаунт не может действовать/);
   });
@@ -186,18 +282,36 @@ describe("the platform's Mailing page through the gateway", () => {
     expect(started.status).toBe(200);
     expect(started.data).toMatchObject({ status: 'running', action: 'started' });
     const worker = t.ctx.createWorker('compat-test');
-    for (let i = 0; i < 3; i++) { await worker.tick(); t.clock.advanceSeconds(901); }
+    for (let i = 0; i < 3; i++) {
+      await worker.tick();
+      t.clock.advanceSeconds(901);
+    }
     const task = (await page(`/api/invite/tasks/${taskId}`)).data;
     expect(task.invited_count).toBeGreaterThanOrEqual(2);
     expect(task.progress).toBeGreaterThan(0);
 
     const status = await page(`/api/invite/tasks/${taskId}/status`);
     expect(status.data).toMatchObject({ task_id: taskId, task_title: 'Акция (обновлено)', task_status: 'running' });
-    expect(Object.keys(status.data.targets_statistics).sort()).toEqual(['failed_targets', 'invited_targets', 'pending_targets', 'progress_percentage', 'skipped_targets', 'success_rate', 'total_targets']);
+    expect(Object.keys(status.data.targets_statistics).sort()).toEqual([
+      'failed_targets',
+      'invited_targets',
+      'pending_targets',
+      'progress_percentage',
+      'skipped_targets',
+      'success_rate',
+      'total_targets',
+    ]);
     expect(status.data.targets_statistics.total_targets).toBe(14);
     expect(status.data.targets_statistics.invited_targets).toBe(task.invited_count);
     expect(status.data.targets_statistics.success_rate).toBe(100);
-    expect(Object.keys(status.data.execution_statistics).sort()).toEqual(['avg_execution_time', 'failed_invites', 'flood_wait', 'rate_limited', 'successful_invites', 'total_attempts']);
+    expect(Object.keys(status.data.execution_statistics).sort()).toEqual([
+      'avg_execution_time',
+      'failed_invites',
+      'flood_wait',
+      'rate_limited',
+      'successful_invites',
+      'total_attempts',
+    ]);
     expect(status.data.execution_statistics.successful_invites).toBe(task.invited_count);
     expect(Array.isArray(status.data.accounts_statistics)).toBe(true);
     expect(status.data.accounts_statistics.length).toBeGreaterThan(0);
@@ -206,7 +320,9 @@ describe("the platform's Mailing page through the gateway", () => {
     expect(logs.status).toBe(200);
     const list = logs.data.logs ?? logs.data;
     expect(list.length).toBeGreaterThanOrEqual(task.invited_count);
-    expect(Object.keys(list[0]).sort()).toEqual(expect.arrayContaining(['id', 'task_id', 'target_id', 'account_id', 'action', 'status', 'details', 'created_at']));
+    expect(Object.keys(list[0]).sort()).toEqual(
+      expect.arrayContaining(['id', 'task_id', 'target_id', 'account_id', 'action', 'status', 'details', 'created_at']),
+    );
     expect(list[0]).toMatchObject({ task_id: taskId, action: 'invite', status: 'success' });
     const second = await page(`/api/invite/tasks/${taskId}/logs?limit=1&offset=1`);
     expect(second.data.logs).toHaveLength(1);
@@ -260,9 +376,13 @@ describe('nothing of it weakens the core', () => {
   it("another user's task is 404 on every call of the page; their lists never show it", async () => {
     const mine = (await page('/api/invite/tasks/', { method: 'POST', json: createBody('Только моя') })).data.id;
     const calls: Array<[string, Call]> = [
-      [`/api/invite/tasks/${mine}`, {}], [`/api/invite/tasks/${mine}`, { method: 'PUT', json: { name: 'чужое' } }],
-      [`/api/invite/tasks/${mine}/execute`, { method: 'POST' }], [`/api/invite/tasks/${mine}/pause`, { method: 'POST' }],
-      [`/api/invite/tasks/${mine}/status`, {}], [`/api/invite/tasks/${mine}/logs?limit=50`, {}], [`/api/invite/tasks/${mine}/accounts`, {}],
+      [`/api/invite/tasks/${mine}`, {}],
+      [`/api/invite/tasks/${mine}`, { method: 'PUT', json: { name: 'чужое' } }],
+      [`/api/invite/tasks/${mine}/execute`, { method: 'POST' }],
+      [`/api/invite/tasks/${mine}/pause`, { method: 'POST' }],
+      [`/api/invite/tasks/${mine}/status`, {}],
+      [`/api/invite/tasks/${mine}/logs?limit=50`, {}],
+      [`/api/invite/tasks/${mine}/accounts`, {}],
       [`/api/invite/tasks/${mine}/test-invite`, { method: 'POST', json: { username: '@someone_else' } }],
       [`/api/invite/tasks/${mine}/import/parsing`, { method: 'POST', json: { parsing_task_id: 'not-mine' } }],
       [`/api/invite/tasks/${mine}/import/file`, { method: 'POST', body: csvForm(['@x_person_one']) }],
@@ -277,9 +397,14 @@ describe('nothing of it weakens the core', () => {
     expect((await page('/api/invite/accounts/', { user: 2 })).data).toEqual([]);
     expect((await page('/api/invite/parsing-tasks', { user: 2 })).data.map((b: any) => b.id)).toEqual(['not-mine']);
     // User 1's account cannot be named by user 2 either.
-    const other = (await page('/api/invite/tasks/', { method: 'POST', user: 2, json: createBody('Чужая задача', { target_group: '@sandbox_marketing' }) })).data.id;
+    const other = (await page('/api/invite/tasks/', { method: 'POST', user: 2, json: createBody('Чужая задача', { target_group: '@sandbox_marketing' }) })).data
+      .id;
     const accounts = (await page('/api/invite/accounts/')).data;
-    const named = await page(`/api/invite/tasks/${other}/test-invite`, { method: 'POST', user: 2, json: { username: '@dave_example', account_id: accounts[0].account_id } });
+    const named = await page(`/api/invite/tasks/${other}/test-invite`, {
+      method: 'POST',
+      user: 2,
+      json: { username: '@dave_example', account_id: accounts[0].account_id },
+    });
     expect(named.status).toBe(404);
     expect(named.data.detail).toBe('Аккаунт не найден.');
     expect((await page(`/api/invite/tasks/${mine}`, { method: 'DELETE' })).ok).toBe(true);
@@ -291,7 +416,11 @@ describe('nothing of it weakens the core', () => {
     const capped = await page(`/api/invite/tasks/${id}/import/file`, { method: 'POST', body: csvForm(many) });
     expect(capped.data).toMatchObject({ imported_count: 40, over_limit_count: 5 });
     const huge = new FormData();
-    huge.append('file', new Blob([`username\n${Array.from({ length: 4000 }, (_, i) => `@big_file_person_${i}`).join('\n')}\n`], { type: 'text/csv' }), 'big.csv');
+    huge.append(
+      'file',
+      new Blob([`username\n${Array.from({ length: 4000 }, (_, i) => `@big_file_person_${i}`).join('\n')}\n`], { type: 'text/csv' }),
+      'big.csv',
+    );
     const tooBig = await page(`/api/invite/tasks/${id}/import/file`, { method: 'POST', body: huge });
     expect(tooBig.status).toBe(413);
     expect(tooBig.data.detail).toMatch(/^Файл слишком большой/);
@@ -316,8 +445,16 @@ describe('one set of handlers at two addresses', () => {
     expect(core.status).toBe(200);
     expect(core.data.items[0].status).toMatch(/^[A-Z_]+$/); // the core's spelling
     const id = core.data.items[0].id;
-    for (const path of [`/api/v1/tasks/${id}/stats`, `/api/v1/tasks/${id}/stats/`, `/api/v1/tasks/${id}/targets`, '/api/v1/dashboard/summary', '/api/v1/jobs/',
-      '/api/v1/groups/check?link=@sandbox_marketing', '/api/v1/invite/accounts/', '/api/v1/invite/tasks/']) {
+    for (const path of [
+      `/api/v1/tasks/${id}/stats`,
+      `/api/v1/tasks/${id}/stats/`,
+      `/api/v1/tasks/${id}/targets`,
+      '/api/v1/dashboard/summary',
+      '/api/v1/jobs/',
+      '/api/v1/groups/check?link=@sandbox_marketing',
+      '/api/v1/invite/accounts/',
+      '/api/v1/invite/tasks/',
+    ]) {
       expect((await raw(path)).status, path).toBe(200);
     }
     // A core route under the bare path, through the gateway: the page never calls it, the platform's services may.
@@ -331,7 +468,7 @@ describe('one set of handlers at two addresses', () => {
   });
 
   it('the OpenAPI document lists each core route once (under /api/v1/invite) and the page’s routes under their tag', async () => {
-    const doc = await (await fetch(`${base}/docs/json`)).json() as { paths: Record<string, Record<string, { tags?: string[] }>> };
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, Record<string, { tags?: string[] }>> };
     const paths = Object.keys(doc.paths);
     expect(paths).toContain('/api/v1/invite/tasks/{id}/start');
     expect(paths).not.toContain('/api/v1/tasks/{id}/start');

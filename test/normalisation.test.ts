@@ -59,7 +59,11 @@ describe('column detection and rows', () => {
 
   it('maps a Parsing Service item per the contract', () => {
     const r = normaliseParsingItem({
-      id: 1, platform_id: 555, username: null, display_name: 'Ann Lee', author_phone: '+14155550199',
+      id: 1,
+      platform_id: 555,
+      username: null,
+      display_name: 'Ann Lee',
+      author_phone: '+14155550199',
       platform_specific_data: { username: 'ann_lee', phone: null, user_id: 555 },
     });
     expect(r).toMatchObject({ ok: true, target: { username: 'ann_lee', user_id_platform: '555', phone: '+14155550199', first_name: 'Ann', last_name: 'Lee' } });

@@ -4,8 +4,12 @@ import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from '
 import { runVirtual } from '../src/scheduler/worker-loop.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await makeTestApp({ LOG_RETENTION_DAYS: '30', CORS_ORIGINS: 'https://app.example.com' }); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await makeTestApp({ LOG_RETENTION_DAYS: '30', CORS_ORIGINS: 'https://app.example.com' });
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 describe('operations', () => {
   it('exposes the spec metrics after a campaign', async () => {
@@ -18,7 +22,8 @@ describe('operations', () => {
     expect(body).toMatch(/invite_targets_processed\{platform="telegram",result="skipped"\} 1/);
     expect(body).toMatch(/invite_tasks_total\{platform="telegram",status="COMPLETED"\} 1/);
     expect(body).toContain('invite_task_duration_seconds_count{platform="telegram"} 1');
-    for (const name of ['invite_accounts_blocked', 'invite_floodwait_events', 'invite_active_tasks', 'invite_account_leases', 'invite_pending_targets']) expect(body).toContain(name);
+    for (const name of ['invite_accounts_blocked', 'invite_floodwait_events', 'invite_active_tasks', 'invite_account_leases', 'invite_pending_targets'])
+      expect(body).toContain(name);
     expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status).toBe('COMPLETED');
   });
 

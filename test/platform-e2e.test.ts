@@ -44,8 +44,13 @@ describe.skipIf(!haveBrowser)('a platform marketer in the browser (Chromium)', (
     parsing.addBase(7, { task_id: 'not-maria', title: 'Чужая база', results: [fakePerson(900)] });
     await parsing.start();
     const config = loadConfig({
-      JWT_SECRET: secret, SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'), PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent',
-      SANDBOX_TIME_SPEED: '3600', PARSING_SERVICE_URL: parsing.url, API_GATEWAY_URL: gateway.url,
+      JWT_SECRET: secret,
+      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PGLITE_DATA_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+      SANDBOX_TIME_SPEED: '3600',
+      PARSING_SERVICE_URL: parsing.url,
+      API_GATEWAY_URL: gateway.url,
     });
     const clock = new ScaledClock(3600);
     ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
@@ -70,8 +75,11 @@ describe.skipIf(!haveBrowser)('a platform marketer in the browser (Chromium)', (
   });
 
   it('signs in with the platform token, picks a base, sees its first contacts and runs the campaign', async () => {
-    const platformToken = await new SignJWT({ sub: 'maria@example.com' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    const platformToken = await new SignJWT({ sub: 'maria@example.com' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -105,7 +113,9 @@ describe.skipIf(!haveBrowser)('a platform marketer in the browser (Chromium)', (
     const taskId = Number(/#\/tasks\/(\d+)$/.exec(page.url())![1]);
     await page.locator('[data-status=IN_PROGRESS], [data-status=COMPLETED]').first().waitFor();
     await expect.poll(async () => Number(await page.locator('[data-testid=counter-total] .stat-value').textContent()), { timeout: 15_000 }).toBe(24);
-    await expect.poll(async () => Number(await page.locator('[data-testid=counter-invited] .stat-value').textContent()), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await page.locator('[data-testid=counter-invited] .stat-value').textContent()), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     await page.screenshot({ path: `${SHOTS}/platform-task-running.png`, fullPage: true });
 
     // The task belongs to platform user 42 (the gateway's answer), and every Parsing Service call asked for user 42 only.

@@ -10,33 +10,62 @@ async function platformToken(secret: string, payload: Record<string, unknown>, e
 }
 
 async function call(t: TestApp, token: string, url: string, init: { method?: string; payload?: unknown } = {}) {
-  const res = await t.app.inject({ method: (init.method ?? 'GET') as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...(init.payload ? { payload: init.payload as object } : {}) });
+  const res = await t.app.inject({
+    method: (init.method ?? 'GET') as 'GET',
+    url,
+    headers: { authorization: `Bearer ${token}` },
+    ...(init.payload ? { payload: init.payload as object } : {}),
+  });
   let json: any;
-  try { json = res.json(); } catch { json = undefined; }
+  try {
+    json = res.json();
+  } catch {
+    json = undefined;
+  }
   return { statusCode: res.statusCode, json };
 }
 
 describe("the platform's tokens", () => {
   const secret = randomBytes(16).toString('hex');
   let t: TestApp;
-  beforeAll(async () => { t = await makeTestApp({ JWT_SECRET: secret }); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await makeTestApp({ JWT_SECRET: secret });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('accepts inter-service {"user_id": N} and legacy {"sub": "N"} as the same platform user', async () => {
     const a = await platformToken(secret, { user_id: 7 });
     const b = await platformToken(secret, { sub: '7' });
-    const created = await call(t, a, '/api/v1/invite/tasks', { method: 'POST', payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Seven' } });
+    const created = await call(t, a, '/api/v1/invite/tasks', {
+      method: 'POST',
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Seven' },
+    });
     expect(created.statusCode).toBe(201);
     expect((await call(t, b, `/api/v1/invite/tasks/${created.json.id}`)).json.name).toBe('Seven');
   });
 
   it.each([
-    ['user_id true', { user_id: true }], ['user_id [1]', { user_id: [1] }], ['user_id "0x1"', { user_id: '0x1' }],
-    ['user_id " 1 "', { user_id: ' 1 ' }], ['user_id "1e0"', { user_id: '1e0' }], ['user_id 1.5', { user_id: 1.5 }],
-    ['user_id -1', { user_id: -1 }], ['user_id 0', { user_id: 0 }], ['user_id 2^53', { user_id: 2 ** 53 }],
-    ['user_id "1" (a string)', { user_id: '1' }], ['sub "0x1"', { sub: '0x1' }], ['sub " 1 "', { sub: ' 1 ' }],
-    ['sub "1e0"', { sub: '1e0' }], ['sub "-3"', { sub: '-3' }], ['sub "01"', { sub: '01' }], ['sub a name', { sub: 'alice' }],
-    ['sub 1 (a number)', { sub: 1 }], ['sub "9007199254740993"', { sub: '9007199254740993' }], ['no subject', { role: 'admin' }],
+    ['user_id true', { user_id: true }],
+    ['user_id [1]', { user_id: [1] }],
+    ['user_id "0x1"', { user_id: '0x1' }],
+    ['user_id " 1 "', { user_id: ' 1 ' }],
+    ['user_id "1e0"', { user_id: '1e0' }],
+    ['user_id 1.5', { user_id: 1.5 }],
+    ['user_id -1', { user_id: -1 }],
+    ['user_id 0', { user_id: 0 }],
+    ['user_id 2^53', { user_id: 2 ** 53 }],
+    ['user_id "1" (a string)', { user_id: '1' }],
+    ['sub "0x1"', { sub: '0x1' }],
+    ['sub " 1 "', { sub: ' 1 ' }],
+    ['sub "1e0"', { sub: '1e0' }],
+    ['sub "-3"', { sub: '-3' }],
+    ['sub "01"', { sub: '01' }],
+    ['sub a name', { sub: 'alice' }],
+    ['sub 1 (a number)', { sub: 1 }],
+    ['sub "9007199254740993"', { sub: '9007199254740993' }],
+    ['no subject', { role: 'admin' }],
     ['a local-tenant id', { user_id: 2 ** 40 }],
   ])('refuses %s with a 401 sentence', async (_name, payload) => {
     const res = await call(t, await platformToken(secret, payload), '/api/v1/invite/tasks');
@@ -54,7 +83,10 @@ describe("the platform's tokens", () => {
     const alice = await platformToken(secret, { sub: 'Alice@Example.com' });
     const aliceAgain = await platformToken(secret, { sub: 'alice@example.com', exp: Math.floor(Date.now() / 1000) + 600 });
     const bob = await platformToken(secret, { sub: 'bob@example.com' });
-    const created = await call(t, alice, '/api/v1/invite/tasks', { method: 'POST', payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Alice task' } });
+    const created = await call(t, alice, '/api/v1/invite/tasks', {
+      method: 'POST',
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Alice task' },
+    });
     expect(created.statusCode).toBe(201);
     expect((await call(t, aliceAgain, `/api/v1/invite/tasks/${created.json.id}`)).statusCode).toBe(200);
     expect((await call(t, bob, `/api/v1/invite/tasks/${created.json.id}`)).statusCode).toBe(404);
@@ -78,11 +110,17 @@ describe('email subjects through the API gateway', () => {
     gateway.users.set('maria@example.com', 42);
     t = await makeTestApp({ JWT_SECRET: secret, API_GATEWAY_URL: gateway.url, API_GATEWAY_CACHE_SECONDS: '60' });
   });
-  afterAll(async () => { await t?.close(); await gateway.close(); });
+  afterAll(async () => {
+    await t?.close();
+    await gateway.close();
+  });
 
   it("maps the frontend's email token to the platform's numeric user, shared with that user's service tokens", async () => {
     const maria = await platformToken(secret, { sub: 'Maria@example.com' });
-    const created = await call(t, maria, '/api/v1/invite/tasks', { method: 'POST', payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Maria' } });
+    const created = await call(t, maria, '/api/v1/invite/tasks', {
+      method: 'POST',
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Maria' },
+    });
     expect(created.statusCode).toBe(201);
     const service = await platformToken(secret, { user_id: 42 });
     expect((await call(t, service, `/api/v1/invite/tasks/${created.json.id}`)).json.name).toBe('Maria');
@@ -129,7 +167,11 @@ describe('Parsing Service, as it really answers', () => {
     for (let i = 9; i < people.length; i += 10) people[i] = { ...people[i - 1]!, id: `dup-${i}` };
     parsing.addBase(1, { task_id: 'abc-123', title: 'Подписчики канала', results: people });
     parsing.addBase(1, { task_id: 'empty-1', title: 'Ещё не собрано', status: 'running', results: [] });
-    parsing.addBase(2, { task_id: 'other-user', title: 'Not yours', results: Array.from({ length: 30 }, (_, i) => ({ ...fakePerson(i + 5000), username: `stranger_${i}` })) });
+    parsing.addBase(2, {
+      task_id: 'other-user',
+      title: 'Not yours',
+      results: Array.from({ length: 30 }, (_, i) => ({ ...fakePerson(i + 5000), username: `stranger_${i}` })),
+    });
     await parsing.start();
     t = await makeTestApp({ JWT_SECRET: secret, PARSING_SERVICE_URL: parsing.url, MAX_TARGETS_PER_TASK: '5000' });
     await addSandboxAccount(t);
@@ -196,11 +238,23 @@ describe('Parsing Service, as it really answers', () => {
 
   it('a broken or unreachable Parsing Service is a readable 502 naming it, never an empty list, never a 500', async () => {
     const task = await createInviteTask(t, []);
-    const answers: Array<[number, string]> = [[500, '{"detail":"Internal Server Error"}'], [200, '<html>maintenance</html>'], [200, '{"items": []}'], [200, '[1,2,3]']];
+    const answers: Array<[number, string]> = [
+      [500, '{"detail":"Internal Server Error"}'],
+      [200, '<html>maintenance</html>'],
+      [200, '{"items": []}'],
+      [200, '[1,2,3]'],
+    ];
     for (const [status, body] of answers) {
-      parsing.interceptors.push((_req, res) => { res.writeHead(status, { 'content-type': 'application/json' }).end(body); return true; });
+      parsing.interceptors.push((_req, res) => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+        return true;
+      });
       try {
-        for (const [method, url, payload] of [['GET', '/api/v1/invite/import/parsing/bases'], ['POST', '/api/v1/invite/import/parsing', { task_id: task.id, parsing_task_id: 'abc-123' }], ['GET', '/api/v1/invite/import/parsing/bases/abc-123/preview']] as const) {
+        for (const [method, url, payload] of [
+          ['GET', '/api/v1/invite/import/parsing/bases'],
+          ['POST', '/api/v1/invite/import/parsing', { task_id: task.id, parsing_task_id: 'abc-123' }],
+          ['GET', '/api/v1/invite/import/parsing/bases/abc-123/preview'],
+        ] as const) {
           const res = await t.api({ method, url, ...(payload ? { payload } : {}) });
           expect(res.statusCode, `${status} ${body} → ${method} ${url}`).toBe(502);
           expect(res.json.message).toMatch(/^The Parsing Service /);
@@ -216,7 +270,11 @@ describe('Parsing Service, as it really answers', () => {
       expect(res.statusCode).toBe(502);
       expect(res.json.message).toMatch(/The Parsing Service could not be reached/);
       const health = (await down.app.inject({ url: '/health/detailed' })).json();
-      expect(health.parsing_service).toMatchObject({ configured: true, reachable: false, last_error: { message: expect.stringMatching(/could not be reached/) } });
+      expect(health.parsing_service).toMatchObject({
+        configured: true,
+        reachable: false,
+        last_error: { message: expect.stringMatching(/could not be reached/) },
+      });
     } finally {
       await down.close();
     }
@@ -237,17 +295,27 @@ describe("the spec's names", () => {
     t = await makeTestApp();
     await addSandboxAccount(t);
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('accepts NORMAL for MEDIUM and enum values in any case; answers keep one spelling', async () => {
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: { type: 'INVITE_TO_GROUP', target_group: '@sandbox_marketing', priority: 'normal' } });
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: { type: 'INVITE_TO_GROUP', target_group: '@sandbox_marketing', priority: 'normal' },
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json).toMatchObject({ priority: 'MEDIUM', type: 'invite_to_group' });
     expect((await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${res.json.id}`, payload: { priority: 'High' } })).json.priority).toBe('HIGH');
     const list = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?priority=high,Normal&status=pending' });
     expect(list.statusCode).toBe(200);
     expect(list.json.items.map((x: any) => x.id)).toContain(res.json.id);
-    const bad = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', priority: 'urgent!' } });
+    const bad = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', priority: 'urgent!' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json.message).toMatch(/priority/);
   });

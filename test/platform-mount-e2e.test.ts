@@ -42,9 +42,15 @@ describe.skipIf(!haveBrowser)('the UI mounted in the platform site (Chromium)', 
     users.users.set('maria@example.com', 42);
     await users.start();
     const config = loadConfig({
-      JWT_SECRET: secret, SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'), PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent',
-      SANDBOX_TIME_SPEED: '3600', API_GATEWAY_URL: users.url,
-      UI_BASE_PATH: '/mailing', UI_API_BASE: '/api/invite', PLATFORM_LOGIN_URL: '/login?next={next}',
+      JWT_SECRET: secret,
+      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PGLITE_DATA_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+      SANDBOX_TIME_SPEED: '3600',
+      API_GATEWAY_URL: users.url,
+      UI_BASE_PATH: '/mailing',
+      UI_API_BASE: '/api/invite',
+      PLATFORM_LOGIN_URL: '/login?next={next}',
     });
     const clock = new ScaledClock(3600);
     ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
@@ -65,13 +71,19 @@ describe.skipIf(!haveBrowser)('the UI mounted in the platform site (Chromium)', 
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Вход</title><h1>Вход на платформу</h1>');
         return;
       }
-      if (!target) { res.writeHead(404).end('platform page'); return; }
+      if (!target) {
+        res.writeHead(404).end('platform page');
+        return;
+      }
       forwarded.push(`${req.method} ${url} -> ${target}`);
       const upstream = request({ host: '127.0.0.1', port: service.port, path: target, method: req.method, headers: req.headers }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       });
-      upstream.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+      upstream.on('error', () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
       req.pipe(upstream);
     });
     await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', () => resolve()));
@@ -93,8 +105,11 @@ describe.skipIf(!haveBrowser)('the UI mounted in the platform site (Chromium)', 
   const counter = async (page: Page, name: string) => Number(await page.locator(`[data-testid=counter-${name}] .stat-value`).textContent());
 
   it("signs in with the platform's session and runs a campaign end to end, in Russian, through the gateway", async () => {
-    const platformToken = await new SignJWT({ sub: 'maria@example.com' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    const platformToken = await new SignJWT({ sub: 'maria@example.com' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -144,15 +159,21 @@ describe.skipIf(!haveBrowser)('the UI mounted in the platform site (Chromium)', 
     expect(decodeURIComponent(new URL(page.url()).searchParams.get('next')!)).toBe(`${site}/mailing/#/tasks`);
     expect(await page.locator('h1').textContent()).toBe('Вход на платформу');
 
-    const expired = await new SignJWT({ sub: 'maria@example.com' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(new TextEncoder().encode(secret));
+    const expired = await new SignJWT({ sub: 'maria@example.com' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(secret));
     await page.evaluate((tok) => localStorage.setItem('access_token', tok), expired);
     await page.goto(`${site}/mailing/#/accounts`);
     await page.waitForURL(/\/login\?next=/);
 
     // A token the service refuses (signed with another secret): the first 401 sends the person to sign in, no dialog.
-    const forged = await new SignJWT({ sub: 'maria@example.com' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode('not-the-platform-secret'));
+    const forged = await new SignJWT({ sub: 'maria@example.com' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('not-the-platform-secret'));
     await page.evaluate((tok) => localStorage.setItem('access_token', tok), forged);
     await page.goto(`${site}/mailing/#/tasks`);
     await page.waitForURL(/\/login\?next=/);

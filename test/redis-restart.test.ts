@@ -11,7 +11,10 @@ const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server']).stdout.t
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => { const port = (srv.address() as { port: number }).port; srv.close(() => resolve(port)); });
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
   });
 }
 
@@ -30,7 +33,12 @@ describe.skipIf(!REDIS_SERVER || !existsSync(REDIS_SERVER))('Redis restart mid-c
     const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
     probe.on('error', () => {}); // connection refused while the server starts: expected
     for (let i = 0; i < 100; i++) {
-      try { await probe.connect(); break; } catch { await new Promise((r) => setTimeout(r, 50)); }
+      try {
+        await probe.connect();
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     await probe.ping();
     probe.disconnect();

@@ -9,14 +9,27 @@ import { multipartBody } from './helpers/multipart.js';
 
 function captureLogger() {
   const lines: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(chunk.toString()); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
   return { logger: createLogger('debug', sink), lines };
 }
 
 describe('secrets and phones never reach the logs', () => {
   it('redacts tokens, sessions and phones in structured fields and free text', () => {
     const { logger, lines } = captureLogger();
-    logger.info({ req: { headers: { authorization: 'Bearer eyJsecret' } }, session_string: '1AgAOMTQ5LjE1NC4xNjcuNTE', phone: '+14155550123', account: { phone: '+79161234567' } }, 'call from +14155550123');
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer eyJsecret' } },
+        session_string: '1AgAOMTQ5LjE1NC4xNjcuNTE',
+        phone: '+14155550123',
+        account: { phone: '+79161234567' },
+      },
+      'call from +14155550123',
+    );
     const out = lines.join('');
     for (const secret of ['eyJsecret', '1AgAOMTQ5LjE1NC4xNjcuNTE', '+14155550123', '+79161234567']) expect(out).not.toContain(secret);
     expect(out).toContain('[REDACTED]');
@@ -25,8 +38,12 @@ describe('secrets and phones never reach the logs', () => {
   describe('over HTTP', () => {
     let t: TestApp;
     const { logger, lines } = captureLogger();
-    beforeAll(async () => { t = await makeTestApp({ PLATFORM_MODE: 'telegram', TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: 'x' }, { logger }); });
-    afterAll(async () => { await t?.close(); });
+    beforeAll(async () => {
+      t = await makeTestApp({ PLATFORM_MODE: 'telegram', TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: 'x' }, { logger });
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
 
     it('stores the session encrypted, never returns it, never logs it or the bearer token', async () => {
       const session = `1${'A'.repeat(300)}secretTail`;
@@ -61,27 +78,40 @@ describe('session encryption', () => {
 
 describe('importers under fuzzing', () => {
   it('normalising arbitrary records never throws', () => {
-    fc.assert(fc.property(fc.anything(), (v) => {
-      const r = normaliseRecord(v);
-      expect(typeof r.ok).toBe('boolean');
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.anything(), (v) => {
+        const r = normaliseRecord(v);
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   let t: TestApp;
-  beforeAll(async () => { t = await makeTestApp(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await makeTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('arbitrary uploads never produce a 500', async () => {
     const names = ['a.csv', 'a.txt', 'a.json', 'a.xlsx', 'noext'];
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), fc.constantFrom(...names), async (bytes, name) => {
-      const body = multipartBody(name, Buffer.from(bytes));
-      const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: body.payload, headers: body.headers });
-      expect(res.statusCode).toBeLessThan(500);
-    }), { numRuns: 150 });
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 400 }), fc.constantFrom('a.csv', 'a.json', 'a.txt'), async (text, name) => {
-      const body = multipartBody(name, text);
-      const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: body.payload, headers: body.headers });
-      expect(res.statusCode).toBeLessThan(500);
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), fc.constantFrom(...names), async (bytes, name) => {
+        const body = multipartBody(name, Buffer.from(bytes));
+        const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: body.payload, headers: body.headers });
+        expect(res.statusCode).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 400 }), fc.constantFrom('a.csv', 'a.json', 'a.txt'), async (text, name) => {
+        const body = multipartBody(name, text);
+        const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: body.payload, headers: body.headers });
+        expect(res.statusCode).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

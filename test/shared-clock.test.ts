@@ -19,7 +19,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.skipIf(ENGINE !== 'postgres')('one virtual clock for every process of a sped-up sandbox (PostgreSQL)', () => {
   let t: TestApp;
   const contexts: AppContext[] = [];
-  beforeAll(async () => { t = await makeTestApp(); });
+  beforeAll(async () => {
+    t = await makeTestApp();
+  });
   afterAll(async () => {
     for (const c of contexts) await c.close();
     await t?.close();
@@ -52,8 +54,14 @@ describe.skipIf(ENGINE !== 'postgres')('one virtual clock for every process of a
     const a = contexts[0] ?? (await open());
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker-main.ts'], {
       env: {
-        ...process.env, DATABASE_URL: t.ctx.config.databaseUrl, JWT_SECRET: t.ctx.secrets.jwtSecret, SESSION_ENCRYPTION_KEY: t.ctx.secrets.sessionEncryptionKey,
-        LOG_LEVEL: 'info', SANDBOX_TIME_SPEED: String(SPEED), PLATFORM_MODE: 'sandbox', REDIS_URL: '',
+        ...process.env,
+        DATABASE_URL: t.ctx.config.databaseUrl,
+        JWT_SECRET: t.ctx.secrets.jwtSecret,
+        SESSION_ENCRYPTION_KEY: t.ctx.secrets.sessionEncryptionKey,
+        LOG_LEVEL: 'info',
+        SANDBOX_TIME_SPEED: String(SPEED),
+        PLATFORM_MODE: 'sandbox',
+        REDIS_URL: '',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -63,8 +71,13 @@ describe.skipIf(ENGINE !== 'postgres')('one virtual clock for every process of a
         createInterface({ input: child.stdout! }).on('line', (line) => {
           try {
             const j = JSON.parse(line);
-            if (j.msg === 'workers started') { clearTimeout(timer); resolve(j); }
-          } catch { /* not JSON */ }
+            if (j.msg === 'workers started') {
+              clearTimeout(timer);
+              resolve(j);
+            }
+          } catch {
+            /* not JSON */
+          }
         });
         child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
       });

@@ -11,7 +11,9 @@ describe("a task's accounts, audience numbers and test invite", () => {
     outsider = await addSandboxAccount(t, 1, 'Not an admin', ['-1001000000002']);
     await addSandboxAccount(t, 2, 'Someone else');
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('lists the accounts a task may use, with usage against every limit and why the others may not', async () => {
     const task = await createInviteTask(t, ['@acc_one']);
@@ -21,7 +23,10 @@ describe("a task's accounts, audience numbers and test invite", () => {
     expect(before.json.items).toHaveLength(2);
     const [a, b] = before.json.items;
     expect(a).toMatchObject({
-      account_id: admin, eligible: true, can_act_now: true, reason: null,
+      account_id: admin,
+      eligible: true,
+      can_act_now: true,
+      reason: null,
       usage: { invites_today: 0, invites_per_day: 30, invites_today_in_group: 0, invites_per_group_day: 2, lifetime_in_group: 0, lifetime_per_group: 200 },
     });
     expect(b).toMatchObject({ account_id: outsider, eligible: false, can_act_now: false, reason: 'not an admin of this group' });
@@ -37,7 +42,11 @@ describe("a task's accounts, audience numbers and test invite", () => {
     // Counted: today's usage in this group, the lifetime count, the log, and the account now pauses before its next action.
     const accounts = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/accounts` })).json;
     expect(accounts.checked).toBe('at_start');
-    expect(accounts.items[0]).toMatchObject({ can_act_now: false, wait_reason: 'pausing between actions', usage: { invites_today_in_group: 1, lifetime_in_group: 1 } });
+    expect(accounts.items[0]).toMatchObject({
+      can_act_now: false,
+      wait_reason: 'pausing between actions',
+      usage: { invites_today_in_group: 1, lifetime_in_group: 1 },
+    });
     expect(accounts.items[0].wait_for_seconds).toBeGreaterThanOrEqual(600);
     const logs = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/logs` })).json;
     expect(logs.items.map((l: any) => l.result)).toEqual(['SUCCESS']);
@@ -85,8 +94,12 @@ describe("a task's accounts, audience numbers and test invite", () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json.details[0].field).toBe('username');
     await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/cancel` });
-    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: '@someone' } })).json.error).toBe('TASK_FINISHED');
-    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, user: 2, payload: { username: '@someone' } })).statusCode).toBe(404);
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: '@someone' } })).json.error).toBe(
+      'TASK_FINISHED',
+    );
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, user: 2, payload: { username: '@someone' } })).statusCode).toBe(
+      404,
+    );
   });
 
   it('counts the audience by status and source, with the refusal reasons', async () => {
@@ -96,7 +109,8 @@ describe("a task's accounts, audience numbers and test invite", () => {
     const res = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/targets/stats` });
     expect(res.statusCode).toBe(200);
     expect(res.json).toMatchObject({
-      total: 3, attempts: 1,
+      total: 3,
+      attempts: 1,
       by_status: { PENDING: 2, SKIPPED: 1, INVITED: 0, IN_FLIGHT: 0, SENT: 0, FAILED: 0 },
       by_source: { MANUAL: 3 },
       by_reason: [{ status: 'SKIPPED', code: 'USER_PRIVACY_RESTRICTED', count: 1, message: expect.stringMatching(/privacy/) }],

@@ -12,11 +12,16 @@ import { runVirtual } from '../src/scheduler/worker-loop.js';
 describe('task counters kept by triggers', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await makeTestApp({ PAUSE_MIN_SECONDS: '0', PAUSE_MAX_SECONDS: '0', LIMIT_INVITES_PER_GROUP_DAY: '1000', LIMIT_INVITES_PER_ACCOUNT_DAY: '1000' }, { sandbox: { privacyRate: 0.2 } });
+    t = await makeTestApp(
+      { PAUSE_MIN_SECONDS: '0', PAUSE_MAX_SECONDS: '0', LIMIT_INVITES_PER_GROUP_DAY: '1000', LIMIT_INVITES_PER_ACCOUNT_DAY: '1000' },
+      { sandbox: { privacyRate: 0.2 } },
+    );
     await addSandboxAccount(t);
     await addSandboxAccount(t, 1, 'Second');
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   /** Kept counters of every task, and the same numbers recounted from targets. */
   async function compare() {
@@ -35,7 +40,10 @@ describe('task counters kept by triggers', () => {
 
   it('stay equal to a recount through imports, edits, bulk actions, the worker, duplicates and deletes', async () => {
     const random = seededRandom(11);
-    const a = await createInviteTask(t, Array.from({ length: 40 }, (_, i) => `@count_a_${i}`));
+    const a = await createInviteTask(
+      t,
+      Array.from({ length: 40 }, (_, i) => `@count_a_${i}`),
+    );
     const b = await createInviteTask(t, []);
     await compare();
     const csv = `username\n${Array.from({ length: 120 }, (_, i) => `@count_b_${i}`).join('\n')}\n@count_b_1\n`;

@@ -17,8 +17,12 @@ const metric = async (ctx: AppContext, status: string) =>
 
 describe('a refused transition names the current status', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await makeTestApp(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await makeTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('409 with the status the task is in now; 404 when it is gone', async () => {
     await addSandboxAccount(t);
@@ -28,8 +32,10 @@ describe('a refused transition names the current status', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json.message).toContain('because it is COMPLETED');
     // The conditional update itself, without the early check.
-    await expect(transitionTask(t.ctx.db, t.clock.now(), { id: task.id, action: 'resume', to: 'IN_PROGRESS' }))
-      .rejects.toMatchObject({ statusCode: 409, message: expect.stringContaining('because it is COMPLETED') });
+    await expect(transitionTask(t.ctx.db, t.clock.now(), { id: task.id, action: 'resume', to: 'IN_PROGRESS' })).rejects.toMatchObject({
+      statusCode: 409,
+      message: expect.stringContaining('because it is COMPLETED'),
+    });
     await expect(transitionTask(t.ctx.db, t.clock.now(), { id: 999_999, action: 'pause', to: 'PAUSED' })).rejects.toMatchObject({ statusCode: 404 });
   });
 });
@@ -42,7 +48,10 @@ describe.skipIf(ENGINE !== 'postgres')('task status races on PostgreSQL (separat
   beforeAll(async () => {
     t = await makeTestApp({ MAX_CONCURRENT_TASKS_PER_USER: '1000' });
     other = await createContext(t.ctx.config, {
-      clock: t.clock, logger: createLogger('silent'), random: seededRandom(5), adapters: { sandbox: new SandboxPlatform(t.ctx.sandboxWorld) },
+      clock: t.clock,
+      logger: createLogger('silent'),
+      random: seededRandom(5),
+      adapters: { sandbox: new SandboxPlatform(t.ctx.sandboxWorld) },
     });
     otherApp = await buildApp(other);
     await addSandboxAccount(t, 1, 'Racer');
@@ -61,19 +70,25 @@ describe.skipIf(ENGINE !== 'postgres')('task status races on PostgreSQL (separat
   };
   const statusOf = async (id: number) => (await sql<{ status: string }>`SELECT status FROM tasks WHERE id = ${id}`.execute(t.ctx.db)).rows[0]!.status;
   const audits = async (action: string, ids: number[]) =>
-    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action = ${action} AND entity_id = ANY(${ids.map(String)})`.execute(t.ctx.db)).rows[0]!.n;
+    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action = ${action} AND entity_id = ANY(${ids.map(String)})`.execute(t.ctx.db))
+      .rows[0]!.n;
 
   it('a pause blocked behind an uncommitted completion answers 409 naming COMPLETED (never PAUSED after COMPLETED)', async () => {
     const id = await running('lock_pause', true);
     let commit!: () => void;
-    const gate = new Promise<void>((r) => { commit = r; });
+    const gate = new Promise<void>((r) => {
+      commit = r;
+    });
     const completion = other.db.transaction().execute(async (trx) => {
       expect(await completeDoneTasks(trx, t.clock.now(), id)).toHaveLength(1);
       await gate; // the row stays locked, COMPLETED not yet visible
     });
     await sleep(100);
     // The pause reads IN_PROGRESS (the early check passes) and its UPDATE waits for the row lock.
-    const pause = t.ctx.lifecycle.pause(1, id).then(() => 'ok', (e) => e);
+    const pause = t.ctx.lifecycle.pause(1, id).then(
+      () => 'ok',
+      (e) => e,
+    );
     await sleep(300);
     commit();
     await completion;
@@ -88,13 +103,24 @@ describe.skipIf(ENGINE !== 'postgres')('task status races on PostgreSQL (separat
     for (let i = 0; i < 12; i++) ids.push(await running(`race_pc_${i}`, true));
     const completedBefore = await metric(other, 'COMPLETED');
     const worker = other.createWorker('race-worker');
-    const outcomes = await Promise.all(ids.map(async (id, i) => {
-      const [pause] = await Promise.all([
-        (async () => { if (i % 2) await sleep(1); return t.ctx.lifecycle.pause(1, id).then(() => 'ok' as const, (e) => e); })(),
-        (async () => { if (!(i % 2)) await sleep(1); await worker.completeIfDone(id); })(),
-      ]);
-      return { id, pause };
-    }));
+    const outcomes = await Promise.all(
+      ids.map(async (id, i) => {
+        const [pause] = await Promise.all([
+          (async () => {
+            if (i % 2) await sleep(1);
+            return t.ctx.lifecycle.pause(1, id).then(
+              () => 'ok' as const,
+              (e) => e,
+            );
+          })(),
+          (async () => {
+            if (!(i % 2)) await sleep(1);
+            await worker.completeIfDone(id);
+          })(),
+        ]);
+        return { id, pause };
+      }),
+    );
     let paused = 0;
     let completed = 0;
     for (const o of outcomes) {
@@ -110,7 +136,7 @@ describe.skipIf(ENGINE !== 'postgres')('task status races on PostgreSQL (separat
     }
     expect(paused + completed).toBe(ids.length);
     expect(await audits('task.pause', ids)).toBe(paused);
-    expect(await metric(other, 'COMPLETED') - completedBefore).toBe(completed);
+    expect((await metric(other, 'COMPLETED')) - completedBefore).toBe(completed);
     // A paused task with nothing left is completed once resumed, never while paused.
     await worker.completeIfDone();
     for (const o of outcomes) if (o.pause === 'ok') expect(await statusOf(o.id)).toBe('PAUSED');
@@ -119,13 +145,21 @@ describe.skipIf(ENGINE !== 'postgres')('task status races on PostgreSQL (separat
   it('cancel vs start: the start that loses answers 409 naming CANCELLED; the task never runs after a cancel', async () => {
     const ids: number[] = [];
     for (let i = 0; i < 8; i++) ids.push((await createInviteTask(t, [`race_cs_${i}`])).id);
-    const outcomes = await Promise.all(ids.map(async (id) => {
-      const [start, cancel] = await Promise.all([
-        t.ctx.lifecycle.start(1, id).then((r) => r.status, (e) => e),
-        other.lifecycle.cancel(1, id).then((r) => r.status, (e) => e),
-      ]);
-      return { id, start, cancel };
-    }));
+    const outcomes = await Promise.all(
+      ids.map(async (id) => {
+        const [start, cancel] = await Promise.all([
+          t.ctx.lifecycle.start(1, id).then(
+            (r) => r.status,
+            (e) => e,
+          ),
+          other.lifecycle.cancel(1, id).then(
+            (r) => r.status,
+            (e) => e,
+          ),
+        ]);
+        return { id, start, cancel };
+      }),
+    );
     for (const o of outcomes) {
       // A cancel is allowed from PENDING and from IN_PROGRESS, so it always wins in the end.
       expect(o.cancel).toBe('CANCELLED');
@@ -141,9 +175,15 @@ describe.skipIf(ENGINE !== 'postgres')('task status races on PostgreSQL (separat
     for (let i = 0; i < 10; i++) ids.push(await running(`race_bulk_${i}`, false));
     await t.token(1);
     const token = await t.ctx.jwt.sign(1);
-    const bulk = (app: typeof otherApp, action: string) => app.inject({
-      method: 'POST', url: '/api/v1/invite/tasks/bulk', headers: { authorization: `Bearer ${token}` }, payload: { action, task_ids: ids },
-    }).then((r) => r.json() as { results: Array<{ id: number; ok: boolean; status?: string; message?: string }> });
+    const bulk = (app: typeof otherApp, action: string) =>
+      app
+        .inject({
+          method: 'POST',
+          url: '/api/v1/invite/tasks/bulk',
+          headers: { authorization: `Bearer ${token}` },
+          payload: { action, task_ids: ids },
+        })
+        .then((r) => r.json() as { results: Array<{ id: number; ok: boolean; status?: string; message?: string }> });
     const [pause, resume] = await Promise.all([bulk(t.app, 'PAUSE'), bulk(otherApp, 'RESUME')]);
     for (const id of ids) {
       const p = pause.results.find((r) => r.id === id)!;

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await makeTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await makeTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 describe('auth', () => {
   it('refuses requests without a token, with a readable message', async () => {
@@ -14,17 +18,27 @@ describe('auth', () => {
 
   it('refuses a token signed with another secret', async () => {
     const { SignJWT } = await import('jose');
-    const forged = await new SignJWT({ user_id: 1 }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode('not-the-secret'));
+    const forged = await new SignJWT({ user_id: 1 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('not-the-secret'));
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/invite/tasks', headers: { authorization: `Bearer ${forged}` } });
     expect(res.statusCode).toBe(401);
   });
 
   it('takes the user from a numeric sub claim when user_id is absent', async () => {
     const { SignJWT } = await import('jose');
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('77').setExpirationTime('1h')
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('77')
+      .setExpirationTime('1h')
       .sign(new TextEncoder().encode(t.ctx.secrets.jwtSecret));
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/invite/tasks', headers: { authorization: `Bearer ${token}` },
-      payload: { type: 'direct_message', message_template: 'Hi {first_name}' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { type: 'direct_message', message_template: 'Hi {first_name}' },
+    });
     expect(created.statusCode).toBe(201);
     const mine = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.json().id}`, user: 77 });
     expect(mine.statusCode).toBe(200);
@@ -50,7 +64,13 @@ describe('task CRUD', () => {
   it('creates an invite task named after the group and shows it as sandbox', async () => {
     await addSandboxAccount(t, 1, 'Alpha');
     const task = await createInviteTask(t, ['alice_one', '@bob_two', 'https://t.me/carol_three', 'alice_one', 'x!']);
-    expect(task).toMatchObject({ name: 'Invites to Sandbox Marketing Chat · 5 Jan', status: 'PENDING', priority: 'MEDIUM', sandbox: true, platform_mode: 'sandbox' });
+    expect(task).toMatchObject({
+      name: 'Invites to Sandbox Marketing Chat · 5 Jan',
+      status: 'PENDING',
+      priority: 'MEDIUM',
+      sandbox: true,
+      platform_mode: 'sandbox',
+    });
     expect(task.import).toMatchObject({ imported: 3, duplicates: 1, invalid: 1 });
     expect(task.counters).toMatchObject({ total: 3, pending: 3, progress: 0 });
   });
@@ -87,11 +107,16 @@ describe('task CRUD', () => {
   it("hides another user's task behind a 404 on every route", async () => {
     const task = await createInviteTask(t, ['owner_only1']);
     const routes: Array<[string, string, unknown?]> = [
-      ['GET', `/api/v1/invite/tasks/${task.id}`], ['PUT', `/api/v1/invite/tasks/${task.id}`, { name: 'x' }],
-      ['DELETE', `/api/v1/invite/tasks/${task.id}`], ['POST', `/api/v1/invite/tasks/${task.id}/start`],
-      ['POST', `/api/v1/invite/tasks/${task.id}/duplicate`], ['GET', `/api/v1/invite/tasks/${task.id}/stats`],
-      ['GET', `/api/v1/invite/tasks/${task.id}/targets`], ['GET', `/api/v1/invite/tasks/${task.id}/report`],
-      ['GET', `/api/v1/invite/tasks/${task.id}/logs`], ['GET', `/api/v1/invite/tasks/${task.id}/status`],
+      ['GET', `/api/v1/invite/tasks/${task.id}`],
+      ['PUT', `/api/v1/invite/tasks/${task.id}`, { name: 'x' }],
+      ['DELETE', `/api/v1/invite/tasks/${task.id}`],
+      ['POST', `/api/v1/invite/tasks/${task.id}/start`],
+      ['POST', `/api/v1/invite/tasks/${task.id}/duplicate`],
+      ['GET', `/api/v1/invite/tasks/${task.id}/stats`],
+      ['GET', `/api/v1/invite/tasks/${task.id}/targets`],
+      ['GET', `/api/v1/invite/tasks/${task.id}/report`],
+      ['GET', `/api/v1/invite/tasks/${task.id}/logs`],
+      ['GET', `/api/v1/invite/tasks/${task.id}/status`],
       ['POST', `/api/v1/invite/tasks/${task.id}/targets`, { targets: ['intruder1'] }],
     ];
     for (const [method, url, payload] of routes) {
@@ -109,9 +134,24 @@ describe('task CRUD', () => {
 describe('listing', () => {
   it('filters, sorts and paginates', async () => {
     const u = 5;
-    await t.api({ method: 'POST', url: '/api/v1/invite/tasks', user: u, payload: { type: 'direct_message', message_template: 'a', name: 'Alpha news', priority: 'LOW' } });
-    await t.api({ method: 'POST', url: '/api/v1/invite/tasks', user: u, payload: { type: 'direct_message', message_template: 'b', name: 'Beta promo', priority: 'HIGH' } });
-    await t.api({ method: 'POST', url: '/api/v1/invite/tasks', user: u, payload: { type: 'direct_message', message_template: 'c', name: 'Gamma news', priority: 'MEDIUM', targets: ['gamma_person'] } });
+    await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      user: u,
+      payload: { type: 'direct_message', message_template: 'a', name: 'Alpha news', priority: 'LOW' },
+    });
+    await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      user: u,
+      payload: { type: 'direct_message', message_template: 'b', name: 'Beta promo', priority: 'HIGH' },
+    });
+    await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      user: u,
+      payload: { type: 'direct_message', message_template: 'c', name: 'Gamma news', priority: 'MEDIUM', targets: ['gamma_person'] },
+    });
     const byName = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?name_contains=news&sort=name&order=asc', user: u });
     expect(byName.json.items.map((i: any) => i.name)).toEqual(['Alpha news', 'Gamma news']);
     const byPriority = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?priority=HIGH,LOW&sort=priority&order=desc', user: u });
@@ -139,7 +179,11 @@ describe('listing', () => {
 
 describe('lifecycle', () => {
   it('refuses to start a task with no targets', async () => {
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Empty' } });
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Empty' },
+    });
     const start = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${res.json.id}/start` });
     expect(start.statusCode).toBe(409);
     expect(start.json.message).toMatch(/no audience/);
@@ -195,7 +239,12 @@ describe('lifecycle', () => {
     const pause = await t.api({ method: 'POST', url: '/api/v1/invite/tasks/bulk', user: u, payload: { action: 'PAUSE', task_ids: [a.id, b.id] } });
     expect(pause.json).toMatchObject({ succeeded: 1, failed: 1 });
     expect(pause.json.results.find((r: any) => r.id === b.id).message).toMatch(/Cannot pause/);
-    const prio = await t.api({ method: 'POST', url: '/api/v1/invite/tasks/bulk', user: u, payload: { action: 'SET_PRIORITY', task_ids: [a.id, b.id], priority: 'LOW' } });
+    const prio = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks/bulk',
+      user: u,
+      payload: { action: 'SET_PRIORITY', task_ids: [a.id, b.id], priority: 'LOW' },
+    });
     expect(prio.json.succeeded).toBe(2);
     const noPrio = await t.api({ method: 'POST', url: '/api/v1/invite/tasks/bulk', user: u, payload: { action: 'SET_PRIORITY', task_ids: [a.id] } });
     expect(noPrio.statusCode).toBe(400);
@@ -211,13 +260,25 @@ describe('targets', () => {
     const list = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/targets?search=bravo` });
     expect(list.json.items).toHaveLength(1);
     const [bravo] = list.json.items;
-    const edit = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}/targets/${bravo.id}`, payload: { username: '@tgt_bravo_fixed', first_name: 'Bravo' } });
+    const edit = await t.api({
+      method: 'PUT',
+      url: `/api/v1/invite/tasks/${task.id}/targets/${bravo.id}`,
+      payload: { username: '@tgt_bravo_fixed', first_name: 'Bravo' },
+    });
     expect(edit.json).toMatchObject({ username: 'tgt_bravo_fixed', first_name: 'Bravo' });
     const clash = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}/targets/${bravo.id}`, payload: { username: 'tgt_alpha1' } });
     expect(clash.statusCode).toBe(409);
-    const skip = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/targets/bulk-action`, payload: { action: 'skip', target_ids: [bravo.id] } });
+    const skip = await t.api({
+      method: 'POST',
+      url: `/api/v1/invite/tasks/${task.id}/targets/bulk-action`,
+      payload: { action: 'skip', target_ids: [bravo.id] },
+    });
     expect(skip.json.affected).toBe(1);
-    const reset = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/targets/bulk-action`, payload: { action: 'reset', statuses: ['SKIPPED'] } });
+    const reset = await t.api({
+      method: 'POST',
+      url: `/api/v1/invite/tasks/${task.id}/targets/bulk-action`,
+      payload: { action: 'reset', statuses: ['SKIPPED'] },
+    });
     expect(reset.json.affected).toBe(1);
     expect((await t.api({ method: 'DELETE', url: `/api/v1/invite/tasks/${task.id}/targets/${bravo.id}` })).statusCode).toBe(204);
     const after = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` });

@@ -38,7 +38,8 @@ async function scene(opts: { callTimeoutMs?: number } = {}): Promise<Scene> {
   const w = dc.world;
   const alpha = w.addUser({ phone: '+15551001', username: 'alpha_sender', firstName: 'Alpha', password: 'alpha-2fa' });
   const people: Record<string, TestUser> = {};
-  const person = (username: string, firstName: string, privacy = {}) => (people[username] = w.addUser({ phone: `+1555200${Object.keys(people).length}`, username, firstName, privacy }));
+  const person = (username: string, firstName: string, privacy = {}) =>
+    (people[username] = w.addUser({ phone: `+1555200${Object.keys(people).length}`, username, firstName, privacy }));
   person('p_alice', 'Alice');
   person('p_bob', 'Bob');
   person('p_carol', 'Carol');
@@ -55,7 +56,10 @@ async function scene(opts: { callTimeoutMs?: number } = {}): Promise<Scene> {
 
   const session = await loginWithCode(dc, alpha.phone, 'alpha-2fa');
   const env = { PLATFORM_MODE: 'telegram', ...dc.env() };
-  t = await makeTestApp(env, opts.callTimeoutMs ? { adapters: { telegram: new GramJsPlatform(loadConfig(env).telegram, { callTimeoutMs: opts.callTimeoutMs }) } } : {});
+  t = await makeTestApp(
+    env,
+    opts.callTimeoutMs ? { adapters: { telegram: new GramJsPlatform(loadConfig(env).telegram, { callTimeoutMs: opts.callTimeoutMs }) } } : {},
+  );
   w.now = () => t!.clock.now().getTime();
   const res = await t.api({ method: 'POST', url: '/api/v1/invite/accounts', payload: { label: 'Alpha', session_string: session } });
   expect(res.statusCode, res.body).toBe(201);
@@ -79,7 +83,11 @@ async function targets(s: Scene, taskId: number): Promise<Record<string, { statu
 const task = async (s: Scene, id: number) => (await api(s)({ method: 'GET', url: `/api/v1/invite/tasks/${id}` })).json;
 const account = async (s: Scene, id: number) => (await api(s)({ method: 'GET', url: '/api/v1/invite/accounts' })).json.items.find((a: any) => a.id === id);
 /** Invites the DC recorded into a group, by username. */
-const invitedInto = (s: Scene, g: TestGroup) => s.dc.world.invites.filter((i) => i.groupId === g.id).map((i) => s.dc.world.users.get(i.userId)!.username).sort();
+const invitedInto = (s: Scene, g: TestGroup) =>
+  s.dc.world.invites
+    .filter((i) => i.groupId === g.id)
+    .map((i) => s.dc.world.users.get(i.userId)!.username)
+    .sort();
 
 describe('admin check through the DC', () => {
   it('answers from channels.GetParticipant / messages.GetFullChat for each account', async () => {
@@ -89,7 +97,10 @@ describe('admin check through the DC', () => {
     const gamma = w.addUser({ phone: '+15551003', username: 'gamma_sender', firstName: 'Gamma' });
     s.mega.admins.set(beta.id, { canInvite: false });
     s.mega.members.add(beta.id).add(gamma.id);
-    for (const [label, u] of [['Beta', beta], ['Gamma', gamma]] as const) {
+    for (const [label, u] of [
+      ['Beta', beta],
+      ['Gamma', gamma],
+    ] as const) {
       const res = await api(s)({ method: 'POST', url: '/api/v1/invite/accounts', payload: { label, session_string: await loginWithCode(s.dc, u.phone) } });
       expect(res.statusCode, res.body).toBe(201);
     }
@@ -119,9 +130,21 @@ describe('campaigns through the DC with the real worker', () => {
   it('megagroup: everyone invited exactly once; refusals become the right outcome', async () => {
     const s = await scene();
     const id = await createTask(s, {
-      type: 'invite_to_group', target_group: '@dc_mega',
-      targets: ['@p_alice', '@p_bob', '@p_carol', '@p_private', '@p_mutual', '@p_toomany', '@p_kicked', '@p_deleted', '@p_ghost',
-        { phone: s.people.p_byphone!.phone, first_name: 'Phil' }, { phone: '+15559999999' }],
+      type: 'invite_to_group',
+      target_group: '@dc_mega',
+      targets: [
+        '@p_alice',
+        '@p_bob',
+        '@p_carol',
+        '@p_private',
+        '@p_mutual',
+        '@p_toomany',
+        '@p_kicked',
+        '@p_deleted',
+        '@p_ghost',
+        { phone: s.people.p_byphone!.phone, first_name: 'Phil' },
+        { phone: '+15559999999' },
+      ],
     });
     await run(s, 48);
     expect((await task(s, id)).status).toBe('COMPLETED');
@@ -166,13 +189,21 @@ describe('campaigns through the DC with the real worker', () => {
   it('a DM campaign renders {first_name} and sends each message once', async () => {
     const s = await scene();
     const id = await createTask(s, {
-      type: 'direct_message', message_template: 'Hi {first_name}, welcome!',
-      targets: [{ username: 'p_alice', first_name: 'Alice' }, { username: 'p_bob', first_name: 'Bob' }, { username: 'p_deleted', first_name: 'Del' }],
+      type: 'direct_message',
+      message_template: 'Hi {first_name}, welcome!',
+      targets: [
+        { username: 'p_alice', first_name: 'Alice' },
+        { username: 'p_bob', first_name: 'Bob' },
+        { username: 'p_deleted', first_name: 'Del' },
+      ],
     });
     await run(s, 48);
     expect((await task(s, id)).status).toBe('COMPLETED');
     const msgs = s.dc.world.messages.map((m) => [s.dc.world.users.get(m.toUserId)!.username, m.text]);
-    expect(msgs.sort()).toEqual([['p_alice', 'Hi Alice, welcome!'], ['p_bob', 'Hi Bob, welcome!']]);
+    expect(msgs.sort()).toEqual([
+      ['p_alice', 'Hi Alice, welcome!'],
+      ['p_bob', 'Hi Bob, welcome!'],
+    ]);
     expect(s.dc.world.messages.every((m) => m.fromUserId === s.alpha.id)).toBe(true);
     expect((await targets(s, id)).p_deleted).toMatchObject({ status: 'FAILED', error_code: 'INPUT_USER_DEACTIVATED' });
   });
@@ -269,7 +300,12 @@ describe('account-level errors from the DC', () => {
     await run(s, 48);
     expect((await task(s, id)).status).toBe('COMPLETED');
     // GramJS reconnected on its own: the very next invite went through, nothing had to be retried
-    expect(s.dc.world.calls.slice(killedAt).filter((c) => c.method === 'channels.InviteToChannel').map((c) => c.error ?? 'ok')).toEqual(['ok', 'ok']);
+    expect(
+      s.dc.world.calls
+        .slice(killedAt)
+        .filter((c) => c.method === 'channels.InviteToChannel')
+        .map((c) => c.error ?? 'ok'),
+    ).toEqual(['ok', 'ok']);
     const logs = (await api(s)({ method: 'GET', url: `/api/v1/invite/tasks/${id}/logs?page_size=100` })).json.items;
     expect(logs.filter((l: any) => l.result !== 'SUCCESS')).toEqual([]);
     expect(invitedInto(s, s.mega)).toEqual(['p_alice', 'p_bob', 'p_carol']);
@@ -289,7 +325,8 @@ describe('account-level errors from the DC', () => {
     const logs = (await api(s)({ method: 'GET', url: `/api/v1/invite/tasks/${id}/logs?page_size=100` })).json.items;
     // (a connection that is accepted and dropped at once makes GramJS's connect() hang: it times out too)
     expect(logs.filter((l: any) => l.result === 'RETRY').map((l: any) => l.error_code)).toEqual([
-      expect.stringMatching(/^(TIMEOUT|CONNECT_FAILED)$/), expect.stringMatching(/^(TIMEOUT|CONNECT_FAILED)$/),
+      expect.stringMatching(/^(TIMEOUT|CONNECT_FAILED)$/),
+      expect.stringMatching(/^(TIMEOUT|CONNECT_FAILED)$/),
     ]);
     expect((await account(s, s.alphaAccount)).status).toBe('ACTIVE');
     s.dc.setDown(false);

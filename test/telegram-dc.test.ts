@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, errors } from 'telegram';
+import { Api, type errors } from 'telegram';
 import type { StringSession } from 'telegram/sessions/index.js';
 import { loginWithCode, rawClient, startTestDc, TEST_API_HASH, TEST_API_ID, type TestDc } from './mtproto-dc/index.js';
 import { loadConfig } from '../src/config/config.js';
@@ -13,7 +13,10 @@ import { createPublicKey } from 'node:crypto';
 
 let dc: TestDc;
 const clients: { destroy(): Promise<void> }[] = [];
-const track = <T extends { destroy(): Promise<void> }>(c: T) => (clients.push(c), c);
+const track = <T extends { destroy(): Promise<void> }>(c: T) => {
+  clients.push(c);
+  return c;
+};
 
 beforeAll(async () => {
   dc = await startTestDc();
@@ -53,14 +56,27 @@ describe('login through the test DC', () => {
     dc.world.addUser({ phone: '+15550101' });
     const c = track(rawClient(dc));
     await c.connect();
-    const sent = await c.invoke(new Api.auth.SendCode({ phoneNumber: '+15550101', apiId: TEST_API_ID, apiHash: TEST_API_HASH, settings: new Api.CodeSettings({}) }));
+    const sent = await c.invoke(
+      new Api.auth.SendCode({ phoneNumber: '+15550101', apiId: TEST_API_ID, apiHash: TEST_API_HASH, settings: new Api.CodeSettings({}) }),
+    );
     expect(sent).toBeInstanceOf(Api.auth.SentCode);
     const hash = (sent as Api.auth.SentCode).phoneCodeHash;
     const wrong = dc.world.lastCode('+15550101') === '11111' ? '22222' : '11111';
-    expect((await rpcError(c.invoke(new Api.auth.SignIn({ phoneNumber: '+15550101', phoneCodeHash: hash, phoneCode: wrong })))).errorMessage).toBe('PHONE_CODE_INVALID');
+    expect((await rpcError(c.invoke(new Api.auth.SignIn({ phoneNumber: '+15550101', phoneCodeHash: hash, phoneCode: wrong })))).errorMessage).toBe(
+      'PHONE_CODE_INVALID',
+    );
     dc.world.expireCodes('+15550101');
-    expect((await rpcError(c.invoke(new Api.auth.SignIn({ phoneNumber: '+15550101', phoneCodeHash: hash, phoneCode: dc.world.lastCode('+15550101') })))).errorMessage).toBe('PHONE_CODE_EXPIRED');
-    expect((await rpcError(c.invoke(new Api.auth.SendCode({ phoneNumber: '+19990000', apiId: TEST_API_ID, apiHash: TEST_API_HASH, settings: new Api.CodeSettings({}) })))).errorMessage).toBe('PHONE_NUMBER_INVALID');
+    expect(
+      (await rpcError(c.invoke(new Api.auth.SignIn({ phoneNumber: '+15550101', phoneCodeHash: hash, phoneCode: dc.world.lastCode('+15550101') }))))
+        .errorMessage,
+    ).toBe('PHONE_CODE_EXPIRED');
+    expect(
+      (
+        await rpcError(
+          c.invoke(new Api.auth.SendCode({ phoneNumber: '+19990000', apiId: TEST_API_ID, apiHash: TEST_API_HASH, settings: new Api.CodeSettings({}) })),
+        )
+      ).errorMessage,
+    ).toBe('PHONE_NUMBER_INVALID');
     // still not authorised
     expect(await c.checkAuthorization()).toBe(false);
   });
@@ -95,13 +111,16 @@ describe('login through the test DC', () => {
     const c = track(rawClient(dc));
     await c.connect();
     const tokens: Buffer[] = [];
-    const user = await c.signInUserWithQrCode({ apiId: TEST_API_ID, apiHash: TEST_API_HASH }, {
-      qrCode: async ({ token }) => {
-        tokens.push(token);
-        dc.world.acceptQr(u.id); // the person scans the code in their app
+    const user = await c.signInUserWithQrCode(
+      { apiId: TEST_API_ID, apiHash: TEST_API_HASH },
+      {
+        qrCode: async ({ token }) => {
+          tokens.push(token);
+          dc.world.acceptQr(u.id); // the person scans the code in their app
+        },
+        onError: async () => true,
       },
-      onError: async () => true,
-    });
+    );
     expect(user.id.toString()).toBe(u.id.toString());
     expect(tokens).toHaveLength(1);
     expect(dc.world.loginTokens.find((t) => t.token.equals(tokens[0]!))?.acceptedBy).toBe(u.id);
@@ -110,11 +129,14 @@ describe('login through the test DC', () => {
     const v = dc.world.addUser({ phone: '+15550104', username: 'qr_twofa', password: 'pw-104' });
     const c2 = track(rawClient(dc));
     await c2.connect();
-    const user2 = await c2.signInUserWithQrCode({ apiId: TEST_API_ID, apiHash: TEST_API_HASH }, {
-      qrCode: async () => dc.world.acceptQr(v.id),
-      password: async () => 'pw-104',
-      onError: async () => true,
-    });
+    const user2 = await c2.signInUserWithQrCode(
+      { apiId: TEST_API_ID, apiHash: TEST_API_HASH },
+      {
+        qrCode: async () => dc.world.acceptQr(v.id),
+        password: async () => 'pw-104',
+        onError: async () => true,
+      },
+    );
     expect(user2.id.toString()).toBe(v.id.toString());
     expect(dc.world.callsOf('auth.ExportLoginToken', { ok: false }).map((x) => x.error)).toContain('SESSION_PASSWORD_NEEDED');
   });
@@ -122,7 +144,12 @@ describe('login through the test DC', () => {
   it('PHONE_MIGRATE: a phone on DC 1 moves the client there, and its session stays there', async () => {
     const u = dc.world.addUser({ phone: '+15550105', username: 'migrant', dc: 1 });
     const session = await loginWithCode(dc, '+15550105');
-    expect(dc.world.callsOf('auth.SendCode').filter((x) => x.dcId === 2).map((x) => x.error)).toContain('PHONE_MIGRATE_1');
+    expect(
+      dc.world
+        .callsOf('auth.SendCode')
+        .filter((x) => x.dcId === 2)
+        .map((x) => x.error),
+    ).toContain('PHONE_MIGRATE_1');
     expect(dc.world.callsOf('auth.SignIn', { ok: true }).at(-1)!.dcId).toBe(1);
     const again = track(rawClient(dc, session));
     expect(again.session.dcId).toBe(1);
@@ -136,10 +163,13 @@ describe('login through the test DC', () => {
     const u = dc.world.addUser({ phone: '+15550110', username: 'qr_migrant', dc: 1 });
     const c = track(rawClient(dc));
     await c.connect();
-    const user = await c.signInUserWithQrCode({ apiId: TEST_API_ID, apiHash: TEST_API_HASH }, {
-      qrCode: async () => dc.world.acceptQr(u.id),
-      onError: async () => true,
-    });
+    const user = await c.signInUserWithQrCode(
+      { apiId: TEST_API_ID, apiHash: TEST_API_HASH },
+      {
+        qrCode: async () => dc.world.acceptQr(u.id),
+        onError: async () => true,
+      },
+    );
     expect(user.id.toString()).toBe(u.id.toString());
     expect(dc.world.callsOf('auth.ImportLoginToken', { ok: true }).map((x) => x.dcId)).toEqual([1]);
     expect(c.session.dcId).toBe(1);

@@ -31,8 +31,12 @@ describe.skipIf(!haveBrowser)('web UI end to end (Chromium)', () => {
 
   beforeAll(async () => {
     const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SANDBOX_TIME_SPEED: '3600', MAX_TARGETS_PER_TASK: '20000',
+      JWT_SECRET: randomBytes(16).toString('hex'),
+      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PGLITE_DATA_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+      SANDBOX_TIME_SPEED: '3600',
+      MAX_TARGETS_PER_TASK: '20000',
     });
     const clock = new ScaledClock(3600);
     ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
@@ -139,7 +143,11 @@ describe.skipIf(!haveBrowser)('web UI end to end (Chromium)', () => {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile((await download.path())!, 'utf8');
     expect(text.split('\n').filter((l) => l.includes('bg_e2e_')).length).toBe(12_000);
-    await page.getByRole('button', { name: 'Cancel' }).first().click().catch(() => undefined);
+    await page
+      .getByRole('button', { name: 'Cancel' })
+      .first()
+      .click()
+      .catch(() => undefined);
     await page.close();
   });
 

@@ -30,8 +30,11 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', RUN_WORKER: 'false',
+      JWT_SECRET: randomBytes(16).toString('hex'),
+      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PGLITE_DATA_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+      RUN_WORKER: 'false',
     });
     ctx = await createContext(config, { logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
     app = await buildApp(ctx);
@@ -40,10 +43,13 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
     token = await ctx.jwt.sign(1);
     await ctx.accounts.create(1, { label: 'Sender One' });
     // Two people this user already invited into the group (as the worker records them), one on the list.
-    await ctx.db.insertInto('audience_ledger').values([
-      { user_id: 1, group_key: GROUP_KEY, identity_key: 'u:hy_alice', outcome: 'INVITED', task_id: null },
-      { user_id: 1, group_key: GROUP_KEY, identity_key: 'u:hy_bob', outcome: 'ALREADY_MEMBER', task_id: null },
-    ]).execute();
+    await ctx.db
+      .insertInto('audience_ledger')
+      .values([
+        { user_id: 1, group_key: GROUP_KEY, identity_key: 'u:hy_alice', outcome: 'INVITED', task_id: null },
+        { user_id: 1, group_key: GROUP_KEY, identity_key: 'u:hy_bob', outcome: 'ALREADY_MEMBER', task_id: null },
+      ])
+      .execute();
     await api('POST', '/api/v1/invite/do-not-contact', { entries: ['@hy_carol'] });
     browser = await launchChromium();
   });
@@ -55,7 +61,10 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
   });
 
   it('the create form counts people already invited and on the "Не писать" list before anything is created', async () => {
-    for (const [width, height] of [[1280, 900], [390, 844]] as const) {
+    for (const [width, height] of [
+      [1280, 900],
+      [390, 844],
+    ] as const) {
       const page = await browser.newPage({ viewport: { width, height } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
@@ -82,10 +91,18 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
 
   it('«Повторить неудачные» opens a new task with the retryable failures; refusals go to «Не писать»', async () => {
     const created = await api('POST', '/api/v1/invite/tasks', {
-      type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Осенняя рассылка', targets: ['hy_net_one', 'hy_net_two', 'hy_private', 'hy_fine'],
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      name: 'Осенняя рассылка',
+      targets: ['hy_net_one', 'hy_net_two', 'hy_private', 'hy_fine'],
     });
-    const set = (name: string, status: string, code: string | null, message: string | null) => ctx.db.updateTable('targets')
-      .set({ status: status as never, error_code: code, error_message: message }).where('task_id', '=', created.id).where('username', '=', name).execute();
+    const set = (name: string, status: string, code: string | null, message: string | null) =>
+      ctx.db
+        .updateTable('targets')
+        .set({ status: status as never, error_code: code, error_message: message })
+        .where('task_id', '=', created.id)
+        .where('username', '=', name)
+        .execute();
     await set('hy_net_one', 'FAILED', 'TIMEOUT', 'gave up after 3 attempts: no answer from Telegram within 30 s');
     await set('hy_net_two', 'FAILED', 'NETWORK_TIMEOUT', 'gave up after 3 attempts: the connection to Telegram timed out');
     await set('hy_private', 'SKIPPED', 'USER_PRIVACY_RESTRICTED', "the user's privacy settings forbid invites");

@@ -10,7 +10,9 @@ beforeEach(async () => {
   t = await makeTestApp();
   worker = t.ctx.createWorker('test-worker');
 });
-afterEach(async () => { await t?.close(); });
+afterEach(async () => {
+  await t?.close();
+});
 
 const run = (hours: number, opts: { maxActions?: number } = {}) => runVirtual(worker, t.clock, t.clock.now().getTime() + hours * 3600_000, opts);
 const task = async (id: number) => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}` })).json;
@@ -38,7 +40,9 @@ describe('a campaign runs to completion within the limits', () => {
     const logs = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.id}/logs?page_size=100` })).json.items.map((l: any) => l.message);
     expect(logs).toContain('User @run_alice added to Sandbox Marketing Chat');
     expect(logs).toContain("Could not invite @private_carol: the user's privacy settings forbid invites");
-    const gaps = events().slice(1).map((e, i) => (e.at.getTime() - events()[i]!.at.getTime()) / 1000);
+    const gaps = events()
+      .slice(1)
+      .map((e, i) => (e.at.getTime() - events()[i]!.at.getTime()) / 1000);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(600);
     const stats = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.id}/stats` })).json;
     expect(stats.skipped_by_reason.map((r: any) => r.code).sort()).toEqual(['USER_NOT_MUTUAL_CONTACT', 'USER_PRIVACY_RESTRICTED']);
@@ -69,10 +73,16 @@ describe('a campaign runs to completion within the limits', () => {
 
   it('sends personal messages with variables filled in', async () => {
     await addSandboxAccount(t);
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: {
-      type: 'direct_message', message_template: 'Hi {first_name}, this is for {username}', start: true,
-      targets: [{ username: 'dm_alice', first_name: 'Alice' }, { username: 'dm_bob' }, { username: 'blocked_carl' }],
-    } });
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: {
+        type: 'direct_message',
+        message_template: 'Hi {first_name}, this is for {username}',
+        start: true,
+        targets: [{ username: 'dm_alice', first_name: 'Alice' }, { username: 'dm_bob' }, { username: 'blocked_carl' }],
+      },
+    });
     expect(res.json.status).toBe('IN_PROGRESS');
     await run(24);
     expect(events().map((e) => e.text)).toEqual(['Hi Alice, this is for @dm_alice', 'Hi @dm_bob, this is for @dm_bob']);
@@ -171,7 +181,10 @@ describe('account errors never burn targets', () => {
 describe('control', () => {
   it('pause stops before the next action, resume continues, cancel stops for good', async () => {
     await addSandboxAccount(t);
-    const created = await createInviteTask(t, Array.from({ length: 6 }, (_, i) => `ctl_person_${i}`));
+    const created = await createInviteTask(
+      t,
+      Array.from({ length: 6 }, (_, i) => `ctl_person_${i}`),
+    );
     await start(created.id);
     await run(4, { maxActions: 2 });
     expect(events()).toHaveLength(2);
@@ -203,14 +216,26 @@ describe('control', () => {
     await start(m2.id);
     const before = events().length;
     await run(24, { maxActions: 4 });
-    expect(events().slice(before).map((e) => e.person)).toEqual(['u:rr_a_one', 'u:rr_b_one', 'u:rr_a_two', 'u:rr_b_two']);
+    expect(
+      events()
+        .slice(before)
+        .map((e) => e.person),
+    ).toEqual(['u:rr_a_one', 'u:rr_b_one', 'u:rr_a_two', 'u:rr_b_two']);
   });
 
   it("balances each account's lifetime allowance across equal-priority groups", async () => {
     const a = await addSandboxAccount(t, 1, 'A');
     const b = await addSandboxAccount(t, 1, 'B');
-    const one = await createInviteTask(t, Array.from({ length: 20 }, (_, i) => `bal_one_${i}`), { name: 'one' });
-    const two = await createInviteTask(t, Array.from({ length: 20 }, (_, i) => `bal_two_${i}`), { name: 'two', target_group: '@sandbox_news' });
+    const one = await createInviteTask(
+      t,
+      Array.from({ length: 20 }, (_, i) => `bal_one_${i}`),
+      { name: 'one' },
+    );
+    const two = await createInviteTask(
+      t,
+      Array.from({ length: 20 }, (_, i) => `bal_two_${i}`),
+      { name: 'two', target_group: '@sandbox_news' },
+    );
     await start(one.id);
     await start(two.id);
     await run(24, { maxActions: 12 });
@@ -242,12 +267,22 @@ async function killWorkerMidAction(): Promise<void> {
   const connections = t.ctx.connections;
   const realGet = connections.get.bind(connections);
   let stuck!: () => void;
-  const reached = new Promise<void>((resolve) => { stuck = resolve; });
+  const reached = new Promise<void>((resolve) => {
+    stuck = resolve;
+  });
   connections.get = async () => ({
-    resolveGroup: async () => { throw new Error('unused'); },
+    resolveGroup: async () => {
+      throw new Error('unused');
+    },
     getInviteRights: async () => ({ role: 'admin', canInvite: true }),
-    inviteToGroup: () => { stuck(); return new Promise<void>(() => {}); },
-    sendMessage: () => { stuck(); return new Promise<void>(() => {}); },
+    inviteToGroup: () => {
+      stuck();
+      return new Promise<void>(() => {});
+    },
+    sendMessage: () => {
+      stuck();
+      return new Promise<void>(() => {});
+    },
     close: async () => {},
   });
   void worker.tick();
@@ -278,7 +313,11 @@ describe('crash recovery', () => {
 
   it('an in-flight direct message is marked unknown instead of being sent twice', async () => {
     await addSandboxAccount(t);
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: { type: 'direct_message', message_template: 'Hello', targets: ['crash_dm_person'], start: true } });
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: { type: 'direct_message', message_template: 'Hello', targets: ['crash_dm_person'], start: true },
+    });
     await killWorkerMidAction();
     worker = t.ctx.createWorker('survivor');
     t.clock.advanceSeconds(t.ctx.config.leaseSeconds + 1);
@@ -300,10 +339,21 @@ describe('slow platform calls', () => {
       const realGet = connections.get.bind(connections);
       let finish!: () => void;
       let entered!: () => void;
-      const inside = new Promise<void>((r) => { entered = r; });
+      const inside = new Promise<void>((r) => {
+        entered = r;
+      });
       connections.get = async (account) => {
         const client = await realGet(account);
-        return { ...client, inviteToGroup: async (g, t) => { entered(); await new Promise<void>((r) => { finish = r; }); return client.inviteToGroup(g, t); } };
+        return {
+          ...client,
+          inviteToGroup: async (g, t) => {
+            entered();
+            await new Promise<void>((r) => {
+              finish = r;
+            });
+            return client.inviteToGroup(g, t);
+          },
+        };
       };
       const first = slow.ctx.createWorker('first');
       const pending = first.tick();

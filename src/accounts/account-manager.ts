@@ -194,7 +194,12 @@ export class AccountManager {
   async lease(accountId: number, holder: string, purpose: Action, groupKey: string | null): Promise<Lease | null> {
     const now = this.clock.now();
     const lease: Lease = {
-      leaseId: randomUUID(), accountId, holder, purpose, groupKey, expiresAt: new Date(now.getTime() + this.leaseSeconds * 1000),
+      leaseId: randomUUID(),
+      accountId,
+      holder,
+      purpose,
+      groupKey,
+      expiresAt: new Date(now.getTime() + this.leaseSeconds * 1000),
     };
     // Redis answers "taken" without touching PostgreSQL; "free" or "unknown" is decided by the lease row below.
     const fast = await this.hot.tryLease(accountId, lease.leaseId, now, lease.expiresAt);
@@ -204,9 +209,17 @@ export class AccountManager {
       .insertInto('account_leases')
       .values({ account_id: accountId, lease_id: lease.leaseId, holder, purpose, group_key: groupKey, expires_at: lease.expiresAt, created_at: now })
       .onConflict((oc) =>
-        oc.column('account_id').doUpdateSet({
-          lease_id: lease.leaseId, holder, purpose, group_key: groupKey, expires_at: lease.expiresAt, created_at: now,
-        }).where('account_leases.expires_at', '<=', now),
+        oc
+          .column('account_id')
+          .doUpdateSet({
+            lease_id: lease.leaseId,
+            holder,
+            purpose,
+            group_key: groupKey,
+            expires_at: lease.expiresAt,
+            created_at: now,
+          })
+          .where('account_leases.expires_at', '<=', now),
       )
       .returning('lease_id')
       .executeTakeFirst();
@@ -216,9 +229,17 @@ export class AccountManager {
 
   /** allocate(): the first of the user's accounts that may act now, leased. Null with the soonest wait otherwise. */
   async allocate(
-    userId: number, purpose: Action, groupKey: string | null, holder: string, candidateIds?: number[],
+    userId: number,
+    purpose: Action,
+    groupKey: string | null,
+    holder: string,
+    candidateIds?: number[],
   ): Promise<{ lease: Lease | null; wait_seconds: number | null; reasons: Record<number, string> }> {
-    let q = this.db.selectFrom('accounts').select('id').where('user_id', '=', userId).orderBy('next_action_at', (ob) => ob.asc().nullsFirst());
+    let q = this.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('user_id', '=', userId)
+      .orderBy('next_action_at', (ob) => ob.asc().nullsFirst());
     if (candidateIds) q = q.where('id', 'in', candidateIds.length ? candidateIds : [-1]);
     const accounts = await q.execute();
     let soonest: number | null = null;
@@ -239,8 +260,7 @@ export class AccountManager {
 
   async renew(lease: Lease): Promise<boolean> {
     const expiresAt = new Date(this.clock.now().getTime() + this.leaseSeconds * 1000);
-    const res = await this.db.updateTable('account_leases').set({ expires_at: expiresAt })
-      .where('lease_id', '=', lease.leaseId).executeTakeFirst();
+    const res = await this.db.updateTable('account_leases').set({ expires_at: expiresAt }).where('lease_id', '=', lease.leaseId).executeTakeFirst();
     if (Number(res.numUpdatedRows) === 1) lease.expiresAt = expiresAt;
     return Number(res.numUpdatedRows) === 1;
   }
@@ -255,12 +275,14 @@ export class AccountManager {
       const usage = await this.usage(lease.accountId);
       const work = await this.activeWork(lease.accountId);
       const next = nextActionTime({
-        now, dayEnd: usage.dayEnd,
+        now,
+        dayEnd: usage.dayEnd,
         remainingToday: this.remainingToday(usage, work.inviteGroups, work.hasMessageWork),
-        pauseMinSeconds: this.limits.pauseMinSeconds, pauseMaxSeconds: this.limits.pauseMaxSeconds, random: this.random,
+        pauseMinSeconds: this.limits.pauseMinSeconds,
+        pauseMaxSeconds: this.limits.pauseMaxSeconds,
+        random: this.random,
       });
-      await this.db.updateTable('accounts').set({ next_action_at: next, last_used_at: now, updated_at: now })
-        .where('id', '=', lease.accountId).execute();
+      await this.db.updateTable('accounts').set({ next_action_at: next, last_used_at: now, updated_at: now }).where('id', '=', lease.accountId).execute();
     }
     await this.db.deleteFrom('account_leases').where('lease_id', '=', lease.leaseId).execute();
     await this.hot.releaseLease(lease.accountId, lease.leaseId);
@@ -269,9 +291,14 @@ export class AccountManager {
 
   /** Groups (and whether DMs) the account is currently eligible to work on. */
   async activeWork(accountId: number): Promise<{ inviteGroups: string[]; hasMessageWork: boolean }> {
-    const rows = await this.db.selectFrom('task_accounts as ta').innerJoin('tasks as t', 't.id', 'ta.task_id')
-      .select(['t.type', 't.target_group_key']).distinct()
-      .where('ta.account_id', '=', accountId).where('ta.eligible', '=', true).where('t.status', '=', 'IN_PROGRESS')
+    const rows = await this.db
+      .selectFrom('task_accounts as ta')
+      .innerJoin('tasks as t', 't.id', 'ta.task_id')
+      .select(['t.type', 't.target_group_key'])
+      .distinct()
+      .where('ta.account_id', '=', accountId)
+      .where('ta.eligible', '=', true)
+      .where('t.status', '=', 'IN_PROGRESS')
       .execute();
     return {
       inviteGroups: rows.filter((r) => r.type === 'invite_to_group' && r.target_group_key).map((r) => r.target_group_key!),
@@ -283,17 +310,41 @@ export class AccountManager {
    * Records one platform action before it is attempted (at-most-once: if the worker dies after
    * this commit, the attempt is known). Runs inside the caller's transaction.
    */
-  async recordAttempt(trx: Transaction<Database>, a: {
-    userId: number; taskId: number; targetId: number; accountId: number; action: Action; groupKey: string | null;
-  }): Promise<number> {
+  async recordAttempt(
+    trx: Transaction<Database>,
+    a: {
+      userId: number;
+      taskId: number;
+      targetId: number;
+      accountId: number;
+      action: Action;
+      groupKey: string | null;
+    },
+  ): Promise<number> {
     const now = this.clock.now();
-    const row = await trx.insertInto('execution_logs').values({
-      user_id: a.userId, task_id: a.taskId, target_id: a.targetId, account_id: a.accountId, group_key: a.groupKey,
-      action: a.action, result: 'ATTEMPTED', error_code: null, message: null, details: '{}', counts_toward_limit: true, created_at: now,
-      finished_at: null,
-    }).returning('id').executeTakeFirstOrThrow();
+    const row = await trx
+      .insertInto('execution_logs')
+      .values({
+        user_id: a.userId,
+        task_id: a.taskId,
+        target_id: a.targetId,
+        account_id: a.accountId,
+        group_key: a.groupKey,
+        action: a.action,
+        result: 'ATTEMPTED',
+        error_code: null,
+        message: null,
+        details: '{}',
+        counts_toward_limit: true,
+        created_at: now,
+        finished_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     if (a.action === 'invite' && a.groupKey) {
-      await trx.insertInto('account_group_usage').values({ account_id: a.accountId, group_key: a.groupKey, lifetime_invites: 1 })
+      await trx
+        .insertInto('account_group_usage')
+        .values({ account_id: a.accountId, group_key: a.groupKey, lifetime_invites: 1 })
         .onConflict((oc) => oc.columns(['account_id', 'group_key']).doUpdateSet({ lifetime_invites: sql`account_group_usage.lifetime_invites + 1` }))
         .execute();
     }
@@ -305,11 +356,20 @@ export class AccountManager {
    * and the lifetime counter is given back.
    */
   async uncountAttempt(trx: Transaction<Database>, logId: number): Promise<void> {
-    const log = await trx.updateTable('execution_logs').set({ counts_toward_limit: false })
-      .where('id', '=', logId).where('counts_toward_limit', '=', true).returning(['account_id', 'group_key', 'action']).executeTakeFirst();
+    const log = await trx
+      .updateTable('execution_logs')
+      .set({ counts_toward_limit: false })
+      .where('id', '=', logId)
+      .where('counts_toward_limit', '=', true)
+      .returning(['account_id', 'group_key', 'action'])
+      .executeTakeFirst();
     if (log?.action === 'invite' && log.group_key && log.account_id) {
-      await trx.updateTable('account_group_usage').set({ lifetime_invites: sql`greatest(lifetime_invites - 1, 0)` })
-        .where('account_id', '=', log.account_id).where('group_key', '=', log.group_key).execute();
+      await trx
+        .updateTable('account_group_usage')
+        .set({ lifetime_invites: sql`greatest(lifetime_invites - 1, 0)` })
+        .where('account_id', '=', log.account_id)
+        .where('group_key', '=', log.group_key)
+        .execute();
     }
   }
 
@@ -325,11 +385,15 @@ export class AccountManager {
     const base = this.db.updateTable('accounts').where('id', '=', accountId);
     switch (err.kind) {
       case 'FLOOD_WAIT':
-        await base.set({
-          status: 'FLOOD_WAIT', status_reason: err.message, updated_at: now,
-          rest_until: at((err.seconds ?? 0) + this.limits.floodWaitBufferSeconds),
-          flood_wait_count: sql`flood_wait_count + 1`,
-        }).execute();
+        await base
+          .set({
+            status: 'FLOOD_WAIT',
+            status_reason: err.message,
+            updated_at: now,
+            rest_until: at((err.seconds ?? 0) + this.limits.floodWaitBufferSeconds),
+            flood_wait_count: sql`flood_wait_count + 1`,
+          })
+          .execute();
         return;
       case 'PEER_FLOOD':
         await base.set({ status: 'PEER_FLOOD', status_reason: err.message, rest_until: at(this.limits.peerFloodRestSeconds), updated_at: now }).execute();
@@ -349,8 +413,13 @@ export class AccountManager {
   /** Resting accounts whose time is up become ACTIVE again. */
   async reviveRested(): Promise<void> {
     const now = this.clock.now();
-    const revived = await this.db.updateTable('accounts').set({ status: 'ACTIVE', status_reason: null, rest_until: null, updated_at: now })
-      .where('status', 'in', ['FLOOD_WAIT', 'PEER_FLOOD', 'RESTING']).where('rest_until', '<=', now).returning('id').execute();
+    const revived = await this.db
+      .updateTable('accounts')
+      .set({ status: 'ACTIVE', status_reason: null, rest_until: null, updated_at: now })
+      .where('status', 'in', ['FLOOD_WAIT', 'PEER_FLOOD', 'RESTING'])
+      .where('rest_until', '<=', now)
+      .returning('id')
+      .execute();
     await this.syncHotState(revived.map((r) => r.id));
   }
 

@@ -8,13 +8,15 @@ import { idParams } from '../tasks/task-schemas.js';
 import { dbIdStrict } from '../shared/input-schemas.js';
 import { autoTaskName } from '../shared/messages.js';
 
-const createBody = z.object({
-  label: z.string().trim().min(1, 'give the account a name').max(100),
-  phone: z.string().max(32).nullable().optional(),
-  session_string: z.string().max(4096).optional(),
-  /** Sandbox only: which simulated groups this account administers (default: every demo group with admins). */
-  sandbox_admin_of: z.array(z.string()).max(50).optional(),
-}).strict();
+const createBody = z
+  .object({
+    label: z.string().trim().min(1, 'give the account a name').max(100),
+    phone: z.string().max(32).nullable().optional(),
+    session_string: z.string().max(4096).optional(),
+    /** Sandbox only: which simulated groups this account administers (default: every demo group with admins). */
+    sandbox_admin_of: z.array(z.string()).max(50).optional(),
+  })
+  .strict();
 
 /**
  * The longest wait a reported FloodWait may impose: Telegram's longest observed FloodWaits are about a day, so 7 days
@@ -30,20 +32,30 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
   const tags = ['accounts'];
 
   app.get('/invite/accounts', { schema: { tags } }, async (req) => ({
-    platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox', items: await ctx.accounts.list(req.user.userId),
+    platform_mode: ctx.config.platformMode,
+    sandbox: ctx.config.platformMode === 'sandbox',
+    items: await ctx.accounts.list(req.user.userId),
   }));
 
-  app.post('/invite/accounts', { schema: { tags, body: createBody, summary: 'Add a sender account (GramJS StringSession, or a sandbox account)' } }, async (req, reply) => {
-    const row = await ctx.accounts.create(req.user.userId, req.body);
-    await ctx.audit.record(req.user.userId, 'account.create', 'account', row.id, { mode: row.platform_mode });
-    return reply.status(201).send(await ctx.accounts.toJson(row));
-  });
+  app.post(
+    '/invite/accounts',
+    { schema: { tags, body: createBody, summary: 'Add a sender account (GramJS StringSession, or a sandbox account)' } },
+    async (req, reply) => {
+      const row = await ctx.accounts.create(req.user.userId, req.body);
+      await ctx.audit.record(req.user.userId, 'account.create', 'account', row.id, { mode: row.platform_mode });
+      return reply.status(201).send(await ctx.accounts.toJson(row));
+    },
+  );
 
-  app.patch('/invite/accounts/:id', { schema: { tags, params: idParams, body: z.object({ label: z.string().trim().min(1).max(100).optional(), enabled: z.boolean().optional() }).strict() } }, async (req) => {
-    const row = await ctx.accounts.update(req.user.userId, req.params.id, req.body);
-    await ctx.audit.record(req.user.userId, 'account.update', 'account', row.id, req.body);
-    return ctx.accounts.toJson(row);
-  });
+  app.patch(
+    '/invite/accounts/:id',
+    { schema: { tags, params: idParams, body: z.object({ label: z.string().trim().min(1).max(100).optional(), enabled: z.boolean().optional() }).strict() } },
+    async (req) => {
+      const row = await ctx.accounts.update(req.user.userId, req.params.id, req.body);
+      await ctx.audit.record(req.user.userId, 'account.update', 'account', row.id, req.body);
+      return ctx.accounts.toJson(row);
+    },
+  );
 
   app.delete('/invite/accounts/:id', { schema: { tags, params: idParams } }, async (req, reply) => {
     // A Telegram account's session is logged out first (best effort, a few seconds at most), then forgotten.
@@ -53,58 +65,132 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     return reply.status(204).send();
   });
 
-  app.get('/invite/groups/check', {
-    schema: { tags, querystring: z.object({ link: z.string().trim().min(2, 'give a group link, @name or id').max(300) }), summary: 'Admin check: which accounts can invite into this group' },
-  }, async (req) => {
-    const result = await ctx.groupCheck.check(req.user.userId, req.query.link, ctx.config.platformMode);
-    const { resolved: _r, peers: _p, ...visible } = result;
-    return {
-      ...visible, sandbox: result.platform_mode === 'sandbox',
-      suggested_name: result.group ? autoTaskName(req.lang, { group: result.group.title }, ctx.clock.now(), req.timeZone ?? ctx.config.limits.timeZone) : null,
-      safe_pacing_per_day: result.ready.length * Math.min(ctx.config.limits.invitesPerAccountDay, ctx.config.limits.invitesPerGroupDay),
-    };
-  });
+  app.get(
+    '/invite/groups/check',
+    {
+      schema: {
+        tags,
+        querystring: z.object({ link: z.string().trim().min(2, 'give a group link, @name or id').max(300) }),
+        summary: 'Admin check: which accounts can invite into this group',
+      },
+    },
+    async (req) => {
+      const result = await ctx.groupCheck.check(req.user.userId, req.query.link, ctx.config.platformMode);
+      const { resolved: _r, peers: _p, ...visible } = result;
+      return {
+        ...visible,
+        sandbox: result.platform_mode === 'sandbox',
+        suggested_name: result.group
+          ? autoTaskName(req.lang, { group: result.group.title }, ctx.clock.now(), req.timeZone ?? ctx.config.limits.timeZone)
+          : null,
+        safe_pacing_per_day: result.ready.length * Math.min(ctx.config.limits.invitesPerAccountDay, ctx.config.limits.invitesPerGroupDay),
+      };
+    },
+  );
 
   // ---- Account Manager over HTTP (for workers in other services); always scoped to the caller's accounts.
   const am = ctx.accountManager;
-  const owned = async (userId: number, accountId: number) => { await ctx.accounts.getOwned(userId, accountId); };
+  const owned = async (userId: number, accountId: number) => {
+    await ctx.accounts.getOwned(userId, accountId);
+  };
 
-  app.post('/account-manager/allocate', {
-    schema: { tags: ['account-manager'], body: z.object({ purpose: z.enum(['invite', 'message']), group_key: z.string().nullable().default(null), holder: z.string().min(1).max(200).default('http-client') }) },
-  }, async (req) => {
-    const res = await am.allocate(req.user.userId, req.body.purpose, req.body.group_key, req.body.holder);
-    return {
-      lease: res.lease ? { lease_id: res.lease.leaseId, account_id: res.lease.accountId, expires_at: res.lease.expiresAt.toISOString() } : null,
-      // wait_for_seconds: the specification's name for the same number.
-      wait_seconds: res.wait_seconds, wait_for_seconds: res.wait_seconds, reasons: res.reasons,
-    };
-  });
+  app.post(
+    '/account-manager/allocate',
+    {
+      schema: {
+        tags: ['account-manager'],
+        body: z.object({
+          purpose: z.enum(['invite', 'message']),
+          group_key: z.string().nullable().default(null),
+          holder: z.string().min(1).max(200).default('http-client'),
+        }),
+      },
+    },
+    async (req) => {
+      const res = await am.allocate(req.user.userId, req.body.purpose, req.body.group_key, req.body.holder);
+      return {
+        lease: res.lease ? { lease_id: res.lease.leaseId, account_id: res.lease.accountId, expires_at: res.lease.expiresAt.toISOString() } : null,
+        // wait_for_seconds: the specification's name for the same number.
+        wait_seconds: res.wait_seconds,
+        wait_for_seconds: res.wait_seconds,
+        reasons: res.reasons,
+      };
+    },
+  );
 
-  app.post('/account-manager/check', {
-    schema: { tags: ['account-manager'], body: z.object({ account_id: dbIdStrict('account_id'), action: z.enum(['invite', 'message']), group_key: z.string().nullable().default(null) }) },
-  }, async (req) => {
-    await owned(req.user.userId, req.body.account_id);
-    const res = await am.check(req.body.account_id, req.body.action, req.body.group_key);
-    return { ...res, wait_for_seconds: res.wait_seconds };
-  });
+  app.post(
+    '/account-manager/check',
+    {
+      schema: {
+        tags: ['account-manager'],
+        body: z.object({ account_id: dbIdStrict('account_id'), action: z.enum(['invite', 'message']), group_key: z.string().nullable().default(null) }),
+      },
+    },
+    async (req) => {
+      await owned(req.user.userId, req.body.account_id);
+      const res = await am.check(req.body.account_id, req.body.action, req.body.group_key);
+      return { ...res, wait_for_seconds: res.wait_seconds };
+    },
+  );
 
-  app.post('/account-manager/release', {
-    schema: { tags: ['account-manager'], body: z.object({ lease_id: z.string().uuid(), acted: z.boolean() }) },
-  }, async (req) => {
-    const lease = await ctx.db.selectFrom('account_leases as l').innerJoin('accounts as a', 'a.id', 'l.account_id')
-      .select(['l.lease_id', 'l.account_id', 'l.holder', 'l.purpose', 'l.group_key', 'l.expires_at'])
-      .where('l.lease_id', '=', req.body.lease_id).where('a.user_id', '=', req.user.userId).executeTakeFirst();
-    if (!lease) throw notFound('Lease');
-    await am.release({ leaseId: lease.lease_id, accountId: lease.account_id, holder: lease.holder, purpose: lease.purpose as 'invite', groupKey: lease.group_key, expiresAt: lease.expires_at }, { acted: req.body.acted });
-    return { released: true };
-  });
+  app.post(
+    '/account-manager/release',
+    {
+      schema: { tags: ['account-manager'], body: z.object({ lease_id: z.string().uuid(), acted: z.boolean() }) },
+    },
+    async (req) => {
+      const lease = await ctx.db
+        .selectFrom('account_leases as l')
+        .innerJoin('accounts as a', 'a.id', 'l.account_id')
+        .select(['l.lease_id', 'l.account_id', 'l.holder', 'l.purpose', 'l.group_key', 'l.expires_at'])
+        .where('l.lease_id', '=', req.body.lease_id)
+        .where('a.user_id', '=', req.user.userId)
+        .executeTakeFirst();
+      if (!lease) throw notFound('Lease');
+      await am.release(
+        {
+          leaseId: lease.lease_id,
+          accountId: lease.account_id,
+          holder: lease.holder,
+          purpose: lease.purpose as 'invite',
+          groupKey: lease.group_key,
+          expiresAt: lease.expires_at,
+        },
+        { acted: req.body.acted },
+      );
+      return { released: true };
+    },
+  );
 
-  app.post('/account-manager/report-error', {
-    schema: { tags: ['account-manager'], body: z.object({ account_id: dbIdStrict('account_id'), kind: z.enum(ERROR_KINDS), seconds: z.number().int().nonnegative().max(MAX_REPORTED_WAIT_SECONDS, `seconds can be at most ${MAX_REPORTED_WAIT_SECONDS} (7 days): Telegram's longest FloodWait is about a day`).optional(), message: z.string().max(500).optional() }) },
-  }, async (req) => {
-    await owned(req.user.userId, req.body.account_id);
-    if (req.body.kind === 'FLOOD_WAIT' && req.body.seconds === undefined) throw new AppError(400, 'SECONDS_REQUIRED', 'A FLOOD_WAIT report needs the seconds the platform asked for.');
-    await am.reportError(req.body.account_id, { kind: req.body.kind, seconds: req.body.seconds, code: req.body.kind, message: req.body.message ?? `reported ${req.body.kind}` });
-    return ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.body.account_id));
-  });
+  app.post(
+    '/account-manager/report-error',
+    {
+      schema: {
+        tags: ['account-manager'],
+        body: z.object({
+          account_id: dbIdStrict('account_id'),
+          kind: z.enum(ERROR_KINDS),
+          seconds: z
+            .number()
+            .int()
+            .nonnegative()
+            .max(MAX_REPORTED_WAIT_SECONDS, `seconds can be at most ${MAX_REPORTED_WAIT_SECONDS} (7 days): Telegram's longest FloodWait is about a day`)
+            .optional(),
+          message: z.string().max(500).optional(),
+        }),
+      },
+    },
+    async (req) => {
+      await owned(req.user.userId, req.body.account_id);
+      if (req.body.kind === 'FLOOD_WAIT' && req.body.seconds === undefined)
+        throw new AppError(400, 'SECONDS_REQUIRED', 'A FLOOD_WAIT report needs the seconds the platform asked for.');
+      await am.reportError(req.body.account_id, {
+        kind: req.body.kind,
+        seconds: req.body.seconds,
+        code: req.body.kind,
+        message: req.body.message ?? `reported ${req.body.kind}`,
+      });
+      return ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.body.account_id));
+    },
+  );
 }

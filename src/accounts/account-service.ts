@@ -22,21 +22,34 @@ export class AccountService {
     const now = this.clock.now();
     const status = this.manager.checkStatus(a, now);
     return {
-      id: a.id, label: a.label, platform: a.platform, platform_mode: a.platform_mode, sandbox: a.platform_mode === 'sandbox',
+      id: a.id,
+      label: a.label,
+      platform: a.platform,
+      platform_mode: a.platform_mode,
+      sandbox: a.platform_mode === 'sandbox',
       phone_masked: maskPhone(a.phone),
-      tg_name: a.tg_name ?? null, tg_username: a.tg_username ?? null, checked_at: a.checked_at?.toISOString() ?? null,
-      status: a.status, status_reason: a.status_reason,
+      tg_name: a.tg_name ?? null,
+      tg_username: a.tg_username ?? null,
+      checked_at: a.checked_at?.toISOString() ?? null,
+      status: a.status,
+      status_reason: a.status_reason,
       rest_until: a.rest_until && a.rest_until > now ? a.rest_until.toISOString() : null,
       next_action_at: a.next_action_at && a.next_action_at > now ? a.next_action_at.toISOString() : null,
       available: status.allowed,
       usage_today: {
-        invites: usage.invitesToday, invites_limit: this.manager.limits.invitesPerAccountDay,
-        messages: usage.messagesToday, messages_limit: this.manager.limits.messagesPerAccountDay,
-        invites_by_group: usage.invitesTodayByGroup, group_day_limit: this.manager.limits.invitesPerGroupDay,
+        invites: usage.invitesToday,
+        invites_limit: this.manager.limits.invitesPerAccountDay,
+        messages: usage.messagesToday,
+        messages_limit: this.manager.limits.messagesPerAccountDay,
+        invites_by_group: usage.invitesTodayByGroup,
+        group_day_limit: this.manager.limits.invitesPerGroupDay,
       },
-      lifetime_by_group: usage.lifetimeByGroup, group_lifetime_limit: this.manager.limits.invitesPerGroupLifetime,
-      error_count: a.error_count, flood_wait_count: a.flood_wait_count,
-      last_used_at: a.last_used_at?.toISOString() ?? null, created_at: a.created_at.toISOString(),
+      lifetime_by_group: usage.lifetimeByGroup,
+      group_lifetime_limit: this.manager.limits.invitesPerGroupLifetime,
+      error_count: a.error_count,
+      flood_wait_count: a.flood_wait_count,
+      last_used_at: a.last_used_at?.toISOString() ?? null,
+      created_at: a.created_at.toISOString(),
       sandbox_admin_of: a.sandbox_profile?.adminOf ?? null,
     };
   }
@@ -57,21 +70,42 @@ export class AccountService {
     const phone = input.phone ? normalisePhone(input.phone) : null;
     if (input.phone && !phone) throw new AppError(400, 'INVALID_PHONE', 'The phone number must be in international format, like +14155550123.');
     if (this.platformMode === 'telegram') {
-      if (!input.session_string) throw new AppError(400, 'SESSION_REQUIRED', 'Paste the account\'s GramJS StringSession to add a Telegram account.');
+      if (!input.session_string) throw new AppError(400, 'SESSION_REQUIRED', "Paste the account's GramJS StringSession to add a Telegram account.");
       if (!/^1[A-Za-z0-9+/=_-]{100,}$/.test(input.session_string.trim())) {
-        throw new AppError(400, 'INVALID_SESSION', 'That does not look like a GramJS StringSession (it starts with "1" and is several hundred characters long).');
+        throw new AppError(
+          400,
+          'INVALID_SESSION',
+          'That does not look like a GramJS StringSession (it starts with "1" and is several hundred characters long).',
+        );
       }
     } else if (input.session_string) {
-      throw new AppError(400, 'SANDBOX_MODE', 'This server runs the sandbox platform: add a sandbox account (no session string), or run it with PLATFORM_MODE=telegram.');
+      throw new AppError(
+        400,
+        'SANDBOX_MODE',
+        'This server runs the sandbox platform: add a sandbox account (no session string), or run it with PLATFORM_MODE=telegram.',
+      );
     }
     const adminOf = input.sandbox_admin_of ?? SANDBOX_GROUPS.filter((g) => !g.noAdmins).map((g) => g.key);
-    const row = await this.db.insertInto('accounts').values({
-      user_id: userId, platform_mode: this.platformMode, label: input.label, phone,
-      session_encrypted: input.session_string ? this.crypto.encrypt(input.session_string.trim()) : null,
-      sandbox_profile: this.platformMode === 'sandbox' ? JSON.stringify({ adminOf }) : null,
-      status: 'ACTIVE', status_reason: null, rest_until: null, next_action_at: null, idle_until: null, last_used_at: null,
-      created_at: now, updated_at: now,
-    }).returningAll().executeTakeFirstOrThrow();
+    const row = await this.db
+      .insertInto('accounts')
+      .values({
+        user_id: userId,
+        platform_mode: this.platformMode,
+        label: input.label,
+        phone,
+        session_encrypted: input.session_string ? this.crypto.encrypt(input.session_string.trim()) : null,
+        sandbox_profile: this.platformMode === 'sandbox' ? JSON.stringify({ adminOf }) : null,
+        status: 'ACTIVE',
+        status_reason: null,
+        rest_until: null,
+        next_action_at: null,
+        idle_until: null,
+        last_used_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await this.manager.syncHotState([row.id]);
     return row;
   }
@@ -84,7 +118,11 @@ export class AccountService {
     if (patch.enabled === false) Object.assign(set, { status: 'DISABLED', status_reason: 'disabled by its owner' });
     if (patch.enabled === true) {
       if (account.status === 'BANNED' || account.status === 'DEAUTHORIZED') {
-        throw new AppError(409, 'ACCOUNT_RETIRED', `This account is ${account.status.toLowerCase()} (${account.status_reason ?? 'retired'}); add it again with a fresh session.`);
+        throw new AppError(
+          409,
+          'ACCOUNT_RETIRED',
+          `This account is ${account.status.toLowerCase()} (${account.status_reason ?? 'retired'}); add it again with a fresh session.`,
+        );
       }
       if (account.status === 'DISABLED') Object.assign(set, { status: 'ACTIVE', status_reason: null });
     }

@@ -102,12 +102,17 @@ export class GroupCheckService {
         continue;
       }
       result.ready.push({
-        ...entry, role: rights.role,
+        ...entry,
+        role: rights.role,
         remaining_today: this.accounts.remainingToday(usage, [group.key], false),
         next_action_at: account.next_action_at && account.next_action_at > now ? account.next_action_at.toISOString() : null,
       });
     }
-    if (!result.group) result.error = rows.length === 0 ? `You have no ${mode} accounts yet: add a sender account first.` : `The group could not be found: ${[...new Set(errors)].join('; ') || 'unknown reason'}`;
+    if (!result.group)
+      result.error =
+        rows.length === 0
+          ? `You have no ${mode} accounts yet: add a sender account first.`
+          : `The group could not be found: ${[...new Set(errors)].join('; ') || 'unknown reason'}`;
     return result;
   }
 }

@@ -53,15 +53,25 @@ export class RedisHotState implements AccountHotState {
   private readonly redis: Redis;
   private warned = false;
 
-  constructor(url: string, private readonly prefix: string, private readonly logger?: Logger) {
+  constructor(
+    url: string,
+    private readonly prefix: string,
+    private readonly logger?: Logger,
+  ) {
     // Fail fast instead of queueing while Redis is away: the caller then uses PostgreSQL.
     this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
     this.redis.on('error', (err) => this.degraded(err));
-    this.redis.on('ready', () => { this.warned = false; });
+    this.redis.on('ready', () => {
+      this.warned = false;
+    });
   }
 
-  private get dueKey() { return `${this.prefix}accounts:due`; }
-  private leaseKey(id: number) { return `${this.prefix}lease:${id}`; }
+  private get dueKey() {
+    return `${this.prefix}accounts:due`;
+  }
+  private leaseKey(id: number) {
+    return `${this.prefix}lease:${id}`;
+  }
 
   private degraded(err: unknown): null {
     if (!this.warned) {

@@ -20,7 +20,10 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
       if (err instanceof LoginError) {
         if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
         return reply.status(err.statusCode).send({
-          error: err.code, message: err.message, field: err.field, ...(err.retryAfter !== undefined ? { retry_after: err.retryAfter } : {}),
+          error: err.code,
+          message: err.message,
+          field: err.field,
+          ...(err.retryAfter !== undefined ? { retry_after: err.retryAfter } : {}),
         });
       }
       throw err; // everything else: the app's error handler
@@ -31,50 +34,92 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
     const audit = (userId: number, action: string, res: { state: string; account?: { id: number } | undefined }, method: string) =>
       res.state === 'done' && res.account ? ctx.audit.record(userId, action, 'account', res.account.id, { method }) : Promise.resolve();
 
-    app.post('/invite/accounts/login/phone', {
-      schema: { tags, summary: 'Connect a Telegram account by phone: sends the login code', body: z.object({ phone: z.string().trim().min(1, 'type the phone number').max(32) }).strict() },
-    }, async (req, reply) => reply.status(201).send(await login.startPhone(req.user.userId, req.body.phone)));
+    app.post(
+      '/invite/accounts/login/phone',
+      {
+        schema: {
+          tags,
+          summary: 'Connect a Telegram account by phone: sends the login code',
+          body: z.object({ phone: z.string().trim().min(1, 'type the phone number').max(32) }).strict(),
+        },
+      },
+      async (req, reply) => reply.status(201).send(await login.startPhone(req.user.userId, req.body.phone)),
+    );
 
-    app.post('/invite/accounts/login/:attempt/code', {
-      schema: { tags, summary: 'The login code: connects the account, or asks for the 2FA password', params: attemptParams, body: z.object({ code: z.string().trim().min(1, 'type the code').max(16) }).strict() },
-    }, async (req) => {
-      const res = await login.submitCode(req.user.userId, req.params.attempt, req.body.code.replace(/[\s-]/g, ''));
-      await audit(req.user.userId, 'account.connect', res as never, 'phone');
-      return res;
-    });
+    app.post(
+      '/invite/accounts/login/:attempt/code',
+      {
+        schema: {
+          tags,
+          summary: 'The login code: connects the account, or asks for the 2FA password',
+          params: attemptParams,
+          body: z.object({ code: z.string().trim().min(1, 'type the code').max(16) }).strict(),
+        },
+      },
+      async (req) => {
+        const res = await login.submitCode(req.user.userId, req.params.attempt, req.body.code.replace(/[\s-]/g, ''));
+        await audit(req.user.userId, 'account.connect', res as never, 'phone');
+        return res;
+      },
+    );
 
-    app.post('/invite/accounts/login/:attempt/password', {
-      schema: { tags, summary: 'The two-step verification password', params: attemptParams, body: z.object({ password: z.string().min(1, 'type the password').max(256) }).strict() },
-    }, async (req) => {
-      const res = await login.submitPassword(req.user.userId, req.params.attempt, req.body.password);
-      await audit(req.user.userId, 'account.connect', res as never, 'password');
-      return res;
-    });
+    app.post(
+      '/invite/accounts/login/:attempt/password',
+      {
+        schema: {
+          tags,
+          summary: 'The two-step verification password',
+          params: attemptParams,
+          body: z.object({ password: z.string().min(1, 'type the password').max(256) }).strict(),
+        },
+      },
+      async (req) => {
+        const res = await login.submitPassword(req.user.userId, req.params.attempt, req.body.password);
+        await audit(req.user.userId, 'account.connect', res as never, 'password');
+        return res;
+      },
+    );
 
-    app.post('/invite/accounts/login/qr', {
-      schema: { tags, summary: 'Connect a Telegram account by QR code: the first code to show' },
-    }, async (req, reply) => reply.status(201).send(await login.startQr(req.user.userId)));
+    app.post(
+      '/invite/accounts/login/qr',
+      {
+        schema: { tags, summary: 'Connect a Telegram account by QR code: the first code to show' },
+      },
+      async (req, reply) => reply.status(201).send(await login.startQr(req.user.userId)),
+    );
 
-    app.get('/invite/accounts/login/:attempt', {
-      schema: { tags, summary: 'Poll a login: QR refreshed or scanned, password needed, done, expired', params: attemptParams },
-    }, async (req) => {
-      const res = await login.poll(req.user.userId, req.params.attempt);
-      await audit(req.user.userId, 'account.connect', res as never, 'qr');
-      return res;
-    });
+    app.get(
+      '/invite/accounts/login/:attempt',
+      {
+        schema: { tags, summary: 'Poll a login: QR refreshed or scanned, password needed, done, expired', params: attemptParams },
+      },
+      async (req) => {
+        const res = await login.poll(req.user.userId, req.params.attempt);
+        await audit(req.user.userId, 'account.connect', res as never, 'qr');
+        return res;
+      },
+    );
 
-    app.delete('/invite/accounts/login/:attempt', {
-      schema: { tags, summary: 'Abandon a login', params: attemptParams },
-    }, async (req, reply) => {
-      await login.cancel(req.user.userId, req.params.attempt);
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/invite/accounts/login/:attempt',
+      {
+        schema: { tags, summary: 'Abandon a login', params: attemptParams },
+      },
+      async (req, reply) => {
+        await login.cancel(req.user.userId, req.params.attempt);
+        return reply.status(204).send();
+      },
+    );
 
-    app.post('/invite/accounts/:id/check', {
-      schema: { tags, summary: 'Health check: refresh name/@username/phone; a revoked session retires the account', params: idParams },
-    }, async (req) => {
-      const res = await login.checkAccount(req.user.userId, req.params.id);
-      return { ...res, account: await ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.params.id)) };
-    });
+    app.post(
+      '/invite/accounts/:id/check',
+      {
+        schema: { tags, summary: 'Health check: refresh name/@username/phone; a revoked session retires the account', params: idParams },
+      },
+      async (req) => {
+        const res = await login.checkAccount(req.user.userId, req.params.id);
+        return { ...res, account: await ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.params.id)) };
+      },
+    );
   });
 }

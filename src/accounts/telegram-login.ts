@@ -22,25 +22,51 @@ export type LoginField = 'phone' | 'code' | 'password';
 
 /** A refusal the person can act on, tied to the form field it concerns: `{error, message, field}`. */
 export class LoginError extends AppError {
-  constructor(statusCode: number, code: string, message: string, readonly field: LoginField | null, readonly retryAfter?: number) {
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    readonly field: LoginField | null,
+    readonly retryAfter?: number,
+  ) {
     super(statusCode, code, message);
   }
 }
 
 /** Telegram's login refusals, by TL error type, as stable codes and sentences (the UI translates by code). */
 const LOGIN_REFUSALS: Record<string, { status: number; field: LoginField | null; message: string }> = {
-  PHONE_NUMBER_INVALID: { status: 400, field: 'phone', message: 'Telegram does not accept this phone number; type it in international format, like +14155550123.' },
+  PHONE_NUMBER_INVALID: {
+    status: 400,
+    field: 'phone',
+    message: 'Telegram does not accept this phone number; type it in international format, like +14155550123.',
+  },
   PHONE_NUMBER_BANNED: { status: 400, field: 'phone', message: 'Telegram has banned this phone number.' },
-  PHONE_NUMBER_FLOOD: { status: 429, field: 'phone', message: 'Telegram will not send more codes to this number for now; try again later or connect by QR code.' },
-  PHONE_NUMBER_UNOCCUPIED: { status: 400, field: 'phone', message: 'No Telegram account uses this phone number; create the account in the Telegram app first.' },
+  PHONE_NUMBER_FLOOD: {
+    status: 429,
+    field: 'phone',
+    message: 'Telegram will not send more codes to this number for now; try again later or connect by QR code.',
+  },
+  PHONE_NUMBER_UNOCCUPIED: {
+    status: 400,
+    field: 'phone',
+    message: 'No Telegram account uses this phone number; create the account in the Telegram app first.',
+  },
   PHONE_CODE_INVALID: { status: 400, field: 'code', message: 'The code is wrong; check the code Telegram sent and type it again.' },
   PHONE_CODE_EMPTY: { status: 400, field: 'code', message: 'Type the code Telegram sent.' },
   PHONE_CODE_EXPIRED: { status: 400, field: 'code', message: 'The code has expired; request a new one.' },
   PASSWORD_HASH_INVALID: { status: 400, field: 'password', message: 'The two-step verification password is wrong.' },
   PASSWORD_EMPTY: { status: 400, field: 'password', message: 'Type the two-step verification password.' },
   SRP_ID_INVALID: { status: 400, field: 'password', message: 'Telegram asked for the password again; type it once more.' },
-  API_ID_INVALID: { status: 503, field: null, message: 'Telegram rejected this server\'s TELEGRAM_API_ID / TELEGRAM_API_HASH; the administrator must fix them.' },
-  API_ID_PUBLISHED_FLOOD: { status: 503, field: null, message: 'Telegram refuses logins with this server\'s TELEGRAM_API_ID; the administrator must use their own from my.telegram.org.' },
+  API_ID_INVALID: {
+    status: 503,
+    field: null,
+    message: "Telegram rejected this server's TELEGRAM_API_ID / TELEGRAM_API_HASH; the administrator must fix them.",
+  },
+  API_ID_PUBLISHED_FLOOD: {
+    status: 503,
+    field: null,
+    message: "Telegram refuses logins with this server's TELEGRAM_API_ID; the administrator must use their own from my.telegram.org.",
+  },
 };
 
 /** Codes after which the attempt cannot go on (the person starts again, with what they typed kept). */
@@ -73,7 +99,12 @@ interface Live {
   scanned: boolean;
 }
 
-interface SelfInfo { tgUserId: string; username: string | null; name: string | null; phone: string | null }
+interface SelfInfo {
+  tgUserId: string;
+  username: string | null;
+  name: string | null;
+  phone: string | null;
+}
 
 function codeType(type: Api.auth.TypeSentCodeType): string {
   if (type instanceof Api.auth.SentCodeTypeApp) return 'app';
@@ -134,7 +165,9 @@ export class TelegramLoginService {
       logoutTimeoutMs: options.logoutTimeoutMs ?? 5_000,
     };
     if (platformMode === 'telegram') {
-      this.sweeper = setInterval(() => { this.sweep().catch((err) => this.logger.warn({ err: (err as Error).message }, 'login attempt sweep failed')); }, 30_000);
+      this.sweeper = setInterval(() => {
+        this.sweep().catch((err) => this.logger.warn({ err: (err as Error).message }, 'login attempt sweep failed'));
+      }, 30_000);
       this.sweeper.unref();
     }
   }
@@ -146,28 +179,39 @@ export class TelegramLoginService {
     const phone = normalisePhone(rawPhone);
     if (!phone) throw new LoginError(400, 'PHONE_NUMBER_INVALID', 'Type the phone number in international format, like +14155550123.', 'phone');
     const hourAgo = new Date(this.clock.now().getTime() - 3_600_000);
-    const [byUser, byPhone] = await Promise.all([
-      this.countSince(hourAgo, 'phone', { userId }),
-      this.countSince(hourAgo, 'phone', { phone }),
-    ]);
+    const [byUser, byPhone] = await Promise.all([this.countSince(hourAgo, 'phone', { userId }), this.countSince(hourAgo, 'phone', { phone })]);
     if (byUser >= this.opts.codeRequestsPerHour || byPhone >= this.opts.codeRequestsPerHour) {
-      throw new LoginError(429, 'TOO_MANY_CODE_REQUESTS',
-        `At most ${this.opts.codeRequestsPerHour} login codes can be requested per hour${byPhone >= this.opts.codeRequestsPerHour ? ' for this phone number' : ''}; wait a while or connect by QR code.`, 'phone');
+      throw new LoginError(
+        429,
+        'TOO_MANY_CODE_REQUESTS',
+        `At most ${this.opts.codeRequestsPerHour} login codes can be requested per hour${byPhone >= this.opts.codeRequestsPerHour ? ' for this phone number' : ''}; wait a while or connect by QR code.`,
+        'phone',
+      );
     }
     await this.cancelOpen(userId);
     const row = await this.insertAttempt(userId, 'phone', 'code_sent', phone);
     return this.locked(row.id, async () => {
       const live = await this.open(row, '');
       try {
-        const sent = await this.step(live.client.invoke(new Api.auth.SendCode({
-          phoneNumber: phone, apiId: this.telegram.apiId!, apiHash: this.telegram.apiHash!, settings: new Api.CodeSettings({}),
-        })));
+        const sent = await this.step(
+          live.client.invoke(
+            new Api.auth.SendCode({
+              phoneNumber: phone,
+              apiId: this.telegram.apiId!,
+              apiHash: this.telegram.apiHash!,
+              settings: new Api.CodeSettings({}),
+            }),
+          ),
+        );
         if (sent instanceof Api.auth.SentCodeSuccess) {
-          if (!(sent.authorization instanceof Api.auth.Authorization)) throw new AppError(502, 'TELEGRAM_ERROR', 'Telegram answered the code request in an unexpected way.');
+          if (!(sent.authorization instanceof Api.auth.Authorization))
+            throw new AppError(502, 'TELEGRAM_ERROR', 'Telegram answered the code request in an unexpected way.');
           return await this.finish(row, live);
         }
         const updated = await this.update(row.id, {
-          phone_code_hash: sent.phoneCodeHash, code_type: codeType(sent.type), session_encrypted: this.saveSession(live),
+          phone_code_hash: sent.phoneCodeHash,
+          code_type: codeType(sent.type),
+          session_encrypted: this.saveSession(live),
         });
         this.logger.info({ attempt: row.id, user_id: userId, method: 'phone', state: 'code_sent' }, 'telegram login: code sent');
         return this.view(updated);
@@ -214,7 +258,7 @@ export class TelegramLoginService {
   async startQr(userId: number) {
     this.requireTelegram();
     const hourAgo = new Date(this.clock.now().getTime() - 3_600_000);
-    if (await this.countSince(hourAgo, 'qr', { userId }) >= this.opts.qrPerHour) {
+    if ((await this.countSince(hourAgo, 'qr', { userId })) >= this.opts.qrPerHour) {
       throw new LoginError(429, 'TOO_MANY_QR_REQUESTS', `At most ${this.opts.qrPerHour} QR logins can be started per hour; wait a while.`, null);
     }
     await this.cancelOpen(userId);
@@ -274,15 +318,26 @@ export class TelegramLoginService {
       client = this.factory(this.crypto.decrypt(account.session_encrypted));
       this.transient.add(client);
       const c = client;
-      const me = await withTimeout((async () => {
-        await c.connect();
-        return (await c.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })))[0];
-      })(), this.opts.stepTimeoutMs, unreachable);
+      const me = await withTimeout(
+        (async () => {
+          await c.connect();
+          return (await c.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })))[0];
+        })(),
+        this.opts.stepTimeoutMs,
+        unreachable,
+      );
       const info = selfInfo(me);
-      await this.db.updateTable('accounts').set({
-        tg_user_id: info.tgUserId, tg_username: info.username, tg_name: info.name, checked_at: this.clock.now(),
-        ...(info.phone ? { phone: info.phone } : {}),
-      }).where('id', '=', account.id).execute();
+      await this.db
+        .updateTable('accounts')
+        .set({
+          tg_user_id: info.tgUserId,
+          tg_username: info.username,
+          tg_name: info.name,
+          checked_at: this.clock.now(),
+          ...(info.phone ? { phone: info.phone } : {}),
+        })
+        .where('id', '=', account.id)
+        .execute();
       return { ok: true, code: null, reason: null };
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -296,7 +351,9 @@ export class TelegramLoginService {
       }
       if (perr.kind === 'FLOOD_WAIT') throw new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${perr.seconds ?? 0} s before checking again.`);
       this.logger.warn({ account_id: account.id, code: perr.code }, 'account health check failed');
-      throw perr.kind === 'NETWORK' || perr.code === 'UNKNOWN' ? unreachable() : new AppError(502, 'TELEGRAM_ERROR', `Telegram answered the check with ${perr.code}.`);
+      throw perr.kind === 'NETWORK' || perr.code === 'UNKNOWN'
+        ? unreachable()
+        : new AppError(502, 'TELEGRAM_ERROR', `Telegram answered the check with ${perr.code}.`);
     } finally {
       if (client) this.transient.delete(client);
       await client?.destroy().catch(() => undefined);
@@ -313,13 +370,19 @@ export class TelegramLoginService {
   /** Expired attempts lose their session and their client; old finished rows go. Runs every 30 s. */
   async sweep(): Promise<void> {
     const now = this.clock.now();
-    const expired = await this.db.updateTable('telegram_login_attempts')
+    const expired = await this.db
+      .updateTable('telegram_login_attempts')
       .set({ state: 'expired', session_encrypted: null, updated_at: now })
-      .where('state', 'in', [...OPEN_STATES]).where('expires_at', '<=', now)
-      .returning('id').execute();
+      .where('state', 'in', [...OPEN_STATES])
+      .where('expires_at', '<=', now)
+      .returning('id')
+      .execute();
     for (const { id } of expired) await this.dropLive(id);
     // Rows are kept a day: they are what the hourly code-request limits count.
-    await this.db.deleteFrom('telegram_login_attempts').where('created_at', '<', new Date(now.getTime() - 86_400_000)).execute();
+    await this.db
+      .deleteFrom('telegram_login_attempts')
+      .where('created_at', '<', new Date(now.getTime() - 86_400_000))
+      .execute();
   }
 
   async close(): Promise<void> {
@@ -332,14 +395,22 @@ export class TelegramLoginService {
 
   private requireTelegram() {
     if (this.platformMode !== 'telegram') {
-      throw new LoginError(409, 'SANDBOX_MODE', 'This server runs the sandbox platform: simulated accounts are added directly with "Add account"; connecting a real Telegram account needs PLATFORM_MODE=telegram.', null);
+      throw new LoginError(
+        409,
+        'SANDBOX_MODE',
+        'This server runs the sandbox platform: simulated accounts are added directly with "Add account"; connecting a real Telegram account needs PLATFORM_MODE=telegram.',
+        null,
+      );
     }
   }
 
   /** Attempts of one method since `since`, by one user or for one phone number: what the hourly limits count. */
   private async countSince(since: Date, method: 'phone' | 'qr', by: { userId: number } | { phone: string }): Promise<number> {
-    let q = this.db.selectFrom('telegram_login_attempts').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('method', '=', method).where('created_at', '>', since);
+    let q = this.db
+      .selectFrom('telegram_login_attempts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('method', '=', method)
+      .where('created_at', '>', since);
     q = 'userId' in by ? q.where('user_id', '=', by.userId) : q.where('phone', '=', by.phone);
     const row = await q.executeTakeFirst();
     return Number(row?.n ?? 0);
@@ -347,16 +418,35 @@ export class TelegramLoginService {
 
   private async insertAttempt(userId: number, method: 'phone' | 'qr', state: OpenState, phone: string | null): Promise<TelegramLoginAttemptRow> {
     const now = this.clock.now();
-    return this.db.insertInto('telegram_login_attempts').values({
-      id: randomUUID(), user_id: userId, method, state, phone, phone_code_hash: null, code_type: null, password_hint: null,
-      session_encrypted: null, account_id: null, error_code: null, created_at: now, updated_at: now,
-      expires_at: new Date(now.getTime() + this.opts.attemptTtlMs),
-    }).returningAll().executeTakeFirstOrThrow();
+    return this.db
+      .insertInto('telegram_login_attempts')
+      .values({
+        id: randomUUID(),
+        user_id: userId,
+        method,
+        state,
+        phone,
+        phone_code_hash: null,
+        code_type: null,
+        password_hint: null,
+        session_encrypted: null,
+        account_id: null,
+        error_code: null,
+        created_at: now,
+        updated_at: now,
+        expires_at: new Date(now.getTime() + this.opts.attemptTtlMs),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   private update(id: string, set: Partial<Omit<TelegramLoginAttemptRow, 'id'>>): Promise<TelegramLoginAttemptRow> {
-    return this.db.updateTable('telegram_login_attempts').set({ ...set, updated_at: this.clock.now() }).where('id', '=', id)
-      .returningAll().executeTakeFirstOrThrow();
+    return this.db
+      .updateTable('telegram_login_attempts')
+      .set({ ...set, updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   /** One person's attempt; anyone else's (or none) is 404. */
@@ -372,8 +462,12 @@ export class TelegramLoginService {
     const row = await this.owned(userId, id);
     if (this.isOpen(row) && row.expires_at <= this.clock.now()) await this.expire(row);
     else if (this.isOpen(row)) return row;
-    const why = row.state === 'done' ? 'This account is already connected.' : row.state === 'cancelled'
-      ? 'This login was cancelled; start again.' : 'This login has expired or ended; start again.';
+    const why =
+      row.state === 'done'
+        ? 'This account is already connected.'
+        : row.state === 'cancelled'
+          ? 'This login was cancelled; start again.'
+          : 'This login has expired or ended; start again.';
     throw new LoginError(410, row.state === 'done' ? 'LOGIN_FINISHED' : 'LOGIN_EXPIRED', why, field);
   }
 
@@ -382,9 +476,16 @@ export class TelegramLoginService {
   }
 
   private wrongStep(row: TelegramLoginAttemptRow) {
-    return new LoginError(409, 'WRONG_STEP', row.state === 'password_needed'
-      ? 'This login now needs the two-step verification password.' : row.state === 'qr'
-        ? 'This is a QR-code login; scan the code with the Telegram app.' : 'This login is waiting for the code Telegram sent.', null);
+    return new LoginError(
+      409,
+      'WRONG_STEP',
+      row.state === 'password_needed'
+        ? 'This login now needs the two-step verification password.'
+        : row.state === 'qr'
+          ? 'This is a QR-code login; scan the code with the Telegram app.'
+          : 'This login is waiting for the code Telegram sent.',
+      null,
+    );
   }
 
   private async expire(row: TelegramLoginAttemptRow) {
@@ -395,8 +496,13 @@ export class TelegramLoginService {
 
   /** Users start one login at a time: a new one ends their earlier open attempts (and frees their clients). */
   private async cancelOpen(userId: number) {
-    const rows = await this.db.updateTable('telegram_login_attempts').set({ state: 'cancelled', session_encrypted: null, updated_at: this.clock.now() })
-      .where('user_id', '=', userId).where('state', 'in', [...OPEN_STATES]).returning('id').execute();
+    const rows = await this.db
+      .updateTable('telegram_login_attempts')
+      .set({ state: 'cancelled', session_encrypted: null, updated_at: this.clock.now() })
+      .where('user_id', '=', userId)
+      .where('state', 'in', [...OPEN_STATES])
+      .returning('id')
+      .execute();
     for (const { id } of rows) await this.dropLive(id);
   }
 
@@ -421,7 +527,9 @@ export class TelegramLoginService {
     const live: Live = { client, lastExportAt: 0, scanned: false };
     this.live.set(row.id, live);
     if (row.method === 'qr') {
-      client.addEventHandler((update: unknown) => { if (update instanceof Api.UpdateLoginToken) live.scanned = true; });
+      client.addEventHandler((update: unknown) => {
+        if (update instanceof Api.UpdateLoginToken) live.scanned = true;
+      });
     }
     await this.step(client.connect());
     return live;
@@ -495,7 +603,12 @@ export class TelegramLoginService {
       await this.update(row.id, { state: 'failed', error_code: 'ACCOUNT_OWNED_ELSEWHERE', session_encrypted: null });
       await this.logOutClient(live.client);
       await this.dropLive(row.id);
-      throw new LoginError(409, 'ACCOUNT_OWNED_ELSEWHERE', 'This Telegram account is already connected by another user of this service; each Telegram account can belong to one user only. It was not connected.', null);
+      throw new LoginError(
+        409,
+        'ACCOUNT_OWNED_ELSEWHERE',
+        'This Telegram account is already connected by another user of this service; each Telegram account can belong to one user only. It was not connected.',
+        null,
+      );
     }
     const identity = { tg_user_id: me.tgUserId, tg_username: me.username, tg_name: me.name, checked_at: now };
     let account: AccountRow;
@@ -507,10 +620,18 @@ export class TelegramLoginService {
       const old = mine.session_encrypted ? this.crypto.decrypt(mine.session_encrypted) : null;
       const retired = mine.status === 'BANNED' || mine.status === 'DEAUTHORIZED';
       await this.connections.drop(mine.id);
-      account = await this.db.updateTable('accounts').set({
-        ...identity, session_encrypted: this.crypto.encrypt(session), updated_at: now, ...(me.phone ? { phone: me.phone } : {}),
-        ...(retired ? { status: 'ACTIVE', status_reason: null, rest_until: null } : {}),
-      }).where('id', '=', mine.id).returningAll().executeTakeFirstOrThrow();
+      account = await this.db
+        .updateTable('accounts')
+        .set({
+          ...identity,
+          session_encrypted: this.crypto.encrypt(session),
+          updated_at: now,
+          ...(me.phone ? { phone: me.phone } : {}),
+          ...(retired ? { status: 'ACTIVE', status_reason: null, rest_until: null } : {}),
+        })
+        .where('id', '=', mine.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await this.manager.syncHotState([mine.id]);
       if (old && old !== session) await this.logOutSession(old);
     } else {
@@ -532,7 +653,10 @@ export class TelegramLoginService {
     const e = toLoginError(err, field);
     const fatal = startStep || FATAL_CODES.has(e.code) || e.code === 'ACCOUNT_OWNED_ELSEWHERE';
     if (e.code === 'TELEGRAM_UNREACHABLE' || !(e instanceof LoginError) || e.statusCode >= 500) {
-      this.logger.warn({ attempt: row.id, user_id: row.user_id, code: e.code, detail: err instanceof Error ? err.message : String(err) }, 'telegram login step failed');
+      this.logger.warn(
+        { attempt: row.id, user_id: row.user_id, code: e.code, detail: err instanceof Error ? err.message : String(err) },
+        'telegram login step failed',
+      );
     }
     if (fatal) {
       const current = await this.db.selectFrom('telegram_login_attempts').select('state').where('id', '=', row.id).executeTakeFirst();
@@ -559,7 +683,14 @@ export class TelegramLoginService {
       client = this.factory(session);
       this.transient.add(client);
       const c = client;
-      await withTimeout((async () => { await c.connect(); await c.invoke(new Api.auth.LogOut()); })(), this.opts.logoutTimeoutMs, unreachable);
+      await withTimeout(
+        (async () => {
+          await c.connect();
+          await c.invoke(new Api.auth.LogOut());
+        })(),
+        this.opts.logoutTimeoutMs,
+        unreachable,
+      );
       return true;
     } catch (err) {
       this.logger.info({ code: mapGramJsError(err).code }, 'auth.logOut of a removed session did not complete (best effort)');
@@ -571,13 +702,23 @@ export class TelegramLoginService {
   }
 
   private view(row: TelegramLoginAttemptRow, live?: Live) {
-    const qr = row.state === 'qr' ? live?.qr ?? this.live.get(row.id)?.qr : undefined;
+    const qr = row.state === 'qr' ? (live?.qr ?? this.live.get(row.id)?.qr) : undefined;
     return {
-      attempt_id: row.id, method: row.method, state: row.state, expires_at: row.expires_at.toISOString(),
+      attempt_id: row.id,
+      method: row.method,
+      state: row.state,
+      expires_at: row.expires_at.toISOString(),
       phone_masked: maskPhone(row.phone),
       ...(row.state === 'code_sent' ? { code_type: row.code_type } : {}),
       ...(row.state === 'password_needed' ? { hint: row.password_hint } : {}),
-      ...(qr ? { qr_url: qr.url, qr_svg: qr.svg, qr_expires_at: new Date(qr.expires * 1000).toISOString(), qr_expires_in: Math.max(0, Math.round(qr.expires - Date.now() / 1000)) } : {}),
+      ...(qr
+        ? {
+            qr_url: qr.url,
+            qr_svg: qr.svg,
+            qr_expires_at: new Date(qr.expires * 1000).toISOString(),
+            qr_expires_in: Math.max(0, Math.round(qr.expires - Date.now() / 1000)),
+          }
+        : {}),
       ...(row.error_code ? { error: row.error_code } : {}),
       ...(row.account_id ? { account_id: row.account_id } : {}),
     };
@@ -597,7 +738,8 @@ export function toLoginError(err: unknown, field: LoginField | null): AppError {
     const wait = s >= 3600 ? `${Math.ceil(s / 3600)} h` : s >= 60 ? `${Math.ceil(s / 60)} min` : `${s} s`;
     return new LoginError(429, 'FLOOD_WAIT', `Telegram asks to wait ${wait} before trying again.`, field, s);
   }
-  if (perr.code === 'NOT_CONFIGURED') return new LoginError(503, 'NOT_CONFIGURED', 'This server has no TELEGRAM_API_ID / TELEGRAM_API_HASH; the administrator must set them.', null);
+  if (perr.code === 'NOT_CONFIGURED')
+    return new LoginError(503, 'NOT_CONFIGURED', 'This server has no TELEGRAM_API_ID / TELEGRAM_API_HASH; the administrator must set them.', null);
   const known = LOGIN_REFUSALS[perr.code];
   if (known) return new LoginError(known.status, perr.code, known.message, known.field);
   if (perr.kind === 'NETWORK' || perr.code === 'UNKNOWN') return unreachable();

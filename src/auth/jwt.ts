@@ -22,7 +22,13 @@ const DECIMAL_ID = /^[1-9]\d{0,15}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
 
 function invalidClaim(): AppError {
-  return new AppError(401, 'UNAUTHENTICATED', 'The token names no user: expected a positive whole-number user_id, or a sub that is a user id or an email address.', undefined, { key: 'UNAUTHENTICATED.no_user' });
+  return new AppError(
+    401,
+    'UNAUTHENTICATED',
+    'The token names no user: expected a positive whole-number user_id, or a sub that is a user id or an email address.',
+    undefined,
+    { key: 'UNAUTHENTICATED.no_user' },
+  );
 }
 
 /** A user id exactly as the platform writes one: a JSON integer, or (in `sub`) its plain decimal string. */
@@ -61,17 +67,15 @@ export class JwtService {
    * on every call. Least recently used entries go first. Only successful verifications are remembered.
    */
   private readonly verified = new Map<string, { subject: TokenSubject; until: number }>();
-  constructor(secret: string, private readonly now: () => number = Date.now) {
+  constructor(
+    secret: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 
   async sign(userId: number, ttl = '12h'): Promise<string> {
-    return new SignJWT({ user_id: userId })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(String(userId))
-      .setIssuedAt()
-      .setExpirationTime(ttl)
-      .sign(this.key);
+    return new SignJWT({ user_id: userId }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(userId)).setIssuedAt().setExpirationTime(ttl).sign(this.key);
   }
 
   /**
@@ -88,7 +92,10 @@ export class JwtService {
 
   async verify(authorization: string | undefined): Promise<TokenSubject> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!match) throw new AppError(401, 'UNAUTHENTICATED', 'Sign in first: send an "Authorization: Bearer <token>" header.', undefined, { key: 'UNAUTHENTICATED.missing' });
+    if (!match)
+      throw new AppError(401, 'UNAUTHENTICATED', 'Sign in first: send an "Authorization: Bearer <token>" header.', undefined, {
+        key: 'UNAUTHENTICATED.missing',
+      });
     const token = match[1]!;
     const now = this.now();
     const hit = this.verified.get(token);
@@ -104,8 +111,9 @@ export class JwtService {
       ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], currentDate: new Date(now) }));
     } catch (err) {
       const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-      throw new AppError(401, 'UNAUTHENTICATED', expired ? 'Your session token has expired; sign in again.' : 'The session token is not valid.', undefined,
-        { key: expired ? 'UNAUTHENTICATED.expired' : 'UNAUTHENTICATED.invalid' });
+      throw new AppError(401, 'UNAUTHENTICATED', expired ? 'Your session token has expired; sign in again.' : 'The session token is not valid.', undefined, {
+        key: expired ? 'UNAUTHENTICATED.expired' : 'UNAUTHENTICATED.invalid',
+      });
     }
     const subject = subjectOf(payload);
     const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;

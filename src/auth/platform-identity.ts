@@ -12,7 +12,11 @@ export function platformUserIdOf(tenantId: number): number | null {
 const GATEWAY_TIMEOUT_MS = 5_000;
 
 function gatewayDown(detail: string): AppError {
-  return new AppError(503, 'PLATFORM_GATEWAY_UNAVAILABLE', `Your platform account could not be looked up right now (the API gateway ${detail}); try again in a minute.`);
+  return new AppError(
+    503,
+    'PLATFORM_GATEWAY_UNAVAILABLE',
+    `Your platform account could not be looked up right now (the API gateway ${detail}); try again in a minute.`,
+  );
 }
 
 /**
@@ -77,7 +81,11 @@ export class PlatformIdentity {
       throw gatewayDown(`answered HTTP ${res.status}`);
     }
     let body: unknown;
-    try { body = await res.json(); } catch { throw gatewayDown('answered something that is not JSON'); }
+    try {
+      body = await res.json();
+    } catch {
+      throw gatewayDown('answered something that is not JSON');
+    }
     const id = (body as { id?: unknown } | null)?.id;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0 || id >= LOCAL_TENANT_BASE) throw gatewayDown('answered without a valid user id');
     return id;
@@ -97,7 +105,11 @@ export class PlatformIdentity {
 export function linkedPlatformUserId(tenantId: number): number {
   const id = platformUserIdOf(tenantId);
   if (id === null) {
-    throw new AppError(409, 'PLATFORM_ACCOUNT_NOT_LINKED', 'This account is not linked to the content-factory platform, so it has no Parsing Service bases: sign in through the platform, or import a file instead.');
+    throw new AppError(
+      409,
+      'PLATFORM_ACCOUNT_NOT_LINKED',
+      'This account is not linked to the content-factory platform, so it has no Parsing Service bases: sign in through the platform, or import a file instead.',
+    );
   }
   return id;
 }

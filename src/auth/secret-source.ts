@@ -58,7 +58,11 @@ export async function resolveSecrets(config: AppConfig): Promise<ResolvedSecrets
     // A throw-away database keeps its secrets in this process's memory: never on disk (a "memory:" folder in the
     // working tree once got a generated secret committed), and gone with the process like the data.
     inMemoryDevSecrets ??= { jwtSecret: randomBytes(32).toString('hex'), sessionKey: randomBytes(32).toString('hex') };
-    return { jwtSecret: inMemoryDevSecrets.jwtSecret, sessionEncryptionKey: config.sessionEncryptionKey ?? inMemoryDevSecrets.sessionKey, source: 'generated-dev' };
+    return {
+      jwtSecret: inMemoryDevSecrets.jwtSecret,
+      sessionEncryptionKey: config.sessionEncryptionKey ?? inMemoryDevSecrets.sessionKey,
+      source: 'generated-dev',
+    };
   }
   const file = `${config.pgliteDataDir}/dev-secrets.json`;
   try {

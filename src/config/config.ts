@@ -12,7 +12,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.string().default('info'),
   DATABASE_URL: z.string().optional(),
   PGLITE_DATA_DIR: z.string().default('./data'),
-  PGLITE_SHARED_BUFFERS: z.string().regex(/^\d+(kB|MB|GB)$/, 'a size like 16MB').default('16MB'),
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^\d+(kB|MB|GB)$/, 'a size like 16MB')
+    .default('16MB'),
   JWT_SECRET: z.string().optional(),
   JWT_SECRET_FILE: z.string().optional(),
   VAULT_ADDR: z.string().optional(),
@@ -58,20 +61,37 @@ const envSchema = z.object({
   MAX_TARGET_ATTEMPTS: z.coerce.number().int().positive().default(3),
   MAX_TARGETS_PER_TASK: z.coerce.number().int().positive().default(1000),
   MAX_CONCURRENT_TASKS_PER_USER: z.coerce.number().int().positive().default(10),
-  MAX_IMPORT_FILE_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  MAX_IMPORT_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   JOB_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
   JOB_LOCK_SECONDS: z.coerce.number().int().positive().default(60),
   MAX_UNFINISHED_JOBS_PER_USER: z.coerce.number().int().positive().default(20),
   CORS_ORIGINS: z.string().default(''),
   /** The web UI inside the platform's site: the path it is mounted under, how it reaches the API, where to sign in. */
-  UI_BASE_PATH: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /mailing').optional()),
-  UI_API_BASE: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /api/invite').default('/api/invite'),
+  UI_BASE_PATH: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /mailing')
+      .optional(),
+  ),
+  UI_API_BASE: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /api/invite')
+    .default('/api/invite'),
   PLATFORM_LOGIN_URL: z.string().default('/login'),
   RATE_LIMIT_PER_USER_PER_MINUTE: z.coerce.number().int().positive().default(600),
   RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE: z.coerce.number().int().positive().default(60),
   MAX_XLSX_ROWS: z.coerce.number().int().positive().default(200_000),
-  MAX_XLSX_UNCOMPRESSED_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+  MAX_XLSX_UNCOMPRESSED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
 });
 
 export interface Limits {
@@ -186,9 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pgliteDataDir: e.PGLITE_DATA_DIR,
     pgliteSharedBuffers: e.PGLITE_SHARED_BUFFERS,
     jwt: { secret: e.JWT_SECRET, secretFile: e.JWT_SECRET_FILE },
-    vault: e.VAULT_ADDR
-      ? { addr: e.VAULT_ADDR, roleId: e.VAULT_ROLE_ID, secretId: e.VAULT_SECRET_ID, kvPath: e.VAULT_KV_PATH }
-      : undefined,
+    vault: e.VAULT_ADDR ? { addr: e.VAULT_ADDR, roleId: e.VAULT_ROLE_ID, secretId: e.VAULT_SECRET_ID, kvPath: e.VAULT_KV_PATH } : undefined,
     sessionEncryptionKey: e.SESSION_ENCRYPTION_KEY,
     parsingServiceUrl: e.PARSING_SERVICE_URL || undefined,
     apiGatewayUrl: e.API_GATEWAY_URL || undefined,
@@ -213,8 +231,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     leaseSeconds: e.LEASE_SECONDS,
     circuit: {
-      windowSeconds: e.CIRCUIT_WINDOW_SECONDS, minFailures: e.CIRCUIT_MIN_FAILURES, failureRatio: e.CIRCUIT_FAILURE_RATIO,
-      baseBackoffSeconds: e.CIRCUIT_BACKOFF_SECONDS, maxBackoffSeconds: Math.max(e.CIRCUIT_MAX_BACKOFF_SECONDS, e.CIRCUIT_BACKOFF_SECONDS),
+      windowSeconds: e.CIRCUIT_WINDOW_SECONDS,
+      minFailures: e.CIRCUIT_MIN_FAILURES,
+      failureRatio: e.CIRCUIT_FAILURE_RATIO,
+      baseBackoffSeconds: e.CIRCUIT_BACKOFF_SECONDS,
+      maxBackoffSeconds: Math.max(e.CIRCUIT_MAX_BACKOFF_SECONDS, e.CIRCUIT_BACKOFF_SECONDS),
     },
     maxTargetAttempts: e.MAX_TARGET_ATTEMPTS,
     maxTargetsPerTask: e.MAX_TARGETS_PER_TASK,
@@ -224,7 +245,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobRetentionDays: e.JOB_RETENTION_DAYS,
     jobLockSeconds: e.JOB_LOCK_SECONDS,
     maxUnfinishedJobsPerUser: e.MAX_UNFINISHED_JOBS_PER_USER,
-    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     ui: { basePath: e.UI_BASE_PATH || undefined, apiBase: e.UI_API_BASE, platformLoginUrl: e.PLATFORM_LOGIN_URL },
     rateLimit: { perUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE, expensivePerUserPerMinute: e.RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE },
     importLimits: { maxXlsxRows: e.MAX_XLSX_ROWS, maxXlsxUncompressedBytes: e.MAX_XLSX_UNCOMPRESSED_BYTES },

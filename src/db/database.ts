@@ -30,7 +30,12 @@ function pgliteConf(sharedBuffers: string): string[] {
   return [`shared_buffers=${sharedBuffers}`, 'wal_buffers=1MB', 'max_connections=3', 'max_worker_processes=0'];
 }
 
-export async function openDatabase(opts: { url?: string; pgliteDataDir?: string; pgliteSharedBuffers?: string; onIdleClientError?: (err: Error) => void }): Promise<DatabaseHandle> {
+export async function openDatabase(opts: {
+  url?: string;
+  pgliteDataDir?: string;
+  pgliteSharedBuffers?: string;
+  onIdleClientError?: (err: Error) => void;
+}): Promise<DatabaseHandle> {
   let db: Db;
   let engine: DatabaseHandle['engine'];
   if (opts.url) {

@@ -392,6 +392,8 @@ CREATE TRIGGER targets_counted_delete AFTER DELETE ON targets REFERENCING OLD TA
   },
 ];
 
+// Migrations speak raw SQL over any schema version, so the database type is deliberately open here.
+// biome-ignore lint/suspicious/noExplicitAny: the schema is what these migrations create, not yet the Database type
 export async function migrate(db: Kysely<any>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(724311)`.execute(trx);

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 
 /**
@@ -22,7 +22,7 @@ export class PGlitePool implements PostgresPool {
         // Parameterless multi-statement scripts (migrations) need PGlite's simple-query path.
         const result =
           parameters.length === 0 && sql.includes(';')
-            ? (await this.pglite.exec(sql)).at(-1)! as unknown as { rows: R[]; affectedRows?: number }
+            ? ((await this.pglite.exec(sql)).at(-1)! as unknown as { rows: R[]; affectedRows?: number })
             : await this.pglite.query<R>(sql, parameters as unknown[]);
         const command = (sql.trimStart().split(/\s/, 1)[0]?.toUpperCase() ?? 'SELECT') as PostgresQueryResult<R>['command'];
         return { command, rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };

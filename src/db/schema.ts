@@ -1,6 +1,17 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type {
-  AccountStatus, JobKind, JobQueue, JobStatus, LogResult, Platform, PlatformMode, Priority, TargetSource, TargetStatus, TaskStatus, TaskType,
+  AccountStatus,
+  JobKind,
+  JobQueue,
+  JobStatus,
+  LogResult,
+  Platform,
+  PlatformMode,
+  Priority,
+  TargetSource,
+  TargetStatus,
+  TaskStatus,
+  TaskType,
 } from '../shared/enums.js';
 import type { AudienceLedgerTable, DoNotContactTable } from '../hygiene/hygiene-schema.js';
 

@@ -75,35 +75,50 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   for (const path of ['/health', '/api/v1/health', '/api/v1/invite/health']) {
     app.get(path, { schema: { hide: true }, config: openLimit }, async () => ({ status: 'ok' }));
   }
-  for (const path of ['/health/detailed', '/api/v1/health/detailed', '/api/v1/invite/health/detailed']) app.get(path, { schema: { hide: true }, config: openLimit }, async (_req, reply) => {
-    const started = Date.now();
-    let database: { ok: boolean; engine: string; latency_ms?: number; error?: string };
-    // The Parsing Service is probed alongside: it is an optional dependency, so it never makes us "degraded".
-    const parsingHealth = ctx.parsing.health();
-    try {
-      await sql`SELECT 1`.execute(ctx.db);
-      database = { ok: true, engine: ctx.database.engine, latency_ms: Date.now() - started };
-    } catch (err) {
-      database = { ok: false, engine: ctx.database.engine, error: (err as Error).message };
-    }
-    const body = {
-      status: database.ok ? 'ok' : 'degraded', platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox',
-      ...(ctx.config.platformMode === 'telegram' ? { telegram_dc: describeTelegramDc(ctx.config.telegram) ?? 'Telegram production' } : {}),
-      database, redis: ctx.config.redis ? (ctx.hotState.enabled ? 'configured (hot state; PostgreSQL is the source of truth)' : 'off') : 'not configured',
-      job_queues: ctx.jobs.transport.name === 'bullmq' ? 'BullMQ on Redis' : 'embedded (polling PostgreSQL)',
-      parsing_service: await parsingHealth, api_gateway: ctx.config.apiGatewayUrl ? 'configured (email sign-ins map to platform user ids)' : 'not configured (email sign-ins are local tenants)',
-      worker_in_process: ctx.config.runWorker,
-      // Circuit breaker per platform (this process): closed, or open/half_open with when dispatch pauses and retries.
-      platform_circuit: await ctx.circuitBreaker.sync(true).then(() => ctx.circuitBreaker.snapshot([ctx.config.platformMode])),
-    };
-    return reply.status(database.ok ? 200 : 503).send(body);
-  });
+  for (const path of ['/health/detailed', '/api/v1/health/detailed', '/api/v1/invite/health/detailed'])
+    app.get(path, { schema: { hide: true }, config: openLimit }, async (_req, reply) => {
+      const started = Date.now();
+      let database: { ok: boolean; engine: string; latency_ms?: number; error?: string };
+      // The Parsing Service is probed alongside: it is an optional dependency, so it never makes us "degraded".
+      const parsingHealth = ctx.parsing.health();
+      try {
+        await sql`SELECT 1`.execute(ctx.db);
+        database = { ok: true, engine: ctx.database.engine, latency_ms: Date.now() - started };
+      } catch (err) {
+        database = { ok: false, engine: ctx.database.engine, error: (err as Error).message };
+      }
+      const body = {
+        status: database.ok ? 'ok' : 'degraded',
+        platform_mode: ctx.config.platformMode,
+        sandbox: ctx.config.platformMode === 'sandbox',
+        ...(ctx.config.platformMode === 'telegram' ? { telegram_dc: describeTelegramDc(ctx.config.telegram) ?? 'Telegram production' } : {}),
+        database,
+        redis: ctx.config.redis ? (ctx.hotState.enabled ? 'configured (hot state; PostgreSQL is the source of truth)' : 'off') : 'not configured',
+        job_queues: ctx.jobs.transport.name === 'bullmq' ? 'BullMQ on Redis' : 'embedded (polling PostgreSQL)',
+        parsing_service: await parsingHealth,
+        api_gateway: ctx.config.apiGatewayUrl ? 'configured (email sign-ins map to platform user ids)' : 'not configured (email sign-ins are local tenants)',
+        worker_in_process: ctx.config.runWorker,
+        // Circuit breaker per platform (this process): closed, or open/half_open with when dispatch pauses and retries.
+        platform_circuit: await ctx.circuitBreaker.sync(true).then(() => ctx.circuitBreaker.snapshot([ctx.config.platformMode])),
+      };
+      return reply.status(database.ok ? 200 : 503).send(body);
+    });
   app.get('/metrics', { schema: { hide: true }, config: openLimit }, async (_req, reply) => {
     const [active, leases, pending, depth] = await Promise.all([
-      ctx.db.selectFrom('tasks').select(['platform', sql<number>`count(*)::int`.as('n')]).where('status', '=', 'IN_PROGRESS').groupBy('platform').execute(),
+      ctx.db
+        .selectFrom('tasks')
+        .select(['platform', sql<number>`count(*)::int`.as('n')])
+        .where('status', '=', 'IN_PROGRESS')
+        .groupBy('platform')
+        .execute(),
       ctx.db.selectFrom('account_leases').select(sql<number>`count(*)::int`.as('n')).where('expires_at', '>', ctx.clock.now()).executeTakeFirstOrThrow(),
-      ctx.db.selectFrom('targets').innerJoin('tasks', 'tasks.id', 'targets.task_id').select(sql<number>`count(*)::int`.as('n'))
-        .where('tasks.status', '=', 'IN_PROGRESS').where('targets.status', '=', 'PENDING').executeTakeFirstOrThrow(),
+      ctx.db
+        .selectFrom('targets')
+        .innerJoin('tasks', 'tasks.id', 'targets.task_id')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('tasks.status', '=', 'IN_PROGRESS')
+        .where('targets.status', '=', 'PENDING')
+        .executeTakeFirstOrThrow(),
       ctx.jobs.depthByQueue(),
     ]);
     ctx.metrics.activeTasks.reset();
@@ -120,31 +135,39 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.get('/ui-config.json', { schema: { hide: true }, config: openLimit }, async () => ({ mode: 'standalone', api_base: '/api/v1' }));
   if (ctx.config.ui.basePath) {
     app.get(`${ctx.config.ui.basePath}/ui-config.json`, { schema: { hide: true }, config: openLimit }, async () => ({
-      mode: 'platform', api_base: ctx.config.ui.apiBase, login_url: ctx.config.ui.platformLoginUrl,
+      mode: 'platform',
+      api_base: ctx.config.ui.apiBase,
+      login_url: ctx.config.ui.platformLoginUrl,
     }));
   }
 
-  await app.register(async (api) => {
-    await api.register(multipart, { limits: { fileSize: ctx.config.maxImportFileBytes, files: 1, fields: 10 } });
-    api.addHook('preHandler', cleanUploadNames);
-    api.decorateRequest('user', null as never);
-    api.addHook('onRequest', async (req) => {
-      req.user = await ctx.identity.resolve(await ctx.jwt.verify(req.headers.authorization));
-    });
-    // Per-user budgets (after the auth hook, keyed by the user id): 429 with Retry-After beyond them.
-    api.addHook('onRequest', new UserRateLimiter(ctx.config.rateLimit.perUserPerMinute, ctx.config.rateLimit.expensivePerUserPerMinute).hook());
-    await api.register(async (invite) => {
-      await taskRoutes(invite, ctx);
-      await targetRoutes(invite, ctx);
-      await importRoutes(invite, ctx);
-      await auditRoutes(invite, ctx);
-      await jobRoutes(invite, ctx);
-      await hygieneRoutes(invite, ctx);
-    }, { prefix: '/invite' });
-    await accountRoutes(api, ctx);
-    await telegramLoginRoutes(api, ctx);
-    await mailingPageRoutes(api, ctx);
-  }, { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      await api.register(multipart, { limits: { fileSize: ctx.config.maxImportFileBytes, files: 1, fields: 10 } });
+      api.addHook('preHandler', cleanUploadNames);
+      api.decorateRequest('user', null as never);
+      api.addHook('onRequest', async (req) => {
+        req.user = await ctx.identity.resolve(await ctx.jwt.verify(req.headers.authorization));
+      });
+      // Per-user budgets (after the auth hook, keyed by the user id): 429 with Retry-After beyond them.
+      api.addHook('onRequest', new UserRateLimiter(ctx.config.rateLimit.perUserPerMinute, ctx.config.rateLimit.expensivePerUserPerMinute).hook());
+      await api.register(
+        async (invite) => {
+          await taskRoutes(invite, ctx);
+          await targetRoutes(invite, ctx);
+          await importRoutes(invite, ctx);
+          await auditRoutes(invite, ctx);
+          await jobRoutes(invite, ctx);
+          await hygieneRoutes(invite, ctx);
+        },
+        { prefix: '/invite' },
+      );
+      await accountRoutes(api, ctx);
+      await telegramLoginRoutes(api, ctx);
+      await mailingPageRoutes(api, ctx);
+    },
+    { prefix: '/api/v1' },
+  );
 
   if (hasWeb) {
     // The built web UI (npm run build:web). Files are looked up per request, so a rebuild needs no restart.

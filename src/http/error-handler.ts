@@ -36,9 +36,8 @@ export function installErrorHandler(app: FastifyInstance, spaIndex?: (reply: Fas
       return reply.status(413).send({ error: 'TOO_LARGE', message: renderMessage('TOO_LARGE', lang) });
     }
     if (status >= 400 && status < 500) {
-      const message = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-        ? renderMessage('INVALID_JSON', lang)
-        : err.message;
+      const message =
+        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? renderMessage('INVALID_JSON', lang) : err.message;
       return reply.status(status).send({ error: err.code ?? 'BAD_REQUEST', message });
     }
     request.log.error({ err }, 'unhandled error');
@@ -48,6 +47,9 @@ export function installErrorHandler(app: FastifyInstance, spaIndex?: (reply: Fas
     // Page navigations (not API calls, not asset files) get the single-page app, which routes by hash.
     const path = request.url.split('?')[0]!;
     if (spaIndex && request.method === 'GET' && !path.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(path)) return spaIndex(reply);
-    return reply.status(404).send({ error: 'NOT_FOUND', message: renderMessage('NOT_FOUND.route', langFromHeader(request.headers['accept-language']), { method: request.method, path }) });
+    return reply.status(404).send({
+      error: 'NOT_FOUND',
+      message: renderMessage('NOT_FOUND.route', langFromHeader(request.headers['accept-language']), { method: request.method, path }),
+    });
   });
 }

@@ -53,10 +53,16 @@ export const guardedValidatorCompiler: FastifySchemaCompiler<unknown> = (routeSc
     if (problem) {
       const pathText = problem.path.map(String);
       return {
-        error: [{
-          [ZOD_VALIDATION_ERROR]: true, keyword: 'custom', instancePath: `/${pathText.join('/')}`,
-          schemaPath: '#/custom', message: problem.message, params: { issue: { path: pathText, message: problem.message } },
-        }] as never,
+        error: [
+          {
+            [ZOD_VALIDATION_ERROR]: true,
+            keyword: 'custom',
+            instancePath: `/${pathText.join('/')}`,
+            schemaPath: '#/custom',
+            message: problem.message,
+            params: { issue: { path: pathText, message: problem.message } },
+          },
+        ] as never,
       };
     }
     return validate(data) as never;

@@ -17,7 +17,10 @@ export const EXPENSIVE_ROUTES: RegExp[] = [
   /\/tasks\/:id\/report(\/jobs)?$/, // the whole audience as CSV
 ];
 
-interface Window { start: number; count: number }
+interface Window {
+  start: number;
+  count: number;
+}
 
 /**
  * A fixed one-minute window per (user, budget), kept in this process's memory: a user's budget is per API process
@@ -68,14 +71,24 @@ export class UserRateLimiter {
   hook() {
     return async (req: FastifyRequest, reply: FastifyReply) => {
       const route = req.routeOptions.url ?? '';
-      const denied = this.take(req.user.userId, EXPENSIVE_ROUTES.some((r) => r.test(route)));
+      const denied = this.take(
+        req.user.userId,
+        EXPENSIVE_ROUTES.some((r) => r.test(route)),
+      );
       if (!denied) return;
       reply.header('retry-after', String(denied.retryAfter));
-      throw new AppError(429, 'RATE_LIMITED', denied.budget === 'expensive'
-        ? `You have made ${denied.limit} imports, checks or reports in the last minute, the most allowed; try again in ${denied.retryAfter} s.`
-        : `You have made ${denied.limit} requests in the last minute, the most allowed; try again in ${denied.retryAfter} s.`,
-      { retry_after: denied.retryAfter },
-      { key: denied.budget === 'expensive' ? 'RATE_LIMITED.expensive' : 'RATE_LIMITED.requests', params: { limit: denied.limit, retry_after: denied.retryAfter } });
+      throw new AppError(
+        429,
+        'RATE_LIMITED',
+        denied.budget === 'expensive'
+          ? `You have made ${denied.limit} imports, checks or reports in the last minute, the most allowed; try again in ${denied.retryAfter} s.`
+          : `You have made ${denied.limit} requests in the last minute, the most allowed; try again in ${denied.retryAfter} s.`,
+        { retry_after: denied.retryAfter },
+        {
+          key: denied.budget === 'expensive' ? 'RATE_LIMITED.expensive' : 'RATE_LIMITED.requests',
+          params: { limit: denied.limit, retry_after: denied.retryAfter },
+        },
+      );
     };
   }
 }

@@ -16,7 +16,10 @@ import type { TargetIdentity } from '../targets/identity.js';
 export const HYGIENE_CODES = ['DO_NOT_CONTACT', 'ALREADY_INVITED'] as const;
 export type HygieneCode = (typeof HYGIENE_CODES)[number];
 
-export interface Block { code: HygieneCode; message: string }
+export interface Block {
+  code: HygieneCode;
+  message: string;
+}
 
 export interface HygieneScope {
   userId: number;
@@ -27,13 +30,14 @@ export interface HygieneScope {
 type Person = { key: string; target: Pick<TargetIdentity, 'username' | 'user_id_platform' | 'phone'> };
 
 const CHUNK = 1000;
-const chunks = <T,>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK));
+const chunks = <T>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK));
 const lower = (s: string | null | undefined) => (s ? s.toLowerCase() : null);
 
 export const DNC_MESSAGE = 'on your do-not-contact list';
-const ledgerMessage = (outcome: string, taskId: number | null) => outcome === 'INVITED'
-  ? `already invited into this group${taskId ? ` (task #${taskId})` : ''}`
-  : `already a member of this group${taskId ? ` (found by task #${taskId})` : ''}`;
+const ledgerMessage = (outcome: string, taskId: number | null) =>
+  outcome === 'INVITED'
+    ? `already invited into this group${taskId ? ` (task #${taskId})` : ''}`
+    : `already a member of this group${taskId ? ` (found by task #${taskId})` : ''}`;
 
 /** The scope of a task: its owner, and its group once known (invite tasks only). */
 export function scopeOfTask(task: Pick<TaskRow, 'user_id' | 'type' | 'target_group_key'>): HygieneScope {
@@ -48,28 +52,43 @@ export async function classify(db: Kysely<Database>, scope: HygieneScope, people
     const usernames = [...new Set(part.map((p) => lower(p.target.username)).filter((x): x is string => !!x))];
     const ids = [...new Set(part.map((p) => p.target.user_id_platform).filter((x): x is string => !!x))];
     const phones = [...new Set(part.map((p) => p.target.phone).filter((x): x is string => !!x))];
-    const dnc = !(usernames.length || ids.length || phones.length) ? [] : await db.selectFrom('do_not_contact').select(['username', 'user_id_platform', 'phone'])
-      .where('user_id', '=', scope.userId)
-      .where((eb) => eb.or([
-        ...(usernames.length ? [eb('username', 'in', usernames)] : []),
-        ...(ids.length ? [eb('user_id_platform', 'in', ids)] : []),
-        ...(phones.length ? [eb('phone', 'in', phones)] : []),
-      ]))
-      .execute();
+    const dnc = !(usernames.length || ids.length || phones.length)
+      ? []
+      : await db
+          .selectFrom('do_not_contact')
+          .select(['username', 'user_id_platform', 'phone'])
+          .where('user_id', '=', scope.userId)
+          .where((eb) =>
+            eb.or([
+              ...(usernames.length ? [eb('username', 'in', usernames)] : []),
+              ...(ids.length ? [eb('user_id_platform', 'in', ids)] : []),
+              ...(phones.length ? [eb('phone', 'in', phones)] : []),
+            ]),
+          )
+          .execute();
     if (dnc.length) {
       const u = new Set(dnc.map((d) => d.username).filter(Boolean));
       const i = new Set(dnc.map((d) => d.user_id_platform).filter(Boolean));
       const ph = new Set(dnc.map((d) => d.phone).filter(Boolean));
       for (const p of part) {
-        if ((p.target.username && u.has(p.target.username.toLowerCase())) || (p.target.user_id_platform && i.has(p.target.user_id_platform))
-          || (p.target.phone && ph.has(p.target.phone))) out.set(p.key, { code: 'DO_NOT_CONTACT', message: DNC_MESSAGE });
+        if (
+          (p.target.username && u.has(p.target.username.toLowerCase())) ||
+          (p.target.user_id_platform && i.has(p.target.user_id_platform)) ||
+          (p.target.phone && ph.has(p.target.phone))
+        )
+          out.set(p.key, { code: 'DO_NOT_CONTACT', message: DNC_MESSAGE });
       }
     }
     if (scope.groupKey) {
       const keys = [...new Set(part.map((p) => p.key))].filter((k) => !out.has(k));
       if (keys.length) {
-        const ledger = await db.selectFrom('audience_ledger').select(['identity_key', 'outcome', 'task_id'])
-          .where('user_id', '=', scope.userId).where('group_key', '=', scope.groupKey).where('identity_key', 'in', keys).execute();
+        const ledger = await db
+          .selectFrom('audience_ledger')
+          .select(['identity_key', 'outcome', 'task_id'])
+          .where('user_id', '=', scope.userId)
+          .where('group_key', '=', scope.groupKey)
+          .where('identity_key', 'in', keys)
+          .execute();
         for (const l of ledger) out.set(l.identity_key, { code: 'ALREADY_INVITED', message: ledgerMessage(l.outcome, l.task_id) });
       }
     }
@@ -89,7 +108,16 @@ export async function blockedReason(db: Kysely<Database>, task: TaskRow, target:
  */
 export async function recordInLedger(db: Kysely<Database>, task: TaskRow, target: TargetRow, outcome: 'INVITED' | 'ALREADY_MEMBER', now: Date): Promise<void> {
   if (task.type !== 'invite_to_group' || !task.target_group_key) return;
-  await db.insertInto('audience_ledger').values({
-    user_id: Number(task.user_id), group_key: task.target_group_key, identity_key: target.identity_key, outcome, task_id: task.id, created_at: now,
-  }).onConflict((oc) => oc.columns(['user_id', 'group_key', 'identity_key']).doNothing()).execute();
+  await db
+    .insertInto('audience_ledger')
+    .values({
+      user_id: Number(task.user_id),
+      group_key: task.target_group_key,
+      identity_key: target.identity_key,
+      outcome,
+      task_id: task.id,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['user_id', 'group_key', 'identity_key']).doNothing())
+    .execute();
 }

@@ -23,20 +23,42 @@ export interface DncAddReport {
 const BATCH = 1000;
 const MAX_ERRORS = 50;
 
-export function dncToJson(r: { id: number; username: string | null; user_id_platform: string | null; phone: string | null; source: string; source_task_id: number | null; note: string | null; created_at: Date }) {
+export function dncToJson(r: {
+  id: number;
+  username: string | null;
+  user_id_platform: string | null;
+  phone: string | null;
+  source: string;
+  source_task_id: number | null;
+  note: string | null;
+  created_at: Date;
+}) {
   return {
-    id: r.id, username: r.username, user_id_platform: r.user_id_platform, phone: r.phone, source: r.source,
-    source_task_id: r.source_task_id, note: r.note, created_at: new Date(r.created_at).toISOString(),
+    id: r.id,
+    username: r.username,
+    user_id_platform: r.user_id_platform,
+    phone: r.phone,
+    source: r.source,
+    source_task_id: r.source_task_id,
+    note: r.note,
+    created_at: new Date(r.created_at).toISOString(),
   };
 }
 
 /** A user's do-not-contact list. Every query is scoped to the owner: another user's entries do not exist. */
 export class DoNotContactService {
-  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
 
   /** Adds normalised rows (from a form, a file or a task), skipping people already on the list. */
-  async addRows(userId: number, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, normalise: (r: SourceRow['record']) => NormalisedRow,
-    meta: { source: 'MANUAL' | 'FILE' | 'TASK'; sourceTaskId?: number | null; note?: string | null }): Promise<DncAddReport> {
+  async addRows(
+    userId: number,
+    rows: AsyncIterable<SourceRow> | Iterable<SourceRow>,
+    normalise: (r: SourceRow['record']) => NormalisedRow,
+    meta: { source: 'MANUAL' | 'FILE' | 'TASK'; sourceTaskId?: number | null; note?: string | null },
+  ): Promise<DncAddReport> {
     const report: DncAddReport = { added: 0, already: 0, invalid: 0, errors: [] };
     let batch: Array<Extract<NormalisedRow, { ok: true }>> = [];
     const flush = async () => {
@@ -49,10 +71,24 @@ export class DoNotContactService {
       report.already += unique.length - fresh.length;
       if (fresh.length) {
         const now = this.clock.now();
-        const ins = await this.db.insertInto('do_not_contact').values(fresh.map((r) => ({
-          user_id: userId, identity_key: r.key, username: r.target.username?.toLowerCase() ?? null, user_id_platform: r.target.user_id_platform,
-          phone: r.target.phone, source: meta.source, source_task_id: meta.sourceTaskId ?? null, note: meta.note ?? null, created_at: now,
-        }))).onConflict((oc) => oc.columns(['user_id', 'identity_key']).doNothing()).returning('id').execute();
+        const ins = await this.db
+          .insertInto('do_not_contact')
+          .values(
+            fresh.map((r) => ({
+              user_id: userId,
+              identity_key: r.key,
+              username: r.target.username?.toLowerCase() ?? null,
+              user_id_platform: r.target.user_id_platform,
+              phone: r.target.phone,
+              source: meta.source,
+              source_task_id: meta.sourceTaskId ?? null,
+              note: meta.note ?? null,
+              created_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['user_id', 'identity_key']).doNothing())
+          .returning('id')
+          .execute();
         report.added += ins.length;
         report.already += fresh.length - ins.length;
       }
@@ -74,9 +110,18 @@ export class DoNotContactService {
 
   /** Everyone in one of the user's tasks whose outcome carries one of these refusal codes. */
   async addFromTask(userId: number, taskId: number, codes: readonly string[]): Promise<DncAddReport & { matched: number }> {
-    const people = await this.db.selectFrom('targets').select(['id', 'username', 'user_id_platform', 'phone'])
-      .where('task_id', '=', taskId).where('status', 'in', ['SKIPPED', 'FAILED']).where('error_code', 'in', [...codes]).orderBy('id').execute();
-    const rows = people.map((p, i) => ({ rowNumber: i + 1, record: { username: p.username, user_id: p.user_id_platform, phone: p.phone } as Record<string, unknown> }));
+    const people = await this.db
+      .selectFrom('targets')
+      .select(['id', 'username', 'user_id_platform', 'phone'])
+      .where('task_id', '=', taskId)
+      .where('status', 'in', ['SKIPPED', 'FAILED'])
+      .where('error_code', 'in', [...codes])
+      .orderBy('id')
+      .execute();
+    const rows = people.map((p, i) => ({
+      rowNumber: i + 1,
+      record: { username: p.username, user_id: p.user_id_platform, phone: p.phone } as Record<string, unknown>,
+    }));
     const report = await this.addRows(userId, rows, normaliseRecord, { source: 'TASK', sourceTaskId: taskId });
     return { matched: people.length, ...report };
   }
@@ -84,11 +129,21 @@ export class DoNotContactService {
   async list(userId: number, q: { search?: string; page: number; page_size: number }) {
     let base = this.db.selectFrom('do_not_contact').where('user_id', '=', userId);
     if (q.search) {
-      const like = `%${q.search.trim().replace(/^@/, '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      base = base.where((eb) => eb.or([eb('username', 'ilike', like), eb('phone', 'like', like), eb('user_id_platform', 'like', like), eb('note', 'ilike', like)]));
+      const like = `%${q.search
+        .trim()
+        .replace(/^@/, '')
+        .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      base = base.where((eb) =>
+        eb.or([eb('username', 'ilike', like), eb('phone', 'like', like), eb('user_id_platform', 'like', like), eb('note', 'ilike', like)]),
+      );
     }
     const { total } = await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
-    const rows = await base.selectAll().orderBy('id', 'desc').limit(q.page_size).offset((q.page - 1) * q.page_size).execute();
+    const rows = await base
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(q.page_size)
+      .offset((q.page - 1) * q.page_size)
+      .execute();
     return { items: rows.map(dncToJson), total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size) };
   }
 

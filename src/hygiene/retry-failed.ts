@@ -18,7 +18,12 @@ import { HYGIENE_CODES } from './audience-hygiene.js';
  * whose delivery is unknown (OUTCOME_UNKNOWN: retrying could send it twice).
  */
 export const NOT_RETRYABLE_CODES: readonly string[] = [
-  ...Object.keys(KNOWN_ERRORS), 'FLOOD_WAIT', 'SLOWMODE_WAIT', ...HYGIENE_CODES, 'SKIPPED_BY_USER', 'OUTCOME_UNKNOWN',
+  ...Object.keys(KNOWN_ERRORS),
+  'FLOOD_WAIT',
+  'SLOWMODE_WAIT',
+  ...HYGIENE_CODES,
+  'SKIPPED_BY_USER',
+  'OUTCOME_UNKNOWN',
 ];
 const NOT_RETRYABLE = new Set(NOT_RETRYABLE_CODES);
 
@@ -36,29 +41,61 @@ export interface RetryResult {
 }
 
 export class RetryFailed {
-  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
 
   /** A new PENDING task (same type, group, template, priority) holding only the source task's retryable failures. */
   async create(src: TaskRow, namePrefix: string): Promise<RetryResult> {
-    const groups = await this.db.selectFrom('targets')
+    const groups = await this.db
+      .selectFrom('targets')
       .select(['status', 'error_code', sql<string | null>`min(error_message)`.as('reason'), sql<number>`count(*)::int`.as('n')])
-      .where('task_id', '=', src.id).where('status', 'in', ['FAILED', 'SKIPPED']).groupBy(['status', 'error_code']).execute();
+      .where('task_id', '=', src.id)
+      .where('status', 'in', ['FAILED', 'SKIPPED'])
+      .groupBy(['status', 'error_code'])
+      .execute();
     const carried = groups.filter((g) => isRetryable(g.status, g.error_code)).reduce((s, g) => s + g.n, 0);
-    const left = groups.filter((g) => !isRetryable(g.status, g.error_code)).sort((a, b) => b.n - a.n)
+    const left = groups
+      .filter((g) => !isRetryable(g.status, g.error_code))
+      .sort((a, b) => b.n - a.n)
       .map((g) => ({ status: g.status, code: g.error_code, reason: g.reason, count: g.n }));
     const leftOut = left.reduce((s, g) => s + g.count, 0);
     if (!carried) {
-      throw new AppError(409, 'NOTHING_TO_RETRY', `Task "${src.name}" has no failures worth retrying: ${leftOut} people failed or were skipped for reasons that would not change (privacy, blocked, not found, already invited, do not contact).`,
-        { carried_over: 0, left_out: leftOut, left_out_by_reason: left });
+      throw new AppError(
+        409,
+        'NOTHING_TO_RETRY',
+        `Task "${src.name}" has no failures worth retrying: ${leftOut} people failed or were skipped for reasons that would not change (privacy, blocked, not found, already invited, do not contact).`,
+        { carried_over: 0, left_out: leftOut, left_out_by_reason: left },
+      );
     }
     const now = this.clock.now();
     const task = await this.db.transaction().execute(async (trx) => {
-      const copy = await trx.insertInto('tasks').values({
-        user_id: src.user_id, name: `${namePrefix}${src.name}`.slice(0, 200), platform: src.platform, platform_mode: src.platform_mode, type: src.type,
-        target_group: src.target_group, target_group_title: src.target_group_title, target_group_key: src.target_group_key,
-        message_template: src.message_template, priority: src.priority, status: 'PENDING', status_reason: null, scheduled_at: null,
-        settings: JSON.stringify(src.settings ?? {}), last_dispatched_at: null, created_at: now, updated_at: now, started_at: null, finished_at: null,
-      } as never).returningAll().executeTakeFirstOrThrow();
+      const copy = await trx
+        .insertInto('tasks')
+        .values({
+          user_id: src.user_id,
+          name: `${namePrefix}${src.name}`.slice(0, 200),
+          platform: src.platform,
+          platform_mode: src.platform_mode,
+          type: src.type,
+          target_group: src.target_group,
+          target_group_title: src.target_group_title,
+          target_group_key: src.target_group_key,
+          message_template: src.message_template,
+          priority: src.priority,
+          status: 'PENDING',
+          status_reason: null,
+          scheduled_at: null,
+          settings: JSON.stringify(src.settings ?? {}),
+          last_dispatched_at: null,
+          created_at: now,
+          updated_at: now,
+          started_at: null,
+          finished_at: null,
+        } as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const codes = NOT_RETRYABLE_CODES;
       await sql`INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, created_at, updated_at)
         SELECT ${copy.id}, identity_key, username, user_id_platform, phone, first_name, last_name, source,

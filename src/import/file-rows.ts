@@ -31,7 +31,12 @@ const SNIFF_BYTES = 64 * 1024;
  * decoded from the encoding they are in (UTF-8, UTF-8/UTF-16 with a byte-order mark, Windows-1251, …; named in
  * `encoding`); workbooks are checked against the size limits before they are read.
  */
-export async function fileRows(stream: Readable, filename: string | undefined, mimetype: string | undefined, limits: ImportLimits = DEFAULT_IMPORT_LIMITS): Promise<{ format: string; encoding: string | null; rows: AsyncIterable<SourceRow> }> {
+export async function fileRows(
+  stream: Readable,
+  filename: string | undefined,
+  mimetype: string | undefined,
+  limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
+): Promise<{ format: string; encoding: string | null; rows: AsyncIterable<SourceRow> }> {
   const peeked = await peek(stream, SNIFF_BYTES);
   if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.');
   const isZip = peeked.head.length >= 4 && [0x04034b50, 0x06054b50].includes(peeked.head.readUInt32LE(0));
@@ -56,9 +61,7 @@ export async function fileRows(stream: Readable, filename: string | undefined, m
   if (!encoding) throw new ImportFormatError('The file is a zip archive, not a CSV, JSON or text file: give .xlsx workbooks the .xlsx extension.');
   const { Readable: ReadableCtor } = await import('node:stream');
   const text = ReadableCtor.from(decodeToUtf8(peeked.stream as AsyncIterable<Buffer>, encoding), { objectMode: false });
-  const rows = format === 'csv' ? csvRows(text, Buffer.from(headText, 'utf8'))
-    : format === 'json' ? jsonRows(text)
-      : txtRows(text);
+  const rows = format === 'csv' ? csvRows(text, Buffer.from(headText, 'utf8')) : format === 'json' ? jsonRows(text) : txtRows(text);
   return { format, encoding: encodingLabel(encoding), rows };
 }
 
@@ -66,7 +69,10 @@ export async function fileRows(stream: Readable, filename: string | undefined, m
 async function* atMostRows(rows: AsyncIterable<SourceRow>, maxRows: number): AsyncGenerator<SourceRow> {
   let n = 0;
   for await (const row of rows) {
-    if (++n > maxRows) throw new ImportFormatError(`The workbook has more than ${maxRows.toLocaleString('en-US')} rows, the most one .xlsx import takes; split it, or save it as CSV.`);
+    if (++n > maxRows)
+      throw new ImportFormatError(
+        `The workbook has more than ${maxRows.toLocaleString('en-US')} rows, the most one .xlsx import takes; split it, or save it as CSV.`,
+      );
     yield row;
   }
 }
@@ -86,6 +92,7 @@ export async function* readableFailures(rows: AsyncIterable<SourceRow>): AsyncGe
 export function asMalformed(err: unknown): AppError {
   if (err instanceof ImportFormatError) return new AppError(400, 'MALFORMED_FILE', err.message);
   const code = (err as { code?: string }).code;
-  if (typeof code === 'string' && code.startsWith('CSV_')) return new AppError(400, 'MALFORMED_FILE', `The CSV file could not be read: ${(err as Error).message}`);
+  if (typeof code === 'string' && code.startsWith('CSV_'))
+    return new AppError(400, 'MALFORMED_FILE', `The CSV file could not be read: ${(err as Error).message}`);
   return new AppError(400, 'MALFORMED_FILE', `The file could not be read: ${(err as Error).message}`);
 }

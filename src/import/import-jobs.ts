@@ -17,7 +17,10 @@ import { linkedPlatformUserId } from '../auth/platform-identity.js';
 export async function importableTask(tasks: TaskService, userId: number, taskId: number): Promise<TaskRow> {
   const task = await tasks.getOwned(userId, taskId);
   if (FINISHED_TASK_STATUSES.includes(task.status)) {
-    throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`, undefined, { key: 'TASK_FINISHED.import', params: { name: task.name, status: task.status } });
+    throw new AppError(409, 'TASK_FINISHED', `Task "${task.name}" is ${task.status}; import into a new task or a duplicate.`, undefined, {
+      key: 'TASK_FINISHED.import',
+      params: { name: task.name, status: task.status },
+    });
   }
   return task;
 }
@@ -48,7 +51,11 @@ export class ImportJobs {
   /** `startWhenDone`: start the task once its audience is in (a start now would find no targets yet). */
   enqueueFile(task: TaskRow, file: { bytes: Uint8Array; filename?: string; mimetype?: string }, startWhenDone = false) {
     return this.jobs.enqueue({
-      userId: task.user_id, kind: 'import_file', queue: 'imports', taskId: task.id, input: file.bytes,
+      userId: task.user_id,
+      kind: 'import_file',
+      queue: 'imports',
+      taskId: task.id,
+      input: file.bytes,
       params: { filename: file.filename ?? null, mimetype: file.mimetype ?? null, bytes: file.bytes.byteLength, start_when_done: startWhenDone },
     });
   }
@@ -60,7 +67,10 @@ export class ImportJobs {
   enqueueParsing(task: TaskRow, base: string, limit?: number, startWhenDone = false) {
     linkedPlatformUserId(task.user_id);
     return this.jobs.enqueue({
-      userId: task.user_id, kind: 'import_parsing', queue: 'imports', taskId: task.id,
+      userId: task.user_id,
+      kind: 'import_parsing',
+      queue: 'imports',
+      taskId: task.id,
       params: { parsing_task_id: base, limit: limit ?? null, start_when_done: startWhenDone },
     });
   }
@@ -69,11 +79,16 @@ export class ImportJobs {
     const params = job.params as { filename?: string | null; mimetype?: string | null };
     const task = await importableTask(this.tasks, job.user_id, job.task_id!);
     if (!job.input) throw new AppError(410, 'INPUT_GONE', 'The uploaded file is no longer stored with this job; upload it again.');
-    const source = await fileRows(Readable.from([Buffer.from(job.input)]), params.filename ?? undefined, params.mimetype ?? undefined, this.importLimits)
-      .catch((err) => { throw asMalformed(err); });
+    const source = await fileRows(Readable.from([Buffer.from(job.input)]), params.filename ?? undefined, params.mimetype ?? undefined, this.importLimits).catch(
+      (err) => {
+        throw asMalformed(err);
+      },
+    );
     const { report, current } = await this.importInto(task, job, io, readableFailures(source.rows), 'FILE_UPLOAD');
     await this.audit.record(job.user_id, 'import.file', 'task', task.id, { format: source.format, imported: report.imported, job: job.id });
-    return { result: { format: source.format, encoding: source.encoding, filename: params.filename ?? null, ...report, ...(await this.startIfAsked(job, current)) } };
+    return {
+      result: { format: source.format, encoding: source.encoding, filename: params.filename ?? null, ...report, ...(await this.startIfAsked(job, current)) },
+    };
   }
 
   private async runParsing(job: BackgroundJobRow, io: JobIO) {
@@ -99,11 +114,23 @@ export class ImportJobs {
     }
   }
 
-  private async importInto(task: TaskRow, job: BackgroundJobRow, io: JobIO, rows: Parameters<ImportService['run']>[0], source: 'FILE_UPLOAD' | 'PARSING_IMPORT', normalise?: typeof normaliseParsingItem) {
+  private async importInto(
+    task: TaskRow,
+    job: BackgroundJobRow,
+    io: JobIO,
+    rows: Parameters<ImportService['run']>[0],
+    source: 'FILE_UPLOAD' | 'PARSING_IMPORT',
+    normalise?: typeof normaliseParsingItem,
+  ) {
     // A previous attempt of this job may have died half-way: start from a clean slate.
     await this.targets.deleteImport(task.id, job.id);
     const report = await this.importer.run(rows, {
-      taskId: task.id, source, dryRun: false, normalise, importId: job.id, onProgress: (r) => io.progress(progressOf(r)),
+      taskId: task.id,
+      source,
+      dryRun: false,
+      normalise,
+      importId: job.id,
+      onProgress: (r) => io.progress(progressOf(r)),
     });
     // The task as it is now: it may have been started or paused while the import ran.
     const current = await this.tasks.getOwned(job.user_id, task.id);

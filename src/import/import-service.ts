@@ -22,7 +22,14 @@ export interface ImportReport {
   already_invited: number;
   do_not_contact: number;
   errors: Array<{ row: number; reason: string }>;
-  preview: Array<{ row: number; username: string | null; user_id_platform: string | null; phone: string | null; first_name: string | null; last_name: string | null }>;
+  preview: Array<{
+    row: number;
+    username: string | null;
+    user_id_platform: string | null;
+    phone: string | null;
+    first_name: string | null;
+    last_name: string | null;
+  }>;
 }
 
 const BATCH = 1000;
@@ -39,7 +46,10 @@ export class ImportService {
   async run(
     rows: AsyncIterable<SourceRow>,
     opts: {
-      taskId: number | null; source: TargetSource; dryRun: boolean; normalise?: (r: SourceRow['record']) => NormalisedRow;
+      taskId: number | null;
+      source: TargetSource;
+      dryRun: boolean;
+      normalise?: (r: SourceRow['record']) => NormalisedRow;
       /** Tags the rows; a background job passes its own id so a retried run can first remove what a dead run wrote. */
       importId?: string;
       /** Called after every batch (a background job reports progress and learns it was cancelled). */
@@ -49,8 +59,17 @@ export class ImportService {
     },
   ): Promise<ImportReport> {
     const report: ImportReport = {
-      task_id: opts.taskId, dry_run: opts.dryRun, total_rows: 0, imported: 0, duplicates: 0, invalid: 0, over_limit: 0,
-      already_invited: 0, do_not_contact: 0, errors: [], preview: [],
+      task_id: opts.taskId,
+      dry_run: opts.dryRun,
+      total_rows: 0,
+      imported: 0,
+      duplicates: 0,
+      invalid: 0,
+      over_limit: 0,
+      already_invited: 0,
+      do_not_contact: 0,
+      errors: [],
+      preview: [],
     };
     const normalise = opts.normalise ?? normaliseRecord;
     // Tags this run's rows so a file that breaks half-way (malformed, too large) is rolled back whole.
@@ -64,11 +83,16 @@ export class ImportService {
         const fresh: NewTarget[] = [];
         for (const r of batch) {
           if (seenInDryRun.has(r.key)) report.duplicates++;
-          else { seenInDryRun.add(r.key); report.imported++; fresh.push(r); }
+          else {
+            seenInDryRun.add(r.key);
+            report.imported++;
+            fresh.push(r);
+          }
         }
         if (opts.hygiene) {
           for (const b of (await this.targets.classify(opts.hygiene, fresh)).values()) {
-            if (b.code === 'ALREADY_INVITED') report.already_invited++; else report.do_not_contact++;
+            if (b.code === 'ALREADY_INVITED') report.already_invited++;
+            else report.do_not_contact++;
           }
         }
       } else {
@@ -84,20 +108,20 @@ export class ImportService {
       await opts.onProgress?.(report);
     };
     try {
-    for await (const row of rows) {
-      report.total_rows++;
-      const norm = normalise(row.record);
-      if (!norm.ok) {
-        report.invalid++;
-        if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: norm.reason });
-        continue;
+      for await (const row of rows) {
+        report.total_rows++;
+        const norm = normalise(row.record);
+        if (!norm.ok) {
+          report.invalid++;
+          if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: norm.reason });
+          continue;
+        }
+        if (report.preview.length < PREVIEW_ROWS) report.preview.push({ row: row.rowNumber, ...norm.target });
+        batch.push({ target: norm.target, key: norm.key, extra: { row: row.rowNumber, import_id: importId } });
+        if (batch.length >= BATCH) await flush();
       }
-      if (report.preview.length < PREVIEW_ROWS) report.preview.push({ row: row.rowNumber, ...norm.target });
-      batch.push({ target: norm.target, key: norm.key, extra: { row: row.rowNumber, import_id: importId } });
-      if (batch.length >= BATCH) await flush();
-    }
-    await flush();
-    return report;
+      await flush();
+      return report;
     } catch (err) {
       if (!opts.dryRun && opts.taskId !== null) await this.targets.deleteImport(opts.taskId, importId);
       throw err;

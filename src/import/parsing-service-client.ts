@@ -76,7 +76,12 @@ export interface ParsingHealth {
   last_error: { at: string; message: string } | null;
 }
 
-const badResponse = (what: string) => new AppError(502, 'PARSING_SERVICE_BAD_RESPONSE', `The Parsing Service answered with ${what}; the import was not changed. Try again later or tell the platform's support.`);
+const badResponse = (what: string) =>
+  new AppError(
+    502,
+    'PARSING_SERVICE_BAD_RESPONSE',
+    `The Parsing Service answered with ${what}; the import was not changed. Try again later or tell the platform's support.`,
+  );
 
 function asBase(raw: ParsingServiceBase): ParsingBase {
   const total = typeof raw.total_results === 'number' && Number.isFinite(raw.total_results) ? Math.max(0, Math.trunc(raw.total_results)) : 0;
@@ -84,8 +89,11 @@ function asBase(raw: ParsingServiceBase): ParsingBase {
   return {
     task_id: String(raw.task_id),
     title: text(raw.title) ?? text(raw.target_url) ?? `#${raw.task_id}`,
-    platform: text(raw.platform), target_url: text(raw.target_url), status: text(raw.status),
-    total_results: total, created_at: text(raw.created_at),
+    platform: text(raw.platform),
+    target_url: text(raw.target_url),
+    status: text(raw.status),
+    total_results: total,
+    created_at: text(raw.created_at),
     importable: total > 0,
     disabled_reason: total > 0 ? null : 'This base has no results yet: nothing to import.',
   };
@@ -117,8 +125,10 @@ export class ParsingServiceClient {
   }
 
   private async get<T>(path: string, platformUserId: number, query: Record<string, string | number> = {}): Promise<T> {
-    if (!this.baseUrl) throw new AppError(503, 'PARSING_SERVICE_NOT_CONFIGURED', 'The Parsing Service is not configured on this server (set PARSING_SERVICE_URL).');
-    if (!Number.isSafeInteger(platformUserId) || platformUserId <= 0) throw new Error(`refusing a Parsing Service call without a platform user id (${platformUserId})`);
+    if (!this.baseUrl)
+      throw new AppError(503, 'PARSING_SERVICE_NOT_CONFIGURED', 'The Parsing Service is not configured on this server (set PARSING_SERVICE_URL).');
+    if (!Number.isSafeInteger(platformUserId) || platformUserId <= 0)
+      throw new Error(`refusing a Parsing Service call without a platform user id (${platformUserId})`);
     const url = new URL(path, this.baseUrl);
     url.searchParams.set('user_id', String(platformUserId));
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
@@ -129,7 +139,9 @@ export class ParsingServiceClient {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
-      throw this.fail(new AppError(502, 'PARSING_SERVICE_UNREACHABLE', `The Parsing Service could not be reached (${(err as Error).message}); try again in a minute.`));
+      throw this.fail(
+        new AppError(502, 'PARSING_SERVICE_UNREACHABLE', `The Parsing Service could not be reached (${(err as Error).message}); try again in a minute.`),
+      );
     }
     const text = await res.text();
     if (!res.ok) {
@@ -138,7 +150,9 @@ export class ParsingServiceClient {
         const body = JSON.parse(text) as { detail?: unknown; message?: unknown; error?: unknown };
         const d = body.detail ?? body.message ?? body.error;
         if (d) reason = typeof d === 'string' ? d : JSON.stringify(d);
-      } catch { /* plain-text body */ }
+      } catch {
+        /* plain-text body */
+      }
       throw this.fail(new AppError(502, 'PARSING_SERVICE_ERROR', `The Parsing Service answered HTTP ${res.status}${reason ? `: ${reason}` : ''}.`));
     }
     try {
@@ -157,7 +171,12 @@ export class ParsingServiceClient {
       .map(asBase);
   }
 
-  private async page(platformUserId: number, base: string, limit: number, offset: number): Promise<{ items: unknown[]; total: number | null; hasMore: boolean }> {
+  private async page(
+    platformUserId: number,
+    base: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: unknown[]; total: number | null; hasMore: boolean }> {
     const page = await this.get<ResultsPage>(`/api/v1/results/${encodeURIComponent(base)}`, platformUserId, { limit, offset });
     if (!page || typeof page !== 'object' || !Array.isArray(page.results)) throw this.fail(badResponse('a results page without "results"'));
     return {

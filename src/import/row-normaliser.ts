@@ -13,7 +13,12 @@ const HEADER_ALIASES: Record<Field, string[]> = {
   psd: ['platform_specific_data'],
 };
 
-const canonicalHeader = (h: string) => h.trim().toLowerCase().replace(/^\uFEFF/, '').replace(/[\s\-.]+/g, '_');
+const canonicalHeader = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/^\uFEFF/, '')
+    .replace(/[\s\-.]+/g, '_');
 
 /** Maps a file's header row to fields; null when no header is recognised (the row is data). */
 export function detectColumns(headers: string[]): Map<number, Field> | null {
@@ -35,7 +40,9 @@ export function fieldsOfObject(obj: Record<string, unknown>): Partial<Record<Fie
   const out: Partial<Record<Field, unknown>> = {};
   const keys = Object.keys(obj);
   const mapping = detectColumns(keys);
-  mapping?.forEach((field, i) => { out[field] = obj[keys[i]!]; });
+  mapping?.forEach((field, i) => {
+    out[field] = obj[keys[i]!];
+  });
   return out;
 }
 
@@ -46,7 +53,7 @@ export function normaliseLoneValue(raw: string): NormalisedRow {
   const value = raw.trim();
   if (!value) return { ok: false, reason: 'empty line' };
   const fields: Partial<Record<Field, unknown>> = {};
-  if (/^\+/.test(value) || /^[\d\s\-()]{8,}$/.test(value) && /[\s\-()]/.test(value)) fields.phone = value;
+  if (/^\+/.test(value) || (/^[\d\s\-()]{8,}$/.test(value) && /[\s\-()]/.test(value))) fields.phone = value;
   else if (/^\d+$/.test(value)) fields.user_id = value;
   else fields.username = value;
   return normaliseFields(fields, value);
@@ -57,7 +64,11 @@ export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: strin
   let psd: Record<string, unknown> = {};
   if (f.psd) {
     if (typeof f.psd === 'string') {
-      try { psd = JSON.parse(f.psd) as Record<string, unknown>; } catch { /* not JSON: ignored, other columns still count */ }
+      try {
+        psd = JSON.parse(f.psd) as Record<string, unknown>;
+      } catch {
+        /* not JSON: ignored, other columns still count */
+      }
     } else if (typeof f.psd === 'object') psd = f.psd as Record<string, unknown>;
   }
   const rawUsername = f.username ?? psd.username;
@@ -78,9 +89,11 @@ export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: strin
   const key = identityKey(target);
   if (!key) {
     const problems: string[] = [];
-    if (rawUsername !== undefined && rawUsername !== null && String(rawUsername).trim()) problems.push(`"${String(rawUsername).slice(0, 40)}" is not a valid username (5–32 letters, digits, underscores)`);
+    if (rawUsername !== undefined && rawUsername !== null && String(rawUsername).trim())
+      problems.push(`"${String(rawUsername).slice(0, 40)}" is not a valid username (5–32 letters, digits, underscores)`);
     if (rawId !== undefined && rawId !== null && String(rawId).trim()) problems.push(`"${String(rawId).slice(0, 40)}" is not a numeric user id`);
-    if (rawPhone !== undefined && rawPhone !== null && String(rawPhone).trim()) problems.push(`"${String(rawPhone).slice(0, 4)}…" is not a phone number in international format`);
+    if (rawPhone !== undefined && rawPhone !== null && String(rawPhone).trim())
+      problems.push(`"${String(rawPhone).slice(0, 4)}…" is not a phone number in international format`);
     return { ok: false, reason: problems.length ? problems.join('; ') : `no username, user id or phone found${shown ? ` in "${shown.slice(0, 40)}"` : ''}` };
   }
   return { ok: true, target, key };

@@ -51,7 +51,9 @@ export class BullMqTransport implements JobTransport {
       // Redis down must not hang the request that queued the job: it is already safe in PostgreSQL.
       await Promise.race([
         this.queue(job.queue).add('job', { id: job.id }, { jobId: bullJobId(job), delay }),
-        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('Redis did not answer in time')), ADD_TIMEOUT_MS); }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis did not answer in time')), ADD_TIMEOUT_MS);
+        }),
       ]);
     } finally {
       clearTimeout(timer);
@@ -64,27 +66,39 @@ export class BullMqTransport implements JobTransport {
   }
 
   async consume(run: (id: string) => Promise<void>, signal: AbortSignal): Promise<void> {
-    const workers = LANES.flatMap((lane) => lane.queues.map((name) => {
-      const w = new BullWorker<{ id: string }>(name, async (job) => { await run(job.data.id); }, {
-        connection: { url: this.url, maxRetriesPerRequest: null },
-        prefix: this.prefix,
-        concurrency: lane.concurrency,
-      });
-      w.on('error', (err) => this.logger.warn({ err: err.message, queue: name }, 'BullMQ worker error'));
-      return w;
-    }));
+    const workers = LANES.flatMap((lane) =>
+      lane.queues.map((name) => {
+        const w = new BullWorker<{ id: string }>(
+          name,
+          async (job) => {
+            await run(job.data.id);
+          },
+          {
+            connection: { url: this.url, maxRetriesPerRequest: null },
+            prefix: this.prefix,
+            concurrency: lane.concurrency,
+          },
+        );
+        w.on('error', (err) => this.logger.warn({ err: err.message, queue: name }, 'BullMQ worker error'));
+        return w;
+      }),
+    );
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
     // Let running jobs finish for a while; a job cut short keeps its PostgreSQL lock and is recovered when it lapses.
-    await Promise.all(workers.map(async (w) => {
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = w.close().then(() => true);
-      const timedOut = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), CLOSE_GRACE_MS); });
-      if (!(await Promise.race([graceful, timedOut]))) await w.close(true);
-      clearTimeout(timer);
-    }));
+    await Promise.all(
+      workers.map(async (w) => {
+        let timer: NodeJS.Timeout | undefined;
+        const graceful = w.close().then(() => true);
+        const timedOut = new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(false), CLOSE_GRACE_MS);
+        });
+        if (!(await Promise.race([graceful, timedOut]))) await w.close(true);
+        clearTimeout(timer);
+      }),
+    );
   }
 
   async close(): Promise<void> {

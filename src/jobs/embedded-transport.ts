@@ -18,7 +18,10 @@ export class EmbeddedTransport implements JobTransport {
   readonly name = 'embedded' as const;
   private wakers = new Set<() => void>();
 
-  constructor(private readonly store: JobStore, private readonly clock: Clock) {}
+  constructor(
+    private readonly store: JobStore,
+    private readonly clock: Clock,
+  ) {}
 
   async dispatch(_job: DispatchedJob): Promise<void> {
     this.wake();
@@ -42,11 +45,13 @@ export class EmbeddedTransport implements JobTransport {
             if (!lane || busy.get(lane)! >= lane.concurrency) continue; // the rest waits for the next round
             busy.set(lane, busy.get(lane)! + 1);
             started++;
-            const p: Promise<void> = run(job.id).catch(() => undefined).finally(() => {
-              busy.set(lane, busy.get(lane)! - 1);
-              running.delete(p);
-              this.wake();
-            });
+            const p: Promise<void> = run(job.id)
+              .catch(() => undefined)
+              .finally(() => {
+                busy.set(lane, busy.get(lane)! - 1);
+                running.delete(p);
+                this.wake();
+              });
             running.add(p);
           }
         } catch {

@@ -28,26 +28,39 @@ export async function jobRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get('/jobs', { schema: { tags, querystring: listQuery, summary: 'Background jobs (imports, reports, scheduled starts), newest first' } }, async (req) => {
     const q = req.query;
     const { items, total } = await ctx.jobs.store.list(req.user.userId, {
-      status: q.status, kind: q.kind, taskId: q.task_id, limit: q.page_size, offset: (q.page - 1) * q.page_size,
+      status: q.status,
+      kind: q.kind,
+      taskId: q.task_id,
+      limit: q.page_size,
+      offset: (q.page - 1) * q.page_size,
     });
     return { items: items.map(jobJson), total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size) };
   });
 
   app.get('/jobs/:id', { schema: { tags, params: jobParams, summary: 'One job: status, progress, result or the reason it failed' } }, async (req) =>
-    jobJson(await ctx.jobs.getOwned(req.user.userId, req.params.id)));
+    jobJson(await ctx.jobs.getOwned(req.user.userId, req.params.id)),
+  );
 
-  app.post('/jobs/:id/cancel', { schema: { tags, params: jobParams, summary: 'Cancel a queued or running job (a running import is rolled back)' } }, async (req) => {
-    const job = await ctx.jobs.cancel(req.user.userId, req.params.id);
-    await ctx.audit.record(req.user.userId, 'job.cancel', 'job', job.id, { kind: job.kind });
-    return jobJson(job);
-  });
+  app.post(
+    '/jobs/:id/cancel',
+    { schema: { tags, params: jobParams, summary: 'Cancel a queued or running job (a running import is rolled back)' } },
+    async (req) => {
+      const job = await ctx.jobs.cancel(req.user.userId, req.params.id);
+      await ctx.audit.record(req.user.userId, 'job.cancel', 'job', job.id, { kind: job.kind });
+      return jobJson(job);
+    },
+  );
 
   app.get('/jobs/:id/download', { schema: { tags, params: jobParams, summary: "A finished report job's CSV file" } }, async (req, reply) => {
     const job = await ctx.jobs.getOwned(req.user.userId, req.params.id);
     if (job.kind !== 'task_report') throw new AppError(400, 'NOTHING_TO_DOWNLOAD', 'Only report jobs produce a file to download.');
     const output = job.status === 'COMPLETED' ? await ctx.jobs.store.output(req.user.userId, job.id) : null;
     if (!output) {
-      throw new AppError(409, 'NOT_READY', job.status === 'FAILED' ? `The report failed: ${job.error_message}` : `The report is not ready yet (${job.status}).`);
+      throw new AppError(
+        409,
+        'NOT_READY',
+        job.status === 'FAILED' ? `The report failed: ${job.error_message}` : `The report is not ready yet (${job.status}).`,
+      );
     }
     const filename = String((job.result as { filename?: string } | null)?.filename ?? `report-${job.id}.csv`);
     reply.header('content-type', 'text/csv; charset=utf-8');

@@ -20,7 +20,9 @@ export interface JobOutcome {
 export type JobHandler = (job: BackgroundJobRow, io: JobIO) => Promise<JobOutcome>;
 
 class JobCancelled extends Error {
-  constructor() { super('The job was cancelled.'); }
+  constructor() {
+    super('The job was cancelled.');
+  }
 }
 
 export interface JobServiceOptions {
@@ -119,11 +121,18 @@ export class JobService {
       if (!mine) lost = true;
       return mine;
     };
-    const beat = setInterval(() => { renewed().catch(() => undefined); }, Math.max(50, realMsFor(this.clock, this.lockMs / 3)));
+    const beat = setInterval(
+      () => {
+        renewed().catch(() => undefined);
+      },
+      Math.max(50, realMsFor(this.clock, this.lockMs / 3)),
+    );
     const started = Date.now();
     try {
       const outcome = await handler(job, {
-        progress: async (p) => { if (!(await renewed(p))) throw new JobCancelled(); },
+        progress: async (p) => {
+          if (!(await renewed(p))) throw new JobCancelled();
+        },
       });
       if (lost || !(await this.store.complete(id, holder, outcome.result, outcome.output))) {
         this.logger.info({ job: id, kind: job.kind }, 'background job was cancelled (or taken over after a stall) while it ran; its result was discarded');

@@ -6,8 +6,26 @@ import type { JobKind, JobQueue, JobStatus } from '../shared/enums.js';
 
 /** Every column but the payloads, which can be megabytes and are read only by whoever needs them. */
 const VIEW_COLUMNS = [
-  'id', 'user_id', 'kind', 'queue', 'task_id', 'status', 'params', 'progress', 'result', 'error_code',
-  'error_message', 'attempts', 'max_attempts', 'run_at', 'locked_by', 'locked_until', 'created_at', 'updated_at', 'started_at', 'finished_at',
+  'id',
+  'user_id',
+  'kind',
+  'queue',
+  'task_id',
+  'status',
+  'params',
+  'progress',
+  'result',
+  'error_code',
+  'error_message',
+  'attempts',
+  'max_attempts',
+  'run_at',
+  'locked_by',
+  'locked_until',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'finished_at',
 ] as const;
 
 export interface NewJob {
@@ -28,15 +46,30 @@ export interface NewJob {
  * runner renews, and an expired lock means the runner died.
  */
 export class JobStore {
-  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
 
   async create(job: NewJob): Promise<BackgroundJobView> {
     const now = this.clock.now();
-    return this.db.insertInto('background_jobs').values({
-      id: randomUUID(), user_id: job.userId, kind: job.kind, queue: job.queue, task_id: job.taskId ?? null,
-      params: JSON.stringify(job.params ?? {}), input: job.input ?? null,
-      run_at: job.runAt ?? now, max_attempts: job.maxAttempts, created_at: now, updated_at: now,
-    }).returning(VIEW_COLUMNS).executeTakeFirstOrThrow();
+    return this.db
+      .insertInto('background_jobs')
+      .values({
+        id: randomUUID(),
+        user_id: job.userId,
+        kind: job.kind,
+        queue: job.queue,
+        task_id: job.taskId ?? null,
+        params: JSON.stringify(job.params ?? {}),
+        input: job.input ?? null,
+        run_at: job.runAt ?? now,
+        max_attempts: job.maxAttempts,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning(VIEW_COLUMNS)
+      .executeTakeFirstOrThrow();
   }
 
   get(id: string): Promise<BackgroundJobView | undefined> {
@@ -68,21 +101,33 @@ export class JobStore {
   /** Takes a due, queued job for `holder`; undefined if it is not due, already taken or finished. */
   async claim(id: string, holder: string, lockMs: number): Promise<BackgroundJobRow | undefined> {
     const now = this.clock.now();
-    return this.db.updateTable('background_jobs')
+    return this.db
+      .updateTable('background_jobs')
       .set({
-        status: 'RUNNING', locked_by: holder, locked_until: new Date(now.getTime() + lockMs),
-        attempts: sql`attempts + 1`, started_at: sql`coalesce(started_at, ${now})`, updated_at: now,
+        status: 'RUNNING',
+        locked_by: holder,
+        locked_until: new Date(now.getTime() + lockMs),
+        attempts: sql`attempts + 1`,
+        started_at: sql`coalesce(started_at, ${now})`,
+        updated_at: now,
       })
-      .where('id', '=', id).where('status', '=', 'QUEUED').where('run_at', '<=', now)
-      .returningAll().executeTakeFirst();
+      .where('id', '=', id)
+      .where('status', '=', 'QUEUED')
+      .where('run_at', '<=', now)
+      .returningAll()
+      .executeTakeFirst();
   }
 
   /** Renews a claim; false means the job is no longer this holder's (cancelled, or taken over after a stall). */
   async renew(id: string, holder: string, lockMs: number, progress?: Record<string, unknown>): Promise<boolean> {
     const now = this.clock.now();
-    const res = await this.db.updateTable('background_jobs')
+    const res = await this.db
+      .updateTable('background_jobs')
       .set({ locked_until: new Date(now.getTime() + lockMs), updated_at: now, ...(progress ? { progress: JSON.stringify(progress) } : {}) })
-      .where('id', '=', id).where('status', '=', 'RUNNING').where('locked_by', '=', holder).executeTakeFirst();
+      .where('id', '=', id)
+      .where('status', '=', 'RUNNING')
+      .where('locked_by', '=', holder)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
@@ -96,59 +141,88 @@ export class JobStore {
 
   /** Puts a failed attempt back in the queue to run again at `runAt`. */
   async retryLater(id: string, holder: string, runAt: Date, code: string, message: string): Promise<boolean> {
-    const res = await this.db.updateTable('background_jobs')
+    const res = await this.db
+      .updateTable('background_jobs')
       .set({ status: 'QUEUED', run_at: runAt, locked_by: null, locked_until: null, error_code: code, error_message: message, updated_at: this.clock.now() })
-      .where('id', '=', id).where('status', '=', 'RUNNING').where('locked_by', '=', holder).executeTakeFirst();
+      .where('id', '=', id)
+      .where('status', '=', 'RUNNING')
+      .where('locked_by', '=', holder)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
-  private async finish(id: string, holder: string, set: { status: JobStatus; result?: string; output?: Uint8Array; error_code?: string; error_message?: string }) {
+  private async finish(
+    id: string,
+    holder: string,
+    set: { status: JobStatus; result?: string; output?: Uint8Array; error_code?: string; error_message?: string },
+  ) {
     const now = this.clock.now();
-    const res = await this.db.updateTable('background_jobs')
+    const res = await this.db
+      .updateTable('background_jobs')
       // Inputs are only needed to run the job: drop them as soon as it is over.
       .set({ ...set, input: null, locked_by: null, locked_until: null, finished_at: now, updated_at: now })
-      .where('id', '=', id).where('status', '=', 'RUNNING').where('locked_by', '=', holder).executeTakeFirst();
+      .where('id', '=', id)
+      .where('status', '=', 'RUNNING')
+      .where('locked_by', '=', holder)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
   /** Cancels a job that has not finished; returns the row as it is afterwards. */
   async cancel(id: string, reason: string): Promise<BackgroundJobView | undefined> {
     const now = this.clock.now();
-    return this.db.updateTable('background_jobs')
+    return this.db
+      .updateTable('background_jobs')
       .set({ status: 'CANCELLED', error_message: reason, input: null, locked_by: null, locked_until: null, finished_at: now, updated_at: now })
-      .where('id', '=', id).where('status', 'in', ['QUEUED', 'RUNNING'])
-      .returning(VIEW_COLUMNS).executeTakeFirst();
+      .where('id', '=', id)
+      .where('status', 'in', ['QUEUED', 'RUNNING'])
+      .returning(VIEW_COLUMNS)
+      .executeTakeFirst();
   }
 
   /** Cancels the queued jobs of one kind for a task (a paused scheduled task no longer needs its start). */
   async cancelQueuedForTask(taskId: number, kind: JobKind, reason: string): Promise<number> {
     const now = this.clock.now();
-    const res = await this.db.updateTable('background_jobs')
+    const res = await this.db
+      .updateTable('background_jobs')
       .set({ status: 'CANCELLED', error_message: reason, finished_at: now, updated_at: now })
-      .where('task_id', '=', taskId).where('kind', '=', kind).where('status', '=', 'QUEUED').executeTakeFirst();
+      .where('task_id', '=', taskId)
+      .where('kind', '=', kind)
+      .where('status', '=', 'QUEUED')
+      .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 
   /** Due queued jobs, high-priority queues first (the embedded transport's poll). */
   async due(limit: number, queues?: readonly JobQueue[]): Promise<Array<{ id: string; queue: JobQueue }>> {
-    let q = this.db.selectFrom('background_jobs').select(['id', 'queue'])
-      .where('status', '=', 'QUEUED').where('run_at', '<=', this.clock.now());
+    let q = this.db.selectFrom('background_jobs').select(['id', 'queue']).where('status', '=', 'QUEUED').where('run_at', '<=', this.clock.now());
     if (queues) q = q.where('queue', 'in', [...queues]);
-    const rows = await q.orderBy(sql`CASE queue WHEN 'invite-high' THEN 0 WHEN 'invite-normal' THEN 1 WHEN 'invite-low' THEN 2 ELSE 3 END`)
-      .orderBy('run_at').limit(limit).execute();
+    const rows = await q
+      .orderBy(sql`CASE queue WHEN 'invite-high' THEN 0 WHEN 'invite-normal' THEN 1 WHEN 'invite-low' THEN 2 ELSE 3 END`)
+      .orderBy('run_at')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({ id: r.id, queue: r.queue }));
   }
 
   /** Queued jobs whose time passed a while ago: BullMQ should have delivered them, so Redis may have lost them. */
   overdue(graceMs: number, limit = 500) {
-    return this.db.selectFrom('background_jobs').select(['id', 'queue', 'run_at', 'attempts'])
-      .where('status', '=', 'QUEUED').where('run_at', '<=', new Date(this.clock.now().getTime() - graceMs))
-      .orderBy('run_at').limit(limit).execute();
+    return this.db
+      .selectFrom('background_jobs')
+      .select(['id', 'queue', 'run_at', 'attempts'])
+      .where('status', '=', 'QUEUED')
+      .where('run_at', '<=', new Date(this.clock.now().getTime() - graceMs))
+      .orderBy('run_at')
+      .limit(limit)
+      .execute();
   }
 
   /** When the next queued job (of these queues) falls due. */
   nextRunAt(queues?: readonly JobQueue[]): Promise<Date | null> {
-    let q = this.db.selectFrom('background_jobs').select(({ fn }) => fn.min('run_at').as('at')).where('status', '=', 'QUEUED');
+    let q = this.db
+      .selectFrom('background_jobs')
+      .select(({ fn }) => fn.min('run_at').as('at'))
+      .where('status', '=', 'QUEUED');
     if (queues) q = q.where('queue', 'in', [...queues]);
     return q.executeTakeFirst().then((r) => (r?.at ? new Date(r.at) : null));
   }
@@ -159,23 +233,34 @@ export class JobStore {
    */
   async recoverAbandoned(): Promise<Array<{ id: string; queue: string; status: string; run_at: Date; attempts: number }>> {
     const now = this.clock.now();
-    return this.db.updateTable('background_jobs')
+    return this.db
+      .updateTable('background_jobs')
       .set({
         status: sql`CASE WHEN attempts >= max_attempts THEN 'FAILED' ELSE 'QUEUED' END`,
         error_code: sql`CASE WHEN attempts >= max_attempts THEN 'ABANDONED' ELSE error_code END`,
         error_message: sql`CASE WHEN attempts >= max_attempts THEN 'The job stopped ' || attempts || ' times without finishing (its worker died); it was given up.' ELSE error_message END`,
         finished_at: sql`CASE WHEN attempts >= max_attempts THEN ${now}::timestamptz ELSE NULL END`,
         input: sql`CASE WHEN attempts >= max_attempts THEN NULL ELSE input END`,
-        run_at: now, locked_by: null, locked_until: null, updated_at: now,
+        run_at: now,
+        locked_by: null,
+        locked_until: null,
+        updated_at: now,
       })
-      .where('status', '=', 'RUNNING').where('locked_until', '<', now)
-      .returning(['id', 'queue', 'status', 'run_at', 'attempts']).execute();
+      .where('status', '=', 'RUNNING')
+      .where('locked_until', '<', now)
+      .returning(['id', 'queue', 'status', 'run_at', 'attempts'])
+      .execute();
   }
 
   /** A user's unfinished jobs, not counting scheduled starts (those are bounded by the active-task limit). */
   async countUnfinished(userId: number): Promise<number> {
-    const r = await this.db.selectFrom('background_jobs').select(({ fn }) => fn.countAll<string>().as('n'))
-      .where('user_id', '=', userId).where('status', 'in', ['QUEUED', 'RUNNING']).where('kind', '!=', 'task_start').executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('background_jobs')
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('status', 'in', ['QUEUED', 'RUNNING'])
+      .where('kind', '!=', 'task_start')
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -184,16 +269,24 @@ export class JobStore {
    * so tasks scheduled for next week are not a backlog.
    */
   async depthByQueue(): Promise<Record<string, number>> {
-    const rows = await this.db.selectFrom('background_jobs').select(['queue', ({ fn }) => fn.countAll<string>().as('n')])
-      .where('status', '=', 'QUEUED').where('run_at', '<=', this.clock.now()).groupBy('queue').execute();
+    const rows = await this.db
+      .selectFrom('background_jobs')
+      .select(['queue', ({ fn }) => fn.countAll<string>().as('n')])
+      .where('status', '=', 'QUEUED')
+      .where('run_at', '<=', this.clock.now())
+      .groupBy('queue')
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.queue, Number(r.n)]));
   }
 
   /** Retention: finished jobs (and their report files) older than `days`. */
   async pruneFinished(days: number): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - days * 86400_000);
-    const res = await this.db.deleteFrom('background_jobs').where('status', 'in', ['COMPLETED', 'FAILED', 'CANCELLED'])
-      .where('finished_at', '<', cutoff).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('background_jobs')
+      .where('status', 'in', ['COMPLETED', 'FAILED', 'CANCELLED'])
+      .where('finished_at', '<', cutoff)
+      .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 }

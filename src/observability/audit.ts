@@ -6,8 +6,15 @@ export class AuditLog {
   constructor(private readonly db: Kysely<Database>) {}
 
   async record(userId: number, action: string, entity: string, entityId: string | number | null, details: Record<string, unknown> = {}): Promise<void> {
-    await this.db.insertInto('audit_log').values({
-      user_id: userId, action, entity, entity_id: entityId === null ? null : String(entityId), details: JSON.stringify(details),
-    }).execute();
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        user_id: userId,
+        action,
+        entity,
+        entity_id: entityId === null ? null : String(entityId),
+        details: JSON.stringify(details),
+      })
+      .execute();
   }
 }

@@ -2,10 +2,28 @@ import pino, { type Logger } from 'pino';
 
 /** Paths whose values never reach a log line: credentials, sessions and people's phone numbers. */
 export const REDACT_PATHS = [
-  'req.headers.authorization', 'headers.authorization', 'authorization', 'token', '*.token',
-  'session', '*.session', 'session_string', '*.session_string', 'sessionString', '*.sessionString',
-  'session_encrypted', '*.session_encrypted', 'jwtSecret', '*.jwtSecret', 'password', '*.password',
-  'phone', '*.phone', '*.*.phone', 'author_phone', '*.author_phone',
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'token',
+  '*.token',
+  'session',
+  '*.session',
+  'session_string',
+  '*.session_string',
+  'sessionString',
+  '*.sessionString',
+  'session_encrypted',
+  '*.session_encrypted',
+  'jwtSecret',
+  '*.jwtSecret',
+  'password',
+  '*.password',
+  'phone',
+  '*.phone',
+  '*.*.phone',
+  'author_phone',
+  '*.author_phone',
 ];
 
 const PHONE_IN_TEXT = /\+\d{8,15}/g;

@@ -9,7 +9,10 @@ import type { PlatformAdapter, PlatformClient } from './platform.js';
  */
 export class PlatformConnections {
   private clients = new Map<number, Promise<PlatformClient>>();
-  constructor(private readonly adapters: Partial<Record<PlatformMode, PlatformAdapter>>, private readonly crypto: SessionCrypto) {}
+  constructor(
+    private readonly adapters: Partial<Record<PlatformMode, PlatformAdapter>>,
+    private readonly crypto: SessionCrypto,
+  ) {}
 
   adapterFor(mode: PlatformMode): PlatformAdapter {
     const adapter = this.adapters[mode];

@@ -53,7 +53,10 @@ export const KNOWN_ERRORS: Record<string, Known> = {
   AUTH_KEY_UNREGISTERED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session was logged out; add the account again' },
   AUTH_KEY_INVALID: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session key is invalid; add the account again' },
   SESSION_REVOKED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session was revoked; add the account again' },
-  AUTH_KEY_DUPLICATED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session was used from two places at once and Telegram ended it; connect the account again' },
+  AUTH_KEY_DUPLICATED: {
+    kind: 'ACCOUNT_DEAUTHORIZED',
+    reason: 'the session was used from two places at once and Telegram ended it; connect the account again',
+  },
   SESSION_EXPIRED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session expired; add the account again' },
   USER_DEACTIVATED: { kind: 'ACCOUNT_BANNED', reason: 'the account was deleted or deactivated' },
   USER_DEACTIVATED_BAN: { kind: 'ACCOUNT_BANNED', reason: 'the account was banned by Telegram' },

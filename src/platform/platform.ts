@@ -33,6 +33,6 @@ export interface PlatformAdapter {
 /** Fills {username} and {first_name} in a DM template; a missing value falls back to something polite. */
 export function renderTemplate(template: string, t: TargetIdentity): string {
   return template
-    .replace(/\{username\}/g, t.username ? `@${t.username}` : t.first_name ?? 'there')
+    .replace(/\{username\}/g, t.username ? `@${t.username}` : (t.first_name ?? 'there'))
     .replace(/\{first_name\}/g, t.first_name ?? (t.username ? `@${t.username}` : 'there'));
 }

@@ -17,7 +17,11 @@ export interface CircuitBreakerOptions {
 }
 
 export const DEFAULT_CIRCUIT_OPTIONS: CircuitBreakerOptions = {
-  windowSeconds: 60, minFailures: 10, failureRatio: 0.5, baseBackoffSeconds: 30, maxBackoffSeconds: 600,
+  windowSeconds: 60,
+  minFailures: 10,
+  failureRatio: 0.5,
+  baseBackoffSeconds: 30,
+  maxBackoffSeconds: 600,
 };
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -84,8 +88,11 @@ export class CircuitBreaker {
   private lastSync = -Infinity;
 
   constructor(
-    private readonly clock: Clock, options: Partial<CircuitBreakerOptions> = {}, private readonly metrics?: Metrics,
-    private readonly logger?: Logger, private readonly store?: CircuitStore,
+    private readonly clock: Clock,
+    options: Partial<CircuitBreakerOptions> = {},
+    private readonly metrics?: Metrics,
+    private readonly logger?: Logger,
+    private readonly store?: CircuitStore,
   ) {
     this.options = { ...DEFAULT_CIRCUIT_OPTIONS, ...options };
   }
@@ -103,8 +110,12 @@ export class CircuitBreaker {
         this.dirty.delete(platform);
         const c = this.circuits.get(platform)!;
         await this.store.save({
-          platform, state: c.state === 'closed' ? 'closed' : 'open', opened_at: c.openedAt ? new Date(c.openedAt) : null,
-          retry_at: c.retryAt ? new Date(c.retryAt) : null, consecutive_opens: c.opens, updated_at: new Date(c.changedAt),
+          platform,
+          state: c.state === 'closed' ? 'closed' : 'open',
+          opened_at: c.openedAt ? new Date(c.openedAt) : null,
+          retry_at: c.retryAt ? new Date(c.retryAt) : null,
+          consecutive_opens: c.opens,
+          updated_at: new Date(c.changedAt),
         });
       }
       if (!force && now - this.lastSync < SYNC_EVERY_SECONDS * 1000) return;
@@ -114,7 +125,13 @@ export class CircuitBreaker {
         const at = row.updated_at.getTime();
         if (at <= c.changedAt) continue;
         if (row.state === 'open' && c.state === 'closed' && row.retry_at && row.retry_at.getTime() > now) {
-          Object.assign(c, { openedAt: row.opened_at?.getTime() ?? at, retryAt: row.retry_at.getTime(), opens: row.consecutive_opens, events: [], changedAt: at });
+          Object.assign(c, {
+            openedAt: row.opened_at?.getTime() ?? at,
+            retryAt: row.retry_at.getTime(),
+            opens: row.consecutive_opens,
+            events: [],
+            changedAt: at,
+          });
           this.transition(row.platform, c, 'open');
         } else if (row.state === 'closed' && c.state !== 'closed') {
           Object.assign(c, { openedAt: null, retryAt: null, opens: 0, events: [], probing: false, changedAt: at });
@@ -145,7 +162,11 @@ export class CircuitBreaker {
   admit(platform: string): CircuitAdmission {
     const c = this.circuits.get(platform);
     if (!c || c.state === 'closed') return 'dispatch';
-    if (c.state === 'half_open') return c.probing ? 'blocked' : ((c.probing = true), 'probe');
+    if (c.state === 'half_open') {
+      if (c.probing) return 'blocked';
+      c.probing = true;
+      return 'probe';
+    }
     if (this.clock.now().getTime() < c.retryAt!) return 'blocked';
     this.transition(platform, c, 'half_open');
     c.probing = true;
@@ -197,9 +218,13 @@ export class CircuitBreaker {
     return [...this.circuits.entries()].map(([platform, c]) => {
       this.prune(c, now);
       return {
-        platform, state: c.state, opened_at: c.openedAt ? new Date(c.openedAt).toISOString() : null,
+        platform,
+        state: c.state,
+        opened_at: c.openedAt ? new Date(c.openedAt).toISOString() : null,
         retry_at: c.retryAt && c.state !== 'closed' ? new Date(c.retryAt).toISOString() : null,
-        calls: c.events.length, failures: c.events.filter((e) => e.failed).length, consecutive_opens: c.opens,
+        calls: c.events.length,
+        failures: c.events.filter((e) => e.failed).length,
+        consecutive_opens: c.opens,
       };
     });
   }
@@ -218,7 +243,10 @@ export class CircuitBreaker {
     c.changedAt = now;
     this.dirty.add(platform);
     this.transition(platform, c, 'open');
-    this.logger?.warn({ platform, retry_at: new Date(c.retryAt).toISOString(), backoff_seconds: backoff }, 'platform calls are failing en masse: dispatch paused (circuit open)');
+    this.logger?.warn(
+      { platform, retry_at: new Date(c.retryAt).toISOString(), backoff_seconds: backoff },
+      'platform calls are failing en masse: dispatch paused (circuit open)',
+    );
   }
 
   private close(platform: string, c: Circuit): void {

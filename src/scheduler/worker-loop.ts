@@ -24,7 +24,12 @@ export async function runWorkerLoop(worker: Worker, clock: Clock, signal: AbortS
 }
 
 /** Drives a worker on virtual time (tests, benchmarks): acts, then jumps the clock to the next due moment. */
-export async function runVirtual(worker: Worker, clock: Clock & { set(d: Date): void }, untilMs: number, opts: { maxActions?: number; stop?: () => Promise<boolean> | boolean } = {}): Promise<number> {
+export async function runVirtual(
+  worker: Worker,
+  clock: Clock & { set(d: Date): void },
+  untilMs: number,
+  opts: { maxActions?: number; stop?: () => Promise<boolean> | boolean } = {},
+): Promise<number> {
   let actions = 0;
   while (clock.now().getTime() < untilMs) {
     if (opts.stop && (await opts.stop())) break;

@@ -107,7 +107,10 @@ export class Worker {
     if (due.length === 0) return [];
     const rows = await this.readyAccountsQuery(now, limit, due);
     const ready = new Set(rows.map((r) => r.id));
-    await this.accounts.deferNotReady(due.filter((id) => !ready.has(id)), now);
+    await this.accounts.deferNotReady(
+      due.filter((id) => !ready.has(id)),
+      now,
+    );
     return rows;
   }
 
@@ -119,13 +122,19 @@ export class Worker {
       .where((eb) => eb.or([eb('a.rest_until', 'is', null), eb('a.rest_until', '<=', now)]))
       .where((eb) => eb.or([eb('a.next_action_at', 'is', null), eb('a.next_action_at', '<=', now)]))
       .where((eb) => eb.or([eb('a.idle_until', 'is', null), eb('a.idle_until', '<=', now)]))
-      .where(({ not, exists, selectFrom }) => not(exists(
-        selectFrom('account_leases as l').select('l.account_id').whereRef('l.account_id', '=', 'a.id').where('l.expires_at', '>', now),
-      )))
-      .where(({ exists, selectFrom }) => exists(
-        selectFrom('task_accounts as ta').innerJoin('tasks as t', 't.id', 'ta.task_id').select('ta.task_id')
-          .whereRef('ta.account_id', '=', 'a.id').where('ta.eligible', '=', true).where('t.status', '=', 'IN_PROGRESS'),
-      ))
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('account_leases as l').select('l.account_id').whereRef('l.account_id', '=', 'a.id').where('l.expires_at', '>', now))),
+      )
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('task_accounts as ta')
+            .innerJoin('tasks as t', 't.id', 'ta.task_id')
+            .select('ta.task_id')
+            .whereRef('ta.account_id', '=', 'a.id')
+            .where('ta.eligible', '=', true)
+            .where('t.status', '=', 'IN_PROGRESS'),
+        ),
+      )
       .orderBy('a.next_action_at', (ob) => ob.asc().nullsFirst())
       .orderBy('a.id')
       .limit(limit)
@@ -134,18 +143,28 @@ export class Worker {
 
   /** Chooses a task and claims a target for a leased account; releases the lease if there is nothing to do. */
   private async findWork(account: AccountRow, lease: Lease): Promise<Claim | null> {
-    const tasks = await this.db.selectFrom('tasks as t').innerJoin('task_accounts as ta', 'ta.task_id', 't.id').selectAll('t').select('ta.group_peer')
-      .where('ta.account_id', '=', account.id).where('ta.eligible', '=', true).where('t.status', '=', 'IN_PROGRESS')
-      .where('t.user_id', '=', account.user_id).execute();
+    const tasks = await this.db
+      .selectFrom('tasks as t')
+      .innerJoin('task_accounts as ta', 'ta.task_id', 't.id')
+      .selectAll('t')
+      .select('ta.group_peer')
+      .where('ta.account_id', '=', account.id)
+      .where('ta.eligible', '=', true)
+      .where('t.status', '=', 'IN_PROGRESS')
+      .where('t.user_id', '=', account.user_id)
+      .execute();
     const usage = await this.accounts.usage(account.id);
     // Highest priority first. Within a priority: the group where this account has used the least of its
     // lifetime allowance (so no (account, group) pair is exhausted while a sibling sits idle, which would
     // leave the account one group and halve its daily output), then the task served longest ago (round-robin).
-    const lifetimeUsed = (t: TaskRow) => (t.target_group_key ? usage.lifetimeByGroup[t.target_group_key] ?? 0 : 0);
-    tasks.sort((a, b) =>
-      PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] ||
-      lifetimeUsed(a) - lifetimeUsed(b) ||
-      (a.last_dispatched_at?.getTime() ?? 0) - (b.last_dispatched_at?.getTime() ?? 0) || a.id - b.id);
+    const lifetimeUsed = (t: TaskRow) => (t.target_group_key ? (usage.lifetimeByGroup[t.target_group_key] ?? 0) : 0);
+    tasks.sort(
+      (a, b) =>
+        PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] ||
+        lifetimeUsed(a) - lifetimeUsed(b) ||
+        (a.last_dispatched_at?.getTime() ?? 0) - (b.last_dispatched_at?.getTime() ?? 0) ||
+        a.id - b.id,
+    );
     const now = this.clock.now();
     let soonestSeconds: number | null = null;
     for (const task of tasks) {
@@ -185,26 +204,48 @@ export class Worker {
       // task of this user, is skipped here without a platform call and without counting toward any limit.
       let target: TargetRow | undefined;
       for (let hygieneSkips = 0; ; hygieneSkips++) {
-        target = await trx.updateTable('targets')
+        target = await trx
+          .updateTable('targets')
           .set({ status: 'IN_FLIGHT', in_flight_at: now, account_id: account.id, attempts: sql`attempts + 1`, updated_at: now })
           .where('id', '=', (eb) => {
             let q = eb.selectFrom('targets').select('id').where('task_id', '=', task.id).where('status', '=', 'PENDING');
-            q = targetId === undefined ? q.where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)])) : q.where('id', '=', targetId);
+            q =
+              targetId === undefined ? q.where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)])) : q.where('id', '=', targetId);
             return q.orderBy('id').limit(1).forUpdate().skipLocked();
           })
-          .returningAll().executeTakeFirst();
+          .returningAll()
+          .executeTakeFirst();
         const blocked = target ? await blockedReason(trx, task, target) : null;
         if (!target || !blocked) break;
-        await trx.updateTable('targets').set({
-          status: 'SKIPPED', error_code: blocked.code, error_message: blocked.message, attempts: sql`greatest(attempts - 1, 0)`,
-          account_id: null, in_flight_at: null, next_attempt_at: null, processed_at: now, updated_at: now,
-        }).where('id', '=', target.id).execute();
+        await trx
+          .updateTable('targets')
+          .set({
+            status: 'SKIPPED',
+            error_code: blocked.code,
+            error_message: blocked.message,
+            attempts: sql`greatest(attempts - 1, 0)`,
+            account_id: null,
+            in_flight_at: null,
+            next_attempt_at: null,
+            processed_at: now,
+            updated_at: now,
+          })
+          .where('id', '=', target.id)
+          .execute();
         // Keep the transaction short: the next claim goes on where this one stopped.
-        if (hygieneSkips >= 500) { target = undefined; break; }
+        if (hygieneSkips >= 500) {
+          target = undefined;
+          break;
+        }
       }
       if (!target) return null;
       const logId = await this.accounts.recordAttempt(trx, {
-        userId: task.user_id, taskId: task.id, targetId: target.id, accountId: account.id, action, groupKey: task.target_group_key,
+        userId: task.user_id,
+        taskId: task.id,
+        targetId: target.id,
+        accountId: account.id,
+        action,
+        groupKey: task.target_group_key,
       });
       await trx.updateTable('tasks').set({ last_dispatched_at: now }).where('id', '=', task.id).execute();
       return { task, target, logId, action, groupPeer };
@@ -232,8 +273,12 @@ export class Worker {
     let error: PlatformError | null = null;
     // Heartbeat: a slow platform call must not outlive the lease, or another worker could take the account
     // mid-call. A dead worker stops renewing, so its account and target are still recovered after one lease.
-    const heartbeat = setInterval(() => { void this.accounts.renew(lease).catch(() => undefined); },
-      Math.max(10, realMsFor(this.clock, (this.options.leaseSeconds * 1000) / 3)));
+    const heartbeat = setInterval(
+      () => {
+        void this.accounts.renew(lease).catch(() => undefined);
+      },
+      Math.max(10, realMsFor(this.clock, (this.options.leaseSeconds * 1000) / 3)),
+    );
     heartbeat.unref();
     try {
       const client = await this.connections.get(account);
@@ -277,18 +322,38 @@ export class Worker {
     const where = task.target_group_title ?? task.target_group ?? 'the group';
     return this.db.transaction().execute(async (trx) => {
       const finishLog = (result: LogResult, message: string, code: string | null = null, details: Record<string, unknown> = {}) =>
-        trx.updateTable('execution_logs').set({ result, message, error_code: code, details: JSON.stringify(details), finished_at: now })
-          .where('id', '=', logId).execute();
+        trx
+          .updateTable('execution_logs')
+          .set({ result, message, error_code: code, details: JSON.stringify(details), finished_at: now })
+          .where('id', '=', logId)
+          .execute();
       const backToPending = (extra: { next_attempt_at?: Date | null; refund?: boolean } = {}) =>
-        trx.updateTable('targets').set({
-          status: 'PENDING', in_flight_at: null, account_id: null, updated_at: now,
-          next_attempt_at: extra.next_attempt_at ?? null,
-          ...(extra.refund ? { attempts: sql`greatest(attempts - 1, 0)` } : {}),
-        }).where('id', '=', target.id).execute();
+        trx
+          .updateTable('targets')
+          .set({
+            status: 'PENDING',
+            in_flight_at: null,
+            account_id: null,
+            updated_at: now,
+            next_attempt_at: extra.next_attempt_at ?? null,
+            ...(extra.refund ? { attempts: sql`greatest(attempts - 1, 0)` } : {}),
+          })
+          .where('id', '=', target.id)
+          .execute();
       const finishTarget = (status: TargetStatus, code: string | null, message: string | null) =>
-        trx.updateTable('targets').set({
-          status, error_code: code, error_message: message, in_flight_at: null, processed_at: now, updated_at: now, next_attempt_at: null,
-        }).where('id', '=', target.id).execute();
+        trx
+          .updateTable('targets')
+          .set({
+            status,
+            error_code: code,
+            error_message: message,
+            in_flight_at: null,
+            processed_at: now,
+            updated_at: now,
+            next_attempt_at: null,
+          })
+          .where('id', '=', target.id)
+          .execute();
 
       if (!error) {
         await finishTarget(action === 'invite' ? 'INVITED' : 'SENT', null, null);
@@ -308,8 +373,12 @@ export class Worker {
         }
         case 'GROUP': {
           // This account cannot act on the group any more; the person is not to blame and waits for another account.
-          await trx.updateTable('task_accounts').set({ eligible: false, reason: error.message, checked_at: now })
-            .where('task_id', '=', task.id).where('account_id', '=', account.id).execute();
+          await trx
+            .updateTable('task_accounts')
+            .set({ eligible: false, reason: error.message, checked_at: now })
+            .where('task_id', '=', task.id)
+            .where('account_id', '=', account.id)
+            .execute();
           await backToPending({ refund: true });
           await this.accounts.uncountAttempt(trx, logId);
           await finishLog('ACCOUNT_ERROR', `Account ${account.label} cannot add members to ${where}: ${error.message}`, error.code);
@@ -407,8 +476,12 @@ export class Worker {
     if (now.getTime() < this.nextRecoveryAt) return;
     await this.recoverStaleAttempts();
     // Leases taken from now on expire after now + lease; the ones alive now are the only earlier candidates.
-    const row = await this.db.selectFrom('targets as tg').innerJoin('account_leases as l', 'l.account_id', 'tg.account_id')
-      .select(sql<Date | null>`min(l.expires_at)`.as('at')).where('tg.status', '=', 'IN_FLIGHT').where('l.expires_at', '>', now)
+    const row = await this.db
+      .selectFrom('targets as tg')
+      .innerJoin('account_leases as l', 'l.account_id', 'tg.account_id')
+      .select(sql<Date | null>`min(l.expires_at)`.as('at'))
+      .where('tg.status', '=', 'IN_FLIGHT')
+      .where('l.expires_at', '>', now)
       .executeTakeFirst();
     const soonest = row?.at ? new Date(row.at).getTime() : Infinity;
     this.nextRecoveryAt = Math.min(soonest, now.getTime() + this.options.leaseSeconds * 1000);
@@ -424,18 +497,25 @@ export class Worker {
   async recoverStaleAttempts(heldAccountId?: number): Promise<number> {
     const now = this.clock.now();
     if (heldAccountId !== undefined) {
-      const any = await this.db.selectFrom('targets').select('id').where('status', '=', 'IN_FLIGHT').where('account_id', '=', heldAccountId).limit(1).executeTakeFirst();
+      const any = await this.db
+        .selectFrom('targets')
+        .select('id')
+        .where('status', '=', 'IN_FLIGHT')
+        .where('account_id', '=', heldAccountId)
+        .limit(1)
+        .executeTakeFirst();
       if (!any) return 0;
     }
     return this.db.transaction().execute(async (trx) => {
-      let q = trx.selectFrom('targets as tg').innerJoin('tasks as t', 't.id', 'tg.task_id')
-        .select(['tg.id', 't.type'])
-        .where('tg.status', '=', 'IN_FLIGHT');
-      q = heldAccountId !== undefined
-        ? q.where('tg.account_id', '=', heldAccountId)
-        : q.where(({ not, exists, selectFrom }) => not(exists(
-          selectFrom('account_leases as l').select('l.account_id').whereRef('l.account_id', '=', 'tg.account_id').where('l.expires_at', '>', now),
-        )));
+      let q = trx.selectFrom('targets as tg').innerJoin('tasks as t', 't.id', 'tg.task_id').select(['tg.id', 't.type']).where('tg.status', '=', 'IN_FLIGHT');
+      q =
+        heldAccountId !== undefined
+          ? q.where('tg.account_id', '=', heldAccountId)
+          : q.where(({ not, exists, selectFrom }) =>
+              not(
+                exists(selectFrom('account_leases as l').select('l.account_id').whereRef('l.account_id', '=', 'tg.account_id').where('l.expires_at', '>', now)),
+              ),
+            );
       const stale = await q.forUpdate('tg').skipLocked().execute();
       if (!stale.length) return 0;
       const invites = stale.filter((s) => s.type === 'invite_to_group').map((s) => s.id);
@@ -444,13 +524,29 @@ export class Worker {
         await trx.updateTable('targets').set({ status: 'PENDING', in_flight_at: null, account_id: null, updated_at: now }).where('id', 'in', invites).execute();
       }
       if (messages.length) {
-        await trx.updateTable('targets').set({
-          status: 'SKIPPED', error_code: 'OUTCOME_UNKNOWN', in_flight_at: null, processed_at: now, updated_at: now,
-          error_message: 'the worker stopped mid-send; not resent to avoid a duplicate message',
-        }).where('id', 'in', messages).execute();
+        await trx
+          .updateTable('targets')
+          .set({
+            status: 'SKIPPED',
+            error_code: 'OUTCOME_UNKNOWN',
+            in_flight_at: null,
+            processed_at: now,
+            updated_at: now,
+            error_message: 'the worker stopped mid-send; not resent to avoid a duplicate message',
+          })
+          .where('id', 'in', messages)
+          .execute();
       }
-      await trx.updateTable('execution_logs').set({ result: 'OUTCOME_UNKNOWN', finished_at: now, message: 'Worker stopped before recording the outcome' })
-        .where('target_id', 'in', stale.map((s) => s.id)).where('result', '=', 'ATTEMPTED').execute();
+      await trx
+        .updateTable('execution_logs')
+        .set({ result: 'OUTCOME_UNKNOWN', finished_at: now, message: 'Worker stopped before recording the outcome' })
+        .where(
+          'target_id',
+          'in',
+          stale.map((s) => s.id),
+        )
+        .where('result', '=', 'ATTEMPTED')
+        .execute();
       this.logger?.warn({ recovered: stale.length }, 'recovered targets left in flight by a stopped worker');
       return stale.length;
     });
@@ -473,7 +569,7 @@ export class Worker {
       ) x`.execute(this.db);
     const at = row.rows[0]?.at ?? null;
     const paused = this.breaker?.pausedUntil() ?? null;
-    if (!at || !Number.isFinite(new Date(at).getTime())) return at ? paused ?? this.clock.now() : paused;
+    if (!at || !Number.isFinite(new Date(at).getTime())) return at ? (paused ?? this.clock.now()) : paused;
     // While every platform's circuit is open nothing can be dispatched before the next probe.
     return paused && paused > new Date(at) ? paused : new Date(at);
   }

@@ -27,7 +27,11 @@ export class ManualClock implements Clock {
  */
 export class ScaledClock implements Clock {
   /** `virtualStart` is the virtual time at the real moment `realStart` (both default to now). */
-  constructor(readonly speed: number, private readonly virtualStart = Date.now(), private readonly realStart = Date.now()) {}
+  constructor(
+    readonly speed: number,
+    private readonly virtualStart = Date.now(),
+    private readonly realStart = Date.now(),
+  ) {}
   now(): Date {
     return new Date(this.virtualStart + (Date.now() - this.realStart) * this.speed);
   }

@@ -50,7 +50,10 @@ export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['IN_PROGRESS', 'SCHE
 
 /** Default name of a direct-message task: the start of its text, with template variables shown as "…". */
 export function messageTaskName(template: string, prefix = 'Messages'): string {
-  const text = template.replace(/\{(username|first_name)\}/g, '…').replace(/\s+/g, ' ').trim();
+  const text = template
+    .replace(/\{(username|first_name)\}/g, '…')
+    .replace(/\s+/g, ' ')
+    .trim();
   return `${prefix}: ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
 }
 

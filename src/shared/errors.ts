@@ -21,12 +21,10 @@ export class AppError extends Error {
   /** The sentence in `lang`: the catalogue's when it has one (by i18n key, else by code), else the English message. */
   text(lang: Lang): string {
     if (lang === 'en') return this.message;
-    return (this.i18n?.key ? renderMessage(this.i18n.key, lang, this.i18n.params) : null)
-      ?? renderMessage(this.code, lang, this.i18n?.params) ?? this.message;
+    return (this.i18n?.key ? renderMessage(this.i18n.key, lang, this.i18n.params) : null) ?? renderMessage(this.code, lang, this.i18n?.params) ?? this.message;
   }
 }
 
 export const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} was not found.`, undefined, { key: `NOT_FOUND.${what}` });
 export const conflict = (code: string, message: string, i18n?: { key?: string; params?: MessageParams }) => new AppError(409, code, message, undefined, i18n);
-export const badRequest = (code: string, message: string, details?: unknown) =>
-  new AppError(400, code, message, details);
+export const badRequest = (code: string, message: string, details?: unknown) => new AppError(400, code, message, details);

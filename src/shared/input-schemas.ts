@@ -13,7 +13,8 @@ export const INT4_MAX = 2_147_483_647;
 
 /** A database id as JSON (a number) or from a path/query string (coerced). */
 export function dbId(what = 'id') {
-  return z.coerce.number({ error: `${what} must be a number` })
+  return z.coerce
+    .number({ error: `${what} must be a number` })
     .int(`${what} must be a whole number`)
     .positive(`${what} must be a positive number`)
     .max(INT4_MAX, `${what} must be at most ${INT4_MAX}`);
@@ -21,7 +22,8 @@ export function dbId(what = 'id') {
 
 /** A database id that must already be a JSON number (request bodies). */
 export function dbIdStrict(what = 'id') {
-  return z.number({ error: `${what} must be a number` })
+  return z
+    .number({ error: `${what} must be a number` })
     .int(`${what} must be a whole number`)
     .positive(`${what} must be a positive number`)
     .max(INT4_MAX, `${what} must be at most ${INT4_MAX}`);
@@ -31,9 +33,11 @@ export const MIN_DATE = new Date('1970-01-01T00:00:00Z');
 export const MAX_DATE = new Date('9999-12-31T23:59:59.999Z');
 
 /** A date-time (ISO 8601 string or epoch milliseconds) between the years 1970 and 9999. */
-export const boundedDate = () => z.coerce.date({ error: 'must be a date-time like 2026-11-23T10:00:00Z' })
-  .min(MIN_DATE, 'must be a date-time in the years 1970–9999')
-  .max(MAX_DATE, 'must be a date-time in the years 1970–9999');
+export const boundedDate = () =>
+  z.coerce
+    .date({ error: 'must be a date-time like 2026-11-23T10:00:00Z' })
+    .min(MIN_DATE, 'must be a date-time in the years 1970–9999')
+    .max(MAX_DATE, 'must be a date-time in the years 1970–9999');
 
 export const NUL_MESSAGE = 'must not contain a NUL byte (\\u0000)';
 

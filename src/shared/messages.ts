@@ -19,12 +19,15 @@ export const DEFAULT_API_LANG: Lang = 'en';
 
 /** The first of ru/en an Accept-Language header names (`ru-RU,ru;q=0.9,en;q=0.8` → ru), else the default. */
 export function langFromHeader(header: string | string[] | undefined): Lang {
-  const value = Array.isArray(header) ? header.join(',') : header ?? '';
-  const ranked = value.split(',').map((part, i) => {
-    const [tag = '', ...rest] = part.trim().split(';');
-    const q = Number(/q=([\d.]+)/.exec(rest.join(';'))?.[1] ?? 1);
-    return { base: tag.trim().toLowerCase().split('-')[0]!, q: Number.isFinite(q) ? q : 0, i };
-  }).filter((x) => (x.base === 'ru' || x.base === 'en') && x.q > 0)
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  const ranked = value
+    .split(',')
+    .map((part, i) => {
+      const [tag = '', ...rest] = part.trim().split(';');
+      const q = Number(/q=([\d.]+)/.exec(rest.join(';'))?.[1] ?? 1);
+      return { base: tag.trim().toLowerCase().split('-')[0]!, q: Number.isFinite(q) ? q : 0, i };
+    })
+    .filter((x) => (x.base === 'ru' || x.base === 'en') && x.q > 0)
     .sort((a, b) => b.q - a.q || a.i - b.i);
   return (ranked[0]?.base as Lang | undefined) ?? DEFAULT_API_LANG;
 }
@@ -43,7 +46,15 @@ export function validTimeZone(value: unknown): string | null {
 export type MessageParams = Record<string, string | number | null | undefined>;
 
 const STATUS_NAMES: Record<Lang, Record<string, string>> = {
-  ru: { PENDING: 'Ожидает', SCHEDULED: 'Запланирована', IN_PROGRESS: 'Выполняется', PAUSED: 'На паузе', COMPLETED: 'Завершена', FAILED: 'Ошибка', CANCELLED: 'Отменена' },
+  ru: {
+    PENDING: 'Ожидает',
+    SCHEDULED: 'Запланирована',
+    IN_PROGRESS: 'Выполняется',
+    PAUSED: 'На паузе',
+    COMPLETED: 'Завершена',
+    FAILED: 'Ошибка',
+    CANCELLED: 'Отменена',
+  },
   en: {},
 };
 
@@ -121,13 +132,28 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     ru: 'Статус задачи «{name}» уже изменился на «{status}»: это изменение больше недоступно. Обновите страницу и попробуйте снова.',
     en: 'Task "{name}" is {status} now; this change is no longer allowed. Reload and try again.',
   },
-  TASK_FULL: { ru: 'В задаче уже максимум получателей: добавить никого нельзя.', en: 'This task has reached its audience limit, so no one can be added to it.' },
+  TASK_FULL: {
+    ru: 'В задаче уже максимум получателей: добавить никого нельзя.',
+    en: 'This task has reached its audience limit, so no one can be added to it.',
+  },
   INVALID_USERNAME: { ru: 'Укажите юзернейм Telegram, например @jane_doe или t.me/jane_doe.', en: 'Give a Telegram username like @jane_doe or t.me/jane_doe.' },
-  NO_ACCOUNT_AVAILABLE_NOW: { ru: 'Сейчас ни один аккаунт не может действовать, поэтому ничего не отправлено; попробуйте позже.', en: 'No account may act right now, so nothing was sent.' },
+  NO_ACCOUNT_AVAILABLE_NOW: {
+    ru: 'Сейчас ни один аккаунт не может действовать, поэтому ничего не отправлено; попробуйте позже.',
+    en: 'No account may act right now, so nothing was sent.',
+  },
   // Accounts.
-  INVALID_PHONE: { ru: 'Номер телефона — в международном формате, например +79161234567.', en: 'The phone number must be in international format, like +14155550123.' },
-  SESSION_REQUIRED: { ru: 'Вставьте GramJS StringSession аккаунта, чтобы добавить аккаунт Telegram.', en: 'Paste the account\'s GramJS StringSession to add a Telegram account.' },
-  INVALID_SESSION: { ru: 'Это не похоже на GramJS StringSession (она начинается с «1» и длиной в несколько сотен символов).', en: 'That does not look like a GramJS StringSession.' },
+  INVALID_PHONE: {
+    ru: 'Номер телефона — в международном формате, например +79161234567.',
+    en: 'The phone number must be in international format, like +14155550123.',
+  },
+  SESSION_REQUIRED: {
+    ru: 'Вставьте GramJS StringSession аккаунта, чтобы добавить аккаунт Telegram.',
+    en: "Paste the account's GramJS StringSession to add a Telegram account.",
+  },
+  INVALID_SESSION: {
+    ru: 'Это не похоже на GramJS StringSession (она начинается с «1» и длиной в несколько сотен символов).',
+    en: 'That does not look like a GramJS StringSession.',
+  },
   TASK_FINISHED: { ru: 'Задача уже завершена; сделайте копию, чтобы запустить снова.', en: 'The task has finished; duplicate it to run again.' },
   // Not found.
   'NOT_FOUND.Task': { ru: 'Задача не найдена.', en: 'Task was not found.' },
@@ -139,7 +165,10 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   NOT_FOUND: { ru: 'Не найдено.', en: 'Not found.' },
   'NOT_FOUND.route': { ru: 'Нет такого адреса: {method} {path}.', en: 'No route {method} {path}.' },
   // Sign-in and budgets.
-  'UNAUTHENTICATED.missing': { ru: 'Сначала войдите: нужен заголовок «Authorization: Bearer <токен>».', en: 'Sign in first: send an "Authorization: Bearer <token>" header.' },
+  'UNAUTHENTICATED.missing': {
+    ru: 'Сначала войдите: нужен заголовок «Authorization: Bearer <токен>».',
+    en: 'Sign in first: send an "Authorization: Bearer <token>" header.',
+  },
   'UNAUTHENTICATED.expired': { ru: 'Срок действия входа истёк; войдите снова.', en: 'Your session token has expired; sign in again.' },
   'UNAUTHENTICATED.invalid': { ru: 'Токен входа недействителен; войдите снова.', en: 'The session token is not valid.' },
   'UNAUTHENTICATED.no_user': { ru: 'Токен не указывает пользователя; войдите снова.', en: 'The token names no user.' },
@@ -152,17 +181,29 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     ru: 'За последнюю минуту сделано {limit} импортов, проверок или отчётов — это максимум; повторите через {retry_after} с.',
     en: 'You have made {limit} imports, checks or reports in the last minute, the most allowed; try again in {retry_after} s.',
   },
-  RATE_LIMITED: { ru: 'Слишком много запросов за последнюю минуту; подождите немного и попробуйте снова.', en: 'Too many requests in the last minute; wait a moment and try again.' },
+  RATE_LIMITED: {
+    ru: 'Слишком много запросов за последнюю минуту; подождите немного и попробуйте снова.',
+    en: 'Too many requests in the last minute; wait a moment and try again.',
+  },
   // Files.
-  'FILE_TOO_LARGE.limit': { ru: 'Файл больше допустимых {mb} МБ: разделите его на части.', en: 'The file is larger than the {mb} MB limit; split it into smaller files.' },
-  FILE_TOO_LARGE: { ru: 'Файл больше, чем принимает сервер: разделите его на части.', en: 'The file is larger than this server accepts; split it into smaller files.' },
+  'FILE_TOO_LARGE.limit': {
+    ru: 'Файл больше допустимых {mb} МБ: разделите его на части.',
+    en: 'The file is larger than the {mb} MB limit; split it into smaller files.',
+  },
+  FILE_TOO_LARGE: {
+    ru: 'Файл больше, чем принимает сервер: разделите его на части.',
+    en: 'The file is larger than this server accepts; split it into smaller files.',
+  },
   TOO_LARGE: { ru: 'Загрузка больше, чем принимает сервер.', en: 'The upload is larger than this server accepts.' },
   MALFORMED_FILE: { ru: 'Не удалось прочитать файл: проверьте формат (CSV, XLSX, JSON или TXT).', en: 'The file could not be read.' },
   // Requests.
   VALIDATION_FAILED: { ru: 'Некорректный запрос: {issues}', en: 'Invalid request: {issues}' },
   INVALID_JSON: { ru: 'Тело запроса — не корректный JSON.', en: 'The request body is not valid JSON.' },
   INTERNAL: { ru: 'Ошибка на сервере; она записана в журнал.', en: 'Something went wrong on the server; the error has been logged.' },
-  SECONDS_REQUIRED: { ru: 'Для FLOOD_WAIT нужно указать seconds — сколько секунд попросила платформа.', en: 'A FLOOD_WAIT report needs the seconds the platform asked for.' },
+  SECONDS_REQUIRED: {
+    ru: 'Для FLOOD_WAIT нужно указать seconds — сколько секунд попросила платформа.',
+    en: 'A FLOOD_WAIT report needs the seconds the platform asked for.',
+  },
   // Field checks the schemas mark with params.i18n.
   'FIELD.group_required': { ru: 'для приглашений укажите группу или канал', en: 'an invite task needs the group or channel to invite into' },
   'FIELD.template_required': { ru: 'для личных сообщений нужен текст сообщения', en: 'a direct-message task needs a message template' },
@@ -183,8 +224,11 @@ export function renderMessage(key: string, lang: Lang, params: MessageParams = {
   let missing = false;
   const text = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
     const v = params[name];
-    if (v === undefined || v === null) { missing = true; return ''; }
-    return name === 'status' ? STATUS_NAMES[lang][String(v)] ?? String(v) : String(v);
+    if (v === undefined || v === null) {
+      missing = true;
+      return '';
+    }
+    return name === 'status' ? (STATUS_NAMES[lang][String(v)] ?? String(v)) : String(v);
   });
   return missing ? null : text;
 }
@@ -192,7 +236,11 @@ export function renderMessage(key: string, lang: Lang, params: MessageParams = {
 /** "23 нояб." / "23 Nov" in the given time zone. */
 export function shortDate(at: Date, lang: Lang, timeZone: string): string {
   const fmt = (tz: string) => new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', timeZone: tz }).format(at);
-  try { return fmt(timeZone); } catch { return fmt('UTC'); }
+  try {
+    return fmt(timeZone);
+  } catch {
+    return fmt('UTC');
+  }
 }
 
 /** The name a task gets when the user gives none: «Приглашения в ‹группа› · 23 нояб.», «Сообщения: ‹начало текста›… · 23 нояб.». */
@@ -213,8 +261,14 @@ export interface ValidationItem {
 const NUL_RU = 'не должно содержать символ NUL (\\u0000)';
 
 const TYPE_RU: Record<string, string> = {
-  string: 'нужна строка', number: 'нужно число', int: 'нужно целое число', boolean: 'нужно true или false', array: 'нужен список',
-  object: 'нужен объект', date: 'нужна дата и время, например 2026-11-23T10:00:00Z', bigint: 'нужно целое число',
+  string: 'нужна строка',
+  number: 'нужно число',
+  int: 'нужно целое число',
+  boolean: 'нужно true или false',
+  array: 'нужен список',
+  object: 'нужен объект',
+  date: 'нужна дата и время, например 2026-11-23T10:00:00Z',
+  bigint: 'нужно целое число',
 };
 
 /** A validation problem's text in Russian, from its zod issue code and params (never from its English text). */

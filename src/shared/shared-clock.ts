@@ -40,13 +40,25 @@ export async function openSharedSandboxClock(db: Kysely<Database>, speed: number
     if (!stale && row.speed === speed) return { virtual: at(realNow), localReal };
     // Re-anchor: after a stop, at the last marked moment; after a speed change, at "now" of the old speed.
     const virtual = stale ? at(row.updated_at) : at(realNow);
-    if (!stale) logger?.warn({ stored_speed: row.speed, speed }, 'SANDBOX_TIME_SPEED differs from the shared clock: re-anchored at the new speed; restart the other processes with the same value');
-    await trx.updateTable('sandbox_clock').set({ real_origin: realNow, virtual_origin: new Date(virtual), speed, updated_at: realNow }).where('id', '=', 1).execute();
+    if (!stale)
+      logger?.warn(
+        { stored_speed: row.speed, speed },
+        'SANDBOX_TIME_SPEED differs from the shared clock: re-anchored at the new speed; restart the other processes with the same value',
+      );
+    await trx
+      .updateTable('sandbox_clock')
+      .set({ real_origin: realNow, virtual_origin: new Date(virtual), speed, updated_at: realNow })
+      .where('id', '=', 1)
+      .execute();
     return { virtual, localReal };
   });
   const clock = new ScaledClock(speed, anchor.virtual, anchor.localReal);
   const timer = setInterval(() => {
-    void db.updateTable('sandbox_clock').set({ updated_at: sql`clock_timestamp()` }).where('id', '=', 1).execute()
+    void db
+      .updateTable('sandbox_clock')
+      .set({ updated_at: sql`clock_timestamp()` })
+      .where('id', '=', 1)
+      .execute()
       .catch((err) => logger?.debug({ err: (err as Error).message }, 'could not mark the shared sandbox clock'));
   }, HEARTBEAT_SECONDS * 1000);
   timer.unref();

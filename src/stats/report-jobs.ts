@@ -12,7 +12,11 @@ import { reportFilename, type StatsService } from './stats-service.js';
  * The file is stored gzip-compressed with the job and pruned with it.
  */
 export class ReportJobs {
-  constructor(private readonly jobs: JobService, tasks: TaskService, stats: StatsService) {
+  constructor(
+    private readonly jobs: JobService,
+    tasks: TaskService,
+    stats: StatsService,
+  ) {
     jobs.register('task_report', async (job, io) => {
       const task = await tasks.getOwned(job.user_id, job.task_id!);
       let rows = -2; // the title and header lines
@@ -27,7 +31,9 @@ export class ReportJobs {
       }
       // pipeline, not pipe: a cancellation thrown while reading must reject here, not hang the job.
       const gz: Buffer[] = [];
-      await pipeline(Readable.from(counted()), createGzip(), async (source: AsyncIterable<Buffer>) => { for await (const c of source) gz.push(c); });
+      await pipeline(Readable.from(counted()), createGzip(), async (source: AsyncIterable<Buffer>) => {
+        for await (const c of source) gz.push(c);
+      });
       return { result: { filename: reportFilename(task), rows, bytes }, output: Buffer.concat(gz) };
     });
   }

@@ -17,7 +17,11 @@ export const reportFilename = (task: TaskRow) => `task-${task.id}-report${task.p
 
 /** Read models for a task's progress, statistics, report and log, and the user's dashboard. */
 export class StatsService {
-  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock, private readonly limits: Limits) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly limits: Limits,
+  ) {}
 
   /**
    * Rough time to finish at the safe pace of the task's eligible accounts. `eligibleAccounts`, when the caller
@@ -27,36 +31,70 @@ export class StatsService {
     if (!['IN_PROGRESS', 'SCHEDULED', 'PAUSED', 'PENDING'].includes(task.status)) return null;
     const remaining = counters.pending + counters.in_flight;
     if (remaining === 0) return 0;
-    const { n } = eligibleAccounts !== undefined ? { n: eligibleAccounts } : await this.db.selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id')
-      .select(sql<number>`count(*)::int`.as('n')).where('ta.task_id', '=', task.id).where('ta.eligible', '=', true)
-      .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED']).executeTakeFirstOrThrow();
-    const perAccount = task.type === 'invite_to_group'
-      ? Math.min(this.limits.invitesPerAccountDay, this.limits.invitesPerGroupDay)
-      : this.limits.messagesPerAccountDay;
+    const { n } =
+      eligibleAccounts !== undefined
+        ? { n: eligibleAccounts }
+        : await this.db
+            .selectFrom('task_accounts as ta')
+            .innerJoin('accounts as a', 'a.id', 'ta.account_id')
+            .select(sql<number>`count(*)::int`.as('n'))
+            .where('ta.task_id', '=', task.id)
+            .where('ta.eligible', '=', true)
+            .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED'])
+            .executeTakeFirstOrThrow();
+    const perAccount =
+      task.type === 'invite_to_group' ? Math.min(this.limits.invitesPerAccountDay, this.limits.invitesPerGroupDay) : this.limits.messagesPerAccountDay;
     if (n === 0) return null;
     return Math.round((remaining / (n * perAccount)) * 86400);
   }
 
   async stats(task: TaskRow, counters: TaskCounters) {
-    const reasons = await this.db.selectFrom('targets').select(['status', 'error_code', sql<string>`max(error_message)`.as('reason'), sql<number>`count(*)::int`.as('count')])
-      .where('task_id', '=', task.id).where('status', 'in', ['SKIPPED', 'FAILED']).groupBy(['status', 'error_code']).orderBy('count', 'desc').execute();
-    const perAccount = await this.db.selectFrom('execution_logs as l').leftJoin('accounts as a', 'a.id', 'l.account_id')
-      .select(['l.account_id', 'a.label',
+    const reasons = await this.db
+      .selectFrom('targets')
+      .select(['status', 'error_code', sql<string>`max(error_message)`.as('reason'), sql<number>`count(*)::int`.as('count')])
+      .where('task_id', '=', task.id)
+      .where('status', 'in', ['SKIPPED', 'FAILED'])
+      .groupBy(['status', 'error_code'])
+      .orderBy('count', 'desc')
+      .execute();
+    const perAccount = await this.db
+      .selectFrom('execution_logs as l')
+      .leftJoin('accounts as a', 'a.id', 'l.account_id')
+      .select([
+        'l.account_id',
+        'a.label',
         sql<number>`count(*) FILTER (WHERE l.result = 'SUCCESS')::int`.as('succeeded'),
         sql<number>`count(*) FILTER (WHERE l.counts_toward_limit)::int`.as('attempts'),
-        sql<number>`count(*) FILTER (WHERE l.result = 'ACCOUNT_ERROR')::int`.as('account_errors')])
-      .where('l.task_id', '=', task.id).groupBy(['l.account_id', 'a.label']).orderBy('succeeded', 'desc').execute();
-    const series = async (unit: 'hour' | 'day') => (await sql<{ bucket: Date; succeeded: number; other: number }>`
+        sql<number>`count(*) FILTER (WHERE l.result = 'ACCOUNT_ERROR')::int`.as('account_errors'),
+      ])
+      .where('l.task_id', '=', task.id)
+      .groupBy(['l.account_id', 'a.label'])
+      .orderBy('succeeded', 'desc')
+      .execute();
+    const series = async (unit: 'hour' | 'day') =>
+      (
+        await sql<{ bucket: Date; succeeded: number; other: number }>`
       SELECT date_trunc(${unit}, created_at) AS bucket,
              count(*) FILTER (WHERE result = 'SUCCESS')::int AS succeeded,
              count(*) FILTER (WHERE result <> 'SUCCESS' AND counts_toward_limit)::int AS other
-        FROM execution_logs WHERE task_id = ${task.id} GROUP BY 1 ORDER BY 1 DESC LIMIT ${unit === 'hour' ? 72 : 60}`.execute(this.db))
-      .rows.reverse().map((r) => ({ at: new Date(r.bucket).toISOString(), succeeded: r.succeeded, other: r.other }));
+        FROM execution_logs WHERE task_id = ${task.id} GROUP BY 1 ORDER BY 1 DESC LIMIT ${unit === 'hour' ? 72 : 60}`.execute(this.db)
+      ).rows
+        .reverse()
+        .map((r) => ({ at: new Date(r.bucket).toISOString(), succeeded: r.succeeded, other: r.other }));
     return {
-      task_id: task.id, platform_mode: task.platform_mode, sandbox: task.platform_mode === 'sandbox', counters,
+      task_id: task.id,
+      platform_mode: task.platform_mode,
+      sandbox: task.platform_mode === 'sandbox',
+      counters,
       skipped_by_reason: reasons.filter((r) => r.status === 'SKIPPED').map(({ error_code, reason, count }) => ({ code: error_code, reason, count })),
       failed_by_reason: reasons.filter((r) => r.status === 'FAILED').map(({ error_code, reason, count }) => ({ code: error_code, reason, count })),
-      per_account: perAccount.map((p) => ({ account_id: p.account_id, label: p.label ?? 'deleted account', succeeded: p.succeeded, attempts: p.attempts, account_errors: p.account_errors })),
+      per_account: perAccount.map((p) => ({
+        account_id: p.account_id,
+        label: p.label ?? 'deleted account',
+        succeeded: p.succeeded,
+        attempts: p.attempts,
+        account_errors: p.account_errors,
+      })),
       per_hour: await series('hour'),
       per_day: await series('day'),
       eta_seconds: await this.etaSeconds(task, counters),
@@ -71,26 +109,49 @@ export class StatsService {
     if (q.result?.length) base = results.length ? base.where('l.result', 'in', results) : base.where(sql<boolean>`false`);
     if (q.action) base = base.where('l.action', '=', q.action);
     const { total } = await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
-    const rows = await base.leftJoin('accounts as a', 'a.id', 'l.account_id').leftJoin('targets as t', 't.id', 'l.target_id')
-      .select(['l.id', 'l.created_at', 'l.finished_at', 'l.action', 'l.result', 'l.error_code', 'l.message', 'l.target_id', 'l.account_id', 'a.label as account_label',
-        sql<string | null>`coalesce('@' || t.username, t.phone, 'user ' || t.user_id_platform)`.as('target_label')])
-      .orderBy('l.id', 'desc').limit(q.page_size).offset(q.offset ?? (q.page - 1) * q.page_size).execute();
+    const rows = await base
+      .leftJoin('accounts as a', 'a.id', 'l.account_id')
+      .leftJoin('targets as t', 't.id', 'l.target_id')
+      .select([
+        'l.id',
+        'l.created_at',
+        'l.finished_at',
+        'l.action',
+        'l.result',
+        'l.error_code',
+        'l.message',
+        'l.target_id',
+        'l.account_id',
+        'a.label as account_label',
+        sql<string | null>`coalesce('@' || t.username, t.phone, 'user ' || t.user_id_platform)`.as('target_label'),
+      ])
+      .orderBy('l.id', 'desc')
+      .limit(q.page_size)
+      .offset(q.offset ?? (q.page - 1) * q.page_size)
+      .execute();
     return {
       items: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), finished_at: r.finished_at?.toISOString() ?? null })),
-      total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size),
+      total,
+      page: q.page,
+      page_size: q.page_size,
+      pages: Math.ceil(total / q.page_size),
     };
   }
 
   /** Totals over a task's execution log: attempts, outcomes, rate limits met, and how long an action took. */
   async executionSummary(taskId: number) {
-    const r = await this.db.selectFrom('execution_logs').where('task_id', '=', taskId).select([
-      sql<number>`count(*) FILTER (WHERE counts_toward_limit)::int`.as('attempts'),
-      sql<number>`count(*) FILTER (WHERE result = 'SUCCESS')::int`.as('succeeded'),
-      sql<number>`count(*) FILTER (WHERE result IN ('FAILED', 'SKIPPED'))::int`.as('failed'),
-      sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%')::int`.as('flood_wait'),
-      sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%' OR error_code LIKE 'PEER_FLOOD%')::int`.as('rate_limited'),
-      sql<number | null>`avg(extract(epoch FROM finished_at - created_at))::float8`.as('avg_seconds'),
-    ]).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('execution_logs')
+      .where('task_id', '=', taskId)
+      .select([
+        sql<number>`count(*) FILTER (WHERE counts_toward_limit)::int`.as('attempts'),
+        sql<number>`count(*) FILTER (WHERE result = 'SUCCESS')::int`.as('succeeded'),
+        sql<number>`count(*) FILTER (WHERE result IN ('FAILED', 'SKIPPED'))::int`.as('failed'),
+        sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%')::int`.as('flood_wait'),
+        sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%' OR error_code LIKE 'PEER_FLOOD%')::int`.as('rate_limited'),
+        sql<number | null>`avg(extract(epoch FROM finished_at - created_at))::float8`.as('avg_seconds'),
+      ])
+      .executeTakeFirstOrThrow();
     return { ...r, avg_seconds: r.avg_seconds === null ? null : Math.round(Number(r.avg_seconds) * 1000) / 1000 };
   }
 
@@ -101,31 +162,68 @@ export class StatsService {
     yield 'target_id,username,user_id,phone,first_name,last_name,status,error_code,reason,account,attempts,processed_at\n';
     let lastId = 0;
     for (;;) {
-      const rows = await this.db.selectFrom('targets as t').leftJoin('accounts as a', 'a.id', 't.account_id')
-        .select(['t.id', 't.username', 't.user_id_platform', 't.phone', 't.first_name', 't.last_name', 't.status', 't.error_code', 't.error_message', 'a.label', 't.attempts', 't.processed_at'])
-        .where('t.task_id', '=', task.id).where('t.id', '>', lastId).orderBy('t.id').limit(1000).execute();
+      const rows = await this.db
+        .selectFrom('targets as t')
+        .leftJoin('accounts as a', 'a.id', 't.account_id')
+        .select([
+          't.id',
+          't.username',
+          't.user_id_platform',
+          't.phone',
+          't.first_name',
+          't.last_name',
+          't.status',
+          't.error_code',
+          't.error_message',
+          'a.label',
+          't.attempts',
+          't.processed_at',
+        ])
+        .where('t.task_id', '=', task.id)
+        .where('t.id', '>', lastId)
+        .orderBy('t.id')
+        .limit(1000)
+        .execute();
       if (!rows.length) return;
-      yield rows.map((r) => [r.id, r.username, r.user_id_platform, r.phone, r.first_name, r.last_name, r.status, r.error_code, r.error_message, r.label, r.attempts, r.processed_at].map(csvCell).join(',')).join('\n') + '\n';
+      yield `${rows.map((r) => [r.id, r.username, r.user_id_platform, r.phone, r.first_name, r.last_name, r.status, r.error_code, r.error_message, r.label, r.attempts, r.processed_at].map(csvCell).join(',')).join('\n')}\n`;
       lastId = rows.at(-1)!.id;
     }
   }
 
   async dashboard(userId: number) {
-    const byStatus = await this.db.selectFrom('tasks').select(['status', sql<number>`count(*)::int`.as('count')]).where('user_id', '=', userId).groupBy('status').execute();
+    const byStatus = await this.db
+      .selectFrom('tasks')
+      .select(['status', sql<number>`count(*)::int`.as('count')])
+      .where('user_id', '=', userId)
+      .groupBy('status')
+      .execute();
     const since = new Date(this.clock.now().getTime() - 30 * 86400_000);
-    const daily = (await sql<{ day: Date; invited: number; sent: number; skipped: number; failed: number }>`
+    const daily = (
+      await sql<{ day: Date; invited: number; sent: number; skipped: number; failed: number }>`
       SELECT date_trunc('day', created_at) AS day,
              count(*) FILTER (WHERE result = 'SUCCESS' AND action = 'invite')::int AS invited,
              count(*) FILTER (WHERE result = 'SUCCESS' AND action = 'message')::int AS sent,
              count(*) FILTER (WHERE result = 'SKIPPED')::int AS skipped,
              count(*) FILTER (WHERE result = 'FAILED')::int AS failed
-        FROM execution_logs WHERE user_id = ${userId} AND created_at >= ${since} GROUP BY 1 ORDER BY 1`.execute(this.db)).rows;
+        FROM execution_logs WHERE user_id = ${userId} AND created_at >= ${since} GROUP BY 1 ORDER BY 1`.execute(this.db)
+    ).rows;
     const totals = daily.reduce((a, d) => ({ ok: a.ok + d.invited + d.sent, bad: a.bad + d.skipped + d.failed }), { ok: 0, bad: 0 });
-    const accounts = await this.db.selectFrom('accounts').select(['status', sql<number>`count(*)::int`.as('count')]).where('user_id', '=', userId).groupBy('status').execute();
+    const accounts = await this.db
+      .selectFrom('accounts')
+      .select(['status', sql<number>`count(*)::int`.as('count')])
+      .where('user_id', '=', userId)
+      .groupBy('status')
+      .execute();
     return {
       tasks_by_status: Object.fromEntries(byStatus.map((r) => [r.status, r.count])),
       accounts_by_status: Object.fromEntries(accounts.map((r) => [r.status, r.count])),
-      last_30_days: daily.map((d) => ({ day: new Date(d.day).toISOString().slice(0, 10), invited: d.invited, sent: d.sent, skipped: d.skipped, failed: d.failed })),
+      last_30_days: daily.map((d) => ({
+        day: new Date(d.day).toISOString().slice(0, 10),
+        invited: d.invited,
+        sent: d.sent,
+        skipped: d.skipped,
+        failed: d.failed,
+      })),
       invites_last_30_days: daily.reduce((s, d) => s + d.invited, 0),
       messages_last_30_days: daily.reduce((s, d) => s + d.sent, 0),
       success_rate: totals.ok + totals.bad ? Math.round((totals.ok / (totals.ok + totals.bad)) * 1000) / 1000 : null,

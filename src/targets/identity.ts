@@ -61,7 +61,7 @@ export function identityKey(t: Pick<TargetIdentity, 'username' | 'user_id_platfo
 /** How a target is named in messages to people: @username, else phone, else id. */
 export function describeTarget(t: Partial<TargetIdentity>): string {
   if (t.username) return `@${t.username}`;
-  if (t.phone) return t.phone.slice(0, 4) + '…' + t.phone.slice(-2);
+  if (t.phone) return `${t.phone.slice(0, 4)}…${t.phone.slice(-2)}`;
   if (t.user_id_platform) return `user ${t.user_id_platform}`;
   return 'unknown user';
 }

@@ -38,16 +38,32 @@ export interface TargetListQuery {
 
 export function targetToJson(t: TargetRow) {
   return {
-    id: t.id, task_id: t.task_id, username: t.username, user_id_platform: t.user_id_platform, phone: t.phone,
-    first_name: t.first_name, last_name: t.last_name, source: t.source, extra: t.extra, status: t.status,
-    attempts: t.attempts, error_code: t.error_code, error_message: t.error_message, account_id: t.account_id,
-    processed_at: t.processed_at?.toISOString() ?? null, created_at: t.created_at.toISOString(),
+    id: t.id,
+    task_id: t.task_id,
+    username: t.username,
+    user_id_platform: t.user_id_platform,
+    phone: t.phone,
+    first_name: t.first_name,
+    last_name: t.last_name,
+    source: t.source,
+    extra: t.extra,
+    status: t.status,
+    attempts: t.attempts,
+    error_code: t.error_code,
+    error_message: t.error_message,
+    account_id: t.account_id,
+    processed_at: t.processed_at?.toISOString() ?? null,
+    created_at: t.created_at.toISOString(),
   };
 }
 
 /** The audience of a task: insertion with de-duplication and the per-task cap, listing, edits and bulk actions. */
 export class TargetService {
-  constructor(private readonly db: Kysely<Database>, private readonly clock: Clock, private readonly maxTargetsPerTask: number) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly maxTargetsPerTask: number,
+  ) {}
 
   /**
    * Inserts one batch. The task row is locked so two imports into one task cannot together pass the cap;
@@ -60,19 +76,47 @@ export class TargetService {
   async addBatch(taskId: number, rows: NewTarget[], source: TargetSource, cursor?: BatchCursor): Promise<BatchResult> {
     if (!rows.length) return { inserted: 0, duplicates: 0, overLimit: 0, cursor };
     return this.db.transaction().execute(async (trx) => {
-      const task = await trx.selectFrom('tasks').select(['id', 'user_id', 'type', 'target_group_key']).where('id', '=', taskId).forUpdate().executeTakeFirstOrThrow();
+      const task = await trx
+        .selectFrom('tasks')
+        .select(['id', 'user_id', 'type', 'target_group_key'])
+        .where('id', '=', taskId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
       const n = cursor
-        ? cursor.count + (await trx.selectFrom('targets').select(sql<number>`count(*)::int`.as('n'))
-          .where('task_id', '=', taskId).where('id', '>', cursor.maxId).executeTakeFirstOrThrow()).n
-        // Only "how much room is left" matters, so the first count stops at the cap.
-        : (await trx.selectFrom(trx.selectFrom('targets').select('id').where('task_id', '=', taskId).limit(this.maxTargetsPerTask).as('capped'))
-          .select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+        ? cursor.count +
+          (
+            await trx
+              .selectFrom('targets')
+              .select(sql<number>`count(*)::int`.as('n'))
+              .where('task_id', '=', taskId)
+              .where('id', '>', cursor.maxId)
+              .executeTakeFirstOrThrow()
+          ).n
+        : // Only "how much room is left" matters, so the first count stops at the cap.
+          (
+            await trx
+              .selectFrom(trx.selectFrom('targets').select('id').where('task_id', '=', taskId).limit(this.maxTargetsPerTask).as('capped'))
+              .select(sql<number>`count(*)::int`.as('n'))
+              .executeTakeFirstOrThrow()
+          ).n;
       const seen = new Set<string>();
       const unique = rows.filter((r) => !seen.has(r.key) && seen.add(r.key));
       let duplicates = rows.length - unique.length;
       // Rows already in the task don't use up capacity: find them before applying the cap.
-      const existing = new Set((await trx.selectFrom('targets').select('identity_key').where('task_id', '=', taskId)
-        .where('identity_key', 'in', unique.map((r) => r.key)).execute()).map((r) => r.identity_key));
+      const existing = new Set(
+        (
+          await trx
+            .selectFrom('targets')
+            .select('identity_key')
+            .where('task_id', '=', taskId)
+            .where(
+              'identity_key',
+              'in',
+              unique.map((r) => r.key),
+            )
+            .execute()
+        ).map((r) => r.identity_key),
+      );
       const fresh = unique.filter((r) => !existing.has(r.key));
       duplicates += unique.length - fresh.length;
       const room = Math.max(0, this.maxTargetsPerTask - n);
@@ -82,18 +126,43 @@ export class TargetService {
       const blocked = await classify(trx, scopeOfTask(task), accepted);
       const skippedAs = (b: Block | undefined) => (b ? { status: 'SKIPPED' as const, error_code: b.code, error_message: b.message, processed_at: now } : {});
       const inserted = accepted.length
-        ? await trx.insertInto('targets').values(accepted.map((r) => ({
-          task_id: taskId, identity_key: r.key, ...r.target, source, extra: JSON.stringify(r.extra ?? {}), created_at: now, updated_at: now,
-          ...skippedAs(blocked.get(r.key)),
-        }))).onConflict((oc) => oc.columns(['task_id', 'identity_key']).doNothing()).returning(['id', 'error_code']).execute()
+        ? await trx
+            .insertInto('targets')
+            .values(
+              accepted.map((r) => ({
+                task_id: taskId,
+                identity_key: r.key,
+                ...r.target,
+                source,
+                extra: JSON.stringify(r.extra ?? {}),
+                created_at: now,
+                updated_at: now,
+                ...skippedAs(blocked.get(r.key)),
+              })),
+            )
+            .onConflict((oc) => oc.columns(['task_id', 'identity_key']).doNothing())
+            .returning(['id', 'error_code'])
+            .execute()
         : [];
       const insertedIds = inserted.map((r) => r.id);
       duplicates += accepted.length - insertedIds.length;
       if (insertedIds.length) await trx.updateTable('tasks').set({ updated_at: now }).where('id', '=', taskId).execute();
-      const maxId = (await trx.selectFrom('targets').select(sql<number | null>`max(id)`.as('m')).where('task_id', '=', taskId)
-        .where('id', '>=', Math.max(cursor?.maxId ?? 0, ...insertedIds)).executeTakeFirstOrThrow()).m ?? cursor?.maxId ?? 0;
+      const maxId =
+        (
+          await trx
+            .selectFrom('targets')
+            .select(sql<number | null>`max(id)`.as('m'))
+            .where('task_id', '=', taskId)
+            .where('id', '>=', Math.max(cursor?.maxId ?? 0, ...insertedIds))
+            .executeTakeFirstOrThrow()
+        ).m ??
+        cursor?.maxId ??
+        0;
       return {
-        inserted: insertedIds.length, duplicates, overLimit: fresh.length - accepted.length, cursor: { count: n + insertedIds.length, maxId },
+        inserted: insertedIds.length,
+        duplicates,
+        overLimit: fresh.length - accepted.length,
+        cursor: { count: n + insertedIds.length, maxId },
         alreadyInvited: inserted.filter((r) => r.error_code === 'ALREADY_INVITED').length,
         doNotContact: inserted.filter((r) => r.error_code === 'DO_NOT_CONTACT').length,
       };
@@ -101,7 +170,18 @@ export class TargetService {
   }
 
   /** Normalises and adds targets given inline (API body, create form): returns the same counts as a file import. */
-  async addInline(taskId: number, raw: unknown[]): Promise<{ imported: number; duplicates: number; over_limit: number; invalid: number; already_invited: number; do_not_contact: number; errors: Array<{ row: number; reason: string }> }> {
+  async addInline(
+    taskId: number,
+    raw: unknown[],
+  ): Promise<{
+    imported: number;
+    duplicates: number;
+    over_limit: number;
+    invalid: number;
+    already_invited: number;
+    do_not_contact: number;
+    errors: Array<{ row: number; reason: string }>;
+  }> {
     const rows: NewTarget[] = [];
     const errors: Array<{ row: number; reason: string }> = [];
     raw.forEach((r, i) => {
@@ -111,8 +191,13 @@ export class TargetService {
     });
     const res = await this.addBatch(taskId, rows, 'MANUAL');
     return {
-      imported: res.inserted, duplicates: res.duplicates, over_limit: res.overLimit, invalid: raw.length - rows.length,
-      already_invited: res.alreadyInvited ?? 0, do_not_contact: res.doNotContact ?? 0, errors,
+      imported: res.inserted,
+      duplicates: res.duplicates,
+      over_limit: res.overLimit,
+      invalid: raw.length - rows.length,
+      already_invited: res.alreadyInvited ?? 0,
+      do_not_contact: res.doNotContact ?? 0,
+      errors,
     };
   }
 
@@ -125,13 +210,33 @@ export class TargetService {
   async stats(taskId: number) {
     const now = this.clock.now();
     const [byStatus, bySource, errors, waiting] = await Promise.all([
-      this.db.selectFrom('targets').select(['status', sql<number>`count(*)::int`.as('n'), sql<number>`coalesce(sum(attempts), 0)::int`.as('attempts')])
-        .where('task_id', '=', taskId).groupBy('status').execute(),
-      this.db.selectFrom('targets').select(['source', sql<number>`count(*)::int`.as('n')]).where('task_id', '=', taskId).groupBy('source').execute(),
-      this.db.selectFrom('targets').select(['status', 'error_code', sql<string>`min(error_message)`.as('message'), sql<number>`count(*)::int`.as('n')])
-        .where('task_id', '=', taskId).where('error_code', 'is not', null).groupBy(['status', 'error_code']).orderBy('n', 'desc').execute(),
-      this.db.selectFrom('targets').select([sql<number>`count(*)::int`.as('n'), sql<Date | null>`min(next_attempt_at)`.as('next')])
-        .where('task_id', '=', taskId).where('status', '=', 'PENDING').where('next_attempt_at', '>', now).executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('targets')
+        .select(['status', sql<number>`count(*)::int`.as('n'), sql<number>`coalesce(sum(attempts), 0)::int`.as('attempts')])
+        .where('task_id', '=', taskId)
+        .groupBy('status')
+        .execute(),
+      this.db
+        .selectFrom('targets')
+        .select(['source', sql<number>`count(*)::int`.as('n')])
+        .where('task_id', '=', taskId)
+        .groupBy('source')
+        .execute(),
+      this.db
+        .selectFrom('targets')
+        .select(['status', 'error_code', sql<string>`min(error_message)`.as('message'), sql<number>`count(*)::int`.as('n')])
+        .where('task_id', '=', taskId)
+        .where('error_code', 'is not', null)
+        .groupBy(['status', 'error_code'])
+        .orderBy('n', 'desc')
+        .execute(),
+      this.db
+        .selectFrom('targets')
+        .select([sql<number>`count(*)::int`.as('n'), sql<Date | null>`min(next_attempt_at)`.as('next')])
+        .where('task_id', '=', taskId)
+        .where('status', '=', 'PENDING')
+        .where('next_attempt_at', '>', now)
+        .executeTakeFirstOrThrow(),
     ]);
     const by_status = Object.fromEntries(TARGET_STATUSES.map((s) => [s, 0])) as Record<TargetStatus, number>;
     for (const r of byStatus) by_status[r.status] = r.n;
@@ -148,8 +253,12 @@ export class TargetService {
 
   /** Removes the rows one import run added (its rows carry extra.import_id). */
   async deleteImport(taskId: number, importId: string): Promise<number> {
-    const res = await this.db.deleteFrom('targets').where('task_id', '=', taskId)
-      .where(sql`extra->>'import_id'`, '=', importId).where('status', '=', 'PENDING').executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('targets')
+      .where('task_id', '=', taskId)
+      .where(sql`extra->>'import_id'`, '=', importId)
+      .where('status', '=', 'PENDING')
+      .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 
@@ -158,11 +267,23 @@ export class TargetService {
     if (q.status?.length) base = base.where('status', 'in', q.status);
     if (q.search) {
       const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/^@/, '')}%`;
-      base = base.where((eb) => eb.or([eb('username', 'ilike', like), eb('phone', 'like', like), eb('user_id_platform', 'like', like),
-        eb('first_name', 'ilike', like), eb('last_name', 'ilike', like)]));
+      base = base.where((eb) =>
+        eb.or([
+          eb('username', 'ilike', like),
+          eb('phone', 'like', like),
+          eb('user_id_platform', 'like', like),
+          eb('first_name', 'ilike', like),
+          eb('last_name', 'ilike', like),
+        ]),
+      );
     }
     const [{ total }] = [await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()];
-    const rows = await base.selectAll().orderBy('id').limit(q.page_size).offset((q.page - 1) * q.page_size).execute();
+    const rows = await base
+      .selectAll()
+      .orderBy('id')
+      .limit(q.page_size)
+      .offset((q.page - 1) * q.page_size)
+      .execute();
     return { items: rows.map(targetToJson), total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size) };
   }
 
@@ -185,11 +306,20 @@ export class TargetService {
     };
     const norm = normaliseRecord(merged);
     if (!norm.ok) throw conflict('INVALID_TARGET', `The target would have no usable identifier: ${norm.reason}.`);
-    const clash = await this.db.selectFrom('targets').select('id').where('task_id', '=', taskId).where('identity_key', '=', norm.key)
-      .where('id', '!=', targetId).executeTakeFirst();
+    const clash = await this.db
+      .selectFrom('targets')
+      .select('id')
+      .where('task_id', '=', taskId)
+      .where('identity_key', '=', norm.key)
+      .where('id', '!=', targetId)
+      .executeTakeFirst();
     if (clash) throw conflict('DUPLICATE_TARGET', `Another target in this task (#${clash.id}) already has this identifier.`);
-    return this.db.updateTable('targets').set({ ...norm.target, identity_key: norm.key, updated_at: this.clock.now() })
-      .where('id', '=', targetId).returningAll().executeTakeFirstOrThrow();
+    return this.db
+      .updateTable('targets')
+      .set({ ...norm.target, identity_key: norm.key, updated_at: this.clock.now() })
+      .where('id', '=', targetId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async delete(taskId: number, targetId: number): Promise<void> {
@@ -201,6 +331,7 @@ export class TargetService {
   /** delete / reset (back to pending) / skip, for chosen ids or for every target of given statuses. */
   async bulkAction(taskId: number, action: 'delete' | 'reset' | 'skip', sel: { ids?: number[]; statuses?: TargetStatus[] }): Promise<number> {
     const now = this.clock.now();
+    // biome-ignore lint/suspicious/noExplicitAny: one filter for Kysely's update, delete and select builders, whose where() signatures differ
     const scope = <T extends { where: (...a: any[]) => T }>(q: T): T => {
       let out = q.where('task_id', '=', taskId).where('status', '!=', 'IN_FLIGHT');
       if (sel.ids?.length) out = out.where('id', 'in', sel.ids);
@@ -208,9 +339,19 @@ export class TargetService {
       return out;
     };
     if (action === 'delete') return Number((await scope(this.db.deleteFrom('targets')).executeTakeFirst()).numDeletedRows);
-    const set = action === 'reset'
-      ? { status: 'PENDING' as const, attempts: 0, error_code: null, error_message: null, processed_at: null, next_attempt_at: null, account_id: null, updated_at: now }
-      : { status: 'SKIPPED' as const, error_code: 'SKIPPED_BY_USER', error_message: 'skipped by the task owner', processed_at: now, updated_at: now };
+    const set =
+      action === 'reset'
+        ? {
+            status: 'PENDING' as const,
+            attempts: 0,
+            error_code: null,
+            error_message: null,
+            processed_at: null,
+            next_attempt_at: null,
+            account_id: null,
+            updated_at: now,
+          }
+        : { status: 'SKIPPED' as const, error_code: 'SKIPPED_BY_USER', error_message: 'skipped by the task owner', processed_at: now, updated_at: now };
     let q = scope(this.db.updateTable('targets').set(set));
     if (action === 'skip') q = q.where('status', '=', 'PENDING');
     return Number((await q.executeTakeFirst()).numUpdatedRows);

@@ -39,7 +39,10 @@ export class ScheduledStarts {
   async schedule(task: TaskRow): Promise<void> {
     await this.unschedule(task.id, 'Replaced: the task was scheduled again.');
     await this.jobs.enqueue({
-      userId: task.user_id, kind: 'task_start', queue: INVITE_QUEUE_BY_PRIORITY[task.priority], taskId: task.id,
+      userId: task.user_id,
+      kind: 'task_start',
+      queue: INVITE_QUEUE_BY_PRIORITY[task.priority],
+      taskId: task.id,
       params: { scheduled_at: task.scheduled_at?.toISOString() ?? null, priority: task.priority },
       runAt: task.scheduled_at && task.scheduled_at > this.clock.now() ? task.scheduled_at : this.clock.now(),
     });

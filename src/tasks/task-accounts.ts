@@ -44,10 +44,19 @@ export class TaskAccounts {
    */
   async list(userId: number, task: TaskRow) {
     const action = actionOf(task);
-    const accounts = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId)
-      .where('platform_mode', '=', task.platform_mode).orderBy('id').execute();
-    const assigned = new Map((await this.db.selectFrom('task_accounts').select(['account_id', 'eligible', 'reason'])
-      .where('task_id', '=', task.id).execute()).map((r) => [r.account_id, r]));
+    const accounts = await this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('platform_mode', '=', task.platform_mode)
+      .orderBy('id')
+      .execute();
+    const assigned = new Map(
+      (await this.db.selectFrom('task_accounts').select(['account_id', 'eligible', 'reason']).where('task_id', '=', task.id).execute()).map((r) => [
+        r.account_id,
+        r,
+      ]),
+    );
     let group = task.target_group_key ? { key: task.target_group_key, title: task.target_group_title } : null;
     let live: GroupCheckResult | null = null;
     if (action === 'invite' && assigned.size === 0 && task.target_group) {
@@ -56,29 +65,45 @@ export class TaskAccounts {
     }
     const now = this.clock.now();
     const limits = this.manager.limits;
-    const items = await Promise.all(accounts.map(async (a) => {
-      const eligibility = this.eligibility(a, now, action, assigned.get(a.id), live);
-      const usage = await this.manager.usage(a.id);
-      const verdict = eligibility.eligible ? await this.manager.check(a.id, action, group?.key ?? null) : null;
-      return {
-        account_id: a.id, label: a.label, status: a.status,
-        eligible: eligibility.eligible, reason: eligibility.reason,
-        can_act_now: verdict?.allowed ?? false,
-        wait_for_seconds: verdict && !verdict.allowed ? verdict.wait_seconds : null,
-        wait_reason: verdict && !verdict.allowed ? verdict.reason : null,
-        usage: {
-          invites_today: usage.invitesToday, invites_per_day: limits.invitesPerAccountDay,
-          messages_today: usage.messagesToday, messages_per_day: limits.messagesPerAccountDay,
-          ...(group ? {
-            invites_today_in_group: usage.invitesTodayByGroup[group.key] ?? 0, invites_per_group_day: limits.invitesPerGroupDay,
-            lifetime_in_group: usage.lifetimeByGroup[group.key] ?? 0, lifetime_per_group: limits.invitesPerGroupLifetime,
-          } : {}),
-        },
-      };
-    }));
+    const items = await Promise.all(
+      accounts.map(async (a) => {
+        const eligibility = this.eligibility(a, now, action, assigned.get(a.id), live);
+        const usage = await this.manager.usage(a.id);
+        const verdict = eligibility.eligible ? await this.manager.check(a.id, action, group?.key ?? null) : null;
+        return {
+          account_id: a.id,
+          label: a.label,
+          status: a.status,
+          eligible: eligibility.eligible,
+          reason: eligibility.reason,
+          can_act_now: verdict?.allowed ?? false,
+          wait_for_seconds: verdict && !verdict.allowed ? verdict.wait_seconds : null,
+          wait_reason: verdict && !verdict.allowed ? verdict.reason : null,
+          usage: {
+            invites_today: usage.invitesToday,
+            invites_per_day: limits.invitesPerAccountDay,
+            messages_today: usage.messagesToday,
+            messages_per_day: limits.messagesPerAccountDay,
+            ...(group
+              ? {
+                  invites_today_in_group: usage.invitesTodayByGroup[group.key] ?? 0,
+                  invites_per_group_day: limits.invitesPerGroupDay,
+                  lifetime_in_group: usage.lifetimeByGroup[group.key] ?? 0,
+                  lifetime_per_group: limits.invitesPerGroupLifetime,
+                }
+              : {}),
+          },
+        };
+      }),
+    );
     return {
-      task_id: task.id, type: task.type, group, checked: live ? 'live' : 'at_start',
-      eligible: items.filter((i) => i.eligible).length, can_act_now: items.filter((i) => i.can_act_now).length, items,
+      task_id: task.id,
+      type: task.type,
+      group,
+      checked: live ? 'live' : 'at_start',
+      eligible: items.filter((i) => i.eligible).length,
+      can_act_now: items.filter((i) => i.can_act_now).length,
+      items,
     };
   }
 
@@ -100,7 +125,10 @@ export class TaskAccounts {
    */
   async testInvite(userId: number, taskId: number, rawUsername: string, opts: { accountId?: number } = {}) {
     const username = normaliseUsername(rawUsername);
-    if (!username) throw new AppError(400, 'INVALID_USERNAME', 'Give a Telegram username like @jane_doe or t.me/jane_doe.', [{ field: 'username', message: 'not a Telegram username' }]);
+    if (!username)
+      throw new AppError(400, 'INVALID_USERNAME', 'Give a Telegram username like @jane_doe or t.me/jane_doe.', [
+        { field: 'username', message: 'not a Telegram username' },
+      ]);
     let task = await this.openTask(userId, taskId);
     await this.lifecycle.assignAccounts(userId, task, { requireReady: false });
     task = await this.openTask(userId, taskId);
@@ -110,7 +138,10 @@ export class TaskAccounts {
     let target = await this.db.selectFrom('targets').selectAll().where('task_id', '=', task.id).where('identity_key', '=', key).executeTakeFirst();
     let added = false;
     if (target && target.status !== 'PENDING') {
-      throw conflict('ALREADY_PROCESSED', `@${username} is already in this task's audience and was processed: ${target.status}${target.error_message ? ` (${target.error_message})` : ''}.`);
+      throw conflict(
+        'ALREADY_PROCESSED',
+        `@${username} is already in this task's audience and was processed: ${target.status}${target.error_message ? ` (${target.error_message})` : ''}.`,
+      );
     }
     if (!target) {
       const res = await this.targets.addInline(task.id, [`@${username}`]);
@@ -121,10 +152,17 @@ export class TaskAccounts {
       if (target.status !== 'PENDING') throw notSent(username, target);
     }
 
-    const candidates = await this.db.selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id')
-      .selectAll('a').select('ta.group_peer').where('ta.task_id', '=', task.id).where('ta.eligible', '=', true)
+    const candidates = await this.db
+      .selectFrom('task_accounts as ta')
+      .innerJoin('accounts as a', 'a.id', 'ta.account_id')
+      .selectAll('a')
+      .select('ta.group_peer')
+      .where('ta.task_id', '=', task.id)
+      .where('ta.eligible', '=', true)
       // The caller may name the account to test with (it must be eligible for the task like any other).
-      .$if(opts.accountId !== undefined, (q) => q.where('a.id', '=', opts.accountId!)).orderBy('a.id').execute();
+      .$if(opts.accountId !== undefined, (q) => q.where('a.id', '=', opts.accountId!))
+      .orderBy('a.id')
+      .execute();
     const refusals: string[] = [];
     let soonest: number | null = null;
     const worker = this.createWorker(`test-invite:${userId}:${task.id}`);
@@ -136,7 +174,10 @@ export class TaskAccounts {
         continue;
       }
       const lease = await this.manager.lease(account.id, worker.holder, action, task.target_group_key);
-      if (!lease) { refusals.push(`${account.label}: in use by a worker`); continue; }
+      if (!lease) {
+        refusals.push(`${account.label}: in use by a worker`);
+        continue;
+      }
       // Another worker may have acted between the check and the lease: the quota is decided under the lease.
       const quota = this.manager.checkQuota(await this.manager.usage(account.id), action, task.target_group_key);
       if (!quota.allowed) {
@@ -148,34 +189,49 @@ export class TaskAccounts {
         // The claim skipped the person (already invited into this group by another task, do-not-contact) or a
         // running campaign took them first.
         const now = await this.db.selectFrom('targets').selectAll().where('id', '=', target.id).executeTakeFirst();
-        throw now && now.status === 'SKIPPED' ? notSent(username, now)
+        throw now && now.status === 'SKIPPED'
+          ? notSent(username, now)
           : conflict('ALREADY_PROCESSED', `@${username} was just taken by a running campaign; see the task's log.`);
       }
       return this.outcome(task, target.id, account as AccountRow);
     }
     // Nothing was sent: a person added only for this test leaves the audience again.
     if (added) await this.db.deleteFrom('targets').where('id', '=', target.id).where('status', '=', 'PENDING').execute();
-    throw new AppError(409, 'NO_ACCOUNT_AVAILABLE_NOW',
+    throw new AppError(
+      409,
+      'NO_ACCOUNT_AVAILABLE_NOW',
       `No account may act right now, so nothing was sent${refusals.length ? ` (${refusals.join('; ')})` : ''}.${soonest !== null ? ` Try again in ${Math.ceil(soonest / 60)} min.` : ''}`,
-      { wait_for_seconds: soonest });
+      { wait_for_seconds: soonest },
+    );
   }
 
   private async openTask(userId: number, taskId: number): Promise<TaskRow> {
     const task = await this.db.selectFrom('tasks').selectAll().where('id', '=', taskId).where('user_id', '=', userId).executeTakeFirst();
     if (!task) throw new AppError(404, 'NOT_FOUND', 'Task was not found.');
     if (FINISHED_TASK_STATUSES.includes(task.status)) {
-      throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}: test on a task that has not finished.`, { key: 'TASK_FINISHED.test', params: { name: task.name, status: task.status } });
+      throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}: test on a task that has not finished.`, {
+        key: 'TASK_FINISHED.test',
+        params: { name: task.name, status: task.status },
+      });
     }
     return task;
   }
 
   private async outcome(task: TaskRow, targetId: number, account: AccountRow) {
     const target = await this.db.selectFrom('targets').selectAll().where('id', '=', targetId).executeTakeFirstOrThrow();
-    const log = await this.db.selectFrom('execution_logs').select(['result', 'message', 'error_code'])
-      .where('target_id', '=', targetId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const log = await this.db
+      .selectFrom('execution_logs')
+      .select(['result', 'message', 'error_code'])
+      .where('target_id', '=', targetId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return {
-      outcome: target.status, result: log?.result ?? null, error_code: log?.error_code ?? null,
-      message: log?.message ?? null, account: { id: account.id, label: account.label },
+      outcome: target.status,
+      result: log?.result ?? null,
+      error_code: log?.error_code ?? null,
+      message: log?.message ?? null,
+      account: { id: account.id, label: account.label },
       group: task.target_group_key ? { key: task.target_group_key, title: task.target_group_title } : null,
       target: targetToJson(target),
     };

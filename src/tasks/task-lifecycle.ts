@@ -33,20 +33,27 @@ export class TaskLifecycle {
     assertTransition(task, 'start');
     const counters = await this.tasks.counters(id);
     if (counters.pending === 0) {
-      throw conflict('NO_TARGETS', counters.total === 0
-        ? `Task "${task.name}" has no audience yet: import a file or a Parsing Service base first.`
-        : `Task "${task.name}" has no pending targets left to process.`,
-      { key: counters.total === 0 ? 'NO_TARGETS.empty' : 'NO_TARGETS.none_pending', params: { name: task.name } });
+      throw conflict(
+        'NO_TARGETS',
+        counters.total === 0
+          ? `Task "${task.name}" has no audience yet: import a file or a Parsing Service base first.`
+          : `Task "${task.name}" has no pending targets left to process.`,
+        { key: counters.total === 0 ? 'NO_TARGETS.empty' : 'NO_TARGETS.none_pending', params: { name: task.name } },
+      );
     }
     if ((await this.tasks.countActive(userId)) >= this.maxConcurrentTasks) {
-      throw conflict('TOO_MANY_ACTIVE_TASKS', `You already have ${this.maxConcurrentTasks} running or scheduled tasks; pause or finish one first.`, { params: { max: this.maxConcurrentTasks } });
+      throw conflict('TOO_MANY_ACTIVE_TASKS', `You already have ${this.maxConcurrentTasks} running or scheduled tasks; pause or finish one first.`, {
+        params: { max: this.maxConcurrentTasks },
+      });
     }
     await this.assignAccounts(userId, task, { requireReady: true });
     const now = this.clock.now();
     const scheduled = task.scheduled_at && task.scheduled_at > now;
     // Only if it is still PENDING now: a cancel (or another start) that landed meanwhile wins, and this one answers 409.
     const updated = await transitionTask(this.db, now, {
-      id, action: 'start', to: scheduled ? 'SCHEDULED' : 'IN_PROGRESS',
+      id,
+      action: 'start',
+      to: scheduled ? 'SCHEDULED' : 'IN_PROGRESS',
       extra: { status_reason: null, ...(scheduled ? {} : { started_at: now }) },
     });
     if (scheduled) await this.starts?.schedule(updated);
@@ -70,15 +77,20 @@ export class TaskLifecycle {
     const task = await this.tasks.getOwned(userId, id);
     assertTransition(task, 'resume');
     if ((await this.tasks.countActive(userId)) >= this.maxConcurrentTasks) {
-      throw conflict('TOO_MANY_ACTIVE_TASKS', `You already have ${this.maxConcurrentTasks} running or scheduled tasks; pause or finish one first.`, { params: { max: this.maxConcurrentTasks } });
+      throw conflict('TOO_MANY_ACTIVE_TASKS', `You already have ${this.maxConcurrentTasks} running or scheduled tasks; pause or finish one first.`, {
+        params: { max: this.maxConcurrentTasks },
+      });
     }
     // Accounts may have been added, lost rights or been banned while paused: look again, but a resting admin is enough.
     await this.assignAccounts(userId, task, { requireReady: false });
     const now = this.clock.now();
     const scheduled = !task.started_at && task.scheduled_at && task.scheduled_at > now;
     const updated = await transitionTask(this.db, now, {
-      id, action: 'resume', to: scheduled ? 'SCHEDULED' : 'IN_PROGRESS',
-      extra: { status_reason: null, ...(scheduled ? {} : { started_at: now }) }, keepStartedAt: true,
+      id,
+      action: 'resume',
+      to: scheduled ? 'SCHEDULED' : 'IN_PROGRESS',
+      extra: { status_reason: null, ...(scheduled ? {} : { started_at: now }) },
+      keepStartedAt: true,
     });
     if (scheduled) await this.starts?.schedule(updated);
     await this.accounts.wake(userId);
@@ -104,39 +116,54 @@ export class TaskLifecycle {
     const rows: Array<{ account_id: number; eligible: boolean; reason: string | null; group_peer: string | null }> = [];
     if (task.type === 'invite_to_group') {
       // A task created by the platform's Mailing page has no group until one is given (PUT or its admin check).
-      if (!task.target_group) throw conflict('NO_TARGET_GROUP', `Task "${task.name}" has no target group yet: set target_group first.`, { params: { name: task.name } });
+      if (!task.target_group)
+        throw conflict('NO_TARGET_GROUP', `Task "${task.name}" has no target group yet: set target_group first.`, { params: { name: task.name } });
       const check = await this.groupCheck.check(userId, task.target_group, task.platform_mode);
       if (!check.group) throw conflict('GROUP_NOT_RESOLVED', check.error ?? 'The target group could not be found.');
       const admins = [...check.ready.map((r) => r.account_id), ...check.unavailable.filter((u) => u.is_admin).map((u) => u.account_id)];
       if (opts.requireReady && check.ready.length === 0) {
         const why = check.unavailable.map((u) => `${u.label}: ${u.reason}`).join('; ');
-        throw conflict('NO_READY_ADMIN', `No account can invite into "${check.group.title}" right now${why ? ` (${why})` : ''}. Make one of your accounts an admin with the right to add members.`, { params: { group: check.group.title } });
+        throw conflict(
+          'NO_READY_ADMIN',
+          `No account can invite into "${check.group.title}" right now${why ? ` (${why})` : ''}. Make one of your accounts an admin with the right to add members.`,
+          { params: { group: check.group.title } },
+        );
       }
       if (admins.length === 0) {
-        throw conflict('NO_ADMIN_ACCOUNT', `None of your accounts is an admin of "${check.group.title}" with the right to add members.`, { params: { group: check.group.title } });
+        throw conflict('NO_ADMIN_ACCOUNT', `None of your accounts is an admin of "${check.group.title}" with the right to add members.`, {
+          params: { group: check.group.title },
+        });
       }
       for (const r of check.ready) rows.push({ account_id: r.account_id, eligible: true, reason: null, group_peer: JSON.stringify(check.peers[r.account_id]) });
       for (const u of check.unavailable) {
-        rows.push({ account_id: u.account_id, eligible: u.is_admin, reason: u.reason, group_peer: check.peers[u.account_id] ? JSON.stringify(check.peers[u.account_id]) : null });
+        rows.push({
+          account_id: u.account_id,
+          eligible: u.is_admin,
+          reason: u.reason,
+          group_peer: check.peers[u.account_id] ? JSON.stringify(check.peers[u.account_id]) : null,
+        });
       }
-      await this.db.updateTable('tasks').set({ target_group_key: check.group.key, target_group_title: check.group.title })
-        .where('id', '=', task.id).execute();
+      await this.db.updateTable('tasks').set({ target_group_key: check.group.key, target_group_title: check.group.title }).where('id', '=', task.id).execute();
     } else {
-      const accounts = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId)
-        .where('platform_mode', '=', task.platform_mode).execute();
+      const accounts = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).where('platform_mode', '=', task.platform_mode).execute();
       for (const a of accounts) {
         const verdict = this.accounts.checkStatus(a, now);
         const usable = verdict.allowed || verdict.wait_seconds !== null;
         rows.push({ account_id: a.id, eligible: usable, reason: usable ? null : verdict.reason, group_peer: null });
       }
       if (!rows.some((r) => r.eligible)) {
-        throw conflict('NO_ACCOUNT', `You have no usable ${task.platform_mode} sender account: add one or enable a disabled one.`, { params: { mode: task.platform_mode } });
+        throw conflict('NO_ACCOUNT', `You have no usable ${task.platform_mode} sender account: add one or enable a disabled one.`, {
+          params: { mode: task.platform_mode },
+        });
       }
     }
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('task_accounts').where('task_id', '=', task.id).execute();
       if (rows.length) {
-        await trx.insertInto('task_accounts').values(rows.map((r) => ({ task_id: task.id, ...r, checked_at: now }))).execute();
+        await trx
+          .insertInto('task_accounts')
+          .values(rows.map((r) => ({ task_id: task.id, ...r, checked_at: now })))
+          .execute();
       }
     });
   }

@@ -20,42 +20,52 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ['tasks'];
 
-  app.post('/tasks', { schema: { tags, body: createTaskSchema, summary: 'Create a task (optionally with an inline audience, optionally starting it)' } }, async (req, reply) => {
-    const user = req.user.userId;
-    const input = req.body;
-    let name = input.name;
-    if (!name) {
-      // In the user's language, dated in the user's time zone (the UI sends it), so two campaigns into one group differ.
-      const tz = req.timeZone ?? ctx.config.limits.timeZone;
-      if (input.type === 'invite_to_group') {
-        const check = await ctx.groupCheck.check(user, input.target_group!, ctx.config.platformMode).catch(() => null);
-        name = autoTaskName(req.lang, { group: check?.group?.title ?? input.target_group! }, ctx.clock.now(), tz);
-      } else {
-        name = autoTaskName(req.lang, { template: input.message_template! }, ctx.clock.now(), tz);
+  app.post(
+    '/tasks',
+    { schema: { tags, body: createTaskSchema, summary: 'Create a task (optionally with an inline audience, optionally starting it)' } },
+    async (req, reply) => {
+      const user = req.user.userId;
+      const input = req.body;
+      let name = input.name;
+      if (!name) {
+        // In the user's language, dated in the user's time zone (the UI sends it), so two campaigns into one group differ.
+        const tz = req.timeZone ?? ctx.config.limits.timeZone;
+        if (input.type === 'invite_to_group') {
+          const check = await ctx.groupCheck.check(user, input.target_group!, ctx.config.platformMode).catch(() => null);
+          name = autoTaskName(req.lang, { group: check?.group?.title ?? input.target_group! }, ctx.clock.now(), tz);
+        } else {
+          name = autoTaskName(req.lang, { template: input.message_template! }, ctx.clock.now(), tz);
+        }
       }
-    }
-    const task = await ctx.tasks.create(user, input, name);
-    await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type });
-    const importReport = input.targets?.length ? await ctx.targets.addInline(task.id, input.targets) : null;
-    if (importReport) await ctx.audit.record(user, 'targets.add', 'task', task.id, { given: input.targets!.length, imported: importReport.imported, duplicates: importReport.duplicates, invalid: importReport.invalid });
-    let current: TaskRow = task;
-    let startError: { error: string; message: string } | null = null;
-    if (input.start) {
-      try {
-        current = await ctx.lifecycle.start(user, task.id);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        startError = { error: err.code, message: err.text(req.lang) };
+      const task = await ctx.tasks.create(user, input, name);
+      await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type });
+      const importReport = input.targets?.length ? await ctx.targets.addInline(task.id, input.targets) : null;
+      if (importReport)
+        await ctx.audit.record(user, 'targets.add', 'task', task.id, {
+          given: input.targets!.length,
+          imported: importReport.imported,
+          duplicates: importReport.duplicates,
+          invalid: importReport.invalid,
+        });
+      let current: TaskRow = task;
+      let startError: { error: string; message: string } | null = null;
+      if (input.start) {
+        try {
+          current = await ctx.lifecycle.start(user, task.id);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          startError = { error: err.code, message: err.text(req.lang) };
+        }
       }
-    }
-    return reply.status(201).send({ ...(await ctx.tasks.toJson(current)), import: importReport, start_error: startError });
-  });
+      return reply.status(201).send({ ...(await ctx.tasks.toJson(current)), import: importReport, start_error: startError });
+    },
+  );
 
   app.get('/tasks', { schema: { tags, querystring: listTasksQuery, summary: 'List tasks with filters, sorting and pagination' } }, async (req) =>
-    ctx.tasks.list(req.user.userId, req.query));
+    ctx.tasks.list(req.user.userId, req.query),
+  );
 
-  app.get('/tasks/:id', { schema: { tags, params: idParams } }, async (req) =>
-    ctx.tasks.toJson(await ctx.tasks.getOwned(req.user.userId, req.params.id)));
+  app.get('/tasks/:id', { schema: { tags, params: idParams } }, async (req) => ctx.tasks.toJson(await ctx.tasks.getOwned(req.user.userId, req.params.id)));
 
   app.put('/tasks/:id', { schema: { tags, params: idParams, body: updateTaskSchema } }, async (req) => {
     const row = await ctx.tasks.update(req.user.userId, req.params.id, req.body);
@@ -77,56 +87,92 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     return reply.status(201).send(await ctx.tasks.toJson(copy));
   });
 
-  app.post('/tasks/bulk', { schema: { tags, body: bulkTasksSchema, summary: 'Apply one action to many tasks; each id reports its own outcome' } }, async (req) => {
-    const user = req.user.userId;
-    const results: Array<{ id: number; ok: boolean; status?: string; error?: string; message?: string }> = [];
-    for (const id of [...new Set(req.body.task_ids)]) {
-      try {
-        let status: string | undefined;
-        switch (req.body.action) {
-          case 'DELETE': await ctx.tasks.delete(user, id); status = 'DELETED'; break;
-          case 'PAUSE': status = (await ctx.lifecycle.pause(user, id)).status; break;
-          case 'RESUME': status = (await ctx.lifecycle.resume(user, id)).status; break;
-          case 'CANCEL': status = (await ctx.lifecycle.cancel(user, id)).status; break;
-          case 'SET_PRIORITY': status = (await ctx.tasks.update(user, id, { priority: req.body.priority })).status; break;
+  app.post(
+    '/tasks/bulk',
+    { schema: { tags, body: bulkTasksSchema, summary: 'Apply one action to many tasks; each id reports its own outcome' } },
+    async (req) => {
+      const user = req.user.userId;
+      const results: Array<{ id: number; ok: boolean; status?: string; error?: string; message?: string }> = [];
+      for (const id of [...new Set(req.body.task_ids)]) {
+        try {
+          let status: string | undefined;
+          switch (req.body.action) {
+            case 'DELETE':
+              await ctx.tasks.delete(user, id);
+              status = 'DELETED';
+              break;
+            case 'PAUSE':
+              status = (await ctx.lifecycle.pause(user, id)).status;
+              break;
+            case 'RESUME':
+              status = (await ctx.lifecycle.resume(user, id)).status;
+              break;
+            case 'CANCEL':
+              status = (await ctx.lifecycle.cancel(user, id)).status;
+              break;
+            case 'SET_PRIORITY':
+              status = (await ctx.tasks.update(user, id, { priority: req.body.priority })).status;
+              break;
+          }
+          results.push({ id, ok: true, status });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          results.push({ id, ok: false, error: err.code, message: err.text(req.lang) });
         }
-        results.push({ id, ok: true, status });
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        results.push({ id, ok: false, error: err.code, message: err.text(req.lang) });
       }
-    }
-    await ctx.audit.record(user, `task.bulk.${req.body.action.toLowerCase()}`, 'task', null, { ids: req.body.task_ids });
-    return { action: req.body.action, succeeded: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
-  });
+      await ctx.audit.record(user, `task.bulk.${req.body.action.toLowerCase()}`, 'task', null, { ids: req.body.task_ids });
+      return { action: req.body.action, succeeded: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
+    },
+  );
 
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
     app.post(`/tasks/:id/${action}`, { schema: { tags, params: idParams, summary: `${action} a task (409 with the reason when not allowed)` } }, async (req) =>
-      ctx.tasks.toJson(await ctx.lifecycle[action](req.user.userId, req.params.id)));
+      ctx.tasks.toJson(await ctx.lifecycle[action](req.user.userId, req.params.id)),
+    );
   }
   // The specification's name for start.
   app.post('/tasks/:id/execute', { schema: { tags, params: idParams, summary: 'Same as start' } }, async (req) =>
-    ctx.tasks.toJson(await ctx.lifecycle.start(req.user.userId, req.params.id)));
+    ctx.tasks.toJson(await ctx.lifecycle.start(req.user.userId, req.params.id)),
+  );
 
-  app.get('/tasks/:id/accounts', { schema: { tags, params: idParams, summary: 'The accounts this task may use, with usage against every limit and why each is or is not eligible' } }, async (req) =>
-    ctx.taskAccounts.list(req.user.userId, await ctx.tasks.getOwned(req.user.userId, req.params.id)));
+  app.get(
+    '/tasks/:id/accounts',
+    { schema: { tags, params: idParams, summary: 'The accounts this task may use, with usage against every limit and why each is or is not eligible' } },
+    async (req) => ctx.taskAccounts.list(req.user.userId, await ctx.tasks.getOwned(req.user.userId, req.params.id)),
+  );
 
-  app.post('/tasks/:id/test-invite', {
-    schema: {
-      tags, params: idParams, body: z.object({ username: z.string().trim().min(1, 'give a username like @jane_doe').max(100) }).strict(),
-      summary: 'One invite (or message) to the given username now, through the Account Manager with every check; it counts toward the limits',
+  app.post(
+    '/tasks/:id/test-invite',
+    {
+      schema: {
+        tags,
+        params: idParams,
+        body: z.object({ username: z.string().trim().min(1, 'give a username like @jane_doe').max(100) }).strict(),
+        summary: 'One invite (or message) to the given username now, through the Account Manager with every check; it counts toward the limits',
+      },
     },
-  }, async (req) => {
-    const result = await ctx.taskAccounts.testInvite(req.user.userId, req.params.id, req.body.username);
-    await ctx.audit.record(req.user.userId, 'task.test_invite', 'task', req.params.id, { target: result.target.id, outcome: result.outcome, account: result.account.id });
-    return result;
-  });
+    async (req) => {
+      const result = await ctx.taskAccounts.testInvite(req.user.userId, req.params.id, req.body.username);
+      await ctx.audit.record(req.user.userId, 'task.test_invite', 'task', req.params.id, {
+        target: result.target.id,
+        outcome: result.outcome,
+        account: result.account.id,
+      });
+      return result;
+    },
+  );
 
   app.get('/tasks/:id/status', { schema: { tags, params: idParams, summary: 'Light-weight progress for polling' } }, async (req) => {
     const { task, counters, eligibleAccounts } = await ctx.tasks.getOwnedForStatus(req.user.userId, req.params.id);
     return {
-      id: task.id, status: task.status, status_reason: task.status_reason, platform_mode: task.platform_mode, sandbox: task.platform_mode === 'sandbox',
-      counters, eta_seconds: await ctx.stats.etaSeconds(task, counters, eligibleAccounts), updated_at: task.updated_at.toISOString(),
+      id: task.id,
+      status: task.status,
+      status_reason: task.status_reason,
+      platform_mode: task.platform_mode,
+      sandbox: task.platform_mode === 'sandbox',
+      counters,
+      eta_seconds: await ctx.stats.etaSeconds(task, counters, eligibleAccounts),
+      updated_at: task.updated_at.toISOString(),
     };
   });
 
@@ -149,6 +195,8 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/dashboard/summary', { schema: { tags: ['dashboard'] } }, async (req) => ({
-    platform_mode: ctx.config.platformMode, sandbox: ctx.config.platformMode === 'sandbox', ...(await ctx.stats.dashboard(req.user.userId)),
+    platform_mode: ctx.config.platformMode,
+    sandbox: ctx.config.platformMode === 'sandbox',
+    ...(await ctx.stats.dashboard(req.user.userId)),
   }));
 }

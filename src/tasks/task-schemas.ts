@@ -9,20 +9,25 @@ import { boundedDate, dbId } from '../shared/input-schemas.js';
 export function enumInput<const T extends readonly [string, ...string[]]>(values: T, aliases: Record<string, T[number]> = {}) {
   const byKey = new Map<string, T[number]>(values.map((v) => [v.toUpperCase(), v]));
   for (const [alias, value] of Object.entries(aliases)) byKey.set(alias.toUpperCase(), value);
-  return z.preprocess((v) => (typeof v === 'string' ? byKey.get(v.trim().toUpperCase()) ?? v : v), z.enum(values));
+  return z.preprocess((v) => (typeof v === 'string' ? (byKey.get(v.trim().toUpperCase()) ?? v) : v), z.enum(values));
 }
 export const priorityInput = () => enumInput(PRIORITIES, { NORMAL: 'MEDIUM' });
 
 /** Accepts ?status=A&status=B and ?status=A,B alike. */
 export const csvArray = <T extends z.ZodTypeAny>(item: T) =>
-  z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).filter(Boolean)), z.array(item).optional());
+  z.preprocess(
+    (v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).filter(Boolean)),
+    z.array(item).optional(),
+  );
 
 const optionalDate = boundedDate();
 
-export const taskSettingsSchema = z.object({
-  /** Free-form notes shown in the UI; pacing is never configurable per task (the Account Manager owns it). */
-  notes: z.string().max(2000).optional(),
-}).strict();
+export const taskSettingsSchema = z
+  .object({
+    /** Free-form notes shown in the UI; pacing is never configurable per task (the Account Manager owns it). */
+    notes: z.string().max(2000).optional(),
+  })
+  .strict();
 
 const taskFields = {
   name: z.string().trim().min(1, 'name must not be empty').max(200),
@@ -46,33 +51,49 @@ export const manualTargetSchema = z.union([
   }),
 ]);
 
-export const createTaskSchema = z.object({
-  name: taskFields.name.optional(),
-  platform: taskFields.platform,
-  type: taskFields.type,
-  target_group: taskFields.target_group.optional(),
-  message_template: taskFields.message_template.optional(),
-  priority: taskFields.priority,
-  scheduled_at: taskFields.scheduled_at.optional(),
-  settings: taskFields.settings.default({}),
-  /** Optional audience given inline (usernames, ids, phones or objects). */
-  targets: z.array(manualTargetSchema).max(10_000).optional(),
-  /** Start right after creation (the create form's "start now"). */
-  start: z.boolean().default(false),
-}).superRefine((v, ctx) => {
-  if (v.type === 'invite_to_group' && !v.target_group) ctx.addIssue({ code: 'custom', path: ['target_group'], message: 'an invite task needs the group or channel to invite into', params: { i18n: 'FIELD.group_required' } });
-  if (v.type === 'direct_message' && !v.message_template) ctx.addIssue({ code: 'custom', path: ['message_template'], message: 'a direct-message task needs a message template', params: { i18n: 'FIELD.template_required' } });
-});
+export const createTaskSchema = z
+  .object({
+    name: taskFields.name.optional(),
+    platform: taskFields.platform,
+    type: taskFields.type,
+    target_group: taskFields.target_group.optional(),
+    message_template: taskFields.message_template.optional(),
+    priority: taskFields.priority,
+    scheduled_at: taskFields.scheduled_at.optional(),
+    settings: taskFields.settings.default({}),
+    /** Optional audience given inline (usernames, ids, phones or objects). */
+    targets: z.array(manualTargetSchema).max(10_000).optional(),
+    /** Start right after creation (the create form's "start now"). */
+    start: z.boolean().default(false),
+  })
+  .superRefine((v, ctx) => {
+    if (v.type === 'invite_to_group' && !v.target_group)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target_group'],
+        message: 'an invite task needs the group or channel to invite into',
+        params: { i18n: 'FIELD.group_required' },
+      });
+    if (v.type === 'direct_message' && !v.message_template)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['message_template'],
+        message: 'a direct-message task needs a message template',
+        params: { i18n: 'FIELD.template_required' },
+      });
+  });
 
-export const updateTaskSchema = z.object({
-  name: taskFields.name.optional(),
-  target_group: taskFields.target_group.optional(),
-  message_template: taskFields.message_template.optional(),
-  // Not taskFields.priority.optional(): zod still applies the inner default, so a rename would reset the priority.
-  priority: priorityInput().optional(),
-  scheduled_at: taskFields.scheduled_at.optional(),
-  settings: taskSettingsSchema.optional(),
-}).strict();
+export const updateTaskSchema = z
+  .object({
+    name: taskFields.name.optional(),
+    target_group: taskFields.target_group.optional(),
+    message_template: taskFields.message_template.optional(),
+    // Not taskFields.priority.optional(): zod still applies the inner default, so a rename would reset the priority.
+    priority: priorityInput().optional(),
+    scheduled_at: taskFields.scheduled_at.optional(),
+    settings: taskSettingsSchema.optional(),
+  })
+  .strict();
 
 export const TASK_SORTS = ['created_at', 'updated_at', 'name', 'priority', 'status', 'progress'] as const;
 
@@ -89,11 +110,17 @@ export const listTasksQuery = z.object({
   order: z.enum(['asc', 'desc']).default('desc'),
 });
 
-export const bulkTasksSchema = z.object({
-  action: enumInput(BULK_TASK_ACTIONS),
-  task_ids: z.array(dbId('task id')).min(1).max(100),
-  priority: priorityInput().optional(),
-}).refine((v) => v.action !== 'SET_PRIORITY' || v.priority, { message: 'SET_PRIORITY needs a priority', path: ['priority'], params: { i18n: 'FIELD.priority_required' } });
+export const bulkTasksSchema = z
+  .object({
+    action: enumInput(BULK_TASK_ACTIONS),
+    task_ids: z.array(dbId('task id')).min(1).max(100),
+    priority: priorityInput().optional(),
+  })
+  .refine((v) => v.action !== 'SET_PRIORITY' || v.priority, {
+    message: 'SET_PRIORITY needs a priority',
+    path: ['priority'],
+    params: { i18n: 'FIELD.priority_required' },
+  });
 
 export const idParams = z.object({ id: dbId('id') });
 export const targetParams = idParams.extend({ tid: dbId('target id') });

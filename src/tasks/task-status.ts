@@ -38,8 +38,10 @@ const HINTS: Record<TaskAction, string> = {
 };
 
 export function illegalTransition(task: Pick<TaskRow, 'name' | 'status'>, action: TaskAction) {
-  return conflict('ILLEGAL_TRANSITION', `Cannot ${action} task "${task.name}" because it is ${task.status}: ${HINTS[action]}.`,
-    { key: `ILLEGAL_TRANSITION.${action}`, params: { name: task.name, status: task.status } });
+  return conflict('ILLEGAL_TRANSITION', `Cannot ${action} task "${task.name}" because it is ${task.status}: ${HINTS[action]}.`, {
+    key: `ILLEGAL_TRANSITION.${action}`,
+    params: { name: task.name, status: task.status },
+  });
 }
 
 /** Early, friendly refusal before expensive checks; the conditional update in `transitionTask` is what guarantees it. */
@@ -54,17 +56,21 @@ export type TaskStatusExtra = Partial<Pick<TaskRow, 'status_reason' | 'started_a
  * statuses at the moment of the write. Otherwise 409 naming the status it is in now (404 if it is gone).
  */
 export async function transitionTask(
-  db: Db, now: Date,
+  db: Db,
+  now: Date,
   move: { id: number; action: TaskAction; to: TaskStatus; extra?: TaskStatusExtra; keepStartedAt?: boolean },
 ): Promise<TaskRow> {
   const from = TASK_TRANSITIONS[move.action] as readonly TaskStatus[];
   const extra = { ...move.extra } as Record<string, unknown>;
   // started_at is set once: the first start wins, a resume never moves it.
   if (move.keepStartedAt && extra.started_at !== undefined) extra.started_at = sql`coalesce(started_at, ${extra.started_at as Date})`;
-  const row = await db.updateTable('tasks')
+  const row = await db
+    .updateTable('tasks')
     .set({ ...extra, status: move.to, updated_at: now })
-    .where('id', '=', move.id).where('status', 'in', [...from])
-    .returningAll().executeTakeFirst();
+    .where('id', '=', move.id)
+    .where('status', 'in', [...from])
+    .returningAll()
+    .executeTakeFirst();
   if (row) return row;
   const current = await db.selectFrom('tasks').select(['name', 'status']).where('id', '=', move.id).executeTakeFirst();
   if (!current) throw notFound('Task');
@@ -73,7 +79,8 @@ export async function transitionTask(
 
 /** SCHEDULED → IN_PROGRESS for due tasks (all, or one). Returns the tasks that moved. */
 export async function promoteDueTasks(db: Db, now: Date, taskId?: number): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform'>>> {
-  let q = db.updateTable('tasks')
+  let q = db
+    .updateTable('tasks')
     .set({ status: 'IN_PROGRESS', started_at: sql`coalesce(started_at, ${now})`, updated_at: now })
     .where('status', 'in', [...TASK_STATUS_MOVES.promote])
     // A scheduled task whose time was cleared starts at once.
@@ -84,11 +91,15 @@ export async function promoteDueTasks(db: Db, now: Date, taskId?: number): Promi
 
 /** IN_PROGRESS → COMPLETED for running tasks with no pending or in-flight target (all, or one). */
 export async function completeDoneTasks(db: Db, now: Date, taskId?: number): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform' | 'started_at'>>> {
-  let q = db.updateTable('tasks').set({ status: 'COMPLETED', finished_at: now, updated_at: now, status_reason: null })
+  let q = db
+    .updateTable('tasks')
+    .set({ status: 'COMPLETED', finished_at: now, updated_at: now, status_reason: null })
     .where('status', 'in', [...TASK_STATUS_MOVES.complete])
-    .where(({ not, exists, selectFrom }) => not(exists(
-      selectFrom('targets').select('targets.id').whereRef('targets.task_id', '=', 'tasks.id').where('targets.status', 'in', ['PENDING', 'IN_FLIGHT']),
-    )));
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(selectFrom('targets').select('targets.id').whereRef('targets.task_id', '=', 'tasks.id').where('targets.status', 'in', ['PENDING', 'IN_FLIGHT'])),
+      ),
+    );
   if (taskId !== undefined) q = q.where('id', '=', taskId);
   return q.returning(['id', 'user_id', 'platform', 'started_at']).execute();
 }
@@ -98,15 +109,27 @@ export async function completeDoneTasks(db: Db, now: Date, taskId?: number): Pro
  * or lost its rights. Disabled accounts do not count as lost: the owner can enable them again.
  */
 export async function failTasksWithoutAccounts(db: Db, now: Date): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform'>>> {
-  return db.updateTable('tasks').set({
-    status: 'FAILED', finished_at: now, updated_at: now,
-    status_reason: 'No sender account can continue: every eligible account is banned, logged out or lost its admin rights.',
-  })
+  return db
+    .updateTable('tasks')
+    .set({
+      status: 'FAILED',
+      finished_at: now,
+      updated_at: now,
+      status_reason: 'No sender account can continue: every eligible account is banned, logged out or lost its admin rights.',
+    })
     .where('status', 'in', [...TASK_STATUS_MOVES.fail])
-    .where(({ not, exists, selectFrom }) => not(exists(
-      selectFrom('task_accounts as ta').innerJoin('accounts as a', 'a.id', 'ta.account_id').select('ta.account_id')
-        .whereRef('ta.task_id', '=', 'tasks.id').where('ta.eligible', '=', true)
-        .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED']),
-    )))
-    .returning(['id', 'user_id', 'platform']).execute();
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('task_accounts as ta')
+            .innerJoin('accounts as a', 'a.id', 'ta.account_id')
+            .select('ta.account_id')
+            .whereRef('ta.task_id', '=', 'tasks.id')
+            .where('ta.eligible', '=', true)
+            .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED']),
+        ),
+      ),
+    )
+    .returning(['id', 'user_id', 'platform'])
+    .execute();
 }

@@ -36,15 +36,21 @@ export interface FakeBase {
 export function fakePerson(i: number, baseId = '5'): FakeResult {
   const named = i % 5 !== 0;
   return {
-    id: String(10_000 + i), task_id: baseId, platform: 'telegram', platform_id: String(700_000 + i),
+    id: String(10_000 + i),
+    task_id: baseId,
+    platform: 'telegram',
+    platform_id: String(700_000 + i),
     username: i % 7 === 0 ? null : `member_${i}`,
     // Operator precedence in the real service yields the literal "Unknown" for rows without a name.
     display_name: named ? `Иван${i} Петров` : 'Unknown',
     author_phone: i % 11 === 0 ? `+7900${String(1_000_000 + i).slice(-7)}` : null,
     created_at: '2026-11-01T10:00:00Z',
     platform_specific_data: {
-      username: i % 7 === 0 ? null : `member_${i}`, user_id: 700_000 + i, phone: null,
-      ...(i % 3 === 0 && named ? { first_name: `Мария${i}`, last_name: 'Соколова' } : {}), chat_title: 'Source chat',
+      username: i % 7 === 0 ? null : `member_${i}`,
+      user_id: 700_000 + i,
+      phone: null,
+      ...(i % 3 === 0 && named ? { first_name: `Мария${i}`, last_name: 'Соколова' } : {}),
+      chat_title: 'Source chat',
     },
   };
 }
@@ -89,16 +95,24 @@ export class ParsingServiceFake {
   addBase(owner: number, base: Partial<Omit<FakeBase, 'owner' | 'id'>> & { results: FakeResult[] }): FakeBase {
     const id = this.nextId++;
     const full: FakeBase = {
-      task_id: base.task_id ?? `task-${id}`, id, owner, platform: base.platform ?? 'telegram',
-      target_url: base.target_url ?? `https://t.me/source_${id}`, title: base.title ?? `Base ${id}`, status: base.status ?? 'completed',
-      created_at: base.created_at ?? '2026-11-20T09:00:00Z', results: base.results,
+      task_id: base.task_id ?? `task-${id}`,
+      id,
+      owner,
+      platform: base.platform ?? 'telegram',
+      target_url: base.target_url ?? `https://t.me/source_${id}`,
+      title: base.title ?? `Base ${id}`,
+      status: base.status ?? 'completed',
+      created_at: base.created_at ?? '2026-11-20T09:00:00Z',
+      results: base.results,
     };
     this.bases.push(full);
     return full;
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => { void this.handle(req, res); });
+    this.server = createServer((req, res) => {
+      void this.handle(req, res);
+    });
     this.url = await listen(this.server);
     return this;
   }
@@ -128,8 +142,13 @@ export class ParsingServiceFake {
 
       if (url.pathname === '/api/v1/results/grouped') {
         const tasks = this.bases.filter(mine).map((b) => ({
-          task_id: b.task_id, platform: b.platform, target_url: b.target_url, title: b.title, status: b.status,
-          total_results: b.results.length, created_at: b.created_at,
+          task_id: b.task_id,
+          platform: b.platform,
+          target_url: b.target_url,
+          title: b.title,
+          status: b.status,
+          total_results: b.results.length,
+          created_at: b.created_at,
         }));
         return send(res, 200, { tasks, total_tasks: tasks.length });
       }
@@ -140,11 +159,21 @@ export class ParsingServiceFake {
         const offset = Number(url.searchParams.get('offset') ?? 0);
         const base = this.bases.find((b) => mine(b) && (b.task_id === key || String(b.id) === key));
         if (!base || base.results.length === 0) {
-          return send(res, 200, { task_id: key, total: 0, format: 'json', results: [], pagination: { offset, limit, has_more: false }, message: 'No results found for this task' });
+          return send(res, 200, {
+            task_id: key,
+            total: 0,
+            format: 'json',
+            results: [],
+            pagination: { offset, limit, has_more: false },
+            message: 'No results found for this task',
+          });
         }
         const page = base.results.slice(offset, offset + limit);
         return send(res, 200, {
-          task_id: base.task_id, total: base.results.length, format: 'json', results: page,
+          task_id: base.task_id,
+          total: base.results.length,
+          format: 'json',
+          results: page,
           pagination: { offset, limit, has_more: offset + page.length < base.results.length },
         });
       }

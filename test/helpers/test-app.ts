@@ -38,7 +38,11 @@ async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promi
 export function seededRandom(seed = 7): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 0x1_0000_0000;
   };
 }
@@ -78,11 +82,18 @@ export async function makeTestApp(env: Record<string, string> = {}, opts: Contex
     return tokens.get(userId)!;
   };
   return {
-    ctx, app, clock, token,
+    ctx,
+    app,
+    clock,
+    token,
     async api({ user = 1, headers, ...rest }) {
       const res = await app.inject({ ...rest, headers: { authorization: `Bearer ${await token(user)}`, ...headers } });
       let json: unknown;
-      try { json = res.json(); } catch { json = undefined; }
+      try {
+        json = res.json();
+      } catch {
+        json = undefined;
+      }
       return { statusCode: res.statusCode, json, body: res.body, headers: res.headers };
     },
     async close() {
@@ -103,7 +114,9 @@ export async function addSandboxAccount(t: TestApp, user = 1, label = 'Sender', 
 /** Creates an invite task with inline targets through the API. */
 export async function createInviteTask(t: TestApp, targets: unknown[], extra: Record<string, unknown> = {}, user = 1): Promise<any> {
   const res = await t.api({
-    method: 'POST', url: '/api/v1/invite/tasks', user,
+    method: 'POST',
+    url: '/api/v1/invite/tasks',
+    user,
     payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', targets, ...extra },
   });
   if (res.statusCode !== 201) throw new Error(`task create failed: ${res.body}`);

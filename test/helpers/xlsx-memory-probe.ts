@@ -19,12 +19,27 @@ await new Promise((r) => setTimeout(r, 100));
 gc?.();
 const before = process.memoryUsage().rss;
 let peak = before;
-const used = () => { const m = process.memoryUsage(); return m.heapUsed + m.external; };
+const used = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+};
 const heapBefore = used();
 let heapPeak = heapBefore;
-const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); heapPeak = Math.max(heapPeak, used()); }, 2);
+const timer = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+  heapPeak = Math.max(heapPeak, used());
+}, 2);
 const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/file?dry_run=true', payload: body.payload, headers: body.headers });
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
-console.log(JSON.stringify({ status: res.statusCode, message: res.json?.message ?? null, total_rows: res.json?.total_rows ?? null, zip_bytes: wb.length, peak_mb: Math.round((peak - before) / 1024 / 1024), heap_mb: Math.round((heapPeak - heapBefore) / 1024 / 1024) }));
+console.log(
+  JSON.stringify({
+    status: res.statusCode,
+    message: res.json?.message ?? null,
+    total_rows: res.json?.total_rows ?? null,
+    zip_bytes: wb.length,
+    peak_mb: Math.round((peak - before) / 1024 / 1024),
+    heap_mb: Math.round((heapPeak - heapBefore) / 1024 / 1024),
+  }),
+);
 await t.close();

@@ -8,7 +8,11 @@ import { TG_PRIME, TG_PRIME_BIG, bigToBuf, bufToBig, modPow } from './bigmath.js
 
 /** The RPC methods the loopback test DC answers, against a TestWorld. */
 
-export interface DcInfo { id: number; host: string; port: number }
+export interface DcInfo {
+  id: number;
+  host: string;
+  port: number;
+}
 
 export interface CallContext {
   world: TestWorld;
@@ -19,7 +23,10 @@ export interface CallContext {
 }
 
 export class RpcFail extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -27,8 +34,10 @@ export class RpcFail extends Error {
 function codeFor(message: string): number {
   if (/^(FLOOD_WAIT|FLOOD_PREMIUM_WAIT|SLOWMODE_WAIT)_\d+$/.test(message)) return 420;
   if (/_MIGRATE_\d+$/.test(message)) return 303;
-  if (/^(AUTH_KEY_UNREGISTERED|AUTH_KEY_INVALID|SESSION_REVOKED|SESSION_EXPIRED|SESSION_PASSWORD_NEEDED|USER_DEACTIVATED|USER_DEACTIVATED_BAN)$/.test(message)) return 401;
-  if (/^(CHAT_ADMIN_REQUIRED|USER_PRIVACY_RESTRICTED|CHAT_WRITE_FORBIDDEN|USER_NOT_MUTUAL_CONTACT|USER_CHANNELS_TOO_MUCH|USER_IS_BLOCKED)$/.test(message)) return 403;
+  if (/^(AUTH_KEY_UNREGISTERED|AUTH_KEY_INVALID|SESSION_REVOKED|SESSION_EXPIRED|SESSION_PASSWORD_NEEDED|USER_DEACTIVATED|USER_DEACTIVATED_BAN)$/.test(message))
+    return 401;
+  if (/^(CHAT_ADMIN_REQUIRED|USER_PRIVACY_RESTRICTED|CHAT_WRITE_FORBIDDEN|USER_NOT_MUTUAL_CONTACT|USER_CHANNELS_TOO_MUCH|USER_IS_BLOCKED)$/.test(message))
+    return 403;
   if (message === 'INTERNAL_TEST_DC_ERROR') return 500;
   return 400;
 }
@@ -96,7 +105,18 @@ function groupTL(g: TestGroup, viewer?: bigint): Api.TypeChat {
 }
 
 function fullRights() {
-  return new Api.ChatAdminRights({ changeInfo: true, postMessages: true, editMessages: true, deleteMessages: true, banUsers: true, inviteUsers: true, pinMessages: true, addAdmins: true, manageCall: true, other: true });
+  return new Api.ChatAdminRights({
+    changeInfo: true,
+    postMessages: true,
+    editMessages: true,
+    deleteMessages: true,
+    banUsers: true,
+    inviteUsers: true,
+    pinMessages: true,
+    addAdmins: true,
+    manageCall: true,
+    other: true,
+  });
 }
 
 // ---- resolving input peers ----
@@ -128,7 +148,7 @@ function inputChannel(ctx: CallContext, input: Api.TypeInputChannel | Api.TypeIn
 
 function basicChat(ctx: CallContext, chatId: bigInt.BigInteger): TestGroup {
   const g = ctx.world.groups.get(toBig(chatId));
-  if (!g || g.kind !== 'basic') throw fail('CHAT_ID_INVALID');
+  if (g?.kind !== 'basic') throw fail('CHAT_ID_INVALID');
   return g;
 }
 
@@ -326,8 +346,17 @@ function invite(ctx: CallContext, g: TestGroup, users: TestUser[], method: 'chan
 
 /** Methods an unauthorised auth key may call. */
 const PUBLIC = new Set([
-  'help.GetConfig', 'help.GetNearestDc', 'auth.SendCode', 'auth.SignIn', 'auth.ResendCode', 'auth.CheckPassword',
-  'account.GetPassword', 'auth.ExportLoginToken', 'auth.ImportLoginToken', 'auth.LogOut', 'langpack.GetLangPack',
+  'help.GetConfig',
+  'help.GetNearestDc',
+  'auth.SendCode',
+  'auth.SignIn',
+  'auth.ResendCode',
+  'auth.CheckPassword',
+  'account.GetPassword',
+  'auth.ExportLoginToken',
+  'auth.ImportLoginToken',
+  'auth.LogOut',
+  'langpack.GetLangPack',
 ]);
 
 let sentMessageId = 1;
@@ -368,14 +397,37 @@ async function handle(req: Api.AnyRequest, ctx: CallContext): Promise<Buffer | {
   switch (req.className) {
     case 'help.GetConfig':
       return new Api.Config({
-        date: now(), expires: now() + 3600, testMode: false, thisDc: ctx.dcId,
+        date: now(),
+        expires: now() + 3600,
+        testMode: false,
+        thisDc: ctx.dcId,
         dcOptions: ctx.allDcs.map((d) => new Api.DcOption({ id: d.id, ipAddress: d.host, port: d.port })),
-        dcTxtDomainName: 'test.invalid', chatSizeMax: 200, megagroupSizeMax: 200000, forwardedCountMax: 100,
-        onlineUpdatePeriodMs: 210000, offlineBlurTimeoutMs: 5000, offlineIdleTimeoutMs: 30000, onlineCloudTimeoutMs: 300000,
-        notifyCloudDelayMs: 30000, notifyDefaultDelayMs: 1500, pushChatPeriodMs: 60000, pushChatLimit: 2, editTimeLimit: 172800,
-        revokeTimeLimit: 172800, revokePmTimeLimit: 172800, ratingEDecay: 2419200, stickersRecentLimit: 200, channelsReadMediaPeriod: 604800,
-        callReceiveTimeoutMs: 20000, callRingTimeoutMs: 90000, callConnectTimeoutMs: 30000, callPacketTimeoutMs: 10000,
-        meUrlPrefix: 'https://t.me/', captionLengthMax: 1024, messageLengthMax: 4096, webfileDcId: 4,
+        dcTxtDomainName: 'test.invalid',
+        chatSizeMax: 200,
+        megagroupSizeMax: 200000,
+        forwardedCountMax: 100,
+        onlineUpdatePeriodMs: 210000,
+        offlineBlurTimeoutMs: 5000,
+        offlineIdleTimeoutMs: 30000,
+        onlineCloudTimeoutMs: 300000,
+        notifyCloudDelayMs: 30000,
+        notifyDefaultDelayMs: 1500,
+        pushChatPeriodMs: 60000,
+        pushChatLimit: 2,
+        editTimeLimit: 172800,
+        revokeTimeLimit: 172800,
+        revokePmTimeLimit: 172800,
+        ratingEDecay: 2419200,
+        stickersRecentLimit: 200,
+        channelsReadMediaPeriod: 604800,
+        callReceiveTimeoutMs: 20000,
+        callRingTimeoutMs: 90000,
+        callConnectTimeoutMs: 30000,
+        callPacketTimeoutMs: 10000,
+        meUrlPrefix: 'https://t.me/',
+        captionLengthMax: 1024,
+        messageLengthMax: 4096,
+        webfileDcId: 4,
       });
     case 'help.GetNearestDc':
       return new Api.NearestDc({ country: 'XX', thisDc: ctx.dcId, nearestDc: ctx.dcId });
@@ -456,7 +508,7 @@ async function handle(req: Api.AnyRequest, ctx: CallContext): Promise<Buffer | {
       const viewer = me(ctx).id;
       const chats = r.id.map((id) => {
         const g = w.groups.get(toBig(id));
-        if (!g || g.kind !== 'basic') throw fail('CHAT_ID_INVALID');
+        if (g?.kind !== 'basic') throw fail('CHAT_ID_INVALID');
         return groupTL(g, viewer);
       });
       return new Api.messages.Chats({ chats });
@@ -468,8 +520,13 @@ async function handle(req: Api.AnyRequest, ctx: CallContext): Promise<Buffer | {
       if (!g) throw fail('INVITE_HASH_INVALID');
       if (g.members.has(viewer)) return new Api.ChatInviteAlready({ chat: groupTL(g, viewer) });
       return new Api.ChatInvite({
-        title: g.title, photo: new Api.PhotoEmpty({ id: bigInt.zero }), participantsCount: g.members.size, color: 0,
-        channel: g.kind !== 'basic', broadcast: g.kind === 'channel', megagroup: g.kind === 'megagroup',
+        title: g.title,
+        photo: new Api.PhotoEmpty({ id: bigInt.zero }),
+        participantsCount: g.members.size,
+        color: 0,
+        channel: g.kind !== 'basic',
+        broadcast: g.kind === 'channel',
+        megagroup: g.kind === 'megagroup',
       });
     }
     case 'channels.GetChannels': {
@@ -511,7 +568,12 @@ async function handle(req: Api.AnyRequest, ctx: CallContext): Promise<Buffer | {
     case 'channels.InviteToChannel': {
       const r = req as Api.channels.InviteToChannel;
       const g = inputChannel(ctx, r.channel as Api.TypeInputChannel);
-      return invite(ctx, g, r.users.map((u) => inputUser(ctx, u as Api.TypeInputUser)), 'channels.InviteToChannel');
+      return invite(
+        ctx,
+        g,
+        r.users.map((u) => inputUser(ctx, u as Api.TypeInputUser)),
+        'channels.InviteToChannel',
+      );
     }
     case 'messages.AddChatUser': {
       const r = req as Api.messages.AddChatUser;

@@ -42,7 +42,12 @@ function testRsaKey() {
   if (!rsaKey) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65537 });
     const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
-    rsaKey = { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), n: Buffer.from(jwk.n, 'base64url'), e: Buffer.from(jwk.e, 'base64url') };
+    rsaKey = {
+      privateKey,
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      n: Buffer.from(jwk.n, 'base64url'),
+      e: Buffer.from(jwk.e, 'base64url'),
+    };
   }
   return rsaKey;
 }
@@ -55,7 +60,11 @@ function tlBytes(data: Buffer): Buffer {
 
 /** Low 64 bits of SHA-1(TL rsa_public_key n:bytes e:bytes), signed, as a decimal string. */
 function fingerprintOf(n: Buffer, e: Buffer): string {
-  return createHash('sha1').update(Buffer.concat([tlBytes(n), tlBytes(e)])).digest().readBigInt64LE(12).toString();
+  return createHash('sha1')
+    .update(Buffer.concat([tlBytes(n), tlBytes(e)]))
+    .digest()
+    .readBigInt64LE(12)
+    .toString();
 }
 
 function listenOn(host: string, port: number, node: DcNode) {
@@ -107,11 +116,14 @@ export async function startTestDc(opts: { world?: TestWorld; log?: (line: string
       TELEGRAM_DC: `2@127.0.0.1:${port}`,
       TELEGRAM_DC_PUBLIC_KEY: key.publicKeyPem,
     }),
-    killConnections: () => nodes.forEach((n) => n.killConnections()),
-    setDown: (down) => nodes.forEach((n) => {
-      n.down = down;
-      if (down) n.killConnections();
-    }),
+    killConnections: () => {
+      for (const n of nodes) n.killConnections();
+    },
+    setDown: (down) =>
+      nodes.forEach((n) => {
+        n.down = down;
+        if (down) n.killConnections();
+      }),
     close: async () => {
       await Promise.all(nodes.map((n) => n.close()));
     },
@@ -139,7 +151,12 @@ export function rawClient(dc: TestDc, session = ''): TelegramClient {
     }
   }
   return new TelegramClient(s, TEST_API_ID, TEST_API_HASH, {
-    connectionRetries: 2, networkSocket: DcSocket, useWSS: false, floodSleepThreshold: 0, retryDelay: 200, baseLogger: new Logger(LogLevel.NONE),
+    connectionRetries: 2,
+    networkSocket: DcSocket,
+    useWSS: false,
+    floodSleepThreshold: 0,
+    retryDelay: 200,
+    baseLogger: new Logger(LogLevel.NONE),
   });
 }
 

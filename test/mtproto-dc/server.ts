@@ -61,7 +61,10 @@ class DcConnection {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(readonly socket: net.Socket, private readonly node: DcNode) {
+  constructor(
+    readonly socket: net.Socket,
+    private readonly node: DcNode,
+  ) {
     socket.on('data', (d) => this.onData(d));
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -93,9 +96,11 @@ class DcConnection {
         return;
       }
       const payload = Buffer.from(frame.subarray(8, len - 4));
-      this.queue = this.queue.then(() => this.onPacket(payload)).catch((err) => {
-        this.node.log(`error handling a packet: ${(err as Error).stack ?? err}`);
-      });
+      this.queue = this.queue
+        .then(() => this.onPacket(payload))
+        .catch((err) => {
+          this.node.log(`error handling a packet: ${(err as Error).stack ?? err}`);
+        });
     }
   }
 
@@ -143,11 +148,15 @@ class DcConnection {
     const msgId = plain.readBigInt64LE(16);
     const len = plain.readInt32LE(28);
     const body = plain.subarray(32, 32 + len);
-    if (!this.sessionId || !this.sessionId.equals(sessionId)) {
+    if (!this.sessionId?.equals(sessionId)) {
       this.sessionId = Buffer.from(sessionId);
       this.contentSeq = 0;
       await this.sendEncrypted(
-        new Api.NewSessionCreated({ firstMsgId: bigInt(msgId.toString()), uniqueId: bigInt(randomBytes(7).toString('hex'), 16), serverSalt: bigInt(this.node.salt.toString()) }).getBytes(),
+        new Api.NewSessionCreated({
+          firstMsgId: bigInt(msgId.toString()),
+          uniqueId: bigInt(randomBytes(7).toString('hex'), 16),
+          serverSalt: bigInt(this.node.salt.toString()),
+        }).getBytes(),
         false,
         false,
       );
@@ -193,14 +202,25 @@ class DcConnection {
     }
     let query = obj as Api.AnyRequest;
     for (;;) {
-      if (query instanceof Api.InvokeWithLayer || query instanceof Api.InitConnection || query instanceof Api.InvokeWithoutUpdates || query instanceof Api.InvokeAfterMsg) {
+      if (
+        query instanceof Api.InvokeWithLayer ||
+        query instanceof Api.InitConnection ||
+        query instanceof Api.InvokeWithoutUpdates ||
+        query instanceof Api.InvokeAfterMsg
+      ) {
         query = query.query as Api.AnyRequest;
         continue;
       }
       break;
     }
     try {
-      const result = await dispatch(query, { world: this.node.world, dcId: this.node.dcId, key: this.key!, allDcs: this.node.allDcs(), log: (l) => this.node.log(l) });
+      const result = await dispatch(query, {
+        world: this.node.world,
+        dcId: this.node.dcId,
+        key: this.key!,
+        allDcs: this.node.allDcs(),
+        log: (l) => this.node.log(l),
+      });
       const rpc = Buffer.alloc(12);
       rpc.writeUInt32LE(0xf35c6d01, 0);
       rpc.writeBigInt64LE(msgId, 4);
@@ -291,7 +311,11 @@ class DcConnection {
       if (withHash.length % 16) withHash = Buffer.concat([withHash, randomBytes(16 - (withHash.length % 16))]);
       const { key, iv } = await generateKeyDataFromNonce(this.hs.serverNonce!, this.hs.newNonce);
       this.sendPlain(
-        new Api.ServerDHParamsOk({ nonce: this.hs.nonce, serverNonce: this.hs.serverNonce!, encryptedAnswer: new IGE(key, iv).encryptIge(withHash) as Buffer }).getBytes(),
+        new Api.ServerDHParamsOk({
+          nonce: this.hs.nonce,
+          serverNonce: this.hs.serverNonce!,
+          encryptedAnswer: new IGE(key, iv).encryptIge(withHash) as Buffer,
+        }).getBytes(),
       );
       return;
     }

@@ -52,8 +52,19 @@ export interface TestGroup {
   inviteHash: string;
 }
 
-export interface InviteRecord { groupId: bigint; userId: bigint; byUserId: bigint; method: 'channels.InviteToChannel' | 'messages.AddChatUser'; at: number }
-export interface MessageRecord { fromUserId: bigint; toUserId: bigint; text: string; at: number }
+export interface InviteRecord {
+  groupId: bigint;
+  userId: bigint;
+  byUserId: bigint;
+  method: 'channels.InviteToChannel' | 'messages.AddChatUser';
+  at: number;
+}
+export interface MessageRecord {
+  fromUserId: bigint;
+  toUserId: bigint;
+  text: string;
+  at: number;
+}
 export interface CallRecord {
   /** TL class name, e.g. 'channels.InviteToChannel'. */
   method: string;
@@ -77,9 +88,26 @@ export interface AuthKeyRecord {
   revoked?: boolean;
 }
 
-interface Injected { error: string; times: number; userId?: bigint; code?: number }
-interface SentCodeRecord { phone: string; code: string; hash: string; expired: boolean }
-export interface LoginTokenRecord { token: Buffer; keyIdHex: string; dcId: number; expires: number; acceptedBy?: bigint; used?: boolean }
+interface Injected {
+  error: string;
+  times: number;
+  userId?: bigint;
+  code?: number;
+}
+interface SentCodeRecord {
+  phone: string;
+  code: string;
+  hash: string;
+  expired: boolean;
+}
+export interface LoginTokenRecord {
+  token: Buffer;
+  keyIdHex: string;
+  dcId: number;
+  expires: number;
+  acceptedBy?: bigint;
+  used?: boolean;
+}
 
 export class TestWorld {
   readonly users = new Map<bigint, TestUser>();
@@ -120,7 +148,14 @@ export class TestWorld {
     return user;
   }
 
-  addGroup(g: { kind: GroupKind; title: string; username?: string; creatorId: bigint; admins?: { userId: bigint; canInvite: boolean }[]; members?: bigint[] }): TestGroup {
+  addGroup(g: {
+    kind: GroupKind;
+    title: string;
+    username?: string;
+    creatorId: bigint;
+    admins?: { userId: bigint; canInvite: boolean }[];
+    members?: bigint[];
+  }): TestGroup {
     const id = g.kind === 'basic' ? this.nextChatId++ : this.nextChannelId++;
     const group: TestGroup = {
       id,
@@ -159,7 +194,12 @@ export class TestWorld {
   // ---- login codes and QR tokens ----
 
   issueCode(phone: string): SentCodeRecord {
-    const rec: SentCodeRecord = { phone: phone.replace(/[^\d]/g, ''), code: String(randomInt(10000, 100000)), hash: randomBytes(8).toString('hex'), expired: false };
+    const rec: SentCodeRecord = {
+      phone: phone.replace(/[^\d]/g, ''),
+      code: String(randomInt(10000, 100000)),
+      hash: randomBytes(8).toString('hex'),
+      expired: false,
+    };
     this.codes.push(rec);
     return rec;
   }
@@ -183,9 +223,7 @@ export class TestWorld {
 
   /** Accepts the newest outstanding QR login token (as if the user scanned it in their app). */
   acceptQr(userId: bigint, token?: Buffer): void {
-    const t = token
-      ? this.loginTokens.find((x) => x.token.equals(token))
-      : [...this.loginTokens].reverse().find((x) => !x.acceptedBy && !x.used);
+    const t = token ? this.loginTokens.find((x) => x.token.equals(token)) : [...this.loginTokens].reverse().find((x) => !x.acceptedBy && !x.used);
     if (!t) throw new Error('no outstanding login token');
     if (!this.users.has(userId)) throw new Error(`no user ${userId}`);
     t.acceptedBy = userId;
@@ -231,6 +269,8 @@ export class TestWorld {
 
   /** Calls recorded for one method (optionally only successful ones). */
   callsOf(method: string, opts: { ok?: boolean; userId?: bigint } = {}): CallRecord[] {
-    return this.calls.filter((c) => c.method === method && (opts.ok === undefined || opts.ok === !c.error) && (opts.userId === undefined || c.userId === opts.userId));
+    return this.calls.filter(
+      (c) => c.method === method && (opts.ok === undefined || opts.ok === !c.error) && (opts.userId === undefined || c.userId === opts.userId),
+    );
   }
 }

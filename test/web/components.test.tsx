@@ -13,8 +13,17 @@ afterEach(cleanup);
 describe('error messages are sentences', () => {
   it('uses the server message, flattens 422 detail arrays, never prints [object Object]', () => {
     expect(errorMessage({ error: 'X', message: 'Task "a" is COMPLETED.' }, 409)).toBe('Task "a" is COMPLETED.');
-    expect(errorMessage({ detail: [{ loc: ['body', 'name'], msg: 'field required' }, { loc: ['body', 'type'], msg: 'bad' }] }, 422))
-      .toBe('body.name: field required; body.type: bad');
+    expect(
+      errorMessage(
+        {
+          detail: [
+            { loc: ['body', 'name'], msg: 'field required' },
+            { loc: ['body', 'type'], msg: 'bad' },
+          ],
+        },
+        422,
+      ),
+    ).toBe('body.name: field required; body.type: bad');
     expect(errorMessage({ detail: 'Not allowed' }, 403)).toBe('Not allowed');
     expect(errorMessage('<html>Bad gateway</html>', 502)).toBe('<html>Bad gateway</html>');
     expect(errorMessage({ weird: { nested: true } }, 500)).toBe('Request failed (HTTP 500)');
@@ -39,11 +48,19 @@ describe('components', () => {
 
   it('translates status badges (Russian by default, English on request)', () => {
     localStorage.removeItem('lang');
-    render(<I18nProvider><StatusBadge status="IN_PROGRESS" /></I18nProvider>);
+    render(
+      <I18nProvider>
+        <StatusBadge status="IN_PROGRESS" />
+      </I18nProvider>,
+    );
     expect(screen.getByText('Выполняется').getAttribute('data-status')).toBe('IN_PROGRESS');
     cleanup();
     localStorage.setItem('lang', 'en');
-    render(<I18nProvider><StatusBadge status="PAUSED" /></I18nProvider>);
+    render(
+      <I18nProvider>
+        <StatusBadge status="PAUSED" />
+      </I18nProvider>,
+    );
     expect(screen.getByText('Paused')).toBeTruthy();
   });
 
@@ -56,21 +73,64 @@ describe('components', () => {
 
   it('hides the pager for a single page', () => {
     localStorage.setItem('lang', 'en');
-    const { container } = render(<I18nProvider><Pager page={1} pages={1} onPage={() => {}} /></I18nProvider>);
+    const { container } = render(
+      <I18nProvider>
+        <Pager page={1} pages={1} onPage={() => {}} />
+      </I18nProvider>,
+    );
     expect(container.textContent).toBe('');
-    render(<I18nProvider><Pager page={2} pages={3} total={55} onPage={() => {}} /></I18nProvider>);
+    render(
+      <I18nProvider>
+        <Pager page={2} pages={3} total={55} onPage={() => {}} />
+      </I18nProvider>,
+    );
     expect(screen.getByText('Page 2 of 3 · 55 total')).toBeTruthy();
   });
 });
 
 describe('background jobs card', () => {
-  const base = { queue: 'imports', task_id: 7, params: {}, attempts: 1, max_attempts: 3, run_at: '2026-01-05T08:00:00Z', created_at: '2026-01-05T08:00:00Z', started_at: null, finished_at: null, download_url: null, progress: null, result: null, error: null };
+  const base = {
+    queue: 'imports',
+    task_id: 7,
+    params: {},
+    attempts: 1,
+    max_attempts: 3,
+    run_at: '2026-01-05T08:00:00Z',
+    created_at: '2026-01-05T08:00:00Z',
+    started_at: null,
+    finished_at: null,
+    download_url: null,
+    progress: null,
+    result: null,
+    error: null,
+  };
   const jobs = [
     { ...base, id: 'a', kind: 'import_file', status: 'RUNNING', progress: { rows: 3000, imported: 2990 } },
-    { ...base, id: 'b', kind: 'import_parsing', status: 'COMPLETED', result: { imported: 40, duplicates: 2, invalid: 1, start: { error: 'NO_READY_ADMIN', message: 'No account can invite right now.' } } },
-    { ...base, id: 'c', kind: 'task_report', queue: 'reports', status: 'COMPLETED', result: { rows: 12, filename: 'task-7-report.csv' }, download_url: '/api/v1/invite/jobs/c/download' },
+    {
+      ...base,
+      id: 'b',
+      kind: 'import_parsing',
+      status: 'COMPLETED',
+      result: { imported: 40, duplicates: 2, invalid: 1, start: { error: 'NO_READY_ADMIN', message: 'No account can invite right now.' } },
+    },
+    {
+      ...base,
+      id: 'c',
+      kind: 'task_report',
+      queue: 'reports',
+      status: 'COMPLETED',
+      result: { rows: 12, filename: 'task-7-report.csv' },
+      download_url: '/api/v1/invite/jobs/c/download',
+    },
     { ...base, id: 'd', kind: 'import_file', status: 'FAILED', error: { code: 'MALFORMED_FILE', message: 'The file could not be read: bad JSON' } },
-    { ...base, id: 'e', kind: 'import_parsing', status: 'QUEUED', attempts: 1, error: { code: 'PARSING_SERVICE_ERROR', message: 'The Parsing Service answered HTTP 503. Retrying (attempt 2 of 3).' } },
+    {
+      ...base,
+      id: 'e',
+      kind: 'import_parsing',
+      status: 'QUEUED',
+      attempts: 1,
+      error: { code: 'PARSING_SERVICE_ERROR', message: 'The Parsing Service answered HTTP 503. Retrying (attempt 2 of 3).' },
+    },
   ];
 
   it('says where each job stands, offers cancel while running and download when a report is ready', async () => {
@@ -82,7 +142,11 @@ describe('background jobs card', () => {
       return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
     });
     try {
-      render(<I18nProvider><TaskJobs taskId={7} refreshKey={0} onImported={() => {}} onError={() => {}} /></I18nProvider>);
+      render(
+        <I18nProvider>
+          <TaskJobs taskId={7} refreshKey={0} onImported={() => {}} onError={() => {}} />
+        </I18nProvider>,
+      );
       await screen.findByText('3000 rows read, 2990 added');
       expect(screen.getByText('40 added · 2 duplicates · 1 invalid · not started: No account can invite right now.')).toBeTruthy();
       expect(screen.getByText('12 rows')).toBeTruthy();
@@ -96,7 +160,11 @@ describe('background jobs card', () => {
       cleanup();
       // In Russian, known reasons are translated; the start refusal too.
       localStorage.setItem('lang', 'ru');
-      render(<I18nProvider><TaskJobs taskId={7} refreshKey={0} onImported={() => {}} onError={() => {}} /></I18nProvider>);
+      render(
+        <I18nProvider>
+          <TaskJobs taskId={7} refreshKey={0} onImported={() => {}} onError={() => {}} />
+        </I18nProvider>,
+      );
       await screen.findByText('Файл не удалось прочитать: bad JSON');
       expect(screen.getByText('добавлено 40 · дубликатов 2 · ошибочных 1 · не запущена: сейчас ни один аккаунт не может приглашать в эту группу')).toBeTruthy();
     } finally {

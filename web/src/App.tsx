@@ -22,21 +22,33 @@ export function App() {
   const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
   const [, setAuthVersion] = useState(0);
 
-  useEffect(() => { document.documentElement.dataset.theme = theme; localStorage.setItem('theme', theme); }, [theme]);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem('theme', theme);
+  }, [theme]);
   useEffect(() => {
     // Inside the platform an expired or refused session goes to the platform's sign-in page, never to our dialog.
     const onAuth = () => (inPlatform ? goToPlatformLogin() : setNeedLogin(true));
     const onChange = () => setAuthVersion((v) => v + 1);
     window.addEventListener('auth-required', onAuth);
     window.addEventListener('auth-changed', onChange);
-    return () => { window.removeEventListener('auth-required', onAuth); window.removeEventListener('auth-changed', onChange); };
-  }, []);
+    return () => {
+      window.removeEventListener('auth-required', onAuth);
+      window.removeEventListener('auth-changed', onChange);
+    };
+  }, [inPlatform]);
   useEffect(() => {
-    const load = () => fetch(apiUrl('/api/v1/health/detailed')).then((r) => r.json()).then((h) => {
-      setSandbox(!!h.sandbox);
-      const open = (h.platform_circuit as Array<{ state: string; retry_at: string | null }> | undefined)?.find((c) => c.state !== 'closed');
-      setCircuit(open ?? null);
-    }, () => undefined);
+    const load = () =>
+      fetch(apiUrl('/api/v1/health/detailed'))
+        .then((r) => r.json())
+        .then(
+          (h) => {
+            setSandbox(!!h.sandbox);
+            const open = (h.platform_circuit as Array<{ state: string; retry_at: string | null }> | undefined)?.find((c) => c.state !== 'closed');
+            setCircuit(open ?? null);
+          },
+          () => undefined,
+        );
     void load();
     const timer = setInterval(load, 30_000);
     return () => clearInterval(timer);
@@ -44,40 +56,82 @@ export function App() {
 
   const detail = /^\/tasks\/(\d+)$/.exec(route);
   // Keyed by auth state so pages reload their data after signing in, while the create form keeps its state.
-  const page = route === '/tasks/new' ? <CreateTaskPage />
-    : detail ? <TaskDetailPage id={Number(detail[1])} key={`${detail[1]}-${needLogin}`} />
-      : route === '/accounts' ? <AccountsPage key={String(needLogin)} />
-        : route === '/dashboard' ? <DashboardPage key={String(needLogin)} />
-          : route === '/do-not-contact' ? <DoNotContactPage key={String(needLogin)} />
-          : <TasksPage key={String(needLogin)} />;
+  const page =
+    route === '/tasks/new' ? (
+      <CreateTaskPage />
+    ) : detail ? (
+      <TaskDetailPage id={Number(detail[1])} key={`${detail[1]}-${needLogin}`} />
+    ) : route === '/accounts' ? (
+      <AccountsPage key={String(needLogin)} />
+    ) : route === '/dashboard' ? (
+      <DashboardPage key={String(needLogin)} />
+    ) : route === '/do-not-contact' ? (
+      <DoNotContactPage key={String(needLogin)} />
+    ) : (
+      <TasksPage key={String(needLogin)} />
+    );
 
   return (
     <div className="app">
       {sandbox && <SandboxBanner />}
       {circuit && (
         <div className="sandbox-banner circuit-banner" role="alert" data-testid="circuit-banner">
-          {circuit.state === 'half_open' ? t('circuitProbing') : t('circuitOpen', { at: circuit.retry_at ? new Date(circuit.retry_at).toLocaleTimeString() : '—' })}
+          {circuit.state === 'half_open'
+            ? t('circuitProbing')
+            : t('circuitOpen', { at: circuit.retry_at ? new Date(circuit.retry_at).toLocaleTimeString() : '—' })}
         </div>
       )}
       <header className="topbar">
-        <a className="brand" href="#/tasks">{t('appName')}</a>
+        <a className="brand" href="#/tasks">
+          {t('appName')}
+        </a>
         <nav>
-          <a href="#/tasks" className={route.startsWith('/tasks') && route !== '/tasks/new' ? 'active' : ''}>{t('tasks')}</a>
-          <a href="#/tasks/new" className={route === '/tasks/new' ? 'active' : ''}>{t('newTask')}</a>
-          <a href="#/accounts" className={route === '/accounts' ? 'active' : ''}>{t('accounts')}</a>
-          <a href="#/dashboard" className={route === '/dashboard' ? 'active' : ''}>{t('dashboard')}</a>
-          <a href="#/do-not-contact" className={route === '/do-not-contact' ? 'active' : ''}>{t('doNotContact')}</a>
+          <a href="#/tasks" className={route.startsWith('/tasks') && route !== '/tasks/new' ? 'active' : ''}>
+            {t('tasks')}
+          </a>
+          <a href="#/tasks/new" className={route === '/tasks/new' ? 'active' : ''}>
+            {t('newTask')}
+          </a>
+          <a href="#/accounts" className={route === '/accounts' ? 'active' : ''}>
+            {t('accounts')}
+          </a>
+          <a href="#/dashboard" className={route === '/dashboard' ? 'active' : ''}>
+            {t('dashboard')}
+          </a>
+          <a href="#/do-not-contact" className={route === '/do-not-contact' ? 'active' : ''}>
+            {t('doNotContact')}
+          </a>
         </nav>
         <div className="prefs">
           <select aria-label={t('language')} value={lang} onChange={(e) => setLang(e.target.value as 'ru' | 'en')}>
-            <option value="ru">RU</option><option value="en">EN</option>
+            <option value="ru">RU</option>
+            <option value="en">EN</option>
           </select>
-          <button aria-label={t('theme')} onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>{theme === 'dark' ? '☀' : '☾'}</button>
-          {auth.token && !inPlatform && <button onClick={() => { auth.set(null); setNeedLogin(true); }}>{t('signOut')}</button>}
+          <button type="button" aria-label={t('theme')} onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}>
+            {theme === 'dark' ? '☀' : '☾'}
+          </button>
+          {auth.token && !inPlatform && (
+            <button
+              type="button"
+              onClick={() => {
+                auth.set(null);
+                setNeedLogin(true);
+              }}
+            >
+              {t('signOut')}
+            </button>
+          )}
         </div>
       </header>
       <main>{page}</main>
-      {needLogin && !inPlatform && <LoginDialog onDone={() => { setNeedLogin(false); void api('/api/v1/invite/accounts').catch(() => undefined); }} />}
+      {needLogin && !inPlatform && (
+        <LoginDialog
+          onDone={() => {
+            setNeedLogin(false);
+            void api('/api/v1/invite/accounts').catch(() => undefined);
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -21,7 +21,9 @@ function start() {
   }
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
-      <I18nProvider><App /></I18nProvider>
+      <I18nProvider>
+        <App />
+      </I18nProvider>
     </StrictMode>,
   );
 }

@@ -45,7 +45,9 @@ const BY_CODE: Record<string, string> = {
 };
 
 const NOT_FOUND: Record<string, string> = {
-  Task: 'Задача не найдена.', Target: 'Получатель не найден в этой задаче.', Account: 'Аккаунт не найден.',
+  Task: 'Задача не найдена.',
+  Target: 'Получатель не найден в этой задаче.',
+  Account: 'Аккаунт не найден.',
 };
 
 /** Codes whose English sentence carries specifics worth keeping after the Russian one. */
@@ -75,7 +77,11 @@ export function russianDetail(status: number, body: { error?: unknown; message?:
 export function withRussianDetail(status: number, payload: unknown): unknown {
   if (status < 400 || typeof payload !== 'string') return payload;
   let body: Record<string, unknown>;
-  try { body = JSON.parse(payload) as Record<string, unknown>; } catch { return payload; }
+  try {
+    body = JSON.parse(payload) as Record<string, unknown>;
+  } catch {
+    return payload;
+  }
   if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.detail === 'string') return payload;
   return JSON.stringify({ ...body, detail: russianDetail(status, body) });
 }

@@ -15,10 +15,16 @@ function guessDelimiter(head: string): string {
  * header; otherwise every row is data and its first non-empty cell is the identifier.
  */
 export async function* csvRows(stream: Readable, head: Buffer): AsyncGenerator<SourceRow> {
-  const parser = stream.pipe(parse({
-    delimiter: guessDelimiter(head.toString('utf8')), bom: true, relax_column_count: true, relax_quotes: true,
-    skip_empty_lines: true, trim: true,
-  }));
+  const parser = stream.pipe(
+    parse({
+      delimiter: guessDelimiter(head.toString('utf8')),
+      bom: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      trim: true,
+    }),
+  );
   // pipe() does not forward errors: a source that fails (a decoding error) must fail the rows, not leave them waiting.
   stream.once('error', (err) => parser.destroy(err));
   let header: string[] | null = null;
@@ -35,7 +41,9 @@ export async function* csvRows(stream: Readable, head: Buffer): AsyncGenerator<S
     }
     if (header) {
       const record: Record<string, unknown> = {};
-      header.forEach((h, i) => { record[h] = cells[i]; });
+      header.forEach((h, i) => {
+        record[h] = cells[i];
+      });
       yield { rowNumber, record };
     } else {
       yield { rowNumber, record: cells.find((c) => c.trim()) ?? '' };

@@ -22,7 +22,10 @@ export function detectFormat(filename: string | undefined, mimetype: string | un
   if (mimetype?.includes('json')) return 'json';
   if (mimetype?.includes('csv')) return 'csv';
   if (head[0] === 0x50 && head[1] === 0x4b) return 'xlsx';
-  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (text.startsWith('[') || text.startsWith('{')) return 'json';
   return /[,;\t]/.test(text.split('\n')[0] ?? '') ? 'csv' : 'txt';
 }
@@ -40,7 +43,10 @@ export async function peek(stream: Readable, bytes = 4096): Promise<{ head: Buff
   let done = false;
   while (size < bytes) {
     const r = await it.next();
-    if (r.done) { done = true; break; }
+    if (r.done) {
+      done = true;
+      break;
+    }
     chunks.push(r.value);
     size += r.value.length;
   }

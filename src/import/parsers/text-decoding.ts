@@ -58,9 +58,15 @@ function wordRunShare(bytes: Buffer): number {
   let high = 0;
   let inRuns = 0;
   let run = 0;
-  const close = () => { if (run >= 3) inRuns += run; run = 0; };
+  const close = () => {
+    if (run >= 3) inRuns += run;
+    run = 0;
+  };
   for (const b of bytes) {
-    if (b >= 0x80) { high++; run++; } else close();
+    if (b >= 0x80) {
+      high++;
+      run++;
+    } else close();
   }
   close();
   return high ? inRuns / high : 0;
@@ -68,9 +74,39 @@ function wordRunShare(bytes: Buffer): number {
 
 // Russian letter frequencies (per cent): a reading in the wrong code page gives letters of another frequency.
 const RU_FREQ: Record<string, number> = {
-  о: 10.97, е: 8.45, а: 8.01, и: 7.35, н: 6.7, т: 6.26, с: 5.47, р: 4.73, в: 4.54, л: 4.4, к: 3.49, м: 3.21, д: 2.98,
-  п: 2.81, у: 2.62, я: 2.01, ы: 1.9, ь: 1.74, г: 1.7, з: 1.65, б: 1.59, ч: 1.44, й: 1.21, х: 0.97, ж: 0.94, ш: 0.73,
-  ю: 0.64, ц: 0.48, щ: 0.36, э: 0.32, ф: 0.26, ъ: 0.04, ё: 0.04,
+  о: 10.97,
+  е: 8.45,
+  а: 8.01,
+  и: 7.35,
+  н: 6.7,
+  т: 6.26,
+  с: 5.47,
+  р: 4.73,
+  в: 4.54,
+  л: 4.4,
+  к: 3.49,
+  м: 3.21,
+  д: 2.98,
+  п: 2.81,
+  у: 2.62,
+  я: 2.01,
+  ы: 1.9,
+  ь: 1.74,
+  г: 1.7,
+  з: 1.65,
+  б: 1.59,
+  ч: 1.44,
+  й: 1.21,
+  х: 0.97,
+  ж: 0.94,
+  ш: 0.73,
+  ю: 0.64,
+  ц: 0.48,
+  щ: 0.36,
+  э: 0.32,
+  ф: 0.26,
+  ъ: 0.04,
+  ё: 0.04,
 };
 
 /** How Russian a reading looks: letter frequencies, and capitals only where a word starts. */
@@ -107,11 +143,16 @@ export function detectEncoding(head: Buffer, complete: boolean): TextEncoding {
     let bestScore = -Infinity;
     for (const page of CYRILLIC_PAGES) {
       const s = cyrillicScore(iconv.decode(sample, page)) + (confidence.get(page) ?? 0) / 10;
-      if (s > bestScore) { best = page; bestScore = s; }
+      if (s > bestScore) {
+        best = page;
+        bestScore = s;
+      }
     }
     return best;
   }
-  const ranked = chardet.analyse(head).map((m) => m.name.toLowerCase())
+  const ranked = chardet
+    .analyse(head)
+    .map((m) => m.name.toLowerCase())
     .filter((name) => !name.startsWith('utf') && name !== 'ascii' && iconv.encodingExists(name));
   return ranked[0] ?? 'windows-1252';
 }
@@ -150,13 +191,21 @@ export async function* decodeToUtf8(source: AsyncIterable<Buffer> | Iterable<Buf
 /** The encoding's name as the import report gives it. */
 export function encodingLabel(encoding: TextEncoding): string {
   switch (encoding) {
-    case 'utf-8': return 'UTF-8';
-    case 'utf-8-bom': return 'UTF-8 (BOM)';
-    case 'utf-16le': return 'UTF-16LE';
-    case 'utf-16be': return 'UTF-16BE';
-    case 'windows-1251': return 'Windows-1251';
-    case 'koi8-r': return 'KOI8-R';
-    case 'cp866': return 'CP866';
-    default: return encoding.toUpperCase();
+    case 'utf-8':
+      return 'UTF-8';
+    case 'utf-8-bom':
+      return 'UTF-8 (BOM)';
+    case 'utf-16le':
+      return 'UTF-16LE';
+    case 'utf-16be':
+      return 'UTF-16BE';
+    case 'windows-1251':
+      return 'Windows-1251';
+    case 'koi8-r':
+      return 'KOI8-R';
+    case 'cp866':
+      return 'CP866';
+    default:
+      return encoding.toUpperCase();
   }
 }

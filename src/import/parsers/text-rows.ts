@@ -32,13 +32,18 @@ export async function* jsonRows(stream: Readable): AsyncGenerator<SourceRow> {
   for await (const c of stream) chunks.push(c as Buffer);
   let doc: unknown;
   try {
-    doc = JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
+    doc = JSON.parse(
+      Buffer.concat(chunks)
+        .toString('utf8')
+        .replace(/^\uFEFF/, ''),
+    );
   } catch (err) {
     throw new ImportFormatError(`The file is not valid JSON: ${(err as Error).message}.`);
   }
-  const wrapped = doc && typeof doc === 'object' && !Array.isArray(doc)
-    ? ['items', 'results', 'data', 'targets', 'users'].map((k) => (doc as Record<string, unknown>)[k]).find(Array.isArray)
-    : undefined;
+  const wrapped =
+    doc && typeof doc === 'object' && !Array.isArray(doc)
+      ? ['items', 'results', 'data', 'targets', 'users'].map((k) => (doc as Record<string, unknown>)[k]).find(Array.isArray)
+      : undefined;
   const list = Array.isArray(doc) ? doc : wrapped;
   if (!Array.isArray(list)) throw new ImportFormatError('The JSON file must hold a list of people (an array, or an object with an "items" array).');
   let rowNumber = 0;

@@ -12,7 +12,14 @@ export interface XlsxLimits {
   maxEntries?: number;
 }
 
-interface Entry { name: string; method: number; flags: number; compressed: number; uncompressed: number; offset: number }
+interface Entry {
+  name: string;
+  method: number;
+  flags: number;
+  compressed: number;
+  uncompressed: number;
+  offset: number;
+}
 
 const tooBig = (what: string) => new ImportFormatError(`The workbook is too large to import (${what}); save the sheet as CSV or split it into smaller files.`);
 const broken = (what: string) => new ImportFormatError(`The file is not a readable .xlsx workbook (${what}).`);
@@ -23,7 +30,10 @@ function centralDirectory(zip: Buffer, maxEntries: number): { entries: Entry[]; 
   if (zip.length < minEocd) throw broken('it is too short to be a zip archive');
   let eocd = -1;
   for (let i = zip.length - minEocd; i >= Math.max(0, zip.length - minEocd - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw broken('no zip directory at its end');
   const count = zip.readUInt16LE(eocd + 10);
@@ -38,8 +48,11 @@ function centralDirectory(zip: Buffer, maxEntries: number): { entries: Entry[]; 
     if (p + 46 > eocd || zip.readUInt32LE(p) !== 0x02014b50) throw broken('a damaged zip directory');
     const nameLen = zip.readUInt16LE(p + 28);
     const entry: Entry = {
-      flags: zip.readUInt16LE(p + 8), method: zip.readUInt16LE(p + 10),
-      compressed: zip.readUInt32LE(p + 20), uncompressed: zip.readUInt32LE(p + 24), offset: zip.readUInt32LE(p + 42),
+      flags: zip.readUInt16LE(p + 8),
+      method: zip.readUInt16LE(p + 10),
+      compressed: zip.readUInt32LE(p + 20),
+      uncompressed: zip.readUInt32LE(p + 24),
+      offset: zip.readUInt32LE(p + 42),
       name: zip.subarray(p + 46, p + 46 + nameLen).toString('utf8'),
     };
     if (entry.compressed === 0xffffffff || entry.uncompressed === 0xffffffff || entry.offset === 0xffffffff) throw tooBig('ZIP64 parts');
@@ -74,7 +87,12 @@ function measure(data: Buffer, cap: number, countStrings: boolean): Promise<{ by
       if (bytes > cap) done(true);
     });
     inflate.on('end', () => done(false));
-    inflate.on('error', (err) => { if (!settled) { settled = true; reject(broken(`a damaged part: ${err.message}`)); } });
+    inflate.on('error', (err) => {
+      if (!settled) {
+        settled = true;
+        reject(broken(`a damaged part: ${err.message}`));
+      }
+    });
     inflate.end(data);
   });
 }
@@ -115,7 +133,8 @@ export async function checkXlsxBounds(zip: Buffer, limits: XlsxLimits): Promise<
         if (strings > limits.maxSharedStrings) throw tooBig(`more than ${limits.maxSharedStrings} distinct texts`);
       }
     } else if (e.method === 8) {
-      if (isStrings && e.uncompressed > limits.maxSharedStringsBytes) throw tooBig(`${mb(e.uncompressed)} of texts, at most ${mb(limits.maxSharedStringsBytes)}`);
+      if (isStrings && e.uncompressed > limits.maxSharedStringsBytes)
+        throw tooBig(`${mb(e.uncompressed)} of texts, at most ${mb(limits.maxSharedStringsBytes)}`);
       const r = await measure(data, Math.min(e.uncompressed, limits.maxUncompressedBytes - total), isStrings);
       if (r.bytes > e.uncompressed) throw broken(`the part ${e.name} unpacks to more than it declares`);
       if (r.over) throw tooBig(`more than ${mb(limits.maxUncompressedBytes)} when unpacked`);
@@ -132,5 +151,5 @@ export async function checkXlsxBounds(zip: Buffer, limits: XlsxLimits): Promise<
 }
 
 function mb(bytes: number) {
-  return `${Math.round(bytes / 1024 / 1024 * 10) / 10} MB`;
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }

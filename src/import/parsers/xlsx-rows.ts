@@ -26,11 +26,16 @@ export async function* xlsxRows(stream: Readable): AsyncGenerator<SourceRow> {
         const values = (row.values as ExcelJS.CellValue[]).slice(1).map(cellText);
         if (first) {
           first = false;
-          if (detectColumns(values)) { header = values; continue; }
+          if (detectColumns(values)) {
+            header = values;
+            continue;
+          }
         }
         if (header) {
           const record: Record<string, unknown> = {};
-          header.forEach((h, i) => { record[h] = values[i]; });
+          header.forEach((h, i) => {
+            record[h] = values[i];
+          });
           yield { rowNumber: row.number, record };
         } else {
           yield { rowNumber: row.number, record: values.find((v) => v.trim()) ?? '' };

@@ -73,14 +73,23 @@ export class SandboxWorld {
   private rngState: number;
   readonly groups: SandboxGroup[];
 
-  constructor(private readonly clock: Clock, options: Partial<SandboxOptions> = {}) {
+  constructor(
+    private readonly clock: Clock,
+    options: Partial<SandboxOptions> = {},
+  ) {
     this.options = { ...DEFAULT_SANDBOX_OPTIONS, ...options };
     this.rngState = this.options.seed >>> 0 || 1;
     this.groups = [
       ...SANDBOX_GROUPS,
-      ...Array.from({ length: this.options.extraGroups }, (_, i): SandboxGroup => ({
-        key: `-10020000${String(i + 1).padStart(5, '0')}`, username: `sandbox_group_${i + 1}`, title: `Sandbox Group ${i + 1}`, kind: 'megagroup',
-      })),
+      ...Array.from(
+        { length: this.options.extraGroups },
+        (_, i): SandboxGroup => ({
+          key: `-10020000${String(i + 1).padStart(5, '0')}`,
+          username: `sandbox_group_${i + 1}`,
+          title: `Sandbox Group ${i + 1}`,
+          kind: 'megagroup',
+        }),
+      ),
     ];
   }
 
@@ -104,7 +113,10 @@ export class SandboxWorld {
   }
 
   findGroup(reference: string): SandboxGroup | undefined {
-    const ref = reference.trim().replace(/^(https?:\/\/)?(t\.me|telegram\.me)\//i, '').replace(/^@/, '');
+    const ref = reference
+      .trim()
+      .replace(/^(https?:\/\/)?(t\.me|telegram\.me)\//i, '')
+      .replace(/^@/, '');
     return this.groups.find((g) => g.key === ref || (g.username && g.username.toLowerCase() === ref.toLowerCase()));
   }
 
@@ -177,9 +189,11 @@ export class SandboxWorld {
   private random(): number {
     // xorshift32: a seeded, repeatable stream for injected faults.
     let x = this.rngState;
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     this.rngState = x;
     return x / 0x1_0000_0000;
   }

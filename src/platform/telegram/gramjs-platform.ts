@@ -22,7 +22,9 @@ export interface MtprotoInvoker {
 type GroupPeer = { type: 'channel'; id: string; accessHash: string } | { type: 'chat'; id: string };
 
 function randomId() {
-  return bigInt(randomInt(1, 2 ** 47)).multiply(65536).add(randomInt(0, 65536));
+  return bigInt(randomInt(1, 2 ** 47))
+    .multiply(65536)
+    .add(randomInt(0, 65536));
 }
 
 /** Reference forms accepted for a group: @name, t.me/name, t.me/+hash or joinchat/hash, -100<id>, -<id>. */
@@ -34,7 +36,10 @@ function parseGroupReference(reference: string): { username?: string; inviteHash
   if (m) return { chatId: m[1] };
   m = /(?:t\.me|telegram\.me)\/(?:\+|joinchat\/)([\w-]+)/i.exec(ref);
   if (m) return { inviteHash: m[1] };
-  const name = ref.replace(/^(https?:\/\/)?(t\.me|telegram\.me)\//i, '').replace(/^@/, '').split(/[/?#]/)[0]!;
+  const name = ref
+    .replace(/^(https?:\/\/)?(t\.me|telegram\.me)\//i, '')
+    .replace(/^@/, '')
+    .split(/[/?#]/)[0]!;
   if (/^[a-zA-Z][\w]{3,31}$/.test(name)) return { username: name };
   throw platformError('CHANNEL_INVALID');
 }
@@ -65,7 +70,10 @@ const timedOut = (ms: number) => () => new PlatformError('NETWORK', 'TIMEOUT', `
 
 export class GramJsClient implements PlatformClient {
   private selfId?: string;
-  constructor(private readonly client: MtprotoInvoker, private readonly callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS) {}
+  constructor(
+    private readonly client: MtprotoInvoker,
+    private readonly callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS,
+  ) {}
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -110,9 +118,7 @@ export class GramJsClient implements PlatformClient {
       const peer = group.peer as GroupPeer;
       if (peer.type === 'channel') {
         try {
-          const res = await this.client.invoke(
-            new Api.channels.GetParticipant({ channel: this.inputChannel(peer), participant: new Api.InputPeerSelf() }),
-          );
+          const res = await this.client.invoke(new Api.channels.GetParticipant({ channel: this.inputChannel(peer), participant: new Api.InputPeerSelf() }));
           const p = res.participant;
           if (p instanceof Api.ChannelParticipantCreator) return { role: 'creator', canInvite: true };
           if (p instanceof Api.ChannelParticipantAdmin) return { role: 'admin', canInvite: !!p.adminRights.inviteUsers };
@@ -208,7 +214,10 @@ export class GramJsClient implements PlatformClient {
 /** Real Telegram over MTProto. Needs TELEGRAM_API_ID / TELEGRAM_API_HASH from my.telegram.org. */
 export class GramJsPlatform implements PlatformAdapter {
   readonly mode = 'telegram' as const;
-  constructor(private readonly telegram: TelegramConfig, private readonly opts: { callTimeoutMs?: number } = {}) {}
+  constructor(
+    private readonly telegram: TelegramConfig,
+    private readonly opts: { callTimeoutMs?: number } = {},
+  ) {}
 
   async connect(account: AccountRow, decryptSession: (enc: string) => string): Promise<PlatformClient> {
     if (!this.telegram.apiId || !this.telegram.apiHash) {
@@ -221,7 +230,8 @@ export class GramJsPlatform implements PlatformAdapter {
       // GramJS's connect() answers false (it does not throw) when the server cannot be reached; any request after
       // that would wait forever for a connection that never comes.
       const timeoutMs = this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-      if (!(await withTimeout(client.connect(), timeoutMs, timedOut(timeoutMs)))) throw new PlatformError('NETWORK', 'CONNECT_FAILED', 'could not connect to Telegram');
+      if (!(await withTimeout(client.connect(), timeoutMs, timedOut(timeoutMs))))
+        throw new PlatformError('NETWORK', 'CONNECT_FAILED', 'could not connect to Telegram');
       // Not checkAuthorization(): it answers false for *any* failure (a timeout, a FloodWait) and would retire a
       // healthy account. Only a real AUTH_KEY_UNREGISTERED (or ban) must, and mapGramJsError says which it was.
       await withTimeout(client.invoke(new Api.updates.GetState()), timeoutMs, timedOut(timeoutMs));

@@ -28,7 +28,9 @@ export function rsaFingerprint(n: Buffer, e: Buffer): string {
     while (i < b.length - 1 && b[i] === 0) i++;
     return b.subarray(i);
   };
-  const sha = createHash('sha1').update(Buffer.concat([tlBytes(strip(n)), tlBytes(strip(e))])).digest();
+  const sha = createHash('sha1')
+    .update(Buffer.concat([tlBytes(strip(n)), tlBytes(strip(e))]))
+    .digest();
   return sha.readBigInt64LE(12).toString();
 }
 

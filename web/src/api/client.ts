@@ -17,11 +17,13 @@ export async function loadUiConfig(): Promise<void> {
   try {
     const res = await fetch(new URL('ui-config.json', document.baseURI));
     if (!res.ok) return;
-    const c = await res.json() as { mode?: string; api_base?: string; login_url?: string };
+    const c = (await res.json()) as { mode?: string; api_base?: string; login_url?: string };
     if (c.mode === 'platform') uiConfig.mode = 'platform';
     if (typeof c.api_base === 'string' && c.api_base.startsWith('/')) uiConfig.apiBase = c.api_base.replace(/\/+$/, '');
     if (typeof c.login_url === 'string' && c.login_url) uiConfig.loginUrl = c.login_url;
-  } catch { /* no config (vite dev server): standalone */ }
+  } catch {
+    /* no config (vite dev server): standalone */
+  }
 }
 
 /** Our API paths are written as /api/v1/…; behind the platform's gateway /api/v1 becomes its prefix (/api/invite). */
@@ -49,7 +51,12 @@ export function goToPlatformLogin(): void {
 
 export class ApiError extends Error {
   /** `body` is the parsed error response (forms read its `field`, `retry_after`). */
-  constructor(readonly status: number, readonly code: string, message: string, readonly body?: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body?: unknown,
+  ) {
     super(message);
   }
 }
@@ -69,7 +76,11 @@ export const auth = {
 
 /** The UI's language (web/src/i18n.tsx keeps it under `lang`; Russian unless English was chosen). */
 export function uiLang(): 'ru' | 'en' {
-  try { return localStorage.getItem('lang') === 'en' ? 'en' : 'ru'; } catch { return 'ru'; }
+  try {
+    return localStorage.getItem('lang') === 'en' ? 'en' : 'ru';
+  } catch {
+    return 'ru';
+  }
 }
 
 /** Every call says the UI's language (the server answers in it) and the user's time zone (auto names' dates). */
@@ -78,7 +89,9 @@ function languageHeaders(headers: Headers): Headers {
   try {
     const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (tz) headers.set('x-time-zone', tz);
-  } catch { /* no Intl time zone: the server's */ }
+  } catch {
+    /* no Intl time zone: the server's */
+  }
   return headers;
 }
 
@@ -88,7 +101,9 @@ export function errorMessage(body: unknown, status: number): string {
     const b = body as Record<string, unknown>;
     if (typeof b.message === 'string' && b.message) return b.message;
     if (Array.isArray(b.detail)) {
-      return b.detail.map((d) => (d && typeof d === 'object' ? `${(d as { loc?: unknown[] }).loc?.join('.') ?? ''}: ${(d as { msg?: string }).msg ?? ''}` : String(d))).join('; ');
+      return b.detail
+        .map((d) => (d && typeof d === 'object' ? `${(d as { loc?: unknown[] }).loc?.join('.') ?? ''}: ${(d as { msg?: string }).msg ?? ''}` : String(d)))
+        .join('; ');
     }
     if (typeof b.detail === 'string') return b.detail;
     if (typeof b.error === 'string') return b.error;
@@ -109,15 +124,26 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   try {
     res = await fetch(apiUrl(path), { ...init, headers, body });
   } catch {
-    throw new ApiError(0, 'NETWORK', uiLang() === 'ru' ? 'Сервер недоступен. Проверьте подключение и попробуйте снова.' : 'The server could not be reached. Check your connection and try again.');
+    throw new ApiError(
+      0,
+      'NETWORK',
+      uiLang() === 'ru'
+        ? 'Сервер недоступен. Проверьте подключение и попробуйте снова.'
+        : 'The server could not be reached. Check your connection and try again.',
+    );
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
   if (!res.ok) {
     if (res.status === 401) window.dispatchEvent(new CustomEvent('auth-required'));
-    const code = parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string }).error : 'ERROR';
+    const code =
+      parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string }).error : 'ERROR';
     throw new ApiError(res.status, code, errorMessage(parsed, res.status), parsed);
   }
   return parsed as T;
@@ -131,7 +157,11 @@ export async function downloadFile(path: string, fallbackName: string): Promise<
   if (!res.ok) {
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
     throw new ApiError(res.status, 'DOWNLOAD_FAILED', errorMessage(parsed, res.status));
   }
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;

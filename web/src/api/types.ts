@@ -5,23 +5,65 @@ export type { ImportReport } from '../../../src/import/import-service';
 export type { ParsingBase } from '../../../src/import/parsing-service-client';
 export type JobJson = ReturnType<typeof import('../../../src/jobs/job-json').jobJson>;
 export {
-  TASK_STATUSES, TASK_TYPES, ACTIVE_TASK_STATUSES, FINISHED_JOB_STATUSES, messageTaskName, PRIORITIES, TARGET_STATUSES, ACCOUNT_STATUSES,
-  type TaskStatus, type TaskType, type Priority, type TargetStatus, type AccountStatus,
+  TASK_STATUSES,
+  TASK_TYPES,
+  ACTIVE_TASK_STATUSES,
+  FINISHED_JOB_STATUSES,
+  messageTaskName,
+  PRIORITIES,
+  TARGET_STATUSES,
+  ACCOUNT_STATUSES,
+  type TaskStatus,
+  type TaskType,
+  type Priority,
+  type TargetStatus,
+  type AccountStatus,
 } from '../../../src/shared/enums';
 
-export interface Page<T> { items: T[]; total: number; page: number; page_size: number; pages: number }
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  page_size: number;
+  pages: number;
+}
 
 export interface AccountJson {
-  id: number; label: string; platform_mode: string; sandbox: boolean; phone_masked: string | null; status: string;
-  tg_name: string | null; tg_username: string | null; checked_at: string | null;
-  status_reason: string | null; rest_until: string | null; next_action_at: string | null; available: boolean;
-  usage_today: { invites: number; invites_limit: number; messages: number; messages_limit: number; invites_by_group: Record<string, number>; group_day_limit: number };
-  lifetime_by_group: Record<string, number>; group_lifetime_limit: number; last_used_at: string | null;
+  id: number;
+  label: string;
+  platform_mode: string;
+  sandbox: boolean;
+  phone_masked: string | null;
+  status: string;
+  tg_name: string | null;
+  tg_username: string | null;
+  checked_at: string | null;
+  status_reason: string | null;
+  rest_until: string | null;
+  next_action_at: string | null;
+  available: boolean;
+  usage_today: {
+    invites: number;
+    invites_limit: number;
+    messages: number;
+    messages_limit: number;
+    invites_by_group: Record<string, number>;
+    group_day_limit: number;
+  };
+  lifetime_by_group: Record<string, number>;
+  group_lifetime_limit: number;
+  last_used_at: string | null;
 }
 
 export interface LogItem {
-  id: number; created_at: string; action: 'invite' | 'message'; result: string; error_code: string | null; message: string | null;
-  target_label: string | null; account_label: string | null;
+  id: number;
+  created_at: string;
+  action: 'invite' | 'message';
+  result: string;
+  error_code: string | null;
+  message: string | null;
+  target_label: string | null;
+  account_label: string | null;
 }
 
 export interface TaskStats {
@@ -36,6 +78,14 @@ export interface TaskStats {
 }
 
 export interface TargetJson {
-  id: number; username: string | null; user_id_platform: string | null; phone: string | null; first_name: string | null; last_name: string | null;
-  status: string; error_code: string | null; error_message: string | null; processed_at: string | null;
+  id: number;
+  username: string | null;
+  user_id_platform: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  processed_at: string | null;
 }

@@ -6,9 +6,18 @@ import { useI18n, type T } from '../i18n';
 type Field = 'phone' | 'code' | 'password';
 
 interface Attempt {
-  attempt_id: string; method: 'phone' | 'qr'; state: string; expires_at: string; phone_masked: string | null;
-  code_type?: string | null; hint?: string | null; qr_url?: string; qr_svg?: string; qr_expires_in?: number;
-  reconnected?: boolean; account?: AccountJson;
+  attempt_id: string;
+  method: 'phone' | 'qr';
+  state: string;
+  expires_at: string;
+  phone_masked: string | null;
+  code_type?: string | null;
+  hint?: string | null;
+  qr_url?: string;
+  qr_svg?: string;
+  qr_expires_in?: number;
+  reconnected?: boolean;
+  account?: AccountJson;
 }
 
 const LOGIN = '/api/v1/invite/accounts/login';
@@ -30,7 +39,11 @@ function describe(err: unknown, t: T, lang: string): { field: Field | null; text
 
 function FieldError({ error, field }: { error: { field: Field | null; text: string } | null; field: Field | null }) {
   if (!error || error.field !== field) return null;
-  return <div className="error-text small" role="alert" data-testid={`error-${field ?? 'form'}`}>{error.text}</div>;
+  return (
+    <div className="error-text small" role="alert" data-testid={`error-${field ?? 'form'}`}>
+      {error.text}
+    </div>
+  );
 }
 
 /** Phone → code → (2FA password); what was typed stays when Telegram refuses a step. */
@@ -50,7 +63,10 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
     try {
       const res = await fn();
       if (res.state === 'done') {
-        setAttempt(null); setPhone(''); setCode(''); setPassword('');
+        setAttempt(null);
+        setPhone('');
+        setCode('');
+        setPassword('');
         onDone(res);
       } else setAttempt(res);
     } catch (err) {
@@ -77,37 +93,76 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
 
   function changePhone() {
     if (attempt) void api(`${LOGIN}/${attempt.attempt_id}`, { method: 'DELETE' }).catch(() => undefined);
-    setAttempt(null); setCode(''); setPassword(''); setError(null);
+    setAttempt(null);
+    setCode('');
+    setPassword('');
+    setError(null);
   }
 
   const sentKey = `codeSent_${['app', 'sms', 'call'].includes(attempt?.code_type ?? '') ? attempt!.code_type : 'other'}`;
   return (
     <form className="form connect-form" onSubmit={submit} data-testid="connect-phone">
-      <label>{t('phoneNumber')}
-        <input id="connect-phone" name="phone" type="tel" inputMode="tel" autoComplete="tel" required value={phone} disabled={step !== 'phone' || busy}
-          placeholder={t('phonePlaceholder')} onChange={(e) => setPhone(e.target.value)} aria-invalid={error?.field === 'phone'} />
+      <label>
+        {t('phoneNumber')}
+        <input
+          id="connect-phone"
+          name="phone"
+          type="tel"
+          inputMode="tel"
+          autoComplete="tel"
+          required
+          value={phone}
+          disabled={step !== 'phone' || busy}
+          placeholder={t('phonePlaceholder')}
+          onChange={(e) => setPhone(e.target.value)}
+          aria-invalid={error?.field === 'phone'}
+        />
       </label>
       {step === 'phone' && <div className="muted small">{t('phoneHint')}</div>}
       <FieldError error={error} field="phone" />
       {step !== 'phone' && (
         <div className="small muted">
-          {step === 'code' && <>{t(sentKey as never, { phone: attempt?.phone_masked ?? phone })}{' '}</>}
-          <button type="button" className="link" onClick={changePhone}>{t('changePhone')}</button>
+          {step === 'code' && <>{t(sentKey as never, { phone: attempt?.phone_masked ?? phone })} </>}
+          <button type="button" className="link" onClick={changePhone}>
+            {t('changePhone')}
+          </button>
         </div>
       )}
       {step === 'code' && (
-        <label>{t('loginCode')}
-          <input id="connect-code" name="code" inputMode="numeric" autoComplete="one-time-code" required autoFocus value={code} disabled={busy}
-            onChange={(e) => setCode(e.target.value)} aria-invalid={error?.field === 'code'} />
+        <label>
+          {t('loginCode')}
+          <input
+            id="connect-code"
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            required
+            autoFocus
+            value={code}
+            disabled={busy}
+            onChange={(e) => setCode(e.target.value)}
+            aria-invalid={error?.field === 'code'}
+          />
         </label>
       )}
       <FieldError error={error} field="code" />
       {step === 'password' && (
         <>
           <div className="small">{t('passwordNeeded')}</div>
-          <label>{t('password2fa')}
-            <input id="connect-password" name="password" type="password" autoComplete="current-password" required autoFocus value={password} disabled={busy}
-              onChange={(e) => setPassword(e.target.value)} aria-invalid={error?.field === 'password'} />
+          <label>
+            {t('password2fa')}
+            <input
+              id="connect-password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              autoFocus
+              value={password}
+              disabled={busy}
+              onChange={(e) => setPassword(e.target.value)}
+              aria-invalid={error?.field === 'password'}
+            />
           </label>
           {attempt?.hint && <div className="muted small">{t('passwordHint', { hint: attempt.hint })}</div>}
         </>
@@ -118,7 +173,18 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('connecting') : step === 'phone' ? t('sendCode') : step === 'code' ? t('signInBtn') : t('confirm')}
         </button>
-        {step === 'code' && <button type="button" disabled={busy} onClick={() => { setCode(''); void run(() => api<Attempt>(`${LOGIN}/phone`, { method: 'POST', json: { phone } })); }}>{t('resendCode')}</button>}
+        {step === 'code' && (
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => {
+              setCode('');
+              void run(() => api<Attempt>(`${LOGIN}/phone`, { method: 'POST', json: { phone } }));
+            }}
+          >
+            {t('resendCode')}
+          </button>
+        )}
       </div>
     </form>
   );
@@ -135,20 +201,34 @@ function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
   const [now, setNow] = useState(Date.now());
   const current = useRef<Attempt | null>(null);
 
-  const accept = useCallback((res: Attempt) => {
-    current.current = res.state === 'done' ? null : res;
-    if (res.state === 'done') { setAttempt(res); onDone(res); return; }
-    setAttempt((prev) => {
-      if (res.qr_expires_in !== undefined && res.qr_url !== prev?.qr_url) setDeadline(Date.now() + res.qr_expires_in * 1000);
-      return res;
-    });
-  }, [onDone]);
+  const accept = useCallback(
+    (res: Attempt) => {
+      current.current = res.state === 'done' ? null : res;
+      if (res.state === 'done') {
+        setAttempt(res);
+        onDone(res);
+        return;
+      }
+      setAttempt((prev) => {
+        if (res.qr_expires_in !== undefined && res.qr_url !== prev?.qr_url) setDeadline(Date.now() + res.qr_expires_in * 1000);
+        return res;
+      });
+    },
+    [onDone],
+  );
 
   const start = useCallback(async () => {
-    setError(null); setPassword('');
-    try { accept(await api<Attempt>(`${LOGIN}/qr`, { method: 'POST' })); } catch (err) { setError(describe(err, t, lang)); }
+    setError(null);
+    setPassword('');
+    try {
+      accept(await api<Attempt>(`${LOGIN}/qr`, { method: 'POST' }));
+    } catch (err) {
+      setError(describe(err, t, lang));
+    }
   }, [accept, t, lang]);
 
+  // Once per opened QR tab: a language switch (which changes `start`) must not begin a new login.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: see above
   useEffect(() => {
     void start();
     return () => {
@@ -161,33 +241,59 @@ function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
   useEffect(() => {
     if (attempt?.state !== 'qr') return;
     const h = setInterval(async () => {
-      try { accept(await api<Attempt>(`${LOGIN}/${attempt.attempt_id}`)); } catch (err) { setError(describe(err, t, lang)); }
+      try {
+        accept(await api<Attempt>(`${LOGIN}/${attempt.attempt_id}`));
+      } catch (err) {
+        setError(describe(err, t, lang));
+      }
     }, 2000);
     return () => clearInterval(h);
   }, [attempt?.state, attempt?.attempt_id, accept, t, lang]);
 
-  useEffect(() => { const h = setInterval(() => setNow(Date.now()), 1000); return () => clearInterval(h); }, []);
+  useEffect(() => {
+    const h = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(h);
+  }, []);
 
   async function submitPassword(e: React.FormEvent) {
     e.preventDefault();
-    setBusy(true); setError(null);
-    try { accept(await api<Attempt>(`${LOGIN}/${attempt!.attempt_id}/password`, { method: 'POST', json: { password } })); }
-    catch (err) { setError(describe(err, t, lang)); }
-    finally { setBusy(false); }
+    setBusy(true);
+    setError(null);
+    try {
+      accept(await api<Attempt>(`${LOGIN}/${attempt!.attempt_id}/password`, { method: 'POST', json: { password } }));
+    } catch (err) {
+      setError(describe(err, t, lang));
+    } finally {
+      setBusy(false);
+    }
   }
 
   if (attempt?.state === 'password_needed') {
     return (
       <form className="form connect-form" onSubmit={submitPassword} data-testid="connect-qr-password">
         <div className="small">{t('passwordNeeded')}</div>
-        <label>{t('password2fa')}
-          <input id="connect-qr-password" name="password" type="password" autoComplete="current-password" required autoFocus value={password}
-            onChange={(e) => setPassword(e.target.value)} aria-invalid={error?.field === 'password'} />
+        <label>
+          {t('password2fa')}
+          <input
+            id="connect-qr-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            autoFocus
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            aria-invalid={error?.field === 'password'}
+          />
         </label>
         {attempt.hint && <div className="muted small">{t('passwordHint', { hint: attempt.hint })}</div>}
         <FieldError error={error} field="password" />
         <FieldError error={error} field={null} />
-        <div className="toolbar-start"><button type="submit" className="primary" disabled={busy}>{busy ? t('connecting') : t('confirm')}</button></div>
+        <div className="toolbar-start">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? t('connecting') : t('confirm')}
+          </button>
+        </div>
       </form>
     );
   }
@@ -199,11 +305,19 @@ function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
       {attempt?.qr_svg && !over && <img className="qr-image" src={attempt.qr_svg} alt={t('qrAlt')} width={220} height={220} data-testid="qr-image" />}
       <div className="qr-side">
         <p className="small">{t('qrInstructions')}</p>
-        {attempt?.state === 'qr' && <p className="muted small">{t('qrWaiting')} {t('qrRefreshIn', { s: left })}</p>}
+        {attempt?.state === 'qr' && (
+          <p className="muted small">
+            {t('qrWaiting')} {t('qrRefreshIn', { s: left })}
+          </p>
+        )}
         {over && <p className="small">{t('qrExpired')}</p>}
         <FieldError error={error} field={null} />
         <FieldError error={error} field="password" />
-        {(over || error || finished) && <button type="button" onClick={() => void start()}>{t('qrNew')}</button>}
+        {(over || error || finished) && (
+          <button type="button" onClick={() => void start()}>
+            {t('qrNew')}
+          </button>
+        )}
       </div>
     </div>
   );
@@ -218,21 +332,41 @@ function SessionForm({ onAdded }: { onAdded: () => void }) {
   const [busy, setBusy] = useState(false);
   async function add(e: React.FormEvent) {
     e.preventDefault();
-    setBusy(true); setError(null);
+    setBusy(true);
+    setError(null);
     try {
       const account = await api<AccountJson>('/api/v1/invite/accounts', { method: 'POST', json: { label, session_string: session } });
-      setLabel(''); setSession('');
+      setLabel('');
+      setSession('');
       await api(`/api/v1/invite/accounts/${account.id}/check`, { method: 'POST' }).catch(() => undefined);
       onAdded();
-    } catch (err) { setError((err as Error).message); } finally { setBusy(false); }
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
   }
   return (
     <form className="form connect-form" onSubmit={add} data-testid="connect-session">
       <p className="muted small">{t('sessionHint')}</p>
-      <label>{t('label')}<input name="label" required value={label} onChange={(e) => setLabel(e.target.value)} /></label>
-      <label>{t('sessionString')}<textarea name="session" required rows={3} value={session} onChange={(e) => setSession(e.target.value)} autoComplete="off" spellCheck={false} /></label>
-      {error && <div className="error-text small" role="alert">{error}</div>}
-      <div className="toolbar-start"><button type="submit" className="primary" disabled={busy}>{t('addBySession')}</button></div>
+      <label>
+        {t('label')}
+        <input name="label" required value={label} onChange={(e) => setLabel(e.target.value)} />
+      </label>
+      <label>
+        {t('sessionString')}
+        <textarea name="session" required rows={3} value={session} onChange={(e) => setSession(e.target.value)} autoComplete="off" spellCheck={false} />
+      </label>
+      {error && (
+        <div className="error-text small" role="alert">
+          {error}
+        </div>
+      )}
+      <div className="toolbar-start">
+        <button type="submit" className="primary" disabled={busy}>
+          {t('addBySession')}
+        </button>
+      </div>
     </form>
   );
 }
@@ -242,25 +376,54 @@ export function ConnectAccount({ onConnected }: { onConnected: () => void }) {
   const { t } = useI18n();
   const [tab, setTab] = useState<'phone' | 'qr' | 'session'>('phone');
   const [notice, setNotice] = useState<string | null>(null);
-  const done = useCallback((a: Attempt) => {
-    const name = a.account ? a.account.tg_name ?? a.account.label : '';
-    setNotice(t(a.reconnected ? 'reconnected' : 'connected', { name }));
-    onConnected();
-  }, [onConnected, t]);
-  const tabs: Array<['phone' | 'qr' | 'session', string]> = [['phone', t('byPhone')], ['qr', t('byQr')], ['session', t('bySession')]];
+  const done = useCallback(
+    (a: Attempt) => {
+      const name = a.account ? (a.account.tg_name ?? a.account.label) : '';
+      setNotice(t(a.reconnected ? 'reconnected' : 'connected', { name }));
+      onConnected();
+    },
+    [onConnected, t],
+  );
+  const tabs: Array<['phone' | 'qr' | 'session', string]> = [
+    ['phone', t('byPhone')],
+    ['qr', t('byQr')],
+    ['session', t('bySession')],
+  ];
   return (
     <section className="card connect-card" data-testid="connect-account">
       <h3>{t('connectAccount')}</h3>
       <div className="tabs" role="tablist">
         {tabs.map(([key, label]) => (
-          <button key={key} type="button" role="tab" aria-selected={tab === key} className={tab === key ? 'tab active' : 'tab'}
-            onClick={() => { setTab(key); setNotice(null); }}>{label}</button>
+          <button
+            key={key}
+            type="button"
+            role="tab"
+            aria-selected={tab === key}
+            className={tab === key ? 'tab active' : 'tab'}
+            onClick={() => {
+              setTab(key);
+              setNotice(null);
+            }}
+          >
+            {label}
+          </button>
         ))}
       </div>
-      {notice && <div className="notice notice-ok" role="status" data-testid="connect-notice">{notice}</div>}
+      {notice && (
+        <div className="notice notice-ok" role="status" data-testid="connect-notice">
+          {notice}
+        </div>
+      )}
       {tab === 'phone' && <PhoneLogin onDone={done} />}
       {tab === 'qr' && <QrLogin onDone={done} />}
-      {tab === 'session' && <SessionForm onAdded={() => { setNotice(null); onConnected(); }} />}
+      {tab === 'session' && (
+        <SessionForm
+          onAdded={() => {
+            setNotice(null);
+            onConnected();
+          }}
+        />
+      )}
     </section>
   );
 }

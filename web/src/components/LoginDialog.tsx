@@ -8,11 +8,25 @@ export function LoginDialog({ onDone }: { onDone: () => void }) {
   const [token, setToken] = useState('');
   return (
     <div className="modal-backdrop">
-      <form className="modal" onSubmit={(e) => { e.preventDefault(); if (token.trim()) { auth.set(token.trim()); onDone(); } }}>
+      <form
+        className="modal"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (token.trim()) {
+            auth.set(token.trim());
+            onDone();
+          }
+        }}
+      >
         <h2>{t('signIn')}</h2>
         <p>{t('tokenPrompt')}</p>
-        <label>{t('token')}<textarea name="token" rows={4} value={token} onChange={(e) => setToken(e.target.value)} autoFocus /></label>
-        <button type="submit" className="primary">{t('save')}</button>
+        <label>
+          {t('token')}
+          <textarea name="token" rows={4} value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
+        </label>
+        <button type="submit" className="primary">
+          {t('save')}
+        </button>
       </form>
     </div>
   );

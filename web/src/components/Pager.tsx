@@ -5,9 +5,16 @@ export function Pager({ page, pages, total, onPage }: { page: number; pages: num
   if (pages <= 1) return null;
   return (
     <div className="pager">
-      <button disabled={page <= 1} onClick={() => onPage(page - 1)}>{t('prev')}</button>
-      <span>{t('page', { page, pages })}{total !== undefined ? ` · ${total} ${t('total')}` : ''}</span>
-      <button disabled={page >= pages} onClick={() => onPage(page + 1)}>{t('next')}</button>
+      <button type="button" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        {t('prev')}
+      </button>
+      <span>
+        {t('page', { page, pages })}
+        {total !== undefined ? ` · ${total} ${t('total')}` : ''}
+      </span>
+      <button type="button" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        {t('next')}
+      </button>
     </div>
   );
 }

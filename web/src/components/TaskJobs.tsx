@@ -8,7 +8,14 @@ import { StatusBadge } from './ui';
 
 const FINISHED: readonly string[] = FINISHED_JOB_STATUSES;
 
-type ImportResult = { imported: number; duplicates: number; invalid: number; already_invited?: number; do_not_contact?: number; start?: { status: string } | { error: string; message: string } };
+type ImportResult = {
+  imported: number;
+  duplicates: number;
+  invalid: number;
+  already_invited?: number;
+  do_not_contact?: number;
+  start?: { status: string } | { error: string; message: string };
+};
 
 type Reason = (code: string | null, fallback: string | null) => string;
 
@@ -17,7 +24,10 @@ function jobError(job: JobJson, t: T, reason: Reason, lang: Lang): string {
   if (!job.error) return '';
   // The server's retry note is appended to its message; the UI says it in its own words.
   const message = job.error.message?.replace(/\s*Retrying \(attempt \d+ of \d+\)\.$/, '') ?? null;
-  const why = lang === 'ru' && job.error.code === 'MALFORMED_FILE' ? t('fileUnreadable', { detail: (message ?? '').replace(/^The (CSV )?file could not be read: /, '') }) : reason(job.error.code, message);
+  const why =
+    lang === 'ru' && job.error.code === 'MALFORMED_FILE'
+      ? t('fileUnreadable', { detail: (message ?? '').replace(/^The (CSV )?file could not be read: /, '') })
+      : reason(job.error.code, message);
   return job.status === 'QUEUED' ? t('jobRetrying', { n: job.attempts + 1, max: job.max_attempts, reason: why }) : why;
 }
 
@@ -32,7 +42,10 @@ function jobSummary(job: JobJson, t: T, lang: Lang, reason: Reason): string {
       const r = job.result as ImportResult;
       const start = r.start ? ` · ${'error' in r.start ? t('jobStartRefused', { reason: reason(r.start.error, r.start.message) }) : t('jobStarted')}` : '';
       // Audience hygiene: people added as skipped (already invited into the group, or on the do-not-contact list).
-      const skipped = [r.already_invited ? ` · ${t('previewAlreadyInvited', { n: r.already_invited })}` : '', r.do_not_contact ? ` · ${t('previewDoNotContact', { n: r.do_not_contact })}` : ''].join('');
+      const skipped = [
+        r.already_invited ? ` · ${t('previewAlreadyInvited', { n: r.already_invited })}` : '',
+        r.do_not_contact ? ` · ${t('previewDoNotContact', { n: r.do_not_contact })}` : '',
+      ].join('');
       return t('jobImported', { imported: r.imported, duplicates: r.duplicates, invalid: r.invalid }) + skipped + start;
     }
   }
@@ -43,7 +56,17 @@ function jobSummary(job: JobJson, t: T, lang: Lang, reason: Reason): string {
  * A task's background jobs (imports, report files, scheduled starts), refreshed every 2 s while one is
  * unfinished. `onImported` lets the page reload its counters when an import lands.
  */
-export function TaskJobs({ taskId, refreshKey, onImported, onError }: { taskId: number; refreshKey: number; onImported: () => void; onError: (m: string) => void }) {
+export function TaskJobs({
+  taskId,
+  refreshKey,
+  onImported,
+  onError,
+}: {
+  taskId: number;
+  refreshKey: number;
+  onImported: () => void;
+  onError: (m: string) => void;
+}) {
   const { t, lang, reason } = useI18n();
   const [jobs, setJobs] = useState<JobJson[]>([]);
   const seenFinished = useRef<Set<string> | null>(null);
@@ -56,19 +79,32 @@ export function TaskJobs({ taskId, refreshKey, onImported, onError }: { taskId: 
       // Jobs that finished since the last look (not those already finished when the page opened).
       if (seenFinished.current && finishedNow.some((j) => !seenFinished.current!.has(j.id) && j.kind.startsWith('import'))) onImported();
       seenFinished.current = new Set(finishedNow.map((j) => j.id));
-    } catch (e) { onError((e as Error).message); }
+    } catch (e) {
+      onError((e as Error).message);
+    }
   }, [taskId, onImported, onError]);
 
-  useEffect(() => { void load(); }, [load, refreshKey]);
+  // refreshKey is the parent's signal to look again (after start/pause/resume/cancel).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is a trigger, not an input
+  useEffect(() => {
+    void load();
+  }, [load, refreshKey]);
   const busy = jobs.some((j) => !FINISHED.includes(j.status));
   useEffect(() => {
     if (!busy) return;
-    const timer = setInterval(() => { void load(); }, 2000);
+    const timer = setInterval(() => {
+      void load();
+    }, 2000);
     return () => clearInterval(timer);
   }, [busy, load]);
 
   async function cancel(id: string) {
-    try { await api(`/api/v1/invite/jobs/${id}/cancel`, { method: 'POST' }); void load(); } catch (e) { onError((e as Error).message); }
+    try {
+      await api(`/api/v1/invite/jobs/${id}/cancel`, { method: 'POST' });
+      void load();
+    } catch (e) {
+      onError((e as Error).message);
+    }
   }
 
   if (!jobs.length) return null;
@@ -82,9 +118,15 @@ export function TaskJobs({ taskId, refreshKey, onImported, onError }: { taskId: 
             <StatusBadge status={j.status} />
             <span className="small muted">{formatTime(j.created_at, lang)}</span>
             <span className="small">{jobSummary(j, t, lang, reason)}</span>
-            {!FINISHED.includes(j.status) && j.kind !== 'task_start' && <button onClick={() => cancel(j.id)}>{t('cancel')}</button>}
+            {!FINISHED.includes(j.status) && j.kind !== 'task_start' && (
+              <button type="button" onClick={() => cancel(j.id)}>
+                {t('cancel')}
+              </button>
+            )}
             {j.download_url && (
-              <button onClick={() => downloadFile(j.download_url!, `task-${taskId}-report.csv`).catch((e) => onError((e as Error).message))}>{t('download')}</button>
+              <button type="button" onClick={() => downloadFile(j.download_url!, `task-${taskId}-report.csv`).catch((e) => onError((e as Error).message))}>
+                {t('download')}
+              </button>
             )}
           </li>
         ))}

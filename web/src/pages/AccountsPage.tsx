@@ -9,9 +9,16 @@ import { formatTime } from '../format';
 /** Live countdown for a resting account. */
 function Countdown({ until }: { until: string }) {
   const [now, setNow] = useState(Date.now());
-  useEffect(() => { const h = setInterval(() => setNow(Date.now()), 1000); return () => clearInterval(h); }, []);
+  useEffect(() => {
+    const h = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(h);
+  }, []);
   const s = Math.max(0, Math.round((new Date(until).getTime() - now) / 1000));
-  return <span className="mono">{Math.floor(s / 3600)}:{String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:{String(s % 60).padStart(2, '0')}</span>;
+  return (
+    <span className="mono">
+      {Math.floor(s / 3600)}:{String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:{String(s % 60).padStart(2, '0')}
+    </span>
+  );
 }
 
 const RETIRED = ['BANNED', 'DEAUTHORIZED'];
@@ -26,17 +33,28 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
   const retired = RETIRED.includes(a.status);
 
   async function act(fn: () => Promise<unknown>) {
-    try { await fn(); onError(null); await reload(); } catch (err) { onError((err as Error).message); }
+    try {
+      await fn();
+      onError(null);
+      await reload();
+    } catch (err) {
+      onError((err as Error).message);
+    }
   }
   async function check() {
-    setChecking(true); setCheckResult(null);
+    setChecking(true);
+    setCheckResult(null);
     try {
       const res = await api<{ ok: boolean; reason: string | null }>(`/api/v1/invite/accounts/${a.id}/check`, { method: 'POST' });
       // A failed check retires the account: its badge and reason on the card say so.
       setCheckResult(res.ok ? t('checkOk') : null);
       onError(null);
       await reload();
-    } catch (err) { onError((err as Error).message); } finally { setChecking(false); }
+    } catch (err) {
+      onError((err as Error).message);
+    } finally {
+      setChecking(false);
+    }
   }
   function remove() {
     if (!window.confirm(t('confirmDeleteAccount', { name: a.label }))) return;
@@ -44,7 +62,10 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
   }
   function saveLabel(e: React.FormEvent) {
     e.preventDefault();
-    void act(async () => { await api(`/api/v1/invite/accounts/${a.id}`, { method: 'PATCH', json: { label } }); setEditing(false); });
+    void act(async () => {
+      await api(`/api/v1/invite/accounts/${a.id}`, { method: 'PATCH', json: { label } });
+      setEditing(false);
+    });
   }
 
   return (
@@ -53,10 +74,22 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
         {editing ? (
           <form className="inline-form" onSubmit={saveLabel}>
             <input aria-label={t('label')} value={label} maxLength={100} required autoFocus onChange={(e) => setLabel(e.target.value)} />
-            <button type="submit" className="primary">{t('save')}</button>
-            <button type="button" onClick={() => { setEditing(false); setLabel(a.label); }}>{t('cancel')}</button>
+            <button type="submit" className="primary">
+              {t('save')}
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setEditing(false);
+                setLabel(a.label);
+              }}
+            >
+              {t('cancel')}
+            </button>
           </form>
-        ) : <strong className="account-label">{a.label}</strong>}
+        ) : (
+          <strong className="account-label">{a.label}</strong>
+        )}
         <StatusBadge status={a.status} />
       </div>
       {(a.tg_username || (a.tg_name && a.tg_name !== a.label)) && (
@@ -65,21 +98,67 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
           {a.tg_username && <span className="muted"> @{a.tg_username}</span>}
         </div>
       )}
-      {a.phone_masked && <div className="muted small" data-testid="account-phone">{a.phone_masked}</div>}
-      {a.status_reason && <div className={`small${retired ? ' error-text' : ''}`} data-testid="account-reason">{accountReason(lang, a.status_reason)}</div>}
+      {a.phone_masked && (
+        <div className="muted small" data-testid="account-phone">
+          {a.phone_masked}
+        </div>
+      )}
+      {a.status_reason && (
+        <div className={`small${retired ? ' error-text' : ''}`} data-testid="account-reason">
+          {accountReason(lang, a.status_reason)}
+        </div>
+      )}
       {retired && !sandbox && <div className="muted small">{t('reconnectHint')}</div>}
-      {a.rest_until && <div className="small">{t('restUntil', { at: formatTime(a.rest_until, lang) })} · <Countdown until={a.rest_until} /></div>}
-      <div className="small">{t('todayUsage')}: {a.usage_today.invites}/{a.usage_today.invites_limit} · {a.usage_today.messages}/{a.usage_today.messages_limit}</div>
+      {a.rest_until && (
+        <div className="small">
+          {t('restUntil', { at: formatTime(a.rest_until, lang) })} · <Countdown until={a.rest_until} />
+        </div>
+      )}
+      <div className="small">
+        {t('todayUsage')}: {a.usage_today.invites}/{a.usage_today.invites_limit} · {a.usage_today.messages}/{a.usage_today.messages_limit}
+      </div>
       {Object.keys(a.lifetime_by_group).length > 0 && (
-        <div className="small">{t('lifetimePerGroup')}: {Object.entries(a.lifetime_by_group).map(([g, n]) => `${g}: ${n}/${a.group_lifetime_limit}`).join(', ')}</div>
+        <div className="small">
+          {t('lifetimePerGroup')}:{' '}
+          {Object.entries(a.lifetime_by_group)
+            .map(([g, n]) => `${g}: ${n}/${a.group_lifetime_limit}`)
+            .join(', ')}
+        </div>
       )}
       {a.checked_at && <div className="muted small">{t('checkedAt', { at: formatTime(a.checked_at, lang) })}</div>}
-      {checkResult && <div className="small" role="status" data-testid="check-result">{checkResult}</div>}
+      {checkResult && (
+        <div className="small" role="status" data-testid="check-result">
+          {checkResult}
+        </div>
+      )}
       <div className="account-actions">
-        {!sandbox && <button type="button" onClick={check} disabled={checking}>{checking ? t('checking2') : t('check')}</button>}
-        {!editing && <button type="button" onClick={() => { setLabel(a.label); setEditing(true); }}>{t('rename')}</button>}
-        {!retired && <button type="button" onClick={() => act(() => api(`/api/v1/invite/accounts/${a.id}`, { method: 'PATCH', json: { enabled: a.status === 'DISABLED' } }))}>{a.status === 'DISABLED' ? t('enable') : t('disable')}</button>}
-        <button type="button" className="danger" onClick={remove}>{t('delete')}</button>
+        {!sandbox && (
+          <button type="button" onClick={check} disabled={checking}>
+            {checking ? t('checking2') : t('check')}
+          </button>
+        )}
+        {!editing && (
+          <button
+            type="button"
+            onClick={() => {
+              setLabel(a.label);
+              setEditing(true);
+            }}
+          >
+            {t('rename')}
+          </button>
+        )}
+        {!retired && (
+          <button
+            type="button"
+            onClick={() => act(() => api(`/api/v1/invite/accounts/${a.id}`, { method: 'PATCH', json: { enabled: a.status === 'DISABLED' } }))}
+          >
+            {a.status === 'DISABLED' ? t('enable') : t('disable')}
+          </button>
+        )}
+        <button type="button" className="danger" onClick={remove}>
+          {t('delete')}
+        </button>
       </div>
     </article>
   );
@@ -94,17 +173,29 @@ function SandboxAddForm({ onAdded, onError }: { onAdded: () => Promise<void>; on
     e.preventDefault();
     try {
       await api('/api/v1/invite/accounts', { method: 'POST', json: { label, ...(phone ? { phone } : {}) } });
-      setLabel(''); setPhone(''); onError(null);
+      setLabel('');
+      setPhone('');
+      onError(null);
       await onAdded();
-    } catch (err) { onError((err as Error).message); }
+    } catch (err) {
+      onError((err as Error).message);
+    }
   }
   return (
     <form className="form card" onSubmit={add}>
       <h3>{t('addAccount')}</h3>
       <p className="muted small">{t('sandboxAccountHint')}</p>
-      <label>{t('label')}<input name="label" required value={label} onChange={(e) => setLabel(e.target.value)} /></label>
-      <label>{t('phone')}<input name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} placeholder="+14155550123" /></label>
-      <button type="submit" className="primary">{t('addAccount')}</button>
+      <label>
+        {t('label')}
+        <input name="label" required value={label} onChange={(e) => setLabel(e.target.value)} />
+      </label>
+      <label>
+        {t('phone')}
+        <input name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} placeholder="+14155550123" />
+      </label>
+      <button type="submit" className="primary">
+        {t('addAccount')}
+      </button>
     </form>
   );
 }
@@ -115,17 +206,31 @@ export function AccountsPage() {
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
-    try { setData(await api('/api/v1/invite/accounts')); } catch (e) { setError((e as Error).message); }
+    try {
+      setData(await api('/api/v1/invite/accounts'));
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }, []);
-  useEffect(() => { void load(); const h = setInterval(load, 10_000); return () => clearInterval(h); }, [load]);
+  useEffect(() => {
+    void load();
+    const h = setInterval(load, 10_000);
+    return () => clearInterval(h);
+  }, [load]);
 
   return (
     <section>
       <h1>{t('accounts')}</h1>
       <ErrorNotice error={error} />
-      {!data ? <p className="muted">{t('loading')}</p> : data.items.length === 0 ? <p className="muted">{t('noAccounts')}</p> : (
+      {!data ? (
+        <p className="muted">{t('loading')}</p>
+      ) : data.items.length === 0 ? (
+        <p className="muted">{t('noAccounts')}</p>
+      ) : (
         <div className="account-grid">
-          {data.items.map((a) => <AccountCard key={a.id} a={a} sandbox={data.sandbox} reload={load} onError={setError} />)}
+          {data.items.map((a) => (
+            <AccountCard key={a.id} a={a} sandbox={data.sandbox} reload={load} onError={setError} />
+          ))}
         </div>
       )}
       {data && (data.sandbox ? <SandboxAddForm onAdded={load} onError={setError} /> : <ConnectAccount onConnected={() => void load()} />)}

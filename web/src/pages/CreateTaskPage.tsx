@@ -24,7 +24,17 @@ interface BasePreview {
   /** Audience hygiene among the contacts shown. */
   already_invited: number;
   do_not_contact: number;
-  items: Array<{ row: number; valid: boolean; username?: string | null; user_id?: string | null; phone_masked?: string | null; first_name?: string | null; last_name?: string | null; reason?: string; skip?: string | null }>;
+  items: Array<{
+    row: number;
+    valid: boolean;
+    username?: string | null;
+    user_id?: string | null;
+    phone_masked?: string | null;
+    first_name?: string | null;
+    last_name?: string | null;
+    reason?: string;
+    skip?: string | null;
+  }>;
 }
 
 /** "N already invited/in the group", "M on the do-not-contact list": people the import will add as skipped. */
@@ -32,8 +42,16 @@ function HygieneCounts({ alreadyInvited, doNotContact }: { alreadyInvited: numbe
   const { t } = useI18n();
   return (
     <>
-      {alreadyInvited > 0 && <p className="notice notice-warn small" data-testid="preview-already-invited">{t('previewAlreadyInvited', { n: alreadyInvited })}</p>}
-      {doNotContact > 0 && <p className="notice notice-warn small" data-testid="preview-do-not-contact">{t('previewDoNotContact', { n: doNotContact })}</p>}
+      {alreadyInvited > 0 && (
+        <p className="notice notice-warn small" data-testid="preview-already-invited">
+          {t('previewAlreadyInvited', { n: alreadyInvited })}
+        </p>
+      )}
+      {doNotContact > 0 && (
+        <p className="notice notice-warn small" data-testid="preview-do-not-contact">
+          {t('previewDoNotContact', { n: doNotContact })}
+        </p>
+      )}
     </>
   );
 }
@@ -53,7 +71,11 @@ type FieldErrors = Partial<Record<FormField, string>>;
 
 function FieldError({ errors, field }: { errors: FieldErrors; field: FormField }) {
   const text = errors[field];
-  return text ? <div className="error-text small" role="alert" data-testid={`error-${field}`}>{text}</div> : null;
+  return text ? (
+    <div className="error-text small" role="alert" data-testid={`error-${field}`}>
+      {text}
+    </div>
+  ) : null;
 }
 
 /** "23 нояб." / "23 Nov" today, as the server dates auto names. */
@@ -86,13 +108,20 @@ export function CreateTaskPage() {
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
   const clearFieldError = (field: FormField) => setFieldErrors((fe) => (fe[field] ? { ...fe, [field]: undefined } : fe));
-  const nameTooLong = (value: string) => (value.trim().length > MAX_NAME_LENGTH ? t('errNameTooLong', { max: MAX_NAME_LENGTH, n: value.trim().length }) : undefined);
+  const nameTooLong = (value: string) =>
+    value.trim().length > MAX_NAME_LENGTH ? t('errNameTooLong', { max: MAX_NAME_LENGTH, n: value.trim().length }) : undefined;
 
   useEffect(() => {
     const load = () => {
       setBasesError(null);
-      api<{ items: ParsingBase[] }>('/api/v1/invite/import/parsing/bases').then((r) => setBases(r.items), (e) => setBasesError(e));
-      api<{ items: AccountJson[] }>('/api/v1/invite/accounts').then((r) => setAccounts(r.items), () => undefined);
+      api<{ items: ParsingBase[] }>('/api/v1/invite/import/parsing/bases').then(
+        (r) => setBases(r.items),
+        (e) => setBasesError(e),
+      );
+      api<{ items: AccountJson[] }>('/api/v1/invite/accounts').then(
+        (r) => setAccounts(r.items),
+        () => undefined,
+      );
     };
     load();
     // Opened before signing in (or with an expired token): load again once the user has signed in.
@@ -101,7 +130,7 @@ export function CreateTaskPage() {
   }, []);
 
   // The group the admin check found: previews count who is already invited into it (audience hygiene).
-  const groupKey = type === 'invite_to_group' ? check?.group?.key ?? null : null;
+  const groupKey = type === 'invite_to_group' ? (check?.group?.key ?? null) : null;
 
   // The first contacts of the chosen base, so the user sees who will be imported before creating the task.
   useEffect(() => {
@@ -110,9 +139,17 @@ export function CreateTaskPage() {
     if (!baseId) return;
     let live = true;
     const q = new URLSearchParams({ limit: String(BASE_PREVIEW_ROWS), ...(groupKey ? { group_key: groupKey } : {}) });
-    api<BasePreview>(`/api/v1/invite/import/parsing/bases/${encodeURIComponent(baseId)}/preview?${q}`)
-      .then((p) => { if (live) setBasePreview(p); }, (e) => { if (live) setBasePreviewError(e); });
-    return () => { live = false; };
+    api<BasePreview>(`/api/v1/invite/import/parsing/bases/${encodeURIComponent(baseId)}/preview?${q}`).then(
+      (p) => {
+        if (live) setBasePreview(p);
+      },
+      (e) => {
+        if (live) setBasePreviewError(e);
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [baseId, groupKey]);
 
   /** A server error in the reader's language when its code is known here, else the server's own sentence. */
@@ -125,23 +162,31 @@ export function CreateTaskPage() {
     return (e as Error).message;
   };
 
-  // Debounced admin check as the group is typed.
+  // Debounced admin check as the group is typed (and again in the new language when it changes: names, reasons).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: lang is a trigger (the server answers in it)
   useEffect(() => {
-    if (type !== 'invite_to_group' || group.trim().length < 2) { setCheck(null); return; }
+    if (type !== 'invite_to_group' || group.trim().length < 2) {
+      setCheck(null);
+      return;
+    }
     setChecking(true);
     const h = setTimeout(async () => {
       try {
         const res = await api<GroupCheck>(`/api/v1/invite/groups/check?link=${encodeURIComponent(group.trim())}`);
         setCheck(res);
         if (!nameEdited && res.suggested_name) setName(res.suggested_name);
-      } catch (e) { setCheck({ group: null, ready: [], unavailable: [], error: (e as Error).message, suggested_name: null, safe_pacing_per_day: 0 }); }
-      finally { setChecking(false); }
+      } catch (e) {
+        setCheck({ group: null, ready: [], unavailable: [], error: (e as Error).message, suggested_name: null, safe_pacing_per_day: 0 });
+      } finally {
+        setChecking(false);
+      }
     }, 600);
     return () => clearTimeout(h);
   }, [group, type, nameEdited, lang]);
 
   useEffect(() => {
-    if (type === 'direct_message' && !nameEdited) setName(template ? `${messageTaskName(template, lang === 'ru' ? 'Сообщения' : 'Messages')} · ${todayShort(lang)}` : '');
+    if (type === 'direct_message' && !nameEdited)
+      setName(template ? `${messageTaskName(template, lang === 'ru' ? 'Сообщения' : 'Messages')} · ${todayShort(lang)}` : '');
   }, [template, type, nameEdited, lang]);
 
   function chooseFile(f: File | null) {
@@ -178,28 +223,47 @@ export function CreateTaskPage() {
     const form = new FormData();
     form.append('file', file);
     const q = new URLSearchParams({ dry_run: 'true', ...(groupKey ? { group_key: groupKey } : {}) });
-    api<ImportReport>(`/api/v1/invite/import/file?${q}`, { method: 'POST', body: form })
-      .then((p) => { if (live) { setPreview(p); setError(null); } }, (e) => {
+    api<ImportReport>(`/api/v1/invite/import/file?${q}`, { method: 'POST', body: form }).then(
+      (p) => {
+        if (live) {
+          setPreview(p);
+          setError(null);
+        }
+      },
+      (e) => {
         if (!live) return;
         // A file the server cannot take is the file field's problem (said in the UI's language by the server).
         if (e instanceof ApiError && ['FILE_TOO_LARGE', 'TOO_LARGE', 'MALFORMED_FILE'].includes(e.code)) setFieldErrors((fe) => ({ ...fe, file: e.message }));
         else setError((e as Error).message);
         setFile(null);
-      });
-    return () => { live = false; };
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [file, groupKey]);
 
   const activeAccounts = accounts.filter((a) => !['BANNED', 'DEAUTHORIZED', 'DISABLED'].includes(a.status)).length;
-  const pacing = useMemo(() => type === 'invite_to_group'
-    ? { n: check?.safe_pacing_per_day ?? 0, k: check?.ready.length ?? 0 }
-    : { n: activeAccounts * (accounts[0]?.usage_today.messages_limit ?? 40), k: activeAccounts }, [type, check, activeAccounts, accounts]);
+  const pacing = useMemo(
+    () =>
+      type === 'invite_to_group'
+        ? { n: check?.safe_pacing_per_day ?? 0, k: check?.ready.length ?? 0 }
+        : { n: activeAccounts * (accounts[0]?.usage_today.messages_limit ?? 40), k: activeAccounts },
+    [type, check, activeAccounts, accounts],
+  );
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     const fe = checkFields();
     setFieldErrors(fe);
-    if (Object.values(fe).some(Boolean)) { setError(t('errFixFields')); return; }
-    if ((source === 'file' && !file) || (source === 'base' && !baseId)) { setError(t('audienceRequired')); return; }
+    if (Object.values(fe).some(Boolean)) {
+      setError(t('errFixFields'));
+      return;
+    }
+    if ((source === 'file' && !file) || (source === 'base' && !baseId)) {
+      setError(t('audienceRequired'));
+      return;
+    }
     setSubmitting(true);
     setError(null);
     let created: TaskJson | null = null;
@@ -207,7 +271,9 @@ export function CreateTaskPage() {
       created = await api<TaskJson>('/api/v1/invite/tasks', {
         method: 'POST',
         json: {
-          type, priority, ...(name.trim() ? { name: name.trim() } : {}),
+          type,
+          priority,
+          ...(name.trim() ? { name: name.trim() } : {}),
           ...(type === 'invite_to_group' ? { target_group: group.trim() } : { message_template: template }),
           ...(when === 'later' && scheduledAt ? { scheduled_at: new Date(scheduledAt).toISOString() } : {}),
         },
@@ -215,15 +281,20 @@ export function CreateTaskPage() {
       const start = when !== 'manual';
       // Big audiences are imported by a background job that also starts the task once the audience is in;
       // the task page shows its progress.
-      const background = source === 'file' ? (file?.size ?? 0) > BACKGROUND_FILE_BYTES
-        : (bases?.find((b) => String(b.task_id) === baseId)?.total_results ?? 0) > BACKGROUND_BASE_ROWS;
+      const background =
+        source === 'file'
+          ? (file?.size ?? 0) > BACKGROUND_FILE_BYTES
+          : (bases?.find((b) => String(b.task_id) === baseId)?.total_results ?? 0) > BACKGROUND_BASE_ROWS;
       if (source === 'file' && file) {
         const form = new FormData();
         form.append('file', file);
         const q = new URLSearchParams({ task_id: String(created.id), ...(background ? { background: 'true', start: String(start) } : {}) });
         await api(`/api/v1/invite/import/file?${q}`, { method: 'POST', body: form });
       } else {
-        await api('/api/v1/invite/import/parsing', { method: 'POST', json: { task_id: created.id, parsing_task_id: baseId, ...(background ? { background, start } : {}) } });
+        await api('/api/v1/invite/import/parsing', {
+          method: 'POST',
+          json: { task_id: created.id, parsing_task_id: baseId, ...(background ? { background, start } : {}) },
+        });
       }
       if (start && !background) await api(`/api/v1/invite/tasks/${created.id}/start`, { method: 'POST' });
       navigate(`/tasks/${created.id}`);
@@ -246,7 +317,9 @@ export function CreateTaskPage() {
       // The task exists even if starting failed: say why and let the user fix it from the task page.
       setError((err as Error).message);
       if (created) setTimeout(() => navigate(`/tasks/${created!.id}`), 4000);
-    } finally { setSubmitting(false); }
+    } finally {
+      setSubmitting(false);
+    }
   }
 
   return (
@@ -257,25 +330,68 @@ export function CreateTaskPage() {
         <fieldset className="segmented">
           <legend>{t('taskType')}</legend>
           {(['invite_to_group', 'direct_message'] as const).map((tt) => (
-            <label key={tt}><input type="radio" name="type" value={tt} checked={type === tt} onChange={() => setType(tt)} /> {t(tt)}</label>
+            <label key={tt}>
+              <input type="radio" name="type" value={tt} checked={type === tt} onChange={() => setType(tt)} /> {t(tt)}
+            </label>
           ))}
         </fieldset>
 
         {type === 'invite_to_group' && (
           <div className="field">
             <label htmlFor="group">{t('groupLink')}</label>
-            <input id="group" name="target_group" required value={group} placeholder={t('groupHint')} aria-invalid={!!fieldErrors.target_group}
-              onChange={(e) => { setGroup(e.target.value); clearFieldError('target_group'); }} />
+            <input
+              id="group"
+              name="target_group"
+              required
+              value={group}
+              placeholder={t('groupHint')}
+              aria-invalid={!!fieldErrors.target_group}
+              onChange={(e) => {
+                setGroup(e.target.value);
+                clearFieldError('target_group');
+              }}
+            />
             <FieldError errors={fieldErrors} field="target_group" />
             {checking && <p className="muted small">{t('checking')}</p>}
             {check && !checking && (
               <div className="group-check" data-testid="group-check">
-                {check.group ? <p><strong>{check.group.title}</strong> <span className="muted small">{check.group.kind} · {check.group.key}</span></p> : <ErrorNotice error={check.error} />}
-                {check.group && (check.ready.length ? (
-                  <div><div className="small">{t('readyAccounts')}</div><ul>{check.ready.map((r) => <li key={r.account_id} className="ok-item">{r.label} — {t('remainingToday', { n: r.remaining_today })}</li>)}</ul></div>
-                ) : <p className="notice notice-warn">{t('noReadyAccounts')}</p>)}
+                {check.group ? (
+                  <p>
+                    <strong>{check.group.title}</strong>{' '}
+                    <span className="muted small">
+                      {check.group.kind} · {check.group.key}
+                    </span>
+                  </p>
+                ) : (
+                  <ErrorNotice error={check.error} />
+                )}
+                {check.group &&
+                  (check.ready.length ? (
+                    <div>
+                      <div className="small">{t('readyAccounts')}</div>
+                      <ul>
+                        {check.ready.map((r) => (
+                          <li key={r.account_id} className="ok-item">
+                            {r.label} — {t('remainingToday', { n: r.remaining_today })}
+                          </li>
+                        ))}
+                      </ul>
+                    </div>
+                  ) : (
+                    <p className="notice notice-warn">{t('noReadyAccounts')}</p>
+                  ))}
                 {check.unavailable.length > 0 && (
-                  <div><div className="small">{t('unavailableAccounts')}</div><ul>{check.unavailable.map((u) => <li key={u.account_id} className="bad-item">{u.label} — {u.reason}{u.available_at ? ` (${t('availableAt', { at: formatTime(u.available_at, lang) })})` : ''}</li>)}</ul></div>
+                  <div>
+                    <div className="small">{t('unavailableAccounts')}</div>
+                    <ul>
+                      {check.unavailable.map((u) => (
+                        <li key={u.account_id} className="bad-item">
+                          {u.label} — {u.reason}
+                          {u.available_at ? ` (${t('availableAt', { at: formatTime(u.available_at, lang) })})` : ''}
+                        </li>
+                      ))}
+                    </ul>
+                  </div>
                 )}
               </div>
             )}
@@ -284,16 +400,29 @@ export function CreateTaskPage() {
 
         <div className="field">
           <label htmlFor="name">{t('name')}</label>
-          <input id="name" name="name" value={name} aria-invalid={!!fieldErrors.name}
-            onChange={(e) => { setName(e.target.value); setNameEdited(true); setFieldErrors((fe) => ({ ...fe, name: nameTooLong(e.target.value) })); }} />
+          <input
+            id="name"
+            name="name"
+            value={name}
+            aria-invalid={!!fieldErrors.name}
+            onChange={(e) => {
+              setName(e.target.value);
+              setNameEdited(true);
+              setFieldErrors((fe) => ({ ...fe, name: nameTooLong(e.target.value) }));
+            }}
+          />
           <FieldError errors={fieldErrors} field="name" />
         </div>
 
         <fieldset className="field">
           <legend>{t('audience')}</legend>
           <div className="segmented">
-            <label><input type="radio" name="source" checked={source === 'file'} onChange={() => setSource('file')} /> {t('fromFile')}</label>
-            <label><input type="radio" name="source" checked={source === 'base'} onChange={() => setSource('base')} /> {t('fromBase')}</label>
+            <label>
+              <input type="radio" name="source" checked={source === 'file'} onChange={() => setSource('file')} /> {t('fromFile')}
+            </label>
+            <label>
+              <input type="radio" name="source" checked={source === 'base'} onChange={() => setSource('base')} /> {t('fromBase')}
+            </label>
           </div>
           {source === 'file' ? (
             <>
@@ -302,14 +431,34 @@ export function CreateTaskPage() {
               <p className="muted small">{t('fileHint')}</p>
               {preview && (
                 <div className="preview" data-testid="file-preview">
-                  <p><strong>{preview.imported}</strong> {t('valid')} · {preview.duplicates} {t('duplicates')} · {preview.invalid} {t('invalid')}</p>
+                  <p>
+                    <strong>{preview.imported}</strong> {t('valid')} · {preview.duplicates} {t('duplicates')} · {preview.invalid} {t('invalid')}
+                  </p>
                   <HygieneCounts alreadyInvited={preview.already_invited} doNotContact={preview.do_not_contact} />
-                  <table><tbody>{preview.preview.map((p) => <tr key={p.row}><td>{p.row}</td><td>{p.username ? `@${p.username}` : p.phone ?? p.user_id_platform}</td><td>{[p.first_name, p.last_name].filter(Boolean).join(' ')}</td></tr>)}</tbody></table>
-                  {preview.errors.slice(0, 5).map((er) => <p key={er.row} className="small error-text">{t('row')} {er.row}: {er.reason}</p>)}
+                  <table>
+                    <tbody>
+                      {preview.preview.map((p) => (
+                        <tr key={p.row}>
+                          <td>{p.row}</td>
+                          <td>{p.username ? `@${p.username}` : (p.phone ?? p.user_id_platform)}</td>
+                          <td>{[p.first_name, p.last_name].filter(Boolean).join(' ')}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                  {preview.errors.slice(0, 5).map((er) => (
+                    <p key={er.row} className="small error-text">
+                      {t('row')} {er.row}: {er.reason}
+                    </p>
+                  ))}
                 </div>
               )}
             </>
-          ) : basesError ? <ErrorNotice error={t('basesUnavailable', { reason: errorText(basesError) })} /> : bases?.length === 0 ? <p className="muted">{t('noBases')}</p> : (
+          ) : basesError ? (
+            <ErrorNotice error={t('basesUnavailable', { reason: errorText(basesError) })} />
+          ) : bases?.length === 0 ? (
+            <p className="muted">{t('noBases')}</p>
+          ) : (
             <>
               <select value={baseId} onChange={(e) => setBaseId(e.target.value)} aria-label={t('fromBase')} name="parsing_base">
                 <option value="">{t('chooseBase')}</option>
@@ -326,15 +475,28 @@ export function CreateTaskPage() {
                 <div className="preview" data-testid="base-preview">
                   <p>{t('basePreview', { total: basePreview.total, n: basePreview.items.length })}</p>
                   <HygieneCounts alreadyInvited={basePreview.already_invited ?? 0} doNotContact={basePreview.do_not_contact ?? 0} />
-                  <table><tbody>{basePreview.items.map((p) => (
-                    <tr key={p.row}>
-                      <td>{p.row}</td>
-                      {p.valid ? <>
-                        <td>{p.username ? `@${p.username}` : p.phone_masked ?? p.user_id}</td>
-                        <td>{[p.first_name, p.last_name].filter(Boolean).join(' ') || <span className="muted">{t('noName')}</span>}{p.skip ? <span className="muted small"> · {reason(p.skip, p.skip)}</span> : null}</td>
-                      </> : <td colSpan={2} className="error-text small">{p.reason}</td>}
-                    </tr>
-                  ))}</tbody></table>
+                  <table>
+                    <tbody>
+                      {basePreview.items.map((p) => (
+                        <tr key={p.row}>
+                          <td>{p.row}</td>
+                          {p.valid ? (
+                            <>
+                              <td>{p.username ? `@${p.username}` : (p.phone_masked ?? p.user_id)}</td>
+                              <td>
+                                {[p.first_name, p.last_name].filter(Boolean).join(' ') || <span className="muted">{t('noName')}</span>}
+                                {p.skip ? <span className="muted small"> · {reason(p.skip, p.skip)}</span> : null}
+                              </td>
+                            </>
+                          ) : (
+                            <td colSpan={2} className="error-text small">
+                              {p.reason}
+                            </td>
+                          )}
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
                 </div>
               )}
             </>
@@ -344,11 +506,26 @@ export function CreateTaskPage() {
         {type === 'direct_message' && (
           <div className="field">
             <label htmlFor="template">{t('messageTemplate')}</label>
-            <textarea id="template" name="message_template" required rows={4} value={template} aria-invalid={!!fieldErrors.message_template}
-              onChange={(e) => { setTemplate(e.target.value); clearFieldError('message_template'); }} />
+            <textarea
+              id="template"
+              name="message_template"
+              required
+              rows={4}
+              value={template}
+              aria-invalid={!!fieldErrors.message_template}
+              onChange={(e) => {
+                setTemplate(e.target.value);
+                clearFieldError('message_template');
+              }}
+            />
             <FieldError errors={fieldErrors} field="message_template" />
             <p className="muted small">{t('templateHint')}</p>
-            {template && <div className="message-preview"><span className="small muted">{t('livePreview')}</span><p>{renderPreview(template)}</p></div>}
+            {template && (
+              <div className="message-preview">
+                <span className="small muted">{t('livePreview')}</span>
+                <p>{renderPreview(template)}</p>
+              </div>
+            )}
           </div>
         )}
 
@@ -356,24 +533,49 @@ export function CreateTaskPage() {
           <div className="field">
             <label htmlFor="priority">{t('priority')}</label>
             <select id="priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-              {PRIORITIES.map((p) => <option key={p} value={p}>{t(p)}</option>)}
+              {PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {t(p)}
+                </option>
+              ))}
             </select>
             <FieldError errors={fieldErrors} field="priority" />
           </div>
           <fieldset className="field">
             <legend>{t('when')}</legend>
-            <label><input type="radio" name="when" checked={when === 'now'} onChange={() => setWhen('now')} /> {t('startNow')}</label>
-            <label><input type="radio" name="when" checked={when === 'later'} onChange={() => setWhen('later')} /> {t('startLater')}</label>
-            {when === 'later' && <input type="datetime-local" name="scheduled_at" required value={scheduledAt} aria-invalid={!!fieldErrors.scheduled_at}
-              onChange={(e) => { setScheduledAt(e.target.value); clearFieldError('scheduled_at'); }} />}
+            <label>
+              <input type="radio" name="when" checked={when === 'now'} onChange={() => setWhen('now')} /> {t('startNow')}
+            </label>
+            <label>
+              <input type="radio" name="when" checked={when === 'later'} onChange={() => setWhen('later')} /> {t('startLater')}
+            </label>
+            {when === 'later' && (
+              <input
+                type="datetime-local"
+                name="scheduled_at"
+                required
+                value={scheduledAt}
+                aria-invalid={!!fieldErrors.scheduled_at}
+                onChange={(e) => {
+                  setScheduledAt(e.target.value);
+                  clearFieldError('scheduled_at');
+                }}
+              />
+            )}
             {when === 'later' && <FieldError errors={fieldErrors} field="scheduled_at" />}
-            <label><input type="radio" name="when" checked={when === 'manual'} onChange={() => setWhen('manual')} /> {t('createOnly')}</label>
+            <label>
+              <input type="radio" name="when" checked={when === 'manual'} onChange={() => setWhen('manual')} /> {t('createOnly')}
+            </label>
           </fieldset>
         </div>
 
-        <p className="muted small" data-testid="safe-pacing">{t('safePacing', pacing)}</p>
+        <p className="muted small" data-testid="safe-pacing">
+          {t('safePacing', pacing)}
+        </p>
         <ErrorNotice error={error} />
-        <button type="submit" className="primary" disabled={submitting}>{submitting ? t('creating') : t('create')}</button>
+        <button type="submit" className="primary" disabled={submitting}>
+          {submitting ? t('creating') : t('create')}
+        </button>
       </form>
     </section>
   );

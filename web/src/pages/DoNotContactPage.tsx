@@ -7,12 +7,23 @@ import { Pager } from '../components/Pager';
 import { formatTime } from '../format';
 
 interface DncEntry {
-  id: number; username: string | null; user_id_platform: string | null; phone: string | null;
-  source: 'MANUAL' | 'FILE' | 'TASK'; source_task_id: number | null; note: string | null; created_at: string;
+  id: number;
+  username: string | null;
+  user_id_platform: string | null;
+  phone: string | null;
+  source: 'MANUAL' | 'FILE' | 'TASK';
+  source_task_id: number | null;
+  note: string | null;
+  created_at: string;
 }
-interface AddReport { added: number; already: number; invalid: number; errors: Array<{ row: number; reason: string }> }
+interface AddReport {
+  added: number;
+  already: number;
+  invalid: number;
+  errors: Array<{ row: number; reason: string }>;
+}
 
-const who = (e: DncEntry) => (e.username ? `@${e.username}` : e.phone ?? e.user_id_platform ?? '—');
+const who = (e: DncEntry) => (e.username ? `@${e.username}` : (e.phone ?? e.user_id_platform ?? '—'));
 
 /** The user's do-not-contact list: add by hand or from a file, search, page, remove. */
 export function DoNotContactPage() {
@@ -28,21 +39,39 @@ export function DoNotContactPage() {
 
   const load = useCallback(async () => {
     const q = new URLSearchParams({ page: String(page), page_size: '25', ...(search.trim() ? { search: search.trim() } : {}) });
-    try { setData(await api<Page<DncEntry>>(`/api/v1/invite/do-not-contact?${q}`)); } catch (e) { setError((e as Error).message); }
+    try {
+      setData(await api<Page<DncEntry>>(`/api/v1/invite/do-not-contact?${q}`));
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }, [page, search]);
-  useEffect(() => { const h = setTimeout(() => void load(), 250); return () => clearTimeout(h); }, [load]);
+  useEffect(() => {
+    const h = setTimeout(() => void load(), 250);
+    return () => clearTimeout(h);
+  }, [load]);
 
   const report = (r: AddReport) => setResult(t('dncAdded', { added: r.added, already: r.already, invalid: r.invalid }));
 
   async function addByHand(e: React.FormEvent) {
     e.preventDefault();
-    const list = entries.split(/[\n,;]+/).map((s) => s.trim()).filter(Boolean);
+    const list = entries
+      .split(/[\n,;]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (!list.length) return;
     setBusy(true);
     try {
       report(await api<AddReport>('/api/v1/invite/do-not-contact', { method: 'POST', json: { entries: list, ...(note.trim() ? { note: note.trim() } : {}) } }));
-      setEntries(''); setNote(''); setError(null); setPage(1); await load();
-    } catch (err) { setError((err as Error).message); } finally { setBusy(false); }
+      setEntries('');
+      setNote('');
+      setError(null);
+      setPage(1);
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
   }
 
   async function upload(f: File | null) {
@@ -50,13 +79,27 @@ export function DoNotContactPage() {
     const form = new FormData();
     form.append('file', f);
     setBusy(true);
-    try { report(await api<AddReport>('/api/v1/invite/do-not-contact/file', { method: 'POST', body: form })); setError(null); setPage(1); await load(); }
-    catch (err) { setError((err as Error).message); } finally { setBusy(false); }
+    try {
+      report(await api<AddReport>('/api/v1/invite/do-not-contact/file', { method: 'POST', body: form }));
+      setError(null);
+      setPage(1);
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
   }
 
   async function remove(e: DncEntry) {
     if (!window.confirm(t('dncConfirmRemove', { who: who(e) }))) return;
-    try { await api(`/api/v1/invite/do-not-contact/${e.id}`, { method: 'DELETE' }); setError(null); await load(); } catch (err) { setError((err as Error).message); }
+    try {
+      await api(`/api/v1/invite/do-not-contact/${e.id}`, { method: 'DELETE' });
+      setError(null);
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    }
   }
 
   return (
@@ -64,43 +107,85 @@ export function DoNotContactPage() {
       <h1>{t('doNotContact')}</h1>
       <p className="muted">{t('dncIntro')}</p>
       <ErrorNotice error={error} />
-      {result && <div className="notice" role="status" data-testid="dnc-result">{result}</div>}
+      {result && (
+        <div className="notice" role="status" data-testid="dnc-result">
+          {result}
+        </div>
+      )}
       <div className="two-col">
         <form className="card form" style={{ minWidth: 0 }} onSubmit={addByHand}>
           <h3>{t('dncAddByHand')}</h3>
           <div className="field">
             <label htmlFor="dnc-entries">{t('dncEntries')}</label>
-            <textarea id="dnc-entries" rows={4} value={entries} onChange={(e) => setEntries(e.target.value)} placeholder={'@jane_doe\nhttps://t.me/john_doe\n+79161234567'} />
+            <textarea
+              id="dnc-entries"
+              rows={4}
+              value={entries}
+              onChange={(e) => setEntries(e.target.value)}
+              placeholder={'@jane_doe\nhttps://t.me/john_doe\n+79161234567'}
+            />
           </div>
           <div className="field">
             <label htmlFor="dnc-note">{t('dncNote')}</label>
             <input id="dnc-note" maxLength={200} value={note} onChange={(e) => setNote(e.target.value)} />
           </div>
-          <button type="submit" className="primary" disabled={busy || !entries.trim()}>{t('dncAdd')}</button>
+          <button type="submit" className="primary" disabled={busy || !entries.trim()}>
+            {t('dncAdd')}
+          </button>
         </form>
         <div className="card form" style={{ minWidth: 0 }}>
           <h3>{t('dncUpload')}</h3>
-          <input type="file" style={{ maxWidth: '100%' }} aria-label={t('dncUpload')} accept=".csv,.tsv,.txt,.json,.xlsx" disabled={busy} onChange={(e) => { void upload(e.target.files?.[0] ?? null); e.target.value = ''; }} />
+          <input
+            type="file"
+            style={{ maxWidth: '100%' }}
+            aria-label={t('dncUpload')}
+            accept=".csv,.tsv,.txt,.json,.xlsx"
+            disabled={busy}
+            onChange={(e) => {
+              void upload(e.target.files?.[0] ?? null);
+              e.target.value = '';
+            }}
+          />
           <p className="muted small">{t('dncFileHint')}</p>
         </div>
       </div>
       <div className="card">
         <div className="toolbar">
           <h3>{data ? t('dncCount', { n: data.total }) : t('doNotContact')}</h3>
-          <input type="search" aria-label={t('dncSearch')} placeholder={t('dncSearch')} value={search} onChange={(e) => { setSearch(e.target.value); setPage(1); }} />
+          <input
+            type="search"
+            aria-label={t('dncSearch')}
+            placeholder={t('dncSearch')}
+            value={search}
+            onChange={(e) => {
+              setSearch(e.target.value);
+              setPage(1);
+            }}
+          />
         </div>
-        {data && data.items.length === 0 ? <p className="muted">{t('dncEmpty')}</p> : (
+        {data && data.items.length === 0 ? (
+          <p className="muted">{t('dncEmpty')}</p>
+        ) : (
           <div className="table-wrap">
-            <table data-testid="dnc-list"><tbody>
-              {data?.items.map((e) => (
-                <tr key={e.id}>
-                  <td>{who(e)}</td>
-                  <td className="small muted">{e.source === 'TASK' ? t('dncSource_TASK', { id: e.source_task_id ?? '' }) : t(`dncSource_${e.source}` as never)}{e.note ? ` · ${e.note}` : ''}</td>
-                  <td className="small muted">{formatTime(e.created_at, lang)}</td>
-                  <td><button onClick={() => remove(e)}>{t('dncRemove')}</button></td>
-                </tr>
-              ))}
-            </tbody></table>
+            <table data-testid="dnc-list">
+              <tbody>
+                {data?.items.map((e) => (
+                  <tr key={e.id}>
+                    <td>{who(e)}</td>
+                    <td className="small muted">
+                      {e.source === 'TASK' ? t('dncSource_TASK', { id: e.source_task_id ?? '' }) : t(`dncSource_${e.source}` as never)}
+                      {e.note ? ` · ${e.note}` : ''}
+                    </td>
+                    <td className="small muted">{formatTime(e.created_at, lang)}</td>
+                    <td>
+                      <button type="button" onClick={() => remove(e)}>
+                        {t('dncRemove')}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         )}
         {data && <Pager page={page} pages={data.pages} total={data.total} onPage={setPage} />}

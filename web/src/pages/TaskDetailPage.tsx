@@ -21,12 +21,19 @@ function feedSentence(l: LogItem, task: TaskJson, t: T, reason: (c: string | nul
   const fallbackReason = l.message?.includes(': ') ? l.message.slice(l.message.indexOf(': ') + 2) : l.message;
   const verb = l.action === 'invite' ? t('verbInvite') : t('verbMessage');
   switch (l.result) {
-    case 'SUCCESS': return l.action === 'invite' ? t('feedInvited', { who, group: task.target_group_title ?? task.target_group ?? '' }) : t('feedSent', { who });
-    case 'SKIPPED': case 'FAILED': return t('feedCouldNot', { verb, who, reason: reason(l.error_code, fallbackReason) });
-    case 'RETRY': return t('feedRetry', { who, reason: reason(l.error_code, fallbackReason) });
-    case 'ACCOUNT_ERROR': return t('feedAccount', { account: l.account_label ?? '—', reason: reason(l.error_code, fallbackReason) });
-    case 'OUTCOME_UNKNOWN': return t('feedUnknown', { who });
-    default: return l.message ?? `${l.action} ${who}`;
+    case 'SUCCESS':
+      return l.action === 'invite' ? t('feedInvited', { who, group: task.target_group_title ?? task.target_group ?? '' }) : t('feedSent', { who });
+    case 'SKIPPED':
+    case 'FAILED':
+      return t('feedCouldNot', { verb, who, reason: reason(l.error_code, fallbackReason) });
+    case 'RETRY':
+      return t('feedRetry', { who, reason: reason(l.error_code, fallbackReason) });
+    case 'ACCOUNT_ERROR':
+      return t('feedAccount', { account: l.account_label ?? '—', reason: reason(l.error_code, fallbackReason) });
+    case 'OUTCOME_UNKNOWN':
+      return t('feedUnknown', { who });
+    default:
+      return l.message ?? `${l.action} ${who}`;
   }
 }
 
@@ -48,7 +55,9 @@ export function TaskDetailPage({ id }: { id: number }) {
     const parsed = JSON.parse(saved) as { id: number; text: string };
     return parsed.id === id ? parsed.text : null;
   });
-  useEffect(() => { if (note) sessionStorage.removeItem(RETRY_NOTE_KEY); }, [note]);
+  useEffect(() => {
+    if (note) sessionStorage.removeItem(RETRY_NOTE_KEY);
+  }, [note]);
   /** A server refusal in the reader's language when its code is known here. */
   const errorText = (e: unknown) => {
     if (e instanceof ApiError) {
@@ -65,84 +74,169 @@ export function TaskDetailPage({ id }: { id: number }) {
         api<TaskStats>(`/api/v1/invite/tasks/${id}/stats`),
         api<Page<LogItem>>(`/api/v1/invite/tasks/${id}/logs?page_size=30`),
       ]);
-      setTask(tk); setStats(st); setLogs(lg.items); setError(null);
-    } catch (e) { setError((e as Error).message); }
+      setTask(tk);
+      setStats(st);
+      setLogs(lg.items);
+      setError(null);
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }, [id]);
 
   const loadTargets = useCallback(async () => {
     const q = new URLSearchParams({ page: String(targetPage), page_size: '25' });
     if (targetStatus) q.set('status', targetStatus);
-    try { setTargets(await api<Page<TargetJson>>(`/api/v1/invite/tasks/${id}/targets?${q}`)); } catch (e) { setError((e as Error).message); }
+    try {
+      setTargets(await api<Page<TargetJson>>(`/api/v1/invite/tasks/${id}/targets?${q}`));
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }, [id, targetPage, targetStatus]);
 
-  useEffect(() => { void loadAll(); }, [loadAll]);
-  useEffect(() => { void loadTargets(); }, [loadTargets]);
+  useEffect(() => {
+    void loadAll();
+  }, [loadAll]);
+  useEffect(() => {
+    void loadTargets();
+  }, [loadTargets]);
 
   // While the task runs, refresh counters, feed and stats in place every 3 s.
   useEffect(() => {
     if (!task || !ACTIVE.includes(task.status)) return;
-    const timer = setInterval(() => { void loadAll(); void loadTargets(); }, 3000);
+    const timer = setInterval(() => {
+      void loadAll();
+      void loadTargets();
+    }, 3000);
     return () => clearInterval(timer);
   }, [task, loadAll, loadTargets]);
 
   async function control(action: 'start' | 'pause' | 'resume' | 'cancel') {
     // A control can queue or cancel a scheduled start: the jobs card looks again too.
-    try { setTask(await api<TaskJson>(`/api/v1/invite/tasks/${id}/${action}`, { method: 'POST' })); setError(null); void loadAll(); setJobsKey((k) => k + 1); }
-    catch (e) { setError((e as Error).message); }
+    try {
+      setTask(await api<TaskJson>(`/api/v1/invite/tasks/${id}/${action}`, { method: 'POST' }));
+      setError(null);
+      void loadAll();
+      setJobsKey((k) => k + 1);
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }
 
   async function downloadReport() {
-    try { await downloadFile(`/api/v1/invite/tasks/${id}/report`, `task-${id}-report.csv`); } catch (e) { setError((e as Error).message); }
+    try {
+      await downloadFile(`/api/v1/invite/tasks/${id}/report`, `task-${id}-report.csv`);
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }
 
   /** Big audiences: build the file in the background and download it from the jobs card when ready. */
   async function prepareReport() {
-    try { await api(`/api/v1/invite/tasks/${id}/report/jobs`, { method: 'POST' }); setJobsKey((k) => k + 1); } catch (e) { setError((e as Error).message); }
+    try {
+      await api(`/api/v1/invite/tasks/${id}/report/jobs`, { method: 'POST' });
+      setJobsKey((k) => k + 1);
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }
 
   async function retryFailed() {
     try {
-      const res = await api<TaskJson & { carried_over: number; left_out: number }>(`/api/v1/invite/tasks/${id}/retry-failed`, { method: 'POST', json: { lang } });
+      const res = await api<TaskJson & { carried_over: number; left_out: number }>(`/api/v1/invite/tasks/${id}/retry-failed`, {
+        method: 'POST',
+        json: { lang },
+      });
       sessionStorage.setItem(RETRY_NOTE_KEY, JSON.stringify({ id: res.id, text: t('retryDone', { id, carried: res.carried_over, left: res.left_out }) }));
       navigate(`/tasks/${res.id}`);
-    } catch (e) { setError(errorText(e)); }
+    } catch (e) {
+      setError(errorText(e));
+    }
   }
 
   async function addRefusersToDnc() {
     try {
       const res = await api<{ added: number; already: number }>('/api/v1/invite/do-not-contact/from-task', { method: 'POST', json: { task_id: id } });
-      setNote(t('refusersAdded', { added: res.added, already: res.already })); setError(null);
-    } catch (e) { setError(errorText(e)); }
+      setNote(t('refusersAdded', { added: res.added, already: res.already }));
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
   }
 
-  const refreshAfterImport = useCallback(() => { void loadAll(); void loadTargets(); }, [loadAll, loadTargets]);
+  const refreshAfterImport = useCallback(() => {
+    void loadAll();
+    void loadTargets();
+  }, [loadAll, loadTargets]);
 
-  if (!task) return <section><ErrorNotice error={error} />{!error && <p className="muted">{t('loading')}</p>}</section>;
+  if (!task)
+    return (
+      <section>
+        <ErrorNotice error={error} />
+        {!error && <p className="muted">{t('loading')}</p>}
+      </section>
+    );
   const c = task.counters;
-  const refusals = stats?.skipped_by_reason.concat(stats.failed_by_reason).filter((r) => r.code && REFUSAL_CODES.includes(r.code)).reduce((n, r) => n + r.count, 0) ?? 0;
+  const refusals =
+    stats?.skipped_by_reason
+      .concat(stats.failed_by_reason)
+      .filter((r) => r.code && REFUSAL_CODES.includes(r.code))
+      .reduce((n, r) => n + r.count, 0) ?? 0;
 
   return (
     <section>
       <div className="toolbar">
         <div>
           <h1>{task.name}</h1>
-          <div className="muted small">{t(task.type as never)} · {task.target_group_title ?? task.target_group ?? ''} · {t(task.priority as never)}</div>
+          <div className="muted small">
+            {t(task.type as never)} · {task.target_group_title ?? task.target_group ?? ''} · {t(task.priority as never)}
+          </div>
         </div>
         <div className="task-actions">
           <StatusBadge status={task.status} />
-          {actionsFor(task.status).map((a) => <button key={a} onClick={() => control(a)}>{t(a)}</button>)}
-          {c.failed > 0 && <button onClick={retryFailed} data-testid="retry-failed">{t('retryFailed')}</button>}
-          {refusals > 0 && <button onClick={addRefusersToDnc} data-testid="refusers-to-dnc">{t('addRefusersToDnc')}</button>}
+          {actionsFor(task.status).map((a) => (
+            <button type="button" key={a} onClick={() => control(a)}>
+              {t(a)}
+            </button>
+          ))}
+          {c.failed > 0 && (
+            <button type="button" onClick={retryFailed} data-testid="retry-failed">
+              {t('retryFailed')}
+            </button>
+          )}
+          {refusals > 0 && (
+            <button type="button" onClick={addRefusersToDnc} data-testid="refusers-to-dnc">
+              {t('addRefusersToDnc')}
+            </button>
+          )}
         </div>
       </div>
-      {note && <div className="notice" role="status" data-testid="task-note">{note}</div>}
+      {note && (
+        <div className="notice" role="status" data-testid="task-note">
+          {note}
+        </div>
+      )}
       {task.status_reason && <div className="notice notice-warn">{task.status_reason}</div>}
       <ErrorNotice error={error} />
       <ProgressBar counters={c} />
-      {stats && ACTIVE.includes(task.status) && <p className="muted small">{t('eta')}: {formatDuration(stats.eta_seconds, lang)}</p>}
+      {stats && ACTIVE.includes(task.status) && (
+        <p className="muted small">
+          {t('eta')}: {formatDuration(stats.eta_seconds, lang)}
+        </p>
+      )}
       <div className="stat-grid" data-testid="counters">
-        {([['total', c.total], ['pending', c.pending + c.in_flight], [task.type === 'invite_to_group' ? 'invited' : 'sent', task.type === 'invite_to_group' ? c.invited : c.sent], ['skipped', c.skipped], ['failed', c.failed]] as const).map(([k, v]) => (
-          <div className="stat" key={k} data-testid={`counter-${k}`}><div className="stat-value">{v}</div><div className="stat-label">{k === 'total' ? t('total') : t(k as never)}</div></div>
+        {(
+          [
+            ['total', c.total],
+            ['pending', c.pending + c.in_flight],
+            [task.type === 'invite_to_group' ? 'invited' : 'sent', task.type === 'invite_to_group' ? c.invited : c.sent],
+            ['skipped', c.skipped],
+            ['failed', c.failed],
+          ] as const
+        ).map(([k, v]) => (
+          <div className="stat" key={k} data-testid={`counter-${k}`}>
+            <div className="stat-value">{v}</div>
+            <div className="stat-label">{k === 'total' ? t('total') : t(k as never)}</div>
+          </div>
         ))}
       </div>
 
@@ -153,23 +247,56 @@ export function TaskDetailPage({ id }: { id: number }) {
           <div className="toolbar">
             <h3>{chartUnit === 'hour' ? t('activity') : t('activityDaily')}</h3>
             <select aria-label={t('activity')} value={chartUnit} onChange={(e) => setChartUnit(e.target.value as 'hour' | 'day')}>
-              <option value="hour">{t('byHour')}</option><option value="day">{t('byDay')}</option>
+              <option value="hour">{t('byHour')}</option>
+              <option value="day">{t('byDay')}</option>
             </select>
           </div>
-          {stats && (chartUnit === 'hour' ? stats.per_hour : stats.per_day).length
-            ? <BarChart points={chartUnit === 'hour' ? stats.per_hour : stats.per_day} label={t('activity')} />
-            : <p className="muted">{t('nothingYet')}</p>}
+          {stats && (chartUnit === 'hour' ? stats.per_hour : stats.per_day).length ? (
+            <BarChart points={chartUnit === 'hour' ? stats.per_hour : stats.per_day} label={t('activity')} />
+          ) : (
+            <p className="muted">{t('nothingYet')}</p>
+          )}
           <h3>{t('perAccount')}</h3>
-          {stats?.per_account.length ? <ul>{stats.per_account.map((p) => <li key={String(p.account_id)}>{p.label}: {p.succeeded} / {p.attempts}</li>)}</ul> : <p className="muted">{t('nothingYet')}</p>}
-          {(['skipped_by_reason', 'failed_by_reason'] as const).map((key) => stats && stats[key].length > 0 && (
-            <div key={key}><h3>{t(key === 'skipped_by_reason' ? 'skippedByReason' : 'failedByReason')}</h3>
-              <ul>{stats[key].map((r) => <li key={String(r.code)}>{reason(r.code, r.reason)}: {r.count}</li>)}</ul></div>
-          ))}
+          {stats?.per_account.length ? (
+            <ul>
+              {stats.per_account.map((p) => (
+                <li key={String(p.account_id)}>
+                  {p.label}: {p.succeeded} / {p.attempts}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">{t('nothingYet')}</p>
+          )}
+          {(['skipped_by_reason', 'failed_by_reason'] as const).map(
+            (key) =>
+              stats &&
+              stats[key].length > 0 && (
+                <div key={key}>
+                  <h3>{t(key === 'skipped_by_reason' ? 'skippedByReason' : 'failedByReason')}</h3>
+                  <ul>
+                    {stats[key].map((r) => (
+                      <li key={String(r.code)}>
+                        {reason(r.code, r.reason)}: {r.count}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              ),
+          )}
         </div>
         <div className="card">
           <h3>{t('recentActions')}</h3>
-          {logs.length === 0 ? <p className="muted">{t('nothingYet')}</p> : (
-            <ul className="feed" data-testid="feed">{logs.map((l) => <li key={l.id} className={`feed-${l.result.toLowerCase()}`}><span className="muted small">{formatTime(l.created_at, lang)}</span> {feedSentence(l, task, t, reason)}</li>)}</ul>
+          {logs.length === 0 ? (
+            <p className="muted">{t('nothingYet')}</p>
+          ) : (
+            <ul className="feed" data-testid="feed">
+              {logs.map((l) => (
+                <li key={l.id} className={`feed-${l.result.toLowerCase()}`}>
+                  <span className="muted small">{formatTime(l.created_at, lang)}</span> {feedSentence(l, task, t, reason)}
+                </li>
+              ))}
+            </ul>
           )}
         </div>
       </div>
@@ -178,12 +305,29 @@ export function TaskDetailPage({ id }: { id: number }) {
         <div className="toolbar">
           <h3>{t('targetsTitle')}</h3>
           <div className="filters">
-            <select value={targetStatus} onChange={(e) => { setTargetStatus(e.target.value); setTargetPage(1); }} aria-label={t('status')}>
-              <option value="">{t('status')}: {t('all')}</option>
-              {TARGET_STATUSES.map((s) => <option key={s} value={s}>{t(s)}</option>)}
+            <select
+              value={targetStatus}
+              onChange={(e) => {
+                setTargetStatus(e.target.value);
+                setTargetPage(1);
+              }}
+              aria-label={t('status')}
+            >
+              <option value="">
+                {t('status')}: {t('all')}
+              </option>
+              {TARGET_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {t(s)}
+                </option>
+              ))}
             </select>
-            <button onClick={downloadReport}>{t('downloadReport')}</button>
-            <button onClick={prepareReport}>{t('prepareReport')}</button>
+            <button type="button" onClick={downloadReport}>
+              {t('downloadReport')}
+            </button>
+            <button type="button" onClick={prepareReport}>
+              {t('prepareReport')}
+            </button>
           </div>
         </div>
         <div className="table-wrap">
@@ -191,9 +335,11 @@ export function TaskDetailPage({ id }: { id: number }) {
             <tbody>
               {targets?.items.map((x) => (
                 <tr key={x.id}>
-                  <td>{x.username ? `@${x.username}` : x.phone ?? x.user_id_platform}</td>
+                  <td>{x.username ? `@${x.username}` : (x.phone ?? x.user_id_platform)}</td>
                   <td>{[x.first_name, x.last_name].filter(Boolean).join(' ')}</td>
-                  <td><StatusBadge status={x.status} /></td>
+                  <td>
+                    <StatusBadge status={x.status} />
+                  </td>
                   <td className="small">{x.error_code ? reason(x.error_code, x.error_message) : ''}</td>
                 </tr>
               ))}

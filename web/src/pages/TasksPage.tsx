@@ -29,18 +29,33 @@ export function TasksPage() {
     try {
       setData(await api<Page<TaskJson>>(`/api/v1/invite/tasks?${q}`));
       setError(null);
-    } catch (e) { setError((e as Error).message); }
+    } catch (e) {
+      setError((e as Error).message);
+    }
   }, [page, status, priority, search]);
 
-  useEffect(() => { const h = setTimeout(load, 250); return () => clearTimeout(h); }, [load]);
+  useEffect(() => {
+    const h = setTimeout(load, 250);
+    return () => clearTimeout(h);
+  }, [load]);
 
   // Only running rows refresh, every 3 s, from the light /status endpoint.
   useEffect(() => {
     const ids = data?.items.filter((x) => ACTIVE.includes(live[x.id]?.status ?? x.status)).map((x) => x.id) ?? [];
     if (!ids.length) return;
     const timer = setInterval(async () => {
-      const updates = await Promise.all(ids.map((id) => api<{ id: number; status: string; counters: TaskJson['counters']; eta_seconds: number | null }>(`/api/v1/invite/tasks/${id}/status`).catch(() => null)));
-      setLive((prev) => { const next = { ...prev }; for (const u of updates) if (u) next[u.id] = u; return next; });
+      const updates = await Promise.all(
+        ids.map((id) =>
+          api<{ id: number; status: string; counters: TaskJson['counters']; eta_seconds: number | null }>(`/api/v1/invite/tasks/${id}/status`).catch(
+            () => null,
+          ),
+        ),
+      );
+      setLive((prev) => {
+        const next = { ...prev };
+        for (const u of updates) if (u) next[u.id] = u;
+        return next;
+      });
     }, 3000);
     return () => clearInterval(timer);
   }, [data, live]);
@@ -58,28 +73,72 @@ export function TasksPage() {
       }
       setError(null);
       await load();
-    } catch (e) { setError((e as Error).message); } finally { setBusy(null); }
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(null);
+    }
   }
 
   return (
     <section>
       <div className="toolbar">
         <h1>{t('tasks')}</h1>
-        <button className="primary" onClick={() => navigate('/tasks/new')}>{t('newTask')}</button>
+        <button type="button" className="primary" onClick={() => navigate('/tasks/new')}>
+          {t('newTask')}
+        </button>
       </div>
       <div className="filters">
-        <input placeholder={t('search')} value={search} onChange={(e) => { setSearch(e.target.value); setPage(1); }} aria-label={t('search')} />
-        <select value={status} onChange={(e) => { setStatus(e.target.value); setPage(1); }} aria-label={t('status')}>
-          <option value="">{t('status')}: {t('all')}</option>
-          {TASK_STATUSES.map((s) => <option key={s} value={s}>{t(s)}</option>)}
+        <input
+          placeholder={t('search')}
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setPage(1);
+          }}
+          aria-label={t('search')}
+        />
+        <select
+          value={status}
+          onChange={(e) => {
+            setStatus(e.target.value);
+            setPage(1);
+          }}
+          aria-label={t('status')}
+        >
+          <option value="">
+            {t('status')}: {t('all')}
+          </option>
+          {TASK_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {t(s)}
+            </option>
+          ))}
         </select>
-        <select value={priority} onChange={(e) => { setPriority(e.target.value); setPage(1); }} aria-label={t('priority')}>
-          <option value="">{t('priority')}: {t('all')}</option>
-          {PRIORITIES.map((p) => <option key={p} value={p}>{t(p)}</option>)}
+        <select
+          value={priority}
+          onChange={(e) => {
+            setPriority(e.target.value);
+            setPage(1);
+          }}
+          aria-label={t('priority')}
+        >
+          <option value="">
+            {t('priority')}: {t('all')}
+          </option>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {t(p)}
+            </option>
+          ))}
         </select>
       </div>
       <ErrorNotice error={error} />
-      {!data ? <p className="muted">{t('loading')}</p> : data.items.length === 0 ? <p className="muted">{t('noTasks')}</p> : (
+      {!data ? (
+        <p className="muted">{t('loading')}</p>
+      ) : data.items.length === 0 ? (
+        <p className="muted">{t('noTasks')}</p>
+      ) : (
         <div className="task-list">
           {data.items.map((task) => {
             const l = live[task.id];
@@ -88,16 +147,36 @@ export function TasksPage() {
             return (
               <article className="task-card" key={task.id} data-testid={`task-${task.id}`}>
                 <div className="task-main">
-                  <a href={`#/tasks/${task.id}`} className="task-name">{task.name}</a>
-                  <div className="muted small">{t(task.type as never)} · {task.target_group_title ?? task.target_group ?? '—'}{task.sandbox ? ' · sandbox' : ''}</div>
+                  <a href={`#/tasks/${task.id}`} className="task-name">
+                    {task.name}
+                  </a>
+                  <div className="muted small">
+                    {t(task.type as never)} · {task.target_group_title ?? task.target_group ?? '—'}
+                    {task.sandbox ? ' · sandbox' : ''}
+                  </div>
                 </div>
-                <div><StatusBadge status={s} /></div>
-                <div className="task-progress"><ProgressBar counters={counters} /></div>
-                <div className="muted small">{t(task.priority as never)}{ACTIVE.includes(s) && l?.eta_seconds != null ? ` · ${t('eta')} ${formatDuration(l.eta_seconds, lang)}` : ''}</div>
+                <div>
+                  <StatusBadge status={s} />
+                </div>
+                <div className="task-progress">
+                  <ProgressBar counters={counters} />
+                </div>
+                <div className="muted small">
+                  {t(task.priority as never)}
+                  {ACTIVE.includes(s) && l?.eta_seconds != null ? ` · ${t('eta')} ${formatDuration(l.eta_seconds, lang)}` : ''}
+                </div>
                 <div className="task-actions">
-                  {actionsFor(s).map((a) => <button key={a} disabled={busy === task.id} onClick={() => act(task, a)}>{t(a)}</button>)}
-                  <button disabled={busy === task.id} onClick={() => act(task, 'duplicate')}>{t('duplicate')}</button>
-                  <button className="danger" disabled={busy === task.id} onClick={() => act(task, 'delete')}>{t('delete')}</button>
+                  {actionsFor(s).map((a) => (
+                    <button type="button" key={a} disabled={busy === task.id} onClick={() => act(task, a)}>
+                      {t(a)}
+                    </button>
+                  ))}
+                  <button type="button" disabled={busy === task.id} onClick={() => act(task, 'duplicate')}>
+                    {t('duplicate')}
+                  </button>
+                  <button type="button" className="danger" disabled={busy === task.id} onClick={() => act(task, 'delete')}>
+                    {t('delete')}
+                  </button>
                 </div>
               </article>
             );

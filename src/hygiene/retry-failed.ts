@@ -4,6 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
 import { KNOWN_ERRORS } from '../platform/platform-error.js';
 import { HYGIENE_CODES } from './audience-hygiene.js';
+import { insertTaskCopy } from '../tasks/task-service.js';
 
 /**
  * Which finished people "Повторить неудачные" carries into a new task.
@@ -71,31 +72,7 @@ export class RetryFailed {
     }
     const now = this.clock.now();
     const task = await this.db.transaction().execute(async (trx) => {
-      const copy = await trx
-        .insertInto('tasks')
-        .values({
-          user_id: src.user_id,
-          name: `${namePrefix}${src.name}`.slice(0, 200),
-          platform: src.platform,
-          platform_mode: src.platform_mode,
-          type: src.type,
-          target_group: src.target_group,
-          target_group_title: src.target_group_title,
-          target_group_key: src.target_group_key,
-          message_template: src.message_template,
-          priority: src.priority,
-          status: 'PENDING',
-          status_reason: null,
-          scheduled_at: null,
-          settings: JSON.stringify(src.settings ?? {}),
-          last_dispatched_at: null,
-          created_at: now,
-          updated_at: now,
-          started_at: null,
-          finished_at: null,
-        } as never)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const copy = await insertTaskCopy(trx, src, `${namePrefix}${src.name}`, now);
       const codes = NOT_RETRYABLE_CODES;
       await sql`INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, created_at, updated_at)
         SELECT ${copy.id}, identity_key, username, user_id_platform, phone, first_name, last_name, source,
@@ -105,7 +82,7 @@ export class RetryFailed {
            AND ((status = 'FAILED' AND error_code IS NULL)
              OR (status IN ('FAILED','SKIPPED') AND error_code IS NOT NULL AND error_code <> ALL(${codes}::text[])))
          ORDER BY id`.execute(trx);
-      return copy as TaskRow;
+      return copy;
     });
     return { task, carried_over: carried, left_out: leftOut, left_out_by_reason: left };
   }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
@@ -61,6 +61,35 @@ const normaliseCounters = (c: Record<string, unknown> | null): TaskCounters =>
 
 /** Status changes live in task-status.ts; re-exported for existing importers. */
 export { assertTransition } from './task-status.js';
+
+/** A new PENDING task with another task's settings (owner, type, group, template, priority), not started, no audience. */
+export function insertTaskCopy(trx: Transaction<Database>, src: TaskRow, name: string, now: Date): Promise<TaskRow> {
+  return trx
+    .insertInto('tasks')
+    .values({
+      user_id: src.user_id,
+      name: name.slice(0, 200),
+      platform: src.platform,
+      platform_mode: src.platform_mode,
+      type: src.type,
+      target_group: src.target_group,
+      target_group_title: src.target_group_title,
+      target_group_key: src.target_group_key,
+      message_template: src.message_template,
+      priority: src.priority,
+      status: 'PENDING',
+      status_reason: null,
+      scheduled_at: null,
+      settings: JSON.stringify(src.settings ?? {}),
+      last_dispatched_at: null,
+      created_at: now,
+      updated_at: now,
+      started_at: null,
+      finished_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
 
 /** Task records scoped to their owner: another user's task behaves as if it did not exist (404). */
 export class TaskService {
@@ -177,31 +206,7 @@ export class TaskService {
     const src = await this.getOwned(userId, id);
     const now = this.clock.now();
     return this.db.transaction().execute(async (trx) => {
-      const copy = await trx
-        .insertInto('tasks')
-        .values({
-          user_id: userId,
-          name: `${src.name} (copy)`.slice(0, 200),
-          platform: src.platform,
-          platform_mode: src.platform_mode,
-          type: src.type,
-          target_group: src.target_group,
-          target_group_title: src.target_group_title,
-          target_group_key: src.target_group_key,
-          message_template: src.message_template,
-          priority: src.priority,
-          status: 'PENDING',
-          status_reason: null,
-          scheduled_at: null,
-          settings: JSON.stringify(src.settings),
-          last_dispatched_at: null,
-          created_at: now,
-          updated_at: now,
-          started_at: null,
-          finished_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const copy = await insertTaskCopy(trx, src, `${src.name} (copy)`, now);
       await sql`INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, created_at, updated_at)
         SELECT ${copy.id}, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, ${now}, ${now}
         FROM targets WHERE task_id = ${src.id} ORDER BY id`.execute(trx);

@@ -46,6 +46,32 @@ function FieldError({ error, field }: { error: { field: Field | null; text: stri
   );
 }
 
+/** The two-step verification password, asked after a code or a QR scan when the account has one. */
+function PasswordStep(props: { id: string; value: string; onChange: (v: string) => void; disabled?: boolean; invalid: boolean; hint?: string | null }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <div className="small">{t('passwordNeeded')}</div>
+      <label>
+        {t('password2fa')}
+        <input
+          id={props.id}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          autoFocus
+          value={props.value}
+          disabled={props.disabled}
+          onChange={(e) => props.onChange(e.target.value)}
+          aria-invalid={props.invalid}
+        />
+      </label>
+      {props.hint && <div className="muted small">{t('passwordHint', { hint: props.hint })}</div>}
+    </>
+  );
+}
+
 /** Phone → code → (2FA password); what was typed stays when Telegram refuses a step. */
 function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
   const { t, lang } = useI18n();
@@ -148,23 +174,14 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
       <FieldError error={error} field="code" />
       {step === 'password' && (
         <>
-          <div className="small">{t('passwordNeeded')}</div>
-          <label>
-            {t('password2fa')}
-            <input
-              id="connect-password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              autoFocus
-              value={password}
-              disabled={busy}
-              onChange={(e) => setPassword(e.target.value)}
-              aria-invalid={error?.field === 'password'}
-            />
-          </label>
-          {attempt?.hint && <div className="muted small">{t('passwordHint', { hint: attempt.hint })}</div>}
+          <PasswordStep
+            id="connect-password"
+            value={password}
+            onChange={setPassword}
+            disabled={busy}
+            invalid={error?.field === 'password'}
+            hint={attempt?.hint}
+          />
         </>
       )}
       <FieldError error={error} field="password" />
@@ -271,22 +288,7 @@ function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
   if (attempt?.state === 'password_needed') {
     return (
       <form className="form connect-form" onSubmit={submitPassword} data-testid="connect-qr-password">
-        <div className="small">{t('passwordNeeded')}</div>
-        <label>
-          {t('password2fa')}
-          <input
-            id="connect-qr-password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            autoFocus
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            aria-invalid={error?.field === 'password'}
-          />
-        </label>
-        {attempt.hint && <div className="muted small">{t('passwordHint', { hint: attempt.hint })}</div>}
+        <PasswordStep id="connect-qr-password" value={password} onChange={setPassword} invalid={error?.field === 'password'} hint={attempt.hint} />
         <FieldError error={error} field="password" />
         <FieldError error={error} field={null} />
         <div className="toolbar-start">

@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
+import { captureLogger } from './helpers/captured-logger.js';
 import { makeTestApp, type TestApp } from './helpers/test-app.js';
-import { createLogger } from '../src/observability/logger.js';
 import { startTestDc, type TestDc } from './mtproto-dc/index.js';
 
 /**
  * Connecting Telegram accounts from the API, against the loopback MTProto test DC: GramJS's real client
  * speaks real MTProto to it (codes, SRP 2FA, QR login tokens, DC migration, revoked sessions, auth.logOut).
  */
-
-function captureLogger() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { logger: createLogger('debug', sink), lines };
-}
 
 const LOGIN = '/api/v1/invite/accounts/login';
 

@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { createLogger } from '../src/observability/logger.js';
 import { SessionCrypto } from '../src/accounts/session-crypto.js';
 import { normaliseRecord } from '../src/import/row-normaliser.js';
+import { captureLogger } from './helpers/captured-logger.js';
 import { makeTestApp, type TestApp } from './helpers/test-app.js';
 import { multipartBody } from './helpers/multipart.js';
-
-function captureLogger() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { logger: createLogger('debug', sink), lines };
-}
 
 describe('secrets and phones never reach the logs', () => {
   it('redacts tokens, sessions and phones in structured fields and free text', () => {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { PGlitePool } from './pglite-pool.js';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
+import { PreparingClient } from './prepared-statements.js';
+import { type BulkSession, pgliteBulkSession, postgresBulkSession } from './bulk-session.js';
 
 export type Db = Kysely<Database>;
 
@@ -17,6 +19,8 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 export interface DatabaseHandle {
   db: Db;
   engine: 'pglite' | 'postgres';
+  /** A connection of the same database for bulk writes (COPY), on either engine. */
+  bulk: BulkSession;
   close(): Promise<void>;
 }
 
@@ -38,13 +42,16 @@ export async function openDatabase(opts: {
 }): Promise<DatabaseHandle> {
   let db: Db;
   let engine: DatabaseHandle['engine'];
+  let bulk: BulkSession;
   if (opts.url) {
-    const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    // PreparingClient runs the statements marked by preparedSql (src/db/prepared-statements.ts) as named ones.
+    const pool = new pg.Pool({ connectionString: opts.url, max: 10, Client: PreparingClient });
     // An idle pooled connection that dies (PostgreSQL restarted, connection terminated by an admin) is reported
     // here; without a listener node-postgres would crash the process. The pool replaces the connection itself.
     pool.on('error', (err) => opts.onIdleClientError?.(err));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     engine = 'postgres';
+    bulk = postgresBulkSession(pool);
   } else {
     const dir = opts.pgliteDataDir ?? 'memory://';
     const conf = { postgresqlconf: pgliteConf(opts.pgliteSharedBuffers ?? '16MB') };
@@ -57,9 +64,11 @@ export async function openDatabase(opts: {
     }
     const pglite = new PGlite(dir === 'memory://' ? undefined : dir, conf);
     await pglite.waitReady;
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) }) });
+    const pool = new PGlitePool(pglite);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     engine = 'pglite';
+    bulk = pgliteBulkSession(pool);
   }
   await migrate(db);
-  return { db, engine, close: () => db.destroy() };
+  return { db, engine, bulk, close: () => db.destroy() };
 }

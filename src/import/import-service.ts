@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { LocalisedText } from '../shared/messages.js';
 import type { TargetSource } from '../shared/enums.js';
-import type { BatchCursor, NewTarget, TargetService } from '../targets/target-service.js';
+import type { NewTarget, TargetService } from '../targets/target-service.js';
+import { TargetChunk } from '../targets/target-bulk-insert.js';
 import { normaliseRecord, type NormalisedRow } from './row-normaliser.js';
 import type { SourceRow } from './parsers/record-stream.js';
 import type { HygieneScope } from '../hygiene/audience-hygiene.js';
@@ -21,7 +23,8 @@ export interface ImportReport {
    */
   already_invited: number;
   do_not_contact: number;
-  errors: Array<{ row: number; reason: string }>;
+  /** `reason` in English, `reason_text` in both languages (the route answers the reader's: localiseRowErrors). */
+  errors: Array<{ row: number; reason: string; reason_text?: LocalisedText }>;
   preview: Array<{
     row: number;
     username: string | null;
@@ -32,7 +35,15 @@ export interface ImportReport {
   }>;
 }
 
+/** Dry runs: rows classified per round trip. */
 const BATCH = 1000;
+/**
+ * Imports: rows per set-based insert (COPY into staging, one INSERT … SELECT). The first chunk is small so progress
+ * (and the first rows) show at once, and a slow source (the Parsing Service pages) still writes what it has; chunks
+ * then double up to the largest, which keeps memory flat (one chunk of COPY text, ~3 MB) and round trips few.
+ */
+const FIRST_CHUNK = 1000;
+const MAX_CHUNK = 50_000;
 const MAX_ERRORS = 50;
 const PREVIEW_ROWS = 10;
 
@@ -76,36 +87,50 @@ export class ImportService {
     const importId = opts.importId ?? randomUUID();
     const seenInDryRun = new Set<string>();
     let batch: NewTarget[] = [];
-    let cursor: BatchCursor | undefined;
-    const flush = async () => {
+    const dryRun = opts.dryRun || opts.taskId === null;
+    const flushDry = async () => {
       if (!batch.length) return;
-      if (opts.dryRun || opts.taskId === null) {
-        const fresh: NewTarget[] = [];
-        for (const r of batch) {
-          if (seenInDryRun.has(r.key)) report.duplicates++;
-          else {
-            seenInDryRun.add(r.key);
-            report.imported++;
-            fresh.push(r);
-          }
+      const fresh: NewTarget[] = [];
+      for (const r of batch) {
+        if (seenInDryRun.has(r.key)) report.duplicates++;
+        else {
+          seenInDryRun.add(r.key);
+          report.imported++;
+          fresh.push(r);
         }
-        if (opts.hygiene) {
-          for (const b of (await this.targets.classify(opts.hygiene, fresh)).values()) {
-            if (b.code === 'ALREADY_INVITED') report.already_invited++;
-            else report.do_not_contact++;
-          }
+      }
+      if (opts.hygiene) {
+        for (const b of (await this.targets.classify(opts.hygiene, fresh)).values()) {
+          if (b.code === 'ALREADY_INVITED') report.already_invited++;
+          else report.do_not_contact++;
         }
-      } else {
-        const res = await this.targets.addBatch(opts.taskId, batch, opts.source, cursor);
-        cursor = res.cursor;
-        report.imported += res.inserted;
-        report.duplicates += res.duplicates;
-        report.over_limit += res.overLimit;
-        report.already_invited += res.alreadyInvited ?? 0;
-        report.do_not_contact += res.doNotContact ?? 0;
       }
       batch = [];
       await opts.onProgress?.(report);
+    };
+    // Imports: one chunk is in the database while the next is parsed (the two run on different cores); chunks are
+    // written one after another, so file order, the cap and the counts stay exactly per chunk.
+    let chunk = new TargetChunk();
+    let chunkSize = FIRST_CHUNK;
+    let inflight: Promise<void> | null = null;
+    const flushChunk = async () => {
+      if (inflight) await inflight;
+      inflight = null;
+      if (!chunk.length) return;
+      const sending = chunk;
+      chunk = new TargetChunk();
+      chunkSize = Math.min(MAX_CHUNK, chunkSize * 2);
+      const writing = this.targets.addChunk(opts.taskId!, sending, opts.source, importId).then(async (res) => {
+        report.imported += res.inserted;
+        report.duplicates += res.duplicates;
+        report.over_limit += res.overLimit;
+        report.already_invited += res.alreadyInvited;
+        report.do_not_contact += res.doNotContact;
+        await opts.onProgress?.(report);
+      });
+      // Observed by the next flush (or the catch below); until then a failure must not count as unhandled.
+      writing.catch(() => {});
+      inflight = writing;
     };
     try {
       for await (const row of rows) {
@@ -113,17 +138,30 @@ export class ImportService {
         const norm = normalise(row.record);
         if (!norm.ok) {
           report.invalid++;
-          if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: norm.reason });
+          if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: norm.reason, reason_text: norm.text });
           continue;
         }
         if (report.preview.length < PREVIEW_ROWS) report.preview.push({ row: row.rowNumber, ...norm.target });
-        batch.push({ target: norm.target, key: norm.key, extra: { row: row.rowNumber, import_id: importId } });
-        if (batch.length >= BATCH) await flush();
+        if (dryRun) {
+          batch.push({ target: norm.target, key: norm.key });
+          if (batch.length >= BATCH) await flushDry();
+        } else {
+          chunk.add(norm.key, norm.target, row.rowNumber);
+          if (chunk.length >= chunkSize) await flushChunk();
+        }
       }
-      await flush();
+      if (dryRun) await flushDry();
+      else {
+        await flushChunk();
+        await flushChunk(); // waits for the last chunk
+      }
       return report;
     } catch (err) {
-      if (!opts.dryRun && opts.taskId !== null) await this.targets.deleteImport(opts.taskId, importId);
+      if (!dryRun) {
+        // A chunk still being written must land (or fail) before its rows can be removed.
+        await (inflight as Promise<void> | null)?.catch(() => {});
+        await this.targets.deleteImport(opts.taskId!, importId);
+      }
       throw err;
     }
   }

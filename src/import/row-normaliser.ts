@@ -1,3 +1,5 @@
+import { localised, type LocalisedText, type MessageParams } from '../shared/messages.js';
+import { joinTexts } from '../shared/localised.js';
 import { cleanName, identityKey, normalisePhone, normaliseUserId, normaliseUsername, type TargetIdentity } from '../targets/identity.js';
 
 export type Field = 'username' | 'user_id' | 'phone' | 'first_name' | 'last_name' | 'full_name' | 'psd';
@@ -35,23 +37,43 @@ export function detectColumns(headers: string[]): Map<number, Field> | null {
   return mapping.size ? mapping : null;
 }
 
+// The rows of one file share their keys (a CSV's header, a JSON array's shape): the mapping of the last key list is
+// kept, so a million-row import detects its columns once instead of once per row.
+let lastKeys: string[] = [];
+let lastMapping: Map<number, Field> | null = null;
+const sameKeys = (a: string[], b: string[]) => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
 /** Object keys (JSON rows) to fields, using the same aliases. */
 export function fieldsOfObject(obj: Record<string, unknown>): Partial<Record<Field, unknown>> {
   const out: Partial<Record<Field, unknown>> = {};
   const keys = Object.keys(obj);
-  const mapping = detectColumns(keys);
-  mapping?.forEach((field, i) => {
+  if (!sameKeys(keys, lastKeys)) {
+    lastMapping = detectColumns(keys);
+    lastKeys = keys;
+  }
+  lastMapping?.forEach((field, i) => {
     out[field] = obj[keys[i]!];
   });
   return out;
 }
 
-export type NormalisedRow = { ok: true; target: TargetIdentity; key: string } | { ok: false; reason: string };
+/** A rejected row says why in English (`reason`, what logs and old API clients read) and in both languages (`text`). */
+export type NormalisedRow = { ok: true; target: TargetIdentity; key: string } | { ok: false; reason: string; text: LocalisedText };
+
+/** A rejected row from its problems (catalogue codes with params, src/shared/domain-messages.ts), joined by "; ". */
+export function rejected(...problems: Array<[key: string, params?: MessageParams]>): NormalisedRow {
+  const text = joinTexts(problems.map(([key, params]) => localised(key, params)));
+  return { ok: false, reason: text.en, text };
+}
 
 /** A lone value (TXT line, one-column CSV): guess whether it is a phone, a numeric id or a username/link. */
 export function normaliseLoneValue(raw: string): NormalisedRow {
   const value = raw.trim();
-  if (!value) return { ok: false, reason: 'empty line' };
+  if (!value) return rejected(['ROW.empty']);
   const fields: Partial<Record<Field, unknown>> = {};
   if (/^\+/.test(value) || (/^[\d\s\-()]{8,}$/.test(value) && /[\s\-()]/.test(value))) fields.phone = value;
   else if (/^\d+$/.test(value)) fields.user_id = value;
@@ -59,9 +81,11 @@ export function normaliseLoneValue(raw: string): NormalisedRow {
   return normaliseFields(fields, value);
 }
 
+const NO_PSD: Record<string, unknown> = Object.freeze({});
+
 /** Normalises one record; a row without any usable identifier is rejected with the reason. */
 export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: string = ''): NormalisedRow {
-  let psd: Record<string, unknown> = {};
+  let psd: Record<string, unknown> = NO_PSD;
   if (f.psd) {
     if (typeof f.psd === 'string') {
       try {
@@ -88,13 +112,13 @@ export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: strin
   const target: TargetIdentity = { username, user_id_platform, phone, first_name, last_name };
   const key = identityKey(target);
   if (!key) {
-    const problems: string[] = [];
+    const problems: Array<[string, MessageParams]> = [];
     if (rawUsername !== undefined && rawUsername !== null && String(rawUsername).trim())
-      problems.push(`"${String(rawUsername).slice(0, 40)}" is not a valid username (5–32 letters, digits, underscores)`);
-    if (rawId !== undefined && rawId !== null && String(rawId).trim()) problems.push(`"${String(rawId).slice(0, 40)}" is not a numeric user id`);
-    if (rawPhone !== undefined && rawPhone !== null && String(rawPhone).trim())
-      problems.push(`"${String(rawPhone).slice(0, 4)}…" is not a phone number in international format`);
-    return { ok: false, reason: problems.length ? problems.join('; ') : `no username, user id or phone found${shown ? ` in "${shown.slice(0, 40)}"` : ''}` };
+      problems.push(['ROW.bad_username', { value: String(rawUsername).slice(0, 40) }]);
+    if (rawId !== undefined && rawId !== null && String(rawId).trim()) problems.push(['ROW.bad_user_id', { value: String(rawId).slice(0, 40) }]);
+    if (rawPhone !== undefined && rawPhone !== null && String(rawPhone).trim()) problems.push(['ROW.bad_phone', { value: String(rawPhone).slice(0, 4) }]);
+    if (problems.length) return rejected(...problems);
+    return shown ? rejected(['ROW.no_identifier_in', { value: shown.slice(0, 40) }]) : rejected(['ROW.no_identifier']);
   }
   return { ok: true, target, key };
 }
@@ -106,9 +130,15 @@ export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: strin
 export function nulColumn(record: unknown): string | null {
   if (typeof record === 'string') return record.includes('\u0000') ? 'value' : null;
   if (!record || typeof record !== 'object') return null;
-  for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
+  // for…in rather than Object.entries: this runs on every imported row, and the pairs would be garbage at once.
+  for (const key in record as Record<string, unknown>) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = (record as Record<string, unknown>)[key];
     if (key.includes('\u0000')) return key.replace(/\u0000/g, '');
-    if (typeof value === 'string' && value.includes('\u0000')) return key;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return key;
+      continue;
+    }
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (k.includes('\u0000') || (typeof v === 'string' && v.includes('\u0000'))) return `${key}.${k.replace(/\u0000/g, '')}`;
@@ -118,10 +148,8 @@ export function nulColumn(record: unknown): string | null {
   return null;
 }
 
-export const nulRow = (column: string): NormalisedRow => ({
-  ok: false,
-  reason: `the ${column === 'value' ? 'value' : `"${column.slice(0, 40)}" column`} holds a NUL byte (\\u0000); save the file as UTF-8 text`,
-});
+export const nulRow = (column: string): NormalisedRow =>
+  column === 'value' ? rejected(['ROW.nul_value']) : rejected(['ROW.nul_column', { column: column.slice(0, 40) }]);
 
 /** A record as a JSON object or a bare string. */
 export function normaliseRecord(record: unknown): NormalisedRow {
@@ -132,5 +160,5 @@ export function normaliseRecord(record: unknown): NormalisedRow {
   if (record && typeof record === 'object' && !Array.isArray(record)) {
     return normaliseFields(fieldsOfObject(record as Record<string, unknown>));
   }
-  return { ok: false, reason: 'row is neither an object nor a text value' };
+  return rejected(['ROW.not_record']);
 }

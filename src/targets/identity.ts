@@ -14,6 +14,8 @@ const USERNAME_RE = /^[a-zA-Z][a-zA-Z0-9_]{4,31}$/; // Telegram: 5–32 chars, s
 
 export function normaliseUsername(raw: unknown): string | null {
   if (raw === null || raw === undefined) return null;
+  // Most rows hold a bare valid username: answer without the trimming and link stripping below.
+  if (typeof raw === 'string' && USERNAME_RE.test(raw)) return raw;
   let s = String(raw).trim();
   if (!s) return null;
   s = s.replace(/^(https?:\/\/)?(www\.)?(t\.me|telegram\.me|telegram\.dog)\//i, '');

@@ -1,21 +1,20 @@
 import { sql, type Kysely } from 'kysely';
+import { DEFAULT_API_LANG, renderTargetReason, type Lang, type LocalisedText } from '../shared/messages.js';
 import type { Database, TargetRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { conflict, notFound } from '../shared/errors.js';
 import { TARGET_STATUSES, type TargetSource, type TargetStatus } from '../shared/enums.js';
 import type { TargetIdentity } from './identity.js';
 import { normaliseRecord } from '../import/row-normaliser.js';
-import { classify, scopeOfTask, type Block, type HygieneScope } from '../hygiene/audience-hygiene.js';
+import { HYGIENE_CODES, classify, type Block, type HygieneScope } from '../hygiene/audience-hygiene.js';
+import type { BulkSession } from '../db/bulk-session.js';
+import { TargetChunk, insertChunk, type ChunkResult } from './target-bulk-insert.js';
 
 export interface NewTarget {
   target: TargetIdentity;
   key: string;
-  extra?: Record<string, unknown>;
-}
-
-export interface BatchCursor {
-  count: number;
-  maxId: number;
+  /** Where the row came from: its row number in the file and the import run that wrote it (stored in `extra`). */
+  extra?: { row?: number; import_id?: string };
 }
 
 export interface BatchResult {
@@ -26,7 +25,6 @@ export interface BatchResult {
   alreadyInvited?: number;
   /** Of `inserted`: added as SKIPPED because they are on the user's do-not-contact list. */
   doNotContact?: number;
-  cursor?: BatchCursor;
 }
 
 export interface TargetListQuery {
@@ -36,7 +34,8 @@ export interface TargetListQuery {
   page_size: number;
 }
 
-export function targetToJson(t: TargetRow) {
+/** A target as the API answers it; its reason is said from its code in `lang`. */
+export function targetToJson(t: TargetRow, lang: Lang = DEFAULT_API_LANG) {
   return {
     id: t.id,
     task_id: t.task_id,
@@ -50,7 +49,7 @@ export function targetToJson(t: TargetRow) {
     status: t.status,
     attempts: t.attempts,
     error_code: t.error_code,
-    error_message: t.error_message,
+    error_message: renderTargetReason(t.error_code, t.error_message, lang),
     account_id: t.account_id,
     processed_at: t.processed_at?.toISOString() ?? null,
     created_at: t.created_at.toISOString(),
@@ -63,110 +62,26 @@ export class TargetService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly maxTargetsPerTask: number,
+    private readonly bulk: BulkSession,
   ) {}
 
   /**
-   * Inserts one batch. The task row is locked so two imports into one task cannot together pass the cap;
-   * duplicates (in the file or already in the task) are skipped by the unique (task_id, identity_key).
-   *
-   * `cursor` carries the task's row count from this import's previous batch, so a long import does not
-   * recount the task each time: under the lock, rows added since then by anyone have higher ids.
-   * (Rows deleted meanwhile make the carried count an overestimate: the cap may bite early, never late.)
+   * Inserts a batch of rows given as objects (inline adds, tools): the set-based path of `addChunk`, so every way
+   * into a task de-duplicates, caps and applies hygiene with the same statement.
    */
-  async addBatch(taskId: number, rows: NewTarget[], source: TargetSource, cursor?: BatchCursor): Promise<BatchResult> {
-    if (!rows.length) return { inserted: 0, duplicates: 0, overLimit: 0, cursor };
-    return this.db.transaction().execute(async (trx) => {
-      const task = await trx
-        .selectFrom('tasks')
-        .select(['id', 'user_id', 'type', 'target_group_key'])
-        .where('id', '=', taskId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      const n = cursor
-        ? cursor.count +
-          (
-            await trx
-              .selectFrom('targets')
-              .select(sql<number>`count(*)::int`.as('n'))
-              .where('task_id', '=', taskId)
-              .where('id', '>', cursor.maxId)
-              .executeTakeFirstOrThrow()
-          ).n
-        : // Only "how much room is left" matters, so the first count stops at the cap.
-          (
-            await trx
-              .selectFrom(trx.selectFrom('targets').select('id').where('task_id', '=', taskId).limit(this.maxTargetsPerTask).as('capped'))
-              .select(sql<number>`count(*)::int`.as('n'))
-              .executeTakeFirstOrThrow()
-          ).n;
-      const seen = new Set<string>();
-      const unique = rows.filter((r) => !seen.has(r.key) && seen.add(r.key));
-      let duplicates = rows.length - unique.length;
-      // Rows already in the task don't use up capacity: find them before applying the cap.
-      const existing = new Set(
-        (
-          await trx
-            .selectFrom('targets')
-            .select('identity_key')
-            .where('task_id', '=', taskId)
-            .where(
-              'identity_key',
-              'in',
-              unique.map((r) => r.key),
-            )
-            .execute()
-        ).map((r) => r.identity_key),
-      );
-      const fresh = unique.filter((r) => !existing.has(r.key));
-      duplicates += unique.length - fresh.length;
-      const room = Math.max(0, this.maxTargetsPerTask - n);
-      const accepted = fresh.slice(0, room);
-      const now = this.clock.now();
-      // Audience hygiene: people on the do-not-contact list or already in this group's ledger are added as SKIPPED.
-      const blocked = await classify(trx, scopeOfTask(task), accepted);
-      const skippedAs = (b: Block | undefined) => (b ? { status: 'SKIPPED' as const, error_code: b.code, error_message: b.message, processed_at: now } : {});
-      const inserted = accepted.length
-        ? await trx
-            .insertInto('targets')
-            .values(
-              accepted.map((r) => ({
-                task_id: taskId,
-                identity_key: r.key,
-                ...r.target,
-                source,
-                extra: JSON.stringify(r.extra ?? {}),
-                created_at: now,
-                updated_at: now,
-                ...skippedAs(blocked.get(r.key)),
-              })),
-            )
-            .onConflict((oc) => oc.columns(['task_id', 'identity_key']).doNothing())
-            .returning(['id', 'error_code'])
-            .execute()
-        : [];
-      const insertedIds = inserted.map((r) => r.id);
-      duplicates += accepted.length - insertedIds.length;
-      if (insertedIds.length) await trx.updateTable('tasks').set({ updated_at: now }).where('id', '=', taskId).execute();
-      const maxId =
-        (
-          await trx
-            .selectFrom('targets')
-            .select(sql<number | null>`max(id)`.as('m'))
-            .where('task_id', '=', taskId)
-            .where('id', '>=', Math.max(cursor?.maxId ?? 0, ...insertedIds))
-            .executeTakeFirstOrThrow()
-        ).m ??
-        cursor?.maxId ??
-        0;
-      return {
-        inserted: insertedIds.length,
-        duplicates,
-        overLimit: fresh.length - accepted.length,
-        cursor: { count: n + insertedIds.length, maxId },
-        alreadyInvited: inserted.filter((r) => r.error_code === 'ALREADY_INVITED').length,
-        doNotContact: inserted.filter((r) => r.error_code === 'DO_NOT_CONTACT').length,
-      };
-    });
+  async addBatch(taskId: number, rows: NewTarget[], source: TargetSource): Promise<BatchResult> {
+    const chunk = new TargetChunk();
+    for (const r of rows) chunk.add(r.key, r.target, r.extra?.row, r.extra?.import_id);
+    return this.addChunk(taskId, chunk, source);
+  }
+
+  /**
+   * Inserts one chunk (see target-bulk-insert.ts). The task row is locked so two imports into one task cannot together
+   * pass the cap; duplicates (in the chunk or already in the task) are skipped by the unique (task_id, identity_key);
+   * people on the do-not-contact list or in the group's ledger are added as SKIPPED. `importId` tags rows that carry none.
+   */
+  addChunk(taskId: number, chunk: TargetChunk, source: TargetSource, importId?: string): Promise<ChunkResult> {
+    return insertChunk(this.bulk, taskId, chunk, { source, now: this.clock.now(), maxTargetsPerTask: this.maxTargetsPerTask, importId });
   }
 
   /** Normalises and adds targets given inline (API body, create form): returns the same counts as a file import. */
@@ -180,14 +95,14 @@ export class TargetService {
     invalid: number;
     already_invited: number;
     do_not_contact: number;
-    errors: Array<{ row: number; reason: string }>;
+    errors: Array<{ row: number; reason: string; reason_text?: LocalisedText }>;
   }> {
     const rows: NewTarget[] = [];
-    const errors: Array<{ row: number; reason: string }> = [];
+    const errors: Array<{ row: number; reason: string; reason_text?: LocalisedText }> = [];
     raw.forEach((r, i) => {
       const n = normaliseRecord(r);
       if (n.ok) rows.push({ target: n.target, key: n.key });
-      else if (errors.length < 50) errors.push({ row: i + 1, reason: n.reason });
+      else if (errors.length < 50) errors.push({ row: i + 1, reason: n.reason, reason_text: n.text });
     });
     const res = await this.addBatch(taskId, rows, 'MANUAL');
     return {
@@ -251,18 +166,23 @@ export class TargetService {
     };
   }
 
-  /** Removes the rows one import run added (its rows carry extra.import_id). */
+  /**
+   * Removes the rows one import run added (its rows carry extra.import_id): those still waiting, and those the import
+   * itself added as SKIPPED by audience hygiene. Rows a worker has already acted on meanwhile stay (they are history).
+   */
   async deleteImport(taskId: number, importId: string): Promise<number> {
     const res = await this.db
       .deleteFrom('targets')
       .where('task_id', '=', taskId)
       .where(sql`extra->>'import_id'`, '=', importId)
-      .where('status', '=', 'PENDING')
+      .where((eb) =>
+        eb.or([eb('status', '=', 'PENDING'), eb.and([eb('status', '=', 'SKIPPED'), eb('error_code', 'in', [...HYGIENE_CODES]), eb('attempts', '=', 0)])]),
+      )
       .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 
-  async list(taskId: number, q: TargetListQuery) {
+  async list(taskId: number, q: TargetListQuery, lang: Lang = DEFAULT_API_LANG) {
     let base = this.db.selectFrom('targets').where('task_id', '=', taskId);
     if (q.status?.length) base = base.where('status', 'in', q.status);
     if (q.search) {
@@ -284,7 +204,7 @@ export class TargetService {
       .limit(q.page_size)
       .offset((q.page - 1) * q.page_size)
       .execute();
-    return { items: rows.map(targetToJson), total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size) };
+    return { items: rows.map((r) => targetToJson(r, lang)), total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size) };
   }
 
   async get(taskId: number, targetId: number): Promise<TargetRow> {
@@ -305,7 +225,7 @@ export class TargetService {
       last_name: patch.last_name !== undefined ? patch.last_name : current.last_name,
     };
     const norm = normaliseRecord(merged);
-    if (!norm.ok) throw conflict('INVALID_TARGET', `The target would have no usable identifier: ${norm.reason}.`);
+    if (!norm.ok) throw conflict('INVALID_TARGET', `The target would have no usable identifier: ${norm.reason}.`, { params: { why: norm.text } });
     const clash = await this.db
       .selectFrom('targets')
       .select('id')
@@ -313,7 +233,7 @@ export class TargetService {
       .where('identity_key', '=', norm.key)
       .where('id', '!=', targetId)
       .executeTakeFirst();
-    if (clash) throw conflict('DUPLICATE_TARGET', `Another target in this task (#${clash.id}) already has this identifier.`);
+    if (clash) throw conflict('DUPLICATE_TARGET', `Another target in this task (#${clash.id}) already has this identifier.`, { params: { id: clash.id } });
     return this.db
       .updateTable('targets')
       .set({ ...norm.target, identity_key: norm.key, updated_at: this.clock.now() })

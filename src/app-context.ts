@@ -21,6 +21,8 @@ import type { PlatformAdapter } from './platform/platform.js';
 import { TaskService } from './tasks/task-service.js';
 import { TaskLifecycle } from './tasks/task-lifecycle.js';
 import { TaskAccounts } from './tasks/task-accounts.js';
+import { TaskWhyService } from './tasks/task-why.js';
+import { TaskReadiness } from './tasks/task-readiness.js';
 import { TargetService } from './targets/target-service.js';
 import { ImportService } from './import/import-service.js';
 import { ParsingServiceClient } from './import/parsing-service-client.js';
@@ -37,6 +39,9 @@ import { JobStore } from './jobs/job-store.js';
 import { ScheduledStarts } from './tasks/scheduled-starts.js';
 import { ImportJobs } from './import/import-jobs.js';
 import { ReportJobs } from './stats/report-jobs.js';
+import { NotificationService } from './notifications/notification-service.js';
+import { WebhookService } from './notifications/webhook-service.js';
+import { notifyImportFailures } from './notifications/import-failures.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 
@@ -124,13 +129,18 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const scheduledStarts = new ScheduledStarts(jobs, db, clock, accountManager);
   const tasks = new TaskService(db, clock, config.platformMode);
   const lifecycle = new TaskLifecycle(db, clock, tasks, accountManager, groupCheck, audit, config.maxConcurrentTasksPerUser, metrics, scheduledStarts);
-  const targets = new TargetService(db, clock, config.maxTargetsPerTask);
+  const targets = new TargetService(db, clock, config.maxTargetsPerTask, database.bulk);
   const importer = new ImportService(targets);
   const parsing = new ParsingServiceClient(config.parsingServiceUrl, (platformUserId) => jwt.signService(platformUserId), clock, opts.fetchImpl);
   const identity = new PlatformIdentity(db, clock, config.apiGatewayUrl, config.apiGatewayCacheSeconds, opts.fetchImpl);
   const stats = new StatsService(db, clock, config.limits);
   const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, accountManager, audit, lifecycle, config.importLimits);
   const reportJobs = new ReportJobs(jobs, tasks, stats);
+  // Notifications are written by the owners of the transitions (task-status.ts, the account manager, the job service);
+  // these read them, deliver the webhook jobs and tell of failed imports.
+  const notifications = new NotificationService(db, clock);
+  const webhooks = new WebhookService(db, clock, crypto, jobs, logger, config.webhooks);
+  notifyImportFailures(jobs, db, clock);
   const accounts = new AccountService(db, clock, accountManager, crypto, config.platformMode);
   const telegramLogin = new TelegramLoginService(
     db,
@@ -158,6 +168,8 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
     );
 
   const taskAccounts = new TaskAccounts(db, clock, accountManager, groupCheck, lifecycle, targets, (holder) => createWorker(holder));
+  const taskWhy = new TaskWhyService(db, clock, accountManager, config.limits.timeZone);
+  const taskReadiness = new TaskReadiness(db, clock, accountManager, groupCheck);
 
   return {
     config,
@@ -185,12 +197,16 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
     stats,
     accounts,
     taskAccounts,
+    taskWhy,
+    taskReadiness,
     telegramLogin,
     createWorker,
     jobs,
     scheduledStarts,
     importJobs,
     reportJobs,
+    notifications,
+    webhooks,
     async close() {
       await telegramLogin.close();
       await jobs.transport.close();

@@ -51,7 +51,7 @@ describe('limits', () => {
       t.clock.advanceSeconds(86400);
     }
     const verdict = await t.ctx.accountManager.check(id, 'invite', SANDBOX_GROUP_KEY);
-    expect(verdict).toEqual({ allowed: false, wait_seconds: null, reason: 'lifetime limit of 200 invites into this group reached' });
+    expect(verdict).toEqual({ allowed: false, code: 'group_lifetime', wait_seconds: null, reason: 'lifetime limit of 200 invites into this group reached' });
     expect((await t.ctx.accountManager.check(id, 'invite', '-1001000000002')).allowed).toBe(true);
     // The lifetime count survives execution-log retention.
     await sql`DELETE FROM execution_logs`.execute(t.ctx.db);

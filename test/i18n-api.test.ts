@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import { autoTaskName, langFromHeader } from '../src/shared/messages.js';
+import { englishRuns } from './helpers/english-text.js';
 
 /** One language, end to end: the request's Accept-Language chooses the language of what the server says. */
 let t: TestApp;
@@ -154,3 +155,201 @@ describe('auto task names', () => {
     expect(autoTaskName('ru', { group: 'G' }, new Date('2026-11-23T12:00:00Z'), 'UTC')).toBe('Приглашения в G · 23 нояб.');
   });
 });
+
+/**
+ * Every class of message, data-driven: each case makes one request and says where its text is; the same request
+ * in Russian must say Cyrillic with no English sentence, in English no Cyrillic, and both the same code. A new
+ * message class is one more row.
+ */
+describe('every class of message in both languages', () => {
+  type Said = { code: string | null; text: string };
+  type Ask = (headers: Record<string, string>) => Promise<Said>;
+  let ids: { task: number; failed: number; target: number; job: string; account: number };
+
+  beforeAll(async () => {
+    await addSandboxAccount(t, 41, 'Lang Alpha');
+    const task = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      user: 41,
+      headers: EN,
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Lang task', targets: ['lang_target_one', 'lang_target_two'] },
+    });
+    const failed = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      user: 41,
+      headers: EN,
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Lang failed', targets: ['lang_failed_one'] },
+    });
+    const db = t.ctx.db;
+    // What the worker writes: a target skipped for a platform reason (code + its English sentence), a task failed with a
+    // reason code, a job given up after its worker died.
+    const target = await db.selectFrom('targets').select('id').where('task_id', '=', task.json.id).orderBy('id').executeTakeFirstOrThrow();
+    await db
+      .updateTable('targets')
+      .set({ status: 'SKIPPED', error_code: 'USER_PRIVACY_RESTRICTED', error_message: "the user's privacy settings forbid invites" })
+      .where('id', '=', target.id)
+      .execute();
+    await db.updateTable('tasks').set({ status: 'FAILED', status_reason: 'TASK_REASON.no_sender' }).where('id', '=', failed.json.id).execute();
+    const job = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.json.id}/report/jobs`, user: 41, headers: EN });
+    await db
+      .updateTable('background_jobs')
+      .set({
+        status: 'FAILED',
+        error_code: 'ABANDONED',
+        error_message: 'The job stopped 3 times without finishing (its worker died); it was given up.',
+        attempts: 3,
+      })
+      .where('id', '=', job.json.id)
+      .execute();
+    const account = await t.api({ method: 'GET', url: '/api/v1/invite/accounts', user: 41, headers: EN });
+    ids = { task: task.json.id, failed: failed.json.id, target: target.id, job: job.json.id, account: account.json.items[0].id };
+  });
+
+  const ask =
+    (
+      opts: { method?: 'GET' | 'POST' | 'PUT' | 'PATCH'; url: () => string; payload?: unknown; user?: number },
+      read: (res: { json: any; body: string }) => Said,
+    ): Ask =>
+    async (headers) => {
+      const res = await t.api({
+        method: opts.method ?? 'GET',
+        url: opts.url(),
+        user: opts.user ?? 41,
+        headers,
+        ...(opts.payload ? { payload: opts.payload } : {}),
+      });
+      return read(res);
+    };
+  const refusal = (res: { json: any }): Said => ({
+    code: res.json.error,
+    text: [res.json.message, ...(res.json.details ?? []).map((d: { message: string }) => d.message)].join(' | '),
+  });
+  const rowErrors = (res: { json: any }): Said => ({
+    code: String(res.json.errors.length),
+    text: res.json.errors.map((e: { reason: string }) => e.reason).join(' | '),
+  });
+
+  const cases: Array<[what: string, ask: Ask]> = [
+    [
+      'validation, per field',
+      ask({ method: 'POST', url: () => '/api/v1/invite/tasks', payload: { type: 'invite_to_group', name: '', target_group: 'x', priority: 'NOW' } }, refusal),
+    ],
+    ['task refusal: illegal move', ask({ method: 'POST', url: () => `/api/v1/invite/tasks/${ids.failed}/pause` }, refusal)],
+    [
+      'task refusal: no ready admin, with each account’s reason',
+      ask(
+        {
+          method: 'POST',
+          url: () => '/api/v1/invite/tasks',
+          payload: { type: 'invite_to_group', target_group: '@sandbox_no_admin', name: 'Lang', targets: ['lang_x_one'], start: true },
+        },
+        (res) => refusal({ json: res.json.start_error }),
+      ),
+    ],
+    [
+      'group check: account reasons',
+      ask({ url: () => '/api/v1/invite/groups/check?link=%40sandbox_no_admin' }, (res) => ({ code: 'unavailable', text: res.json.unavailable[0].reason })),
+    ],
+    [
+      'group check: group not found',
+      ask({ url: () => '/api/v1/invite/groups/check?link=%40sandbox_nowhere_to_be_found' }, (res) => ({ code: 'error', text: res.json.error })),
+    ],
+    [
+      'test invite: field error',
+      ask({ method: 'POST', url: () => `/api/v1/invite/tasks/${ids.task}/test-invite`, payload: { username: 'not a name!' } }, refusal),
+    ],
+    ['accounts: invalid phone', ask({ method: 'POST', url: () => '/api/v1/invite/accounts', payload: { label: 'P', phone: 'call me' } }, refusal)],
+    [
+      'accounts: session on the sandbox',
+      ask({ method: 'POST', url: () => '/api/v1/invite/accounts', payload: { label: 'S', session_string: `1${'A'.repeat(200)}` } }, refusal),
+    ],
+    [
+      'targets: identifier clash',
+      ask({ method: 'PUT', url: () => `/api/v1/invite/tasks/${ids.task}/targets/${ids.target + 1}`, payload: { username: 'lang_target_one' } }, refusal),
+    ],
+    [
+      'import row errors',
+      ask({ method: 'POST', url: () => '/api/v1/invite/import/validate', payload: { rows: ['not valid!', { phone: '12' }, { note: 'x' }] } }, rowErrors),
+    ],
+    ['do-not-contact row errors', ask({ method: 'POST', url: () => '/api/v1/invite/do-not-contact', payload: { entries: ['no way!'] } }, rowErrors)],
+    [
+      'import: empty file',
+      async (headers) =>
+        refusal(
+          await t.api({
+            method: 'POST',
+            url: '/api/v1/invite/import/file?dry_run=true',
+            user: 41,
+            headers: { ...headers, ...multipart('') },
+            payload: multipartBody(''),
+          }),
+        ),
+    ],
+    ['task status reason', ask({ url: () => `/api/v1/invite/tasks/${ids.failed}` }, (res) => ({ code: res.json.status, text: res.json.status_reason }))],
+    [
+      'target reason',
+      ask({ url: () => `/api/v1/invite/tasks/${ids.task}/targets?status=SKIPPED` }, (res) => ({
+        code: res.json.items[0].error_code,
+        text: res.json.items[0].error_message,
+      })),
+    ],
+    [
+      'reasons in the task’s stats',
+      ask({ url: () => `/api/v1/invite/tasks/${ids.task}/stats` }, (res) => ({
+        code: res.json.skipped_by_reason[0].code,
+        text: res.json.skipped_by_reason[0].reason,
+      })),
+    ],
+    ['job reason', ask({ url: () => `/api/v1/invite/jobs/${ids.job}` }, (res) => ({ code: res.json.error.code, text: res.json.error.message }))],
+    ['job refusal: report not ready', ask({ url: () => `/api/v1/invite/jobs/${ids.job}/download` }, refusal)],
+    [
+      'report header',
+      ask({ url: () => `/api/v1/invite/tasks/${ids.task}/report?format=csv` }, (res) => ({
+        code: 'csv',
+        text: res.body
+          .replace(/^\uFEFF/, '')
+          .split('\n')
+          .slice(0, 2)
+          .join(' | ')
+          .replace('Lang task', ''),
+      })),
+    ],
+  ];
+
+  it.each(cases)('%s', async (_what, request) => {
+    const ru = await request(RU);
+    const en = await request(EN);
+    if (process.env.SHOW_TEXTS) console.log(`${_what}\n  ru: ${ru.text}\n  en: ${en.text}`);
+    expect(ru.code).toBe(en.code);
+    expect(ru.text, 'Russian text').toMatch(/[А-Яа-яЁё]/);
+    expect(englishRuns(ru.text, ['Sandbox Group Without Your Admins', 'Lang Alpha', 'sandbox_nowhere_to_be_found']), ru.text).toEqual([]);
+    expect(en.text, 'English text').not.toMatch(/[А-Яа-яЁё]/);
+    expect(en.text).not.toBe(ru.text);
+  });
+
+  it('keeps an old English status reason readable in both languages', async () => {
+    await t.ctx.db.updateTable('tasks').set({ status_reason: 'Stopped by hand.' }).where('id', '=', ids.failed).execute();
+    for (const headers of [RU, EN]) {
+      const res = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${ids.failed}`, user: 41, headers });
+      expect(res.json.status_reason).toBe('Stopped by hand.');
+    }
+  });
+
+  it('says why no account can invite, not just that none can', async () => {
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      user: 41,
+      headers: RU,
+      payload: { type: 'invite_to_group', target_group: '@sandbox_no_admin', name: 'Lang', targets: ['lang_y_one'], start: true },
+    });
+    expect(res.json.start_error.message).toContain('Lang Alpha: не админ этой группы');
+  });
+});
+
+const BOUNDARY = 'i18nboundary';
+const multipart = (_content: string) => ({ 'content-type': `multipart/form-data; boundary=${BOUNDARY}` });
+const multipartBody = (content: string) =>
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="people.csv"\r\nContent-Type: text/csv\r\n\r\n${content}\r\n--${BOUNDARY}--\r\n`;

@@ -8,12 +8,30 @@ import { dayWindow } from '../shared/time-zone.js';
 import type { PlatformError } from '../platform/platform-error.js';
 import { nextActionTime } from './pacing.js';
 import { noHotState, type AccountHotState } from './hot-state.js';
+import { recordEvent } from '../notifications/notification-events.js';
 
 export type Action = 'invite' | 'message';
 type Executor = Kysely<Database> | Transaction<Database>;
 
+/** Why an account may not act (stable: task "why" reasons and the accounts panel are rendered from it). */
+export type LimitCode =
+  | 'not_found'
+  | 'retired'
+  | 'disabled'
+  | 'flood_wait'
+  | 'peer_flood'
+  | 'resting'
+  | 'pacing'
+  | 'in_use'
+  | 'daily_messages'
+  | 'daily_invites'
+  | 'group_lifetime'
+  | 'group_daily';
+
 export interface LimitCheck {
   allowed: boolean;
+  /** Set when not allowed. */
+  code?: LimitCode;
   /** Seconds until the action could be allowed; null when it never will be (retired, lifetime cap). */
   wait_seconds: number | null;
   reason: string | null;
@@ -125,16 +143,16 @@ export class AccountManager {
   /** May `accountId` perform `action` (into `groupKey`) right now? If not, why and for how long. */
   async check(accountId: number, action: Action, groupKey: string | null, executor: Executor = this.db): Promise<LimitCheck> {
     const account = await executor.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
-    if (!account) return { allowed: false, wait_seconds: null, reason: 'account not found' };
+    if (!account) return { allowed: false, code: 'not_found', wait_seconds: null, reason: 'account not found' };
     const now = this.clock.now();
     const status = this.checkStatus(account, now);
     if (!status.allowed) return status;
     if (account.next_action_at && account.next_action_at > now) {
-      return { allowed: false, wait_seconds: secondsUntil(now, account.next_action_at), reason: 'pausing between actions' };
+      return { allowed: false, code: 'pacing', wait_seconds: secondsUntil(now, account.next_action_at), reason: 'pausing between actions' };
     }
     const lease = await executor.selectFrom('account_leases').selectAll().where('account_id', '=', accountId).executeTakeFirst();
     if (lease && lease.expires_at > now) {
-      return { allowed: false, wait_seconds: secondsUntil(now, lease.expires_at), reason: 'in use by another worker' };
+      return { allowed: false, code: 'in_use', wait_seconds: secondsUntil(now, lease.expires_at), reason: 'in use by another worker' };
     }
     return this.checkQuota(await this.usage(accountId, executor), action, groupKey);
   }
@@ -143,12 +161,13 @@ export class AccountManager {
   checkStatus(account: AccountRow, now: Date): LimitCheck {
     const status = account.status;
     if (RETIRED_ACCOUNT_STATUSES.includes(status)) {
-      return { allowed: false, wait_seconds: null, reason: `account retired: ${account.status_reason ?? status}` };
+      return { allowed: false, code: 'retired', wait_seconds: null, reason: `account retired: ${account.status_reason ?? status}` };
     }
-    if (status === 'DISABLED') return { allowed: false, wait_seconds: null, reason: 'account disabled by its owner' };
+    if (status === 'DISABLED') return { allowed: false, code: 'disabled', wait_seconds: null, reason: 'account disabled by its owner' };
     if (account.rest_until && account.rest_until > now) {
       const why = status === 'PEER_FLOOD' ? 'resting after PeerFlood' : status === 'FLOOD_WAIT' ? 'waiting out a FloodWait' : 'resting';
-      return { allowed: false, wait_seconds: secondsUntil(now, account.rest_until), reason: why };
+      const code = status === 'PEER_FLOOD' ? 'peer_flood' : status === 'FLOOD_WAIT' ? 'flood_wait' : 'resting';
+      return { allowed: false, code, wait_seconds: secondsUntil(now, account.rest_until), reason: why };
     }
     return ALLOWED;
   }
@@ -158,18 +177,38 @@ export class AccountManager {
     const untilTomorrow = secondsUntil(this.clock.now(), usage.dayEnd);
     if (action === 'message') {
       return usage.messagesToday >= this.limits.messagesPerAccountDay
-        ? { allowed: false, wait_seconds: untilTomorrow, reason: `daily limit of ${this.limits.messagesPerAccountDay} messages reached` }
+        ? {
+            allowed: false,
+            code: 'daily_messages',
+            wait_seconds: untilTomorrow,
+            reason: `daily limit of ${this.limits.messagesPerAccountDay} messages reached`,
+          }
         : ALLOWED;
     }
     if (usage.invitesToday >= this.limits.invitesPerAccountDay) {
-      return { allowed: false, wait_seconds: untilTomorrow, reason: `daily limit of ${this.limits.invitesPerAccountDay} invites reached` };
+      return {
+        allowed: false,
+        code: 'daily_invites',
+        wait_seconds: untilTomorrow,
+        reason: `daily limit of ${this.limits.invitesPerAccountDay} invites reached`,
+      };
     }
     if (groupKey) {
       if ((usage.lifetimeByGroup[groupKey] ?? 0) >= this.limits.invitesPerGroupLifetime) {
-        return { allowed: false, wait_seconds: null, reason: `lifetime limit of ${this.limits.invitesPerGroupLifetime} invites into this group reached` };
+        return {
+          allowed: false,
+          code: 'group_lifetime',
+          wait_seconds: null,
+          reason: `lifetime limit of ${this.limits.invitesPerGroupLifetime} invites into this group reached`,
+        };
       }
       if ((usage.invitesTodayByGroup[groupKey] ?? 0) >= this.limits.invitesPerGroupDay) {
-        return { allowed: false, wait_seconds: untilTomorrow, reason: `daily limit of ${this.limits.invitesPerGroupDay} invites into this group reached` };
+        return {
+          allowed: false,
+          code: 'group_daily',
+          wait_seconds: untilTomorrow,
+          reason: `daily limit of ${this.limits.invitesPerGroupDay} invites into this group reached`,
+        };
       }
     }
     return ALLOWED;
@@ -399,15 +438,27 @@ export class AccountManager {
         await base.set({ status: 'PEER_FLOOD', status_reason: err.message, rest_until: at(this.limits.peerFloodRestSeconds), updated_at: now }).execute();
         return;
       case 'ACCOUNT_BANNED':
-        await base.set({ status: 'BANNED', status_reason: err.message, rest_until: null, updated_at: now }).execute();
-        return;
       case 'ACCOUNT_DEAUTHORIZED':
-        await base.set({ status: 'DEAUTHORIZED', status_reason: err.message, rest_until: null, updated_at: now }).execute();
+        await this.retire(accountId, err.kind === 'ACCOUNT_BANNED' ? 'BANNED' : 'DEAUTHORIZED', err.message, now);
         return;
       default:
         // Transient trouble: a short back-off so a flapping connection is not hammered.
         await base.set({ error_count: sql`error_count + 1`, next_action_at: at(60), updated_at: now }).execute();
     }
+  }
+
+  /**
+   * The platform banned or logged out an account. Its owner is told once, in the same transaction: the row is locked
+   * and its previous status read first, so a second report of the same ban (another worker's lease) stays silent.
+   */
+  private async retire(accountId: number, status: 'BANNED' | 'DEAUTHORIZED', message: string, now: Date): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('accounts').select(['user_id', 'label', 'status']).where('id', '=', accountId).forUpdate().executeTakeFirst();
+      if (!before) return;
+      await trx.updateTable('accounts').set({ status, status_reason: message, rest_until: null, updated_at: now }).where('id', '=', accountId).execute();
+      if (RETIRED_ACCOUNT_STATUSES.includes(before.status)) return;
+      await recordEvent(trx, now, { userId: before.user_id, event: 'account_retired', accountId, params: { label: before.label, status } });
+    });
   }
 
   /** Resting accounts whose time is up become ACTIVE again. */

@@ -34,7 +34,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get('/invite/accounts', { schema: { tags } }, async (req) => ({
     platform_mode: ctx.config.platformMode,
     sandbox: ctx.config.platformMode === 'sandbox',
-    items: await ctx.accounts.list(req.user.userId),
+    items: await ctx.accounts.list(req.user.userId, req.lang),
   }));
 
   app.post(
@@ -43,7 +43,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     async (req, reply) => {
       const row = await ctx.accounts.create(req.user.userId, req.body);
       await ctx.audit.record(req.user.userId, 'account.create', 'account', row.id, { mode: row.platform_mode });
-      return reply.status(201).send(await ctx.accounts.toJson(row));
+      return reply.status(201).send(await ctx.accounts.toJson(row, req.lang));
     },
   );
 
@@ -53,7 +53,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     async (req) => {
       const row = await ctx.accounts.update(req.user.userId, req.params.id, req.body);
       await ctx.audit.record(req.user.userId, 'account.update', 'account', row.id, req.body);
-      return ctx.accounts.toJson(row);
+      return ctx.accounts.toJson(row, req.lang);
     },
   );
 
@@ -76,9 +76,12 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     },
     async (req) => {
       const result = await ctx.groupCheck.check(req.user.userId, req.query.link, ctx.config.platformMode);
-      const { resolved: _r, peers: _p, ...visible } = result;
+      const { resolved: _r, peers: _p, error_text, ...visible } = result;
       return {
         ...visible,
+        // Reasons in the reader's language (English keeps the sentences API clients have always read).
+        error: (req.lang === 'ru' && error_text?.ru) || visible.error,
+        unavailable: visible.unavailable.map(({ reason_text, ...u }) => ({ ...u, reason: req.lang === 'ru' ? reason_text.ru : u.reason })),
         sandbox: result.platform_mode === 'sandbox',
         suggested_name: result.group
           ? autoTaskName(req.lang, { group: result.group.title }, ctx.clock.now(), req.timeZone ?? ctx.config.limits.timeZone)
@@ -190,7 +193,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
         code: req.body.kind,
         message: req.body.message ?? `reported ${req.body.kind}`,
       });
-      return ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.body.account_id));
+      return ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.body.account_id), req.lang);
     },
   );
 }

@@ -1,4 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { DEFAULT_API_LANG, localised, type Lang } from '../shared/messages.js';
+import { accountReasonText } from './account-reasons.js';
 import type { AccountRow, Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
@@ -17,7 +19,7 @@ export class AccountService {
     private readonly platformMode: 'sandbox' | 'telegram',
   ) {}
 
-  async toJson(a: AccountRow) {
+  async toJson(a: AccountRow, lang: Lang = DEFAULT_API_LANG) {
     const usage = await this.manager.usage(a.id);
     const now = this.clock.now();
     const status = this.manager.checkStatus(a, now);
@@ -32,7 +34,7 @@ export class AccountService {
       tg_username: a.tg_username ?? null,
       checked_at: a.checked_at?.toISOString() ?? null,
       status: a.status,
-      status_reason: a.status_reason,
+      status_reason: accountReasonText(a.status_reason, lang),
       rest_until: a.rest_until && a.rest_until > now ? a.rest_until.toISOString() : null,
       next_action_at: a.next_action_at && a.next_action_at > now ? a.next_action_at.toISOString() : null,
       available: status.allowed,
@@ -45,6 +47,7 @@ export class AccountService {
         group_day_limit: this.manager.limits.invitesPerGroupDay,
       },
       lifetime_by_group: usage.lifetimeByGroup,
+      group_titles: await this.groupTitles(a.user_id, [...Object.keys(usage.lifetimeByGroup), ...Object.keys(usage.invitesTodayByGroup)]),
       group_lifetime_limit: this.manager.limits.invitesPerGroupLifetime,
       error_count: a.error_count,
       flood_wait_count: a.flood_wait_count,
@@ -54,9 +57,23 @@ export class AccountService {
     };
   }
 
-  async list(userId: number) {
+  /** A person reads group titles, not ids: the titles of the owner's tasks' groups (resolved when each task started). */
+  private async groupTitles(userId: number, keys: string[]): Promise<Record<string, string>> {
+    if (!keys.length) return {};
+    const rows = await this.db
+      .selectFrom('tasks')
+      .select(['target_group_key', sql<string>`max(target_group_title)`.as('title')])
+      .where('user_id', '=', userId)
+      .where('target_group_key', 'in', [...new Set(keys)])
+      .where('target_group_title', 'is not', null)
+      .groupBy('target_group_key')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.target_group_key!, r.title]));
+  }
+
+  async list(userId: number, lang: Lang = DEFAULT_API_LANG) {
     const rows = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).orderBy('id').execute();
-    return Promise.all(rows.map((r) => this.toJson(r)));
+    return Promise.all(rows.map((r) => this.toJson(r, lang)));
   }
 
   async getOwned(userId: number, id: number): Promise<AccountRow> {
@@ -68,7 +85,10 @@ export class AccountService {
   async create(userId: number, input: { label: string; phone?: string | null; session_string?: string; sandbox_admin_of?: string[] }): Promise<AccountRow> {
     const now = this.clock.now();
     const phone = input.phone ? normalisePhone(input.phone) : null;
-    if (input.phone && !phone) throw new AppError(400, 'INVALID_PHONE', 'The phone number must be in international format, like +14155550123.');
+    if (input.phone && !phone)
+      throw new AppError(400, 'INVALID_PHONE', 'The phone number must be in international format, like +14155550123.', [
+        { field: 'phone', message: localised('INVALID_PHONE') },
+      ]);
     if (this.platformMode === 'telegram') {
       if (!input.session_string) throw new AppError(400, 'SESSION_REQUIRED', "Paste the account's GramJS StringSession to add a Telegram account.");
       if (!/^1[A-Za-z0-9+/=_-]{100,}$/.test(input.session_string.trim())) {

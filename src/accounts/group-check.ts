@@ -7,6 +7,8 @@ import type { ResolvedGroup } from '../platform/platform.js';
 import type { PlatformConnections } from '../platform/connections.js';
 import type { AccountManager } from './account-manager.js';
 import { mapLimit } from '../shared/map-limit.js';
+import { hasMessage, localised, type LocalisedText } from '../shared/messages.js';
+import { joinTexts, limitText } from './limit-reasons.js';
 
 /** Accounts probed on the platform at once during an admin check. */
 const PROBE_CONCURRENCY = 5;
@@ -22,6 +24,8 @@ export interface UnavailableAccount {
   account_id: number;
   label: string;
   reason: string;
+  /** The reason in both languages: the API answers the reader's (src/accounts/account-routes.ts). */
+  reason_text: LocalisedText;
   /** When it could invite here again; null if never without the owner's action. */
   available_at: string | null;
   /** Admin with the invite right (it may just be resting): it stays eligible for the task. */
@@ -34,6 +38,8 @@ export interface GroupCheckResult {
   unavailable: UnavailableAccount[];
   /** Why the group could not be resolved by any account, if so. */
   error: string | null;
+  /** The error in both languages. */
+  error_text: LocalisedText | null;
   resolved: ResolvedGroup | null;
   peers: Record<number, ResolvedGroup>;
 }
@@ -52,9 +58,10 @@ export class GroupCheckService {
 
   async check(userId: number, reference: string, mode: PlatformMode): Promise<GroupCheckResult> {
     const rows = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).where('platform_mode', '=', mode).orderBy('id').execute();
-    const result: GroupCheckResult = { platform_mode: mode, group: null, ready: [], unavailable: [], error: null, resolved: null, peers: {} };
+    const result: GroupCheckResult = { platform_mode: mode, group: null, ready: [], unavailable: [], error: null, error_text: null, resolved: null, peers: {} };
     const now = this.clock.now();
     const errors: string[] = [];
+    const errorTexts = new Map<string, LocalisedText>();
     // Ask the platform with every usable account at once (a few at a time): with real accounts each
     // probe is two network round trips, and the create form runs this as the group is typed.
     const probes = await mapLimit(rows, PROBE_CONCURRENCY, async (account) => {
@@ -73,14 +80,28 @@ export class GroupCheckService {
       const probe = probes[i]!;
       if (probe === null) {
         const verdict = this.accounts.checkStatus(account, now);
-        result.unavailable.push({ ...entry, reason: verdict.reason!, available_at: null, is_admin: false });
+        result.unavailable.push({
+          ...entry,
+          reason: verdict.reason!,
+          reason_text: limitText(verdict, this.accounts.limits),
+          available_at: null,
+          is_admin: false,
+        });
         continue;
       }
       if (!probe.ok) {
         const e = probe.error;
         if (['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED'].includes(e.kind)) await this.accounts.reportError(account.id, e);
         errors.push(e.message);
-        result.unavailable.push({ ...entry, reason: `could not check the group: ${e.message}`, available_at: null, is_admin: false });
+        const why = hasMessage(`REASON.${e.code}`) ? localised(`REASON.${e.code}`) : { ru: e.message, en: e.message };
+        errorTexts.set(e.message, why);
+        result.unavailable.push({
+          ...entry,
+          reason: `could not check the group: ${e.message}`,
+          reason_text: localised('GROUP_CHECK.probe_failed', { why }),
+          available_at: null,
+          is_admin: false,
+        });
         continue;
       }
       const { group, rights } = probe;
@@ -89,7 +110,8 @@ export class GroupCheckService {
       result.peers[account.id] = group;
       if (!rights.canInvite) {
         const reason = rights.role === 'admin' ? 'admin without the right to add members' : 'not an admin of this group';
-        result.unavailable.push({ ...entry, reason, available_at: null, is_admin: false });
+        const reason_text = localised(rights.role === 'admin' ? 'GROUP_CHECK.admin_no_invite' : 'GROUP_CHECK.not_admin');
+        result.unavailable.push({ ...entry, reason, reason_text, available_at: null, is_admin: false });
         continue;
       }
       const statusVerdict = this.accounts.checkStatus(account, now);
@@ -98,7 +120,7 @@ export class GroupCheckService {
       const verdict = statusVerdict.allowed ? quota : statusVerdict;
       if (!verdict.allowed) {
         const available_at = verdict.wait_seconds === null ? null : new Date(now.getTime() + verdict.wait_seconds * 1000).toISOString();
-        result.unavailable.push({ ...entry, reason: verdict.reason!, available_at, is_admin: true });
+        result.unavailable.push({ ...entry, reason: verdict.reason!, reason_text: limitText(verdict, this.accounts.limits), available_at, is_admin: true });
         continue;
       }
       result.ready.push({
@@ -108,11 +130,16 @@ export class GroupCheckService {
         next_action_at: account.next_action_at && account.next_action_at > now ? account.next_action_at.toISOString() : null,
       });
     }
-    if (!result.group)
+    if (!result.group) {
       result.error =
         rows.length === 0
           ? `You have no ${mode} accounts yet: add a sender account first.`
           : `The group could not be found: ${[...new Set(errors)].join('; ') || 'unknown reason'}`;
+      result.error_text =
+        rows.length === 0
+          ? localised('GROUP_CHECK.no_accounts', { mode })
+          : localised('GROUP_CHECK.not_found', { why: errorTexts.size ? joinTexts([...errorTexts.values()]) : localised('GROUP_CHECK.unknown') });
+    }
     return result;
   }
 }

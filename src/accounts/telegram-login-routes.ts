@@ -1,4 +1,5 @@
 import type {} from '../auth/request-user.js';
+import { langFromHeader } from '../shared/messages.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,12 +17,12 @@ const attemptParams = z.object({ attempt: z.string().min(1).max(64) });
  */
 export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext) {
   await root.register(async (scope) => {
-    scope.setErrorHandler((err, _req, reply) => {
+    scope.setErrorHandler((err, req, reply) => {
       if (err instanceof LoginError) {
         if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
         return reply.status(err.statusCode).send({
           error: err.code,
-          message: err.message,
+          message: err.text(langFromHeader(req.headers['accept-language'])),
           field: err.field,
           ...(err.retryAfter !== undefined ? { retry_after: err.retryAfter } : {}),
         });
@@ -118,7 +119,7 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
       },
       async (req) => {
         const res = await login.checkAccount(req.user.userId, req.params.id);
-        return { ...res, account: await ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.params.id)) };
+        return { ...res, account: await ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.params.id), req.lang) };
       },
     );
   });

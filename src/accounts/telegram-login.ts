@@ -8,6 +8,7 @@ import type { TelegramConfig } from '../config/config.js';
 import type { AccountRow, Database, TelegramLoginAttemptRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
+import type { MessageParams } from '../shared/messages.js';
 import { maskPhone, normalisePhone } from '../targets/identity.js';
 import { mapGramJsError } from '../platform/telegram/gramjs-errors.js';
 import { platformError } from '../platform/platform-error.js';
@@ -28,8 +29,9 @@ export class LoginError extends AppError {
     message: string,
     readonly field: LoginField | null,
     readonly retryAfter?: number,
+    i18n?: { key?: string; params?: MessageParams },
   ) {
-    super(statusCode, code, message);
+    super(statusCode, code, message, undefined, i18n);
   }
 }
 
@@ -349,11 +351,18 @@ export class TelegramLoginService {
         this.logger.info({ account_id: account.id, code: perr.code }, 'account health check: account retired');
         return { ok: false, code: perr.code, reason: perr.message };
       }
-      if (perr.kind === 'FLOOD_WAIT') throw new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${perr.seconds ?? 0} s before checking again.`);
+      if (perr.kind === 'FLOOD_WAIT')
+        throw new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${perr.seconds ?? 0} s before checking again.`, undefined, {
+          key: 'FLOOD_WAIT.check',
+          params: { seconds: perr.seconds ?? 0 },
+        });
       this.logger.warn({ account_id: account.id, code: perr.code }, 'account health check failed');
       throw perr.kind === 'NETWORK' || perr.code === 'UNKNOWN'
         ? unreachable()
-        : new AppError(502, 'TELEGRAM_ERROR', `Telegram answered the check with ${perr.code}.`);
+        : new AppError(502, 'TELEGRAM_ERROR', `Telegram answered the check with ${perr.code}.`, undefined, {
+            key: 'TELEGRAM_ERROR.check',
+            params: { code: perr.code },
+          });
     } finally {
       if (client) this.transient.delete(client);
       await client?.destroy().catch(() => undefined);
@@ -735,13 +744,19 @@ export function toLoginError(err: unknown, field: LoginField | null): AppError {
   const perr = mapGramJsError(err);
   if (perr.kind === 'FLOOD_WAIT') {
     const s = perr.seconds ?? 0;
-    const wait = s >= 3600 ? `${Math.ceil(s / 3600)} h` : s >= 60 ? `${Math.ceil(s / 60)} min` : `${s} s`;
-    return new LoginError(429, 'FLOOD_WAIT', `Telegram asks to wait ${wait} before trying again.`, field, s);
+    const [n, en, ru] = s >= 3600 ? [Math.ceil(s / 3600), 'h', 'ч'] : s >= 60 ? [Math.ceil(s / 60), 'min', 'мин'] : [s, 's', 'с'];
+    return new LoginError(429, 'FLOOD_WAIT', `Telegram asks to wait ${n} ${en} before trying again.`, field, s, {
+      key: 'FLOOD_WAIT.login',
+      params: { wait: { ru: `${n} ${ru}`, en: `${n} ${en}` } },
+    });
   }
   if (perr.code === 'NOT_CONFIGURED')
     return new LoginError(503, 'NOT_CONFIGURED', 'This server has no TELEGRAM_API_ID / TELEGRAM_API_HASH; the administrator must set them.', null);
   const known = LOGIN_REFUSALS[perr.code];
   if (known) return new LoginError(known.status, perr.code, known.message, known.field);
   if (perr.kind === 'NETWORK' || perr.code === 'UNKNOWN') return unreachable();
-  return new LoginError(502, 'TELEGRAM_ERROR', `Telegram refused the login (${perr.code}).`, field);
+  return new LoginError(502, 'TELEGRAM_ERROR', `Telegram refused the login (${perr.code}).`, field, undefined, {
+    key: 'TELEGRAM_ERROR.refused',
+    params: { code: perr.code },
+  });
 }

@@ -16,6 +16,8 @@ function gatewayDown(detail: string): AppError {
     503,
     'PLATFORM_GATEWAY_UNAVAILABLE',
     `Your platform account could not be looked up right now (the API gateway ${detail}); try again in a minute.`,
+    undefined,
+    { params: { detail } },
   );
 }
 

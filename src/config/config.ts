@@ -86,6 +86,13 @@ const envSchema = z.object({
   PLATFORM_LOGIN_URL: z.string().default('/login'),
   RATE_LIMIT_PER_USER_PER_MINUTE: z.coerce.number().int().positive().default(600),
   RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /**
+   * Notification webhooks (README "Notifications and webhook"): may a webhook URL point at a private, loopback or
+   * link-local address? Off by default (an SSRF guard); tests and single-machine installs with a local receiver turn it on.
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  /** How long one webhook delivery attempt may take before it counts as failed (and is retried later). */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
   MAX_XLSX_ROWS: z.coerce.number().int().positive().default(200_000),
   MAX_XLSX_UNCOMPRESSED_BYTES: z.coerce
     .number()
@@ -160,6 +167,8 @@ export interface AppConfig {
   rateLimit: { perUserPerMinute: number; expensivePerUserPerMinute: number };
   /** Rows one .xlsx may hold, and what it may inflate to (checked before it is read). CSV/TXT/JSON stream with flat memory. */
   importLimits: { maxXlsxRows: number; maxXlsxUncompressedBytes: number };
+  /** Notification webhooks: internal addresses allowed (off: the SSRF guard refuses them), and one attempt's timeout. */
+  webhooks: { allowPrivateUrls: boolean; timeoutMs: number };
 }
 
 function parseTelegramDc(dc: string | undefined, pem: string | undefined): Pick<TelegramConfig, 'dc' | 'dcPublicKeyPem'> {
@@ -251,5 +260,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ui: { basePath: e.UI_BASE_PATH || undefined, apiBase: e.UI_API_BASE, platformLoginUrl: e.PLATFORM_LOGIN_URL },
     rateLimit: { perUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE, expensivePerUserPerMinute: e.RATE_LIMIT_EXPENSIVE_PER_USER_PER_MINUTE },
     importLimits: { maxXlsxRows: e.MAX_XLSX_ROWS, maxXlsxUncompressedBytes: e.MAX_XLSX_UNCOMPRESSED_BYTES },
+    webhooks: { allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS === 'true', timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000 },
   };
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { NOTIFICATIONS_MIGRATION } from '../notifications/notification-migration.js';
 
 /**
  * Ordered, append-only migrations. Each runs once inside a transaction and is recorded in
@@ -389,6 +390,39 @@ CREATE TRIGGER targets_counted_update AFTER UPDATE ON targets REFERENCING OLD TA
 CREATE TRIGGER targets_counted_delete AFTER DELETE ON targets REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION task_counters_after_delete();
 `,
+  },
+  {
+    version: 8,
+    name: 'scheduler indexes: due accounts, accounts by task, resting accounts',
+    // Issue 13: a scheduling decision must not grow with the number of accounts. The worker asks for the first
+    // accounts due (pause, rest and idle time all passed) in due order: accounts_due answers that by walking an index
+    // on exactly the expression and predicate readyAccountsQuery uses (src/scheduler/ready-accounts.ts), instead of
+    // reading and sorting every account. task_accounts is keyed (task_id, account_id), which cannot answer "the tasks
+    // of this account" (asked for every candidate, by findWork and by release's pacing): task_accounts_account does.
+    // Reviving rested accounts (housekeeping) reads only the resting ones.
+    up: `
+CREATE INDEX accounts_due ON accounts (
+  (greatest(coalesce(next_action_at, '-infinity'::timestamptz), coalesce(rest_until, '-infinity'::timestamptz),
+            coalesce(idle_until, '-infinity'::timestamptz))),
+  id
+) WHERE status NOT IN ('BANNED','DEAUTHORIZED','DISABLED');
+CREATE INDEX task_accounts_account ON task_accounts (account_id, task_id) WHERE eligible;
+CREATE INDEX accounts_resting ON accounts (rest_until) WHERE status IN ('FLOOD_WAIT','PEER_FLOOD','RESTING');
+`,
+  },
+  {
+    version: 9,
+    name: 'notifications, webhook settings and delivery log',
+    // Issue 11: per-user notifications (code + params, rendered in the reader's language), an optional signed
+    // webhook per user and its delivery log; deliveries are background jobs of a new kind.
+    up: NOTIFICATIONS_MIGRATION,
+  },
+  {
+    version: 10,
+    name: 'task status reason params',
+    // Issue 11: tasks.status_reason holds a message code (src/shared/messages.ts) and this its params, so the
+    // reason is said in each reader's language; rows from before keep their English text and no params.
+    up: `ALTER TABLE tasks ADD COLUMN status_reason_params jsonb;`,
   },
 ];
 

@@ -14,6 +14,7 @@ import type {
   TaskType,
 } from '../shared/enums.js';
 import type { AudienceLedgerTable, DoNotContactTable } from '../hygiene/hygiene-schema.js';
+import type { NotificationsTable, WebhookAttemptsTable, WebhookSettingsTable } from '../notifications/notification-schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = Record<string, unknown>> = ColumnType<T, string | T, string | T>;
@@ -32,6 +33,8 @@ export interface TasksTable {
   priority: Priority;
   status: TaskStatus;
   status_reason: string | null;
+  /** Params of status_reason when it is a message code (migration 10); null for old English rows. */
+  status_reason_params: ColumnType<Record<string, string | number> | null, string | null | undefined, string | null>;
   scheduled_at: Timestamp | null;
   settings: Json;
   last_dispatched_at: Timestamp | null;
@@ -211,6 +214,10 @@ export interface Database {
   /** Audience hygiene (migration 6): src/hygiene/hygiene-schema.ts. */
   audience_ledger: AudienceLedgerTable;
   do_not_contact: DoNotContactTable;
+  /** Notifications and the webhook (migration 9): src/notifications/notification-schema.ts. */
+  notifications: NotificationsTable;
+  webhook_settings: WebhookSettingsTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 /** Per-task target counts by status, maintained by triggers on targets (migration 7); read, never written by code. */

@@ -2,16 +2,17 @@ import '../auth/request-user.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
-import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../app-context.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRequestLang } from './request-lang.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { responseSerializerCompiler } from './response-serializer.js';
 import { cleanUploadNames, guardedValidatorCompiler } from './input-guards.js';
 import { UserRateLimiter } from './user-rate-limit.js';
 import { taskRoutes } from '../tasks/task-routes.js';
@@ -23,6 +24,7 @@ import { telegramLoginRoutes } from '../accounts/telegram-login-routes.js';
 import { auditRoutes } from '../observability/audit-routes.js';
 import { jobRoutes } from '../jobs/job-routes.js';
 import { hygieneRoutes } from '../hygiene/hygiene-routes.js';
+import { notificationRoutes } from '../notifications/notification-routes.js';
 import { JOB_QUEUES } from '../shared/enums.js';
 import { describeTelegramDc } from '../platform/telegram/telegram-dc.js';
 
@@ -41,20 +43,19 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   // zod for every route, behind one guard: a NUL byte in any field is a 400 naming it (PostgreSQL cannot store one).
   app.setValidatorCompiler(guardedValidatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // zod's serialiser, or a compiled one for the response schemas marked so (src/http/response-serializer.ts).
+  app.setSerializerCompiler(responseSerializerCompiler);
   const hasWeb = existsSync(WEB_DIST);
   installRequestLang(app);
   installErrorHandler(app, hasWeb ? (reply) => reply.sendFile('index.html') : undefined);
 
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // A callback hook, not an async one: it runs on every answer and needs no promise.
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('x-platform-mode', ctx.config.platformMode);
-    return payload;
+    done(null, payload);
   });
-  await app.register(helmet, {
-    referrerPolicy: { policy: 'no-referrer' },
-    // Self-hosters often serve plain HTTP on a LAN address; upgrading its asset requests to HTTPS would blank the UI.
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-  });
+  // Helmet's headers (src/http/security-headers.ts holds the options), computed once.
+  await installSecurityHeaders(app);
   // No CORS headers unless origins are listed: the bundled UI is same-origin.
   if (ctx.config.corsOrigins.length) await app.register(cors, { origin: ctx.config.corsOrigins, credentials: false });
   // Only the endpoints without authentication are throttled per client address.
@@ -159,6 +160,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
           await auditRoutes(invite, ctx);
           await jobRoutes(invite, ctx);
           await hygieneRoutes(invite, ctx);
+          await notificationRoutes(invite, ctx);
         },
         { prefix: '/invite' },
       );

@@ -1,7 +1,15 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../shared/errors.js';
-import { issueField, issueText, langFromHeader, renderMessage, type Lang, type ValidationItem } from '../shared/messages.js';
+import { issueField, issueText, langFromHeader, renderMessage, type Lang, type LocalisedText, type ValidationItem } from '../shared/messages.js';
+
+/** Per-field details whose message is said in both languages ({ru, en}) answer in the request's language. */
+function localiseDetails(details: unknown, lang: Lang): unknown {
+  if (!Array.isArray(details)) return details;
+  return details.map((d) =>
+    d && typeof d === 'object' && 'message' in d && d.message && typeof d.message === 'object' ? { ...d, message: (d.message as LocalisedText)[lang] } : d,
+  );
+}
 
 /** Turns a zod issue path + message into "body.target_group: must be …" (in Russian: "поле «target_group»: …"). */
 function sentence(issue: ValidationItem, where: string, lang: Lang) {
@@ -21,7 +29,9 @@ export function installErrorHandler(app: FastifyInstance, spaIndex?: (reply: Fas
     // error raised before any hook ran is said in it.
     const lang = langFromHeader(request.headers['accept-language']);
     if (err instanceof AppError) {
-      return reply.status(err.statusCode).send({ error: err.code, message: err.text(lang), ...(err.details ? { details: err.details } : {}) });
+      return reply
+        .status(err.statusCode)
+        .send({ error: err.code, message: err.text(lang), ...(err.details ? { details: localiseDetails(err.details, lang) } : {}) });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = (err as { validationContext?: string }).validationContext ?? 'request';

@@ -39,6 +39,11 @@ const ledgerMessage = (outcome: string, taskId: number | null) =>
     ? `already invited into this group${taskId ? ` (task #${taskId})` : ''}`
     : `already a member of this group${taskId ? ` (found by task #${taskId})` : ''}`;
 
+/** ledgerMessage in SQL, for set-based imports (`outcome` and `taskId` are column expressions): the same texts. */
+export const ledgerMessageSql = (outcome: string, taskId: string) =>
+  `CASE WHEN ${outcome} = 'INVITED' THEN 'already invited into this group' || coalesce(' (task #' || ${taskId} || ')', '')` +
+  ` ELSE 'already a member of this group' || coalesce(' (found by task #' || ${taskId} || ')', '') END`;
+
 /** The scope of a task: its owner, and its group once known (invite tasks only). */
 export function scopeOfTask(task: Pick<TaskRow, 'user_id' | 'type' | 'target_group_key'>): HygieneScope {
   return { userId: Number(task.user_id), groupKey: task.type === 'invite_to_group' ? task.target_group_key : null };

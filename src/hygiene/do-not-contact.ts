@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { LocalisedText } from '../shared/messages.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { notFound } from '../shared/errors.js';
@@ -17,7 +18,7 @@ export interface DncAddReport {
   /** Already on the list (matched by any of username, id or phone). */
   already: number;
   invalid: number;
-  errors: Array<{ row: number; reason: string }>;
+  errors: Array<{ row: number; reason: string; reason_text?: LocalisedText }>;
 }
 
 const BATCH = 1000;
@@ -98,7 +99,7 @@ export class DoNotContactService {
       const n = normalise(row.record);
       if (!n.ok) {
         report.invalid++;
-        if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: n.reason });
+        if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: n.reason, reason_text: n.text });
         continue;
       }
       batch.push(n);

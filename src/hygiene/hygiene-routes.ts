@@ -1,4 +1,5 @@
 import type {} from '../auth/request-user.js';
+import { localiseRowErrors } from '../shared/localised.js';
 import type {} from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -61,7 +62,7 @@ export async function hygieneRoutes(root: FastifyInstance, ctx: AppContext) {
       const rows: SourceRow[] = req.body.entries.map((e, i) => ({ rowNumber: i + 1, record: String(e) }));
       const report = await dnc.addRows(req.user.userId, rows, normaliseRecord, { source: 'MANUAL', note: req.body.note ?? null });
       await ctx.audit.record(req.user.userId, 'dnc.add', 'do_not_contact', null, { source: 'MANUAL', added: report.added });
-      return reply.status(201).send(report);
+      return reply.status(201).send(localiseRowErrors(report, req.lang));
     },
   );
 
@@ -82,7 +83,7 @@ export async function hygieneRoutes(root: FastifyInstance, ctx: AppContext) {
         });
         if (file.file.truncated) throw new AppError(413, 'FILE_TOO_LARGE', 'The file is larger than this server accepts; split it into smaller files.');
         await ctx.audit.record(req.user.userId, 'dnc.add', 'do_not_contact', null, { source: 'FILE', format, added: report.added });
-        return reply.status(201).send({ format, filename: file.filename, ...report });
+        return reply.status(201).send(localiseRowErrors({ format, filename: file.filename, ...report }, req.lang));
       } catch (err) {
         if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
           throw new AppError(413, 'FILE_TOO_LARGE', 'The file is larger than this server accepts; split it into smaller files.');
@@ -144,7 +145,7 @@ export async function hygieneRoutes(root: FastifyInstance, ctx: AppContext) {
         left_out: result.left_out,
       });
       return reply.status(201).send({
-        ...(await ctx.tasks.toJson(result.task)),
+        ...(await ctx.tasks.toJson(result.task, req.lang)),
         retry_of: src.id,
         carried_over: result.carried_over,
         left_out: result.left_out,

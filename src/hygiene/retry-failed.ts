@@ -68,6 +68,7 @@ export class RetryFailed {
         'NOTHING_TO_RETRY',
         `Task "${src.name}" has no failures worth retrying: ${leftOut} people failed or were skipped for reasons that would not change (privacy, blocked, not found, already invited, do not contact).`,
         { carried_over: 0, left_out: leftOut, left_out_by_reason: left },
+        { params: { name: src.name, n: leftOut } },
       );
     }
     const now = this.clock.now();

@@ -38,7 +38,7 @@ export async function fileRows(
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
 ): Promise<{ format: string; encoding: string | null; rows: AsyncIterable<SourceRow> }> {
   const peeked = await peek(stream, SNIFF_BYTES);
-  if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.');
+  if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.', { key: 'MALFORMED_FILE.empty' });
   const isZip = peeked.head.length >= 4 && [0x04034b50, 0x06054b50].includes(peeked.head.readUInt32LE(0));
   const encoding = isZip ? null : detectEncoding(peeked.head, peeked.head.length < SNIFF_BYTES);
   // Formats are sniffed from the decoded text, so a UTF-16 file is recognised as what it holds.
@@ -58,7 +58,10 @@ export async function fileRows(
     const { Readable: ReadableCtor } = await import('node:stream');
     return { format, encoding: null, rows: atMostRows(xlsxRows(ReadableCtor.from([zip])), limits.maxXlsxRows) };
   }
-  if (!encoding) throw new ImportFormatError('The file is a zip archive, not a CSV, JSON or text file: give .xlsx workbooks the .xlsx extension.');
+  if (!encoding)
+    throw new ImportFormatError('The file is a zip archive, not a CSV, JSON or text file: give .xlsx workbooks the .xlsx extension.', {
+      key: 'MALFORMED_FILE.zip',
+    });
   const { Readable: ReadableCtor } = await import('node:stream');
   const text = ReadableCtor.from(decodeToUtf8(peeked.stream as AsyncIterable<Buffer>, encoding), { objectMode: false });
   const rows = format === 'csv' ? csvRows(text, Buffer.from(headText, 'utf8')) : format === 'json' ? jsonRows(text) : txtRows(text);
@@ -72,6 +75,7 @@ async function* atMostRows(rows: AsyncIterable<SourceRow>, maxRows: number): Asy
     if (++n > maxRows)
       throw new ImportFormatError(
         `The workbook has more than ${maxRows.toLocaleString('en-US')} rows, the most one .xlsx import takes; split it, or save it as CSV.`,
+        { key: 'MALFORMED_FILE.xlsx_rows', params: { max: maxRows } },
       );
     yield row;
   }
@@ -90,9 +94,10 @@ export async function* readableFailures(rows: AsyncIterable<SourceRow>): AsyncGe
 }
 
 export function asMalformed(err: unknown): AppError {
-  if (err instanceof ImportFormatError) return new AppError(400, 'MALFORMED_FILE', err.message);
+  if (err instanceof ImportFormatError) return new AppError(400, 'MALFORMED_FILE', err.message, undefined, err.i18n);
   const code = (err as { code?: string }).code;
+  const detail = (err as Error).message;
   if (typeof code === 'string' && code.startsWith('CSV_'))
-    return new AppError(400, 'MALFORMED_FILE', `The CSV file could not be read: ${(err as Error).message}`);
-  return new AppError(400, 'MALFORMED_FILE', `The file could not be read: ${(err as Error).message}`);
+    return new AppError(400, 'MALFORMED_FILE', `The CSV file could not be read: ${detail}`, undefined, { key: 'MALFORMED_FILE.csv', params: { detail } });
+  return new AppError(400, 'MALFORMED_FILE', `The file could not be read: ${detail}`, undefined, { key: 'MALFORMED_FILE.detail', params: { detail } });
 }

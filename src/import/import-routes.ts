@@ -1,4 +1,5 @@
 import type {} from '../auth/request-user.js';
+import { localiseRowErrors } from '../shared/localised.js';
 import type {} from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -68,17 +69,17 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
       };
       const taskIdRaw = req.query.task_id ?? (field('task_id') ? Number(field('task_id')) : undefined);
       if (taskIdRaw !== undefined && !(Number.isInteger(taskIdRaw) && taskIdRaw > 0 && taskIdRaw <= INT4_MAX))
-        throw new AppError(400, 'INVALID_TASK_ID', `task_id must be a positive number of at most ${INT4_MAX}.`);
+        throw new AppError(400, 'INVALID_TASK_ID', `task_id must be a positive number of at most ${INT4_MAX}.`, undefined, { params: { max: INT4_MAX } });
       const dryRun = isOn(req.query.dry_run ?? field('dry_run')) || taskIdRaw === undefined;
       const task = await taskFor(req.user.userId, taskIdRaw);
       try {
         if (isOn(req.query.background ?? field('background'))) {
           if (!task || dryRun) throw backgroundNeedsTask();
           const bytes = await file.toBuffer();
-          if (bytes.length === 0) throw new ImportFormatError('The file is empty.');
+          if (bytes.length === 0) throw new ImportFormatError('The file is empty.', { key: 'MALFORMED_FILE.empty' });
           const job = await ctx.importJobs.enqueueFile(task, { bytes, filename, mimetype: file.mimetype }, isOn(req.query.start ?? field('start')));
           await ctx.audit.record(req.user.userId, 'import.file.queued', 'task', task.id, { job: job.id, bytes: bytes.length });
-          return reply.status(202).send(jobJson(job));
+          return reply.status(202).send(jobJson(job, req.lang));
         }
         const { format, encoding, rows } = await fileRows(file.file, filename, file.mimetype, ctx.config.importLimits);
         // The size limit truncates the upload; failing at the end of the rows lets the importer roll back what it wrote.
@@ -95,7 +96,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         });
         if (!dryRun && task && report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
         if (!dryRun && task) await ctx.audit.record(req.user.userId, 'import.file', 'task', task.id, { format, imported: report.imported });
-        return { format, encoding, filename, ...report };
+        return localiseRowErrors({ format, encoding, filename, ...report }, req.lang);
       } catch (err) {
         if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(ctx.config.maxImportFileBytes);
         if (err instanceof ImportFormatError) throw asMalformed(err);
@@ -150,7 +151,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
                 last_name: row.target.last_name,
                 skip: blocked.get(row.key)?.code ?? null,
               }
-            : { row: i + 1, valid: false, reason: row.reason },
+            : { row: i + 1, valid: false, reason: row.text[req.lang] },
         ),
       };
     },
@@ -182,7 +183,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         if (!task || req.body.dry_run) throw backgroundNeedsTask();
         const job = await ctx.importJobs.enqueueParsing(task, req.body.parsing_task_id, req.body.limit, req.body.start);
         await ctx.audit.record(req.user.userId, 'import.parsing.queued', 'task', task.id, { job: job.id, base: req.body.parsing_task_id });
-        return reply.status(202).send(jobJson(job));
+        return reply.status(202).send(jobJson(job, req.lang));
       }
       const dryRun = req.body.dry_run || !task;
       const rows = ctx.parsing.results(linkedPlatformUserId(req.user.userId), req.body.parsing_task_id, 500, req.body.limit ?? Infinity);
@@ -197,7 +198,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         if (report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
         await ctx.audit.record(req.user.userId, 'import.parsing', 'task', task.id, { base: req.body.parsing_task_id, imported: report.imported });
       }
-      return { parsing_task_id: req.body.parsing_task_id, ...report };
+      return localiseRowErrors({ parsing_task_id: req.body.parsing_task_id, ...report }, req.lang);
     },
   );
 
@@ -229,7 +230,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         normalise: normaliseRecord,
         hygiene: { userId: req.user.userId, groupKey: req.body.group_key ?? null },
       });
-      return report;
+      return localiseRowErrors(report, req.lang);
     },
   );
 }

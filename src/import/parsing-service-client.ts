@@ -1,6 +1,6 @@
 import { AppError } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
-import { normaliseFields, nulColumn, nulRow, type NormalisedRow } from './row-normaliser.js';
+import { normaliseFields, nulColumn, nulRow, rejected, type NormalisedRow } from './row-normaliser.js';
 import type { SourceRow } from './parsers/record-stream.js';
 
 /** One base as the Parsing Service lists it (`GET /api/v1/results/grouped` → `tasks[]`). */
@@ -41,7 +41,7 @@ const NO_NAME = 'unknown';
 
 /** The contract's field mapping: username ← username | psd.username; id ← platform_id | psd.user_id; phone ← psd.phone | author_phone; name ← first+last | display_name. */
 export function normaliseParsingItem(record: SourceRow['record']): NormalisedRow {
-  if (typeof record !== 'object' || record === null) return { ok: false, reason: 'result item is not an object' };
+  if (typeof record !== 'object' || record === null) return rejected(['ROW.not_object']);
   const nul = nulColumn(record);
   if (nul !== null) return nulRow(nul);
   const item = record as ParsingItem;
@@ -81,6 +81,8 @@ const badResponse = (what: string) =>
     502,
     'PARSING_SERVICE_BAD_RESPONSE',
     `The Parsing Service answered with ${what}; the import was not changed. Try again later or tell the platform's support.`,
+    undefined,
+    { params: { detail: what } },
   );
 
 function asBase(raw: ParsingServiceBase): ParsingBase {
@@ -140,7 +142,15 @@ export class ParsingServiceClient {
       });
     } catch (err) {
       throw this.fail(
-        new AppError(502, 'PARSING_SERVICE_UNREACHABLE', `The Parsing Service could not be reached (${(err as Error).message}); try again in a minute.`),
+        new AppError(
+          502,
+          'PARSING_SERVICE_UNREACHABLE',
+          `The Parsing Service could not be reached (${(err as Error).message}); try again in a minute.`,
+          undefined,
+          {
+            params: { detail: (err as Error).message },
+          },
+        ),
       );
     }
     const text = await res.text();
@@ -153,7 +163,11 @@ export class ParsingServiceClient {
       } catch {
         /* plain-text body */
       }
-      throw this.fail(new AppError(502, 'PARSING_SERVICE_ERROR', `The Parsing Service answered HTTP ${res.status}${reason ? `: ${reason}` : ''}.`));
+      throw this.fail(
+        new AppError(502, 'PARSING_SERVICE_ERROR', `The Parsing Service answered HTTP ${res.status}${reason ? `: ${reason}` : ''}.`, undefined, {
+          params: { status: res.status, detail: reason ? `: ${reason}` : '' },
+        }),
+      );
     }
     try {
       return JSON.parse(text) as T;

@@ -9,7 +9,8 @@ import { AppError } from '../shared/errors.js';
 import { JOB_KINDS, JOB_STATUSES } from '../shared/enums.js';
 import { csvArray, idParams } from '../tasks/task-schemas.js';
 import { dbId } from '../shared/input-schemas.js';
-import { jobJson } from './job-json.js';
+import { jobErrorText, jobJson } from './job-json.js';
+import { REPORT_CONTENT_TYPES, reportOptions, reportQuery } from '../stats/report-options.js';
 
 const jobParams = z.object({ id: z.string().min(1) });
 const listQuery = z.object({
@@ -34,11 +35,11 @@ export async function jobRoutes(root: FastifyInstance, ctx: AppContext) {
       limit: q.page_size,
       offset: (q.page - 1) * q.page_size,
     });
-    return { items: items.map(jobJson), total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size) };
+    return { items: items.map((j) => jobJson(j, req.lang)), total, page: q.page, page_size: q.page_size, pages: Math.ceil(total / q.page_size) };
   });
 
   app.get('/jobs/:id', { schema: { tags, params: jobParams, summary: 'One job: status, progress, result or the reason it failed' } }, async (req) =>
-    jobJson(await ctx.jobs.getOwned(req.user.userId, req.params.id)),
+    jobJson(await ctx.jobs.getOwned(req.user.userId, req.params.id), req.lang),
   );
 
   app.post(
@@ -47,7 +48,7 @@ export async function jobRoutes(root: FastifyInstance, ctx: AppContext) {
     async (req) => {
       const job = await ctx.jobs.cancel(req.user.userId, req.params.id);
       await ctx.audit.record(req.user.userId, 'job.cancel', 'job', job.id, { kind: job.kind });
-      return jobJson(job);
+      return jobJson(job, req.lang);
     },
   );
 
@@ -60,17 +61,25 @@ export async function jobRoutes(root: FastifyInstance, ctx: AppContext) {
         409,
         'NOT_READY',
         job.status === 'FAILED' ? `The report failed: ${job.error_message}` : `The report is not ready yet (${job.status}).`,
+        undefined,
+        job.status === 'FAILED'
+          ? { key: 'NOT_READY.failed', params: { why: { ru: jobErrorText(job, 'ru') ?? '', en: jobErrorText(job, 'en') ?? '' } } }
+          : { key: 'NOT_READY.pending', params: { job_status: job.status } },
       );
     }
     const filename = String((job.result as { filename?: string } | null)?.filename ?? `report-${job.id}.csv`);
-    reply.header('content-type', 'text/csv; charset=utf-8');
+    reply.header('content-type', REPORT_CONTENT_TYPES[filename.endsWith('.xlsx') ? 'xlsx' : 'csv']);
     reply.header('content-disposition', `attachment; filename="${filename.replace(/"/g, '')}"`);
     return reply.send(Readable.from([Buffer.from(output)]).pipe(createGunzip()));
   });
 
-  app.post('/tasks/:id/report/jobs', { schema: { tags, params: idParams, summary: "Build a task's report file in the background" } }, async (req, reply) => {
-    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    const job = await ctx.reportJobs.enqueue(task);
-    return reply.status(202).send(jobJson(job));
-  });
+  app.post(
+    '/tasks/:id/report/jobs',
+    { schema: { tags, params: idParams, querystring: reportQuery, summary: "Build a task's report file (CSV or XLSX) in the background" } },
+    async (req, reply) => {
+      const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+      const job = await ctx.reportJobs.enqueue(task, reportOptions(req, req.query, ctx.config.limits.timeZone));
+      return reply.status(202).send(jobJson(job, req.lang));
+    },
+  );
 }

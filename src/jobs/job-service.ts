@@ -18,6 +18,8 @@ export interface JobOutcome {
   output?: Uint8Array;
 }
 export type JobHandler = (job: BackgroundJobRow, io: JobIO) => Promise<JobOutcome>;
+/** Told once when a job fails for good (its attempts used up, or a failure that retrying cannot fix). */
+export type JobFailureListener = (job: BackgroundJobRow, failure: { code: string; message: string }) => Promise<void>;
 
 class JobCancelled extends Error {
   constructor() {
@@ -50,6 +52,7 @@ const REDISPATCH_GRACE_MS = 30_000;
  */
 export class JobService {
   private readonly handlers = new Map<JobKind, JobHandler>();
+  private readonly failureListeners: JobFailureListener[] = [];
   private readonly lockMs: number;
   private lastPrune = 0;
 
@@ -71,11 +74,24 @@ export class JobService {
     this.handlers.set(kind, handler);
   }
 
+  /** Listens for final failures (notifications tell the user an import failed). */
+  onFinalFailure(listener: JobFailureListener): void {
+    this.failureListeners.push(listener);
+  }
+
   async enqueue(job: NewJob): Promise<BackgroundJobView> {
     // Each waiting import holds its file in the database: one user cannot pile up an unbounded backlog.
     const max = this.options.maxUnfinishedPerUser;
     if (max && job.kind !== 'task_start' && (await this.store.countUnfinished(job.userId)) >= max) {
-      throw new AppError(429, 'TOO_MANY_JOBS', `You already have ${max} background jobs waiting or running; wait for them to finish or cancel some.`);
+      throw new AppError(
+        429,
+        'TOO_MANY_JOBS',
+        `You already have ${max} background jobs waiting or running; wait for them to finish or cancel some.`,
+        undefined,
+        {
+          params: { max },
+        },
+      );
     }
     const row = await this.store.create(job);
     await this.dispatch(row);
@@ -100,7 +116,8 @@ export class JobService {
   async cancel(userId: number, id: string): Promise<BackgroundJobView> {
     const job = await this.getOwned(userId, id);
     const cancelled = await this.store.cancel(job.id, 'Cancelled by the user.');
-    if (!cancelled) throw conflict('JOB_FINISHED', `The job has already finished (${job.status}); there is nothing to cancel.`);
+    if (!cancelled)
+      throw conflict('JOB_FINISHED', `The job has already finished (${job.status}); there is nothing to cancel.`, { params: { job_status: job.status } });
     return cancelled;
   }
 
@@ -170,6 +187,12 @@ export class JobService {
     if (await this.store.fail(job.id, holder, code, message)) {
       this.metrics?.backgroundJobs.inc({ kind: job.kind, status: 'FAILED' });
       this.logger.warn({ job: job.id, kind: job.kind, err: message }, 'background job failed');
+      // The conditional fail above succeeds once per job, so listeners hear of each failure once.
+      for (const listener of this.failureListeners) {
+        await listener(job, { code, message }).catch((err) =>
+          this.logger.warn({ job: job.id, err: (err as Error).message }, 'a job failure listener failed; the job stays failed'),
+        );
+      }
     }
   }
 
@@ -195,6 +218,9 @@ export class JobService {
     if (recovered.length) this.logger.warn({ jobs: recovered.length }, 'recovered background jobs whose worker stopped');
     if (this.transport.name === 'bullmq') {
       for (const r of await this.store.overdue(REDISPATCH_GRACE_MS)) await this.dispatch(r);
+      // Webhook deliveries are queued inside the transaction of the transition that notified, where the transport is
+      // out of reach: hand due ones over on every sweep rather than after the lost-job grace (a repeat is harmless).
+      for (const r of await this.store.overdue(0, 500, ['webhooks'])) await this.dispatch(r);
     }
     const now = this.clock.now().getTime();
     if (this.options.retentionDays && now - this.lastPrune >= 3600_000) {

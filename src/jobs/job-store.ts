@@ -206,15 +206,14 @@ export class JobStore {
   }
 
   /** Queued jobs whose time passed a while ago: BullMQ should have delivered them, so Redis may have lost them. */
-  overdue(graceMs: number, limit = 500) {
-    return this.db
+  overdue(graceMs: number, limit = 500, queues?: readonly JobQueue[]) {
+    let q = this.db
       .selectFrom('background_jobs')
       .select(['id', 'queue', 'run_at', 'attempts'])
       .where('status', '=', 'QUEUED')
-      .where('run_at', '<=', new Date(this.clock.now().getTime() - graceMs))
-      .orderBy('run_at')
-      .limit(limit)
-      .execute();
+      .where('run_at', '<=', new Date(this.clock.now().getTime() - graceMs));
+    if (queues) q = q.where('queue', 'in', [...queues]);
+    return q.orderBy('run_at').limit(limit).execute();
   }
 
   /** When the next queued job (of these queues) falls due. */
@@ -252,14 +251,17 @@ export class JobStore {
       .execute();
   }
 
-  /** A user's unfinished jobs, not counting scheduled starts (those are bounded by the active-task limit). */
+  /**
+   * A user's unfinished jobs, not counting scheduled starts (those are bounded by the active-task limit) nor
+   * webhook deliveries (the system queues those, one per notification; they must never block a user's import).
+   */
   async countUnfinished(userId: number): Promise<number> {
     const r = await this.db
       .selectFrom('background_jobs')
       .select(({ fn }) => fn.countAll<string>().as('n'))
       .where('user_id', '=', userId)
       .where('status', 'in', ['QUEUED', 'RUNNING'])
-      .where('kind', '!=', 'task_start')
+      .where('kind', 'not in', ['task_start', 'webhook_delivery'])
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }

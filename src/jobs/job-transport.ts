@@ -33,4 +33,6 @@ export const LANES: ReadonlyArray<{ queues: readonly JobQueue[]; concurrency: nu
   { queues: ['invite-low'], concurrency: 1 },
   { queues: ['imports'], concurrency: 2 },
   { queues: ['reports'], concurrency: 2 },
+  // Webhook deliveries are short HTTP calls with a timeout; their own lane keeps a slow receiver from delaying imports.
+  { queues: ['webhooks'], concurrency: 2 },
 ];

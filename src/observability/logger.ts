@@ -24,6 +24,11 @@ export const REDACT_PATHS = [
   '*.*.phone',
   'author_phone',
   '*.author_phone',
+  // Webhook signing secrets (src/notifications): shown to their owner once, never logged.
+  'secret',
+  '*.secret',
+  'secret_encrypted',
+  '*.secret_encrypted',
 ];
 
 const PHONE_IN_TEXT = /\+\d{8,15}/g;

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
 import { promoteDueScheduledTasks } from '../tasks/scheduled-starts.js';
-import { completeDoneTasks, failTasksWithoutAccounts } from '../tasks/task-status.js';
+import { completeDoneTasks, failTasksNeverServable, failTasksWithoutAccounts } from '../tasks/task-status.js';
 import { realMsFor, type Clock } from '../shared/clock.js';
 import { FINISHED_TASK_STATUSES, PRIORITY_RANK, type LogResult, type TargetStatus } from '../shared/enums.js';
 import { describeTarget } from '../targets/identity.js';
@@ -12,7 +12,11 @@ import { PlatformError } from '../platform/platform-error.js';
 import { renderTemplate, type ResolvedGroup } from '../platform/platform.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { readyAccountsQuery } from './ready-accounts.js';
 import { blockedReason, recordInLedger } from '../hygiene/audience-hygiene.js';
+
+/** How often housekeeping sweeps all running tasks for ones no account can ever serve (see housekeeping()). */
+const SERVABLE_SWEEP_MS = 10 * 60_000;
 
 export interface WorkerOptions {
   holder: string;
@@ -45,6 +49,9 @@ interface Claim {
 export class Worker {
   private lastHousekeeping = 0;
   private lastRetention = 0;
+  private lastServableSweep = Number.NEGATIVE_INFINITY;
+  /** Virtual ms at which each task was last checked for "never servable" from findWork (at most once a minute each). */
+  private readonly servableCheckedAt = new Map<number, number>();
   /** Virtual ms at which the next lease covering an in-flight target may have expired: crash recovery runs then. */
   private nextRecoveryAt = 0;
   constructor(
@@ -115,30 +122,7 @@ export class Worker {
   }
 
   private readyAccountsQuery(now: Date, limit: number, onlyIds?: number[]): Promise<AccountRow[]> {
-    let q = this.db.selectFrom('accounts as a').selectAll('a');
-    if (onlyIds) q = q.where('a.id', 'in', onlyIds);
-    return q
-      .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED'])
-      .where((eb) => eb.or([eb('a.rest_until', 'is', null), eb('a.rest_until', '<=', now)]))
-      .where((eb) => eb.or([eb('a.next_action_at', 'is', null), eb('a.next_action_at', '<=', now)]))
-      .where((eb) => eb.or([eb('a.idle_until', 'is', null), eb('a.idle_until', '<=', now)]))
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('account_leases as l').select('l.account_id').whereRef('l.account_id', '=', 'a.id').where('l.expires_at', '>', now))),
-      )
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('task_accounts as ta')
-            .innerJoin('tasks as t', 't.id', 'ta.task_id')
-            .select('ta.task_id')
-            .whereRef('ta.account_id', '=', 'a.id')
-            .where('ta.eligible', '=', true)
-            .where('t.status', '=', 'IN_PROGRESS'),
-        ),
-      )
-      .orderBy('a.next_action_at', (ob) => ob.asc().nullsFirst())
-      .orderBy('a.id')
-      .limit(limit)
-      .execute();
+    return readyAccountsQuery(this.db, now, limit, onlyIds).execute();
   }
 
   /** Chooses a task and claims a target for a leased account; releases the lease if there is nothing to do. */
@@ -172,6 +156,9 @@ export class Worker {
       const verdict = this.accounts.checkQuota(usage, action, task.target_group_key);
       if (!verdict.allowed) {
         if (verdict.wait_seconds !== null) soonestSeconds = Math.min(soonestSeconds ?? Infinity, verdict.wait_seconds);
+        // A permanent refusal (this account's lifetime allowance into the group is used up): the moment to ask
+        // whether any account can still serve the task, instead of on every decision (housekeeping also asks).
+        else if (verdict.code === 'group_lifetime') await this.endIfNeverServable(task.id);
         continue;
       }
       const claim = await this.claim(task, account, action, task.group_peer as unknown as ResolvedGroup | null);
@@ -428,6 +415,23 @@ export class Worker {
     for (const t of failed) this.metrics?.tasksTotal.inc({ platform: t.platform, status: 'FAILED' });
   }
 
+  /**
+   * Ends running invite tasks (all, or one) whose remaining people no eligible account can ever serve: each has used
+   * its lifetime allowance into the group (task-status.ts owns the move and says why). From findWork a task is
+   * looked at at most once a virtual minute, since the account that hit its cap may meet the task again soon.
+   */
+  async endIfNeverServable(taskId?: number): Promise<void> {
+    const now = this.clock.now();
+    if (taskId !== undefined) {
+      const last = this.servableCheckedAt.get(taskId);
+      if (last !== undefined && now.getTime() - last < 60_000) return;
+      this.servableCheckedAt.set(taskId, now.getTime());
+      if (this.servableCheckedAt.size > 10_000) this.servableCheckedAt.clear();
+    }
+    const failed = await failTasksNeverServable(this.db, now, this.accounts.limits.invitesPerGroupLifetime, taskId);
+    for (const t of failed) this.metrics?.tasksTotal.inc({ platform: t.platform, status: 'FAILED' });
+  }
+
   private async maybeHousekeeping(): Promise<void> {
     const now = this.clock.now().getTime();
     // Recovery of a dead worker's targets waits for its lease to expire, so look at least once per lease period.
@@ -449,6 +453,12 @@ export class Worker {
     await this.recoverStaleAttempts();
     await this.completeIfDone();
     await this.failTasksWithoutAccounts();
+    // The sweep over every running task is a backstop (findWork checks a task the moment an account meets its cap),
+    // and at 10,000 accounts it costs about a second (issue 13): every ten minutes is enough.
+    if (now.getTime() - this.lastServableSweep >= SERVABLE_SWEEP_MS) {
+      this.lastServableSweep = now.getTime();
+      await this.endIfNeverServable();
+    }
     await this.accounts.pruneExpiredLeases();
     if (this.options.logRetentionDays && now.getTime() - this.lastRetention >= 3600_000) {
       this.lastRetention = now.getTime();

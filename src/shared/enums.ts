@@ -57,7 +57,7 @@ export function messageTaskName(template: string, prefix = 'Messages'): string {
   return `${prefix}: ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
 }
 
-export const JOB_KINDS = ['import_file', 'import_parsing', 'task_report', 'task_start'] as const;
+export const JOB_KINDS = ['import_file', 'import_parsing', 'task_report', 'task_start', 'webhook_delivery'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -69,6 +69,16 @@ export const FINISHED_JOB_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED
  * consumers give the high queue the most concurrency. Imports and reports have their own queues so a
  * big import never delays a start.
  */
-export const JOB_QUEUES = ['invite-high', 'invite-normal', 'invite-low', 'imports', 'reports'] as const;
+export const JOB_QUEUES = ['invite-high', 'invite-normal', 'invite-low', 'imports', 'reports', 'webhooks'] as const;
 export type JobQueue = (typeof JOB_QUEUES)[number];
 export const INVITE_QUEUE_BY_PRIORITY: Record<Priority, JobQueue> = { HIGH: 'invite-high', MEDIUM: 'invite-normal', LOW: 'invite-low' };
+
+/**
+ * What a notification is about (issue 11). A task finished (completed, failed) or needs the owner (attention:
+ * it cannot go on without them), one of the owner's accounts was retired by the platform, an import failed.
+ */
+export const NOTIFICATION_EVENTS = ['task_completed', 'task_failed', 'task_attention', 'account_retired', 'import_failed'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+/** How one webhook delivery attempt ended. */
+export const WEBHOOK_OUTCOMES = ['delivered', 'retrying', 'failed'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];

@@ -1,4 +1,6 @@
+import { DOMAIN_MESSAGES } from './domain-messages.js';
 import { messageTaskName } from './enums.js';
+import { TASK_WHY_MESSAGES } from '../tasks/why-messages.js';
 
 /**
  * The catalogue of sentences the server says to people, by stable key, in Russian and English.
@@ -43,7 +45,9 @@ export function validTimeZone(value: unknown): string | null {
   }
 }
 
-export type MessageParams = Record<string, string | number | null | undefined>;
+/** A param already said in both languages (e.g. a list of per-account reasons), picked by the reader's language. */
+export type LocalisedText = { ru: string; en: string };
+export type MessageParams = Record<string, string | number | LocalisedText | null | undefined>;
 
 const STATUS_NAMES: Record<Lang, Record<string, string>> = {
   ru: {
@@ -59,6 +63,10 @@ const STATUS_NAMES: Record<Lang, Record<string, string>> = {
 };
 
 const CATALOGUE: Record<string, Record<Lang, string>> = {
+  // Every domain's refusals, import row problems, stored reasons and report headers (src/shared/domain-messages.ts).
+  ...DOMAIN_MESSAGES,
+  // Why a task waits, is stuck, cannot start or ended; why an account may not act (src/tasks/why-messages.ts).
+  ...TASK_WHY_MESSAGES,
   // Task lifecycle refusals.
   'ILLEGAL_TRANSITION.start': {
     ru: 'Нельзя запустить задачу «{name}»: её статус «{status}». Запустить можно только ещё не начатую задачу (приостановленную — продолжите, завершённую — скопируйте).',
@@ -211,10 +219,110 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   // Auto task names.
   'NAME.invite': { ru: 'Приглашения в {group} · {date}', en: 'Invites to {group} · {date}' },
   'NAME.message_prefix': { ru: 'Сообщения', en: 'Messages' },
+  // Notifications (src/notifications): stored as a code and params, rendered in the reader's language.
+  'NOTIFY.task_completed.invite_to_group': {
+    ru: 'Задача «{name}» завершена: приглашено {invited} из {total}, пропущено {skipped}, не удалось {failed}.',
+    en: 'Task "{name}" completed: {invited} of {total} invited, {skipped} skipped, {failed} failed.',
+  },
+  'NOTIFY.task_completed.direct_message': {
+    ru: 'Задача «{name}» завершена: отправлено {sent} из {total}, пропущено {skipped}, не удалось {failed}.',
+    en: 'Task "{name}" completed: {sent} of {total} messages sent, {skipped} skipped, {failed} failed.',
+  },
+  'NOTIFY.task_failed': { ru: 'Задача «{name}» остановлена с ошибкой: {reason}', en: 'Task "{name}" failed: {reason}' },
+  'NOTIFY.task_attention': { ru: 'Задаче «{name}» нужно ваше внимание: {reason}', en: 'Task "{name}" needs your attention: {reason}' },
+  'NOTIFY.account_retired.BANNED': {
+    ru: 'Telegram заблокировал аккаунт «{label}»: он больше не будет приглашать и писать. Задачи продолжат другие ваши аккаунты.',
+    en: 'Telegram banned account "{label}": it will no longer invite or send messages. Your other accounts carry on with the tasks.',
+  },
+  'NOTIFY.account_retired.DEAUTHORIZED': {
+    ru: 'Аккаунт «{label}» вышел из Telegram (сеанс завершён): подключите его заново, чтобы он снова работал.',
+    en: 'Account "{label}" was logged out of Telegram (its session ended): connect it again to use it.',
+  },
+  'NOTIFY.import_failed': { ru: 'Импорт аудитории в задачу «{name}» не удался: {reason}', en: 'The audience import into task "{name}" failed: {reason}' },
+  'NOTIFY.no_reason': { ru: 'причина не указана.', en: 'no reason was given.' },
+  'NOTIFY.webhook_test': {
+    ru: 'Проверка вебхука: если вы читаете это, уведомления до вас доходят.',
+    en: 'Webhook test: if you can read this, notifications reach you.',
+  },
+  'NOT_FOUND.Notification': { ru: 'Уведомление не найдено.', en: 'Notification was not found.' },
+  // The webhook: refused addresses (settings) and why a delivery attempt failed (the delivery log).
+  'WEBHOOK.invalid_url': {
+    ru: 'Адрес вебхука должен быть полным адресом http:// или https://, например https://example.com/hooks/invites.',
+    en: 'The webhook URL must be a full http:// or https:// URL, like https://example.com/hooks/invites.',
+  },
+  'WEBHOOK.private_address': {
+    ru: 'Адрес вебхука ведёт во внутреннюю сеть или на этот же сервер ({address}); такие адреса запрещены.',
+    en: 'The webhook URL points to a private, loopback or otherwise internal address ({address}); such addresses are refused.',
+  },
+  'WEBHOOK.unresolvable': { ru: 'Сервер {host} не найден (DNS).', en: 'The host {host} could not be resolved.' },
+  'WEBHOOK.not_configured': { ru: 'Сначала сохраните адрес вебхука.', en: 'Save a webhook URL first.' },
+  'WEBHOOK.timeout': { ru: 'получатель не ответил за {seconds} с', en: 'the receiver did not answer within {seconds} s' },
+  'WEBHOOK.redirect': {
+    ru: 'получатель ответил перенаправлением ({status}); перенаправления не выполняются — укажите конечный адрес',
+    en: 'the receiver answered with a redirect ({status}); redirects are not followed: give the final URL',
+  },
+  'WEBHOOK.http_status': { ru: 'получатель ответил кодом {status}', en: 'the receiver answered {status}' },
+  'WEBHOOK.network': { ru: 'не удалось соединиться: {detail}', en: 'could not connect: {detail}' },
+  // The XLSX report (src/stats/xlsx-report.ts): sheet names, column headers, summary labels, target statuses.
+  'REPORT.sheet_summary': { ru: 'Сводка', en: 'Summary' },
+  'REPORT.sheet_targets': { ru: 'Получатели', en: 'Targets' },
+  'REPORT.col.id': { ru: 'ID', en: 'ID' },
+  'REPORT.col.username': { ru: 'Юзернейм', en: 'Username' },
+  'REPORT.col.user_id': { ru: 'ID в Telegram', en: 'Telegram user ID' },
+  'REPORT.col.phone': { ru: 'Телефон', en: 'Phone' },
+  'REPORT.col.first_name': { ru: 'Имя', en: 'First name' },
+  'REPORT.col.last_name': { ru: 'Фамилия', en: 'Last name' },
+  'REPORT.col.status': { ru: 'Статус', en: 'Status' },
+  'REPORT.col.reason': { ru: 'Причина', en: 'Reason' },
+  'REPORT.col.error_code': { ru: 'Код причины', en: 'Reason code' },
+  'REPORT.col.account': { ru: 'Аккаунт', en: 'Account' },
+  'REPORT.col.attempts': { ru: 'Попыток', en: 'Attempts' },
+  'REPORT.col.processed_at': { ru: 'Обработан', en: 'Processed at' },
+  'REPORT.sum.task': { ru: 'Задача', en: 'Task' },
+  'REPORT.sum.type': { ru: 'Тип', en: 'Type' },
+  'REPORT.sum.group': { ru: 'Группа', en: 'Group' },
+  'REPORT.sum.status': { ru: 'Статус', en: 'Status' },
+  'REPORT.status_of': { ru: '{status}', en: '{status}' },
+  'REPORT.sum.mode': { ru: 'Режим', en: 'Platform mode' },
+  'REPORT.sum.created': { ru: 'Создана', en: 'Created' },
+  'REPORT.sum.started': { ru: 'Запущена', en: 'Started' },
+  'REPORT.sum.finished': { ru: 'Завершена', en: 'Finished' },
+  'REPORT.sum.generated': { ru: 'Отчёт создан', en: 'Report generated' },
+  'REPORT.sum.time_zone': { ru: 'Часовой пояс', en: 'Time zone' },
+  'REPORT.sum.total': { ru: 'Всего получателей', en: 'Total targets' },
+  'REPORT.sum.pending': { ru: 'Ожидают', en: 'Pending' },
+  'REPORT.sum.invited': { ru: 'Приглашены', en: 'Invited' },
+  'REPORT.sum.sent': { ru: 'Отправлено', en: 'Sent' },
+  'REPORT.sum.skipped': { ru: 'Пропущены', en: 'Skipped' },
+  'REPORT.sum.failed': { ru: 'Ошибки', en: 'Failed' },
+  'REPORT.sum.success_pct': { ru: 'Доля успешных', en: 'Success rate' },
+  'REPORT.mode.sandbox': { ru: 'Песочница (имитация, не реальные результаты Telegram)', en: 'Sandbox (simulated, not real Telegram results)' },
+  'REPORT.mode.telegram': { ru: 'Telegram', en: 'Telegram' },
+  'REPORT.type.invite_to_group': { ru: 'Приглашения в группу', en: 'Invites to a group' },
+  'REPORT.type.direct_message': { ru: 'Личные сообщения', en: 'Direct messages' },
+  'REPORT.target.PENDING': { ru: 'Ожидает', en: 'Pending' },
+  'REPORT.target.IN_FLIGHT': { ru: 'В работе', en: 'In progress' },
+  'REPORT.target.INVITED': { ru: 'Приглашён', en: 'Invited' },
+  'REPORT.target.SENT': { ru: 'Отправлено', en: 'Sent' },
+  'REPORT.target.SKIPPED': { ru: 'Пропущен', en: 'Skipped' },
+  'REPORT.target.FAILED': { ru: 'Ошибка', en: 'Failed' },
+  'FIELD.time_zone': {
+    ru: 'неизвестный часовой пояс: укажите имя IANA, например Europe/Moscow',
+    en: 'unknown time zone: give an IANA name like Europe/Moscow',
+  },
 };
 
 export function hasMessage(key: string): boolean {
   return key in CATALOGUE;
+}
+
+/**
+ * A reason stored in the database (tasks.status_reason, job reasons, notification params) in `lang`: a known
+ * message code renders with its params; anything else (rows written before reasons were codes) is returned as is.
+ */
+export function renderStoredReason(codeOrText: string | null, params: Record<string, unknown> | null | undefined, lang: Lang): string | null {
+  if (codeOrText === null || !hasMessage(codeOrText)) return codeOrText;
+  return renderMessage(codeOrText, lang, (params ?? {}) as MessageParams) ?? codeOrText;
 }
 
 /** The sentence for `key` in `lang` with its params filled in, or null when the key is unknown or a param is missing. */
@@ -228,9 +336,24 @@ export function renderMessage(key: string, lang: Lang, params: MessageParams = {
       missing = true;
       return '';
     }
+    if (typeof v === 'object') return v[lang];
     return name === 'status' ? (STATUS_NAMES[lang][String(v)] ?? String(v)) : String(v);
   });
   return missing ? null : text;
+}
+
+/** A message in both languages, for a param of another message (rendered later in the reader's language). */
+export function localised(key: string, params: MessageParams = {}): LocalisedText {
+  return { ru: renderMessage(key, 'ru', params) ?? key, en: renderMessage(key, 'en', params) ?? key };
+}
+
+/**
+ * A target's reason by its code (targets.error_code) in `lang`, else the sentence stored with it. English keeps the
+ * stored sentence (what API clients have always read), as AppError does.
+ */
+export function renderTargetReason(code: string | null, stored: string | null, lang: Lang): string | null {
+  if (lang === 'en' && stored) return stored;
+  return (code ? renderMessage(`REASON.${code}`, lang) : null) ?? stored;
 }
 
 /** "23 нояб." / "23 Nov" in the given time zone. */

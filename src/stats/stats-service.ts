@@ -1,9 +1,14 @@
 import { sql, type Kysely } from 'kysely';
+import type { Lang } from '../shared/messages.js';
+import { csvHeader, csvReason, csvTitle } from './csv-report-text.js';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { Limits } from '../config/config.js';
 import type { TaskCounters } from '../tasks/task-service.js';
 import { LOG_RESULTS, type LogResult } from '../shared/enums.js';
+import { PassThrough, Readable } from 'node:stream';
+import type { ReportOptions } from './report-options.js';
+import { writeXlsxReport } from './xlsx-report.js';
 
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
@@ -48,7 +53,8 @@ export class StatsService {
     return Math.round((remaining / (n * perAccount)) * 86400);
   }
 
-  async stats(task: TaskRow, counters: TaskCounters) {
+  /** `timeZone`: the reader's; hour and day buckets start at their local hour and midnight. */
+  async stats(task: TaskRow, counters: TaskCounters, timeZone = 'UTC') {
     const reasons = await this.db
       .selectFrom('targets')
       .select(['status', 'error_code', sql<string>`max(error_message)`.as('reason'), sql<number>`count(*)::int`.as('count')])
@@ -73,14 +79,16 @@ export class StatsService {
       .execute();
     const series = async (unit: 'hour' | 'day') =>
       (
-        await sql<{ bucket: Date; succeeded: number; other: number }>`
-      SELECT date_trunc(${unit}, created_at) AS bucket,
+        await sql<{ bucket: Date; succeeded: number; other: number; skipped: number; failed: number }>`
+      SELECT date_trunc(${unit}, created_at AT TIME ZONE ${timeZone}) AT TIME ZONE ${timeZone} AS bucket,
              count(*) FILTER (WHERE result = 'SUCCESS')::int AS succeeded,
-             count(*) FILTER (WHERE result <> 'SUCCESS' AND counts_toward_limit)::int AS other
+             count(*) FILTER (WHERE result <> 'SUCCESS' AND counts_toward_limit)::int AS other,
+             count(*) FILTER (WHERE result = 'SKIPPED')::int AS skipped,
+             count(*) FILTER (WHERE result = 'FAILED')::int AS failed
         FROM execution_logs WHERE task_id = ${task.id} GROUP BY 1 ORDER BY 1 DESC LIMIT ${unit === 'hour' ? 72 : 60}`.execute(this.db)
       ).rows
         .reverse()
-        .map((r) => ({ at: new Date(r.bucket).toISOString(), succeeded: r.succeeded, other: r.other }));
+        .map((r) => ({ at: new Date(r.bucket).toISOString(), succeeded: r.succeeded, other: r.other, skipped: r.skipped, failed: r.failed }));
     return {
       task_id: task.id,
       platform_mode: task.platform_mode,
@@ -156,10 +164,12 @@ export class StatsService {
   }
 
   /** CSV of every target with its outcome, streamed in pages so a large task never sits in memory. */
-  async *reportCsv(task: TaskRow): AsyncGenerator<string> {
-    const mode = task.platform_mode === 'sandbox' ? 'SANDBOX (simulated, not real Telegram results)' : 'telegram';
-    yield `# ${csvCell(task.name)} — platform mode: ${mode}\n`;
-    yield 'target_id,username,user_id,phone,first_name,last_name,status,error_code,reason,account,attempts,processed_at\n';
+  async *reportCsv(task: TaskRow, opts: { delimiter?: ',' | ';'; lang?: Lang } = {}): AsyncGenerator<string> {
+    const sep = opts.delimiter ?? ',';
+    const lang = opts.lang ?? 'en';
+    // The BOM tells Excel the file is UTF-8 (without it Cyrillic names open as mojibake); `;` is what Excel splits on in ru locales.
+    yield `\uFEFF${csvTitle(csvCell(task.name), task.platform_mode === 'sandbox', lang)}\n`;
+    yield `${csvHeader(lang, sep)}\n`;
     let lastId = 0;
     for (;;) {
       const rows = await this.db
@@ -185,12 +195,37 @@ export class StatsService {
         .limit(1000)
         .execute();
       if (!rows.length) return;
-      yield `${rows.map((r) => [r.id, r.username, r.user_id_platform, r.phone, r.first_name, r.last_name, r.status, r.error_code, r.error_message, r.label, r.attempts, r.processed_at].map(csvCell).join(',')).join('\n')}\n`;
+      yield `${rows.map((r) => [r.id, r.username, r.user_id_platform, r.phone, r.first_name, r.last_name, r.status, r.error_code, csvReason(r.error_code, r.error_message, lang), r.label, r.attempts, r.processed_at].map(csvCell).join(sep)).join('\n')}\n`;
       lastId = rows.at(-1)!.id;
     }
   }
 
-  async dashboard(userId: number) {
+  /**
+   * The report file as a stream, in the reader's format, language and time zone (report-options.ts). `onRows` hears
+   * how many targets are written so far (the background job's progress; it may throw to stop a cancelled job).
+   */
+  report(task: TaskRow, counters: TaskCounters, options: ReportOptions, onRows?: (rows: number) => Promise<void>): Readable {
+    if (options.format === 'csv') {
+      const csv = this.reportCsv(task, { delimiter: options.delimiter, lang: options.lang });
+      let rows = -2; // the title and header lines
+      return Readable.from(
+        (async function* () {
+          for await (const chunk of csv) {
+            rows += chunk.split('\n').length - 1;
+            yield chunk;
+            if (rows > 0) await onRows?.(rows);
+          }
+        })(),
+      );
+    }
+    const out = new PassThrough();
+    // A failure half-way ends the stream with the error rather than leaving a truncated file that looks whole.
+    writeXlsxReport(out, { db: this.db, task, counters, options, now: this.clock.now(), onRows }).catch((err: Error) => out.destroy(err));
+    return out;
+  }
+
+  /** `timeZone`: the reader's; the 30 days are their calendar days. */
+  async dashboard(userId: number, timeZone = 'UTC') {
     const byStatus = await this.db
       .selectFrom('tasks')
       .select(['status', sql<number>`count(*)::int`.as('count')])
@@ -199,8 +234,8 @@ export class StatsService {
       .execute();
     const since = new Date(this.clock.now().getTime() - 30 * 86400_000);
     const daily = (
-      await sql<{ day: Date; invited: number; sent: number; skipped: number; failed: number }>`
-      SELECT date_trunc('day', created_at) AS day,
+      await sql<{ day: string; invited: number; sent: number; skipped: number; failed: number }>`
+      SELECT to_char(date_trunc('day', created_at AT TIME ZONE ${timeZone}), 'YYYY-MM-DD') AS day,
              count(*) FILTER (WHERE result = 'SUCCESS' AND action = 'invite')::int AS invited,
              count(*) FILTER (WHERE result = 'SUCCESS' AND action = 'message')::int AS sent,
              count(*) FILTER (WHERE result = 'SKIPPED')::int AS skipped,
@@ -218,7 +253,7 @@ export class StatsService {
       tasks_by_status: Object.fromEntries(byStatus.map((r) => [r.status, r.count])),
       accounts_by_status: Object.fromEntries(accounts.map((r) => [r.status, r.count])),
       last_30_days: daily.map((d) => ({
-        day: new Date(d.day).toISOString().slice(0, 10),
+        day: d.day,
         invited: d.invited,
         sent: d.sent,
         skipped: d.skipped,

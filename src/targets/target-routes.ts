@@ -1,4 +1,5 @@
 import type {} from '../auth/request-user.js';
+import { localiseReasonCounts, localiseRowErrors } from '../shared/localised.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -51,13 +52,13 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
         duplicates: report.duplicates,
         invalid: report.invalid,
       });
-      return reply.status(201).send(report);
+      return reply.status(201).send(localiseRowErrors(report, req.lang));
     },
   );
 
   app.get('/tasks/:id/targets', { schema: { tags, params: idParams, querystring: listQuery } }, async (req) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    return ctx.targets.list(task.id, req.query);
+    return ctx.targets.list(task.id, req.query, req.lang);
   });
 
   app.get(
@@ -65,7 +66,8 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
     { schema: { tags, params: idParams, summary: 'The audience by status and source, refusal reasons, retries waiting' } },
     async (req) => {
       const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-      return ctx.targets.stats(task.id);
+      const stats = await ctx.targets.stats(task.id);
+      return { ...stats, by_reason: localiseReasonCounts(stats.by_reason, req.lang) };
     },
   );
 
@@ -73,7 +75,7 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
     const row = await ctx.targets.update(task.id, req.params.tid, req.body);
     await ctx.audit.record(req.user.userId, 'target.update', 'target', row.id, { task_id: task.id, fields: Object.keys(req.body) });
-    return targetToJson(row);
+    return targetToJson(row, req.lang);
   });
 
   app.delete('/tasks/:id/targets/:tid', { schema: { tags, params: targetParams } }, async (req, reply) => {

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict } from '../shared/errors.js';
+import { localised, renderMessage, renderTargetReason, type Lang, type LocalisedText } from '../shared/messages.js';
+import { joinTexts, labelled, limitText } from '../accounts/limit-reasons.js';
 import { FINISHED_TASK_STATUSES } from '../shared/enums.js';
 import type { AccountManager, Action } from '../accounts/account-manager.js';
 import type { GroupCheckResult, GroupCheckService } from '../accounts/group-check.js';
@@ -18,7 +20,25 @@ interface Eligibility {
 
 /** A test that sends nothing because the person is skipped (do-not-contact list, already in the group). */
 const notSent = (username: string, target: TargetRow) =>
-  conflict('NOT_CONTACTED', `@${username} was not contacted: ${target.error_message ?? target.error_code ?? target.status}.`);
+  conflict('NOT_CONTACTED', `@${username} was not contacted: ${target.error_message ?? target.error_code ?? target.status}.`, {
+    params: { username, why: targetWhy(target) },
+  });
+
+/** A processed target's status (and reason) in both languages: "SKIPPED (privacy …)". */
+const processedWhy = (target: TargetRow): LocalisedText => {
+  const say = (lang: Lang) => {
+    const status = renderMessage(`REPORT.target.${target.status}`, lang) ?? target.status;
+    const reason = renderTargetReason(target.error_code, target.error_message, lang);
+    return reason ? `${status} (${reason})` : status;
+  };
+  return { ru: say('ru'), en: say('en') };
+};
+
+/** A target's outcome reason in both languages (by its code), for a refusal's sentence. */
+const targetWhy = (target: TargetRow): LocalisedText => ({
+  ru: renderTargetReason(target.error_code, target.error_message, 'ru') ?? target.status,
+  en: renderTargetReason(target.error_code, target.error_message, 'en') ?? target.status,
+});
 
 const actionOf = (task: TaskRow): Action => (task.type === 'invite_to_group' ? 'invite' : 'message');
 
@@ -79,6 +99,8 @@ export class TaskAccounts {
           can_act_now: verdict?.allowed ?? false,
           wait_for_seconds: verdict && !verdict.allowed ? verdict.wait_seconds : null,
           wait_reason: verdict && !verdict.allowed ? verdict.reason : null,
+          /** The Account Manager's code for the refusal (the task page says it in the reader's language). */
+          wait_code: verdict && !verdict.allowed ? (verdict.code ?? null) : null,
           usage: {
             invites_today: usage.invitesToday,
             invites_per_day: limits.invitesPerAccountDay,
@@ -127,7 +149,7 @@ export class TaskAccounts {
     const username = normaliseUsername(rawUsername);
     if (!username)
       throw new AppError(400, 'INVALID_USERNAME', 'Give a Telegram username like @jane_doe or t.me/jane_doe.', [
-        { field: 'username', message: 'not a Telegram username' },
+        { field: 'username', message: localised('FIELD.not_username') },
       ]);
     let task = await this.openTask(userId, taskId);
     await this.lifecycle.assignAccounts(userId, task, { requireReady: false });
@@ -141,6 +163,7 @@ export class TaskAccounts {
       throw conflict(
         'ALREADY_PROCESSED',
         `@${username} is already in this task's audience and was processed: ${target.status}${target.error_message ? ` (${target.error_message})` : ''}.`,
+        { key: 'ALREADY_PROCESSED.done', params: { username, why: processedWhy(target) } },
       );
     }
     if (!target) {
@@ -164,18 +187,21 @@ export class TaskAccounts {
       .orderBy('a.id')
       .execute();
     const refusals: string[] = [];
+    const refusalTexts: LocalisedText[] = [];
     let soonest: number | null = null;
     const worker = this.createWorker(`test-invite:${userId}:${task.id}`);
     for (const { group_peer, ...account } of candidates) {
       const verdict = await this.manager.check(account.id, action, task.target_group_key);
       if (!verdict.allowed) {
         refusals.push(`${account.label}: ${verdict.reason}`);
+        refusalTexts.push(labelled(account.label, limitText(verdict, this.manager.limits)));
         if (verdict.wait_seconds !== null) soonest = Math.min(soonest ?? Infinity, verdict.wait_seconds);
         continue;
       }
       const lease = await this.manager.lease(account.id, worker.holder, action, task.target_group_key);
       if (!lease) {
         refusals.push(`${account.label}: in use by a worker`);
+        refusalTexts.push(labelled(account.label, localised('LIMIT.in_use')));
         continue;
       }
       // Another worker may have acted between the check and the lease: the quota is decided under the lease.
@@ -183,6 +209,7 @@ export class TaskAccounts {
       if (!quota.allowed) {
         await this.manager.release(lease, { acted: false });
         refusals.push(`${account.label}: ${quota.reason}`);
+        refusalTexts.push(labelled(account.label, limitText(quota, this.manager.limits)));
         continue;
       }
       if (!(await worker.actOnTarget(task, target.id, account as AccountRow, lease, group_peer as unknown as ResolvedGroup | null))) {
@@ -191,7 +218,10 @@ export class TaskAccounts {
         const now = await this.db.selectFrom('targets').selectAll().where('id', '=', target.id).executeTakeFirst();
         throw now && now.status === 'SKIPPED'
           ? notSent(username, now)
-          : conflict('ALREADY_PROCESSED', `@${username} was just taken by a running campaign; see the task's log.`);
+          : conflict('ALREADY_PROCESSED', `@${username} was just taken by a running campaign; see the task's log.`, {
+              key: 'ALREADY_PROCESSED.taken',
+              params: { username },
+            });
       }
       return this.outcome(task, target.id, account as AccountRow);
     }
@@ -202,6 +232,15 @@ export class TaskAccounts {
       'NO_ACCOUNT_AVAILABLE_NOW',
       `No account may act right now, so nothing was sent${refusals.length ? ` (${refusals.join('; ')})` : ''}.${soonest !== null ? ` Try again in ${Math.ceil(soonest / 60)} min.` : ''}`,
       { wait_for_seconds: soonest },
+      refusals.length
+        ? {
+            key: 'NO_ACCOUNT_AVAILABLE_NOW.why',
+            params: {
+              why: joinTexts(refusalTexts),
+              retry: soonest !== null ? localised('NO_ACCOUNT_AVAILABLE_NOW.retry', { min: Math.ceil(soonest / 60) }) : '',
+            },
+          }
+        : undefined,
     );
   }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import { conflict } from '../shared/errors.js';
 import type { AccountManager } from '../accounts/account-manager.js';
 import type { GroupCheckService } from '../accounts/group-check.js';
+import { joinTexts, labelled } from '../accounts/limit-reasons.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditLog } from '../observability/audit.js';
 import type { TaskService } from './task-service.js';
@@ -119,14 +120,22 @@ export class TaskLifecycle {
       if (!task.target_group)
         throw conflict('NO_TARGET_GROUP', `Task "${task.name}" has no target group yet: set target_group first.`, { params: { name: task.name } });
       const check = await this.groupCheck.check(userId, task.target_group, task.platform_mode);
-      if (!check.group) throw conflict('GROUP_NOT_RESOLVED', check.error ?? 'The target group could not be found.');
+      if (!check.group)
+        throw conflict(
+          'GROUP_NOT_RESOLVED',
+          check.error ?? 'The target group could not be found.',
+          check.error_text ? { key: 'TEXT', params: { text: check.error_text } } : undefined,
+        );
       const admins = [...check.ready.map((r) => r.account_id), ...check.unavailable.filter((u) => u.is_admin).map((u) => u.account_id)];
       if (opts.requireReady && check.ready.length === 0) {
         const why = check.unavailable.map((u) => `${u.label}: ${u.reason}`).join('; ');
         throw conflict(
           'NO_READY_ADMIN',
           `No account can invite into "${check.group.title}" right now${why ? ` (${why})` : ''}. Make one of your accounts an admin with the right to add members.`,
-          { params: { group: check.group.title } },
+          {
+            key: why ? 'NO_READY_ADMIN.why' : 'NO_READY_ADMIN',
+            params: { group: check.group.title, why: joinTexts(check.unavailable.map((u) => labelled(u.label, u.reason_text))) },
+          },
         );
       }
       if (admins.length === 0) {

@@ -1,4 +1,6 @@
 import type {} from '../auth/request-user.js';
+import { localiseReasonCounts, localiseRowErrors } from '../shared/localised.js';
+import { renderStoredReason } from '../shared/messages.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,9 +8,11 @@ import type { AppContext } from '../app-context.js';
 import { AppError } from '../shared/errors.js';
 import { LOG_RESULTS } from '../shared/enums.js';
 import { autoTaskName } from '../shared/messages.js';
+import { TaskReadiness } from './task-readiness.js';
+import { taskListResponse, taskStatusResponse } from './task-responses.js';
 import { bulkTasksSchema, createTaskSchema, csvArray, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
 import type { TaskRow } from '../db/schema.js';
-import { reportFilename } from '../stats/stats-service.js';
+import { REPORT_CONTENT_TYPES, reportFileName, reportOptions, reportQuery } from '../stats/report-options.js';
 
 const logsQuery = z.object({
   result: csvArray(z.enum(LOG_RESULTS)),
@@ -37,8 +41,14 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
           name = autoTaskName(req.lang, { template: input.message_template! }, ctx.clock.now(), tz);
         }
       }
+      // With `draft` given, the start's conditions are checked first: refused (nothing created) or kept on the draft.
+      const problems = input.draft === undefined ? [] : await ctx.taskReadiness.problems(user, input, ctx.config.platformMode);
+      if (problems.length && !input.draft) throw TaskReadiness.refusal(problems, req.lang);
       const task = await ctx.tasks.create(user, input, name);
-      await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type });
+      await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type, ...(input.draft ? { draft: true } : {}) });
+      // The audience is counted live; the group and admin reasons need the platform, so they are stored.
+      const stored = problems.find((p) => p.field !== 'audience');
+      if (input.draft && stored) await ctx.taskReadiness.markDraft(task.id, stored);
       const importReport = input.targets?.length ? await ctx.targets.addInline(task.id, input.targets) : null;
       if (importReport)
         await ctx.audit.record(user, 'targets.add', 'task', task.id, {
@@ -49,7 +59,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
         });
       let current: TaskRow = task;
       let startError: { error: string; message: string } | null = null;
-      if (input.start) {
+      if (input.start && !input.draft) {
         try {
           current = await ctx.lifecycle.start(user, task.id);
         } catch (err) {
@@ -57,22 +67,38 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
           startError = { error: err.code, message: err.text(req.lang) };
         }
       }
-      return reply.status(201).send({ ...(await ctx.tasks.toJson(current)), import: importReport, start_error: startError });
+      if (input.draft) current = await ctx.tasks.getOwned(user, task.id);
+      return reply.status(201).send({
+        ...(await ctx.tasks.toJson(current, req.lang)),
+        why: await ctx.taskWhy.forTask(current, req.lang, req.timeZone),
+        import: importReport && localiseRowErrors(importReport, req.lang),
+        start_error: startError,
+      });
     },
   );
 
-  app.get('/tasks', { schema: { tags, querystring: listTasksQuery, summary: 'List tasks with filters, sorting and pagination' } }, async (req) =>
-    ctx.tasks.list(req.user.userId, req.query),
+  app.get(
+    '/tasks',
+    { schema: { tags, querystring: listTasksQuery, response: { 200: taskListResponse }, summary: 'List tasks with filters, sorting and pagination' } },
+    async (req) => {
+      const { page, rows } = await ctx.tasks.listWithRows(req.user.userId, req.query, req.lang);
+      return { ...page, items: await ctx.taskWhy.attach(page.items, rows, req.lang, req.timeZone) };
+    },
   );
 
-  app.get('/tasks/:id', { schema: { tags, params: idParams } }, async (req) => ctx.tasks.toJson(await ctx.tasks.getOwned(req.user.userId, req.params.id)));
+  app.get('/tasks/:id', { schema: { tags, params: idParams } }, async (req) => {
+    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+    // `why`: why it is not acting now (src/tasks/task-why.ts), in the reader's language.
+    const json = await ctx.tasks.toJson(task, req.lang);
+    return { ...json, why: await ctx.taskWhy.forTask(task, req.lang, req.timeZone, json.counters) };
+  });
 
   app.put('/tasks/:id', { schema: { tags, params: idParams, body: updateTaskSchema } }, async (req) => {
     const row = await ctx.tasks.update(req.user.userId, req.params.id, req.body);
     // A new time (or priority) for a task that is waiting to start moves its start job (to its invite queue).
     if (row.status === 'SCHEDULED' && (req.body.scheduled_at !== undefined || req.body.priority !== undefined)) await ctx.scheduledStarts.schedule(row);
     await ctx.audit.record(req.user.userId, 'task.update', 'task', row.id, { fields: Object.keys(req.body) });
-    return ctx.tasks.toJson(row);
+    return ctx.tasks.toJson(row, req.lang);
   });
 
   app.delete('/tasks/:id', { schema: { tags, params: idParams } }, async (req, reply) => {
@@ -84,7 +110,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post('/tasks/:id/duplicate', { schema: { tags, params: idParams } }, async (req, reply) => {
     const copy = await ctx.tasks.duplicate(req.user.userId, req.params.id);
     await ctx.audit.record(req.user.userId, 'task.duplicate', 'task', copy.id, { from: req.params.id });
-    return reply.status(201).send(await ctx.tasks.toJson(copy));
+    return reply.status(201).send(await ctx.tasks.toJson(copy, req.lang));
   });
 
   app.post(
@@ -127,18 +153,19 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
 
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
     app.post(`/tasks/:id/${action}`, { schema: { tags, params: idParams, summary: `${action} a task (409 with the reason when not allowed)` } }, async (req) =>
-      ctx.tasks.toJson(await ctx.lifecycle[action](req.user.userId, req.params.id)),
+      ctx.tasks.toJson(await ctx.lifecycle[action](req.user.userId, req.params.id), req.lang),
     );
   }
   // The specification's name for start.
   app.post('/tasks/:id/execute', { schema: { tags, params: idParams, summary: 'Same as start' } }, async (req) =>
-    ctx.tasks.toJson(await ctx.lifecycle.start(req.user.userId, req.params.id)),
+    ctx.tasks.toJson(await ctx.lifecycle.start(req.user.userId, req.params.id), req.lang),
   );
 
   app.get(
     '/tasks/:id/accounts',
     { schema: { tags, params: idParams, summary: 'The accounts this task may use, with usage against every limit and why each is or is not eligible' } },
-    async (req) => ctx.taskAccounts.list(req.user.userId, await ctx.tasks.getOwned(req.user.userId, req.params.id)),
+    async (req) =>
+      ctx.taskWhy.accountsPanel(await ctx.taskAccounts.list(req.user.userId, await ctx.tasks.getOwned(req.user.userId, req.params.id)), req.lang, req.timeZone),
   );
 
   app.post(
@@ -162,32 +189,55 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     },
   );
 
-  app.get('/tasks/:id/status', { schema: { tags, params: idParams, summary: 'Light-weight progress for polling' } }, async (req) => {
-    const { task, counters, eligibleAccounts } = await ctx.tasks.getOwnedForStatus(req.user.userId, req.params.id);
-    return {
-      id: task.id,
-      status: task.status,
-      status_reason: task.status_reason,
-      platform_mode: task.platform_mode,
-      sandbox: task.platform_mode === 'sandbox',
-      counters,
-      eta_seconds: await ctx.stats.etaSeconds(task, counters, eligibleAccounts),
-      updated_at: task.updated_at.toISOString(),
-    };
-  });
+  app.get(
+    '/tasks/:id/status',
+    { schema: { tags, params: idParams, response: { 200: taskStatusResponse }, summary: 'Light-weight progress for polling' } },
+    async (req) => {
+      const { task, counters, eligibleAccounts, hasUsableAccount } = await ctx.tasks.getOwnedForStatus(req.user.userId, req.params.id);
+      return {
+        id: task.id,
+        status: task.status,
+        status_reason: renderStoredReason(task.status_reason, task.status_reason_params, req.lang),
+        platform_mode: task.platform_mode,
+        sandbox: task.platform_mode === 'sandbox',
+        counters,
+        eta_seconds: await ctx.stats.etaSeconds(task, counters, eligibleAccounts),
+        why: await ctx.taskWhy.forTask(task, req.lang, req.timeZone, { pending: counters.pending, hasUsableAccount }),
+        updated_at: task.updated_at.toISOString(),
+      };
+    },
+  );
 
   app.get('/tasks/:id/stats', { schema: { tags, params: idParams } }, async (req) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    return ctx.stats.stats(task, await ctx.tasks.counters(task.id));
+    const stats = await ctx.stats.stats(task, await ctx.tasks.counters(task.id), req.timeZone ?? ctx.config.limits.timeZone);
+    // Reasons are said from their codes in the reader's language.
+    return {
+      ...stats,
+      skipped_by_reason: localiseReasonCounts(stats.skipped_by_reason, req.lang),
+      failed_by_reason: localiseReasonCounts(stats.failed_by_reason, req.lang),
+    };
   });
 
-  app.get('/tasks/:id/report', { schema: { tags, params: idParams, summary: 'CSV of every target and its outcome' } }, async (req, reply) => {
-    const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    const { Readable } = await import('node:stream');
-    reply.header('content-type', 'text/csv; charset=utf-8');
-    reply.header('content-disposition', `attachment; filename="${reportFilename(task)}"`);
-    return reply.send(Readable.from(ctx.stats.reportCsv(task)));
-  });
+  app.get(
+    '/tasks/:id/report',
+    {
+      schema: {
+        tags,
+        params: idParams,
+        querystring: reportQuery,
+        summary: 'Every target and its outcome: CSV (UTF-8 with BOM, `,` or `;`) or XLSX with a summary sheet, in the reader’s language and time zone',
+      },
+    },
+    async (req, reply) => {
+      const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
+      const options = reportOptions(req, req.query, ctx.config.limits.timeZone);
+      const counters = await ctx.tasks.counters(task.id);
+      reply.header('content-type', REPORT_CONTENT_TYPES[options.format]);
+      reply.header('content-disposition', `attachment; filename="${reportFileName(task, options.format)}"`);
+      return reply.send(ctx.stats.report(task, counters, options));
+    },
+  );
 
   app.get('/tasks/:id/logs', { schema: { tags, params: idParams, querystring: logsQuery } }, async (req) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
@@ -197,6 +247,6 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get('/dashboard/summary', { schema: { tags: ['dashboard'] } }, async (req) => ({
     platform_mode: ctx.config.platformMode,
     sandbox: ctx.config.platformMode === 'sandbox',
-    ...(await ctx.stats.dashboard(req.user.userId)),
+    ...(await ctx.stats.dashboard(req.user.userId, req.timeZone ?? ctx.config.limits.timeZone)),
   }));
 }

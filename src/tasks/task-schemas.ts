@@ -33,7 +33,7 @@ const taskFields = {
   name: z.string().trim().min(1, 'name must not be empty').max(200),
   platform: enumInput(PLATFORMS).default('telegram'),
   type: enumInput(TASK_TYPES),
-  target_group: z.string().trim().min(2, 'target group must be a link, @name or numeric id').max(300),
+  target_group: z.string().trim().min(2, 'target group must be a link, @name or numeric id').max(300, 'target group must be at most 300 characters'),
   message_template: z.string().trim().min(1, 'message template must not be empty').max(4096),
   priority: priorityInput().default('MEDIUM'),
   scheduled_at: optionalDate.nullable(),
@@ -65,6 +65,14 @@ export const createTaskSchema = z
     targets: z.array(manualTargetSchema).max(10_000).optional(),
     /** Start right after creation (the create form's "start now"). */
     start: z.boolean().default(false),
+    /**
+     * false: create only a task that can start (audience, usable account, group and admin), else 409 with the
+     * reasons per field and nothing created; true: save as a draft whatever is missing, the reason kept on it.
+     * Left out: created as before (API clients that create first and import after), its why shown on the task.
+     */
+    draft: z.boolean().optional(),
+    /** How many people the client imports right after creating (the form's file preview or chosen base). */
+    audience_count: z.number().int().min(0).max(100_000_000).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.type === 'invite_to_group' && !v.target_group)
@@ -108,6 +116,10 @@ export const listTasksQuery = z.object({
   page_size: z.coerce.number().int().min(1).max(100, 'page_size can be at most 100').default(20),
   sort: z.enum(TASK_SORTS).default('created_at'),
   order: z.enum(['asc', 'desc']).default('desc'),
+  running_first: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 
 export const bulkTasksSchema = z

@@ -3,7 +3,9 @@ import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
+import { DEFAULT_API_LANG, renderStoredReason, type Lang } from '../shared/messages.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
+import { countersJsonSql, readTaskForStatus, readTaskPage } from './task-queries.js';
 
 export interface TaskCounters {
   total: number;
@@ -21,7 +23,8 @@ export interface TaskCounters {
 
 const EMPTY: TaskCounters = { total: 0, pending: 0, in_flight: 0, invited: 0, sent: 0, skipped: 0, failed: 0, done: 0, progress: 0 };
 
-export function taskToJson(t: TaskRow, counters: TaskCounters = EMPTY) {
+/** A task as the API answers it; `lang` is the reader's, for its stored status reason (a message code). */
+export function taskToJson(t: TaskRow, counters: TaskCounters = EMPTY, lang: Lang = DEFAULT_API_LANG) {
   return {
     id: t.id,
     name: t.name,
@@ -34,7 +37,7 @@ export function taskToJson(t: TaskRow, counters: TaskCounters = EMPTY) {
     message_template: t.message_template,
     priority: t.priority,
     status: t.status,
-    status_reason: t.status_reason,
+    status_reason: renderStoredReason(t.status_reason, t.status_reason_params, lang),
     scheduled_at: t.scheduled_at?.toISOString() ?? null,
     settings: t.settings,
     counters,
@@ -47,14 +50,7 @@ export function taskToJson(t: TaskRow, counters: TaskCounters = EMPTY) {
 export type TaskJson = ReturnType<typeof taskToJson>;
 
 /** A task's counters, kept in task_counters by triggers on targets (migration 7): one row read, whatever the audience size. */
-const countersSql = sql<TaskCounters>`(
-  SELECT json_build_object(
-    'total', c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed, 'pending', c.pending, 'in_flight', c.in_flight,
-    'invited', c.invited, 'sent', c.sent, 'skipped', c.skipped, 'failed', c.failed,
-    'done', c.invited + c.sent + c.skipped + c.failed,
-    'progress', CASE WHEN c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed = 0 THEN 0
-                     ELSE round((c.invited + c.sent + c.skipped + c.failed)::numeric / (c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed), 4) END)
-  FROM task_counters c WHERE c.task_id = tasks.id)`;
+const countersSql = sql<TaskCounters>`${sql.raw(countersJsonSql('tasks'))}`;
 
 const normaliseCounters = (c: Record<string, unknown> | null): TaskCounters =>
   Object.fromEntries(Object.entries({ ...EMPTY, ...(c ?? {}) }).map(([k, v]) => [k, Number(v)])) as unknown as TaskCounters;
@@ -109,21 +105,16 @@ export class TaskService {
    * The status poll in one round trip: the owned task, its counters and how many accounts may serve it (what
    * StatsService.etaSeconds needs), instead of three queries.
    */
-  async getOwnedForStatus(userId: number, id: number): Promise<{ task: TaskRow; counters: TaskCounters; eligibleAccounts: number }> {
-    const row = await this.db
-      .selectFrom('tasks')
-      .selectAll()
-      .select(countersSql.as('counters'))
-      .select(
-        sql<number>`(SELECT count(*)::int FROM task_accounts ta JOIN accounts a ON a.id = ta.account_id
-        WHERE ta.task_id = tasks.id AND ta.eligible AND a.status NOT IN ('BANNED', 'DEAUTHORIZED', 'DISABLED'))`.as('eligible_accounts'),
-      )
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+  async getOwnedForStatus(userId: number, id: number): Promise<{ task: TaskRow; counters: TaskCounters; eligibleAccounts: number; hasUsableAccount: boolean }> {
+    const row = await readTaskForStatus(this.db, userId, id);
     if (!row) throw notFound('Task');
-    const { counters, eligible_accounts, ...task } = row;
-    return { task: task as TaskRow, counters: normaliseCounters(counters as unknown as Record<string, unknown>), eligibleAccounts: Number(eligible_accounts) };
+    const { counters, eligible_accounts, has_usable_account, ...task } = row;
+    return {
+      task: task as TaskRow,
+      counters: normaliseCounters(counters as unknown as Record<string, unknown>),
+      eligibleAccounts: Number(eligible_accounts),
+      hasUsableAccount: !!has_usable_account,
+    };
   }
 
   async counters(taskId: number): Promise<TaskCounters> {
@@ -131,8 +122,8 @@ export class TaskService {
     return normaliseCounters(row.counters as unknown as Record<string, unknown>);
   }
 
-  async toJson(row: TaskRow): Promise<TaskJson> {
-    return taskToJson(row, await this.counters(row.id));
+  async toJson(row: TaskRow, lang: Lang = DEFAULT_API_LANG): Promise<TaskJson> {
+    return taskToJson(row, await this.counters(row.id), lang);
   }
 
   async create(userId: number, input: CreateTaskInput, name: string): Promise<TaskRow> {
@@ -214,38 +205,22 @@ export class TaskService {
     });
   }
 
-  async list(userId: number, q: ListTasksQuery) {
-    let base = this.db.selectFrom('tasks').where('user_id', '=', userId);
-    if (q.status?.length) base = base.where('status', 'in', q.status);
-    if (q.platform?.length) base = base.where('platform', 'in', q.platform);
-    if (q.priority?.length) base = base.where('priority', 'in', q.priority);
-    if (q.created_after) base = base.where('created_at', '>=', q.created_after);
-    if (q.created_before) base = base.where('created_at', '<=', q.created_before);
-    if (q.name_contains) base = base.where('name', 'ilike', `%${q.name_contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    const { total } = await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
-    const dir = q.order === 'asc' ? sql`ASC` : sql`DESC`;
-    const orderExpr = {
-      created_at: sql`created_at`,
-      updated_at: sql`updated_at`,
-      name: sql`lower(name)`,
-      status: sql`status`,
-      priority: sql`CASE priority WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END`,
-      progress: sql`(counters->>'progress')::numeric`,
-    }[q.sort];
-    const rows = await this.db
-      .selectFrom(base.selectAll().select(countersSql.as('counters')).as('tasks'))
-      .selectAll()
-      .orderBy(sql`${orderExpr} ${dir}`)
-      .orderBy('id', 'desc')
-      .limit(q.page_size)
-      .offset((q.page - 1) * q.page_size)
-      .execute();
+  async list(userId: number, q: ListTasksQuery, lang: Lang = DEFAULT_API_LANG) {
+    return (await this.listWithRows(userId, q, lang)).page;
+  }
+
+  /** A page of the list and the task rows it was built from (the route explains each task's why from them). */
+  async listWithRows(userId: number, q: ListTasksQuery, lang: Lang = DEFAULT_API_LANG) {
+    const { rows, total } = await readTaskPage(this.db, userId, q);
     return {
-      items: rows.map((r) => taskToJson(r as unknown as TaskRow, normaliseCounters(r.counters as unknown as Record<string, unknown>))),
-      total,
-      page: q.page,
-      page_size: q.page_size,
-      pages: Math.ceil(total / q.page_size),
+      rows: rows.map(({ counters: _, has_usable_account, ...task }) => ({ task: task as TaskRow, hasUsableAccount: !!has_usable_account })),
+      page: {
+        items: rows.map((r) => taskToJson(r as unknown as TaskRow, normaliseCounters(r.counters as unknown as Record<string, unknown>), lang)),
+        total,
+        page: q.page,
+        page_size: q.page_size,
+        pages: Math.ceil(total / q.page_size),
+      },
     };
   }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import { conflict, notFound } from '../shared/errors.js';
 import { TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '../shared/enums.js';
+import { inTransaction, recordTaskEvents } from '../notifications/notification-events.js';
 
 /**
  * The one owner of every task status change. Each change is a single conditional statement,
@@ -89,11 +90,24 @@ export async function promoteDueTasks(db: Db, now: Date, taskId?: number): Promi
   return q.returning(['id', 'user_id', 'platform']).execute();
 }
 
-/** IN_PROGRESS → COMPLETED for running tasks with no pending or in-flight target (all, or one). */
-export async function completeDoneTasks(db: Db, now: Date, taskId?: number): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform' | 'started_at'>>> {
+/**
+ * IN_PROGRESS → COMPLETED for running tasks with no pending or in-flight target (all, or one), each notifying its
+ * owner in the same transaction: only the update that moved a task returns it, so a completion notifies once
+ * even when several workers race to close the same task.
+ */
+export function completeDoneTasks(db: Db, now: Date, taskId?: number): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform' | 'started_at'>>> {
+  return inTransaction(db, async (trx) => {
+    const done = await moveDoneTasks(trx, now, taskId);
+    const ids = done.map((t) => t.id);
+    await recordTaskEvents(trx, now, 'task_completed', ids);
+    return done;
+  });
+}
+
+async function moveDoneTasks(db: Db, now: Date, taskId?: number): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform' | 'started_at'>>> {
   let q = db
     .updateTable('tasks')
-    .set({ status: 'COMPLETED', finished_at: now, updated_at: now, status_reason: null })
+    .set({ status: 'COMPLETED', finished_at: now, updated_at: now, status_reason: null, status_reason_params: null })
     .where('status', 'in', [...TASK_STATUS_MOVES.complete])
     .where(({ not, exists, selectFrom }) =>
       not(
@@ -108,14 +122,26 @@ export async function completeDoneTasks(db: Db, now: Date, taskId?: number): Pro
  * IN_PROGRESS → FAILED for running tasks whose every eligible account is retired (banned, logged out)
  * or lost its rights. Disabled accounts do not count as lost: the owner can enable them again.
  */
-export async function failTasksWithoutAccounts(db: Db, now: Date): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform'>>> {
+export function failTasksWithoutAccounts(db: Db, now: Date): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform'>>> {
+  // The failure and its notification (with the stored reason) commit together, once per failed task.
+  return inTransaction(db, async (trx) => {
+    const failed = await moveTasksWithoutAccounts(trx, now);
+    const ids = failed.map((t) => t.id);
+    await recordTaskEvents(trx, now, 'task_failed', ids);
+    return failed;
+  });
+}
+
+async function moveTasksWithoutAccounts(db: Db, now: Date): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform'>>> {
   return db
     .updateTable('tasks')
     .set({
       status: 'FAILED',
       finished_at: now,
       updated_at: now,
-      status_reason: 'No sender account can continue: every eligible account is banned, logged out or lost its admin rights.',
+      // A message code (src/shared/messages.ts), said in each reader's language when the task is read.
+      status_reason: 'TASK_REASON.no_sender',
+      status_reason_params: null,
     })
     .where('status', 'in', [...TASK_STATUS_MOVES.fail])
     .where(({ not, exists, selectFrom }) =>
@@ -132,4 +158,71 @@ export async function failTasksWithoutAccounts(db: Db, now: Date): Promise<Array
     )
     .returning(['id', 'user_id', 'platform'])
     .execute();
+}
+
+/**
+ * IN_PROGRESS → FAILED for running invite tasks whose remaining people no eligible account can ever serve:
+ * every eligible account that is not retired has used up its lifetime allowance (`lifetimeCap`) into the task's
+ * group. (All retired, or all without admin rights, is failTasksWithoutAccounts.) Daily caps and rests are
+ * temporary and never end a task; a disabled account under the cap keeps the task waiting (it can be enabled).
+ * The reason is stored as a code (rendered with the configured cap in the reader's language).
+ * Runs with housekeeping for all tasks, and for one task when the scheduler saw an account at the cap.
+ */
+export function failTasksNeverServable(db: Db, now: Date, lifetimeCap: number, taskId?: number): Promise<Array<Pick<TaskRow, 'id' | 'user_id' | 'platform'>>> {
+  return inTransaction(db, async (trx) => {
+    let q = trx
+      .updateTable('tasks')
+      .set({
+        status: 'FAILED',
+        finished_at: now,
+        updated_at: now,
+        status_reason: 'TASK_REASON.group_lifetime_exhausted',
+        status_reason_params: JSON.stringify({ limit: lifetimeCap }),
+      })
+      .where('status', 'in', [...TASK_STATUS_MOVES.fail])
+      .where('type', '=', 'invite_to_group')
+      .where('target_group_key', 'is not', null)
+      // Someone is still waiting, and nobody is being served right now (an in-flight invite may be refunded).
+      .where(({ exists, selectFrom }) =>
+        exists(selectFrom('targets').select('targets.id').whereRef('targets.task_id', '=', 'tasks.id').where('targets.status', '=', 'PENDING')),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('targets').select('targets.id').whereRef('targets.task_id', '=', 'tasks.id').where('targets.status', '=', 'IN_FLIGHT'))),
+      )
+      // At least one eligible account is still usable (otherwise the other ending, with its own reason, applies)…
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('task_accounts as ta')
+            .innerJoin('accounts as a', 'a.id', 'ta.account_id')
+            .select('ta.account_id')
+            .whereRef('ta.task_id', '=', 'tasks.id')
+            .where('ta.eligible', '=', true)
+            .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED']),
+        ),
+      )
+      // …and none of them has any allowance left in this group.
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('task_accounts as ta')
+              .innerJoin('accounts as a', 'a.id', 'ta.account_id')
+              .leftJoin('account_group_usage as u', (j) => j.onRef('u.account_id', '=', 'ta.account_id').onRef('u.group_key', '=', 'tasks.target_group_key'))
+              .select('ta.account_id')
+              .whereRef('ta.task_id', '=', 'tasks.id')
+              .where('ta.eligible', '=', true)
+              .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED'])
+              .where(sql<boolean>`coalesce(u.lifetime_invites, 0) < ${lifetimeCap}`),
+          ),
+        ),
+      );
+    if (taskId !== undefined) q = q.where('id', '=', taskId);
+    const failed = await q.returning(['id', 'user_id', 'platform']).execute();
+    await recordTaskEvents(
+      trx,
+      now,
+      'task_failed',
+      failed.map((t) => t.id),
+    );
+    return failed;
+  });
 }

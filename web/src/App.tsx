@@ -10,6 +10,8 @@ import { TaskDetailPage } from './pages/TaskDetailPage';
 import { AccountsPage } from './pages/AccountsPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { DoNotContactPage } from './pages/DoNotContactPage';
+import { WebhookSettingsPage } from './pages/WebhookSettingsPage';
+import { NotificationBell } from './components/NotificationBell';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -67,6 +69,8 @@ export function App() {
       <DashboardPage key={String(needLogin)} />
     ) : route === '/do-not-contact' ? (
       <DoNotContactPage key={String(needLogin)} />
+    ) : route === '/notifications/webhook' ? (
+      <WebhookSettingsPage key={String(needLogin)} />
     ) : (
       <TasksPage key={String(needLogin)} />
     );
@@ -103,6 +107,7 @@ export function App() {
           </a>
         </nav>
         <div className="prefs">
+          {auth.token && <NotificationBell key={String(needLogin)} />}
           <select aria-label={t('language')} value={lang} onChange={(e) => setLang(e.target.value as 'ru' | 'en')}>
             <option value="ru">RU</option>
             <option value="en">EN</option>

@@ -1,3 +1,4 @@
+import type { MessageParams } from '../../shared/messages.js';
 import type { Readable } from 'node:stream';
 
 /** One row from an audience file: a record of named columns, or a lone value; rowNumber is 1-based as people count. */
@@ -8,7 +9,15 @@ export interface SourceRow {
 
 export type FileFormat = 'csv' | 'xlsx' | 'json' | 'txt';
 
-export class ImportFormatError extends Error {}
+/** A file that cannot be read as an audience; `i18n` names its sentence in the catalogue (MALFORMED_FILE.*). */
+export class ImportFormatError extends Error {
+  constructor(
+    message: string,
+    readonly i18n?: { key: string; params?: MessageParams },
+  ) {
+    super(message);
+  }
+}
 
 /** Format from the file name, then the declared type, then the first bytes (zip magic → xlsx; [ or { → json). */
 export function detectFormat(filename: string | undefined, mimetype: string | undefined, head: Buffer): FileFormat {
@@ -17,7 +26,7 @@ export function detectFormat(filename: string | undefined, mimetype: string | un
   if (ext === 'xlsx') return 'xlsx';
   if (ext === 'json') return 'json';
   if (ext === 'txt') return 'txt';
-  if (ext === 'xls') throw new ImportFormatError('Old .xls files are not supported: save the sheet as .xlsx or .csv.');
+  if (ext === 'xls') throw new ImportFormatError('Old .xls files are not supported: save the sheet as .xlsx or .csv.', { key: 'MALFORMED_FILE.xls' });
   if (mimetype?.includes('spreadsheetml')) return 'xlsx';
   if (mimetype?.includes('json')) return 'json';
   if (mimetype?.includes('csv')) return 'csv';

@@ -175,7 +175,10 @@ export async function* decodeToUtf8(source: AsyncIterable<Buffer> | Iterable<Buf
       if (rest) yield Buffer.from(rest, 'utf8');
     } catch (err) {
       if (!(err instanceof TypeError)) throw err;
-      throw new ImportFormatError(`The file is not valid UTF-8 (an invalid byte near byte ${offset}): save it as UTF-8, or as Windows-1251 throughout.`);
+      throw new ImportFormatError(`The file is not valid UTF-8 (an invalid byte near byte ${offset}): save it as UTF-8, or as Windows-1251 throughout.`, {
+        key: 'MALFORMED_FILE.utf8',
+        params: { offset },
+      });
     }
     return;
   }

@@ -38,14 +38,20 @@ export async function* jsonRows(stream: Readable): AsyncGenerator<SourceRow> {
         .replace(/^\uFEFF/, ''),
     );
   } catch (err) {
-    throw new ImportFormatError(`The file is not valid JSON: ${(err as Error).message}.`);
+    throw new ImportFormatError(`The file is not valid JSON: ${(err as Error).message}.`, {
+      key: 'MALFORMED_FILE.json',
+      params: { detail: (err as Error).message },
+    });
   }
   const wrapped =
     doc && typeof doc === 'object' && !Array.isArray(doc)
       ? ['items', 'results', 'data', 'targets', 'users'].map((k) => (doc as Record<string, unknown>)[k]).find(Array.isArray)
       : undefined;
   const list = Array.isArray(doc) ? doc : wrapped;
-  if (!Array.isArray(list)) throw new ImportFormatError('The JSON file must hold a list of people (an array, or an object with an "items" array).');
+  if (!Array.isArray(list))
+    throw new ImportFormatError('The JSON file must hold a list of people (an array, or an object with an "items" array).', {
+      key: 'MALFORMED_FILE.json_list',
+    });
   let rowNumber = 0;
   for (const item of list) {
     rowNumber++;

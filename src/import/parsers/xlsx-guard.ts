@@ -21,8 +21,13 @@ interface Entry {
   offset: number;
 }
 
-const tooBig = (what: string) => new ImportFormatError(`The workbook is too large to import (${what}); save the sheet as CSV or split it into smaller files.`);
-const broken = (what: string) => new ImportFormatError(`The file is not a readable .xlsx workbook (${what}).`);
+const tooBig = (what: string) =>
+  new ImportFormatError(`The workbook is too large to import (${what}); save the sheet as CSV or split it into smaller files.`, {
+    key: 'MALFORMED_FILE.xlsx_too_big',
+    params: { detail: what },
+  });
+const broken = (what: string) =>
+  new ImportFormatError(`The file is not a readable .xlsx workbook (${what}).`, { key: 'MALFORMED_FILE.xlsx_broken', params: { detail: what } });
 
 /** Reads the zip's central directory (the table of contents at its end): every entry with its declared sizes. */
 function centralDirectory(zip: Buffer, maxEntries: number): { entries: Entry[]; cdOffset: number } {

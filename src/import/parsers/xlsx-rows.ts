@@ -45,6 +45,9 @@ export async function* xlsxRows(stream: Readable): AsyncGenerator<SourceRow> {
     }
   } catch (err) {
     if (err instanceof ImportFormatError) throw err;
-    throw new ImportFormatError(`The file is not a readable .xlsx workbook (${(err as Error).message}).`);
+    throw new ImportFormatError(`The file is not a readable .xlsx workbook (${(err as Error).message}).`, {
+      key: 'MALFORMED_FILE.xlsx_broken',
+      params: { detail: (err as Error).message },
+    });
   }
 }

@@ -51,6 +51,8 @@ export interface AccountJson {
     group_day_limit: number;
   };
   lifetime_by_group: Record<string, number>;
+  /** Titles of the groups in lifetime_by_group / invites_by_group, by group id (where known). */
+  group_titles: Record<string, string>;
   group_lifetime_limit: number;
   last_used_at: string | null;
 }
@@ -66,13 +68,22 @@ export interface LogItem {
   account_label: string | null;
 }
 
+/** One hour or day of a task's actions, the bucket starting at `at` in the reader's time zone. */
+export interface ActivityPoint {
+  at: string;
+  succeeded: number;
+  other: number;
+  skipped: number;
+  failed: number;
+}
+
 export interface TaskStats {
   counters: import('../../../src/tasks/task-service').TaskCounters;
   skipped_by_reason: Array<{ code: string | null; reason: string | null; count: number }>;
   failed_by_reason: Array<{ code: string | null; reason: string | null; count: number }>;
   per_account: Array<{ account_id: number | null; label: string; succeeded: number; attempts: number }>;
-  per_hour: Array<{ at: string; succeeded: number; other: number }>;
-  per_day: Array<{ at: string; succeeded: number; other: number }>;
+  per_hour: ActivityPoint[];
+  per_day: ActivityPoint[];
   eta_seconds: number | null;
   sandbox: boolean;
 }

@@ -39,25 +39,3 @@ export function SandboxBanner() {
     </div>
   );
 }
-
-/** Small SVG bar chart; no chart library needed for one series. */
-export function BarChart({ points, label }: { points: Array<{ at: string; succeeded: number; other: number }>; label: string }) {
-  if (!points.length) return null;
-  const max = Math.max(1, ...points.map((p) => p.succeeded + p.other));
-  const w = 100 / points.length;
-  return (
-    <svg className="chart" viewBox="0 0 100 40" preserveAspectRatio="none" role="img" aria-label={label}>
-      {points.map((p, i) => {
-        const hs = (p.succeeded / max) * 38;
-        const ho = (p.other / max) * 38;
-        return (
-          <g key={p.at}>
-            <title>{`${new Date(p.at).toLocaleString()}: ${p.succeeded} + ${p.other}`}</title>
-            <rect x={i * w + w * 0.1} y={40 - hs} width={w * 0.8} height={hs} className="bar-ok" />
-            <rect x={i * w + w * 0.1} y={40 - hs - ho} width={w * 0.8} height={ho} className="bar-other" />
-          </g>
-        );
-      })}
-    </svg>
-  );
-}

@@ -65,7 +65,7 @@ const BACKGROUND_BASE_ROWS = 5000;
 const MAX_NAME_LENGTH = 200;
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** The form's fields that can carry an error (the server's `details[].field` names). */
-const FORM_FIELDS = ['name', 'target_group', 'message_template', 'scheduled_at', 'priority', 'file'] as const;
+const FORM_FIELDS = ['name', 'target_group', 'message_template', 'scheduled_at', 'priority', 'file', 'audience', 'accounts'] as const;
 type FormField = (typeof FORM_FIELDS)[number];
 type FieldErrors = Partial<Record<FormField, string>>;
 
@@ -107,6 +107,8 @@ export function CreateTaskPage() {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
+  /** The server refused: the task could not start (TASK_CANNOT_START); «Save as draft» is the way to keep it. */
+  const [cannotStart, setCannotStart] = useState(false);
   const clearFieldError = (field: FormField) => setFieldErrors((fe) => (fe[field] ? { ...fe, [field]: undefined } : fe));
   const nameTooLong = (value: string) =>
     value.trim().length > MAX_NAME_LENGTH ? t('errNameTooLong', { max: MAX_NAME_LENGTH, n: value.trim().length }) : undefined;
@@ -252,15 +254,21 @@ export function CreateTaskPage() {
     [type, check, activeAccounts, accounts],
   );
 
-  async function submit(e: React.FormEvent) {
+  /** Create (and start unless «create only»), or with `draft` save whatever is missing: the task keeps the reason. */
+  /** How many people the import right after the create brings (the file's dry run, or the chosen base). */
+  const audienceCount = () =>
+    source === 'file' ? (preview?.imported ?? (file ? 1 : 0)) : baseId ? (bases?.find((b) => String(b.task_id) === baseId)?.total_results ?? 1) : 0;
+
+  async function submit(e: React.FormEvent, draft = false) {
     e.preventDefault();
+    setCannotStart(false);
     const fe = checkFields();
     setFieldErrors(fe);
     if (Object.values(fe).some(Boolean)) {
       setError(t('errFixFields'));
       return;
     }
-    if ((source === 'file' && !file) || (source === 'base' && !baseId)) {
+    if (!draft && ((source === 'file' && !file) || (source === 'base' && !baseId))) {
       setError(t('audienceRequired'));
       return;
     }
@@ -276,9 +284,12 @@ export function CreateTaskPage() {
           ...(name.trim() ? { name: name.trim() } : {}),
           ...(type === 'invite_to_group' ? { target_group: group.trim() } : { message_template: template }),
           ...(when === 'later' && scheduledAt ? { scheduled_at: new Date(scheduledAt).toISOString() } : {}),
+          // The server refuses a task that cannot start unless it is a draft; the audience follows this call.
+          draft,
+          audience_count: audienceCount(),
         },
       });
-      const start = when !== 'manual';
+      const start = when !== 'manual' && !draft;
       // Big audiences are imported by a background job that also starts the task once the audience is in;
       // the task page shows its progress.
       const background =
@@ -290,7 +301,7 @@ export function CreateTaskPage() {
         form.append('file', file);
         const q = new URLSearchParams({ task_id: String(created.id), ...(background ? { background: 'true', start: String(start) } : {}) });
         await api(`/api/v1/invite/import/file?${q}`, { method: 'POST', body: form });
-      } else {
+      } else if (source === 'base' && baseId) {
         await api('/api/v1/invite/import/parsing', {
           method: 'POST',
           json: { task_id: created.id, parsing_task_id: baseId, ...(background ? { background, start } : {}) },
@@ -310,7 +321,10 @@ export function CreateTaskPage() {
         }
         if (Object.keys(fromServer).length) {
           setFieldErrors(fromServer);
-          setError(rest.length ? rest.join('; ') : t('errFixFields'));
+          const refused = err instanceof ApiError && err.code === 'TASK_CANNOT_START';
+          setCannotStart(refused);
+          // A refused start: each reason is at its field and the hint below offers the draft (no sentence twice).
+          setError(refused ? null : rest.length ? rest.join('; ') : t('errFixFields'));
           return;
         }
       }
@@ -359,7 +373,7 @@ export function CreateTaskPage() {
                   <p>
                     <strong>{check.group.title}</strong>{' '}
                     <span className="muted small">
-                      {check.group.kind} · {check.group.key}
+                      {t(`groupKind_${check.group.kind}` as 'groupKind_megagroup')} · {check.group.key}
                     </span>
                   </p>
                 ) : (
@@ -428,6 +442,7 @@ export function CreateTaskPage() {
             <>
               <input type="file" name="file" accept=".csv,.tsv,.txt,.json,.xlsx" onChange={(e) => chooseFile(e.target.files?.[0] ?? null)} />
               <FieldError errors={fieldErrors} field="file" />
+              <FieldError errors={fieldErrors} field="audience" />
               <p className="muted small">{t('fileHint')}</p>
               {preview && (
                 <div className="preview" data-testid="file-preview">
@@ -572,10 +587,21 @@ export function CreateTaskPage() {
         <p className="muted small" data-testid="safe-pacing">
           {t('safePacing', pacing)}
         </p>
+        <FieldError errors={fieldErrors} field="accounts" />
         <ErrorNotice error={error} />
-        <button type="submit" className="primary" disabled={submitting}>
-          {submitting ? t('creating') : t('create')}
-        </button>
+        {cannotStart && (
+          <p className="notice notice-warn small" data-testid="draft-hint">
+            {t('cannotStartDraft')}
+          </p>
+        )}
+        <div className="row form-buttons">
+          <button type="submit" className="primary" disabled={submitting}>
+            {submitting ? t('creating') : t('create')}
+          </button>
+          <button type="button" disabled={submitting} onClick={(e) => submit(e, true)} data-testid="save-draft">
+            {t('saveAsDraft')}
+          </button>
+        </div>
       </form>
     </section>
   );

@@ -1,12 +1,19 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, downloadFile } from '../api/client';
+import { api, ApiError } from '../api/client';
 import { ACTIVE_TASK_STATUSES, TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
 import { useI18n, type T } from '../i18n';
-import { BarChart, ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
+import { ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
+import { TaskChart } from '../components/TaskChart';
+import { TaskResults } from '../components/TaskResults';
+import { ReportButton } from '../components/ReportButton';
 import { formatDuration, formatTime } from '../format';
 import { actionsFor } from '../task-actions';
 import { Pager } from '../components/Pager';
 import { TaskJobs } from '../components/TaskJobs';
+import { TaskWhy } from '../components/TaskWhy';
+import { TaskAccounts } from '../components/TaskAccounts';
+import { TaskMissing } from '../components/TaskMissing';
+import { TaskPageActions } from '../components/TaskPageActions';
 import { navigate } from '../router';
 
 /** Refusals that "add those who refused to Do not contact" takes (the server's default set). */
@@ -46,6 +53,8 @@ export function TaskDetailPage({ id }: { id: number }) {
   const [targetStatus, setTargetStatus] = useState('');
   const [targetPage, setTargetPage] = useState(1);
   const [error, setError] = useState<string | null>(null);
+  /** 404: deleted, a wrong address, or another user's task. */
+  const [missing, setMissing] = useState(false);
   const [chartUnit, setChartUnit] = useState<'hour' | 'day'>('hour');
   const [jobsKey, setJobsKey] = useState(0);
   // "Retry failed" leaves a note for the new task's page: how many were carried over and left out.
@@ -79,6 +88,7 @@ export function TaskDetailPage({ id }: { id: number }) {
       setLogs(lg.items);
       setError(null);
     } catch (e) {
+      if (e instanceof ApiError && e.status === 404) setMissing(true);
       setError((e as Error).message);
     }
   }, [id]);
@@ -122,24 +132,6 @@ export function TaskDetailPage({ id }: { id: number }) {
     }
   }
 
-  async function downloadReport() {
-    try {
-      await downloadFile(`/api/v1/invite/tasks/${id}/report`, `task-${id}-report.csv`);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }
-
-  /** Big audiences: build the file in the background and download it from the jobs card when ready. */
-  async function prepareReport() {
-    try {
-      await api(`/api/v1/invite/tasks/${id}/report/jobs`, { method: 'POST' });
-      setJobsKey((k) => k + 1);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }
-
   async function retryFailed() {
     try {
       const res = await api<TaskJson & { carried_over: number; left_out: number }>(`/api/v1/invite/tasks/${id}/retry-failed`, {
@@ -168,6 +160,7 @@ export function TaskDetailPage({ id }: { id: number }) {
     void loadTargets();
   }, [loadAll, loadTargets]);
 
+  if (missing) return <TaskMissing id={id} />;
   if (!task)
     return (
       <section>
@@ -208,6 +201,7 @@ export function TaskDetailPage({ id }: { id: number }) {
               {t('addRefusersToDnc')}
             </button>
           )}
+          <TaskPageActions task={task} onError={setError} />
         </div>
       </div>
       {note && (
@@ -215,9 +209,10 @@ export function TaskDetailPage({ id }: { id: number }) {
           {note}
         </div>
       )}
-      {task.status_reason && <div className="notice notice-warn">{task.status_reason}</div>}
+      <TaskWhy task={task} />
       <ErrorNotice error={error} />
       <ProgressBar counters={c} />
+      <TaskResults task={task} />
       {stats && ACTIVE.includes(task.status) && (
         <p className="muted small">
           {t('eta')}: {formatDuration(stats.eta_seconds, lang)}
@@ -241,6 +236,7 @@ export function TaskDetailPage({ id }: { id: number }) {
       </div>
 
       <TaskJobs taskId={id} refreshKey={jobsKey} onImported={refreshAfterImport} onError={setError} />
+      <TaskAccounts task={task} onTested={refreshAfterImport} />
 
       <div className="two-col">
         <div className="card">
@@ -251,11 +247,7 @@ export function TaskDetailPage({ id }: { id: number }) {
               <option value="day">{t('byDay')}</option>
             </select>
           </div>
-          {stats && (chartUnit === 'hour' ? stats.per_hour : stats.per_day).length ? (
-            <BarChart points={chartUnit === 'hour' ? stats.per_hour : stats.per_day} label={t('activity')} />
-          ) : (
-            <p className="muted">{t('nothingYet')}</p>
-          )}
+          {stats && <TaskChart points={chartUnit === 'hour' ? stats.per_hour : stats.per_day} unit={chartUnit} taskType={task.type} />}
           <h3>{t('perAccount')}</h3>
           {stats?.per_account.length ? (
             <ul>
@@ -322,12 +314,7 @@ export function TaskDetailPage({ id }: { id: number }) {
                 </option>
               ))}
             </select>
-            <button type="button" onClick={downloadReport}>
-              {t('downloadReport')}
-            </button>
-            <button type="button" onClick={prepareReport}>
-              {t('prepareReport')}
-            </button>
+            <ReportButton taskId={id} total={c.total} onQueued={() => setJobsKey((k) => k + 1)} onError={setError} />
           </div>
         </div>
         <div className="table-wrap">

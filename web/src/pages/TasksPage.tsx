@@ -1,14 +1,19 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { ACTIVE_TASK_STATUSES, PRIORITIES, TASK_STATUSES, type Page, type TaskJson } from '../api/types';
-import { actionsFor } from '../task-actions';
+import { actionsFor, deleteTask, duplicateTask } from '../task-actions';
 import { Pager } from '../components/Pager';
 import { useI18n } from '../i18n';
 import { ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
 import { formatDuration } from '../format';
 import { navigate } from '../router';
+import { TaskWhyLine } from '../components/TaskWhy';
 
 const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
+
+/** "23 нояб. 2026" / "23 Nov 2026" in the reader's time zone. */
+const listDate = (iso: string, lang: string) =>
+  new Date(iso).toLocaleDateString(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 
 export function TasksPage() {
   const { t, lang } = useI18n();
@@ -61,12 +66,12 @@ export function TasksPage() {
   }, [data, live]);
 
   async function act(task: TaskJson, action: string) {
-    if (action === 'delete' && !window.confirm(t('confirmDelete', { name: task.name }))) return;
     if (action === 'cancel' && !window.confirm(t('confirmCancel', { name: task.name }))) return;
     setBusy(task.id);
     try {
-      if (action === 'delete') await api(`/api/v1/invite/tasks/${task.id}`, { method: 'DELETE' });
-      else if (action === 'duplicate') await api(`/api/v1/invite/tasks/${task.id}/duplicate`, { method: 'POST' });
+      if (action === 'delete') {
+        if (!(await deleteTask(task, t('confirmDelete', { name: task.name })))) return;
+      } else if (action === 'duplicate') await duplicateTask(task.id);
       else {
         const updated = await api<TaskJson>(`/api/v1/invite/tasks/${task.id}/${action}`, { method: 'POST' });
         setLive((prev) => ({ ...prev, [task.id]: { status: updated.status, counters: updated.counters, eta_seconds: null } }));
@@ -154,6 +159,7 @@ export function TasksPage() {
                     {t(task.type as never)} · {task.target_group_title ?? task.target_group ?? '—'}
                     {task.sandbox ? ' · sandbox' : ''}
                   </div>
+                  <TaskWhyLine task={l && 'why' in l ? l : task} />
                 </div>
                 <div>
                   <StatusBadge status={s} />
@@ -161,7 +167,13 @@ export function TasksPage() {
                 <div className="task-progress">
                   <ProgressBar counters={counters} />
                 </div>
-                <div className="muted small">
+                <div className="muted small" data-testid="task-meta">
+                  <span>{t('listCreated', { date: listDate(task.created_at, lang) })}</span>
+                  {' · '}
+                  <span data-testid="task-done-count">
+                    {task.type === 'invite_to_group' ? t('listInvited', { n: counters.invited }) : t('listSent', { n: counters.sent })}
+                  </span>
+                  {' · '}
                   {t(task.priority as never)}
                   {ACTIVE.includes(s) && l?.eta_seconds != null ? ` · ${t('eta')} ${formatDuration(l.eta_seconds, lang)}` : ''}
                 </div>

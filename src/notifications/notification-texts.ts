@@ -1,0 +1,54 @@
+import { LANGS, renderMessage, renderStoredReason, type Lang, type MessageParams } from '../shared/messages.js';
+import type { NotificationEvent } from '../shared/enums.js';
+
+/** What rendering needs of a notification: its event and the params stored with it. */
+export interface NotificationFacts {
+  event: NotificationEvent;
+  params: Record<string, unknown>;
+}
+
+const str = (v: unknown) => (v === undefined || v === null ? undefined : typeof v === 'number' ? v : String(v));
+
+/** The reason a notification carries (a stored code with params, or an old English text), in `lang`; ends with a full stop. */
+function reasonText(params: Record<string, unknown>, lang: Lang): string {
+  const reason = renderStoredReason(
+    typeof params.reason === 'string' ? params.reason : null,
+    (params.reason_params as Record<string, unknown> | null | undefined) ?? null,
+    lang,
+  );
+  if (!reason) return renderMessage('NOTIFY.no_reason', lang)!;
+  return /[.!?…]$/.test(reason) ? reason : `${reason}.`;
+}
+
+/** The notification as one sentence in `lang`. */
+export function notificationText(n: NotificationFacts, lang: Lang): string {
+  const p = n.params;
+  const params: MessageParams = {
+    name: str(p.name),
+    label: str(p.label),
+    total: str(p.total) ?? 0,
+    invited: str(p.invited) ?? 0,
+    sent: str(p.sent) ?? 0,
+    skipped: str(p.skipped) ?? 0,
+    failed: str(p.failed) ?? 0,
+  };
+  let key: string;
+  switch (n.event) {
+    case 'task_completed':
+      key = p.type === 'direct_message' ? 'NOTIFY.task_completed.direct_message' : 'NOTIFY.task_completed.invite_to_group';
+      break;
+    case 'account_retired':
+      key = p.status === 'DEAUTHORIZED' ? 'NOTIFY.account_retired.DEAUTHORIZED' : 'NOTIFY.account_retired.BANNED';
+      break;
+    default:
+      key = `NOTIFY.${n.event}`;
+      params.reason = reasonText(p, lang);
+  }
+  // A task deleted since keeps its name in params; a missing param (never expected) still yields a sentence.
+  return renderMessage(key, lang, params) ?? renderMessage(key, lang, { ...params, name: '—', label: '—' }) ?? key;
+}
+
+/** The sentence in every language (the webhook body carries both). */
+export function notificationTexts(n: NotificationFacts): Record<Lang, string> {
+  return Object.fromEntries(LANGS.map((l) => [l, notificationText(n, l)])) as Record<Lang, string>;
+}

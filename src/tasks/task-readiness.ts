@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Clock } from '../shared/clock.js';
+import type { AccountManager } from '../accounts/account-manager.js';
+import type { GroupCheckService } from '../accounts/group-check.js';
+import { AppError } from '../shared/errors.js';
+import { renderMessage, type Lang, type MessageParams } from '../shared/messages.js';
+import type { PlatformMode } from '../shared/enums.js';
+import type { CreateTaskInput } from './task-schemas.js';
+
+/** One reason a task could not start, at the form field it is about. */
+export interface StartProblem {
+  field: 'target_group' | 'accounts' | 'audience';
+  code: string;
+  params?: MessageParams;
+}
+
+/**
+ * Would a new task start? The create form's check before anything is written: the same conditions the start
+ * applies (an audience; a usable sender account; for invites a group that resolves, an admin with the invite
+ * right, and one of them able to act now), each said at its field. A task that fails it is created only as a
+ * draft, with the first reason stored (as a code) so the task keeps saying it.
+ */
+export class TaskReadiness {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly manager: AccountManager,
+    private readonly groupCheck: GroupCheckService,
+  ) {}
+
+  async problems(userId: number, input: CreateTaskInput, mode: PlatformMode): Promise<StartProblem[]> {
+    const problems: StartProblem[] = [];
+    // The audience comes inline, or (the form) from a file or base imported right after the create: it says how many.
+    const audience = input.targets?.length ?? input.audience_count ?? 0;
+    if (audience === 0) problems.push({ field: 'audience', code: 'WHY.no_audience' });
+
+    const now = this.clock.now();
+    const accounts = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).where('platform_mode', '=', mode).execute();
+    // As the start decides: a resting account is usable (it comes back), a retired or disabled one is not.
+    const usable = accounts.filter((a) => {
+      const v = this.manager.checkStatus(a, now);
+      return v.allowed || v.wait_seconds !== null;
+    });
+    if (usable.length === 0) {
+      problems.push({ field: 'accounts', code: 'WHY.no_accounts' });
+      return problems;
+    }
+    if (input.type === 'invite_to_group' && input.target_group) {
+      const check = await this.groupCheck.check(userId, input.target_group, mode);
+      if (!check.group) problems.push({ field: 'target_group', code: 'WHY.group_not_found' });
+      else if (!check.ready.length && !check.unavailable.some((u) => u.is_admin))
+        problems.push({ field: 'target_group', code: 'WHY.no_admin', params: { group: check.group.title } });
+      else if (!check.ready.length) problems.push({ field: 'accounts', code: 'WHY.no_ready_account', params: { group: check.group.title } });
+    }
+    return problems;
+  }
+
+  /** A draft keeps the first reason it could not start (a code and its params) until a start clears it. */
+  async markDraft(taskId: number, problem: StartProblem): Promise<void> {
+    await this.db
+      .updateTable('tasks')
+      .set({ status_reason: problem.code, status_reason_params: problem.params ? JSON.stringify(problem.params) : null })
+      .where('id', '=', taskId)
+      .where('status', '=', 'PENDING')
+      .execute();
+  }
+
+  /** 409 naming every problem, each at its field, in the reader's language; nothing was created. */
+  static refusal(problems: StartProblem[], lang: Lang): AppError {
+    const say = (p: StartProblem, l: Lang) => renderMessage(p.code, l, p.params) ?? p.code;
+    const details = problems.map((p) => ({ field: p.field, code: p.code, message: say(p, lang) }));
+    const en = problems.map((p) => say(p, 'en')).join(' ');
+    return new AppError(409, 'TASK_CANNOT_START', `The task cannot start: ${en} Fix this or save the task as a draft.`, details, {
+      params: { reasons: problems.map((p) => say(p, lang)).join(' ') },
+    });
+  }
+}

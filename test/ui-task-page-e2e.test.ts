@@ -1,0 +1,224 @@
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { loadConfig } from '../src/config/config.js';
+import { createContext, type AppContext } from '../src/app-context.js';
+import { buildApp } from '../src/http/app.js';
+import { ManualClock } from '../src/shared/clock.js';
+import { createLogger } from '../src/observability/logger.js';
+
+const haveBrowser = browserSuiteEnabled('UI task page end-to-end tests');
+const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-task-page';
+
+/**
+ * Issue 11's task page in a real browser, in Russian and English: a create that cannot start is refused and saved
+ * as a draft that keeps its reason; delete and duplicate from the task page; a missing task with the way back;
+ * the accounts panel's usage labels and the test invite's result in words. The clock stands still (no worker loop):
+ * only the test invite acts, so every number on the page is known.
+ */
+describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
+  let ctx: AppContext;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  let token: string;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      JWT_SECRET: randomBytes(16).toString('hex'),
+      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PGLITE_DATA_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+    });
+    ctx = await createContext(config, { clock: new ManualClock('2026-01-05T08:00:00Z'), logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
+    app = await buildApp(ctx);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    token = await ctx.jwt.sign(1);
+    await ctx.accounts.create(1, { label: 'Sender One' });
+    browser = await launchChromium();
+    // Generous: the machine may be busy (migrations on PGlite and Chromium's start).
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await ctx?.close();
+  });
+
+  const apiCall = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}/api/v1/invite${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, json: res.status === 204 ? null : await res.json() };
+  };
+  const open = async (page: Page, hash: string) => {
+    await page.goto(`${base}/?token=${token}#${hash}`);
+  };
+  const text = async (page: Page, testId: string) => ((await page.locator(`[data-testid=${testId}]`).first().textContent()) ?? '').trim();
+  const newPage = async (width = 1280, lang: 'ru' | 'en' = 'ru') => {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    // The UI's language is remembered in localStorage (Russian by default).
+    await page.addInitScript((l) => localStorage.setItem('lang', l), lang);
+    page.on('dialog', (d) => void d.accept());
+    return page;
+  };
+
+  it('a create that cannot start is refused at its field; «Сохранить как черновик» keeps it with the reason (ru)', async () => {
+    const page = await newPage();
+    await open(page, '/tasks/new');
+    await page.fill('#group', '@sandbox_no_admin');
+    await page.locator('[data-testid=group-check]').waitFor();
+    await page.setInputFiles('input[type=file]', {
+      name: 'people.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('username\n@draft_person_1\n@draft_person_2\n'),
+    });
+    await page.locator('[data-testid=file-preview]').waitFor();
+    await page.click('button[type=submit]');
+    await page.locator('[data-testid=error-target_group]').waitFor();
+    expect(await text(page, 'error-target_group')).toBe(
+      'Ни один ваш аккаунт не админ группы «Sandbox Group Without Your Admins» с правом добавлять участников.',
+    );
+    expect(await text(page, 'draft-hint')).toContain('сохраните задачу как черновик');
+    // Nothing was created.
+    expect((await apiCall('GET', '/tasks')).json.total).toBe(0);
+    await page.screenshot({ path: `${SHOTS}/create-refused-ru.png`, fullPage: true });
+
+    await page.click('[data-testid=save-draft]');
+    await page.waitForURL(/#\/tasks\/\d+$/);
+    await page.locator('[data-testid=task-why]').waitFor();
+    expect(await text(page, 'task-why')).toBe('Ни один ваш аккаунт не админ группы «Sandbox Group Without Your Admins» с правом добавлять участников.');
+    expect(await page.locator('[data-status=PENDING]').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=counter-total] .stat-value').textContent()).toBe('2');
+    await page.screenshot({ path: `${SHOTS}/draft-task-ru.png`, fullPage: true });
+    // The list says why too.
+    await open(page, '/tasks');
+    await page.locator('[data-testid=task-why-line]').first().waitFor();
+    expect(await text(page, 'task-why-line')).toContain('не админ группы');
+    await page.close();
+  });
+
+  it('duplicate and delete from the task page; a deleted (missing) task shows the way back to the list', async () => {
+    const created = await apiCall('POST', '/tasks', {
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      name: 'Кампания для копии',
+      targets: ['@copy_one'],
+    });
+    expect(created.status).toBe(201);
+    const page = await newPage();
+    await open(page, `/tasks/${created.json.id}`);
+    await page.locator('[data-testid=task-duplicate]').click();
+    await page.waitForURL((u) => /#\/tasks\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${created.json.id}`));
+    await page.locator('h1', { hasText: 'Кампания для копии (copy)' }).waitFor();
+    const copyId = Number(page.url().split('/').pop());
+    expect(copyId).not.toBe(created.json.id);
+
+    await page.locator('[data-testid=task-delete]').click();
+    await page.waitForURL(/#\/tasks$/);
+    expect((await apiCall('GET', `/tasks/${copyId}`)).status).toBe(404);
+
+    // The deleted task's address: a page that says so, with the way back.
+    await open(page, `/tasks/${copyId}`);
+    await page.locator('[data-testid=task-missing]').waitFor();
+    expect(await page.locator('[data-testid=task-missing] h1').textContent()).toBe('Задача не найдена');
+    await page.screenshot({ path: `${SHOTS}/missing-ru.png`, fullPage: true });
+    await page.locator('[data-testid=task-missing] button').click();
+    await page.waitForURL(/#\/tasks$/);
+    await page.close();
+
+    // Another user's task is missing too (the same page, not an error box).
+    const other = await newPage(1280, 'en');
+    const stranger = await ctx.tasks.create(
+      2,
+      { type: 'direct_message', platform: 'telegram', priority: 'MEDIUM', message_template: 'Hi', settings: {}, start: false },
+      'Not yours',
+    );
+    await open(other, `/tasks/${stranger.id}`);
+    await other.locator('[data-testid=task-missing]').waitFor();
+    expect(await other.locator('[data-testid=task-missing] h1').textContent()).toBe('Task not found');
+    expect(await other.locator('[data-testid=task-missing] button').textContent()).toBe('Back to the task list');
+    await other.close();
+  });
+
+  it('the accounts panel labels usage and says who can act; the test invite says its result in words (ru, then en)', async () => {
+    const created = await apiCall('POST', '/tasks', {
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      name: 'Панель аккаунтов',
+      targets: ['@panel_one', '@panel_two'],
+    });
+    expect((await apiCall('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    const page = await newPage();
+    await open(page, `/tasks/${created.json.id}`);
+    const panel = page.locator('[data-testid=task-accounts]');
+    await panel.locator('[data-testid=task-account-usage]').first().waitFor();
+    expect(await text(page, 'task-account-usage')).toBe('сегодня 0 из 30 · сегодня в этой группе 0 из 15 · в этой группе 0 из 200');
+    expect(await text(page, 'task-account-state')).toBe('может действовать сейчас');
+    expect(await text(page, 'task-accounts-summary')).toBe('всего аккаунтов 1 · работают в этой задаче 1 · могут действовать сейчас 1');
+
+    await page.fill('#test-username', '@panel_test_person');
+    await page.click('[data-testid=test-invite]');
+    await page.locator('[data-testid=test-invite-result]').waitFor();
+    expect(await text(page, 'test-invite-result')).toBe('@panel_test_person добавлен(а) в группу аккаунтом Sender One.');
+    // It counted: the panel shows the use, and the account now pauses before its next action.
+    await expect.poll(() => text(page, 'task-account-usage')).toBe('сегодня 1 из 30 · сегодня в этой группе 1 из 15 · в этой группе 1 из 200');
+    expect(await text(page, 'task-account-state')).toMatch(/^пауза между действиями до \d\d:\d\d$/);
+    // The task itself says why it waits.
+    await page.reload();
+    await page.locator('[data-testid=task-why]').waitFor();
+    expect(await text(page, 'task-why')).toMatch(/^Пауза между действиями, чтобы аккаунты не заблокировали, — следующее в \d\d:\d\d\.$/);
+
+    // A second test right away: no account may act, said with the time to try again.
+    await page.fill('#test-username', '@panel_second_person');
+    await page.click('[data-testid=test-invite]');
+    await expect
+      .poll(() => text(page, 'test-invite-result'))
+      .toMatch(/^Сейчас ни один аккаунт не может действовать, поэтому ничего не отправлено\. Попробуйте через (\d+ ч )?\d+ мин\.$/);
+    await page.screenshot({ path: `${SHOTS}/task-page-ru.png`, fullPage: true });
+    await page.close();
+
+    // English, and the phone-sized layout.
+    const en = await newPage(390, 'en');
+    await open(en, `/tasks/${created.json.id}`);
+    await en.locator('[data-testid=task-account-usage]').first().waitFor();
+    expect(await text(en, 'task-account-usage')).toBe('today 1 of 30 · today in this group 1 of 15 · in this group 1 of 200');
+    expect(await text(en, 'task-account-state')).toMatch(/^pausing between actions until \d\d:\d\d$/);
+    expect(await text(en, 'task-why')).toMatch(/^Pausing between actions to keep the accounts safe; the next one at \d\d:\d\d\.$/);
+    await en.screenshot({ path: `${SHOTS}/task-page-en-390.png`, fullPage: true });
+    await en.close();
+  });
+
+  it('English: the create refusal and the draft reason (no audience, no account) are in English', async () => {
+    const page = await newPage(1280, 'en');
+    await open(page, '/tasks/new');
+    await page.click('input[type=radio][value=direct_message]');
+    await page.fill('#template', 'Hello {first_name}');
+    await page.click('[data-testid=save-draft]');
+    await page.waitForURL(/#\/tasks\/\d+$/);
+    await page.locator('[data-testid=task-why]').waitFor();
+    expect(await text(page, 'task-why')).toBe('The task has no audience: import a file or a base.');
+    await page.screenshot({ path: `${SHOTS}/draft-en.png`, fullPage: true });
+
+    // Without «Save as draft» a task that cannot start is refused, the reason at its field, in English.
+    await open(page, '/tasks/new');
+    await page.fill('#group', '@sandbox_no_admin');
+    await page.setInputFiles('input[type=file]', { name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from('username\n@english_person\n') });
+    await page.locator('[data-testid=file-preview]').waitFor();
+    await page.click('button[type=submit]');
+    await page.locator('[data-testid=error-target_group]').waitFor();
+    expect(await text(page, 'error-target_group')).toBe(
+      'None of your accounts is an admin of "Sandbox Group Without Your Admins" with the right to add members.',
+    );
+    expect(await text(page, 'draft-hint')).toContain('save the task as a draft');
+    await page.screenshot({ path: `${SHOTS}/create-refused-en.png`, fullPage: true });
+    await page.close();
+  });
+});

@@ -1,0 +1,157 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError } from '../api/client';
+import { useI18n } from '../i18n';
+import { formatDuration } from '../format';
+import { ErrorNotice } from './ui';
+
+/** One account as GET /tasks/:id/accounts answers it (src/tasks/task-accounts.ts), with its `why` (src/tasks/task-why.ts). */
+interface PanelAccount {
+  account_id: number;
+  label: string;
+  status: string;
+  eligible: boolean;
+  can_act_now: boolean;
+  why: { code: string; text: string; until: string | null } | null;
+  usage: {
+    invites_today: number;
+    invites_per_day: number;
+    messages_today: number;
+    messages_per_day: number;
+    invites_today_in_group?: number;
+    invites_per_group_day?: number;
+    lifetime_in_group?: number;
+    lifetime_per_group?: number;
+  };
+}
+interface Panel {
+  type: 'invite_to_group' | 'direct_message';
+  eligible: number;
+  can_act_now: number;
+  items: PanelAccount[];
+}
+interface TestResult {
+  outcome: string;
+  error_code: string | null;
+  message: string | null;
+  account: { id: number; label: string };
+  target: { username: string | null };
+}
+
+const FINISHED = ['COMPLETED', 'FAILED', 'CANCELLED'];
+
+/**
+ * The task page's accounts: which of the user's accounts this task may use, how much of each limit each has
+ * used (today, today in this group, in this group for good), whether it can act now or why not and until when;
+ * and the test invite: one person, at once, through an account the Account Manager allows, its result in words.
+ */
+export function TaskAccounts({ task, onTested }: { task: { id: number; status: string; type: string }; onTested?: () => void }) {
+  const { t, lang, reason } = useI18n();
+  const [panel, setPanel] = useState<Panel | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [username, setUsername] = useState('');
+  const [testing, setTesting] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: lang and status are triggers (the server answers in the language; a status change changes the waits)
+  const load = useCallback(async () => {
+    try {
+      setPanel(await api<Panel>(`/api/v1/invite/tasks/${task.id}/accounts`));
+      setError(null);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, [task.id, task.status, lang]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function testInvite(e: React.FormEvent) {
+    e.preventDefault();
+    if (!username.trim()) return;
+    setTesting(true);
+    setResult(null);
+    try {
+      const r = await api<TestResult>(`/api/v1/invite/tasks/${task.id}/test-invite`, { method: 'POST', json: { username: username.trim() } });
+      const who = r.target.username ? `@${r.target.username}` : username.trim();
+      const ok = r.outcome === 'INVITED' || r.outcome === 'SENT';
+      setResult({
+        ok,
+        text: ok
+          ? t(r.outcome === 'INVITED' ? 'testInvited' : 'testSent', { who, account: r.account.label })
+          : t('testNotDone', { who, account: r.account.label, reason: reason(r.error_code, r.message) }),
+      });
+      onTested?.();
+    } catch (err) {
+      const details = err instanceof ApiError ? (err.body as { details?: { wait_for_seconds?: number | null } } | undefined)?.details : undefined;
+      const wait = err instanceof ApiError && err.code === 'NO_ACCOUNT_AVAILABLE_NOW' ? details?.wait_for_seconds : undefined;
+      setResult({
+        ok: false,
+        // A duration, not a clock time: the server's clock is the one that counts (a sped-up sandbox runs ahead).
+        text: wait ? t('testNoAccountIn', { in: formatDuration(wait, lang).replace(/^~/, '') }) : (err as Error).message,
+      });
+    } finally {
+      setTesting(false);
+      void load();
+    }
+  }
+
+  const invite = task.type === 'invite_to_group';
+  return (
+    <div className="card" data-testid="task-accounts">
+      <h3>{t('taskAccountsTitle')}</h3>
+      <ErrorNotice error={error} />
+      {panel && (
+        <>
+          <p className="muted small" data-testid="task-accounts-summary">
+            {t('taskAccountsSummary', { total: panel.items.length, eligible: panel.eligible, now: panel.can_act_now })}
+          </p>
+          {panel.items.length === 0 ? (
+            <p className="muted">{t('taskAccountsNone')}</p>
+          ) : (
+            <ul className="account-usage">
+              {panel.items.map((a) => (
+                <li key={a.account_id} data-testid={`task-account-${a.account_id}`} className={a.can_act_now ? 'ok-item' : a.eligible ? '' : 'bad-item'}>
+                  <strong>{a.label}</strong>{' '}
+                  <span className={`small ${a.can_act_now ? '' : 'muted'}`} data-testid="task-account-state">
+                    {a.can_act_now ? t('canActNow') : (a.why?.text ?? '')}
+                  </span>
+                  <div className="small muted" data-testid="task-account-usage">
+                    {invite ? (
+                      <>
+                        {t('usageToday', { n: a.usage.invites_today, max: a.usage.invites_per_day })}
+                        {a.usage.invites_per_group_day !== undefined &&
+                          ` · ${t('usageGroupToday', { n: a.usage.invites_today_in_group ?? 0, max: a.usage.invites_per_group_day })}`}
+                        {a.usage.lifetime_per_group !== undefined &&
+                          ` · ${t('usageGroupLifetime', { n: a.usage.lifetime_in_group ?? 0, max: a.usage.lifetime_per_group })}`}
+                      </>
+                    ) : (
+                      t('usageMessagesToday', { n: a.usage.messages_today, max: a.usage.messages_per_day })
+                    )}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      {!FINISHED.includes(task.status) && (
+        <form className="test-invite" onSubmit={testInvite}>
+          <label htmlFor="test-username" className="small">
+            {invite ? t('testInviteHint') : t('testMessageHint')}
+          </label>
+          <div className="row">
+            <input id="test-username" name="test_username" placeholder="@username" value={username} onChange={(e) => setUsername(e.target.value)} />
+            <button type="submit" disabled={testing || !username.trim()} data-testid="test-invite">
+              {testing ? t('testInviteRunning') : t('testInvite')}
+            </button>
+          </div>
+        </form>
+      )}
+      {result && (
+        <div className={`notice ${result.ok ? 'notice-ok' : 'notice-warn'}`} role="status" data-testid="test-invite-result">
+          {result.text}
+        </div>
+      )}
+    </div>
+  );
+}

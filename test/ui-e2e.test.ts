@@ -1,16 +1,9 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandboxUiServer, type SandboxUiServer } from './helpers/sandbox-ui-server.js';
 import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../src/config/config.js';
-import { createContext, type AppContext } from '../src/app-context.js';
-import { buildApp } from '../src/http/app.js';
-import { ScaledClock } from '../src/shared/clock.js';
-import { createLogger } from '../src/observability/logger.js';
-import { runWorkerLoop } from '../src/scheduler/worker-loop.js';
+import type { AppContext } from '../src/app-context.js';
 
 const haveBrowser = browserSuiteEnabled('UI end-to-end tests');
 
@@ -21,43 +14,22 @@ const haveBrowser = browserSuiteEnabled('UI end-to-end tests');
 // The browser suite exercises the UI, not the database engine: it runs in the PGlite pass only.
 describe.skipIf(!haveBrowser)('web UI end to end (Chromium)', () => {
   let ctx: AppContext;
-  let app: FastifyInstance;
   let browser: Browser;
   let base: string;
   let token: string;
-  const stop = new AbortController();
-  let loop: Promise<void>;
-  let jobsLoop: Promise<void>;
+  let server: SandboxUiServer;
 
   beforeAll(async () => {
-    const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'),
-      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://',
-      LOG_LEVEL: 'silent',
-      SANDBOX_TIME_SPEED: '3600',
-      MAX_TARGETS_PER_TASK: '20000',
-    });
-    const clock = new ScaledClock(3600);
-    ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
-    app = await buildApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    loop = runWorkerLoop(ctx.createWorker('e2e'), clock, stop.signal);
-    jobsLoop = ctx.jobs.consume(stop.signal);
-    token = await ctx.jwt.sign(1);
+    server = await startSandboxUiServer({ worker: 'e2e', privacyRate: 0, env: { MAX_TARGETS_PER_TASK: '20000' } });
+    ({ ctx, base, token } = server);
     await ctx.accounts.create(1, { label: 'Sender One' });
     await ctx.accounts.create(1, { label: 'Sender Two' });
     browser = await launchChromium();
   });
 
   afterAll(async () => {
-    stop.abort();
-    await loop;
-    await jobsLoop;
     await browser?.close();
-    await app?.close();
-    await ctx?.close();
+    await server?.close();
   });
 
   const counter = async (page: Page, name: string) => Number(await page.locator(`[data-testid=counter-${name}] .stat-value`).textContent());

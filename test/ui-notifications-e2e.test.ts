@@ -1,17 +1,12 @@
 /// <reference lib="dom" />
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, type AppContext } from '../src/app-context.js';
-import { loadConfig } from '../src/config/config.js';
-import { buildApp } from '../src/http/app.js';
-import { createLogger } from '../src/observability/logger.js';
-import { runWorkerLoop } from '../src/scheduler/worker-loop.js';
-import { ScaledClock } from '../src/shared/clock.js';
+import type { AppContext } from '../src/app-context.js';
+import { startSandboxUiServer, type SandboxUiServer } from './helpers/sandbox-ui-server.js';
 import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
 
 const haveBrowser = browserSuiteEnabled('UI notifications end-to-end tests');
@@ -25,36 +20,18 @@ const SHOTS = process.env.SCREENSHOT_DIR ?? '/tmp/notify-shots';
  */
 describe.skipIf(!haveBrowser)('notifications in the web UI (Chromium)', () => {
   let ctx: AppContext;
-  let app: FastifyInstance;
   let browser: Browser;
   let base: string;
   let token: string;
   let receiver: Server;
   let hookUrl: string;
   const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
-  const stop = new AbortController();
-  let loop: Promise<void>;
-  let jobsLoop: Promise<void>;
+  let server: SandboxUiServer;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'),
-      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://',
-      LOG_LEVEL: 'silent',
-      SANDBOX_TIME_SPEED: '3600',
-      // The receiver listens on loopback, which the SSRF guard refuses unless the deployment allows it.
-      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
-    });
-    const clock = new ScaledClock(3600);
-    ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
-    app = await buildApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    loop = runWorkerLoop(ctx.createWorker('e2e-notify'), clock, stop.signal);
-    jobsLoop = ctx.jobs.consume(stop.signal);
-    token = await ctx.jwt.sign(1);
+    server = await startSandboxUiServer({ worker: 'e2e-notify', privacyRate: 0, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
+    ({ ctx, base, token } = server);
     await ctx.accounts.create(1, { label: 'Sender One' });
     receiver = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -70,13 +47,9 @@ describe.skipIf(!haveBrowser)('notifications in the web UI (Chromium)', () => {
   });
 
   afterAll(async () => {
-    stop.abort();
-    await loop;
-    await jobsLoop;
     await browser?.close();
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-    await app?.close();
-    await ctx?.close();
+    await server?.close();
   });
 
   /** An invite task started through the API, as another tab or a colleague would. */

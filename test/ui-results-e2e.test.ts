@@ -1,18 +1,12 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandboxUiServer, type SandboxUiServer } from './helpers/sandbox-ui-server.js';
 import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import ExcelJS from 'exceljs';
-import { loadConfig } from '../src/config/config.js';
-import { createContext, type AppContext } from '../src/app-context.js';
-import { buildApp } from '../src/http/app.js';
-import { ScaledClock } from '../src/shared/clock.js';
-import { createLogger } from '../src/observability/logger.js';
-import { runWorkerLoop } from '../src/scheduler/worker-loop.js';
+import type { AppContext } from '../src/app-context.js';
 
 const haveBrowser = browserSuiteEnabled('UI results end-to-end tests');
 /** Screenshots for a person to look at (desktop and 390 px, light and dark). */
@@ -30,29 +24,14 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
   let browser: Browser;
   let base: string;
   let token: string;
-  const stop = new AbortController();
-  let loop: Promise<void>;
-  let jobsLoop: Promise<void>;
+  let server: SandboxUiServer;
   let running: number;
   let fresh: number;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'),
-      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://',
-      LOG_LEVEL: 'silent',
-      SANDBOX_TIME_SPEED: '3600',
-    });
-    const clock = new ScaledClock(3600);
-    ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0.3 } });
-    app = await buildApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    loop = runWorkerLoop(ctx.createWorker('results-e2e'), clock, stop.signal);
-    jobsLoop = ctx.jobs.consume(stop.signal);
-    token = await ctx.jwt.sign(1);
+    server = await startSandboxUiServer({ worker: 'results-e2e', privacyRate: 0.3 });
+    ({ ctx, app, base, token } = server);
     await ctx.accounts.create(1, { label: 'Chart Sender One' });
     await ctx.accounts.create(1, { label: 'Chart Sender Two' });
     const post = async (url: string, payload?: unknown) => {
@@ -73,12 +52,8 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
   });
 
   afterAll(async () => {
-    stop.abort();
-    await loop;
-    await jobsLoop;
     await browser?.close();
-    await app?.close();
-    await ctx?.close();
+    await server?.close();
   });
 
   const open = async (route: string, opts: { lang: 'ru' | 'en'; theme?: 'light' | 'dark'; width?: number; height?: number }) => {

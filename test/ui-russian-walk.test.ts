@@ -5,14 +5,13 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import { startSandboxUiServer, type SandboxUiServer } from './helpers/sandbox-ui-server.js';
 import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
 import { englishRuns } from './helpers/english-text.js';
 import { loadConfig } from '../src/config/config.js';
 import { createContext, type AppContext } from '../src/app-context.js';
 import { buildApp } from '../src/http/app.js';
-import { ScaledClock } from '../src/shared/clock.js';
 import { createLogger } from '../src/observability/logger.js';
-import { runWorkerLoop } from '../src/scheduler/worker-loop.js';
 import { startTestDc, type TestDc } from './mtproto-dc/index.js';
 
 const haveBrowser = browserSuiteEnabled('Russian walk');
@@ -30,13 +29,10 @@ const SEEDED = ['Sandbox Marketing Chat', 'Sandbox News Channel', 'Sandbox Group
  */
 describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (Chromium)', () => {
   let ctx: AppContext;
-  let app: FastifyInstance;
   let browser: Browser;
   let base: string;
   let token: string;
-  const stop = new AbortController();
-  let loop: Promise<void>;
-  let jobsLoop: Promise<void>;
+  let server: SandboxUiServer;
   const created: string[] = [];
   let running: number;
   let failed: number;
@@ -52,21 +48,9 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'),
-      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://',
-      LOG_LEVEL: 'silent',
-      SANDBOX_TIME_SPEED: '3600',
-    });
-    const clock = new ScaledClock(3600);
-    ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0.2 } });
-    app = await buildApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    loop = runWorkerLoop(ctx.createWorker('walk'), clock, stop.signal);
-    jobsLoop = ctx.jobs.consume(stop.signal);
-    token = await ctx.jwt.sign(1);
+    server = await startSandboxUiServer({ worker: 'walk', privacyRate: 0.2 });
+    ({ ctx, base, token } = server);
+    const { clock } = server;
     await ctx.accounts.create(1, { label: 'Отправитель 1' });
     await ctx.accounts.create(1, { label: 'Отправитель 2' });
     // A long campaign that keeps running through the walk (about 30 invites a virtual day, 1 s = 1 virtual hour).
@@ -109,12 +93,8 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
   });
 
   afterAll(async () => {
-    stop.abort();
-    await loop;
-    await jobsLoop;
     await browser?.close();
-    await app?.close();
-    await ctx?.close();
+    await server?.close();
   });
 
   const open = async (lang: 'ru' | 'en', width = 1280, height = 900, tokenValue = token) => {

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Lang } from '../shared/messages.js';
 import { csvHeader, csvReason, csvTitle } from './csv-report-text.js';
 import type { Database, TaskRow } from '../db/schema.js';
+import { reportRowPages } from './report-rows.js';
 import type { Clock } from '../shared/clock.js';
 import type { Limits } from '../config/config.js';
 import type { TaskCounters } from '../tasks/task-service.js';
@@ -170,33 +171,8 @@ export class StatsService {
     // The BOM tells Excel the file is UTF-8 (without it Cyrillic names open as mojibake); `;` is what Excel splits on in ru locales.
     yield `\uFEFF${csvTitle(csvCell(task.name), task.platform_mode === 'sandbox', lang)}\n`;
     yield `${csvHeader(lang, sep)}\n`;
-    let lastId = 0;
-    for (;;) {
-      const rows = await this.db
-        .selectFrom('targets as t')
-        .leftJoin('accounts as a', 'a.id', 't.account_id')
-        .select([
-          't.id',
-          't.username',
-          't.user_id_platform',
-          't.phone',
-          't.first_name',
-          't.last_name',
-          't.status',
-          't.error_code',
-          't.error_message',
-          'a.label',
-          't.attempts',
-          't.processed_at',
-        ])
-        .where('t.task_id', '=', task.id)
-        .where('t.id', '>', lastId)
-        .orderBy('t.id')
-        .limit(1000)
-        .execute();
-      if (!rows.length) return;
+    for await (const rows of reportRowPages(this.db, task.id)) {
       yield `${rows.map((r) => [r.id, r.username, r.user_id_platform, r.phone, r.first_name, r.last_name, r.status, r.error_code, csvReason(r.error_code, r.error_message, lang), r.label, r.attempts, r.processed_at].map(csvCell).join(sep)).join('\n')}\n`;
-      lastId = rows.at(-1)!.id;
     }
   }
 

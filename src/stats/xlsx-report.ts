@@ -6,6 +6,7 @@ import type { Database, TaskRow } from '../db/schema.js';
 import type { TaskCounters } from '../tasks/task-service.js';
 import { renderMessage, renderTargetReason, type Lang } from '../shared/messages.js';
 import type { ReportOptions } from './report-options.js';
+import { reportRowPages } from './report-rows.js';
 
 const PAGE = 1000;
 
@@ -141,31 +142,7 @@ export async function writeXlsxReport(out: Writable, input: XlsxReportInput): Pr
   header.commit();
 
   let rows = 0;
-  let lastId = 0;
-  for (;;) {
-    const page = await db
-      .selectFrom('targets as t')
-      .leftJoin('accounts as a', 'a.id', 't.account_id')
-      .select([
-        't.id',
-        't.username',
-        't.user_id_platform',
-        't.phone',
-        't.first_name',
-        't.last_name',
-        't.status',
-        't.error_code',
-        't.error_message',
-        'a.label',
-        't.attempts',
-        't.processed_at',
-      ])
-      .where('t.task_id', '=', task.id)
-      .where('t.id', '>', lastId)
-      .orderBy('t.id')
-      .limit(PAGE)
-      .execute();
-    if (!page.length) break;
+  for await (const page of reportRowPages(db, task.id, PAGE)) {
     for (const r of page) {
       const row = sheet.addRow([
         r.id,
@@ -185,7 +162,6 @@ export async function writeXlsxReport(out: Writable, input: XlsxReportInput): Pr
       row.commit();
     }
     rows += page.length;
-    lastId = page.at(-1)!.id;
     await onRows?.(rows);
     if (out.writableNeedDrain) await once(out, 'drain');
   }

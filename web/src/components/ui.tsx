@@ -39,3 +39,41 @@ export function SandboxBanner() {
     </div>
   );
 }
+
+/**
+ * A file input whose button and "no file" text are the UI's own words: the browser's native control speaks the
+ * browser's language («Choose File» in an English Chromium), whatever language the user chose here. The real input
+ * stays in the page (keyboard focus, screen readers, form tests) but is drawn as the button beside it.
+ */
+export function FilePicker(props: {
+  accept: string;
+  label: string;
+  fileName: string | null;
+  onFile: (f: File | null) => void;
+  name?: string;
+  disabled?: boolean;
+  /** Clear the input after each choice (an uploader that takes the same file twice). */
+  resetAfterChoice?: boolean;
+}) {
+  const { t } = useI18n();
+  return (
+    <label className={`file-picker${props.disabled ? ' disabled' : ''}`}>
+      <input
+        type="file"
+        className="visually-hidden"
+        name={props.name}
+        accept={props.accept}
+        aria-label={props.label}
+        disabled={props.disabled}
+        onChange={(e) => {
+          props.onFile(e.target.files?.[0] ?? null);
+          if (props.resetAfterChoice) e.target.value = '';
+        }}
+      />
+      <span className="file-picker-button" aria-hidden="true">
+        {t('chooseFile')}
+      </span>
+      <span className="file-picker-name muted">{props.fileName ?? t('noFileChosen')}</span>
+    </label>
+  );
+}

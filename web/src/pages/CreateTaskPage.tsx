@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import { messageTaskName, PRIORITIES, type AccountJson, type ImportReport, type ParsingBase, type Priority, type TaskJson, type TaskType } from '../api/types';
 import { useI18n } from '../i18n';
-import { ErrorNotice } from '../components/ui';
+import { ErrorNotice, FilePicker } from '../components/ui';
 import { countOf, formatTime } from '../format';
 import { navigate } from '../router';
 
@@ -440,7 +440,7 @@ export function CreateTaskPage() {
           </div>
           {source === 'file' ? (
             <>
-              <input type="file" name="file" accept=".csv,.tsv,.txt,.json,.xlsx" onChange={(e) => chooseFile(e.target.files?.[0] ?? null)} />
+              <FilePicker name="file" accept=".csv,.tsv,.txt,.json,.xlsx" label={t('fromFile')} fileName={file?.name ?? null} onFile={chooseFile} />
               <FieldError errors={fieldErrors} field="file" />
               <FieldError errors={fieldErrors} field="audience" />
               <p className="muted small">{t('fileHint')}</p>

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { Page } from '../api/types';
 import { useI18n } from '../i18n';
-import { ErrorNotice } from '../components/ui';
+import { ErrorNotice, FilePicker } from '../components/ui';
 import { Pager } from '../components/Pager';
 import { formatTime } from '../format';
 
@@ -135,16 +135,13 @@ export function DoNotContactPage() {
         </form>
         <div className="card form" style={{ minWidth: 0 }}>
           <h3>{t('dncUpload')}</h3>
-          <input
-            type="file"
-            style={{ maxWidth: '100%' }}
-            aria-label={t('dncUpload')}
+          <FilePicker
+            label={t('dncUpload')}
             accept=".csv,.tsv,.txt,.json,.xlsx"
             disabled={busy}
-            onChange={(e) => {
-              void upload(e.target.files?.[0] ?? null);
-              e.target.value = '';
-            }}
+            fileName={null}
+            resetAfterChoice
+            onFile={(f) => void upload(f)}
           />
           <p className="muted small">{t('dncFileHint')}</p>
         </div>

@@ -163,6 +163,42 @@ describe(`in-page notifications (${ENGINE})`, () => {
     expect(inRussian.task_failed).toMatch(/^Задача «Запуск» остановлена с ошибкой: /);
   });
 
+  it('a running task whose every account the owner disabled asks for attention once per wait, in both languages', async () => {
+    t = await makeTestApp(fastLimits, { sandbox: { privacyRate: 0 } });
+    const acc = await addSandboxAccount(t, 1, 'Единственный');
+    const created = await createInviteTask(t, ['attn_alice', 'attn_bob', 'attn_carol'], { name: 'Ждёт владельца', start: true });
+    const setEnabled = async (enabled: boolean) => {
+      const res = await t!.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${acc}`, payload: { enabled } });
+      expect(res.statusCode).toBe(200);
+    };
+    const attention = async (headers = en) => (await notifications(t!, 1, headers)).items.filter((n) => n.event === 'task_attention');
+
+    await setEnabled(false);
+    const worker = t.ctx.createWorker('attention');
+    await worker.housekeeping();
+    t.clock.advanceSeconds(3600);
+    await worker.housekeeping();
+    // The task keeps waiting (disabling is reversible), and the owner is told once, not at every round.
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.id}` })).json.status).toBe('IN_PROGRESS');
+    expect((await attention()).map((n) => n.text)).toEqual([
+      'Task "Ждёт владельца" needs your attention: You disabled every account of the task: enable one to continue.',
+    ]);
+    expect((await attention(ru)).map((n) => n.text)).toEqual([
+      'Задаче «Ждёт владельца» нужно ваше внимание: Все аккаунты задачи отключены вами — включите аккаунт, чтобы продолжить.',
+    ]);
+
+    // Enabled, nothing to say; disabled again later, a new wait is told again.
+    await setEnabled(true);
+    t.clock.advanceSeconds(60);
+    await worker.housekeeping();
+    expect(await attention()).toHaveLength(1);
+    t.clock.advanceSeconds(60);
+    await setEnabled(false);
+    t.clock.advanceSeconds(60);
+    await worker.housekeeping();
+    expect(await attention()).toHaveLength(2);
+  });
+
   it("another user's notification is not found, and mark-all marks only the caller's", async () => {
     t = await makeTestApp(fastLimits, { sandbox: { privacyRate: 0 } });
     await addSandboxAccount(t, 1);

@@ -13,6 +13,7 @@ import { renderTemplate, type ResolvedGroup } from '../platform/platform.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { readyAccountsQuery } from './ready-accounts.js';
+import { notifyTasksNeedingAttention } from '../notifications/task-attention.js';
 import { blockedReason, recordInLedger } from '../hygiene/audience-hygiene.js';
 
 /** How often housekeeping sweeps all running tasks for ones no account can ever serve (see housekeeping()). */
@@ -453,6 +454,7 @@ export class Worker {
     await this.recoverStaleAttempts();
     await this.completeIfDone();
     await this.failTasksWithoutAccounts();
+    await notifyTasksNeedingAttention(this.db, now);
     // The sweep over every running task is a backstop (findWork checks a task the moment an account meets its cap),
     // and at 10,000 accounts it costs about a second (issue 13): every ten minutes is enough.
     if (now.getTime() - this.lastServableSweep >= SERVABLE_SWEEP_MS) {

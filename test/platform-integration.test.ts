@@ -191,6 +191,9 @@ describe('Parsing Service, as it really answers', () => {
       expect.objectContaining({ task_id: 'abc-123', title: 'Подписчики канала', total_results: 1203, importable: true, disabled_reason: null }),
       expect.objectContaining({ task_id: 'empty-1', total_results: 0, importable: false, disabled_reason: expect.stringMatching(/no results/) }),
     ]);
+    // A Russian reader is told why in Russian.
+    const ru = await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases', headers: { 'accept-language': 'ru' } });
+    expect(ru.json.items[1].disabled_reason).toBe('В этой базе ещё нет результатов: импортировать нечего.');
     const last = parsing.requests.at(-1)!;
     expect(last).toMatchObject({ path: '/api/v1/results/grouped', userIdParam: '1', tokenError: null });
     expect(last.claims).toMatchObject({ user_id: 1 });

@@ -1,4 +1,5 @@
 import type {} from '../auth/request-user.js';
+import { renderMessage } from '../shared/messages.js';
 import { localiseRowErrors } from '../shared/localised.js';
 import type {} from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
@@ -109,7 +110,11 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     '/import/parsing/bases',
     { schema: { tags, summary: "The caller's Parsing Service bases (empty ones listed as not importable, with why)" } },
     async (req) => ({
-      items: await ctx.parsing.listBases(linkedPlatformUserId(req.user.userId)),
+      // The client says why an empty base cannot be imported in English; the reader gets it in their language.
+      items: (await ctx.parsing.listBases(linkedPlatformUserId(req.user.userId))).map((b) => ({
+        ...b,
+        disabled_reason: b.importable ? null : renderMessage('PARSING_BASE.empty', req.lang),
+      })),
     }),
   );
 

@@ -66,6 +66,9 @@ describe('task CRUD', () => {
     const task = await createInviteTask(t, ['alice_one', '@bob_two', 'https://t.me/carol_three', 'alice_one', 'x!']);
     expect(task).toMatchObject({
       name: 'Invites to Sandbox Marketing Chat · 5 Jan',
+      // The group's title is shown before the task starts, not only the link the user typed.
+      target_group: '@sandbox_marketing',
+      target_group_title: 'Sandbox Marketing Chat',
       status: 'PENDING',
       priority: 'MEDIUM',
       sandbox: true,

@@ -30,21 +30,25 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     async (req, reply) => {
       const user = req.user.userId;
       const input = req.body;
+      // The group's title, so the list and the task show it instead of the link before the start checks again (a
+      // group that cannot be resolved now keeps its link).
+      const groupTitle =
+        input.type === 'invite_to_group'
+          ? ((await ctx.groupCheck.check(user, input.target_group!, ctx.config.platformMode).catch(() => null))?.group?.title ?? null)
+          : null;
       let name = input.name;
       if (!name) {
         // In the user's language, dated in the user's time zone (the UI sends it), so two campaigns into one group differ.
         const tz = req.timeZone ?? ctx.config.limits.timeZone;
-        if (input.type === 'invite_to_group') {
-          const check = await ctx.groupCheck.check(user, input.target_group!, ctx.config.platformMode).catch(() => null);
-          name = autoTaskName(req.lang, { group: check?.group?.title ?? input.target_group! }, ctx.clock.now(), tz);
-        } else {
-          name = autoTaskName(req.lang, { template: input.message_template! }, ctx.clock.now(), tz);
-        }
+        name =
+          input.type === 'invite_to_group'
+            ? autoTaskName(req.lang, { group: groupTitle ?? input.target_group! }, ctx.clock.now(), tz)
+            : autoTaskName(req.lang, { template: input.message_template! }, ctx.clock.now(), tz);
       }
       // With `draft` given, the start's conditions are checked first: refused (nothing created) or kept on the draft.
       const problems = input.draft === undefined ? [] : await ctx.taskReadiness.problems(user, input, ctx.config.platformMode);
       if (problems.length && !input.draft) throw TaskReadiness.refusal(problems, req.lang);
-      const task = await ctx.tasks.create(user, input, name);
+      const task = await ctx.tasks.create(user, input, name, groupTitle);
       await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type, ...(input.draft ? { draft: true } : {}) });
       // The audience is counted live; the group and admin reasons need the platform, so they are stored.
       const stored = problems.find((p) => p.field !== 'audience');

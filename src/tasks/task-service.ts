@@ -126,7 +126,8 @@ export class TaskService {
     return taskToJson(row, await this.counters(row.id), lang);
   }
 
-  async create(userId: number, input: CreateTaskInput, name: string): Promise<TaskRow> {
+  /** `groupTitle`: the group's title when the caller already resolved the link (shown instead of the link until the start checks again). */
+  async create(userId: number, input: CreateTaskInput, name: string, groupTitle: string | null = null): Promise<TaskRow> {
     const now = this.clock.now();
     return this.db
       .insertInto('tasks')
@@ -137,7 +138,7 @@ export class TaskService {
         platform_mode: this.platformMode,
         type: input.type,
         target_group: input.type === 'invite_to_group' ? (input.target_group ?? null) : null,
-        target_group_title: null,
+        target_group_title: input.type === 'invite_to_group' ? groupTitle : null,
         target_group_key: null,
         message_template: input.message_template ?? null,
         priority: input.priority,

@@ -157,7 +157,7 @@ export function TasksPage() {
                   </a>
                   <div className="muted small">
                     {t(task.type as never)} · {task.target_group_title ?? task.target_group ?? '—'}
-                    {task.sandbox ? ' · sandbox' : ''}
+                    {task.sandbox ? ` · ${t('sandboxTag')}` : ''}
                   </div>
                   <TaskWhyLine task={l && 'why' in l ? l : task} />
                 </div>

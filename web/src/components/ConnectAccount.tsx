@@ -173,16 +173,14 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
       )}
       <FieldError error={error} field="code" />
       {step === 'password' && (
-        <>
-          <PasswordStep
-            id="connect-password"
-            value={password}
-            onChange={setPassword}
-            disabled={busy}
-            invalid={error?.field === 'password'}
-            hint={attempt?.hint}
-          />
-        </>
+        <PasswordStep
+          id="connect-password"
+          value={password}
+          onChange={setPassword}
+          disabled={busy}
+          invalid={error?.field === 'password'}
+          hint={attempt?.hint}
+        />
       )}
       <FieldError error={error} field="password" />
       <FieldError error={error} field={null} />

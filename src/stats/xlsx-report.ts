@@ -7,51 +7,19 @@ import type { TaskCounters } from '../tasks/task-service.js';
 import { renderMessage, renderTargetReason, type Lang } from '../shared/messages.js';
 import type { ReportOptions } from './report-options.js';
 import { reportRowPages } from './report-rows.js';
+import { zoneOffsetMs } from '../shared/time-zone.js';
 
 const PAGE = 1000;
 
 /** Excel shows a date cell in this layout; the value itself is a real date (sortable, filterable). */
 const DATE_FORMAT: Record<Lang, string> = { ru: 'dd.mm.yyyy hh:mm:ss', en: 'yyyy-mm-dd hh:mm:ss' };
 
-const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
-/** Offsets by zone and quarter-hour: zones change offset only on quarter-hour boundaries, and Intl is slow per call. */
-const offsetCache = new Map<string, number>();
-const QUARTER_HOUR = 900_000;
-
-function offsetMs(instant: Date, timeZone: string): number {
-  const quarter = Math.floor(instant.getTime() / QUARTER_HOUR);
-  const key = `${timeZone}|${quarter}`;
-  const cached = offsetCache.get(key);
-  if (cached !== undefined) return cached;
-  let fmt = wallClockFormats.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    wallClockFormats.set(timeZone, fmt);
-  }
-  const at = new Date(quarter * QUARTER_HOUR);
-  const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const offset = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - at.getTime();
-  if (offsetCache.size > 50_000) offsetCache.clear();
-  offsetCache.set(key, offset);
-  return offset;
-}
-
 /**
  * The instant as the reader's wall clock, carried in a Date's UTC fields. Excel dates have no zone: exceljs
  * writes a Date's UTC fields, so a 10:00 UTC event read in Moscow must become a cell saying 13:00.
  */
 export function wallClock(instant: Date, timeZone: string): Date {
-  return new Date(instant.getTime() + offsetMs(instant, timeZone));
+  return new Date(instant.getTime() + zoneOffsetMs(instant, timeZone));
 }
 
 const text = (key: string, lang: Lang) => renderMessage(key, lang) ?? key;

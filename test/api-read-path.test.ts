@@ -5,6 +5,7 @@ import { helmetHeaders, HELMET_OPTIONS } from '../src/http/security-headers.js';
 import { responseSerializerCompiler } from '../src/http/response-serializer.js';
 import { taskListResponse, taskStatusResponse } from '../src/tasks/task-responses.js';
 import { taskToJson } from '../src/tasks/task-service.js';
+import { DEFAULT_API_LANG, renderStoredReason } from '../src/shared/messages.js';
 import type { ListTasksQuery } from '../src/tasks/task-schemas.js';
 import { ENGINE, addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -55,6 +56,11 @@ beforeAll(async () => {
     .set({ status: 'SCHEDULED', scheduled_at: new Date('2026-02-01T10:00:00Z') })
     .where('id', '=', ids[4]!)
     .execute();
+  // What the list's JSON, written by PostgreSQL, must write as JavaScript does: microseconds (dropped, not rounded),
+  // quotes, backslashes and Cyrillic in text, a stored reason code with params (rendered in the reader's language).
+  await sql`UPDATE tasks SET updated_at = '2026-03-04 05:06:07.891999+00', name = ${'delta "кавычки" \\ «ёлка»\n'},
+    status_reason = 'NOTIFY.import_failed', status_reason_params = ${JSON.stringify({ name: 'x "y"', reason: 'файл' })}::jsonb
+    WHERE id = ${ids[3]!}`.execute(t.ctx.db);
   // Another user's task, which no list or status of user 1 may show.
   await createInviteTask(t, ['someone_else'], { name: 'zulu' }, 2);
 });
@@ -90,7 +96,12 @@ describe('response shapes', () => {
       );
       const row = await t.ctx.tasks.getOwned(1, id);
       expect(res.json.counters).toEqual(await t.ctx.tasks.counters(id));
-      expect(res.json).toMatchObject({ id, status: row.status, status_reason: row.status_reason, updated_at: row.updated_at.toISOString() });
+      expect(res.json).toMatchObject({
+        id,
+        status: row.status,
+        status_reason: renderStoredReason(row.status_reason, row.status_reason_params as Record<string, unknown> | null, DEFAULT_API_LANG),
+        updated_at: row.updated_at.toISOString(),
+      });
     }
     expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${ids[0]}/status`, user: 2 })).statusCode).toBe(404);
   });

@@ -39,15 +39,23 @@ const TASK_COLUMN_SET: Record<keyof TasksTable, true> = {
 const TASK_COLUMNS = Object.keys(TASK_COLUMN_SET);
 const taskColumns = (alias: string) => TASK_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 
+/**
+ * A task's counters as the API writes them (TaskCounters), as a select list over the task_counters row aliased `c`;
+ * zeros when the task has no row (no audience yet), as taskToJson's defaults. progress is a float8 so that its JSON
+ * text is the number JavaScript would write (0.5, not numeric's 0.5000).
+ */
+const countersSelect = (c: string) => {
+  const n = (col: string) => `coalesce(${c}.${col}, 0)`;
+  const total = ['pending', 'in_flight', 'invited', 'sent', 'skipped', 'failed'].map(n).join(' + ');
+  const done = ['invited', 'sent', 'skipped', 'failed'].map(n).join(' + ');
+  return `${total} AS total, ${n('pending')} AS pending, ${n('in_flight')} AS in_flight, ${n('invited')} AS invited,
+    ${n('sent')} AS sent, ${n('skipped')} AS skipped, ${n('failed')} AS failed, ${done} AS done,
+    CASE WHEN ${total} = 0 THEN 0 ELSE round((${done})::numeric / (${total}), 4)::float8 END AS progress`;
+};
+
 /** A task's counters as one JSON value, from its task_counters row (null when it has none), for the task aliased `alias`. */
-export const countersJsonSql = (alias: string) => `(
-  SELECT json_build_object(
-    'total', c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed, 'pending', c.pending, 'in_flight', c.in_flight,
-    'invited', c.invited, 'sent', c.sent, 'skipped', c.skipped, 'failed', c.failed,
-    'done', c.invited + c.sent + c.skipped + c.failed,
-    'progress', CASE WHEN c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed = 0 THEN 0
-                     ELSE round((c.invited + c.sent + c.skipped + c.failed)::numeric / (c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed), 4) END)
-  FROM task_counters c WHERE c.task_id = ${alias}.id)`;
+export const countersJsonSql = (alias: string) =>
+  `(SELECT row_to_json(k) FROM (SELECT ${countersSelect('c')} FROM task_counters c WHERE c.task_id = ${alias}.id) k)`;
 
 /**
  * Whether the task's owner has an account that could send for it (not banned, logged out or disabled), for the why
@@ -74,17 +82,52 @@ export async function readTaskForStatus(
   return rows[0];
 }
 
-/** What one list page read returns: the page's rows with their counters, and the number of matching tasks. */
+/** What a task's `why` reads of it (src/tasks/task-why.ts). */
+export type WhyTask = Pick<
+  TaskRow,
+  'id' | 'user_id' | 'platform_mode' | 'status' | 'status_reason' | 'status_reason_params' | 'scheduled_at' | 'type' | 'target_group_key'
+>;
+
+/**
+ * One task of a list page: what its `why` needs, and its JSON (TaskJson) already written by PostgreSQL in two halves
+ * around status_reason, which is rendered in the reader's language (src/tasks/task-list-json.ts joins them).
+ */
+export type TaskListRow = WhyTask & {
+  pending: number;
+  has_usable_account: boolean;
+  /** `{"id":…,…,"status":…}`: TaskJson's fields before status_reason, in its order. */
+  head: string;
+  /** `{"scheduled_at":…,…,"finished_at":…}`: the fields after it. */
+  tail: string;
+};
+
+/** What one list page read returns: the page's rows, and the number of matching tasks. */
 export interface TaskPage {
-  rows: TaskWithCounters[];
+  rows: TaskListRow[];
   total: number;
 }
 
+/** An ISO 8601 UTC timestamp in milliseconds, the text Date.toISOString writes (both drop the microseconds). */
+const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /**
- * One page of a user's tasks with the total in the same statement (`count(*) OVER ()`, computed before LIMIT).
- * The counters are read for the page's rows only (after LIMIT), except when sorting by progress, which needs every
- * matching task's counters to order them. A page past the end has no row to carry the total: then, and only then,
- * a count query answers it.
+ * A list item's JSON written by PostgreSQL, for the task aliased `t` and its task_counters row `c` (which may be
+ * absent), field for field what taskToJson writes (test/api-read-path.test.ts compares them). Why: for the list,
+ * building each task's object in Node (parsing every column, dates into Date, then back into text) and serialising
+ * it was most of the request's CPU; PostgreSQL writes the same text while it reads the rows.
+ */
+const itemHeadSql = (t: string) => `(SELECT row_to_json(h) FROM (SELECT ${t}.id, ${t}.name, ${t}.platform, ${t}.platform_mode,
+    ${t}.platform_mode = 'sandbox' AS sandbox, ${t}.type, ${t}.target_group, ${t}.target_group_title, ${t}.message_template,
+    ${t}.priority, ${t}.status) h)::text`;
+const itemTailSql = (t: string, c: string) => `(SELECT row_to_json(tl) FROM (SELECT ${isoSql(`${t}.scheduled_at`)} AS scheduled_at,
+    ${t}.settings, (SELECT row_to_json(k) FROM (SELECT ${countersSelect(c)}) k) AS counters, ${isoSql(`${t}.created_at`)} AS created_at,
+    ${isoSql(`${t}.updated_at`)} AS updated_at, ${isoSql(`${t}.started_at`)} AS started_at, ${isoSql(`${t}.finished_at`)} AS finished_at) tl)::text`;
+
+/**
+ * One page of a user's tasks with the total in the same statement (`count(*) OVER ()`, computed before LIMIT), each
+ * row carrying its JSON (see TaskListRow). Only sorting by progress joins the counters before LIMIT (it orders by
+ * them); otherwise they are read for the page's rows only. A page past the end has no row to carry the total: then,
+ * and only then, a count query answers it.
  */
 export async function readTaskPage(db: Kysely<Database>, userId: number, q: ListTasksQuery): Promise<TaskPage> {
   const where: RawBuilder<unknown>[] = [sql`user_id = ${userId}`];
@@ -96,7 +139,9 @@ export async function readTaskPage(db: Kysely<Database>, userId: number, q: List
   if (q.name_contains) where.push(sql`name ILIKE ${`%${q.name_contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
   const filter = sql.join(where, sql` AND `);
 
-  // Unqualified names: the same ORDER BY runs inside (on tasks) and outside (on the page).
+  // Unqualified names (task_counters shares none with tasks but id's `task_id`): the same ORDER BY runs inside (on
+  // tasks) and outside (on the page), each with its task_counters row as `c`. A task without a row (never had an
+  // audience) has a NULL progress, which sorts above every value.
   const dir = q.order === 'asc' ? sql`ASC` : sql`DESC`;
   const orderExpr = {
     created_at: sql`created_at`,
@@ -104,29 +149,26 @@ export async function readTaskPage(db: Kysely<Database>, userId: number, q: List
     name: sql`lower(name)`,
     status: sql`status`,
     priority: sql`CASE priority WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END`,
-    progress: sql`(counters->>'progress')::numeric`,
+    progress: sql`CASE WHEN c.task_id IS NULL THEN NULL WHEN c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed = 0 THEN 0
+      ELSE round((c.invited + c.sent + c.skipped + c.failed)::numeric / (c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed), 4) END`,
   }[q.sort];
   // Running tasks lead the list (what a marketer watches), then the order asked for; running_first=false turns that off.
   const order = sql.join([...(q.running_first !== false ? [sql`(status = 'IN_PROGRESS') DESC`] : []), sql`${orderExpr} ${dir}`, sql`id DESC`]);
-  const limit = sql`LIMIT ${q.page_size} OFFSET ${(q.page - 1) * q.page_size}`;
+  const from = q.sort === 'progress' ? sql`tasks LEFT JOIN task_counters c ON c.task_id = tasks.id` : sql`tasks`;
 
-  const byProgress = q.sort === 'progress';
-  const page = byProgress
-    ? sql`SELECT *, count(*) OVER () AS total_count
-        FROM (SELECT ${sql.raw(taskColumns('tasks'))}, ${sql.raw(countersJsonSql('tasks'))} AS counters FROM tasks WHERE ${filter}) tasks
-        ORDER BY ${order} ${limit}`
-    : sql`SELECT ${sql.raw(taskColumns('tasks'))}, count(*) OVER () AS total_count FROM tasks WHERE ${filter} ORDER BY ${order} ${limit}`;
-  const query = byProgress
-    ? sql<TaskWithCounters & { total_count: number }>`SELECT page.* FROM (${page}) page ORDER BY ${order}`
-    : sql<TaskWithCounters & { total_count: number }>`SELECT page.*, ${sql.raw(countersJsonSql('page'))} AS counters FROM (${page}) page ORDER BY ${order}`;
-  const withUsable = sql<
-    TaskWithCounters & { total_count: number }
-  >`SELECT q.*, ${sql.raw(usableAccountSql('q'))} AS has_usable_account FROM (${query}) q ORDER BY ${order}`;
+  const query = sql<TaskListRow & { total_count: string }>`SELECT p.id, p.user_id, p.platform_mode, p.status, p.status_reason,
+      p.status_reason_params, p.scheduled_at, p.type, p.target_group_key, coalesce(c.pending, 0) AS pending,
+      ${sql.raw(usableAccountSql('p'))} AS has_usable_account, ${sql.raw(itemHeadSql('p'))} AS head,
+      ${sql.raw(itemTailSql('p', 'c'))} AS tail, p.total_count
+    FROM (SELECT ${sql.raw(taskColumns('tasks'))}, count(*) OVER () AS total_count FROM ${from} WHERE ${filter}
+          ORDER BY ${order} LIMIT ${q.page_size} OFFSET ${(q.page - 1) * q.page_size}) p
+    LEFT JOIN task_counters c ON c.task_id = p.id
+    ORDER BY ${order}`;
 
-  const compiled = withUsable.compile(db);
+  const compiled = query.compile(db);
   preparedSql(compiled.sql);
   const { rows } = await db.executeQuery(compiled);
-  if (rows.length) return { rows: rows.map(({ total_count: _, ...row }) => row as TaskWithCounters), total: Number(rows[0]!.total_count) };
+  if (rows.length) return { rows: rows.map(({ total_count: _, ...row }) => row), total: Number(rows[0]!.total_count) };
   if (q.page === 1) return { rows: [], total: 0 };
   const { rows: count } = await db.executeQuery(sql<{ total: number }>`SELECT count(*)::int AS total FROM tasks WHERE ${filter}`.compile(db));
   return { rows: [], total: Number(count[0]?.total ?? 0) };

@@ -10,6 +10,7 @@ import { LOG_RESULTS } from '../shared/enums.js';
 import { autoTaskName } from '../shared/messages.js';
 import { TaskReadiness } from './task-readiness.js';
 import { taskListResponse, taskStatusResponse } from './task-responses.js';
+import { taskPageJson } from './task-list-json.js';
 import { bulkTasksSchema, createTaskSchema, csvArray, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
 import type { TaskRow } from '../db/schema.js';
 import { REPORT_CONTENT_TYPES, reportFileName, reportOptions, reportQuery } from '../stats/report-options.js';
@@ -84,9 +85,11 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/tasks',
     { schema: { tags, querystring: listTasksQuery, response: { 200: taskListResponse }, summary: 'List tasks with filters, sorting and pagination' } },
-    async (req) => {
-      const { page, rows } = await ctx.tasks.listWithRows(req.user.userId, req.query, req.lang);
-      return { ...page, items: await ctx.taskWhy.attach(page.items, rows, req.lang, req.timeZone) };
+    async (req, reply) => {
+      // Written as text (the schema above still describes it): see taskPageJson.
+      const page = await ctx.tasks.listPage(req.user.userId, req.query);
+      const whys = await ctx.taskWhy.forList(page.rows, req.lang, req.timeZone);
+      return reply.type('application/json; charset=utf-8').send(taskPageJson(page, req.query, req.lang, whys) as never);
     },
   );
 

@@ -5,7 +5,8 @@ import { AppError, conflict, notFound } from '../shared/errors.js';
 import { FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
 import { DEFAULT_API_LANG, renderStoredReason, type Lang } from '../shared/messages.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
-import { countersJsonSql, readTaskForStatus, readTaskPage } from './task-queries.js';
+import { countersJsonSql, readTaskForStatus, readTaskPage, type TaskPage } from './task-queries.js';
+import { taskPageJson } from './task-list-json.js';
 
 export interface TaskCounters {
   total: number;
@@ -206,23 +207,18 @@ export class TaskService {
     });
   }
 
-  async list(userId: number, q: ListTasksQuery, lang: Lang = DEFAULT_API_LANG) {
-    return (await this.listWithRows(userId, q, lang)).page;
+  /** A page of the list as objects (TaskJson items, no `why`): for callers that work with its values. */
+  async list(
+    userId: number,
+    q: ListTasksQuery,
+    lang: Lang = DEFAULT_API_LANG,
+  ): Promise<{ items: TaskJson[]; total: number; page: number; page_size: number; pages: number }> {
+    return JSON.parse(taskPageJson(await this.listPage(userId, q), q, lang));
   }
 
-  /** A page of the list and the task rows it was built from (the route explains each task's why from them). */
-  async listWithRows(userId: number, q: ListTasksQuery, lang: Lang = DEFAULT_API_LANG) {
-    const { rows, total } = await readTaskPage(this.db, userId, q);
-    return {
-      rows: rows.map(({ counters: _, has_usable_account, ...task }) => ({ task: task as TaskRow, hasUsableAccount: !!has_usable_account })),
-      page: {
-        items: rows.map((r) => taskToJson(r as unknown as TaskRow, normaliseCounters(r.counters as unknown as Record<string, unknown>), lang)),
-        total,
-        page: q.page,
-        page_size: q.page_size,
-        pages: Math.ceil(total / q.page_size),
-      },
-    };
+  /** A page of the list as read (each task's JSON text and what its `why` needs): the list route writes it out. */
+  listPage(userId: number, q: ListTasksQuery): Promise<TaskPage> {
+    return readTaskPage(this.db, userId, q);
   }
 
   async countActive(userId: number): Promise<number> {

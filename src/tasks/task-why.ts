@@ -3,6 +3,7 @@ import type { AccountRow, Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { AccountManager, Action, LimitCheck, LimitCode } from '../accounts/account-manager.js';
 import { RETIRED_ACCOUNT_STATUSES } from '../shared/enums.js';
+import type { WhyTask } from './task-queries.js';
 import { renderMessage, renderStoredReason, type Lang, type MessageParams } from '../shared/messages.js';
 
 /**
@@ -90,29 +91,19 @@ export class TaskWhyService {
    * `counters`, when the caller read them with the task (status, list), spare the count: the why of a status poll
    * must cost the same whatever the audience size (issue 13).
    */
-  async forTask(task: TaskRow, lang: Lang, timeZone: string | null, counters?: KnownCounters, memo: RequestMemo = new Map()): Promise<TaskWhy | null> {
+  async forTask(task: WhyTask, lang: Lang, timeZone: string | null, counters?: KnownCounters, memo: RequestMemo = new Map()): Promise<TaskWhy | null> {
     const reason = await this.reason(task, counters, memo);
     return reason ? this.render(reason, lang, timeZone) : null;
   }
 
   /**
-   * Adds each listed task's `why`, from the rows and counters the list already read (no second read of the page);
-   * what tasks share (accounts, the user's usable account, the circuit) is asked once for the page.
+   * Each listed task's `why`, from what the list read with it (no second read of the page); what tasks share
+   * (accounts, the user's usable account, the circuit) is asked once for the page.
    */
-  async attach<T extends { id: number; counters: { pending: number } }>(
-    items: T[],
-    rows: Array<{ task: TaskRow; hasUsableAccount: boolean }>,
-    lang: Lang,
-    timeZone: string | null,
-  ): Promise<Array<T & { why: TaskWhy | null }>> {
+  async forList(rows: Array<WhyTask & { pending: number; has_usable_account: boolean }>, lang: Lang, timeZone: string | null): Promise<Array<TaskWhy | null>> {
     const memo: RequestMemo = new Map();
-    const byId = new Map(rows.map((r) => [r.task.id, r]));
-    const out: Array<T & { why: TaskWhy | null }> = [];
-    for (const i of items) {
-      const row = byId.get(i.id);
-      const known = row && { pending: i.counters.pending, hasUsableAccount: row.hasUsableAccount };
-      out.push({ ...i, why: row ? await this.forTask(row.task, lang, timeZone, known, memo) : null });
-    }
+    const out: Array<TaskWhy | null> = [];
+    for (const r of rows) out.push(await this.forTask(r, lang, timeZone, { pending: r.pending, hasUsableAccount: r.has_usable_account }, memo));
     return out;
   }
 
@@ -174,7 +165,7 @@ export class TaskWhyService {
     return { code: r.code, text, until: r.until?.toISOString() ?? null, stuck: !!r.stuck };
   }
 
-  private async reason(task: TaskRow, counters: KnownCounters | undefined, memo: RequestMemo): Promise<Reason | null> {
+  private async reason(task: WhyTask, counters: KnownCounters | undefined, memo: RequestMemo): Promise<Reason | null> {
     switch (task.status) {
       case 'COMPLETED':
       case 'FAILED':
@@ -198,7 +189,7 @@ export class TaskWhyService {
    * no audience, no usable account; otherwise the reason stored when it was saved as a draft (the group
    * and admin checks, which need the platform), or simply "press Start".
    */
-  private async pendingReason(task: TaskRow, counters: KnownCounters | undefined, memo: RequestMemo): Promise<Reason> {
+  private async pendingReason(task: WhyTask, counters: KnownCounters | undefined, memo: RequestMemo): Promise<Reason> {
     const pending = counters?.pending ?? (await this.pendingCount(task.id));
     if (pending === 0) return { code: 'WHY.no_audience', stuck: true };
     const usable =
@@ -226,7 +217,7 @@ export class TaskWhyService {
   }
 
   /** A running task: null while some account may act on someone now; else what everyone waits for. */
-  private async runningReason(task: TaskRow, counters: KnownCounters | undefined, memo: RequestMemo): Promise<Reason | null> {
+  private async runningReason(task: WhyTask, counters: KnownCounters | undefined, memo: RequestMemo): Promise<Reason | null> {
     const now = this.clock.now();
     // Nobody left to contact: the task completes with its last in-flight answer.
     if ((counters?.pending ?? (await this.pendingCount(task.id))) === 0) return null;
@@ -316,8 +307,8 @@ export class TaskWhyService {
 }
 
 /** The params stored with a reason (migration 10's column), when the row has them. */
-function storedParams(task: TaskRow): MessageParams {
-  const raw = (task as TaskRow & { status_reason_params?: unknown }).status_reason_params;
+function storedParams(task: WhyTask): MessageParams {
+  const raw: unknown = task.status_reason_params;
   if (!raw) return {};
   if (typeof raw === 'string') {
     try {

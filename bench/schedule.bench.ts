@@ -35,7 +35,7 @@ const PRIVACY_RATE = 0.02;
 const FLOOD_RATE = num('BENCH_FLOOD_RATE', 0.002);
 /** Stop after this many actions (0 = run the whole virtual period): a bounded run measures decision latency in minutes. */
 const MAX_ACTIONS = num('BENCH_MAX_ACTIONS', 0);
-/** With Redis: the Account Manager's hot state (due set, leases) and the BullMQ transport, as in a Redis deployment. */
+/** With Redis: the Account Manager's hot state (fast lease check) and the BullMQ transport, as in a Redis deployment. */
 const REDIS_URL = process.env.BENCH_REDIS_URL || undefined;
 const REDIS_PREFIX = `io_bench_${randomBytes(4).toString('hex')}:`;
 const STORE = (engine: string) => (REDIS_URL ? `${engine} + redis` : engine);
@@ -190,7 +190,6 @@ async function main() {
   personId += await seedTargets(ctx.db, cloned.tasks, targetsPerTask, personId, start);
   // Fresh statistics, as autovacuum would have gathered them on a database that grew over time.
   await sql`ANALYZE`.execute(ctx.db);
-  await ctx.accountManager.rebuildHotState();
   const setupSeconds = (Date.now() - setupStarted) / 1000;
   console.log(
     `setup: ${users} users, ${ACCOUNTS} accounts, ${GROUPS} groups, ${personId} targets in ${setupSeconds.toFixed(1)} s (${STORE(ctx.database.engine)})`,

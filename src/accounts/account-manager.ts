@@ -74,48 +74,6 @@ export class AccountManager {
     readonly hot: AccountHotState = noHotState,
   ) {}
 
-  /** When an account is next worth looking at (null: never, it is retired or disabled). */
-  static dueAt(a: Pick<AccountRow, 'status' | 'next_action_at' | 'rest_until' | 'idle_until'>): Date | null {
-    if (RETIRED_ACCOUNT_STATUSES.includes(a.status) || a.status === 'DISABLED') return null;
-    return new Date(Math.max(0, ...[a.next_action_at, a.rest_until, a.idle_until].map((d) => d?.getTime() ?? 0)));
-  }
-
-  /** The columns that decide an account's due time, for some accounts or all. */
-  private dueRows(accountIds?: number[]) {
-    let q = this.db.selectFrom('accounts').select(['id', 'status', 'next_action_at', 'rest_until', 'idle_until']);
-    if (accountIds) q = q.where('id', 'in', accountIds);
-    return q.execute();
-  }
-
-  /** Copies the accounts' due times from PostgreSQL into the hot state (no-op without Redis). */
-  async syncHotState(accountIds: number[]): Promise<void> {
-    if (!this.hot.enabled || !accountIds.length) return;
-    const rows = await this.dueRows(accountIds);
-    const found = new Set(rows.map((r) => r.id));
-    for (const r of rows) await this.hot.setDue(r.id, AccountManager.dueAt(r));
-    for (const id of accountIds) if (!found.has(id)) await this.hot.setDue(id, null);
-  }
-
-  /**
-   * Candidates the hot state called due but PostgreSQL did not confirm: give each its true due time,
-   * or, when it is due yet has nothing it may do (no running task), a look again in a minute
-   * (new work wakes it sooner).
-   */
-  async deferNotReady(accountIds: number[], now: Date): Promise<void> {
-    if (!this.hot.enabled || !accountIds.length) return;
-    for (const r of await this.dueRows(accountIds)) {
-      const at = AccountManager.dueAt(r);
-      await this.hot.setDue(r.id, at === null ? null : at > now ? at : new Date(now.getTime() + 60_000));
-    }
-  }
-
-  /** Rebuilds the whole hot state from PostgreSQL: after a Redis restart, and periodically to bound drift. */
-  async rebuildHotState(): Promise<void> {
-    if (!this.hot.enabled) return;
-    const rows = await this.dueRows();
-    await this.hot.rebuild(rows.map((r) => ({ id: r.id, at: AccountManager.dueAt(r) })));
-  }
-
   async usage(accountId: number, executor: Executor = this.db): Promise<AccountUsage> {
     const now = this.clock.now();
     const { start, end } = dayWindow(now, this.limits.timeZone);
@@ -325,7 +283,6 @@ export class AccountManager {
     }
     await this.db.deleteFrom('account_leases').where('lease_id', '=', lease.leaseId).execute();
     await this.hot.releaseLease(lease.accountId, lease.leaseId);
-    await this.syncHotState([lease.accountId]);
   }
 
   /** Groups (and whether DMs) the account is currently eligible to work on. */
@@ -415,7 +372,6 @@ export class AccountManager {
   /** report_error(): applies the consequence of an account-level platform error. */
   async reportError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>): Promise<void> {
     await this.applyError(accountId, err);
-    await this.syncHotState([accountId]);
   }
 
   private async applyError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>): Promise<void> {
@@ -464,26 +420,22 @@ export class AccountManager {
   /** Resting accounts whose time is up become ACTIVE again. */
   async reviveRested(): Promise<void> {
     const now = this.clock.now();
-    const revived = await this.db
+    await this.db
       .updateTable('accounts')
       .set({ status: 'ACTIVE', status_reason: null, rest_until: null, updated_at: now })
       .where('status', 'in', ['FLOOD_WAIT', 'PEER_FLOOD', 'RESTING'])
       .where('rest_until', '<=', now)
-      .returning('id')
       .execute();
-    await this.syncHotState(revived.map((r) => r.id));
   }
 
   /** Nothing this account may do until `until` (its caps): workers stop polling it. */
   async markIdle(accountId: number, until: Date): Promise<void> {
     await this.db.updateTable('accounts').set({ idle_until: until }).where('id', '=', accountId).execute();
-    await this.syncHotState([accountId]);
   }
 
   /** New work arrived for the user (a task started or resumed): idle accounts look again. */
   async wake(userId: number): Promise<void> {
-    const woken = await this.db.updateTable('accounts').set({ idle_until: null }).where('user_id', '=', userId).returning('id').execute();
-    await this.syncHotState(woken.map((r) => r.id));
+    await this.db.updateTable('accounts').set({ idle_until: null }).where('user_id', '=', userId).execute();
   }
 
   /** Leases whose holder died are simply expired rows; this deletes them for tidiness. */

@@ -126,7 +126,6 @@ export class AccountService {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await this.manager.syncHotState([row.id]);
     return row;
   }
 
@@ -148,13 +147,11 @@ export class AccountService {
     }
     const updated = await this.db.updateTable('accounts').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     if (patch.enabled === true) await this.manager.wake(userId);
-    else await this.manager.syncHotState([id]);
     return updated;
   }
 
   async delete(userId: number, id: number): Promise<void> {
     await this.getOwned(userId, id);
     await this.db.deleteFrom('accounts').where('id', '=', id).execute();
-    await this.manager.syncHotState([id]);
   }
 }

@@ -641,7 +641,6 @@ export class TelegramLoginService {
         .where('id', '=', mine.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.manager.syncHotState([mine.id]);
       if (old && old !== session) await this.logOutSession(old);
     } else {
       const label = (me.name ?? (me.username ? `@${me.username}` : null) ?? maskPhone(me.phone) ?? 'Telegram').slice(0, 100);

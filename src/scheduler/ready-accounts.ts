@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 /**
  * When an account of alias `a` is next due: the latest of its pause (next_action_at), its rest (FloodWait,
  * PeerFlood) and its idle time (caps reached); -infinity when none is set. It is due when this is ≤ now, which is
- * exactly "each of the three is unset or passed". The same moment as AccountManager.dueAt, which feeds Redis.
+ * exactly "each of the three is unset or passed".
  *
  * Migration 8's index accounts_due is built on this very expression, with usableAccount as its predicate, so that
  * finding the first due accounts walks the index in due order instead of reading and sorting every account.
@@ -22,14 +22,15 @@ export const usableAccount = (alias: string): RawBuilder<boolean> => sql<boolean
 
 /**
  * Accounts that may act now, not leased, with at least one running task they are eligible for: the first `limit`
- * in due order (the one waiting longest first, then by id), optionally among `onlyIds` (Redis's candidates).
+ * in due order (the one waiting longest first, then by id). The worker's only source of candidates, also with Redis
+ * (src/accounts/hot-state.ts says why).
  * Each candidate costs a lease probe and a task_accounts_account probe, so the cost does not grow with the number
  * of accounts, only with how many due accounts at the head have nothing to do.
  */
-export function readyAccountsQuery(db: Kysely<Database>, now: Date, limit: number, onlyIds?: number[]) {
-  let q = db.selectFrom('accounts as a').selectAll('a');
-  if (onlyIds) q = q.where('a.id', 'in', onlyIds);
-  return q
+export function readyAccountsQuery(db: Kysely<Database>, now: Date, limit: number) {
+  return db
+    .selectFrom('accounts as a')
+    .selectAll('a')
     .where(usableAccount('a'))
     .where(accountDueAt('a'), '<=', now)
     .where(({ not, exists, selectFrom }) =>

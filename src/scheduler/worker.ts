@@ -105,25 +105,11 @@ export class Worker {
   }
 
   /**
-   * Accounts that may act now and have at least one running task to serve. With Redis, candidates come
-   * from the hot state's due set and PostgreSQL confirms them; without it (or while Redis is away),
-   * PostgreSQL is scanned directly.
+   * Accounts that may act now and have at least one running task to serve, the one waiting longest first: one
+   * walk of PostgreSQL's accounts_due index, with or without Redis (why Redis no longer names candidates: hot-state.ts).
    */
-  private async readyAccounts(now: Date, limit: number): Promise<AccountRow[]> {
-    const due = await this.accounts.hot.dueAccounts(now, limit * 5);
-    if (due === null) return this.readyAccountsQuery(now, limit);
-    if (due.length === 0) return [];
-    const rows = await this.readyAccountsQuery(now, limit, due);
-    const ready = new Set(rows.map((r) => r.id));
-    await this.accounts.deferNotReady(
-      due.filter((id) => !ready.has(id)),
-      now,
-    );
-    return rows;
-  }
-
-  private readyAccountsQuery(now: Date, limit: number, onlyIds?: number[]): Promise<AccountRow[]> {
-    return readyAccountsQuery(this.db, now, limit, onlyIds).execute();
+  private readyAccounts(now: Date, limit: number): Promise<AccountRow[]> {
+    return readyAccountsQuery(this.db, now, limit).execute();
   }
 
   /** Chooses a task and claims a target for a leased account; releases the lease if there is nothing to do. */
@@ -445,9 +431,6 @@ export class Worker {
   /** Periodic duties: revive rested accounts, start scheduled tasks, recover crashed attempts, close finished tasks. */
   async housekeeping(): Promise<void> {
     const now = this.clock.now();
-    // Rebuilding each round bounds any drift between Redis and PostgreSQL to one housekeeping period,
-    // and restores the hot state after a Redis restart.
-    await this.accounts.rebuildHotState();
     await this.accounts.reviveRested();
     // Normally a scheduled start job does this on time; this catches any start that job missed.
     for (const userId of await promoteDueScheduledTasks(this.db, now)) await this.accounts.wake(userId);

@@ -238,6 +238,27 @@ describe(`in-page notifications (${ENGINE})`, () => {
     expect(bad.json.details[0].field).toBe('page_size');
   });
 
+  it('housekeeping deletes read notifications past NOTIFICATION_RETENTION_DAYS; unread and recent ones stay', async () => {
+    t = await makeTestApp({ ...fastLimits, NOTIFICATION_RETENTION_DAYS: '3' }, { sandbox: { privacyRate: 0 } });
+    await addSandboxAccount(t, 1);
+    await createInviteTask(t, ['keep_unread'], { start: true }, 1);
+    await runToEnd(t);
+    await createInviteTask(t, ['old_read'], { start: true }, 1);
+    await runToEnd(t);
+    const [oldRead, oldUnread] = (await notifications(t, 1)).items;
+    await t.api({ method: 'POST', url: `/api/v1/invite/notifications/${oldRead.id}/read` });
+    // Four days later: a new one, read at once (recent), then housekeeping runs past the hour its retention waits for.
+    t.clock.advanceSeconds(4 * 86400);
+    await createInviteTask(t, ['new_read'], { start: true }, 1);
+    await runToEnd(t, 2);
+    const fresh = (await notifications(t, 1)).items.find((n) => n.id !== oldRead.id && n.id !== oldUnread.id);
+    await t.api({ method: 'POST', url: `/api/v1/invite/notifications/${fresh.id}/read` });
+    await runToEnd(t, 2);
+    const left = await notifications(t, 1);
+    expect(left.items.map((n) => n.id).sort()).toEqual([oldUnread.id, fresh.id].sort());
+    expect(left.unread).toBe(1);
+  });
+
   it('a failed import tells the owner why, in their language', async () => {
     t = await makeTestApp();
     const task = await createInviteTask(t, [], { name: 'Импорт' });

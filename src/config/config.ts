@@ -68,6 +68,7 @@ const envSchema = z.object({
     .default(10 * 1024 * 1024),
   LOG_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   JOB_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   JOB_LOCK_SECONDS: z.coerce.number().int().positive().default(60),
   MAX_UNFINISHED_JOBS_PER_USER: z.coerce.number().int().positive().default(20),
   CORS_ORIGINS: z.string().default(''),
@@ -157,6 +158,8 @@ export interface AppConfig {
   logRetentionDays: number;
   /** Finished background jobs (and their report files) are deleted after this many days. */
   jobRetentionDays: number;
+  /** Read notifications are deleted this many days after they were raised (unread ones stay until read). */
+  notificationRetentionDays: number;
   /** A background job whose runner stops renewing its claim for this long is run again elsewhere. */
   jobLockSeconds: number;
   maxUnfinishedJobsPerUser: number;
@@ -252,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxImportFileBytes: e.MAX_IMPORT_FILE_BYTES,
     logRetentionDays: e.LOG_RETENTION_DAYS,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
+    notificationRetentionDays: e.NOTIFICATION_RETENTION_DAYS,
     jobLockSeconds: e.JOB_LOCK_SECONDS,
     maxUnfinishedJobsPerUser: e.MAX_UNFINISHED_JOBS_PER_USER,
     corsOrigins: e.CORS_ORIGINS.split(',')

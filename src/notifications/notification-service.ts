@@ -24,6 +24,15 @@ export function notificationJson(n: NotificationRow, lang: Lang) {
 }
 
 /** One user's notifications: reading them, counting the unread ones, marking them read. Always scoped to the user. */
+/**
+ * Retention: deletes the read notifications raised before `cutoff` (their webhook attempts go with them), so the bell's
+ * history does not grow for ever. Unread ones stay whatever their age: nobody has seen them yet.
+ */
+export async function pruneReadNotifications(db: Kysely<Database>, cutoff: Date): Promise<number> {
+  const res = await db.deleteFrom('notifications').where('created_at', '<', cutoff).where('read_at', 'is not', null).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
 export class NotificationService {
   constructor(
     private readonly db: Kysely<Database>,

@@ -14,6 +14,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { readyAccountsQuery } from './ready-accounts.js';
 import { notifyTasksNeedingAttention } from '../notifications/task-attention.js';
+import { pruneReadNotifications } from '../notifications/notification-service.js';
 import { blockedReason, recordInLedger } from '../hygiene/audience-hygiene.js';
 
 /** How often housekeeping sweeps all running tasks for ones no account can ever serve (see housekeeping()). */
@@ -23,6 +24,8 @@ export interface WorkerOptions {
   holder: string;
   /** Execution-log entries older than this many days are deleted (lifetime counts are kept elsewhere). */
   logRetentionDays?: number;
+  /** Read notifications raised longer ago than this many days are deleted. */
+  notificationRetentionDays?: number;
   leaseSeconds: number;
   maxTargetAttempts: number;
   /** How often (virtual seconds) promotions, crash recovery and completion checks run. */
@@ -445,9 +448,13 @@ export class Worker {
       await this.endIfNeverServable();
     }
     await this.accounts.pruneExpiredLeases();
-    if (this.options.logRetentionDays && now.getTime() - this.lastRetention >= 3600_000) {
+    if (now.getTime() - this.lastRetention >= 3600_000) {
       this.lastRetention = now.getTime();
-      await this.pruneExecutionLogs();
+      if (this.options.logRetentionDays) await this.pruneExecutionLogs();
+      if (this.options.notificationRetentionDays) {
+        const n = await pruneReadNotifications(this.db, new Date(now.getTime() - this.options.notificationRetentionDays * 86400_000));
+        if (n) this.logger?.info({ deleted: n }, 'pruned read notifications past retention');
+      }
     }
   }
 

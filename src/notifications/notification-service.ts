@@ -23,7 +23,6 @@ export function notificationJson(n: NotificationRow, lang: Lang) {
   };
 }
 
-/** One user's notifications: reading them, counting the unread ones, marking them read. Always scoped to the user. */
 /**
  * Retention: deletes the read notifications raised before `cutoff` (their webhook attempts go with them), so the bell's
  * history does not grow for ever. Unread ones stay whatever their age: nobody has seen them yet.
@@ -33,6 +32,7 @@ export async function pruneReadNotifications(db: Kysely<Database>, cutoff: Date)
   return Number(res.numDeletedRows);
 }
 
+/** One user's notifications: reading them, counting the unread ones, marking them read. Always scoped to the user. */
 export class NotificationService {
   constructor(
     private readonly db: Kysely<Database>,

@@ -39,19 +39,24 @@ const TASK_COLUMN_SET: Record<keyof TasksTable, true> = {
 const TASK_COLUMNS = Object.keys(TASK_COLUMN_SET);
 const taskColumns = (alias: string) => TASK_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 
+/** One counter of the task_counters row aliased `c`, 0 when the task has no row (no audience yet). */
+const counterSql = (c: string, col: string) => `coalesce(${c}.${col}, 0)`;
+const totalSql = (c: string) => ['pending', 'in_flight', 'invited', 'sent', 'skipped', 'failed'].map((col) => counterSql(c, col)).join(' + ');
+const doneSql = (c: string) => ['invited', 'sent', 'skipped', 'failed'].map((col) => counterSql(c, col)).join(' + ');
+/**
+ * The share done, rounded to 4 places, as the API writes it and the list sorts by it. A float8 so that its JSON text
+ * is the number JavaScript would write (0.5, not numeric's 0.5000).
+ */
+const progressSql = (c: string) => `CASE WHEN ${totalSql(c)} = 0 THEN 0 ELSE round((${doneSql(c)})::numeric / (${totalSql(c)}), 4)::float8 END`;
+
 /**
  * A task's counters as the API writes them (TaskCounters), as a select list over the task_counters row aliased `c`;
- * zeros when the task has no row (no audience yet), as taskToJson's defaults. progress is a float8 so that its JSON
- * text is the number JavaScript would write (0.5, not numeric's 0.5000).
+ * zeros when the task has no row, as taskToJson's defaults.
  */
-const countersSelect = (c: string) => {
-  const n = (col: string) => `coalesce(${c}.${col}, 0)`;
-  const total = ['pending', 'in_flight', 'invited', 'sent', 'skipped', 'failed'].map(n).join(' + ');
-  const done = ['invited', 'sent', 'skipped', 'failed'].map(n).join(' + ');
-  return `${total} AS total, ${n('pending')} AS pending, ${n('in_flight')} AS in_flight, ${n('invited')} AS invited,
-    ${n('sent')} AS sent, ${n('skipped')} AS skipped, ${n('failed')} AS failed, ${done} AS done,
-    CASE WHEN ${total} = 0 THEN 0 ELSE round((${done})::numeric / (${total}), 4)::float8 END AS progress`;
-};
+const countersSelect = (c: string) =>
+  `${totalSql(c)} AS total, ${counterSql(c, 'pending')} AS pending, ${counterSql(c, 'in_flight')} AS in_flight,
+    ${counterSql(c, 'invited')} AS invited, ${counterSql(c, 'sent')} AS sent, ${counterSql(c, 'skipped')} AS skipped,
+    ${counterSql(c, 'failed')} AS failed, ${doneSql(c)} AS done, ${progressSql(c)} AS progress`;
 
 /** A task's counters as one JSON value, from its task_counters row (null when it has none), for the task aliased `alias`. */
 export const countersJsonSql = (alias: string) =>
@@ -149,15 +154,14 @@ export async function readTaskPage(db: Kysely<Database>, userId: number, q: List
     name: sql`lower(name)`,
     status: sql`status`,
     priority: sql`CASE priority WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END`,
-    progress: sql`CASE WHEN c.task_id IS NULL THEN NULL WHEN c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed = 0 THEN 0
-      ELSE round((c.invited + c.sent + c.skipped + c.failed)::numeric / (c.pending + c.in_flight + c.invited + c.sent + c.skipped + c.failed), 4) END`,
+    progress: sql`CASE WHEN c.task_id IS NULL THEN NULL ELSE ${sql.raw(progressSql('c'))} END`,
   }[q.sort];
   // Running tasks lead the list (what a marketer watches), then the order asked for; running_first=false turns that off.
   const order = sql.join([...(q.running_first !== false ? [sql`(status = 'IN_PROGRESS') DESC`] : []), sql`${orderExpr} ${dir}`, sql`id DESC`]);
   const from = q.sort === 'progress' ? sql`tasks LEFT JOIN task_counters c ON c.task_id = tasks.id` : sql`tasks`;
 
   const query = sql<TaskListRow & { total_count: string }>`SELECT p.id, p.user_id, p.platform_mode, p.status, p.status_reason,
-      p.status_reason_params, p.scheduled_at, p.type, p.target_group_key, coalesce(c.pending, 0) AS pending,
+      p.status_reason_params, p.scheduled_at, p.type, p.target_group_key, ${sql.raw(counterSql('c', 'pending'))} AS pending,
       ${sql.raw(usableAccountSql('p'))} AS has_usable_account, ${sql.raw(itemHeadSql('p'))} AS head,
       ${sql.raw(itemTailSql('p', 'c'))} AS tail, p.total_count
     FROM (SELECT ${sql.raw(taskColumns('tasks'))}, count(*) OVER () AS total_count FROM ${from} WHERE ${filter}

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { freshDatabase, runSql } from './fresh-database.js';
+import { timedCopy } from './psql-copy.js';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 200_000);
 const CHILD = process.env.BENCH_IMPORT_CHILD; // 'postgres' | 'pglite' in a child process
@@ -172,9 +173,10 @@ async function runChild(engine: string, file: string, url: string | undefined): 
 
 /**
  * A second, fairer ceiling: what loading the import's result costs with no import logic at all. The rows the import
- * stored in `targets` are written out and COPYed back into an empty table of the same shape — same columns and
- * defaults, checks, indexes, unique constraint and foreign key (not the counter trigger, not the de-duplication,
- * hygiene or cap) — so the ratio shows what the import adds over the table's own write cost. The file with its
+ * stored in `targets` are written out and COPYed back into an empty table of the same shape — same columns (the
+ * identity key's collation too) and defaults, checks, indexes, unique constraint, and the check that each row's task
+ * exists (not the counter trigger, not the de-duplication, hygiene or cap) — so the ratio shows what the import adds
+ * over the table's own write cost. bench/targets-write-cost.ts builds that table up one part at a time. The file with its
  * duplicate and invalid rows cannot be COPYed into a table with that unique key, hence the stored rows.
  */
 async function shapedCopySeconds(db: { url: string; run: (q: string) => Promise<void> }, csvFile: string): Promise<{ seconds: number; rows: number }> {
@@ -186,11 +188,10 @@ async function shapedCopySeconds(db: { url: string; run: (q: string) => Promise<
     await psql(`\\copy (SELECT ${columns} FROM targets ORDER BY id) TO '${rowsFile}'`);
     const rows = Number((await psql('SELECT count(*) FROM targets')).stdout.trim());
     await db.run(
-      'CREATE TABLE copy_shaped (LIKE targets INCLUDING ALL); ALTER TABLE copy_shaped ADD FOREIGN KEY (task_id) REFERENCES tasks(id) ON DELETE CASCADE',
+      'CREATE TABLE copy_shaped (LIKE targets INCLUDING ALL); CREATE TRIGGER copy_shaped_task_checked AFTER INSERT ON copy_shaped ' +
+        'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION targets_check_task()',
     );
-    const started = performance.now();
-    await psql(`\\copy copy_shaped (${columns}) FROM '${rowsFile}'`);
-    return { seconds: (performance.now() - started) / 1000, rows };
+    return { seconds: await timedCopy(db.url, `\\copy copy_shaped (${columns}) FROM '${rowsFile}'`), rows };
   } finally {
     rmSync(rowsFile, { force: true });
   }
@@ -237,18 +238,26 @@ async function main() {
         }
         const imported = results.find((r) => r.mode === 'into a task')!;
         if (db) {
-          // The ceiling: the same file loaded by COPY into a scratch table of the same database, in the same run.
+          // The ceiling: the same file loaded by COPY into a scratch table of the same database, in the same run; the
+          // fastest of three loads (emptied in between), since one load of 200,000 rows takes about as long as the
+          // machine's hiccups, and a ceiling is what the hardware can do.
           await db.run('CREATE TABLE copy_scratch (username text, phone text)');
-          const started = performance.now();
-          await promisify(execFile)('psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-qc', `\\copy copy_scratch FROM '${file}' WITH (FORMAT csv, HEADER true)`]);
-          const copySeconds = (performance.now() - started) / 1000;
+          const loads: number[] = [];
+          for (let run = 0; run < 3; run++) {
+            await db.run('TRUNCATE copy_scratch');
+            loads.push(await timedCopy(db.url, `\\copy copy_scratch FROM '${file}' WITH (FORMAT csv, HEADER true)`));
+          }
+          const copySeconds = Math.min(...loads);
           const ratio = imported.seconds / copySeconds;
-          console.log(`PostgreSQL, psql \\copy of the same file into a scratch table: ${copySeconds.toFixed(2)} s (${Math.round(ROWS / copySeconds)} rows/s)`);
+          console.log(
+            `PostgreSQL, psql \\copy of the same file into a scratch table: ${copySeconds.toFixed(2)} s (${Math.round(ROWS / copySeconds)} rows/s; ` +
+              `the fastest of ${loads.map((l) => l.toFixed(2)).join(' / ')} s)`,
+          );
           console.log(`  import into a task = ${ratio.toFixed(1)} × COPY (goal ≤ 10 ×: ${ratio <= 10 ? 'met' : 'NOT met'})`);
           const shaped = await shapedCopySeconds(db, file);
           console.log(
             `PostgreSQL, psql \\copy of the rows the import stored (${shaped.rows}) into a table shaped like targets (columns, defaults, checks, ` +
-              `primary key, unique (task_id, identity_key), its two other indexes, foreign key to tasks): ${shaped.seconds.toFixed(2)} s (${Math.round(shaped.rows / shaped.seconds)} rows/s)`,
+              `primary key, unique (task_id, identity_key), its two other indexes, the task check): ${shaped.seconds.toFixed(2)} s (${Math.round(shaped.rows / shaped.seconds)} rows/s)`,
           );
           console.log(
             `  import into a task = ${(imported.seconds / shaped.seconds).toFixed(1)} × that COPY (a second ceiling, for comparison only: the raw COPY above is the issue's)`,

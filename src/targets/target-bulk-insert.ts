@@ -29,9 +29,12 @@ const SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const copyValue = (v: string | null | undefined): string => (v == null ? '\\N' : SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : v);
 
-/** The staging table's columns, in COPY order. `ord` is the row's place in the chunk (file order decides the cap). */
+/**
+ * The staging table's columns, in COPY order. `ord` is the row's place in the chunk (file order decides the cap); the
+ * identity key compares bytewise, as targets' does (migration 12).
+ */
 const STAGE_COLUMNS =
-  'ord integer NOT NULL, row_no integer, import_id text, identity_key text NOT NULL, username text, user_id_platform text, phone text, first_name text, last_name text';
+  'ord integer NOT NULL, row_no integer, import_id text, identity_key text COLLATE "C" NOT NULL, username text, user_id_platform text, phone text, first_name text, last_name text';
 
 /**
  * A chunk of normalised rows, held as COPY text in one growing byte buffer rather than as objects or a string built

@@ -188,6 +188,21 @@ describe('text encodings of CSV and TXT files', () => {
     expectRussian(res, 'UTF-16LE');
   });
 
+  it('reads a Russian UTF-8 file whose sniffed first 64 KB end inside a letter, wherever the upload is cut', async () => {
+    // Found in the browser: a 20,000-row file of Cyrillic names was refused as "not valid UTF-8" when the upload's
+    // packets put the end of the sniffed head inside a two-byte letter (the head was decoded as if it were the file).
+    const lines = Array.from({ length: 4000 }, (_, i) => `@ivan_${i}_petrov,Иван,Петров\n`);
+    const file = Buffer.from(`username,first_name,last_name\n${lines.join('')}`, 'utf8');
+    for (let cut = 65_536; cut < 65_536 + 24; cut++) {
+      const { rows, encoding } = await fileRows(Readable.from([file.subarray(0, cut), file.subarray(cut)]), 'people.csv', 'text/csv');
+      expect(encoding).toBe('UTF-8');
+      const names: string[] = [];
+      for await (const row of rows) names.push(`${(row.record as Record<string, string>).first_name} ${(row.record as Record<string, string>).last_name}`);
+      expect(names.length, `cut at byte ${cut}`).toBe(4000);
+      expect(new Set(names), `cut at byte ${cut}`).toEqual(new Set(['Иван Петров']));
+    }
+  });
+
   it('refuses a file that turns invalid UTF-8 after a clean start instead of writing U+FFFD', async () => {
     const clean = Buffer.from(`username\n${'@clean_user_name\n'.repeat(6000)}`);
     const tail = iconv.encode('@ivan_petrov,Иван\n', 'win1251');

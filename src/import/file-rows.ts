@@ -41,9 +41,10 @@ export async function fileRows(
   if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.', { key: 'MALFORMED_FILE.empty' });
   const isZip = peeked.head.length >= 4 && [0x04034b50, 0x06054b50].includes(peeked.head.readUInt32LE(0));
   const encoding = isZip ? null : detectEncoding(peeked.head, peeked.head.length < SNIFF_BYTES);
-  // Formats are sniffed from the decoded text, so a UTF-16 file is recognised as what it holds.
+  // Formats are sniffed from the decoded text, so a UTF-16 file is recognised as what it holds. The head ends wherever
+  // the upload's packets did, often inside a Cyrillic letter: it is decoded as the start of the file, not as all of it.
   let headText = '';
-  if (encoding) for await (const chunk of decodeToUtf8([peeked.head], encoding)) headText += chunk.toString('utf8');
+  if (encoding) for await (const chunk of decodeToUtf8([peeked.head], encoding, { prefix: true })) headText += chunk.toString('utf8');
   const format = detectFormat(filename, mimetype, isZip ? peeked.head : Buffer.from(headText, 'utf8'));
   if (format === 'xlsx') {
     const chunks: Buffer[] = [];

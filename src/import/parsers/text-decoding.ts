@@ -160,8 +160,14 @@ export function detectEncoding(head: Buffer, complete: boolean): TextEncoding {
 /**
  * Decodes a byte stream to UTF-8 chunks (what the CSV and line parsers read), without the byte-order mark.
  * UTF-8 is decoded strictly: an invalid byte later in the file is a readable error, never U+FFFD.
+ * `prefix`: the bytes are the first part of a longer file (the sniffed head), so they may end inside a character:
+ * that character's first bytes are left for the rest of the file rather than read as a truncated, invalid end.
  */
-export async function* decodeToUtf8(source: AsyncIterable<Buffer> | Iterable<Buffer>, encoding: TextEncoding): AsyncGenerator<Buffer> {
+export async function* decodeToUtf8(
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
+  encoding: TextEncoding,
+  opts: { prefix?: boolean } = {},
+): AsyncGenerator<Buffer> {
   if (encoding === 'utf-8' || encoding === 'utf-8-bom') {
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let offset = 0;
@@ -171,6 +177,7 @@ export async function* decodeToUtf8(source: AsyncIterable<Buffer> | Iterable<Buf
         offset += chunk.length;
         if (text) yield Buffer.from(text, 'utf8');
       }
+      if (opts.prefix) return;
       const rest = decoder.decode();
       if (rest) yield Buffer.from(rest, 'utf8');
     } catch (err) {
@@ -187,6 +194,7 @@ export async function* decodeToUtf8(source: AsyncIterable<Buffer> | Iterable<Buf
     const text = decoder.write(chunk);
     if (text) yield Buffer.from(text, 'utf8');
   }
+  if (opts.prefix) return;
   const rest = decoder.end();
   if (rest) yield Buffer.from(rest, 'utf8');
 }

@@ -163,6 +163,35 @@ describe('file import', () => {
     }
   });
 
+  it('says in a dry run how many people would go past the cap, as the import then does', async () => {
+    const capped = await makeTestApp({ MAX_TARGETS_PER_TASK: '5' });
+    try {
+      await addSandboxAccount(capped);
+      // Eight different people and one repeat; the cap is five.
+      const rows = ['cap_person_1', 'cap_person_2', 'cap_person_2', ...Array.from({ length: 6 }, (_, i) => `cap_person_${i + 3}`)].join('\n');
+      const send = (query: string) => {
+        const body = multipartBody('people.txt', rows);
+        return capped.api({ method: 'POST', url: `/api/v1/invite/import/file${query}`, payload: body.payload, headers: body.headers });
+      };
+      // No task yet (the create form): a new task takes the whole cap.
+      expect((await send('?dry_run=true')).json).toMatchObject({ total_rows: 9, imported: 5, duplicates: 1, over_limit: 3, room: 5 });
+      // A task holding two people has room for three; the import then does what its dry run said.
+      const task = await createInviteTask(capped, ['cap_person_1', 'someone_else']);
+      const dry = (await send(`?dry_run=true&task_id=${task.id}`)).json;
+      expect(dry).toMatchObject({ imported: 3, duplicates: 1, over_limit: 5, room: 3 });
+      const real = (await send(`?task_id=${task.id}`)).json;
+      // The import also finds cap_person_1 already in the task (a duplicate using no room), which a dry run does not
+      // look up: one fewer past the cap than the dry run said, never more.
+      expect(real).toMatchObject({ imported: 3, duplicates: 2, over_limit: 4, room: null });
+      expect((await capped.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.counters.total).toBe(5);
+      // Inline rows are validated against the cap of a new task too.
+      const validated = await capped.api({ method: 'POST', url: '/api/v1/invite/import/validate', payload: { rows: rows.split('\n') } });
+      expect(validated.json).toMatchObject({ imported: 5, over_limit: 3, room: 5 });
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("will not import into another user's task", async () => {
     const task = await createInviteTask(t, []);
     const body = multipartBody('x.txt', 'someone_new');

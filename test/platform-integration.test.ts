@@ -206,6 +206,8 @@ describe('Parsing Service, as it really answers', () => {
     const res = await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases/abc-123/preview?limit=5' });
     expect(res.statusCode).toBe(200);
     expect(res.json.total).toBe(1203);
+    // What a new task takes (MAX_TARGETS_PER_TASK): the form warns when the base holds more.
+    expect(res.json.room).toBe(t.ctx.config.maxTargetsPerTask);
     expect(res.json.items).toHaveLength(5);
     expect(res.json.items[0]).toMatchObject({ valid: true, username: 'member_1', user_id: '700001', first_name: 'Иван1', last_name: 'Петров' });
     expect(res.json.items[2]).toMatchObject({ first_name: 'Мария3', last_name: 'Соколова' });

@@ -94,6 +94,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
           source: 'FILE_UPLOAD',
           dryRun,
           hygiene: dryRun ? hygieneScope(req.user.userId, task, groupKey || undefined) : undefined,
+          room: dryRun ? await ctx.targets.room(task?.id ?? null) : undefined,
         });
         if (!dryRun && task && report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
         if (!dryRun && task) await ctx.audit.record(req.user.userId, 'import.file', 'task', task.id, { format, imported: report.imported });
@@ -141,6 +142,8 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
       return {
         parsing_task_id: req.params.base,
         total,
+        // How many people a new task takes (MAX_TARGETS_PER_TASK): the form says so when the base holds more.
+        room: await ctx.targets.room(null),
         // Audience hygiene among the contacts shown (a full count comes with the import's dry run or report).
         already_invited: shown.filter((c) => c === 'ALREADY_INVITED').length,
         do_not_contact: shown.filter((c) => c === 'DO_NOT_CONTACT').length,
@@ -198,6 +201,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         dryRun,
         normalise: normaliseParsingItem,
         hygiene: dryRun ? hygieneScope(req.user.userId, task, req.body.group_key) : undefined,
+        room: dryRun ? await ctx.targets.room(task?.id ?? null) : undefined,
       });
       if (!dryRun && task) {
         if (report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
@@ -234,6 +238,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         dryRun: true,
         normalise: normaliseRecord,
         hygiene: { userId: req.user.userId, groupKey: req.body.group_key ?? null },
+        room: await ctx.targets.room(null),
       });
       return localiseRowErrors(report, req.lang);
     },

@@ -14,8 +14,14 @@ export interface ImportReport {
   imported: number;
   duplicates: number;
   invalid: number;
-  /** Rows refused because the task reached its target cap. */
+  /** Rows refused because the task reached its target cap (a dry run: rows that would be). */
   over_limit: number;
+  /**
+   * Dry runs: how many more people the task takes — MAX_TARGETS_PER_TASK less those already in it, or the whole cap for
+   * a task not created yet; the rows past it, in file order, are `over_limit` as an import would make them. Null for an
+   * import (its `over_limit` is what the cap refused).
+   */
+  room: number | null;
   /**
    * Audience hygiene: of `imported`, people already invited into (or found in) the task's group by this user's tasks,
    * and people on the user's do-not-contact list. An import adds them to the task as SKIPPED (code ALREADY_INVITED /
@@ -55,6 +61,8 @@ const MAX_ERRORS = 50;
 const PREVIEW_ROWS = 10;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const dryRunRoom = (opts: { dryRun: boolean; taskId: number | null; room?: number }) =>
+  (opts.dryRun || opts.taskId === null) && opts.room !== undefined ? Math.max(0, opts.room) : null;
 
 /**
  * Consumes any row source (file parser, Parsing Service pages) in batches, so memory stays flat
@@ -76,6 +84,8 @@ export class ImportService {
       onProgress?: (report: ImportReport) => Promise<void>;
       /** Dry runs: whose ledger and do-not-contact list to count against (an import into a task uses the task's). */
       hygiene?: HygieneScope;
+      /** Dry runs: the room the task has (see ImportReport.room); without it a dry run applies no cap. */
+      room?: number;
     },
   ): Promise<ImportReport> {
     const report: ImportReport = {
@@ -86,6 +96,7 @@ export class ImportService {
       duplicates: 0,
       invalid: 0,
       over_limit: 0,
+      room: dryRunRoom(opts),
       already_invited: 0,
       do_not_contact: 0,
       errors: [],
@@ -104,8 +115,12 @@ export class ImportService {
         if (seenInDryRun.has(r.key)) report.duplicates++;
         else {
           seenInDryRun.add(r.key);
-          report.imported++;
-          fresh.push(r);
+          // Past the room, as the import's cap would: counted, not classified.
+          if (report.room !== null && report.imported >= report.room) report.over_limit++;
+          else {
+            report.imported++;
+            fresh.push(r);
+          }
         }
       }
       if (opts.hygiene) {

@@ -116,6 +116,17 @@ export class TargetService {
     };
   }
 
+  /** How many more people a task takes (the cap less those in it, as the import's cap counts them); a new task: the cap. */
+  async room(taskId: number | null): Promise<number> {
+    if (taskId === null) return this.maxTargetsPerTask;
+    const row = await this.db
+      .selectFrom('task_counters')
+      .select(sql<number>`(pending + in_flight + invited + sent + skipped + failed)::int`.as('n'))
+      .where('task_id', '=', taskId)
+      .executeTakeFirst();
+    return Math.max(0, this.maxTargetsPerTask - Number(row?.n ?? 0));
+  }
+
   /** Audience hygiene for rows not written anywhere (dry runs, previews): who would be skipped, and why. */
   classify(scope: HygieneScope, rows: Array<Pick<NewTarget, 'key' | 'target'>>): Promise<Map<string, Block>> {
     return classify(this.db, scope, rows);

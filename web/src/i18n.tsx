@@ -135,6 +135,10 @@ const en = {
   basesUnavailable: 'Parsing Service bases are unavailable: {reason}',
   baseEmpty: 'no results yet',
   basePreview: 'Contacts in this base: {total}. The first {n}:',
+  overCap: 'A task takes at most {room} people here: the first {room} go in, the other {over} are not added. Put them into another task.',
+  overCapBase:
+    'The base holds {total} contacts and a task takes at most {room} here: the first {room} go in, the rest are not added. Import the rest into another task.',
+  overLimit: 'over the limit',
   basePreviewLoading: 'Loading the first contacts…',
   basePreviewFailed: 'Could not show the first contacts: {reason}',
   noName: 'no name',
@@ -499,6 +503,10 @@ const ru: Dict = {
   basesUnavailable: 'Базы сервиса парсинга недоступны: {reason}',
   baseEmpty: 'пока нет результатов',
   basePreview: 'Контактов в базе: {total}. Первые {n}:',
+  overCap: 'Одна задача здесь принимает не больше {room} человек: войдут первые {room}, остальные {over} добавлены не будут. Загрузите их в другую задачу.',
+  overCapBase:
+    'В базе {total} контактов, а одна задача здесь принимает не больше {room}: войдут первые {room}, остальные добавлены не будут. Загрузите их в другую задачу.',
+  overLimit: 'сверх лимита',
   basePreviewLoading: 'Загружаем первые контакты…',
   basePreviewFailed: 'Не удалось показать первые контакты: {reason}',
   noName: 'без имени',

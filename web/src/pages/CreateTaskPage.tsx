@@ -21,6 +21,8 @@ function renderPreview(template: string) {
 
 interface BasePreview {
   total: number;
+  /** How many people a new task takes (the server's cap). */
+  room: number;
   /** Audience hygiene among the contacts shown. */
   already_invited: number;
   do_not_contact: number;
@@ -448,7 +450,18 @@ export function CreateTaskPage() {
                 <div className="preview" data-testid="file-preview">
                   <p>
                     <strong>{preview.imported}</strong> {t('valid')} · {preview.duplicates} {t('duplicates')} · {preview.invalid} {t('invalid')}
+                    {preview.over_limit > 0 && (
+                      <>
+                        {' · '}
+                        {preview.over_limit} {t('overLimit')}
+                      </>
+                    )}
                   </p>
+                  {preview.over_limit > 0 && preview.room !== null && (
+                    <p className="notice notice-warn small" data-testid="over-cap">
+                      {t('overCap', { room: preview.room, over: preview.over_limit })}
+                    </p>
+                  )}
                   <HygieneCounts alreadyInvited={preview.already_invited} doNotContact={preview.do_not_contact} />
                   <table>
                     <tbody>
@@ -489,6 +502,11 @@ export function CreateTaskPage() {
               {basePreview && (
                 <div className="preview" data-testid="base-preview">
                   <p>{t('basePreview', { total: basePreview.total, n: basePreview.items.length })}</p>
+                  {basePreview.total > basePreview.room && (
+                    <p className="notice notice-warn small" data-testid="over-cap">
+                      {t('overCapBase', { total: basePreview.total, room: basePreview.room })}
+                    </p>
+                  )}
                   <HygieneCounts alreadyInvited={basePreview.already_invited ?? 0} doNotContact={basePreview.do_not_contact ?? 0} />
                   <table>
                     <tbody>

@@ -130,6 +130,9 @@ SELECT (SELECT count(*) FROM target_import_stage)::int AS total,
 const INSERT_CAPPED = insertChunkSql(true);
 const INSERT_ROOMY = insertChunkSql(false);
 
+/** The people a task holds, as its row of task_counters says (what the cap counts): an expression over that row. */
+export const PEOPLE_IN_TASK = 'pending + in_flight + invited + sent + skipped + failed';
+
 /** Inserts one chunk into a task in one transaction; the task row is locked so two imports cannot together pass the cap. */
 export async function insertChunk(
   bulk: BulkSession,
@@ -148,7 +151,7 @@ export async function insertChunk(
       // The task's rows as the counter triggers keep them (same transaction discipline, exact under the lock above):
       // one row to read instead of counting an audience that may hold a million people.
       const [{ n }] = (await conn.query<{ n: number }>(
-        'SELECT coalesce(sum(pending + in_flight + invited + sent + skipped + failed), 0)::int AS n FROM task_counters WHERE task_id = $1',
+        `SELECT coalesce(sum(${PEOPLE_IN_TASK}), 0)::int AS n FROM task_counters WHERE task_id = $1`,
         [taskId],
       )) as [{ n: number }];
       // Room for the chunk's sorts and hashes in memory (the default 4 MB spills a 50,000-row chunk to disk).

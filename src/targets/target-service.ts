@@ -8,7 +8,7 @@ import type { TargetIdentity } from './identity.js';
 import { normaliseRecord } from '../import/row-normaliser.js';
 import { HYGIENE_CODES, classify, type Block, type HygieneScope } from '../hygiene/audience-hygiene.js';
 import type { BulkSession } from '../db/bulk-session.js';
-import { TargetChunk, insertChunk, type ChunkResult } from './target-bulk-insert.js';
+import { PEOPLE_IN_TASK, TargetChunk, insertChunk, type ChunkResult } from './target-bulk-insert.js';
 
 export interface NewTarget {
   target: TargetIdentity;
@@ -121,7 +121,7 @@ export class TargetService {
     if (taskId === null) return this.maxTargetsPerTask;
     const row = await this.db
       .selectFrom('task_counters')
-      .select(sql<number>`(pending + in_flight + invited + sent + skipped + failed)::int`.as('n'))
+      .select(sql<number>`(${sql.raw(PEOPLE_IN_TASK)})::int`.as('n'))
       .where('task_id', '=', taskId)
       .executeTakeFirst();
     return Math.max(0, this.maxTargetsPerTask - Number(row?.n ?? 0));

@@ -221,4 +221,27 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     await page.screenshot({ path: `${SHOTS}/create-refused-en.png`, fullPage: true });
     await page.close();
   });
+
+  it('the accounts panel of a running task shows use made elsewhere without a reload', async () => {
+    // Found in the Russian walk: a task had invited 19 people while its page still said "сегодня 0 из 30" for both
+    // accounts — the panel loaded once and never again. (Three hours on: the earlier tests' pause has passed.)
+    (ctx.clock as ManualClock).advanceSeconds(3 * 3600);
+    const created = await apiCall('POST', '/tasks', {
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      name: 'Живая панель',
+      targets: ['@live_panel_one', '@live_panel_two'],
+    });
+    expect((await apiCall('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    const page = await newPage();
+    await open(page, `/tasks/${created.json.id}`);
+    await page.locator('[data-testid=task-account-usage]').first().waitFor();
+    const before = await text(page, 'task-account-usage');
+    const today = (usage: string) => Number(/^сегодня (\d+) из 30/.exec(usage)?.[1]);
+    // An action the page did not make (the API, as the worker or another tab would).
+    const tested = await apiCall('POST', `/tasks/${created.json.id}/test-invite`, { username: '@live_panel_elsewhere' });
+    expect(tested.status, JSON.stringify(tested.json)).toBe(200);
+    await expect.poll(async () => today(await text(page, 'task-account-usage')), { timeout: 15_000, interval: 500 }).toBe(today(before) + 1);
+    await page.close();
+  });
 });

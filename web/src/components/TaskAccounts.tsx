@@ -38,6 +38,7 @@ interface TestResult {
 }
 
 const FINISHED = ['COMPLETED', 'FAILED', 'CANCELLED'];
+const PANEL_REFRESH_MS = 10_000;
 
 /**
  * The task page's accounts: which of the user's accounts this task may use, how much of each limit each has
@@ -64,6 +65,13 @@ export function TaskAccounts({ task, onTested }: { task: { id: number; status: s
   useEffect(() => {
     void load();
   }, [load]);
+  // While the task runs its accounts act (and other tasks' use counts against the same limits): the panel looks again
+  // every 10 s, less often than the counters' 3 s because each look asks the Account Manager about every account.
+  useEffect(() => {
+    if (task.status !== 'IN_PROGRESS') return;
+    const timer = setInterval(() => void load(), PANEL_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [task.status, load]);
 
   async function testInvite(e: React.FormEvent) {
     e.preventDefault();

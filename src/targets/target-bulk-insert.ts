@@ -150,10 +150,9 @@ export async function insertChunk(
       if (!task) throw notFound('Task');
       // The task's rows as the counter triggers keep them (same transaction discipline, exact under the lock above):
       // one row to read instead of counting an audience that may hold a million people.
-      const [{ n }] = (await conn.query<{ n: number }>(
-        `SELECT coalesce(sum(${PEOPLE_IN_TASK}), 0)::int AS n FROM task_counters WHERE task_id = $1`,
-        [taskId],
-      )) as [{ n: number }];
+      const [{ n }] = (await conn.query<{ n: number }>(`SELECT coalesce(sum(${PEOPLE_IN_TASK}), 0)::int AS n FROM task_counters WHERE task_id = $1`, [
+        taskId,
+      ])) as [{ n: number }];
       // Room for the chunk's sorts and hashes in memory (the default 4 MB spills a 50,000-row chunk to disk).
       await conn.query("SET LOCAL work_mem = '64MB'");
       await conn.query(`CREATE TEMP TABLE target_import_stage (${STAGE_COLUMNS}) ON COMMIT DROP`);

@@ -205,6 +205,9 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     await page.waitForURL(/#\/tasks\/\d+$/);
     await page.locator('[data-testid=task-why]').waitFor();
     expect(await text(page, 'task-why')).toBe('The task has no audience: import a file or a base.');
+    // A message task has no group: its subtitle has no empty part, and its test button sends a message.
+    expect(await text(page, 'task-subtitle')).toBe('Direct message · Medium');
+    expect(await text(page, 'test-invite')).toBe('Test message');
     await page.screenshot({ path: `${SHOTS}/draft-en.png`, fullPage: true });
 
     // Without «Save as draft» a task that cannot start is refused, the reason at its field, in English.

@@ -78,14 +78,15 @@ describe('a campaign runs to completion within the limits', () => {
       url: '/api/v1/invite/tasks',
       payload: {
         type: 'direct_message',
-        message_template: 'Hi {first_name}, this is for {username}',
+        // "@{username}" is how people write it; the name already carries its @ and must not come out as "@@dm_alice".
+        message_template: 'Hi {first_name}, this is for {username} (@{username})',
         start: true,
         targets: [{ username: 'dm_alice', first_name: 'Alice' }, { username: 'dm_bob' }, { username: 'blocked_carl' }],
       },
     });
     expect(res.json.status).toBe('IN_PROGRESS');
     await run(24);
-    expect(events().map((e) => e.text)).toEqual(['Hi Alice, this is for @dm_alice', 'Hi @dm_bob, this is for @dm_bob']);
+    expect(events().map((e) => e.text)).toEqual(['Hi Alice, this is for @dm_alice (@dm_alice)', 'Hi @dm_bob, this is for @dm_bob (@dm_bob)']);
     expect((await task(res.json.id)).counters).toMatchObject({ sent: 2, skipped: 1 });
   });
 });

@@ -150,7 +150,7 @@ export function TaskAccounts({ task, onTested }: { task: { id: number; status: s
           <div className="row">
             <input id="test-username" name="test_username" placeholder="@username" value={username} onChange={(e) => setUsername(e.target.value)} />
             <button type="submit" disabled={testing || !username.trim()} data-testid="test-invite">
-              {testing ? t('testInviteRunning') : t('testInvite')}
+              {testing ? t(invite ? 'testInviteRunning' : 'testMessageRunning') : t(invite ? 'testInvite' : 'testMessage')}
             </button>
           </div>
         </form>

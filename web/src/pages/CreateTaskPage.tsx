@@ -16,7 +16,8 @@ interface GroupCheck {
 }
 
 function renderPreview(template: string) {
-  return template.replace(/\{username\}/g, '@jane_doe').replace(/\{first_name\}/g, 'Jane');
+  // As the server renders it (renderTemplate): {username} carries its @, and an @ typed before it is not doubled.
+  return template.replace(/@?\{username\}/g, '@jane_doe').replace(/\{first_name\}/g, 'Jane');
 }
 
 interface BasePreview {

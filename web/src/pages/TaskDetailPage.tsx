@@ -180,8 +180,8 @@ export function TaskDetailPage({ id }: { id: number }) {
       <div className="toolbar">
         <div>
           <h1>{task.name}</h1>
-          <div className="muted small">
-            {t(task.type as never)} · {task.target_group_title ?? task.target_group ?? ''} · {t(task.priority as never)}
+          <div className="muted small" data-testid="task-subtitle">
+            {[t(task.type as never), task.target_group_title ?? task.target_group, t(task.priority as never)].filter(Boolean).join(' · ')}
           </div>
         </div>
         <div className="task-actions">

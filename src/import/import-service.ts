@@ -61,8 +61,6 @@ const MAX_ERRORS = 50;
 const PREVIEW_ROWS = 10;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-const dryRunRoom = (opts: { dryRun: boolean; taskId: number | null; room?: number }) =>
-  (opts.dryRun || opts.taskId === null) && opts.room !== undefined ? Math.max(0, opts.room) : null;
 
 /**
  * Consumes any row source (file parser, Parsing Service pages) in batches, so memory stays flat
@@ -88,6 +86,7 @@ export class ImportService {
       room?: number;
     },
   ): Promise<ImportReport> {
+    const dryRun = opts.dryRun || opts.taskId === null;
     const report: ImportReport = {
       task_id: opts.taskId,
       dry_run: opts.dryRun,
@@ -96,7 +95,7 @@ export class ImportService {
       duplicates: 0,
       invalid: 0,
       over_limit: 0,
-      room: dryRunRoom(opts),
+      room: dryRun ? (opts.room ?? null) : null,
       already_invited: 0,
       do_not_contact: 0,
       errors: [],
@@ -107,7 +106,6 @@ export class ImportService {
     const importId = opts.importId ?? randomUUID();
     const seenInDryRun = new Set<string>();
     let batch: NewTarget[] = [];
-    const dryRun = opts.dryRun || opts.taskId === null;
     const flushDry = async () => {
       if (!batch.length) return;
       const fresh: NewTarget[] = [];

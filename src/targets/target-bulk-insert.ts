@@ -1,7 +1,7 @@
 import type { BulkConnection, BulkSession } from '../db/bulk-session.js';
 import { DNC_MESSAGE, ledgerMessageSql, scopeOfTask } from '../hygiene/audience-hygiene.js';
 import { notFound } from '../shared/errors.js';
-import type { TargetSource } from '../shared/enums.js';
+import { TARGET_STATUSES, type TargetSource } from '../shared/enums.js';
 import type { TargetIdentity } from './identity.js';
 import type { TaskRow } from '../db/schema.js';
 
@@ -130,8 +130,11 @@ SELECT (SELECT count(*) FROM target_import_stage)::int AS total,
 const INSERT_CAPPED = insertChunkSql(true);
 const INSERT_ROOMY = insertChunkSql(false);
 
-/** The people a task holds, as its row of task_counters says (what the cap counts): an expression over that row. */
-export const PEOPLE_IN_TASK = 'pending + in_flight + invited + sent + skipped + failed';
+/**
+ * The people a task holds, as its row of task_counters says (what the cap counts): an expression over that row, whose
+ * columns are the target statuses (migration 7).
+ */
+export const PEOPLE_IN_TASK = TARGET_STATUSES.map((s) => s.toLowerCase()).join(' + ');
 
 /** Inserts one chunk into a task in one transaction; the task row is locked so two imports cannot together pass the cap. */
 export async function insertChunk(

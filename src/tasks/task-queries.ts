@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, TaskRow, TasksTable } from '../db/schema.js';
 import { preparedSql } from '../db/prepared-statements.js';
 import type { ListTasksQuery } from './task-schemas.js';
+import { TARGET_STATUSES } from '../shared/enums.js';
 
 /**
  * The two reads a UI polls (issue 13): a task's status and a page of the task list, each one round trip, each run as
@@ -41,7 +42,8 @@ const taskColumns = (alias: string) => TASK_COLUMNS.map((c) => `${alias}.${c}`).
 
 /** One counter of the task_counters row aliased `c`, 0 when the task has no row (no audience yet). */
 const counterSql = (c: string, col: string) => `coalesce(${c}.${col}, 0)`;
-const totalSql = (c: string) => ['pending', 'in_flight', 'invited', 'sent', 'skipped', 'failed'].map((col) => counterSql(c, col)).join(' + ');
+/** Every person of the task: task_counters has one column per target status. */
+const totalSql = (c: string) => TARGET_STATUSES.map((s) => counterSql(c, s.toLowerCase())).join(' + ');
 const doneSql = (c: string) => ['invited', 'sent', 'skipped', 'failed'].map((col) => counterSql(c, col)).join(' + ');
 /**
  * The share done, rounded to 4 places, as the API writes it and the list sorts by it. A float8 so that its JSON text

@@ -19,6 +19,8 @@ export {
   type TargetStatus,
   type AccountStatus,
 } from '../../../src/shared/enums';
+/** How the server fills a message template: the form's preview uses the same function, so it shows what is sent. */
+export { renderTemplate } from '../../../src/platform/platform';
 
 export interface Page<T> {
   items: T[];

@@ -1,6 +1,16 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../api/client';
-import { messageTaskName, PRIORITIES, type AccountJson, type ImportReport, type ParsingBase, type Priority, type TaskJson, type TaskType } from '../api/types';
+import {
+  messageTaskName,
+  PRIORITIES,
+  renderTemplate,
+  type AccountJson,
+  type ImportReport,
+  type ParsingBase,
+  type Priority,
+  type TaskJson,
+  type TaskType,
+} from '../api/types';
 import { useI18n } from '../i18n';
 import { ErrorNotice, FilePicker } from '../components/ui';
 import { countOf, formatTime } from '../format';
@@ -15,9 +25,9 @@ interface GroupCheck {
   safe_pacing_per_day: number;
 }
 
+/** The template as the example person of the preview (livePreview: @jane_doe, Jane) receives it. */
 function renderPreview(template: string) {
-  // As the server renders it (renderTemplate): {username} carries its @, and an @ typed before it is not doubled.
-  return template.replace(/@?\{username\}/g, '@jane_doe').replace(/\{first_name\}/g, 'Jane');
+  return renderTemplate(template, { username: 'jane_doe', first_name: 'Jane', last_name: null, user_id_platform: null, phone: null });
 }
 
 interface BasePreview {

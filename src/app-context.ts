@@ -20,6 +20,7 @@ import { describeTelegramDc } from './platform/telegram/telegram-dc.js';
 import type { PlatformAdapter } from './platform/platform.js';
 import { TaskService } from './tasks/task-service.js';
 import { TaskLifecycle } from './tasks/task-lifecycle.js';
+import { TaskBulk } from './tasks/task-bulk.js';
 import { TaskAccounts } from './tasks/task-accounts.js';
 import { TaskWhyService } from './tasks/task-why.js';
 import { TaskReadiness } from './tasks/task-readiness.js';
@@ -134,6 +135,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const parsing = new ParsingServiceClient(config.parsingServiceUrl, (platformUserId) => jwt.signService(platformUserId), clock, opts.fetchImpl);
   const identity = new PlatformIdentity(db, clock, config.apiGatewayUrl, config.apiGatewayCacheSeconds, opts.fetchImpl);
   const stats = new StatsService(db, clock, config.limits);
+  const taskBulk = new TaskBulk(tasks, lifecycle, audit);
   const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, accountManager, audit, lifecycle, config.importLimits);
   const reportJobs = new ReportJobs(jobs, tasks, stats);
   // Notifications are written by the owners of the transitions (task-status.ts, the account manager, the job service);
@@ -197,6 +199,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
     circuitBreaker,
     tasks,
     lifecycle,
+    taskBulk,
     targets,
     importer,
     parsing,

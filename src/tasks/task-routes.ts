@@ -123,39 +123,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post(
     '/tasks/bulk',
     { schema: { tags, body: bulkTasksSchema, summary: 'Apply one action to many tasks; each id reports its own outcome' } },
-    async (req) => {
-      const user = req.user.userId;
-      const results: Array<{ id: number; ok: boolean; status?: string; error?: string; message?: string }> = [];
-      for (const id of [...new Set(req.body.task_ids)]) {
-        try {
-          let status: string | undefined;
-          switch (req.body.action) {
-            case 'DELETE':
-              await ctx.tasks.delete(user, id);
-              status = 'DELETED';
-              break;
-            case 'PAUSE':
-              status = (await ctx.lifecycle.pause(user, id)).status;
-              break;
-            case 'RESUME':
-              status = (await ctx.lifecycle.resume(user, id)).status;
-              break;
-            case 'CANCEL':
-              status = (await ctx.lifecycle.cancel(user, id)).status;
-              break;
-            case 'SET_PRIORITY':
-              status = (await ctx.tasks.update(user, id, { priority: req.body.priority })).status;
-              break;
-          }
-          results.push({ id, ok: true, status });
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          results.push({ id, ok: false, error: err.code, message: err.text(req.lang) });
-        }
-      }
-      await ctx.audit.record(user, `task.bulk.${req.body.action.toLowerCase()}`, 'task', null, { ids: req.body.task_ids });
-      return { action: req.body.action, succeeded: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
-    },
+    async (req) => ctx.taskBulk.apply(req.user.userId, req.body.action, req.body.task_ids, req.body.priority, req.lang),
   );
 
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {

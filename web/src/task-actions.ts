@@ -1,4 +1,5 @@
-import { TASK_TRANSITIONS, type TaskAction } from '../../src/shared/enums';
+import { FINISHED_TASK_STATUSES, TASK_TRANSITIONS, type Priority, type TaskAction } from '../../src/shared/enums';
+import type { BulkTaskAction, BulkTaskOutcome } from '../../src/tasks/task-bulk';
 import { api } from './api/client';
 import type { TaskJson } from './api/types';
 
@@ -21,4 +22,27 @@ export async function deleteTask(task: { id: number; name: string }, confirmText
 
 export function duplicateTask(id: number): Promise<TaskJson> {
   return api<TaskJson>(`/api/v1/invite/tasks/${id}/duplicate`, { method: 'POST' });
+}
+
+/**
+ * Whether a bulk action applies to a task in `status`, by the same rules as its own buttons: pause, resume and cancel
+ * from the server's transitions, a priority while the task is not finished, delete always. The list sends a bulk
+ * action only for the selected tasks it applies to, and says how many it skipped.
+ */
+export function bulkApplies(action: BulkTaskAction, status: string): boolean {
+  switch (action) {
+    case 'PAUSE':
+    case 'RESUME':
+    case 'CANCEL':
+      return (TASK_TRANSITIONS[action.toLowerCase() as TaskAction] as readonly string[]).includes(status);
+    case 'SET_PRIORITY':
+      return !(FINISHED_TASK_STATUSES as readonly string[]).includes(status);
+    case 'DELETE':
+      return true;
+  }
+}
+
+/** One action for many tasks (POST /tasks/bulk): each id answers its own outcome. */
+export function bulkAction(action: BulkTaskAction, ids: number[], priority?: Priority): Promise<BulkTaskOutcome> {
+  return api<BulkTaskOutcome>('/api/v1/invite/tasks/bulk', { method: 'POST', json: { action, task_ids: ids, ...(priority ? { priority } : {}) } });
 }

@@ -8,6 +8,7 @@ import { ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
 import { formatDuration } from '../format';
 import { navigate } from '../router';
 import { TaskWhyLine } from '../components/TaskWhy';
+import { BulkSummaryNotice, TaskBulkBar, type BulkSummary } from '../components/TaskBulkBar';
 
 const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
 
@@ -25,6 +26,9 @@ export function TasksPage() {
   const [live, setLive] = useState<Record<number, { status: string; counters: TaskJson['counters']; eta_seconds: number | null }>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
+  // The selection is of the page on screen: another page or filter clears it, so nothing hidden is acted on.
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [bulkSummary, setBulkSummary] = useState<BulkSummary | null>(null);
 
   const load = useCallback(async () => {
     const q = new URLSearchParams({ page: String(page), page_size: '20' });
@@ -32,7 +36,9 @@ export function TasksPage() {
     if (priority) q.set('priority', priority);
     if (search.trim()) q.set('name_contains', search.trim());
     try {
-      setData(await api<Page<TaskJson>>(`/api/v1/invite/tasks?${q}`));
+      const next = await api<Page<TaskJson>>(`/api/v1/invite/tasks?${q}`);
+      setData(next);
+      setSelected((prev) => new Set(next.items.filter((x) => prev.has(x.id)).map((x) => x.id)));
       setError(null);
     } catch (e) {
       setError((e as Error).message);
@@ -43,6 +49,8 @@ export function TasksPage() {
     const h = setTimeout(load, 250);
     return () => clearTimeout(h);
   }, [load]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the selection is cleared when what the page shows changes.
+  useEffect(() => setSelected(new Set()), [page, status, priority, search]);
 
   // Only running rows refresh, every 3 s, from the light /status endpoint.
   useEffect(() => {
@@ -139,6 +147,22 @@ export function TasksPage() {
         </select>
       </div>
       <ErrorNotice error={error} />
+      {bulkSummary && <BulkSummaryNotice summary={bulkSummary} onClose={() => setBulkSummary(null)} />}
+      {data && data.items.length > 0 && (
+        <TaskBulkBar
+          pageTasks={data.items.map((x) => ({ id: x.id, name: x.name, status: live[x.id]?.status ?? x.status }))}
+          selected={selected}
+          onSelect={setSelected}
+          onDone={async (summary, err) => {
+            setBulkSummary(summary);
+            setError(err);
+            if (summary) {
+              setLive({});
+              await load();
+            }
+          }}
+        />
+      )}
       {!data ? (
         <p className="muted">{t('loading')}</p>
       ) : data.items.length === 0 ? (
@@ -152,9 +176,23 @@ export function TasksPage() {
             return (
               <article className="task-card" key={task.id} data-testid={`task-${task.id}`}>
                 <div className="task-main">
-                  <a href={`#/tasks/${task.id}`} className="task-name">
-                    {task.name}
-                  </a>
+                  <div className="task-title">
+                    <input
+                      type="checkbox"
+                      aria-label={t('selectTask', { name: task.name })}
+                      checked={selected.has(task.id)}
+                      onChange={() =>
+                        setSelected((prev) => {
+                          const next = new Set(prev);
+                          if (!next.delete(task.id)) next.add(task.id);
+                          return next;
+                        })
+                      }
+                    />
+                    <a href={`#/tasks/${task.id}`} className="task-name">
+                      {task.name}
+                    </a>
+                  </div>
                   <div className="muted small">
                     {t(task.type as never)} · {task.target_group_title ?? task.target_group ?? '—'}
                     {task.sandbox ? ` · ${t('sandboxTag')}` : ''}

@@ -13,17 +13,9 @@ import {
 } from '../api/types';
 import { useI18n } from '../i18n';
 import { ErrorNotice, FilePicker } from '../components/ui';
-import { countOf, formatTime } from '../format';
+import { countOf } from '../format';
 import { navigate } from '../router';
-
-interface GroupCheck {
-  group: { key: string; title: string; kind: string } | null;
-  ready: Array<{ account_id: number; label: string; remaining_today: number }>;
-  unavailable: Array<{ account_id: number; label: string; reason: string; available_at: string | null }>;
-  error: string | null;
-  suggested_name: string | null;
-  safe_pacing_per_day: number;
-}
+import { GroupCheckPanel, useGroupCheck } from '../components/GroupCheck';
 
 /** The template as the example person of the preview (livePreview: @jane_doe, Jane) receives it. */
 function renderPreview(template: string) {
@@ -100,14 +92,13 @@ export function CreateTaskPage() {
   const { t, lang, reason } = useI18n();
   const [type, setType] = useState<TaskType>('invite_to_group');
   const [group, setGroup] = useState('');
-  const [check, setCheck] = useState<GroupCheck | null>(null);
-  const [checking, setChecking] = useState(false);
   const [name, setName] = useState('');
   const [nameEdited, setNameEdited] = useState(false);
   const [template, setTemplate] = useState('');
   const [priority, setPriority] = useState<Priority>('MEDIUM');
   const [when, setWhen] = useState<'now' | 'later' | 'manual'>('now');
   const [scheduledAt, setScheduledAt] = useState('');
+  const { check, checking } = useGroupCheck(type === 'invite_to_group' ? group : '');
   const [source, setSource] = useState<'file' | 'base'>('file');
   const [bases, setBases] = useState<ParsingBase[] | null>(null);
   const [basesError, setBasesError] = useState<unknown>(null);
@@ -177,27 +168,10 @@ export function CreateTaskPage() {
     return (e as Error).message;
   };
 
-  // Debounced admin check as the group is typed (and again in the new language when it changes: names, reasons).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: lang is a trigger (the server answers in it)
+  // The name the check suggests (the group's title), until the user types one.
   useEffect(() => {
-    if (type !== 'invite_to_group' || group.trim().length < 2) {
-      setCheck(null);
-      return;
-    }
-    setChecking(true);
-    const h = setTimeout(async () => {
-      try {
-        const res = await api<GroupCheck>(`/api/v1/invite/groups/check?link=${encodeURIComponent(group.trim())}`);
-        setCheck(res);
-        if (!nameEdited && res.suggested_name) setName(res.suggested_name);
-      } catch (e) {
-        setCheck({ group: null, ready: [], unavailable: [], error: (e as Error).message, suggested_name: null, safe_pacing_per_day: 0 });
-      } finally {
-        setChecking(false);
-      }
-    }, 600);
-    return () => clearTimeout(h);
-  }, [group, type, nameEdited, lang]);
+    if (!nameEdited && check?.suggested_name) setName(check.suggested_name);
+  }, [check, nameEdited]);
 
   useEffect(() => {
     if (type === 'direct_message' && !nameEdited)
@@ -379,49 +353,7 @@ export function CreateTaskPage() {
               }}
             />
             <FieldError errors={fieldErrors} field="target_group" />
-            {checking && <p className="muted small">{t('checking')}</p>}
-            {check && !checking && (
-              <div className="group-check" data-testid="group-check">
-                {check.group ? (
-                  <p>
-                    <strong>{check.group.title}</strong>{' '}
-                    <span className="muted small">
-                      {t(`groupKind_${check.group.kind}` as 'groupKind_megagroup')} · {check.group.key}
-                    </span>
-                  </p>
-                ) : (
-                  <ErrorNotice error={check.error} />
-                )}
-                {check.group &&
-                  (check.ready.length ? (
-                    <div>
-                      <div className="small">{t('readyAccounts')}</div>
-                      <ul>
-                        {check.ready.map((r) => (
-                          <li key={r.account_id} className="ok-item">
-                            {r.label} — {t('remainingToday', { n: r.remaining_today })}
-                          </li>
-                        ))}
-                      </ul>
-                    </div>
-                  ) : (
-                    <p className="notice notice-warn">{t('noReadyAccounts')}</p>
-                  ))}
-                {check.unavailable.length > 0 && (
-                  <div>
-                    <div className="small">{t('unavailableAccounts')}</div>
-                    <ul>
-                      {check.unavailable.map((u) => (
-                        <li key={u.account_id} className="bad-item">
-                          {u.label} — {u.reason}
-                          {u.available_at ? ` (${t('availableAt', { at: formatTime(u.available_at, lang) })})` : ''}
-                        </li>
-                      ))}
-                    </ul>
-                  </div>
-                )}
-              </div>
-            )}
+            <GroupCheckPanel check={check} checking={checking} />
           </div>
         )}
 

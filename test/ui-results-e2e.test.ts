@@ -137,13 +137,17 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
     expect(ticks.length).toBeGreaterThan(0);
     for (const tick of ticks) expect(expected.has(tick), `${tick} is not one of ${[...expected].join(' | ')}`).toBe(true);
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    // The axis text takes the theme's muted colour, not the library's grey on a dark panel.
-    expect(
-      await chart
-        .locator('.recharts-cartesian-axis-tick-value')
-        .first()
-        .evaluate((el) => getComputedStyle(el).fill),
-    ).toBe('rgb(154, 163, 181)');
+    // The axis text takes the theme's muted colour, not the library's grey on a dark panel. Polled: the chart redraws
+    // its ticks as it settles at this width, and a tick replaced between finding and reading it has no computed style
+    // (a detached element's is empty; this read '' once in CI).
+    await expect
+      .poll(() =>
+        chart
+          .locator('.recharts-cartesian-axis-tick-value')
+          .first()
+          .evaluate((el) => (el.isConnected ? getComputedStyle(el).fill : 'detached')),
+      )
+      .toBe('rgb(154, 163, 181)');
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     const box = await chart.boundingBox();
     expect(box!.width).toBeLessThanOrEqual(390);

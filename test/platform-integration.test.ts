@@ -216,6 +216,15 @@ describe('Parsing Service, as it really answers', () => {
     expect((await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases/abc-123/preview?limit=1000' })).statusCode).toBe(400);
   });
 
+  it("previews for an existing task with that task's room; another user's task is 404", async () => {
+    const task = await createInviteTask(t, ['@held_one', '@held_two', '@held_three']);
+    const res = await t.api({ method: 'GET', url: `/api/v1/invite/import/parsing/bases/abc-123/preview?limit=2&task_id=${task.id}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json.room).toBe(t.ctx.config.maxTargetsPerTask - 3);
+    const stranger = await t.api({ method: 'GET', url: `/api/v1/invite/import/parsing/bases/abc-123/preview?task_id=${task.id}`, user: 2 });
+    expect(stranger.statusCode).toBe(404);
+  });
+
   it('imports every page following pagination.has_more, with the mapping and de-duplication', async () => {
     const task = await createInviteTask(t, []);
     const before = parsing.requests.length;

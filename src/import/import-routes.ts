@@ -130,20 +130,23 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
           limit: z.coerce.number().int().min(1).max(100, 'limit can be at most 100').default(10),
           /** The group (key from the admin check) whose ledger the shown contacts are checked against. */
           group_key: groupKeySchema.optional(),
+          /** Adding to an existing task: its room and its group's ledger instead of a new task's. */
+          task_id: dbId('task_id').optional(),
         }),
       },
     },
     async (req) => {
+      const task = await taskFor(req.user.userId, req.query.task_id);
       const { total, items } = await ctx.parsing.preview(linkedPlatformUserId(req.user.userId), req.params.base, req.query.limit);
       const rows = items.map((item) => normaliseParsingItem(item as Record<string, unknown>));
       const valid = rows.flatMap((r) => (r.ok ? [r] : []));
-      const blocked = await ctx.targets.classify({ userId: req.user.userId, groupKey: req.query.group_key ?? null }, valid);
+      const blocked = await ctx.targets.classify(hygieneScope(req.user.userId, task, req.query.group_key), valid);
       const shown = [...new Set(valid.map((r) => r.key))].map((k) => blocked.get(k)?.code);
       return {
         parsing_task_id: req.params.base,
         total,
-        // How many people a new task takes (MAX_TARGETS_PER_TASK): the form says so when the base holds more.
-        room: await ctx.targets.room(null),
+        // How many people the task (or a new task: MAX_TARGETS_PER_TASK) takes: the form says so when the base holds more.
+        room: await ctx.targets.room(task?.id ?? null),
         // Audience hygiene among the contacts shown (a full count comes with the import's dry run or report).
         already_invited: shown.filter((c) => c === 'ALREADY_INVITED').length,
         do_not_contact: shown.filter((c) => c === 'DO_NOT_CONTACT').length,

@@ -109,8 +109,10 @@ export class ImportService {
     const flushDry = async () => {
       if (!batch.length) return;
       const fresh: NewTarget[] = [];
+      // Into a task: people it already holds are duplicates using no room, as the import will find them.
+      const held = opts.taskId !== null ? await this.targets.heldBy(opts.taskId, batch.map((r) => r.key)) : null;
       for (const r of batch) {
-        if (seenInDryRun.has(r.key)) report.duplicates++;
+        if (seenInDryRun.has(r.key) || held?.has(r.key)) report.duplicates++;
         else {
           seenInDryRun.add(r.key);
           // Past the room, as the import's cap would: counted, not classified.

@@ -127,6 +127,21 @@ export class TargetService {
     return Math.max(0, this.maxTargetsPerTask - Number(row?.n ?? 0));
   }
 
+  /**
+   * Which of these identity keys the task already holds. A dry run into a task counts them as its import does: as
+   * duplicates that use no room (one look-up per batch through the task's unique key).
+   */
+  async heldBy(taskId: number, keys: readonly string[]): Promise<Set<string>> {
+    if (!keys.length) return new Set();
+    const rows = await this.db
+      .selectFrom('targets')
+      .select('identity_key')
+      .where('task_id', '=', taskId)
+      .where('identity_key', '=', sql<string>`any(${[...keys]}::text[])`)
+      .execute();
+    return new Set(rows.map((r) => r.identity_key));
+  }
+
   /** Audience hygiene for rows not written anywhere (dry runs, previews): who would be skipped, and why. */
   classify(scope: HygieneScope, rows: Array<Pick<NewTarget, 'key' | 'target'>>): Promise<Map<string, Block>> {
     return classify(this.db, scope, rows);

@@ -110,7 +110,8 @@ export class ImportService {
       if (!batch.length) return;
       const fresh: NewTarget[] = [];
       // Into a task: people it already holds are duplicates using no room, as the import will find them.
-      const held = opts.taskId !== null ? await this.targets.heldBy(opts.taskId, batch.map((r) => r.key)) : null;
+      const keys = batch.map((r) => r.key);
+      const held = opts.taskId === null ? null : await this.targets.heldBy(opts.taskId, keys);
       for (const r of batch) {
         if (seenInDryRun.has(r.key) || held?.has(r.key)) report.duplicates++;
         else {

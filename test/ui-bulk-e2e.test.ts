@@ -1,15 +1,8 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import { startStillUiServer, type StillUiServer } from './helpers/still-ui-server.js';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../src/config/config.js';
-import { createContext, type AppContext } from '../src/app-context.js';
-import { buildApp } from '../src/http/app.js';
-import { ManualClock } from '../src/shared/clock.js';
-import { createLogger } from '../src/observability/logger.js';
 
 const haveBrowser = browserSuiteEnabled('UI bulk actions end-to-end tests');
 const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-bulk';
@@ -21,42 +14,23 @@ const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-bulk';
  * The clock stands still and no worker runs, so every status is the one the test set.
  */
 describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', () => {
-  let ctx: AppContext;
-  let app: FastifyInstance;
+  let server: StillUiServer;
   let browser: Browser;
   let base: string;
   let token: string;
+  let apiCall: StillUiServer['api'];
 
   beforeAll(async () => {
-    const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'),
-      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://',
-      LOG_LEVEL: 'silent',
-    });
-    ctx = await createContext(config, { clock: new ManualClock('2026-01-05T08:00:00Z'), logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
-    app = await buildApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    token = await ctx.jwt.sign(1);
-    await ctx.accounts.create(1, { label: 'Sender One' });
+    server = await startStillUiServer();
+    ({ base, token, api: apiCall } = server);
     browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await ctx?.close();
+    await server?.close();
   });
 
-  const apiCall = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1/invite${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, json: res.status === 204 ? null : await res.json() };
-  };
   let people = 0;
   const createTask = async (name: string, start: boolean) => {
     people += 1;

@@ -1,15 +1,8 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import { startStillUiServer, type StillUiServer } from './helpers/still-ui-server.js';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../src/config/config.js';
-import { createContext, type AppContext } from '../src/app-context.js';
-import { buildApp } from '../src/http/app.js';
-import { ManualClock } from '../src/shared/clock.js';
-import { createLogger } from '../src/observability/logger.js';
 
 const haveBrowser = browserSuiteEnabled('UI task page end-to-end tests');
 const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-task-page';
@@ -21,43 +14,24 @@ const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-task-page';
  * only the test invite acts, so every number on the page is known.
  */
 describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
-  let ctx: AppContext;
-  let app: FastifyInstance;
+  let server: StillUiServer;
   let browser: Browser;
   let base: string;
   let token: string;
+  let apiCall: StillUiServer['api'];
 
   beforeAll(async () => {
-    const config = loadConfig({
-      JWT_SECRET: randomBytes(16).toString('hex'),
-      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      PGLITE_DATA_DIR: 'memory://',
-      LOG_LEVEL: 'silent',
-    });
-    ctx = await createContext(config, { clock: new ManualClock('2026-01-05T08:00:00Z'), logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
-    app = await buildApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    token = await ctx.jwt.sign(1);
-    await ctx.accounts.create(1, { label: 'Sender One' });
+    server = await startStillUiServer();
+    ({ base, token, api: apiCall } = server);
     browser = await launchChromium();
     // Generous: the machine may be busy (migrations on PGlite and Chromium's start).
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await ctx?.close();
+    await server?.close();
   });
 
-  const apiCall = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1/invite${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, json: res.status === 204 ? null : await res.json() };
-  };
   const open = async (page: Page, hash: string) => {
     await page.goto(`${base}/?token=${token}#${hash}`);
   };
@@ -136,7 +110,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
 
     // Another user's task is missing too (the same page, not an error box).
     const other = await newPage(1280, 'en');
-    const stranger = await ctx.tasks.create(
+    const stranger = await server.ctx.tasks.create(
       2,
       { type: 'direct_message', platform: 'telegram', priority: 'MEDIUM', message_template: 'Hi', settings: {}, start: false },
       'Not yours',
@@ -228,7 +202,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
   it('the accounts panel of a running task shows use made elsewhere without a reload', async () => {
     // Found in the Russian walk: a task had invited 19 people while its page still said "сегодня 0 из 30" for both
     // accounts — the panel loaded once and never again. (Three hours on: the earlier tests' pause has passed.)
-    (ctx.clock as ManualClock).advanceSeconds(3 * 3600);
+    server.clock.advanceSeconds(3 * 3600);
     const created = await apiCall('POST', '/tasks', {
       type: 'invite_to_group',
       target_group: '@sandbox_marketing',

@@ -12,6 +12,7 @@ type ImportResult = {
   imported: number;
   duplicates: number;
   invalid: number;
+  over_limit?: number;
   already_invited?: number;
   do_not_contact?: number;
   start?: { status: string } | { error: string; message: string };
@@ -43,6 +44,8 @@ function jobSummary(job: JobJson, t: T, lang: Lang, reason: Reason): string {
       const start = r.start ? ` · ${'error' in r.start ? t('jobStartRefused', { reason: reason(r.start.error, r.start.message) }) : t('jobStarted')}` : '';
       // Audience hygiene: people added as skipped (already invited into the group, or on the do-not-contact list).
       const skipped = [
+        // Rows the task's cap left out: without this the summary read "30 added" for a base of 5,001.
+        r.over_limit ? ` · ${t('jobOverLimit', { n: r.over_limit })}` : '',
         r.already_invited ? ` · ${t('previewAlreadyInvited', { n: r.already_invited })}` : '',
         r.do_not_contact ? ` · ${t('previewDoNotContact', { n: r.do_not_contact })}` : '',
       ].join('');

@@ -10,10 +10,12 @@ import { formatDuration, formatTime } from '../format';
 import { actionsFor } from '../task-actions';
 import { Pager } from '../components/Pager';
 import { TaskJobs } from '../components/TaskJobs';
+import { TaskAddAudience } from '../components/TaskAddAudience';
 import { TaskWhy } from '../components/TaskWhy';
 import { TaskAccounts } from '../components/TaskAccounts';
 import { TaskMissing } from '../components/TaskMissing';
 import { TaskPageActions } from '../components/TaskPageActions';
+import { TaskEditForm } from '../components/TaskEditForm';
 import { navigate } from '../router';
 
 /** Refusals that "add those who refused to Do not contact" takes (the server's default set). */
@@ -55,6 +57,7 @@ export function TaskDetailPage({ id }: { id: number }) {
   const [error, setError] = useState<string | null>(null);
   /** 404: deleted, a wrong address, or another user's task. */
   const [missing, setMissing] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [chartUnit, setChartUnit] = useState<'hour' | 'day'>('hour');
   const [jobsKey, setJobsKey] = useState(0);
   // "Retry failed" leaves a note for the new task's page: how many were carried over and left out.
@@ -169,6 +172,7 @@ export function TaskDetailPage({ id }: { id: number }) {
       </section>
     );
   const c = task.counters;
+  const notes = (task.settings as { notes?: string } | null)?.notes?.trim();
   const refusals =
     stats?.skipped_by_reason
       .concat(stats.failed_by_reason)
@@ -183,6 +187,11 @@ export function TaskDetailPage({ id }: { id: number }) {
           <div className="muted small" data-testid="task-subtitle">
             {[t(task.type as never), task.target_group_title ?? task.target_group, t(task.priority as never)].filter(Boolean).join(' · ')}
           </div>
+          {notes && (
+            <div className="muted small task-notes" data-testid="task-notes">
+              {notes}
+            </div>
+          )}
         </div>
         <div className="task-actions">
           <StatusBadge status={task.status} />
@@ -201,9 +210,33 @@ export function TaskDetailPage({ id }: { id: number }) {
               {t('addRefusersToDnc')}
             </button>
           )}
+          <button
+            type="button"
+            onClick={() => {
+              setEditing((v) => !v);
+              setNote(null);
+            }}
+            aria-expanded={editing}
+            data-testid="task-edit"
+          >
+            {t('edit')}
+          </button>
           <TaskPageActions task={task} onError={setError} />
         </div>
       </div>
+      {editing && (
+        <TaskEditForm
+          task={task}
+          onClose={() => setEditing(false)}
+          onMovedOn={() => void loadAll()}
+          onSaved={(updated) => {
+            setEditing(false);
+            setTask(updated);
+            setNote(t('editSaved'));
+            void loadAll();
+          }}
+        />
+      )}
       {note && (
         <div className="notice" role="status" data-testid="task-note">
           {note}
@@ -236,6 +269,7 @@ export function TaskDetailPage({ id }: { id: number }) {
       </div>
 
       <TaskJobs taskId={id} refreshKey={jobsKey} onImported={refreshAfterImport} onError={setError} />
+      <TaskAddAudience task={task} onImported={refreshAfterImport} onQueued={() => setJobsKey((k) => k + 1)} />
       <TaskAccounts task={task} onTested={refreshAfterImport} />
 
       <div className="two-col">

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/config/config.js';
+import { createContext, type AppContext } from '../../src/app-context.js';
+import { buildApp } from '../../src/http/app.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/observability/logger.js';
+
+export interface StillUiServer {
+  ctx: AppContext;
+  /** http://127.0.0.1:port, serving the built UI and the API. */
+  base: string;
+  /** A token of user 1. */
+  token: string;
+  /** Moves only when the test moves it. */
+  clock: ManualClock;
+  /** A call to /api/v1/invite as user 1: the status and the parsed answer (null for 204). */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The service for a browser suite in which nothing moves by itself: embedded PGlite in memory, a clock that stands
+ * still, no worker or job loop, and user 1 with one sandbox account ("Sender One") whose people never refuse. Only
+ * what the test does acts, so every number on a page is known. (For a running campaign: sandbox-ui-server.ts.)
+ * `env` adds or overrides settings (a fake Parsing Service's URL and shared secret, a smaller cap).
+ */
+export async function startStillUiServer(env: Record<string, string> = {}): Promise<StillUiServer> {
+  const config = loadConfig({
+    JWT_SECRET: randomBytes(16).toString('hex'),
+    SESSION_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    PGLITE_DATA_DIR: 'memory://',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const clock = new ManualClock('2026-01-05T08:00:00Z');
+  const ctx = await createContext(config, { clock, logger: createLogger('silent'), sandbox: { privacyRate: 0 } });
+  const app: FastifyInstance = await buildApp(ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const token = await ctx.jwt.sign(1);
+  await ctx.accounts.create(1, { label: 'Sender One' });
+  return {
+    ctx,
+    base,
+    token,
+    clock,
+    async api(method, path, body) {
+      const res = await fetch(`${base}/api/v1/invite${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: res.status, json: res.status === 204 ? null : await res.json() };
+    },
+    async close() {
+      await app.close();
+      await ctx.close();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { useState } from 'react';
+import { FINISHED_TASK_STATUSES } from '../../../src/shared/enums';
+import type { ImportReport, TaskJson } from '../api/types';
+import { useI18n, type Lang, type T } from '../i18n';
+import { countOf } from '../format';
+import { AudiencePicker, importAudience, useAudience } from './AudiencePicker';
+import { ErrorNotice } from './ui';
+
+/** A finished task takes no more people (the server answers TASK_FINISHED): it shows nothing here. */
+const FINISHED: readonly string[] = FINISHED_TASK_STATUSES;
+
+/**
+ * A direct import's report in words. Into a task, a person repeated in the source and a person the task already holds
+ * are both duplicates (neither is added twice); the import counts them together, and so does its dry run.
+ */
+function outcomeText(r: ImportReport, t: T, lang: Lang): string {
+  const parts = [t('addPeopleAdded', { people: countOf(r.imported, t('people'), lang) })];
+  if (r.duplicates) parts.push(t('addPeopleRepeatedOrInTask', { n: r.duplicates }));
+  if (r.invalid) parts.push(t('addPeopleInvalid', { n: r.invalid }));
+  if (r.over_limit) parts.push(t('addPeopleOverCap', { n: r.over_limit }));
+  if (r.already_invited) parts.push(t('previewAlreadyInvited', { n: r.already_invited }));
+  if (r.do_not_contact) parts.push(t('previewDoNotContact', { n: r.do_not_contact }));
+  return parts.join(' · ');
+}
+
+/** The opened panel: the audience picker with the preview for this task, and the button that imports. */
+function AddAudienceForm({ task, onClose, onDone }: { task: TaskJson; onClose: () => void; onDone: (outcome: string, queued: boolean) => void }) {
+  const { t, lang } = useI18n();
+  const audience = useAudience({ taskId: task.id });
+  const [importing, setImporting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // A file is imported once its dry run has answered: the user has seen the counts before anything is written.
+  const ready = audience.chosen && (audience.source === 'base' || !!audience.preview);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (!ready) return;
+    setImporting(true);
+    setError(null);
+    try {
+      const report = await importAudience(audience, task.id);
+      onDone(report ? outcomeText(report, t, lang) : t('addPeopleQueued'), !report);
+    } catch (err) {
+      // A refusal (the task finished meanwhile, a file the server cannot take…) in the server's words, in the UI's
+      // language; the chosen file or base stays, so the user can fix it and try again.
+      setError((err as Error).message);
+      setImporting(false);
+    }
+  }
+
+  return (
+    <form className="form" onSubmit={submit} noValidate data-testid="add-audience-form">
+      <fieldset className="field">
+        <legend>{t('addPeopleTitle')}</legend>
+        <AudiencePicker audience={audience} />
+        <p className="muted small">{t('addPeopleHint')}</p>
+      </fieldset>
+      <ErrorNotice error={error} />
+      <div className="row form-buttons">
+        <button type="submit" className="primary" disabled={!ready || importing} data-testid="add-audience-submit">
+          {importing ? t('addPeopleAdding') : t('addPeopleSubmit')}
+        </button>
+        <button type="button" onClick={onClose} disabled={importing}>
+          {t('close')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * «Add people» on a task's page: collapsed to a button while the task can still take people; opened, the audience
+ * picker. A direct import says its outcome and refreshes the page's counters and list (`onImported`); a big audience
+ * goes to a background job, which the page's jobs panel then follows (`onQueued` asks it to look again).
+ */
+export function TaskAddAudience({ task, onImported, onQueued }: { task: TaskJson; onImported: () => void; onQueued: () => void }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  if (FINISHED.includes(task.status)) return null;
+  return (
+    <div className="card" data-testid="add-audience">
+      {open ? (
+        <AddAudienceForm
+          task={task}
+          onClose={() => setOpen(false)}
+          onDone={(text, queued) => {
+            setOpen(false);
+            setOutcome(text);
+            if (queued) onQueued();
+            else onImported();
+          }}
+        />
+      ) : (
+        <button
+          type="button"
+          aria-expanded={false}
+          onClick={() => {
+            setOpen(true);
+            setOutcome(null);
+          }}
+          data-testid="add-audience-open"
+        >
+          {t('addPeople')}
+        </button>
+      )}
+      {outcome && (
+        <div className="notice notice-ok" role="status" data-testid="add-audience-outcome">
+          {outcome}
+        </div>
+      )}
+    </div>
+  );
+}

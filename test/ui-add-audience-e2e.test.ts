@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { startStillUiServer, type StillUiServer } from './helpers/still-ui-server.js';
+import { browserSuiteEnabled } from './helpers/browser.js';
+import { useStillUi } from './helpers/still-ui-server.js';
 import { englishRuns, hasCyrillic } from './helpers/english-text.js';
 import { ParsingServiceFake, fakePerson, type FakeResult } from './helpers/platform-fakes.js';
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 const haveBrowser = browserSuiteEnabled('UI add-people end-to-end tests');
 const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-add-audience';
@@ -28,11 +28,6 @@ const contact = (i: number, username: string, first: string, last: string): Fake
  * The clock stands still and no worker runs; background jobs run when the test says so.
  */
 describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', () => {
-  let server: StillUiServer;
-  let browser: Browser;
-  let base: string;
-  let token: string;
-  let apiCall: StillUiServer['api'];
   const secret = randomBytes(16).toString('hex');
   const parsing = new ParsingServiceFake(secret);
 
@@ -53,31 +48,24 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     });
     parsing.addBase(1, { task_id: 'big-chat', title: 'Участники @big_chat', results: Array.from({ length: 5001 }, (_, i) => fakePerson(i + 1, 'big-chat')) });
     await parsing.start();
-    server = await startStillUiServer({ JWT_SECRET: secret, PARSING_SERVICE_URL: parsing.url, MAX_TARGETS_PER_TASK: String(CAP) });
-    ({ base, token, api: apiCall } = server);
-    browser = await launchChromium();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await parsing.close();
   });
+  afterAll(() => parsing.close());
+  const ui = useStillUi(() => ({ JWT_SECRET: secret, PARSING_SERVICE_URL: parsing.url, MAX_TARGETS_PER_TASK: String(CAP) }));
 
   const createTask = async (name: string, targets: string[]) => {
-    const created = await apiCall('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name, targets });
+    const created = await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name, targets });
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     return created.json.id as number;
   };
-  const peopleIn = async (id: number) => (await apiCall('GET', `/tasks/${id}`)).json.counters.total as number;
+  const peopleIn = async (id: number) => (await ui.api('GET', `/tasks/${id}`)).json.counters.total as number;
   const newPage = async (lang: 'ru' | 'en', errors: string[]) => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.addInitScript((l) => localStorage.setItem('lang', l), lang);
     page.on('pageerror', (e) => errors.push(e.message));
     return page;
   };
   const openTask = async (page: Page, id: number) => {
-    await page.goto(`${base}/?token=${token}#/tasks/${id}`);
+    await page.goto(`${ui.base}/?token=${ui.token}#/tasks/${id}`);
     await page.locator('[data-testid=counters]').waitFor();
   };
   const counter = async (page: Page, name: string) => Number(await page.locator(`[data-testid=counter-${name}] .stat-value`).textContent());
@@ -130,7 +118,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     // The page's counters and list refresh; the server holds the same.
     await expect.poll(() => counter(page, 'total')).toBe(5);
     expect(await peopleIn(id)).toBe(5);
-    const targets = (await apiCall('GET', `/tasks/${id}/targets?page_size=50`)).json.items as Array<{ username: string; first_name: string }>;
+    const targets = (await ui.api('GET', `/tasks/${id}/targets?page_size=50`)).json.items as Array<{ username: string; first_name: string }>;
     expect(targets.find((x) => x.username === 'anna_kuznetsova')?.first_name).toBe('Анна');
     await expect.poll(() => page.locator('.table-wrap').textContent()).toContain('Анна Кузнецова');
     // The panel closed itself, so the same file is not sent twice by accident.
@@ -164,7 +152,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     // The jobs panel shows the job at once; when it has run, its result, and the counters follow by themselves.
     const job = page.locator('[data-testid=job-import_parsing]');
     await job.waitFor();
-    expect(await server.ctx.jobs.runDue()).toBeGreaterThanOrEqual(1);
+    expect(await ui.ctx.jobs.runDue()).toBeGreaterThanOrEqual(1);
     await expect.poll(() => job.textContent(), { timeout: 10_000 }).toContain('добавлено 30 · дубликатов 0 · ошибочных 0 · не вошли из-за лимита задачи: 4971');
     await expect.poll(() => counter(page, 'total'), { timeout: 10_000 }).toBe(CAP);
     expect(await peopleIn(id)).toBe(CAP);
@@ -183,7 +171,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     await panel(page).screenshot({ path: `${SHOTS}/panel-file-preview-ru-390.png` });
 
     // The task is cancelled behind the page's back: the import is refused in the server's words, the file stays chosen.
-    expect((await apiCall('POST', `/tasks/${id}/cancel`)).status).toBe(200);
+    expect((await ui.api('POST', `/tasks/${id}/cancel`)).status).toBe(200);
     await submit.click();
     const refusal = panel(page).locator('[role=alert]');
     await refusal.waitFor();

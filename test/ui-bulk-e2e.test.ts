@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { startStillUiServer, type StillUiServer } from './helpers/still-ui-server.js';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuiteEnabled } from './helpers/browser.js';
+import { useStillUi } from './helpers/still-ui-server.js';
+import type { Page } from 'playwright-core';
 
 const haveBrowser = browserSuiteEnabled('UI bulk actions end-to-end tests');
 const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-bulk';
@@ -14,40 +14,25 @@ const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-bulk';
  * The clock stands still and no worker runs, so every status is the one the test set.
  */
 describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', () => {
-  let server: StillUiServer;
-  let browser: Browser;
-  let base: string;
-  let token: string;
-  let apiCall: StillUiServer['api'];
-
-  beforeAll(async () => {
-    server = await startStillUiServer();
-    ({ base, token, api: apiCall } = server);
-    browser = await launchChromium();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const ui = useStillUi();
 
   let people = 0;
   const createTask = async (name: string, start: boolean) => {
     people += 1;
-    const created = await apiCall('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name, targets: [`@bulk_person_${people}`] });
+    const created = await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name, targets: [`@bulk_person_${people}`] });
     expect(created.status).toBe(201);
     if (start) {
-      const started = await apiCall('POST', `/tasks/${created.json.id}/start`);
+      const started = await ui.api('POST', `/tasks/${created.json.id}/start`);
       expect(started.status, JSON.stringify(started.json)).toBe(200);
     }
     return created.json.id as number;
   };
   const statusOf = async (id: number) => {
-    const got = await apiCall('GET', `/tasks/${id}`);
+    const got = await ui.api('GET', `/tasks/${id}`);
     return got.status === 404 ? 'GONE' : (got.json.status as string);
   };
   const newPage = async (width = 1280, lang: 'ru' | 'en' = 'ru') => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const page = await ui.browser.newPage({ viewport: { width, height: 900 } });
     await page.addInitScript((l) => localStorage.setItem('lang', l), lang);
     return page;
   };
@@ -59,7 +44,7 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
     const running2 = await createTask('Пачка два', true);
     const pending = await createTask('Пачка три', false);
     const cancelled = await createTask('Пачка четыре', false);
-    expect((await apiCall('POST', `/tasks/${cancelled}/cancel`)).status).toBe(200);
+    expect((await ui.api('POST', `/tasks/${cancelled}/cancel`)).status).toBe(200);
 
     const page = await newPage();
     const dialogs: string[] = [];
@@ -67,7 +52,7 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
       dialogs.push(d.message());
       void d.accept();
     });
-    await page.goto(`${base}/?token=${token}#/tasks`);
+    await page.goto(`${ui.base}/?token=${ui.token}#/tasks`);
     await page.locator(`[data-testid=task-${running1}]`).waitFor();
     expect(await page.locator('[data-testid=bulk-count]').count()).toBe(0);
 
@@ -89,7 +74,7 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
     expect(await page.locator('[data-testid=bulk-count]').textContent()).toBe('Выбрано: 3');
 
     // Behind the page's back, one of them is cancelled: the server refuses it, and the page names it with the reason.
-    expect((await apiCall('POST', `/tasks/${running2}/cancel`)).status).toBe(200);
+    expect((await ui.api('POST', `/tasks/${running2}/cancel`)).status).toBe(200);
     await page.locator('[data-testid=bulk-bar] button', { hasText: 'Продолжить' }).click();
     await expect.poll(() => resultText(page)).toMatch(/^Возобновлено: 1 из 2\./);
     const failure = page.locator('[data-testid=bulk-result] li');
@@ -107,8 +92,8 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
     expect(await page.locator('[data-testid=bulk-count]').textContent()).toBe('Выбрано: 4');
     await page.getByRole('combobox', { name: 'Сменить приоритет…' }).selectOption('HIGH');
     await expect.poll(() => resultText(page)).toMatch(/^Приоритет изменён: 2 из 2\. Пропущено — в их статусе это действие невозможно: 2\./);
-    for (const id of [running1, pending]) expect((await apiCall('GET', `/tasks/${id}`)).json.priority).toBe('HIGH');
-    for (const id of [running2, cancelled]) expect((await apiCall('GET', `/tasks/${id}`)).json.priority).toBe('MEDIUM');
+    for (const id of [running1, pending]) expect((await ui.api('GET', `/tasks/${id}`)).json.priority).toBe('HIGH');
+    for (const id of [running2, cancelled]) expect((await ui.api('GET', `/tasks/${id}`)).json.priority).toBe('MEDIUM');
 
     // Delete asks first, naming how many, and then the rows are gone from the page and the server.
     await page.getByRole('checkbox', { name: 'Выбрать все на странице' }).uncheck();
@@ -149,7 +134,7 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
       dialogs.push(d.message());
       void d.accept();
     });
-    await page.goto(`${base}/?token=${token}#/tasks`);
+    await page.goto(`${ui.base}/?token=${ui.token}#/tasks`);
     await page.locator(`[data-testid=task-${id}]`).waitFor();
     await select(page, 'Batch en', 'Select "Batch en"');
     expect(await page.locator('[data-testid=bulk-count]').textContent()).toBe('Selected: 1');

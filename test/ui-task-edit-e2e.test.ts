@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { startStillUiServer, type StillUiServer } from './helpers/still-ui-server.js';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuiteEnabled } from './helpers/browser.js';
+import { useStillUi } from './helpers/still-ui-server.js';
+import type { Page } from 'playwright-core';
 
 const haveBrowser = browserSuiteEnabled('UI task edit end-to-end tests');
 const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-task-edit';
@@ -14,31 +14,16 @@ const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-task-edit';
  * The clock stands still and no worker runs.
  */
 describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
-  let server: StillUiServer;
-  let browser: Browser;
-  let base: string;
-  let token: string;
-  let apiCall: StillUiServer['api'];
-
-  beforeAll(async () => {
-    server = await startStillUiServer();
-    ({ base, token, api: apiCall } = server);
-    browser = await launchChromium();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const ui = useStillUi();
 
   const openTask = async (id: number, lang: 'ru' | 'en' = 'ru', width = 1280) => {
-    const page = await browser.newPage({ viewport: { width, height: 900 }, timezoneId: 'Europe/Moscow', locale: lang === 'ru' ? 'ru-RU' : 'en-GB' });
+    const page = await ui.browser.newPage({ viewport: { width, height: 900 }, timezoneId: 'Europe/Moscow', locale: lang === 'ru' ? 'ru-RU' : 'en-GB' });
     await page.addInitScript((l) => localStorage.setItem('lang', l), lang);
     const puts: unknown[] = [];
     page.on('request', (r) => {
       if (r.method() === 'PUT') puts.push(r.postDataJSON());
     });
-    await page.goto(`${base}/?token=${token}#/tasks/${id}`);
+    await page.goto(`${ui.base}/?token=${ui.token}#/tasks/${id}`);
     await page.locator('[data-testid=task-edit]').click();
     await page.locator('[data-testid=task-edit-form]').waitFor();
     return { page, puts };
@@ -47,7 +32,7 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
   const note = async (page: Page) => ((await page.locator('[data-testid=task-note]').textContent()) ?? '').trim();
 
   it('a task not started yet: name, group (checked as typed), priority, start time and notes; problems at their fields (ru)', async () => {
-    const created = await apiCall('POST', '/tasks', {
+    const created = await ui.api('POST', '/tasks', {
       type: 'invite_to_group',
       target_group: '@sandbox_marketing',
       name: 'Осенняя кампания',
@@ -99,7 +84,7 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
         scheduled_at: '2027-03-01T07:30:00.000Z',
       },
     ]);
-    const got = (await apiCall('GET', `/tasks/${id}`)).json;
+    const got = (await ui.api('GET', `/tasks/${id}`)).json;
     expect([got.name, got.priority, got.target_group, got.scheduled_at, got.settings.notes]).toEqual([
       'Осенняя кампания — новости',
       'HIGH',
@@ -115,19 +100,19 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
     await page.locator('[data-testid=task-edit-save]').click();
     await page.locator('[data-testid=task-edit-form]').waitFor({ state: 'detached' });
     expect(puts.at(-1)).toEqual({ scheduled_at: null });
-    expect((await apiCall('GET', `/tasks/${id}`)).json.scheduled_at).toBeNull();
+    expect((await ui.api('GET', `/tasks/${id}`)).json.scheduled_at).toBeNull();
 
     // The task starts behind the page's back while the group is being changed: the server's refusal, nothing lost.
     await page.locator('[data-testid=task-edit]').click();
     await page.fill('#edit-group', '@sandbox_marketing');
-    const started = await apiCall('POST', `/tasks/${id}/start`);
+    const started = await ui.api('POST', `/tasks/${id}/start`);
     expect(started.status, JSON.stringify(started.json)).toBe(200);
     await page.fill('#edit-name', 'Поздняя правка');
     await page.locator('[data-testid=task-edit-save]').click();
     await form(page).locator('[role=alert]').first().waitFor();
     expect(await form(page).locator('[role=alert]').first().textContent()).toMatch(/[а-я]/);
     expect(await page.inputValue('#edit-name')).toBe('Поздняя правка');
-    expect((await apiCall('GET', `/tasks/${id}`)).json.name).toBe('Осенняя кампания — новости');
+    expect((await ui.api('GET', `/tasks/${id}`)).json.name).toBe('Осенняя кампания — новости');
     // The page loads the task again: it shows it running, and the form's rules follow (the group is locked, no
     // start time), with what was typed still there.
     await page.locator('.task-actions [data-status=IN_PROGRESS]').waitFor();
@@ -145,7 +130,7 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
   });
 
   it('a message task: the template with its preview; a finished task: only name and notes (ru, 390 px)', async () => {
-    const created = await apiCall('POST', '/tasks', { type: 'direct_message', message_template: 'Привет!', name: 'Рассылка', targets: ['@msg_one'] });
+    const created = await ui.api('POST', '/tasks', { type: 'direct_message', message_template: 'Привет!', name: 'Рассылка', targets: ['@msg_one'] });
     const id = created.json.id as number;
     const { page } = await openTask(id, 'ru', 390);
     await page.fill('#edit-template', 'Здравствуйте, {first_name}! Ждём вас, @{username}.');
@@ -155,9 +140,9 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
     expect(box && box.x + box.width).toBeLessThanOrEqual(390);
     await page.locator('[data-testid=task-edit-save]').click();
     await page.locator('[data-testid=task-edit-form]').waitFor({ state: 'detached' });
-    expect((await apiCall('GET', `/tasks/${id}`)).json.message_template).toBe('Здравствуйте, {first_name}! Ждём вас, @{username}.');
+    expect((await ui.api('GET', `/tasks/${id}`)).json.message_template).toBe('Здравствуйте, {first_name}! Ждём вас, @{username}.');
 
-    expect((await apiCall('POST', `/tasks/${id}/cancel`)).status).toBe(200);
+    expect((await ui.api('POST', `/tasks/${id}/cancel`)).status).toBe(200);
     await page.reload();
     await page.locator('[data-testid=task-edit]').click();
     await form(page).getByText('Задача завершена: можно изменить только название и заметки.', { exact: false }).waitFor();
@@ -166,12 +151,12 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
     await page.fill('#edit-notes', 'Отменена: не тот текст.');
     await page.locator('[data-testid=task-edit-save]').click();
     await page.locator('[data-testid=task-notes]').waitFor();
-    expect((await apiCall('GET', `/tasks/${id}`)).json.settings.notes).toBe('Отменена: не тот текст.');
+    expect((await ui.api('GET', `/tasks/${id}`)).json.settings.notes).toBe('Отменена: не тот текст.');
     await page.close();
   });
 
   it('speaks English', async () => {
-    const created = await apiCall('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Spring', targets: ['@edit_en'] });
+    const created = await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Spring', targets: ['@edit_en'] });
     const { page } = await openTask(created.json.id, 'en');
     expect(await page.locator('[data-testid=task-edit]').textContent()).toBe('Edit');
     await page.fill('#edit-name', '');

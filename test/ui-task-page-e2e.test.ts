@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuiteEnabled, launchChromium } from './helpers/browser.js';
-import { startStillUiServer, type StillUiServer } from './helpers/still-ui-server.js';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuiteEnabled } from './helpers/browser.js';
+import { useStillUi } from './helpers/still-ui-server.js';
+import type { Page } from 'playwright-core';
 
 const haveBrowser = browserSuiteEnabled('UI task page end-to-end tests');
 const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-task-page';
@@ -14,30 +14,14 @@ const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-task-page';
  * only the test invite acts, so every number on the page is known.
  */
 describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
-  let server: StillUiServer;
-  let browser: Browser;
-  let base: string;
-  let token: string;
-  let apiCall: StillUiServer['api'];
-
-  beforeAll(async () => {
-    server = await startStillUiServer();
-    ({ base, token, api: apiCall } = server);
-    browser = await launchChromium();
-    // Generous: the machine may be busy (migrations on PGlite and Chromium's start).
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const ui = useStillUi();
 
   const open = async (page: Page, hash: string) => {
-    await page.goto(`${base}/?token=${token}#${hash}`);
+    await page.goto(`${ui.base}/?token=${ui.token}#${hash}`);
   };
   const text = async (page: Page, testId: string) => ((await page.locator(`[data-testid=${testId}]`).first().textContent()) ?? '').trim();
   const newPage = async (width = 1280, lang: 'ru' | 'en' = 'ru') => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const page = await ui.browser.newPage({ viewport: { width, height: 900 } });
     // The UI's language is remembered in localStorage (Russian by default).
     await page.addInitScript((l) => localStorage.setItem('lang', l), lang);
     page.on('dialog', (d) => void d.accept());
@@ -62,7 +46,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     );
     expect(await text(page, 'draft-hint')).toContain('сохраните задачу как черновик');
     // Nothing was created.
-    expect((await apiCall('GET', '/tasks')).json.total).toBe(0);
+    expect((await ui.api('GET', '/tasks')).json.total).toBe(0);
     await page.screenshot({ path: `${SHOTS}/create-refused-ru.png`, fullPage: true });
 
     await page.click('[data-testid=save-draft]');
@@ -80,7 +64,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
   });
 
   it('duplicate and delete from the task page; a deleted (missing) task shows the way back to the list', async () => {
-    const created = await apiCall('POST', '/tasks', {
+    const created = await ui.api('POST', '/tasks', {
       type: 'invite_to_group',
       target_group: '@sandbox_marketing',
       name: 'Кампания для копии',
@@ -97,7 +81,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
 
     await page.locator('[data-testid=task-delete]').click();
     await page.waitForURL(/#\/tasks$/);
-    expect((await apiCall('GET', `/tasks/${copyId}`)).status).toBe(404);
+    expect((await ui.api('GET', `/tasks/${copyId}`)).status).toBe(404);
 
     // The deleted task's address: a page that says so, with the way back.
     await open(page, `/tasks/${copyId}`);
@@ -110,7 +94,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
 
     // Another user's task is missing too (the same page, not an error box).
     const other = await newPage(1280, 'en');
-    const stranger = await server.ctx.tasks.create(
+    const stranger = await ui.ctx.tasks.create(
       2,
       { type: 'direct_message', platform: 'telegram', priority: 'MEDIUM', message_template: 'Hi', settings: {}, start: false },
       'Not yours',
@@ -123,13 +107,13 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
   });
 
   it('the accounts panel labels usage and says who can act; the test invite says its result in words (ru, then en)', async () => {
-    const created = await apiCall('POST', '/tasks', {
+    const created = await ui.api('POST', '/tasks', {
       type: 'invite_to_group',
       target_group: '@sandbox_marketing',
       name: 'Панель аккаунтов',
       targets: ['@panel_one', '@panel_two'],
     });
-    expect((await apiCall('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
     const page = await newPage();
     await open(page, `/tasks/${created.json.id}`);
     const panel = page.locator('[data-testid=task-accounts]');
@@ -202,21 +186,21 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
   it('the accounts panel of a running task shows use made elsewhere without a reload', async () => {
     // Found in the Russian walk: a task had invited 19 people while its page still said "сегодня 0 из 30" for both
     // accounts — the panel loaded once and never again. (Three hours on: the earlier tests' pause has passed.)
-    server.clock.advanceSeconds(3 * 3600);
-    const created = await apiCall('POST', '/tasks', {
+    ui.clock.advanceSeconds(3 * 3600);
+    const created = await ui.api('POST', '/tasks', {
       type: 'invite_to_group',
       target_group: '@sandbox_marketing',
       name: 'Живая панель',
       targets: ['@live_panel_one', '@live_panel_two'],
     });
-    expect((await apiCall('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
     const page = await newPage();
     await open(page, `/tasks/${created.json.id}`);
     await page.locator('[data-testid=task-account-usage]').first().waitFor();
     const before = await text(page, 'task-account-usage');
     const today = (usage: string) => Number(/^сегодня (\d+) из 30/.exec(usage)?.[1]);
     // An action the page did not make (the API, as the worker or another tab would).
-    const tested = await apiCall('POST', `/tasks/${created.json.id}/test-invite`, { username: '@live_panel_elsewhere' });
+    const tested = await ui.api('POST', `/tasks/${created.json.id}/test-invite`, { username: '@live_panel_elsewhere' });
     expect(tested.status, JSON.stringify(tested.json)).toBe(200);
     await expect.poll(async () => today(await text(page, 'task-account-usage')), { timeout: 15_000, interval: 500 }).toBe(today(before) + 1);
     await page.close();

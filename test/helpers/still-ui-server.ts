@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/config.js';
@@ -59,4 +62,25 @@ export async function startStillUiServer(env: Record<string, string> = {}): Prom
       await ctx.close();
     },
   };
+}
+
+export type StillUi = StillUiServer & { browser: Browser };
+
+/**
+ * A describe block's still server and Chromium, started before its tests and closed after them. The object is filled
+ * in by the hook, so read its fields inside tests, not when the block is defined. `env` may be a function, for values
+ * known only once an earlier hook has run (a fake's URL).
+ */
+export function useStillUi(env: Record<string, string> | (() => Record<string, string>) = {}): StillUi {
+  const ui = {} as StillUi;
+  beforeAll(async () => {
+    Object.assign(ui, await startStillUiServer(typeof env === 'function' ? env() : env));
+    ui.browser = await launchChromium();
+    // Generous: the machine may be busy (migrations on PGlite and Chromium's start).
+  }, 180_000);
+  afterAll(async () => {
+    await ui.browser?.close();
+    await ui.close?.();
+  });
+  return ui;
 }

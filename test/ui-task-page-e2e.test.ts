@@ -205,4 +205,30 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     await expect.poll(async () => today(await text(page, 'task-account-usage')), { timeout: 15_000, interval: 500 }).toBe(today(before) + 1);
     await page.close();
   });
+
+  it("the accounts panel shows this task's own action as soon as the task's counters do, not up to 10 s later", async () => {
+    // Found in a later walk: the page said "pause until 21:34" and one person invited, while the panel still said
+    // "может действовать сейчас · сегодня 0 из 30" until its next 10-second look.
+    ui.clock.advanceSeconds(3 * 3600);
+    const created = await ui.api('POST', '/tasks', {
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      name: 'Своё действие',
+      targets: ['@own_action_one', '@own_action_two'],
+    });
+    expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    const page = await newPage();
+    await open(page, `/tasks/${created.json.id}`);
+    await page.locator('[data-testid=task-account-usage]').first().waitFor();
+    const today = (usage: string) => Number(/^сегодня (\d+) из 30/.exec(usage)?.[1]);
+    const before = today(await text(page, 'task-account-usage'));
+    // The worker invites one of the task's two people (the task runs on: no status change to reload the panel), at
+    // once after the panel's first look: its next is 10 s away.
+    expect(await ui.ctx.createWorker('own-action').tick()).toBe(true);
+    expect((await ui.api('GET', `/tasks/${created.json.id}`)).json.counters.invited).toBe(1);
+    // The page's 3-second look sees the counters move, and the panel looks again with it.
+    await expect.poll(async () => today(await text(page, 'task-account-usage')), { timeout: 6_000, interval: 250 }).toBe(before + 1);
+    expect(await text(page, 'task-account-state')).toMatch(/^пауза между действиями до \d\d:\d\d$/);
+    await page.close();
+  });
 });

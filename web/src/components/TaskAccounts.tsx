@@ -45,7 +45,7 @@ const PANEL_REFRESH_MS = 10_000;
  * used (today, today in this group, in this group for good), whether it can act now or why not and until when;
  * and the test invite: one person, at once, through an account the Account Manager allows, its result in words.
  */
-export function TaskAccounts({ task, onTested }: { task: { id: number; status: string; type: string }; onTested?: () => void }) {
+export function TaskAccounts({ task, onTested }: { task: { id: number; status: string; type: string; counters: { done: number } }; onTested?: () => void }) {
   const { t, lang, reason } = useI18n();
   const [panel, setPanel] = useState<Panel | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -53,7 +53,7 @@ export function TaskAccounts({ task, onTested }: { task: { id: number; status: s
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: lang and status are triggers (the server answers in the language; a status change changes the waits)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: triggers: lang (the server answers in it), the status (it changes the waits) and the task's progress (an action of this task used a limit and started a pause: shown at once, not up to 10 s later beside a page that already says so)
   const load = useCallback(async () => {
     try {
       setPanel(await api<Panel>(`/api/v1/invite/tasks/${task.id}/accounts`));
@@ -61,7 +61,7 @@ export function TaskAccounts({ task, onTested }: { task: { id: number; status: s
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [task.id, task.status, lang]);
+  }, [task.id, task.status, task.counters.done, lang]);
   useEffect(() => {
     void load();
   }, [load]);

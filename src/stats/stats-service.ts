@@ -6,7 +6,7 @@ import { reportRowPages } from './report-rows.js';
 import type { Clock } from '../shared/clock.js';
 import type { Limits } from '../config/config.js';
 import type { TaskCounters } from '../tasks/task-service.js';
-import { LOG_RESULTS, type LogResult } from '../shared/enums.js';
+import { LOG_RESULTS, RETIRED_ACCOUNT_STATUSES, type LogResult } from '../shared/enums.js';
 import { PassThrough, Readable } from 'node:stream';
 import type { ReportOptions } from './report-options.js';
 import { writeXlsxReport } from './xlsx-report.js';
@@ -46,7 +46,7 @@ export class StatsService {
             .select(sql<number>`count(*)::int`.as('n'))
             .where('ta.task_id', '=', task.id)
             .where('ta.eligible', '=', true)
-            .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED', 'DISABLED'])
+            .where('a.status', 'not in', [...RETIRED_ACCOUNT_STATUSES, 'DISABLED'])
             .executeTakeFirstOrThrow();
     const perAccount =
       task.type === 'invite_to_group' ? Math.min(this.limits.invitesPerAccountDay, this.limits.invitesPerGroupDay) : this.limits.messagesPerAccountDay;

@@ -1,7 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import { conflict, notFound } from '../shared/errors.js';
-import { TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '../shared/enums.js';
+import { RETIRED_ACCOUNT_STATUSES, TASK_TRANSITIONS, type TaskAction, type TaskStatus } from '../shared/enums.js';
 import { inTransaction, recordTaskEvents } from '../notifications/notification-events.js';
 
 /**
@@ -119,6 +119,19 @@ async function moveDoneTasks(db: Db, now: Date, taskId?: number): Promise<Array<
 }
 
 /**
+ * The task's eligible accounts that are not retired (banned, logged out): those that may still serve it, now or after
+ * a rest or being enabled again. Both endings below ask about them.
+ */
+const unretiredEligibleAccounts = (eb: ExpressionBuilder<Database, 'tasks'>) =>
+  eb
+    .selectFrom('task_accounts as ta')
+    .innerJoin('accounts as a', 'a.id', 'ta.account_id')
+    .select('ta.account_id')
+    .whereRef('ta.task_id', '=', 'tasks.id')
+    .where('ta.eligible', '=', true)
+    .where('a.status', 'not in', RETIRED_ACCOUNT_STATUSES);
+
+/**
  * IN_PROGRESS → FAILED for running tasks whose every eligible account is retired (banned, logged out)
  * or lost its rights. Disabled accounts do not count as lost: the owner can enable them again.
  */
@@ -144,18 +157,7 @@ async function moveTasksWithoutAccounts(db: Db, now: Date): Promise<Array<Pick<T
       status_reason_params: null,
     })
     .where('status', 'in', [...TASK_STATUS_MOVES.fail])
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('task_accounts as ta')
-            .innerJoin('accounts as a', 'a.id', 'ta.account_id')
-            .select('ta.account_id')
-            .whereRef('ta.task_id', '=', 'tasks.id')
-            .where('ta.eligible', '=', true)
-            .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED']),
-        ),
-      ),
-    )
+    .where((eb) => eb.not(eb.exists(unretiredEligibleAccounts(eb))))
     .returning(['id', 'user_id', 'platform'])
     .execute();
 }
@@ -190,27 +192,13 @@ export function failTasksNeverServable(db: Db, now: Date, lifetimeCap: number, t
         not(exists(selectFrom('targets').select('targets.id').whereRef('targets.task_id', '=', 'tasks.id').where('targets.status', '=', 'IN_FLIGHT'))),
       )
       // At least one eligible account is still usable (otherwise the other ending, with its own reason, applies)…
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('task_accounts as ta')
-            .innerJoin('accounts as a', 'a.id', 'ta.account_id')
-            .select('ta.account_id')
-            .whereRef('ta.task_id', '=', 'tasks.id')
-            .where('ta.eligible', '=', true)
-            .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED']),
-        ),
-      )
+      .where((eb) => eb.exists(unretiredEligibleAccounts(eb)))
       // …and none of them has any allowance left in this group.
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('task_accounts as ta')
-              .innerJoin('accounts as a', 'a.id', 'ta.account_id')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            unretiredEligibleAccounts(eb)
               .leftJoin('account_group_usage as u', (j) => j.onRef('u.account_id', '=', 'ta.account_id').onRef('u.group_key', '=', 'tasks.target_group_key'))
-              .select('ta.account_id')
-              .whereRef('ta.task_id', '=', 'tasks.id')
-              .where('ta.eligible', '=', true)
-              .where('a.status', 'not in', ['BANNED', 'DEAUTHORIZED'])
               .where(sql<boolean>`coalesce(u.lifetime_invites, 0) < ${lifetimeCap}`),
           ),
         ),

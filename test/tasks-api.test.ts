@@ -86,6 +86,30 @@ describe('task CRUD', () => {
     const noTemplate = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: { type: 'direct_message' } });
     expect(noTemplate.statusCode).toBe(400);
     expect(noTemplate.json.message).toBe('Invalid request: body.message_template: a direct-message task needs a message template');
+    // A variable the worker does not know would reach people as written: refused at its field, named, in each language.
+    const typo = { type: 'direct_message', message_template: 'Привет, {firstname}! Ждём вас, {username}. {name|друг}' };
+    const unknownVar = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: typo });
+    expect(unknownVar.statusCode).toBe(400);
+    expect(unknownVar.json.message).toBe(
+      'Invalid request: body.message_template: unknown variable {firstname}, {name|друг}: the template can use {username}, {first_name}',
+    );
+    const unknownRu = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: typo, headers: { 'accept-language': 'ru' } });
+    expect(unknownRu.json.details).toEqual([
+      expect.objectContaining({
+        field: 'message_template',
+        message: 'неизвестная переменная {firstname}, {name|друг}: в тексте можно использовать {username}, {first_name}',
+      }),
+    ]);
+    // The same on an edit; known variables, fallbacks and braces that are not a variable are fine.
+    const ok = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: { type: 'direct_message', message_template: 'Привет, {first_name|друг}! { скидка 10% } для {username}' },
+    });
+    expect(ok.statusCode).toBe(201);
+    const edit = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${ok.json.id}`, payload: { message_template: 'Hi {fisrt_name}' } });
+    expect(edit.statusCode).toBe(400);
+    expect(edit.json.message).toContain('unknown variable {fisrt_name}');
     const badJson = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', payload: '{"type":', headers: { 'content-type': 'application/json' } });
     expect(badJson.statusCode).toBe(400);
     expect(badJson.json.message).toMatch(/not valid JSON/);

@@ -133,6 +133,14 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
     const created = await ui.api('POST', '/tasks', { type: 'direct_message', message_template: 'Привет!', name: 'Рассылка', targets: ['@msg_one'] });
     const id = created.json.id as number;
     const { page } = await openTask(id, 'ru', 390);
+    // A variable the worker does not know is said at the field, before anything is sent.
+    await page.fill('#edit-template', 'Здравствуйте, {firstname}!');
+    await page.locator('[data-testid=task-edit-save]').click();
+    expect(await page.locator('[data-testid=error-message_template]').textContent()).toBe(
+      'Неизвестная переменная {firstname}: в тексте можно использовать {username} и {first_name}.',
+    );
+    await page.fill('#edit-template', 'Здравствуйте, {first_name|друг}! Ждём вас, @{username}.');
+    expect(await form(page).locator('.message-preview p').textContent()).toBe('Здравствуйте, Jane! Ждём вас, @jane_doe.');
     await page.fill('#edit-template', 'Здравствуйте, {first_name}! Ждём вас, @{username}.');
     expect(await form(page).locator('.message-preview p').textContent()).toBe('Здравствуйте, Jane! Ждём вас, @jane_doe.');
     await page.screenshot({ path: `${SHOTS}/edit-message-ru-390.png`, fullPage: true });

@@ -79,14 +79,18 @@ describe('a campaign runs to completion within the limits', () => {
       payload: {
         type: 'direct_message',
         // "@{username}" is how people write it; the name already carries its @ and must not come out as "@@dm_alice".
-        message_template: 'Hi {first_name}, this is for {username} (@{username})',
+        // "{first_name|друг}": the word to use when the person has no first name (bob), instead of the username.
+        message_template: 'Hi {first_name}, this is for {username} (@{username}). Привет, {first_name|друг}!',
         start: true,
         targets: [{ username: 'dm_alice', first_name: 'Alice' }, { username: 'dm_bob' }, { username: 'blocked_carl' }],
       },
     });
     expect(res.json.status).toBe('IN_PROGRESS');
     await run(24);
-    expect(events().map((e) => e.text)).toEqual(['Hi Alice, this is for @dm_alice (@dm_alice)', 'Hi @dm_bob, this is for @dm_bob (@dm_bob)']);
+    expect(events().map((e) => e.text)).toEqual([
+      'Hi Alice, this is for @dm_alice (@dm_alice). Привет, Alice!',
+      'Hi @dm_bob, this is for @dm_bob (@dm_bob). Привет, друг!',
+    ]);
     expect((await task(res.json.id)).counters).toMatchObject({ sent: 2, skipped: 1 });
   });
 });

@@ -30,12 +30,5 @@ export interface PlatformAdapter {
   connect(account: AccountRow, decryptSession: (enc: string) => string): Promise<PlatformClient>;
 }
 
-/**
- * Fills {username} and {first_name} in a DM template; a missing value falls back to something polite. {username} is
- * written with its @, so an "@" typed before it (people write "@{username}") is not doubled into "@@name".
- */
-export function renderTemplate(template: string, t: TargetIdentity): string {
-  return template
-    .replace(/@?\{username\}/g, t.username ? `@${t.username}` : (t.first_name ?? 'there'))
-    .replace(/\{first_name\}/g, t.first_name ?? (t.username ? `@${t.username}` : 'there'));
-}
+/** Message templates live in src/shared/message-template.ts; re-exported for the worker and the adapters. */
+export { renderTemplate } from '../shared/message-template.js';

@@ -216,6 +216,10 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   'FIELD.group_required': { ru: 'для приглашений укажите группу или канал', en: 'an invite task needs the group or channel to invite into' },
   'FIELD.template_required': { ru: 'для личных сообщений нужен текст сообщения', en: 'a direct-message task needs a message template' },
   'FIELD.priority_required': { ru: 'для SET_PRIORITY нужен priority', en: 'SET_PRIORITY needs a priority' },
+  'FIELD.template_variable': {
+    ru: 'неизвестная переменная {variable}: в тексте можно использовать {known}',
+    en: 'unknown variable {variable}: the template can use {known}',
+  },
   // Auto task names.
   'NAME.invite': { ru: 'Приглашения в {group} · {date}', en: 'Invites to {group} · {date}' },
   'NAME.message_prefix': { ru: 'Сообщения', en: 'Messages' },
@@ -429,7 +433,7 @@ function issueRu(v: ValidationItem): string {
       return `должно быть кратно ${String(p.divisor ?? '')}`;
     case 'custom': {
       const key = (p.params as { i18n?: string } | undefined)?.i18n;
-      const text = key ? renderMessage(key, 'ru') : null;
+      const text = key ? renderMessage(key, 'ru', p.params as MessageParams) : null;
       if (text) return text;
       if ((v.message ?? p.issue?.message ?? '').includes('NUL')) return NUL_RU;
       return 'недопустимое значение';

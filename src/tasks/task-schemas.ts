@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TEMPLATE_VARIABLES, unknownTemplateVariables } from '../shared/message-template.js';
 import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
 import { boundedDate, dbId } from '../shared/input-schemas.js';
 
@@ -22,6 +23,8 @@ export const csvArray = <T extends z.ZodTypeAny>(item: T) =>
 
 const optionalDate = boundedDate();
 
+const KNOWN_VARIABLES = TEMPLATE_VARIABLES.map((v) => `{${v}}`).join(', ');
+
 export const taskSettingsSchema = z
   .object({
     /** Free-form notes shown in the UI; pacing is never configurable per task (the Account Manager owns it). */
@@ -34,7 +37,22 @@ const taskFields = {
   platform: enumInput(PLATFORMS).default('telegram'),
   type: enumInput(TASK_TYPES),
   target_group: z.string().trim().min(2, 'target group must be a link, @name or numeric id').max(300, 'target group must be at most 300 characters'),
-  message_template: z.string().trim().min(1, 'message template must not be empty').max(4096),
+  // A variable the worker does not know would reach real people as written ("Привет, {firstname}!"): refused here,
+  // naming it, so the typo is fixed before anything is sent.
+  message_template: z
+    .string()
+    .trim()
+    .min(1, 'message template must not be empty')
+    .max(4096)
+    .superRefine((text, ctx) => {
+      const unknown = unknownTemplateVariables(text);
+      if (unknown.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown variable ${unknown.join(', ')}: the template can use ${KNOWN_VARIABLES}`,
+          params: { i18n: 'FIELD.template_variable', variable: unknown.join(', '), known: KNOWN_VARIABLES },
+        });
+    }),
   priority: priorityInput().default('MEDIUM'),
   scheduled_at: optionalDate.nullable(),
   settings: taskSettingsSchema,

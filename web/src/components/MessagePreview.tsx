@@ -1,5 +1,5 @@
-import { renderTemplate } from '../api/types';
-import { useI18n } from '../i18n';
+import { renderTemplate, unknownTemplateVariables } from '../api/types';
+import { useI18n, type T } from '../i18n';
 
 /** The template as the preview's example person (@jane_doe, Jane) receives it: the server's own renderTemplate. */
 export function renderPreview(template: string) {
@@ -16,4 +16,14 @@ export function MessagePreview({ template }: { template: string }) {
       <p>{renderPreview(template)}</p>
     </div>
   );
+}
+
+/**
+ * What is wrong with a message template, said at its field before anything is sent (the server refuses the same): no
+ * text, or a variable the worker does not know — which would reach people as written, "Привет, {firstname}!".
+ */
+export function templateProblem(template: string, t: T): string | undefined {
+  if (!template.trim()) return t('errTemplateRequired');
+  const unknown = unknownTemplateVariables(template);
+  return unknown.length ? t('errTemplateVariable', { variable: unknown.join(', ') }) : undefined;
 }

@@ -5,7 +5,7 @@ import { FINISHED_TASK_STATUSES } from '../../../src/shared/enums';
 import { useI18n } from '../i18n';
 import { FieldError, serverFieldErrors } from './FieldError';
 import { GroupCheckPanel, useGroupCheck } from './GroupCheck';
-import { MessagePreview } from './MessagePreview';
+import { MessagePreview, templateProblem } from './MessagePreview';
 import { ErrorNotice } from './ui';
 
 const FIELDS = ['name', 'priority', 'target_group', 'message_template', 'scheduled_at', 'settings'] as const;
@@ -85,7 +85,7 @@ export function TaskEditForm({
     if (!name.trim()) fe.name = t('errNameRequired');
     else if (name.trim().length > MAX_NAME_LENGTH) fe.name = t('errNameTooLong', { max: MAX_NAME_LENGTH, n: name.trim().length });
     if (groupChanged && group.trim().length < 2) fe.target_group = t('errGroupRequired');
-    if (task.type === 'direct_message' && !finished && !template.trim()) fe.message_template = t('errTemplateRequired');
+    if (task.type === 'direct_message' && !finished) fe.message_template = templateProblem(template, t);
     if (notes.length > MAX_NOTES_LENGTH) fe.settings = t('errNotesTooLong', { max: MAX_NOTES_LENGTH, n: notes.length });
     if (canSchedule && timed) {
       const at = startAt ? new Date(startAt) : null;

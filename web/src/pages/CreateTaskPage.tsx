@@ -7,7 +7,7 @@ import { navigate } from '../router';
 import { GroupCheckPanel, useGroupCheck } from '../components/GroupCheck';
 import { AudiencePicker, importAudience, useAudience } from '../components/AudiencePicker';
 import { FieldError as FieldErrorText, serverFieldErrors } from '../components/FieldError';
-import { MessagePreview } from '../components/MessagePreview';
+import { MessagePreview, templateProblem } from '../components/MessagePreview';
 
 /** The server's limit, checked here first so the user reads it at the field before sending anything. */
 const MAX_NAME_LENGTH = 200;
@@ -81,7 +81,7 @@ export function CreateTaskPage() {
     const tooLong = nameTooLong(name);
     if (tooLong) fe.name = tooLong;
     if (type === 'invite_to_group' && group.trim().length < 2) fe.target_group = t('errGroupRequired');
-    if (type === 'direct_message' && !template.trim()) fe.message_template = t('errTemplateRequired');
+    if (type === 'direct_message') fe.message_template = templateProblem(template, t);
     if (when === 'later') {
       const at = scheduledAt ? new Date(scheduledAt) : null;
       if (!at || Number.isNaN(at.getTime())) fe.scheduled_at = t('errScheduledMissing');

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { renderTemplate, unknownTemplateVariables } from '../src/shared/message-template.js';
+
+const person = (p: { username?: string; first_name?: string; phone?: string }) => ({
+  username: p.username ?? null,
+  first_name: p.first_name ?? null,
+  last_name: null,
+  user_id_platform: null,
+  phone: p.phone ?? null,
+});
+
+describe('message templates', () => {
+  it('fill each variable, its fallback when the person has no such value, and leave other braces alone', () => {
+    const tpl = 'Привет, {first_name|друг}! Для @{username|вас}: { скидка 10% }, {first_name}.';
+    expect(renderTemplate(tpl, person({ username: 'ivan', first_name: 'Иван' }))).toBe('Привет, Иван! Для @ivan: { скидка 10% }, Иван.');
+    // No first name: the fallback where one is written, the username where not.
+    expect(renderTemplate(tpl, person({ username: 'ivan' }))).toBe('Привет, друг! Для @ivan: { скидка 10% }, @ivan.');
+    // Neither (a phone only): the fallbacks; "@" goes with a missing username; "there" only where nothing was written.
+    expect(renderTemplate(tpl, person({ phone: '+79990000000' }))).toBe('Привет, друг! Для вас: { скидка 10% }, there.');
+    // An empty fallback is allowed (the variable just disappears).
+    expect(renderTemplate('Привет{first_name|}!', person({ username: 'ivan' }))).toBe('Привет!');
+  });
+
+  it('name the variables the worker does not know, as written, once each', () => {
+    expect(unknownTemplateVariables('Привет, {firstname}! {name|друг} {firstname} {username} {first_name|x} { не переменная }')).toEqual([
+      '{firstname}',
+      '{name|друг}',
+    ]);
+    expect(unknownTemplateVariables('Hi @{user}')).toEqual(['{user}']);
+    expect(unknownTemplateVariables('Plain text, {}, {1st}, {a b}')).toEqual([]);
+  });
+});

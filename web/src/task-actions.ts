@@ -24,6 +24,9 @@ export function duplicateTask(id: number): Promise<TaskJson> {
   return api<TaskJson>(`/api/v1/invite/tasks/${id}/duplicate`, { method: 'POST' });
 }
 
+/** Whether a task in `status` has ended (its audience is history; only its name and notes can change). */
+export const isFinished = (status: string): boolean => (FINISHED_TASK_STATUSES as readonly string[]).includes(status);
+
 /**
  * Whether a bulk action applies to a task in `status`, by the same rules as its own buttons: pause, resume and cancel
  * from the server's transitions, a priority while the task is not finished, delete always. The list sends a bulk
@@ -36,7 +39,7 @@ export function bulkApplies(action: BulkTaskAction, status: string): boolean {
     case 'CANCEL':
       return (TASK_TRANSITIONS[action.toLowerCase() as TaskAction] as readonly string[]).includes(status);
     case 'SET_PRIORITY':
-      return !(FINISHED_TASK_STATUSES as readonly string[]).includes(status);
+      return !isFinished(status);
     case 'DELETE':
       return true;
   }

@@ -5,6 +5,7 @@ import { useI18n, type T } from '../i18n';
 import { countOf } from '../format';
 import { ErrorNotice, FilePicker } from './ui';
 import { FieldError } from './FieldError';
+import { errorText } from '../error-text';
 
 /** Above these sizes the audience is imported in the background instead of while the page waits. */
 export const BACKGROUND_FILE_BYTES = 1024 * 1024;
@@ -34,16 +35,6 @@ interface BasePreview {
     reason?: string;
     skip?: string | null;
   }>;
-}
-
-/** A server error in the reader's language when its code is known here, else the server's own sentence. */
-function errorText(e: unknown, t: T) {
-  if (e instanceof ApiError) {
-    const key = `err_${e.code}`;
-    const text = t(key as never);
-    if (text !== key) return text;
-  }
-  return (e as Error).message;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api/client';
+import { isFinished } from '../task-actions';
 import { useI18n } from '../i18n';
 import { formatDuration } from '../format';
 import { ErrorNotice } from './ui';
@@ -37,7 +38,6 @@ interface TestResult {
   target: { username: string | null };
 }
 
-const FINISHED = ['COMPLETED', 'FAILED', 'CANCELLED'];
 const PANEL_REFRESH_MS = 10_000;
 
 /**
@@ -142,7 +142,7 @@ export function TaskAccounts({ task, onTested }: { task: { id: number; status: s
           )}
         </>
       )}
-      {!FINISHED.includes(task.status) && (
+      {!isFinished(task.status) && (
         <form className="test-invite" onSubmit={testInvite}>
           <label htmlFor="test-username" className="small">
             {invite ? t('testInviteHint') : t('testMessageHint')}

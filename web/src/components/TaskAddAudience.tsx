@@ -1,13 +1,10 @@
 import { useState } from 'react';
-import { FINISHED_TASK_STATUSES } from '../../../src/shared/enums';
 import type { ImportReport, TaskJson } from '../api/types';
 import { useI18n, type Lang, type T } from '../i18n';
 import { countOf } from '../format';
 import { AudiencePicker, importAudience, useAudience } from './AudiencePicker';
 import { ErrorNotice } from './ui';
-
-/** A finished task takes no more people (the server answers TASK_FINISHED): it shows nothing here. */
-const FINISHED: readonly string[] = FINISHED_TASK_STATUSES;
+import { isFinished } from '../task-actions';
 
 /**
  * A direct import's report in words. Into a task, a person repeated in the source and a person the task already holds
@@ -77,7 +74,8 @@ export function TaskAddAudience({ task, onImported, onQueued }: { task: TaskJson
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   const [outcome, setOutcome] = useState<string | null>(null);
-  if (FINISHED.includes(task.status)) return null;
+  // A finished task takes no more people (the server answers TASK_FINISHED): it shows nothing here.
+  if (isFinished(task.status)) return null;
   return (
     <div className="card" data-testid="add-audience">
       {open ? (

@@ -1,16 +1,16 @@
 import { useState } from 'react';
 import { api, ApiError } from '../api/client';
 import { PRIORITIES, type Priority, type TaskJson } from '../api/types';
-import { FINISHED_TASK_STATUSES } from '../../../src/shared/enums';
 import { useI18n } from '../i18n';
 import { FieldError, serverFieldErrors } from './FieldError';
 import { GroupCheckPanel, useGroupCheck } from './GroupCheck';
 import { MessagePreview, templateProblem } from './MessagePreview';
 import { ErrorNotice } from './ui';
+import { isFinished } from '../task-actions';
+import { nameTooLong, startTimeProblem } from '../task-field-checks';
 
 const FIELDS = ['name', 'priority', 'target_group', 'message_template', 'scheduled_at', 'settings'] as const;
 type Field = (typeof FIELDS)[number];
-const MAX_NAME_LENGTH = 200;
 const MAX_NOTES_LENGTH = 2000;
 
 /** An ISO time as a datetime-local input's value, in the browser's time zone ("2026-01-05T14:30"). */
@@ -42,7 +42,7 @@ export function TaskEditForm({
   onMovedOn: () => void;
 }) {
   const { t } = useI18n();
-  const finished = (FINISHED_TASK_STATUSES as readonly string[]).includes(task.status);
+  const finished = isFinished(task.status);
   const canChangeGroup = task.type === 'invite_to_group' && task.status === 'PENDING';
   const canSchedule = !finished && (task.status === 'PENDING' || task.status === 'SCHEDULED' || (task.status === 'PAUSED' && !task.started_at));
   const [name, setName] = useState(task.name);
@@ -83,15 +83,11 @@ export function TaskEditForm({
   function check_(): Partial<Record<Field, string>> {
     const fe: Partial<Record<Field, string>> = {};
     if (!name.trim()) fe.name = t('errNameRequired');
-    else if (name.trim().length > MAX_NAME_LENGTH) fe.name = t('errNameTooLong', { max: MAX_NAME_LENGTH, n: name.trim().length });
+    else fe.name = nameTooLong(name, t);
     if (groupChanged && group.trim().length < 2) fe.target_group = t('errGroupRequired');
     if (task.type === 'direct_message' && !finished) fe.message_template = templateProblem(template, t);
     if (notes.length > MAX_NOTES_LENGTH) fe.settings = t('errNotesTooLong', { max: MAX_NOTES_LENGTH, n: notes.length });
-    if (canSchedule && timed) {
-      const at = startAt ? new Date(startAt) : null;
-      if (!at || Number.isNaN(at.getTime())) fe.scheduled_at = t('errScheduledMissing');
-      else if (startAt !== toLocalInput(task.scheduled_at) && at.getTime() <= Date.now()) fe.scheduled_at = t('errScheduledPast');
-    }
+    if (canSchedule && timed) fe.scheduled_at = startTimeProblem(startAt, t, toLocalInput(task.scheduled_at));
     return fe;
   }
 

@@ -4,13 +4,12 @@ import { messageTaskName, PRIORITIES, type AccountJson, type Priority, type Task
 import { useI18n } from '../i18n';
 import { ErrorNotice } from '../components/ui';
 import { navigate } from '../router';
+import { nameTooLong, startTimeProblem } from '../task-field-checks';
 import { GroupCheckPanel, useGroupCheck } from '../components/GroupCheck';
 import { AudiencePicker, importAudience, useAudience } from '../components/AudiencePicker';
 import { FieldError as FieldErrorText, serverFieldErrors } from '../components/FieldError';
 import { MessagePreview, templateProblem } from '../components/MessagePreview';
 
-/** The server's limit, checked here first so the user reads it at the field before sending anything. */
-const MAX_NAME_LENGTH = 200;
 /** The form's fields that can carry an error (the server's `details[].field` names). */
 const FORM_FIELDS = ['name', 'target_group', 'message_template', 'scheduled_at', 'priority', 'file', 'audience', 'accounts'] as const;
 type FormField = (typeof FORM_FIELDS)[number];
@@ -44,8 +43,6 @@ export function CreateTaskPage() {
   /** The server refused: the task could not start (TASK_CANNOT_START); «Save as draft» is the way to keep it. */
   const [cannotStart, setCannotStart] = useState(false);
   const clearFieldError = (field: FormField) => setFieldErrors((fe) => (fe[field] ? { ...fe, [field]: undefined } : fe));
-  const nameTooLong = (value: string) =>
-    value.trim().length > MAX_NAME_LENGTH ? t('errNameTooLong', { max: MAX_NAME_LENGTH, n: value.trim().length }) : undefined;
 
   useEffect(() => {
     const load = () => {
@@ -78,15 +75,10 @@ export function CreateTaskPage() {
   /** The server's limits, checked in the browser first; each problem at its field. */
   function checkFields(): FieldErrors {
     const fe: FieldErrors = {};
-    const tooLong = nameTooLong(name);
-    if (tooLong) fe.name = tooLong;
+    fe.name = nameTooLong(name, t);
     if (type === 'invite_to_group' && group.trim().length < 2) fe.target_group = t('errGroupRequired');
     if (type === 'direct_message') fe.message_template = templateProblem(template, t);
-    if (when === 'later') {
-      const at = scheduledAt ? new Date(scheduledAt) : null;
-      if (!at || Number.isNaN(at.getTime())) fe.scheduled_at = t('errScheduledMissing');
-      else if (at.getTime() <= Date.now()) fe.scheduled_at = t('errScheduledPast');
-    }
+    if (when === 'later') fe.scheduled_at = startTimeProblem(scheduledAt, t);
     return fe;
   }
 
@@ -205,7 +197,7 @@ export function CreateTaskPage() {
             onChange={(e) => {
               setName(e.target.value);
               setNameEdited(true);
-              setFieldErrors((fe) => ({ ...fe, name: nameTooLong(e.target.value) }));
+              setFieldErrors((fe) => ({ ...fe, name: nameTooLong(e.target.value, t) }));
             }}
           />
           <FieldError errors={fieldErrors} field="name" />

@@ -17,6 +17,7 @@ import { TaskMissing } from '../components/TaskMissing';
 import { TaskPageActions } from '../components/TaskPageActions';
 import { TaskEditForm } from '../components/TaskEditForm';
 import { navigate } from '../router';
+import { errorText } from '../error-text';
 
 /** Refusals that "add those who refused to Do not contact" takes (the server's default set). */
 const REFUSAL_CODES = ['USER_PRIVACY_RESTRICTED', 'USER_NOT_MUTUAL_CONTACT', 'USER_IS_BLOCKED', 'USER_KICKED'];
@@ -70,14 +71,6 @@ export function TaskDetailPage({ id }: { id: number }) {
   useEffect(() => {
     if (note) sessionStorage.removeItem(RETRY_NOTE_KEY);
   }, [note]);
-  /** A server refusal in the reader's language when its code is known here. */
-  const errorText = (e: unknown) => {
-    if (e instanceof ApiError) {
-      const text = t(`err_${e.code}` as never);
-      if (text !== `err_${e.code}`) return text;
-    }
-    return (e as Error).message;
-  };
 
   const loadAll = useCallback(async () => {
     try {
@@ -144,7 +137,7 @@ export function TaskDetailPage({ id }: { id: number }) {
       sessionStorage.setItem(RETRY_NOTE_KEY, JSON.stringify({ id: res.id, text: t('retryDone', { id, carried: res.carried_over, left: res.left_out }) }));
       navigate(`/tasks/${res.id}`);
     } catch (e) {
-      setError(errorText(e));
+      setError(errorText(e, t));
     }
   }
 
@@ -154,7 +147,7 @@ export function TaskDetailPage({ id }: { id: number }) {
       setNote(t('refusersAdded', { added: res.added, already: res.already }));
       setError(null);
     } catch (e) {
-      setError(errorText(e));
+      setError(errorText(e, t));
     }
   }
 

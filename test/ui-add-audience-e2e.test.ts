@@ -206,3 +206,38 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     await page.close();
   });
 });
+
+/**
+ * An installation with no Parsing Service (standalone `npm start`): the create form and the add-people panel say so
+ * where the choice is, instead of offering it and answering with an error; the bases are never asked for.
+ */
+describe.skipIf(!haveBrowser)('without a Parsing Service (Chromium)', () => {
+  const ui = useStillUi();
+
+  it('the base choice is off and says why, in Russian and in English; the file stays the audience', async () => {
+    const basesAsked: string[] = [];
+    const errors: string[] = [];
+    for (const [lang, note] of [
+      ['ru', 'К этой установке не подключён сервис парсинга, поэтому его базы выбрать нельзя: загрузите файл.'],
+      ['en', 'No Parsing Service is connected to this installation, so its bases cannot be chosen: upload a file.'],
+    ] as const) {
+      const page = await ui.browser.newPage({ viewport: { width: 390, height: 844 } });
+      await page.addInitScript((l) => localStorage.setItem('lang', l), lang);
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('request', (r) => {
+        if (r.url().includes('/import/parsing/bases')) basesAsked.push(r.url());
+      });
+      await page.goto(`${ui.base}/?token=${ui.token}#/tasks/new`);
+      const notConnected = page.locator('[data-testid=parsing-not-connected]');
+      await expect.poll(() => notConnected.textContent()).toBe(note);
+      const baseRadio = page.locator('input[type=radio][name=source]').nth(1);
+      expect(await baseRadio.isDisabled()).toBe(true);
+      expect(await page.locator('input[type=radio][name=source]').first().isChecked()).toBe(true);
+      expect(await page.locator('input[type=file]').count()).toBe(1);
+      await page.screenshot({ path: `${SHOTS}/no-parsing-${lang}-390.png`, fullPage: true });
+      await page.close();
+    }
+    expect(basesAsked).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});

@@ -47,7 +47,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setSerializerCompiler(responseSerializerCompiler);
   const hasWeb = existsSync(WEB_DIST);
   installRequestLang(app);
-  installErrorHandler(app, hasWeb ? (reply) => reply.sendFile('index.html') : undefined);
+  installErrorHandler(app, hasWeb ? { mount: ctx.config.ui.basePath } : undefined);
 
   // A callback hook, not an async one: it runs on every answer and needs no promise.
   app.addHook('onSend', (_req, reply, payload, done) => {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../shared/errors.js';
 import { issueField, issueText, langFromHeader, renderMessage, type Lang, type LocalisedText, type ValidationItem } from '../shared/messages.js';
@@ -23,7 +23,7 @@ function sentence(issue: ValidationItem, where: string, lang: Lang) {
  * Every error leaves as {error, message[, details]} where message is a sentence a person can read:
  * never "[object Object]", never a stack trace. Unknown errors are 500 and logged in full.
  */
-export function installErrorHandler(app: FastifyInstance, spaIndex?: (reply: FastifyReply) => unknown): void {
+export function installErrorHandler(app: FastifyInstance, spa?: { mount?: string }): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     // The request's language (Accept-Language; the UI always sends it): read from the header here too, so even an
     // error raised before any hook ran is said in it.
@@ -54,9 +54,16 @@ export function installErrorHandler(app: FastifyInstance, spaIndex?: (reply: Fas
     return reply.status(500).send({ error: 'INTERNAL', message: renderMessage('INTERNAL', lang) });
   });
   app.setNotFoundHandler((request, reply) => {
-    // Page navigations (not API calls, not asset files) get the single-page app, which routes by hash.
-    const path = request.url.split('?')[0]!;
-    if (spaIndex && request.method === 'GET' && !path.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(path)) return spaIndex(reply);
+    const [path, query] = request.url.split('?') as [string, string | undefined];
+    // A page's address typed or pasted without its hash (/tasks/12): the single-page app routes by hash and loads its
+    // assets relative to itself, so it is sent to the app's own address with the path as the route (/#/tasks/12; under
+    // UI_BASE_PATH, /mailing/tasks/12 → /mailing/#/tasks/12). Served in place, /tasks/12 would ask for
+    // /tasks/assets/… and show a blank page.
+    if (spa && request.method === 'GET' && !path.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(path)) {
+      const mounted = spa.mount && (path === spa.mount || path.startsWith(`${spa.mount}/`));
+      const route = mounted ? path.slice(spa.mount!.length) : path;
+      return reply.redirect(`${mounted ? spa.mount : ''}/${query ? `?${query}` : ''}#${route.replace(/\/+$/, '') || '/tasks'}`);
+    }
     return reply.status(404).send({
       error: 'NOT_FOUND',
       message: renderMessage('NOT_FOUND.route', langFromHeader(request.headers['accept-language']), { method: request.method, path }),

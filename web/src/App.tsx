@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { api, apiUrl, auth, goToPlatformLogin, uiConfig } from './api/client';
+import { api, auth, goToPlatformLogin, uiConfig } from './api/client';
+import { useServerInfo } from './server-info';
 import { useI18n } from './i18n';
 import { useRoute } from './router';
 import { LoginDialog } from './components/LoginDialog';
@@ -18,9 +19,7 @@ export function App() {
   const route = useRoute();
   const inPlatform = uiConfig.mode === 'platform';
   const [needLogin, setNeedLogin] = useState(!auth.token);
-  const [sandbox, setSandbox] = useState(false);
-  // Circuit breaker: dispatch paused because platform calls fail en masse (from /health/detailed).
-  const [circuit, setCircuit] = useState<{ state: string; retry_at: string | null } | null>(null);
+  const { sandbox, circuit } = useServerInfo();
   const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
   const [, setAuthVersion] = useState(0);
 
@@ -39,22 +38,6 @@ export function App() {
       window.removeEventListener('auth-changed', onChange);
     };
   }, [inPlatform]);
-  useEffect(() => {
-    const load = () =>
-      fetch(apiUrl('/api/v1/health/detailed'))
-        .then((r) => r.json())
-        .then(
-          (h) => {
-            setSandbox(!!h.sandbox);
-            const open = (h.platform_circuit as Array<{ state: string; retry_at: string | null }> | undefined)?.find((c) => c.state !== 'closed');
-            setCircuit(open ?? null);
-          },
-          () => undefined,
-        );
-    void load();
-    const timer = setInterval(load, 30_000);
-    return () => clearInterval(timer);
-  }, []);
 
   const detail = /^\/tasks\/(\d+)$/.exec(route);
   // Keyed by auth state so pages reload their data after signing in, while the create form keeps its state.

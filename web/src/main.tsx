@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { I18nProvider } from './i18n';
+import { ServerInfoProvider } from './server-info';
 import { auth, goToPlatformLogin, loadUiConfig, uiConfig } from './api/client';
 import './styles.css';
 
@@ -22,7 +23,9 @@ function start() {
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <I18nProvider>
-        <App />
+        <ServerInfoProvider>
+          <App />
+        </ServerInfoProvider>
       </I18nProvider>
     </StrictMode>,
   );

@@ -6,6 +6,7 @@ import { countOf } from '../format';
 import { ErrorNotice, FilePicker } from './ui';
 import { FieldError } from './FieldError';
 import { errorText } from '../error-text';
+import { useServerInfo } from '../server-info';
 
 /** Above these sizes the audience is imported in the background instead of while the page waits. */
 export const BACKGROUND_FILE_BYTES = 1024 * 1024;
@@ -45,6 +46,7 @@ interface BasePreview {
  */
 export function useAudience({ groupKey = null, taskId }: { groupKey?: string | null; taskId?: number }) {
   const { t } = useI18n();
+  const { parsingConfigured } = useServerInfo();
   const [source, setSource] = useState<'file' | 'base'>('file');
   const [bases, setBases] = useState<ParsingBase[] | null>(null);
   const [basesError, setBasesError] = useState<unknown>(null);
@@ -58,7 +60,14 @@ export function useAudience({ groupKey = null, taskId }: { groupKey?: string | n
   /** The dry run failed for another reason (the task finished meanwhile, the server is down…). */
   const [previewError, setPreviewError] = useState<string | null>(null);
 
+  // Learnt after the page opened (the server's self-description arrives a moment later): back to the file.
   useEffect(() => {
+    if (!parsingConfigured) setSource('file');
+  }, [parsingConfigured]);
+  // The bases are asked for when the user turns to them: someone uploading a file costs the Parsing Service nothing.
+  const wantBases = source === 'base' && parsingConfigured;
+  useEffect(() => {
+    if (!wantBases) return;
     const load = () => {
       setBasesError(null);
       api<{ items: ParsingBase[] }>('/api/v1/invite/import/parsing/bases').then(
@@ -70,7 +79,7 @@ export function useAudience({ groupKey = null, taskId }: { groupKey?: string | n
     // Opened before signing in (or with an expired token): load again once the user has signed in.
     window.addEventListener('auth-changed', load);
     return () => window.removeEventListener('auth-changed', load);
-  }, []);
+  }, [wantBases]);
 
   // The first contacts of the chosen base, so the user sees who will be imported before importing.
   useEffect(() => {
@@ -138,6 +147,7 @@ export function useAudience({ groupKey = null, taskId }: { groupKey?: string | n
   const base = bases?.find((b) => String(b.task_id) === baseId) ?? null;
   return {
     forTask: taskId !== undefined,
+    parsingConfigured,
     source,
     setSource,
     file,
@@ -322,10 +332,16 @@ export function AudiencePicker({ audience: a, errors = {} }: { audience: Audienc
         <label>
           <input type="radio" name="source" checked={a.source === 'file'} onChange={() => a.setSource('file')} /> {t('fromFile')}
         </label>
-        <label>
-          <input type="radio" name="source" checked={a.source === 'base'} onChange={() => a.setSource('base')} /> {t('fromBase')}
+        <label className={a.parsingConfigured ? undefined : 'muted'}>
+          <input type="radio" name="source" checked={a.source === 'base'} disabled={!a.parsingConfigured} onChange={() => a.setSource('base')} />{' '}
+          {t('fromBase')}
         </label>
       </div>
+      {!a.parsingConfigured && (
+        <p className="muted small" data-testid="parsing-not-connected">
+          {t('parsingNotConnected')}
+        </p>
+      )}
       {a.source === 'file' ? (
         <>
           <FilePicker name="file" accept=".csv,.tsv,.txt,.json,.xlsx" label={t('fromFile')} fileName={a.file?.name ?? null} onFile={a.chooseFile} />

@@ -180,9 +180,27 @@ describe('file import', () => {
       // cap_person_1 is already in the task: a duplicate using no room, in the dry run as in the import.
       const dry = (await send(`?dry_run=true&task_id=${task.id}`)).json;
       expect(dry).toMatchObject({ imported: 3, duplicates: 2, over_limit: 4, room: 3 });
+      // Each previewed row says what the import will do with it (the form shows it beside the person).
+      expect(dry.preview.map((p: any) => [p.row, p.username, p.skip])).toEqual([
+        [1, 'cap_person_1', 'IN_TASK'],
+        [2, 'cap_person_2', null],
+        [3, 'cap_person_2', 'REPEATED'],
+        [4, 'cap_person_3', null],
+        [5, 'cap_person_4', null],
+        [6, 'cap_person_5', 'OVER_LIMIT'],
+        [7, 'cap_person_6', 'OVER_LIMIT'],
+        [8, 'cap_person_7', 'OVER_LIMIT'],
+        [9, 'cap_person_8', 'OVER_LIMIT'],
+      ]);
       const real = (await send(`?task_id=${task.id}`)).json;
       expect(real).toMatchObject({ imported: 3, duplicates: 2, over_limit: 4, room: null });
       expect((await capped.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.counters.total).toBe(5);
+      // A person on the do-not-contact list is added as skipped: marked so in the preview, and counted.
+      await capped.api({ method: 'POST', url: '/api/v1/invite/do-not-contact', payload: { entries: ['cap_person_3'] } });
+      const empty = await createInviteTask(capped, ['someone_else']);
+      const hygienic = (await send(`?dry_run=true&task_id=${empty.id}`)).json;
+      expect(hygienic).toMatchObject({ imported: 4, do_not_contact: 1, over_limit: 4 });
+      expect(hygienic.preview.map((p: any) => p.skip).slice(0, 5)).toEqual([null, null, 'REPEATED', 'DO_NOT_CONTACT', null]);
       // Inline rows are validated against the cap of a new task too.
       const validated = await capped.api({ method: 'POST', url: '/api/v1/invite/import/validate', payload: { rows: rows.split('\n') } });
       expect(validated.json).toMatchObject({ imported: 5, over_limit: 3, room: 5 });

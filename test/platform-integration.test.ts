@@ -217,10 +217,18 @@ describe('Parsing Service, as it really answers', () => {
   });
 
   it("previews for an existing task with that task's room; another user's task is 404", async () => {
-    const task = await createInviteTask(t, ['@held_one', '@held_two', '@held_three']);
-    const res = await t.api({ method: 'GET', url: `/api/v1/invite/import/parsing/bases/abc-123/preview?limit=2&task_id=${task.id}` });
+    const task = await createInviteTask(t, ['@held_one', '@held_two', '@member_2']);
+    const res = await t.api({ method: 'GET', url: `/api/v1/invite/import/parsing/bases/abc-123/preview?limit=3&task_id=${task.id}` });
     expect(res.statusCode).toBe(200);
     expect(res.json.room).toBe(t.ctx.config.maxTargetsPerTask - 3);
+    // The contact the task already holds is marked so (the import counts it a duplicate); a new task has no such mark.
+    expect(res.json.items.map((i: any) => [i.username, i.skip])).toEqual([
+      ['member_1', null],
+      ['member_2', 'IN_TASK'],
+      ['member_3', null],
+    ]);
+    const fresh = await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases/abc-123/preview?limit=3' });
+    expect(fresh.json.items.map((i: any) => i.skip)).toEqual([null, null, null]);
     const stranger = await t.api({ method: 'GET', url: `/api/v1/invite/import/parsing/bases/abc-123/preview?task_id=${task.id}`, user: 2 });
     expect(stranger.statusCode).toBe(404);
   });

@@ -107,6 +107,11 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     // import will count them), the bad row is said in Russian.
     expect(await preview.locator('p').first().textContent()).toBe('2 корректных · 2 повторов или уже в задаче · 1 ошибочных');
     expect(await preview.textContent()).toContain('Анна Кузнецова');
+    // Each person shown says what the import will do with them: the one the task holds, the repeat of a row above.
+    const rowText = async (where: typeof preview, skip: string) => ((await where.locator(`tr[data-skip=${skip}]`).textContent()) ?? '').trim();
+    expect(await rowText(preview, 'IN_TASK')).toBe('4@ivan_petrovИван Петров · уже в задаче');
+    expect(await rowText(preview, 'REPEATED')).toBe('5@anna_kuznetsovaАнна Кузнецова · повторяет строку выше');
+    expect(await preview.locator('tr:not([data-skip])').count()).toBe(2);
     expect(await preview.locator('.error-text').first().textContent()).toMatch(/^Строка 6: .*[а-я]/);
     expect(await panel(page).locator('.file-picker-name').textContent()).toBe('осень.csv');
     expect(englishRuns((await panel(page).textContent()) ?? '')).toEqual([]);
@@ -133,6 +138,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     await basePreview.waitFor();
     expect(await basePreview.locator('p').first().textContent()).toBe('Контактов в базе: 6. Первые 6:');
     expect(await basePreview.textContent()).toContain('Татьяна Морозова');
+    expect(await rowText(basePreview, 'IN_TASK')).toBe('3@boris_volkovБорис Волков · уже в задаче');
     expect(await panel(page).locator('[data-testid=over-cap]').count()).toBe(0);
     await submit.click();
     await expect.poll(() => outcome(page)).toBe('Добавлено: 5 человек · повторов или уже в задаче: 1');
@@ -198,6 +204,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     await chooseFile(page, 'spring.csv', 'username\n@second_person\n@third_person\n@first_person\nnot valid!\n');
     await panel(page).locator('[data-testid=file-preview]').waitFor();
     expect(hasCyrillic((await panel(page).textContent()) ?? '')).toBe(false);
+    expect(await panel(page).locator('tr[data-skip=IN_TASK]').textContent()).toBe('4@first_person · already in the task');
     await page.getByRole('button', { name: 'Add to the task' }).click();
     await expect.poll(() => outcome(page)).toBe('Added: 2 people · repeated or already in the task: 1 · invalid rows: 1');
     await expect.poll(() => counter(page, 'total')).toBe(3);

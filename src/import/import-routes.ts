@@ -16,6 +16,7 @@ import { normaliseRecord } from './row-normaliser.js';
 import { linkedPlatformUserId } from '../auth/platform-identity.js';
 import { maskPhone } from '../targets/identity.js';
 import type { TaskRow } from '../db/schema.js';
+import type { PreviewSkip } from './import-service.js';
 import { scopeOfTask, type HygieneScope } from '../hygiene/audience-hygiene.js';
 import { INT4_MAX, dbId, dbIdStrict } from '../shared/input-schemas.js';
 
@@ -141,15 +142,28 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
       const rows = items.map((item) => normaliseParsingItem(item as Record<string, unknown>));
       const valid = rows.flatMap((r) => (r.ok ? [r] : []));
       const blocked = await ctx.targets.classify(hygieneScope(req.user.userId, task, req.query.group_key), valid);
-      const shown = [...new Set(valid.map((r) => r.key))].map((k) => blocked.get(k)?.code);
+      // What the import will do with each contact shown, as the file's dry run marks its rows (ImportReport.preview).
+      const held = task
+        ? await ctx.targets.heldBy(
+            task.id,
+            valid.map((r) => r.key),
+          )
+        : new Set<string>();
+      const seen = new Set<string>();
+      const skips = rows.map((row): PreviewSkip | null => {
+        if (!row.ok) return null;
+        if (seen.has(row.key)) return 'REPEATED';
+        seen.add(row.key);
+        return held.has(row.key) ? 'IN_TASK' : (blocked.get(row.key)?.code ?? null);
+      });
       return {
         parsing_task_id: req.params.base,
         total,
         // How many people the task (or a new task: MAX_TARGETS_PER_TASK) takes: the form says so when the base holds more.
         room: await ctx.targets.room(task?.id ?? null),
         // Audience hygiene among the contacts shown (a full count comes with the import's dry run or report).
-        already_invited: shown.filter((c) => c === 'ALREADY_INVITED').length,
-        do_not_contact: shown.filter((c) => c === 'DO_NOT_CONTACT').length,
+        already_invited: skips.filter((c) => c === 'ALREADY_INVITED').length,
+        do_not_contact: skips.filter((c) => c === 'DO_NOT_CONTACT').length,
         items: rows.map((row, i) =>
           row.ok
             ? {
@@ -160,7 +174,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
                 phone_masked: maskPhone(row.target.phone),
                 first_name: row.target.first_name,
                 last_name: row.target.last_name,
-                skip: blocked.get(row.key)?.code ?? null,
+                skip: skips[i],
               }
             : { row: i + 1, valid: false, reason: row.text[req.lang] },
         ),

@@ -5,7 +5,7 @@ import type { NewTarget, TargetService } from '../targets/target-service.js';
 import { TargetChunk } from '../targets/target-bulk-insert.js';
 import { normaliseRecord, type NormalisedRow } from './row-normaliser.js';
 import type { SourceRow } from './parsers/record-stream.js';
-import type { HygieneScope } from '../hygiene/audience-hygiene.js';
+import type { Block, HygieneScope } from '../hygiene/audience-hygiene.js';
 
 export interface ImportReport {
   task_id: number | null;
@@ -38,8 +38,16 @@ export interface ImportReport {
     phone: string | null;
     first_name: string | null;
     last_name: string | null;
+    /**
+     * Dry runs: what the import will do with this person instead of adding them to be invited — repeated earlier in
+     * the file, already in the task, past the task's room, or added as skipped by audience hygiene; null: added.
+     */
+    skip?: PreviewSkip | null;
   }>;
 }
+
+/** Why a previewed person will not be invited (see ImportReport.preview). */
+export type PreviewSkip = 'REPEATED' | 'IN_TASK' | 'OVER_LIMIT' | Block['code'];
 
 /** Dry runs: rows classified per round trip. */
 const BATCH = 1000;
@@ -105,32 +113,46 @@ export class ImportService {
     // Tags this run's rows so a file that breaks half-way (malformed, too large) is rolled back whole.
     const importId = opts.importId ?? randomUUID();
     const seenInDryRun = new Set<string>();
-    let batch: NewTarget[] = [];
+    let batch: Array<NewTarget & { row: number }> = [];
+    // Dry runs: the previewed rows by row number, each marked with what the import will do with it as its batch is classified.
+    const previewed = new Map<number, ImportReport['preview'][number]>();
     const flushDry = async () => {
       if (!batch.length) return;
       const fresh: NewTarget[] = [];
+      const mark = (row: number, skip: PreviewSkip | null) => {
+        const p = previewed.get(row);
+        if (p) p.skip = skip;
+      };
       // Into a task: people it already holds are duplicates using no room, as the import will find them.
       const keys = batch.map((r) => r.key);
       const held = opts.taskId === null ? null : await this.targets.heldBy(opts.taskId, keys);
       for (const r of batch) {
-        if (seenInDryRun.has(r.key) || held?.has(r.key)) report.duplicates++;
-        else {
+        if (seenInDryRun.has(r.key) || held?.has(r.key)) {
+          report.duplicates++;
+          mark(r.row, seenInDryRun.has(r.key) ? 'REPEATED' : 'IN_TASK');
+        } else {
           seenInDryRun.add(r.key);
           // Past the room, as the import's cap would: counted, not classified.
-          if (report.room !== null && report.imported >= report.room) report.over_limit++;
-          else {
+          if (report.room !== null && report.imported >= report.room) {
+            report.over_limit++;
+            mark(r.row, 'OVER_LIMIT');
+          } else {
             report.imported++;
             fresh.push(r);
+            mark(r.row, null);
           }
         }
       }
       if (opts.hygiene) {
-        for (const b of (await this.targets.classify(opts.hygiene, fresh)).values()) {
+        const blocked = await this.targets.classify(opts.hygiene, fresh);
+        for (const b of blocked.values()) {
           if (b.code === 'ALREADY_INVITED') report.already_invited++;
           else report.do_not_contact++;
         }
+        for (const r of batch) if (previewed.get(r.row)?.skip === null && blocked.has(r.key)) mark(r.row, blocked.get(r.key)!.code);
       }
       batch = [];
+      previewed.clear();
       await opts.onProgress?.(report);
     };
     // Imports: one chunk is in the database while the next is parsed (the two run on different cores); chunks are
@@ -166,9 +188,13 @@ export class ImportService {
           if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: norm.reason, reason_text: norm.text });
           continue;
         }
-        if (report.preview.length < PREVIEW_ROWS) report.preview.push({ row: row.rowNumber, ...norm.target });
+        if (report.preview.length < PREVIEW_ROWS) {
+          const shown = { row: row.rowNumber, ...norm.target };
+          report.preview.push(shown);
+          if (dryRun) previewed.set(row.rowNumber, shown);
+        }
         if (dryRun) {
-          batch.push({ target: norm.target, key: norm.key });
+          batch.push({ target: norm.target, key: norm.key, row: row.rowNumber });
           if (batch.length >= BATCH) await flushDry();
         } else {
           chunk.add(norm.key, norm.target, row.rowNumber);

@@ -187,6 +187,11 @@ const en = {
   basesUnavailable: 'Parsing Service bases are unavailable: {reason}',
   parsingNotConnected: 'No Parsing Service is connected to this installation, so its bases cannot be chosen: upload a file.',
   baseEmpty: 'no results yet',
+  skipRepeated: 'repeats a row above',
+  skipInTask: 'already in the task',
+  skipOverLimit: 'past the task’s limit',
+  skipAlreadyInvited: 'already invited into this group (by your tasks): added as skipped',
+  skipDoNotContact: 'on your do-not-contact list: added as skipped',
   basePreview: 'Contacts in this base: {total}. The first {n}:',
   overCap: 'A task takes at most {room} people here: the first {room} go in, the other {over} are not added. Put them into another task.',
   overCapBase:
@@ -609,6 +614,11 @@ const ru: Dict = {
   basesUnavailable: 'Базы сервиса парсинга недоступны: {reason}',
   parsingNotConnected: 'К этой установке не подключён сервис парсинга, поэтому его базы выбрать нельзя: загрузите файл.',
   baseEmpty: 'пока нет результатов',
+  skipRepeated: 'повторяет строку выше',
+  skipInTask: 'уже в задаче',
+  skipOverLimit: 'сверх лимита задачи',
+  skipAlreadyInvited: 'уже приглашён в эту группу (вашими задачами): будет пропущен',
+  skipDoNotContact: 'в вашем списке «Не писать»: будет пропущен',
   basePreview: 'Контактов в базе: {total}. Первые {n}:',
   overCap: 'Одна задача здесь принимает не больше {room} человек: войдут первые {room}, остальные {over} добавлены не будут. Загрузите их в другую задачу.',
   overCapBase:

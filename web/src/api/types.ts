@@ -1,7 +1,7 @@
 // Response types come straight from the server code, so a renamed field breaks the UI build, not the UI.
 export type { TaskJson, TaskCounters } from '../../../src/tasks/task-service';
 export type { GroupCheckResult } from '../../../src/accounts/group-check';
-export type { ImportReport } from '../../../src/import/import-service';
+export type { ImportReport, PreviewSkip } from '../../../src/import/import-service';
 export type { ParsingBase } from '../../../src/import/parsing-service-client';
 export type JobJson = ReturnType<typeof import('../../../src/jobs/job-json').jobJson>;
 export {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api/client';
-import type { ImportReport, ParsingBase } from '../api/types';
+import type { ImportReport, ParsingBase, PreviewSkip } from '../api/types';
 import { useI18n, type T } from '../i18n';
 import { countOf } from '../format';
 import { ErrorNotice, FilePicker } from './ui';
@@ -34,7 +34,7 @@ interface BasePreview {
     first_name?: string | null;
     last_name?: string | null;
     reason?: string;
-    skip?: string | null;
+    skip?: PreviewSkip | null;
   }>;
 }
 
@@ -240,10 +240,13 @@ function FilePreview({ preview, forTask }: { preview: ImportReport; forTask: boo
       <table>
         <tbody>
           {preview.preview.map((p) => (
-            <tr key={p.row}>
+            <tr key={p.row} data-skip={p.skip ?? undefined}>
               <td>{p.row}</td>
               <td>{p.username ? `@${p.username}` : (p.phone ?? p.user_id_platform)}</td>
-              <td>{[p.first_name, p.last_name].filter(Boolean).join(' ')}</td>
+              <td>
+                {[p.first_name, p.last_name].filter(Boolean).join(' ')}
+                <SkipMark skip={p.skip} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -257,9 +260,23 @@ function FilePreview({ preview, forTask }: { preview: ImportReport; forTask: boo
   );
 }
 
+const SKIP_TEXT = {
+  REPEATED: 'skipRepeated',
+  IN_TASK: 'skipInTask',
+  OVER_LIMIT: 'skipOverLimit',
+  ALREADY_INVITED: 'skipAlreadyInvited',
+  DO_NOT_CONTACT: 'skipDoNotContact',
+} as const satisfies Record<PreviewSkip, string>;
+
+/** Beside a previewed person: why the import will not add them to be invited (nothing when it will). */
+function SkipMark({ skip }: { skip?: PreviewSkip | null }) {
+  const { t } = useI18n();
+  return skip ? <span className="muted small"> · {t(SKIP_TEXT[skip])}</span> : null;
+}
+
 /** The base's first contacts, with the cap and hygiene among them. */
 function BasePreviewTable({ audience: a }: { audience: Audience }) {
-  const { t, reason } = useI18n();
+  const { t } = useI18n();
   const p = a.basePreview;
   if (!p) return null;
   return (
@@ -274,14 +291,14 @@ function BasePreviewTable({ audience: a }: { audience: Audience }) {
       <table>
         <tbody>
           {p.items.map((row) => (
-            <tr key={row.row}>
+            <tr key={row.row} data-skip={row.skip ?? undefined}>
               <td>{row.row}</td>
               {row.valid ? (
                 <>
                   <td>{row.username ? `@${row.username}` : (row.phone_masked ?? row.user_id)}</td>
                   <td>
                     {[row.first_name, row.last_name].filter(Boolean).join(' ') || <span className="muted">{t('noName')}</span>}
-                    {row.skip ? <span className="muted small"> · {reason(row.skip, row.skip)}</span> : null}
+                    <SkipMark skip={row.skip} />
                   </td>
                 </>
               ) : (

@@ -49,6 +49,19 @@ describe('column detection and rows', () => {
     expect(normaliseRecord('')).toMatchObject({ ok: false });
   });
 
+  it('reads a phone or a numeric id written under a username heading as what it is', () => {
+    expect(normaliseRecord({ username: '+7 916 123-45-67', first_name: 'Ира' })).toMatchObject({
+      ok: true,
+      target: { username: null, phone: '+79161234567', first_name: 'Ира' },
+    });
+    expect(normaliseRecord({ username: '987654321', phone: '' })).toMatchObject({ ok: true, target: { username: null, user_id_platform: '987654321' } });
+    // A row with its own phone keeps the username column's problem (nothing is guessed over a value the row gives).
+    const both = normaliseRecord({ username: '+79161234567', phone: '12' });
+    expect(both.ok).toBe(false);
+    if (!both.ok) expect(both.reason).toMatch(/not a valid username.*not a phone number/);
+    expect(normaliseRecord({ username: 'no way' })).toMatchObject({ ok: false });
+  });
+
   it('explains rejected rows in words', () => {
     const r = normaliseRecord({ username: 'no way', phone: '12' });
     expect(r.ok).toBe(false);

@@ -127,7 +127,7 @@ describe.skipIf(!haveBrowser)('the UI mounted in the platform site (Chromium)', 
     const csv = `username,first_name\n${people.map((p, i) => `@${p},Человек ${i}`).join('\n')}\n`;
     await page.setInputFiles('input[type=file]', { name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.locator('[data-testid=file-preview]').waitFor();
-    expect(await page.locator('[data-testid=file-preview]').textContent()).toMatch(/20 корректных/);
+    expect(await page.locator('[data-testid=file-preview]').textContent()).toMatch(/Корректных: 20/);
     await page.screenshot({ path: `${SHOTS}/platform-mount-create.png`, fullPage: true });
 
     await page.click('button[type=submit]');

@@ -105,7 +105,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     await preview.waitFor();
     // The dry run is made for this task: the person it holds and the repeat within the file are both duplicates (as the
     // import will count them), the bad row is said in Russian.
-    expect(await preview.locator('p').first().textContent()).toBe('2 корректных · 2 повторов или уже в задаче · 1 ошибочных');
+    expect(await preview.locator('p').first().textContent()).toBe('Корректных: 2 · повторов или уже в задаче: 2 · ошибочных строк: 1');
     expect(await preview.textContent()).toContain('Анна Кузнецова');
     // Each person shown says what the import will do with them: the one the task holds, the repeat of a row above.
     const rowText = async (where: typeof preview, skip: string) => ((await where.locator(`tr[data-skip=${skip}]`).textContent()) ?? '').trim();

@@ -54,7 +54,7 @@ describe.skipIf(!haveBrowser)('web UI end to end (Chromium)', () => {
     await page.setInputFiles('input[type=file]', { name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     const preview = page.locator('[data-testid=file-preview]');
     await preview.waitFor();
-    expect(await preview.textContent()).toMatch(/28 корректных · 1 дубликатов · 1 ошибочных/);
+    expect(await preview.textContent()).toMatch(/Корректных: 28 · повторов: 1 · ошибочных строк: 1/);
     expect(await page.locator('[data-testid=safe-pacing]').textContent()).toContain('~30/день (готовых аккаунтов: 2)');
 
     await page.click('button[type=submit]');

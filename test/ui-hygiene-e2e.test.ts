@@ -81,7 +81,7 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
       await invited.waitFor();
       expect(await invited.textContent()).toBe('2 уже приглашены/в группе — будут пропущены');
       expect(await page.locator('[data-testid=preview-do-not-contact]').textContent()).toBe('1 в списке «Не писать» — будут пропущены');
-      expect(await page.locator('[data-testid=file-preview]').textContent()).toContain('5 корректных');
+      expect(await page.locator('[data-testid=file-preview]').textContent()).toContain('Корректных: 5');
       await page.screenshot({ path: `${SHOTS}/create-form-${width}.png`, fullPage: true });
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
       expect(errors).toEqual([]);

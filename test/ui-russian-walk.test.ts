@@ -175,6 +175,9 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
       // Accounts, with the add form's error (a phone that is not one).
       await page.goto(`${base}/#/accounts`);
       await page.locator('.account-label').first().waitFor();
+      // Each number of today's use is named (it used to read "Сегодня: 0/30 · 0/40").
+      for (const usage of await page.locator('[data-testid=today-usage]').allTextContents())
+        expect(usage).toMatch(/^Сегодня: приглашений \d+ из 30 · сообщений \d+ из \d+$/);
       await look(page, 'accounts');
       const form = page.locator('form.card').last();
       await form.locator('input[name=label]').fill('Новый');
@@ -216,6 +219,7 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
       const page = await open(lang);
       await page.goto(`${base}/#/tasks/new`);
       const form = page.locator('form').filter({ has: page.locator('#group') });
+      await form.waitFor();
       // 1. The audience is part of the create form.
       expect(await form.locator('input[type=file]').count()).toBe(1);
       // 3. No pacing fields anywhere in the form.

@@ -70,16 +70,20 @@ export function rejected(...problems: Array<[key: string, params?: MessageParams
   return { ok: false, reason: text.en, text };
 }
 
+/** What a lone value is: a phone (+…, or digits written with spaces, dashes or brackets), a numeric id, or a username/link. */
+function loneValueField(value: string): 'phone' | 'user_id' | 'username' {
+  if (/^\+/.test(value) || (/^[\d\s\-()]{8,}$/.test(value) && /[\s\-()]/.test(value))) return 'phone';
+  return /^\d+$/.test(value) ? 'user_id' : 'username';
+}
+
 /** A lone value (TXT line, one-column CSV): guess whether it is a phone, a numeric id or a username/link. */
 export function normaliseLoneValue(raw: string): NormalisedRow {
   const value = raw.trim();
   if (!value) return rejected(['ROW.empty']);
-  const fields: Partial<Record<Field, unknown>> = {};
-  if (/^\+/.test(value) || (/^[\d\s\-()]{8,}$/.test(value) && /[\s\-()]/.test(value))) fields.phone = value;
-  else if (/^\d+$/.test(value)) fields.user_id = value;
-  else fields.username = value;
-  return normaliseFields(fields, value);
+  return normaliseFields({ [loneValueField(value)]: value }, value);
 }
+
+const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && !v.trim());
 
 const NO_PSD: Record<string, unknown> = Object.freeze({});
 
@@ -95,10 +99,18 @@ export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: strin
       }
     } else if (typeof f.psd === 'object') psd = f.psd as Record<string, unknown>;
   }
-  const rawUsername = f.username ?? psd.username;
-  const rawId = f.user_id ?? psd.user_id;
-  const rawPhone = f.phone ?? psd.phone;
+  let rawUsername = f.username ?? psd.username;
+  let rawId = f.user_id ?? psd.user_id;
+  let rawPhone = f.phone ?? psd.phone;
   const username = normaliseUsername(rawUsername);
+  // A list pasted under one "username" heading often mixes in phones (+7 916 …) and numeric ids, which can never be
+  // usernames: read as the lone values they are, as a TXT line would be, when the row has no phone or id of its own.
+  if (!username && typeof rawUsername === 'string' && blank(rawId) && blank(rawPhone)) {
+    const value = rawUsername.trim();
+    const field = loneValueField(value);
+    if (field === 'phone') [rawPhone, rawUsername] = [value, undefined];
+    else if (field === 'user_id') [rawId, rawUsername] = [value, undefined];
+  }
   const user_id_platform = normaliseUserId(rawId);
   const phone = normalisePhone(rawPhone);
   let first_name = cleanName(f.first_name ?? psd.first_name);

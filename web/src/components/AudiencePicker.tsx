@@ -221,15 +221,13 @@ function FilePreview({ preview, forTask }: { preview: ImportReport; forTask: boo
   const { t } = useI18n();
   return (
     <div className="preview" data-testid="file-preview">
-      <p>
-        <strong>{preview.imported}</strong> {t('valid')} · {preview.duplicates} {forTask ? t('duplicatesOrInTask') : t('duplicates')} · {preview.invalid}{' '}
-        {t('invalid')}
-        {preview.over_limit > 0 && (
-          <>
-            {' · '}
-            {preview.over_limit} {t('overLimit')}
-          </>
-        )}
+      <p data-testid="file-preview-counts">
+        {[
+          t('previewValid', { n: preview.imported }),
+          forTask ? t('addPeopleRepeatedOrInTask', { n: preview.duplicates }) : t('previewRepeated', { n: preview.duplicates }),
+          t('previewInvalid', { n: preview.invalid }),
+          ...(preview.over_limit > 0 ? [t('previewOverLimit', { n: preview.over_limit })] : []),
+        ].join(' · ')}
       </p>
       {preview.over_limit > 0 && preview.room !== null && (
         <p className="notice notice-warn small" data-testid="over-cap">

@@ -114,8 +114,13 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
           {t('restUntil', { at: formatTime(a.rest_until, lang) })} · <Countdown until={a.rest_until} />
         </div>
       )}
-      <div className="small">
-        {t('todayUsage')}: {a.usage_today.invites}/{a.usage_today.invites_limit} · {a.usage_today.messages}/{a.usage_today.messages_limit}
+      <div className="small" data-testid="today-usage">
+        {t('todayUsage', {
+          invites: a.usage_today.invites,
+          invitesLimit: a.usage_today.invites_limit,
+          messages: a.usage_today.messages,
+          messagesLimit: a.usage_today.messages_limit,
+        })}
       </div>
       {Object.keys(a.lifetime_by_group).length > 0 && (
         <div className="small">

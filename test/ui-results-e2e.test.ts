@@ -113,6 +113,10 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
     expect(await page.locator('[data-testid=invited-pct]').textContent()).toMatch(/^Приглашено, % аудитории: \d+(,\d)?%$/);
     expect(await page.locator('[data-testid=started-at]').textContent()).toMatch(/^Запущена: \d{1,2} [а-я]+\.? \d{4} г\., \d{2}:\d{2}$/);
     expect(await page.locator('[data-testid=finished-at]').textContent()).toBe('Завершена: ещё нет');
+    // Each account's line says what its numbers are (it used to read "Sender A: 4 / 4").
+    const perAccount = await page.locator('[data-testid=per-account] li').allTextContents();
+    expect(perAccount.length).toBeGreaterThan(0);
+    for (const line of perAccount) expect(line).toMatch(/^.+: приглашено \d+ из \d+ (попытки|попыток)$/);
     // By day: the same chart, dated by day.
     await page.selectOption('select[aria-label="Действий в час"]', 'day');
     await expect.poll(() => chart.locator('.recharts-label').allTextContents()).toEqual(['Дата', 'Действия']);

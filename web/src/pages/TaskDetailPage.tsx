@@ -6,7 +6,7 @@ import { ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
 import { TaskChart } from '../components/TaskChart';
 import { TaskResults } from '../components/TaskResults';
 import { ReportButton } from '../components/ReportButton';
-import { formatDuration, formatTime } from '../format';
+import { countOf, formatDuration, formatTime } from '../format';
 import { actionsFor } from '../task-actions';
 import { Pager } from '../components/Pager';
 import { TaskJobs } from '../components/TaskJobs';
@@ -277,10 +277,14 @@ export function TaskDetailPage({ id }: { id: number }) {
           {stats && <TaskChart points={chartUnit === 'hour' ? stats.per_hour : stats.per_day} unit={chartUnit} taskType={task.type} />}
           <h3>{t('perAccount')}</h3>
           {stats?.per_account.length ? (
-            <ul>
+            <ul data-testid="per-account">
               {stats.per_account.map((p) => (
                 <li key={String(p.account_id)}>
-                  {p.label}: {p.succeeded} / {p.attempts}
+                  {t(task.type === 'invite_to_group' ? 'perAccountInvited' : 'perAccountSent', {
+                    label: p.label,
+                    ok: p.succeeded,
+                    attempts: countOf(p.attempts, t('attemptsWord'), lang),
+                  })}
                 </li>
               ))}
             </ul>

@@ -191,6 +191,9 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
     const dash = page.locator('[data-testid=dashboard]');
     await dash.locator('[data-testid=activity-chart] .recharts-bar-rectangle').first().waitFor({ timeout: 15_000 });
     expect(await dash.locator('.recharts-legend-item-text').allTextContents()).toEqual(['Приглашено', 'Отправлено', 'Пропущено', 'Ошибки']);
+    // The task counts by status are named as counts of tasks (the card under "1" used to read "Завершена").
+    expect(await dash.locator('[data-testid=dash-tasks-IN_PROGRESS] .stat-label').textContent()).toBe('Выполняющиеся задачи');
+    expect(await dash.locator('[data-testid=dash-tasks-PENDING] .stat-label').textContent()).toBe('Задачи, ждущие запуска');
     const first = await dash.getAttribute('data-updated');
     await page.locator('[data-testid=dash-invites]').evaluate((el) => {
       (el as HTMLElement & { mark?: string }).mark = 'before-tick';

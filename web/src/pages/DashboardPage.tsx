@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { useI18n } from '../i18n';
+import { TASK_STATUSES } from '../api/types';
 import { ErrorNotice } from '../components/ui';
 import { DashboardChart, type DayTotals } from '../components/TaskChart';
 
@@ -54,10 +55,10 @@ export function DashboardPage() {
               <div className="stat-value">{s.success_rate === null ? '—' : `${Math.round(s.success_rate * 100)}%`}</div>
               <div className="stat-label">{t('successRate')}</div>
             </div>
-            {Object.entries(s.tasks_by_status).map(([k, v]) => (
-              <div className="stat" key={k}>
-                <div className="stat-value">{v}</div>
-                <div className="stat-label">{t(k as never)}</div>
+            {TASK_STATUSES.filter((k) => s.tasks_by_status[k]).map((k) => (
+              <div className="stat" key={k} data-testid={`dash-tasks-${k}`}>
+                <div className="stat-value">{s.tasks_by_status[k]}</div>
+                <div className="stat-label">{t(`tasks${k}`)}</div>
               </div>
             ))}
           </div>

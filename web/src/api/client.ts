@@ -112,13 +112,19 @@ export function errorMessage(body: unknown, status: number): string {
   return `Request failed (HTTP ${status})`;
 }
 
-export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+/**
+ * A call to the API as the signed-in user. `signingIn`: a token being tried by the sign-in dialog instead — a refusal
+ * then keeps the server's reason (expired, not ours…) and does not ask for the dialog again.
+ */
+export async function api<T>(path: string, options: RequestInit & { json?: unknown; signingIn?: string } = {}): Promise<T> {
+  const { json, signingIn, ...init } = options;
   const headers = languageHeaders(new Headers(init.headers));
-  if (auth.token) headers.set('authorization', `Bearer ${auth.token}`);
+  const token = signingIn ?? auth.token;
+  if (token) headers.set('authorization', `Bearer ${token}`);
   let body = init.body;
-  if (init.json !== undefined) {
+  if (json !== undefined) {
     headers.set('content-type', 'application/json');
-    body = JSON.stringify(init.json);
+    body = JSON.stringify(json);
   }
   let res: Response;
   try {
@@ -141,9 +147,14 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
     /* not JSON */
   }
   if (!res.ok) {
-    if (res.status === 401) window.dispatchEvent(new CustomEvent('auth-required'));
     const code =
       parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string }).error : 'ERROR';
+    if (res.status === 401 && !signingIn) {
+      window.dispatchEvent(new CustomEvent('auth-required'));
+      // What a page shows behind the sign-in dialog: the API's own sentence is for API clients (it names the header).
+      const text = uiLang() === 'ru' ? 'Нужно войти: входа нет или он истёк.' : 'Please sign in: there is no session, or it has expired.';
+      throw new ApiError(401, code, text, parsed);
+    }
     throw new ApiError(res.status, code, errorMessage(parsed, res.status), parsed);
   }
   return parsed as T;

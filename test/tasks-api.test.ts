@@ -127,6 +127,16 @@ describe('task CRUD', () => {
     const copy = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/duplicate` });
     expect(copy.statusCode).toBe(201);
     expect(copy.json).toMatchObject({ name: 'Renamed (copy)', status: 'PENDING', counters: { total: 2, pending: 2 } });
+    // In the reader's language; a name at the limit is shortened (never a character cut in half) so the copy's fits it.
+    const long = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { name: `${'я'.repeat(194)}🚀🚀🚀` } });
+    expect(long.json.name).toHaveLength(200);
+    const ru = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/duplicate`, headers: { 'accept-language': 'ru' } });
+    expect(ru.json.name).toBe(`${'я'.repeat(192)} (копия)`);
+    const again = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { name: `${'я'.repeat(189)}🚀🚀🚀` } });
+    expect(again.statusCode).toBe(200);
+    const emoji = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/duplicate`, headers: { 'accept-language': 'ru' } });
+    expect(emoji.json.name).toBe(`${'я'.repeat(189)}🚀 (копия)`);
+    for (const c of [ru, emoji]) expect((await t.api({ method: 'DELETE', url: `/api/v1/invite/tasks/${c.json.id}` })).statusCode).toBe(204);
     expect((await t.api({ method: 'DELETE', url: `/api/v1/invite/tasks/${copy.json.id}` })).statusCode).toBe(204);
     expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${copy.json.id}` })).statusCode).toBe(404);
   });

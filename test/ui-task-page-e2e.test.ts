@@ -75,7 +75,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     await open(page, `/tasks/${created.json.id}`);
     await page.locator('[data-testid=task-duplicate]').click();
     await page.waitForURL((u) => /#\/tasks\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${created.json.id}`));
-    await page.locator('h1', { hasText: 'Кампания для копии (copy)' }).waitFor();
+    await page.locator('h1', { hasText: 'Кампания для копии (копия)' }).waitFor();
     const copyId = Number(page.url().split('/').pop());
     expect(copyId).not.toBe(created.json.id);
 

@@ -115,7 +115,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/tasks/:id/duplicate', { schema: { tags, params: idParams } }, async (req, reply) => {
-    const copy = await ctx.tasks.duplicate(req.user.userId, req.params.id);
+    const copy = await ctx.tasks.duplicate(req.user.userId, req.params.id, req.lang);
     await ctx.audit.record(req.user.userId, 'task.duplicate', 'task', copy.id, { from: req.params.id });
     return reply.status(201).send(await ctx.tasks.toJson(copy, req.lang));
   });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TEMPLATE_VARIABLES, unknownTemplateVariables } from '../shared/message-template.js';
 import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
 import { boundedDate, dbId } from '../shared/input-schemas.js';
+import { MAX_TASK_NAME } from '../shared/limits.js';
 
 /**
  * An enum input read the forgiving way the platform's clients write it: any letter case (`high`, `High`) and
@@ -33,7 +34,7 @@ export const taskSettingsSchema = z
   .strict();
 
 const taskFields = {
-  name: z.string().trim().min(1, 'name must not be empty').max(200),
+  name: z.string().trim().min(1, 'name must not be empty').max(MAX_TASK_NAME),
   platform: enumInput(PLATFORMS).default('telegram'),
   type: enumInput(TASK_TYPES),
   target_group: z.string().trim().min(2, 'target group must be a link, @name or numeric id').max(300, 'target group must be at most 300 characters'),

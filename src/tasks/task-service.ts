@@ -4,6 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
 import { DEFAULT_API_LANG, renderStoredReason, type Lang } from '../shared/messages.js';
+import { MAX_TASK_NAME, cutToLength } from '../shared/limits.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
 import { countersJsonSql, readTaskForStatus, readTaskPage, type TaskPage } from './task-queries.js';
 import { taskPageJson } from './task-list-json.js';
@@ -21,6 +22,9 @@ export interface TaskCounters {
   /** done / total, 0..1. */
   progress: number;
 }
+
+/** The word a copy's name ends with, in brackets, in the reader's language. */
+const COPY_WORD: Record<Lang, string> = { ru: 'копия', en: 'copy' };
 
 const EMPTY: TaskCounters = { total: 0, pending: 0, in_flight: 0, invited: 0, sent: 0, skipped: 0, failed: 0, done: 0, progress: 0 };
 
@@ -194,12 +198,17 @@ export class TaskService {
     await this.db.deleteFrom('tasks').where('id', '=', id).execute();
   }
 
-  /** Copies settings and the audience (reset to pending) into a new PENDING task. */
-  async duplicate(userId: number, id: number): Promise<TaskRow> {
+  /**
+   * Copies settings and the audience (reset to pending) into a new PENDING task, named after the source with "(копия)"
+   * or "(copy)" in the reader's language, the source's name shortened if the two would pass the name's 200 characters.
+   */
+  async duplicate(userId: number, id: number, lang: Lang = DEFAULT_API_LANG): Promise<TaskRow> {
     const src = await this.getOwned(userId, id);
     const now = this.clock.now();
+    const suffix = ` (${COPY_WORD[lang]})`;
+    const name = `${cutToLength(src.name, MAX_TASK_NAME - suffix.length).trimEnd()}${suffix}`;
     return this.db.transaction().execute(async (trx) => {
-      const copy = await insertTaskCopy(trx, src, `${src.name} (copy)`, now);
+      const copy = await insertTaskCopy(trx, src, name, now);
       await sql`INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, created_at, updated_at)
         SELECT ${copy.id}, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, ${now}, ${now}
         FROM targets WHERE task_id = ${src.id} ORDER BY id`.execute(trx);

@@ -1,7 +1,8 @@
 import type { T } from './i18n';
+import { MAX_TASK_NAME } from '../../src/shared/limits';
 
-/** The server's limit on a task's name (task-schemas.ts), checked in the browser first. */
-export const MAX_NAME_LENGTH = 200;
+/** The server's limit on a task's name, checked in the browser first. */
+export const MAX_NAME_LENGTH = MAX_TASK_NAME;
 
 /** A name past the server's limit, said with the limit and the length typed. */
 export function nameTooLong(value: string, t: T): string | undefined {

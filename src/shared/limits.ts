@@ -1,0 +1,15 @@
+/**
+ * The longest task name, in UTF-16 units as JavaScript counts a string's length (zod's max, the form's counter): the API
+ * refuses more, the UI checks it first, and a copy's name is shortened to it.
+ */
+export const MAX_TASK_NAME = 200;
+
+/** `text` cut to at most `max` UTF-16 units without splitting a character (an emoji is two units). */
+export function cutToLength(text: string, max: number): string {
+  let out = '';
+  for (const ch of text) {
+    if (out.length + ch.length > max) break;
+    out += ch;
+  }
+  return out;
+}

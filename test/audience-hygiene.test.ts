@@ -291,6 +291,10 @@ describe('retry the failures', () => {
     expect(res.json.counters).toMatchObject({ total: 2, pending: 2 });
     const en = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/retry-failed`, payload: { lang: 'en' } });
     expect(en.json.name).toBe('Retry: Весенняя');
+    // A name at the limit is shortened so the new task's name fits it too.
+    await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${src.id}`, payload: { name: 'в'.repeat(200) } });
+    const long = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/retry-failed`, payload: {} });
+    expect(long.json.name).toBe(`Повтор: ${'в'.repeat(192)}`);
   });
 
   it('refuses with the reasons when nothing is worth retrying', async () => {

@@ -121,9 +121,15 @@ describe.skipIf(!haveBrowser)('notifications in the web UI (Chromium)', () => {
     await startTask('Mark me too', ['mark_bob']);
     const count = page.locator('[data-testid=notification-count]');
     await expect.poll(() => count.textContent(), { timeout: 40_000 }).toBe('2');
+    // On a phone the bell sits at the left of the wrapped top bar: the panel must still be on the screen, whole.
+    await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('[data-testid=notification-bell]').click();
     const unread = page.locator('[data-testid=notification-item][data-read=false]');
     await expect.poll(() => unread.count()).toBe(2);
+    const panel = (await page.locator('.notify-panel').boundingBox())!;
+    expect(panel.x).toBeGreaterThanOrEqual(0);
+    expect(panel.x + panel.width).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${SHOTS}/en-panel-390.png` });
     await unread.first().getByRole('button', { name: 'Mark read' }).click();
     await expect.poll(() => count.textContent()).toBe('1');
     await page.getByRole('button', { name: 'Mark all read' }).click();

@@ -349,7 +349,7 @@ export function TaskDetailPage({ id }: { id: number }) {
           </div>
         </div>
         <div className="table-wrap">
-          <table>
+          <table className="recipients" data-testid="recipients">
             <tbody>
               {targets?.items.map((x) => (
                 <tr key={x.id}>
@@ -358,7 +358,7 @@ export function TaskDetailPage({ id }: { id: number }) {
                   <td>
                     <StatusBadge status={x.status} />
                   </td>
-                  <td className="small">{x.error_code ? reason(x.error_code, x.error_message) : ''}</td>
+                  <td className="small recipient-reason">{x.error_code ? reason(x.error_code, x.error_message) : ''}</td>
                 </tr>
               ))}
             </tbody>

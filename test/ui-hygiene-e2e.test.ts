@@ -79,8 +79,8 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
       await page.locator('[data-testid=group-check] strong', { hasText: 'Sandbox Marketing Chat' }).waitFor();
       const invited = page.locator('[data-testid=preview-already-invited]');
       await invited.waitFor();
-      expect(await invited.textContent()).toBe('2 уже приглашены/в группе — будут пропущены');
-      expect(await page.locator('[data-testid=preview-do-not-contact]').textContent()).toBe('1 в списке «Не писать» — будут пропущены');
+      expect(await invited.textContent()).toBe('2 уже приглашены или в группе — будут пропущены');
+      expect(await page.locator('[data-testid=preview-do-not-contact]').textContent()).toBe('1 в списке «Не писать» — будет пропущен');
       expect(await page.locator('[data-testid=file-preview]').textContent()).toContain('Корректных: 5');
       await page.screenshot({ path: `${SHOTS}/create-form-${width}.png`, fullPage: true });
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);

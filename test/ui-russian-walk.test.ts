@@ -237,6 +237,14 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
       const check = page.locator('[data-testid=group-check]');
       await check.locator('strong', { hasText: 'Sandbox Marketing Chat' }).waitFor();
       expect(await check.textContent()).toContain('Отправитель 1');
+      // What each ready account has left today, with the noun agreeing with its number (it read «4 приглашений»).
+      if (lang === 'ru') {
+        const left = [...((await check.textContent()) ?? '').matchAll(/осталось (\d+) (приглашени[а-я]+)/g)];
+        expect(left.length).toBeGreaterThan(0);
+        const form = (n: number) =>
+          n % 10 === 1 && n % 100 !== 11 ? 'приглашение' : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? 'приглашения' : 'приглашений';
+        for (const [, n, noun] of left) expect(noun).toBe(form(Number(n)));
+      }
       expect(await page.inputValue('#name')).toMatch(
         lang === 'ru' ? /^Приглашения в Sandbox Marketing Chat · \d{1,2} [а-я]+\.?$/ : /^Invites to Sandbox Marketing Chat · \d{1,2} [A-Z][a-z]{2}$/,
       );
@@ -329,7 +337,7 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
           if (route === `#/tasks/${failed}`) {
             await page.locator('[data-testid=recipients] .recipient-reason').first().waitFor();
             const cut = await page.evaluate(
-              () => [...document.querySelectorAll('[data-testid=recipients] td')].filter((td) => td.getBoundingClientRect().right > window.innerWidth).length,
+              () => Array.from(document.querySelectorAll('[data-testid=recipients] td')).filter((td) => td.getBoundingClientRect().right > window.innerWidth).length,
             );
             expect(cut, `recipients cells past the edge at ${width}px`).toBe(0);
           }

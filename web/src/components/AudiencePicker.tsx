@@ -199,17 +199,17 @@ function capWarning(t: T, forTask: boolean, vars: { room: number; over?: number;
 
 /** "N already invited/in the group", "M on the do-not-contact list": people the import will add as skipped. */
 function HygieneCounts({ alreadyInvited, doNotContact }: { alreadyInvited: number; doNotContact: number }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   return (
     <>
       {alreadyInvited > 0 && (
         <p className="notice notice-warn small" data-testid="preview-already-invited">
-          {t('previewAlreadyInvited', { n: alreadyInvited })}
+          {countOf(alreadyInvited, t('previewAlreadyInvited'), lang)}
         </p>
       )}
       {doNotContact > 0 && (
         <p className="notice notice-warn small" data-testid="preview-do-not-contact">
-          {t('previewDoNotContact', { n: doNotContact })}
+          {countOf(doNotContact, t('previewDoNotContact'), lang)}
         </p>
       )}
     </>

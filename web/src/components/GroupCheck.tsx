@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { useI18n } from '../i18n';
-import { formatTime } from '../format';
+import { countOf, formatTime } from '../format';
 import { ErrorNotice } from './ui';
 
 /** GET /groups/check: the group as the user's accounts see it, who may invite into it, and who may not and why. */
@@ -68,7 +68,7 @@ export function GroupCheckPanel({ check, checking }: { check: GroupCheck | null;
                 <ul>
                   {check.ready.map((r) => (
                     <li key={r.account_id} className="ok-item">
-                      {r.label} — {t('remainingToday', { n: r.remaining_today })}
+                      {r.label} — {t('remainingToday', { invites: countOf(r.remaining_today, t('invitesWord'), lang) })}
                     </li>
                   ))}
                 </ul>

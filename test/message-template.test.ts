@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, unknownTemplateVariables } from '../src/shared/message-template.js';
+import { messageTaskName } from '../src/shared/enums.js';
 
 const person = (p: { username?: string; first_name?: string; phone?: string }) => ({
   username: p.username ?? null,
@@ -28,5 +29,14 @@ describe('message templates', () => {
     ]);
     expect(unknownTemplateVariables('Hi @{user}')).toEqual(['{user}']);
     expect(unknownTemplateVariables('Plain text, {}, {1st}, {a b}')).toEqual([]);
+  });
+});
+
+describe('a message task’s name', () => {
+  it('writes each variable the worker fills as an ellipsis, with its fallback and @, and leaves the message’s own braces', () => {
+    expect(messageTaskName('Привет, {first_name|друг}! {first_name}, ждём @{username} на { вебинаре }', 'Сообщения')).toBe(
+      'Сообщения: Привет, …! …, ждём … на { вебинаре }',
+    );
+    expect(messageTaskName(`${'очень длинный текст '.repeat(3)}`, 'Сообщения')).toBe('Сообщения: очень длинный текст очень длинный текст…');
   });
 });

@@ -139,10 +139,17 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
     expect(await page.locator('[data-testid=error-message_template]').textContent()).toBe(
       'Неизвестная переменная {firstname}: в тексте можно использовать {username} и {first_name}.',
     );
+    // The preview shows a Russian example person, and someone without a first name (the word after the bar).
     await page.fill('#edit-template', 'Здравствуйте, {first_name|друг}! Ждём вас, @{username}.');
-    expect(await form(page).locator('.message-preview p').textContent()).toBe('Здравствуйте, Jane! Ждём вас, @jane_doe.');
+    const preview = form(page).locator('[data-testid=message-preview]');
+    expect(await preview.locator('p').allTextContents()).toEqual(['Здравствуйте, Иван! Ждём вас, @ivan_petrov.', 'Здравствуйте, друг! Ждём вас, @olga_s.']);
+    expect(await preview.locator('span').allTextContents()).toEqual(['Как увидит @ivan_petrov (Иван):', 'Как увидит тот, у кого нет имени, @olga_s:']);
     await page.fill('#edit-template', 'Здравствуйте, {first_name}! Ждём вас, @{username}.');
-    expect(await form(page).locator('.message-preview p').textContent()).toBe('Здравствуйте, Jane! Ждём вас, @jane_doe.');
+    expect(await preview.locator('p').allTextContents()).toEqual(['Здравствуйте, Иван! Ждём вас, @ivan_petrov.', 'Здравствуйте, @olga_s! Ждём вас, @olga_s.']);
+    // Without {first_name} there is no second example.
+    await page.fill('#edit-template', 'Ждём вас, @{username}.');
+    expect(await preview.locator('p').allTextContents()).toEqual(['Ждём вас, @ivan_petrov.']);
+    await page.fill('#edit-template', 'Здравствуйте, {first_name}! Ждём вас, @{username}.');
     await page.screenshot({ path: `${SHOTS}/edit-message-ru-390.png`, fullPage: true });
     const box = await form(page).boundingBox();
     expect(box && box.x + box.width).toBeLessThanOrEqual(390);

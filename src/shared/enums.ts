@@ -1,3 +1,4 @@
+import { withVariablesAs } from './message-template.js';
 /**
  * The one spelling of every enum, imported by the database layer, the API schemas and the web UI,
  * so the UI can never wait for "pending" while the API says "PENDING".
@@ -50,11 +51,8 @@ export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['IN_PROGRESS', 'SCHE
 
 /** Default name of a direct-message task: the start of its text, with template variables shown as "…". */
 export function messageTaskName(template: string, prefix = 'Messages'): string {
-  const text = template
-    .replace(/\{(username|first_name)\}/g, '…')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return `${prefix}: ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+  const text = withVariablesAs(template, '…').replace(/\s+/g, ' ').trim();
+  return `${prefix}: ${text.length > 40 ? `${text.slice(0, 40).trimEnd()}…` : text}`;
 }
 
 export const JOB_KINDS = ['import_file', 'import_parsing', 'task_report', 'task_start', 'webhook_delivery'] as const;

@@ -31,3 +31,9 @@ export function unknownTemplateVariables(template: string): string[] {
   for (const m of template.matchAll(VARIABLE)) if (!known.includes(m[2]!)) unknown.add(m[0].replace(/^@/, ''));
   return [...unknown];
 }
+
+/** The template with each variable the worker fills (with its fallback and an "@" before it) written as `mark`: for a task's name. */
+export function withVariablesAs(template: string, mark: string): string {
+  const known: readonly string[] = TEMPLATE_VARIABLES;
+  return template.replace(VARIABLE, (whole, _at: string, name: string) => (known.includes(name) ? mark : whole));
+}

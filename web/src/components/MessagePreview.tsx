@@ -1,19 +1,35 @@
 import { renderTemplate, unknownTemplateVariables } from '../api/types';
-import { useI18n, type T } from '../i18n';
+import { useI18n, type Lang, type T } from '../i18n';
 
-/** The template as the preview's example person (@jane_doe, Jane) receives it: the server's own renderTemplate. */
-export function renderPreview(template: string) {
-  return renderTemplate(template, { username: 'jane_doe', first_name: 'Jane', last_name: null, user_id_platform: null, phone: null });
+/** The preview's example people, in the reader's language: one with a first name, one without (where a fallback shows). */
+const EXAMPLES: Record<Lang, { named: { username: string; first_name: string }; unnamed: { username: string } }> = {
+  ru: { named: { username: 'ivan_petrov', first_name: 'Иван' }, unnamed: { username: 'olga_s' } },
+  en: { named: { username: 'jane_doe', first_name: 'Jane' }, unnamed: { username: 'sam_lee' } },
+};
+
+/** The template as an example person receives it: the server's own renderTemplate. */
+export function renderPreview(template: string, person: { username: string; first_name?: string }) {
+  return renderTemplate(template, { username: person.username, first_name: person.first_name ?? null, last_name: null, user_id_platform: null, phone: null });
 }
 
-/** Below a message template field: what the example person would read. */
+/**
+ * Below a message template field: what the example person would read, and — when the template uses {first_name} —
+ * what someone without a first name would read (the fallback after the bar, or the username).
+ */
 export function MessagePreview({ template }: { template: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   if (!template) return null;
+  const { named, unnamed } = EXAMPLES[lang];
   return (
-    <div className="message-preview">
-      <span className="small muted">{t('livePreview')}</span>
-      <p>{renderPreview(template)}</p>
+    <div className="message-preview" data-testid="message-preview">
+      <span className="small muted">{t('livePreview', { username: named.username, name: named.first_name })}</span>
+      <p>{renderPreview(template, named)}</p>
+      {/\{first_name\b/.test(template) && (
+        <>
+          <span className="small muted">{t('livePreviewNoName', { username: unnamed.username })}</span>
+          <p data-testid="message-preview-no-name">{renderPreview(template, unnamed)}</p>
+        </>
+      )}
     </div>
   );
 }

@@ -337,7 +337,9 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
           if (route === `#/tasks/${failed}`) {
             await page.locator('[data-testid=recipients] .recipient-reason').first().waitFor();
             const cut = await page.evaluate(
-              () => Array.from(document.querySelectorAll('[data-testid=recipients] td')).filter((td) => td.getBoundingClientRect().right > window.innerWidth).length,
+              () =>
+                Array.from(document.querySelectorAll('[data-testid=recipients] td')).filter((td) => td.getBoundingClientRect().right > window.innerWidth)
+                  .length,
             );
             expect(cut, `recipients cells past the edge at ${width}px`).toBe(0);
           }

@@ -143,6 +143,14 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await list.locator('tr', { hasText: '@hy_manual_one' }).getByRole('button', { name: 'Убрать' }).click();
     await expect.poll(() => list.textContent()).not.toContain('@hy_manual_one');
+    // A search says what it found, and a search that finds no one says that (not "the list is empty").
+    const search = page.locator('[data-testid=dnc-page] input[type=search]');
+    await search.fill('hy_manual_two');
+    await expect.poll(() => page.locator('[data-testid=dnc-count]').textContent()).toBe('Найдено: 1');
+    await search.fill('nobody_like_this');
+    await expect.poll(() => page.locator('[data-testid=dnc-empty]').textContent()).toBe('В списке нет никого, кто подходит под поиск.');
+    await search.fill('');
+    await expect.poll(() => page.locator('[data-testid=dnc-count]').textContent()).toMatch(/^В списке: \d+$/);
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.screenshot({ path: `${SHOTS}/dnc-1280.png`, fullPage: true });
     await page.close();

@@ -183,6 +183,13 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
       .poll(async () => Number((await meta.locator('[data-testid=task-done-count]').textContent())!.replace(/\D/g, '')), { timeout: 15_000 })
       .toBeGreaterThanOrEqual(invited);
     expect(await page.locator(`[data-testid=task-${fresh}] [data-testid=task-done-count]`).textContent()).toBe('приглашено 0');
+    // A search that finds nothing says so, not "no tasks yet, create your first".
+    await page.getByPlaceholder('Поиск по названию').fill('такой задачи нет');
+    await expect.poll(() => page.locator('[data-testid=tasks-empty]').textContent()).toBe('Нет задач, подходящих под поиск или фильтры.');
+    // A task's recipients filtered to a status no one has: said in words, not an empty card.
+    await page.goto(`${base}/#/tasks/${fresh}`);
+    await page.locator('select[aria-label]', { has: page.locator('option', { hasText: 'Статус: Все' }) }).selectOption('FAILED');
+    await expect.poll(() => page.locator('[data-testid=recipients-empty]').textContent()).toBe('Никого в этом статусе.');
     await close();
   });
 

@@ -148,7 +148,7 @@ export function DoNotContactPage() {
       </div>
       <div className="card">
         <div className="toolbar">
-          <h3>{data ? t('dncCount', { n: data.total }) : t('doNotContact')}</h3>
+          <h3 data-testid="dnc-count">{data ? t(search.trim() ? 'dncFound' : 'dncCount', { n: data.total }) : t('doNotContact')}</h3>
           <input
             type="search"
             aria-label={t('dncSearch')}
@@ -161,7 +161,9 @@ export function DoNotContactPage() {
           />
         </div>
         {data && data.items.length === 0 ? (
-          <p className="muted">{t('dncEmpty')}</p>
+          <p className="muted" data-testid="dnc-empty">
+            {t(search.trim() ? 'dncNoMatch' : 'dncEmpty')}
+          </p>
         ) : (
           <div className="table-wrap">
             <table data-testid="dnc-list">

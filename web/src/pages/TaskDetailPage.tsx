@@ -364,6 +364,11 @@ export function TaskDetailPage({ id }: { id: number }) {
             </tbody>
           </table>
         </div>
+        {targets && targets.items.length === 0 && (
+          <p className="muted" data-testid="recipients-empty">
+            {t(targetStatus ? 'noRecipientsInStatus' : 'noRecipients')}
+          </p>
+        )}
         {targets && <Pager page={targetPage} pages={targets.pages} onPage={setTargetPage} />}
       </div>
     </section>

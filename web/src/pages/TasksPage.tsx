@@ -166,7 +166,9 @@ export function TasksPage() {
       {!data ? (
         <p className="muted">{t('loading')}</p>
       ) : data.items.length === 0 ? (
-        <p className="muted">{t('noTasks')}</p>
+        <p className="muted" data-testid="tasks-empty">
+          {status || priority || search.trim() ? t('noTasksMatch') : t('noTasks')}
+        </p>
       ) : (
         <div className="task-list">
           {data.items.map((task) => {

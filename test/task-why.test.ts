@@ -240,3 +240,16 @@ describe('the accounts panel says each account’s usage and why it waits', () =
     expect(panel.items[0].why.until).not.toBeNull();
   });
 });
+
+describe('the moment a why names', () => {
+  it('is a time today, a day and time this year, and the year too when it is another year, in the reader’s zone', async () => {
+    const { formatUntil } = await import('../src/tasks/task-why.js');
+    const now = new Date('2026-12-06T20:00:00Z'); // 23:00 in Moscow
+    expect(formatUntil(new Date('2026-12-06T20:30:00Z'), now, 'ru', 'Europe/Moscow')).toBe('23:30');
+    expect(formatUntil(new Date('2026-12-06T21:30:00Z'), now, 'ru', 'Europe/Moscow')).toBe('7 дек., 00:30');
+    expect(formatUntil(new Date('2027-03-15T07:00:00Z'), now, 'ru', 'Europe/Moscow')).toBe('15 мар. 2027 г., 10:00');
+    expect(formatUntil(new Date('2027-03-15T07:00:00Z'), now, 'en', 'Europe/Moscow')).toBe('15 Mar 2027, 10:00');
+    // New Year's Eve in Moscow is still 2026 in UTC: the reader's zone decides.
+    expect(formatUntil(new Date('2026-12-31T21:30:00Z'), now, 'ru', 'Europe/Moscow')).toBe('1 янв. 2027 г., 00:30');
+  });
+});

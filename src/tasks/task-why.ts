@@ -30,14 +30,18 @@ interface Reason {
   stuck?: boolean;
 }
 
-/** What the reader is told the moment is: 14:20 today, «24 нояб., 00:00» otherwise, in their time zone. */
+/**
+ * What the reader is told the moment is, in their time zone: 14:20 today, «24 нояб., 00:00» on another day this year,
+ * «15 мар. 2027 г., 10:00» in another year (a start scheduled for next spring must not read as this March).
+ */
 export function formatUntil(at: Date, now: Date, lang: Lang, timeZone: string): string {
   const locale = lang === 'ru' ? 'ru-RU' : 'en-GB';
   const fmt = (tz: string) => {
     const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
     const time = new Intl.DateTimeFormat(locale, { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
     if (day(at) === day(now)) return time;
-    return `${new Intl.DateTimeFormat(locale, { timeZone: tz, day: 'numeric', month: 'short' }).format(at)}, ${time}`;
+    const sameYear = day(at).slice(0, 4) === day(now).slice(0, 4);
+    return `${new Intl.DateTimeFormat(locale, { timeZone: tz, day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) }).format(at)}, ${time}`;
   };
   try {
     return fmt(timeZone);

@@ -239,7 +239,8 @@ export function TaskDetailPage({ id }: { id: number }) {
       <ErrorNotice error={error} />
       <ProgressBar counters={c} />
       <TaskResults task={task} />
-      {stats && ACTIVE.includes(task.status) && (
+      {/* Not before the start: a scheduled task's time left would be counted from now, not from its start. */}
+      {stats && task.status === 'IN_PROGRESS' && (
         <p className="muted small">
           {t('eta')}: {formatDuration(stats.eta_seconds, lang)}
         </p>

@@ -182,6 +182,12 @@ describe.skipIf(!haveBrowser)('web UI end to end (Chromium)', () => {
     await page.click('button[type=submit]');
     expect(await page.locator('[data-testid=error-scheduled_at]').textContent()).toBe('Это время уже прошло: выберите время в будущем.');
     expect(await page.locator('#name').getAttribute('aria-invalid')).toBe('true');
+    const notice = page.locator('form .notice-error', { hasText: 'Проверьте отмеченные поля.' });
+    expect(await notice.count()).toBe(1);
+    // Both fields fixed: nothing is marked, and the notice pointing at marked fields goes with them.
+    await page.fill('#name', 'Проверка полей');
+    await page.fill('input[name=scheduled_at]', '2099-01-01T10:00');
+    await expect.poll(() => notice.count()).toBe(0);
     // Fixed in the browser; the server's own limit (a group link over 300 characters) comes back at its field, in Russian.
     await page.fill('#name', 'Проверка полей');
     await page.locator('label', { hasText: 'Сохранить без запуска' }).click();

@@ -19,3 +19,11 @@ export function serverFieldErrors<F extends string>(body: unknown, fields: reado
     }
   return { byField, rest };
 }
+
+/**
+ * The form's notice above its button: the general "check the marked fields" goes once no field is marked any more
+ * (the user fixed them), so it never points at nothing.
+ */
+export function formNotice(error: string | null, fieldErrors: Record<string, string | undefined>, fixFields: string): string | null {
+  return error === fixFields && !Object.values(fieldErrors).some(Boolean) ? null : error;
+}

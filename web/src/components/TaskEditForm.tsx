@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ApiError } from '../api/client';
 import { PRIORITIES, type Priority, type TaskJson } from '../api/types';
 import { useI18n } from '../i18n';
-import { FieldError, serverFieldErrors } from './FieldError';
+import { FieldError, formNotice, serverFieldErrors } from './FieldError';
 import { GroupCheckPanel, useGroupCheck } from './GroupCheck';
 import { MessagePreview, templateProblem } from './MessagePreview';
 import { ErrorNotice } from './ui';
@@ -200,7 +200,7 @@ export function TaskEditForm({
         <p className="muted small">{t('notesHint')}</p>
         <FieldError field="settings" text={errors.settings} />
       </div>
-      <ErrorNotice error={error} />
+      <ErrorNotice error={formNotice(error, errors, t('errFixFields'))} />
       <div className="row form-buttons">
         <button type="submit" className="primary" disabled={saving} data-testid="task-edit-save">
           {saving ? t('saving') : t('save')}

@@ -7,7 +7,7 @@ import { navigate } from '../router';
 import { nameTooLong, startTimeProblem } from '../task-field-checks';
 import { GroupCheckPanel, useGroupCheck } from '../components/GroupCheck';
 import { AudiencePicker, importAudience, useAudience } from '../components/AudiencePicker';
-import { FieldError as FieldErrorText, serverFieldErrors } from '../components/FieldError';
+import { FieldError as FieldErrorText, formNotice, serverFieldErrors } from '../components/FieldError';
 import { MessagePreview, templateProblem } from '../components/MessagePreview';
 
 /** The form's fields that can carry an error (the server's `details[].field` names). */
@@ -273,7 +273,7 @@ export function CreateTaskPage() {
           {t('safePacing', pacing)}
         </p>
         <FieldError errors={fieldErrors} field="accounts" />
-        <ErrorNotice error={error} />
+        <ErrorNotice error={formNotice(error, fieldErrors, t('errFixFields'))} />
         {cannotStart && (
           <p className="notice notice-warn small" data-testid="draft-hint">
             {t('cannotStartDraft')}

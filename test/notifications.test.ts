@@ -419,6 +419,19 @@ describe(`the signed webhook (${ENGINE})`, () => {
     ]);
   });
 
+  it('says why a test could not connect in words a person can act on, the socket code beside them', async () => {
+    t = await makeTestApp({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
+    // A port that was open a moment ago and is closed now: nothing accepts connections there.
+    const closed = await startReceiver();
+    const url = closed.url;
+    await closed.close();
+    await t.api({ method: 'PUT', url: '/api/v1/invite/notifications/webhook', payload: { url, enabled: true } });
+    const res = await t.api({ method: 'POST', url: '/api/v1/invite/notifications/webhook/test', headers: ru });
+    expect(res.json).toMatchObject({ delivered: false, error: 'по этому адресу никто не принимает соединения (ECONNREFUSED)' });
+    const enRes = await t.api({ method: 'POST', url: '/api/v1/invite/notifications/webhook/test', headers: en });
+    expect(enRes.json.error).toBe('nothing accepts connections at this address (ECONNREFUSED)');
+  });
+
   it('refuses non-http(s) URLs and internal addresses unless the deployment allows them', async () => {
     t = await makeTestApp();
     receiver = await startReceiver();

@@ -2,6 +2,17 @@ import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
+
+type NetworkReason = 'WEBHOOK.network' | 'WEBHOOK.refused' | 'WEBHOOK.no_host' | 'WEBHOOK.tls' | 'WEBHOOK.reset';
+
+/** A socket error's code (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID…) as what a person can act on; the code stays beside it. */
+function networkReason(code: string): NetworkReason {
+  if (code === 'ECONNREFUSED') return 'WEBHOOK.refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'WEBHOOK.no_host';
+  if (/^ERR_TLS_|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return 'WEBHOOK.tls';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'WEBHOOK.reset';
+  return 'WEBHOOK.network';
+}
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
@@ -106,7 +117,7 @@ export type PostResult =
       ok: false;
       status: number | null;
       retry: boolean;
-      code: 'WEBHOOK.http_status' | 'WEBHOOK.redirect' | 'WEBHOOK.timeout' | 'WEBHOOK.network';
+      code: 'WEBHOOK.http_status' | 'WEBHOOK.redirect' | 'WEBHOOK.timeout' | NetworkReason;
       params: Record<string, string | number>;
     }
   | ({ ok: false; status: null; retry: false } & UrlRefusal);
@@ -167,7 +178,10 @@ export async function postWebhook(opts: {
     req.on('error', (err) => {
       clearTimeout(overall);
       if (err instanceof TimeoutError) resolve({ ok: false, status: null, retry: true, code: 'WEBHOOK.timeout', params: { seconds } });
-      else resolve({ ok: false, status: null, retry: true, code: 'WEBHOOK.network', params: { detail: (err as NodeJS.ErrnoException).code ?? err.message } });
+      else {
+        const detail = (err as NodeJS.ErrnoException).code ?? err.message;
+        resolve({ ok: false, status: null, retry: true, code: networkReason(detail), params: { detail } });
+      }
     });
     req.end(opts.body);
   });

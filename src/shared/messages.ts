@@ -267,6 +267,13 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   },
   'WEBHOOK.http_status': { ru: 'получатель ответил кодом {status}', en: 'the receiver answered {status}' },
   'WEBHOOK.network': { ru: 'не удалось соединиться: {detail}', en: 'could not connect: {detail}' },
+  'WEBHOOK.refused': { ru: 'по этому адресу никто не принимает соединения ({detail})', en: 'nothing accepts connections at this address ({detail})' },
+  'WEBHOOK.no_host': { ru: 'такого сайта нет: проверьте адрес ({detail})', en: 'no such site: check the address ({detail})' },
+  'WEBHOOK.tls': {
+    ru: 'сертификат HTTPS получателя не прошёл проверку — он не для этого адреса, просрочен или самоподписан ({detail})',
+    en: "the receiver's HTTPS certificate failed the check: it is for another address, expired or self-signed ({detail})",
+  },
+  'WEBHOOK.reset': { ru: 'получатель оборвал соединение ({detail})', en: 'the receiver dropped the connection ({detail})' },
   // The XLSX report (src/stats/xlsx-report.ts): sheet names, column headers, summary labels, target statuses.
   'REPORT.sheet_summary': { ru: 'Сводка', en: 'Summary' },
   'REPORT.sheet_targets': { ru: 'Получатели', en: 'Targets' },

@@ -216,7 +216,7 @@ export function WebhookSettingsPage() {
                     <td>{a.status_code ?? '—'}</td>
                     <td className={`outcome-${a.outcome}`}>
                       {t(`webhookOutcome_${a.outcome}` as 'webhookOutcome_delivered')}
-                      {a.error ? `: ${a.error}` : ''} <span className="muted">({a.duration_ms} ms)</span>
+                      {a.error ? `: ${a.error}` : ''} <span className="muted">({t('milliseconds', { n: a.duration_ms })})</span>
                     </td>
                   </tr>
                 ))}

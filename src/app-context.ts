@@ -134,7 +134,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const importer = new ImportService(targets);
   const parsing = new ParsingServiceClient(config.parsingServiceUrl, (platformUserId) => jwt.signService(platformUserId), clock, opts.fetchImpl);
   const identity = new PlatformIdentity(db, clock, config.apiGatewayUrl, config.apiGatewayCacheSeconds, opts.fetchImpl);
-  const stats = new StatsService(db, clock, config.limits);
+  const stats = new StatsService(db, clock, config.limits, config.logRetentionDays);
   const taskBulk = new TaskBulk(tasks, lifecycle, audit);
   const importJobs = new ImportJobs(jobs, tasks, targets, importer, parsing, accountManager, audit, lifecycle, config.importLimits);
   const reportJobs = new ReportJobs(jobs, tasks, stats);

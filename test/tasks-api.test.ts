@@ -335,3 +335,21 @@ describe('targets', () => {
     }
   });
 });
+
+describe('a task’s history', () => {
+  it('says when a task ended longer ago than the execution logs are kept (its chart and feed are gone, its totals stay)', async () => {
+    const task = await createInviteTask(t, ['history_one']);
+    const stats = async () => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/stats` })).json;
+    expect(await stats()).toMatchObject({ history_days: t.ctx.config.logRetentionDays, history_deleted: false });
+    const ended = (days: number) =>
+      t.ctx.db
+        .updateTable('tasks')
+        .set({ status: 'COMPLETED', finished_at: new Date(t.clock.now().getTime() - days * 86_400_000) })
+        .where('id', '=', task.id)
+        .execute();
+    await ended(t.ctx.config.logRetentionDays - 1);
+    expect((await stats()).history_deleted).toBe(false);
+    await ended(t.ctx.config.logRetentionDays + 1);
+    expect((await stats()).history_deleted).toBe(true);
+  });
+});

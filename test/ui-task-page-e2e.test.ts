@@ -231,4 +231,24 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     expect(await text(page, 'task-account-state')).toMatch(/^пауза между действиями до \d\d:\d\d$/);
     await page.close();
   });
+  it('an old task whose action history was deleted says so instead of "no actions yet" (ru)', async () => {
+    const created = await ui.api('POST', '/tasks', {
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      name: 'Прошлогодняя',
+      targets: ['@old_one'],
+    });
+    const id = created.json.id as number;
+    await ui.ctx.db
+      .updateTable('tasks')
+      .set({ status: 'COMPLETED', finished_at: new Date(ui.clock.now().getTime() - 40 * 86_400_000) })
+      .where('id', '=', id)
+      .execute();
+    const page = await newPage();
+    await open(page, `/tasks/${id}`);
+    const said = 'Задача завершилась больше 30 дней назад: история действий хранится столько, поэтому остались только итоги (выше).';
+    await expect.poll(() => text(page, 'chart-empty')).toBe(said);
+    expect(await text(page, 'feed-empty')).toBe(said);
+    await page.close();
+  });
 });

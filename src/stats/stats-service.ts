@@ -27,6 +27,8 @@ export class StatsService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly limits: Limits,
+    /** Execution logs older than this are deleted (LOG_RETENTION_DAYS): a task's chart and feed cover only these days. */
+    private readonly logRetentionDays = 30,
   ) {}
 
   /**
@@ -99,7 +101,8 @@ export class StatsService {
       failed_by_reason: reasons.filter((r) => r.status === 'FAILED').map(({ error_code, reason, count }) => ({ code: error_code, reason, count })),
       per_account: perAccount.map((p) => ({
         account_id: p.account_id,
-        label: p.label ?? 'deleted account',
+        /** Null: the account was deleted since (the UI says so in the reader's language). */
+        label: p.label,
         succeeded: p.succeeded,
         attempts: p.attempts,
         account_errors: p.account_errors,
@@ -107,6 +110,10 @@ export class StatsService {
       per_hour: await series('hour'),
       per_day: await series('day'),
       eta_seconds: await this.etaSeconds(task, counters),
+      // The chart, the per-account lines and the feed come from the execution logs, kept this many days: an older
+      // task's counters stay, its history does not (the page says so instead of "no actions yet").
+      history_days: this.logRetentionDays,
+      history_deleted: !!task.finished_at && task.finished_at.getTime() < this.clock.now().getTime() - this.logRetentionDays * 86_400_000,
     };
   }
 

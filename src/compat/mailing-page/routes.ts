@@ -324,7 +324,7 @@ export async function mailingPageRoutes(root: FastifyInstance, ctx: AppContext) 
         },
         accounts_statistics: stats.per_account.map((p) => ({
           account_id: p.account_id,
-          username: p.label,
+          username: p.label ?? 'удалённый аккаунт',
           successful_invites: p.succeeded,
           total_attempts: p.attempts,
           errors: p.account_errors,

@@ -83,10 +83,14 @@ export interface TaskStats {
   counters: import('../../../src/tasks/task-service').TaskCounters;
   skipped_by_reason: Array<{ code: string | null; reason: string | null; count: number }>;
   failed_by_reason: Array<{ code: string | null; reason: string | null; count: number }>;
-  per_account: Array<{ account_id: number | null; label: string; succeeded: number; attempts: number }>;
+  /** label null: the account was deleted since. */
+  per_account: Array<{ account_id: number | null; label: string | null; succeeded: number; attempts: number }>;
   per_hour: ActivityPoint[];
   per_day: ActivityPoint[];
   eta_seconds: number | null;
+  /** Execution logs are kept this many days; history_deleted: the task ended before that, so its chart and feed are gone. */
+  history_days: number;
+  history_deleted: boolean;
   sandbox: boolean;
 }
 

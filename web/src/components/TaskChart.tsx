@@ -54,7 +54,18 @@ function ChartFrame(props: { empty: boolean; emptyText: string; children: ReactN
 }
 
 /** A task's actions per hour or per day: succeeded (invited or sent), skipped, failed. */
-export function TaskChart({ points, unit, taskType }: { points: ActivityPoint[]; unit: 'hour' | 'day'; taskType: string }) {
+export function TaskChart({
+  points,
+  unit,
+  taskType,
+  emptyText,
+}: {
+  points: ActivityPoint[];
+  unit: 'hour' | 'day';
+  taskType: string;
+  /** What to say when there is nothing to draw, instead of "no actions yet" (an old task whose history was deleted). */
+  emptyText?: string;
+}) {
   const { t, lang } = useI18n();
   const rows = fillBuckets(points, unit);
   const series: ChartSeries[] = [
@@ -63,7 +74,7 @@ export function TaskChart({ points, unit, taskType }: { points: ActivityPoint[];
     { key: 'failed', label: t('failed'), color: 'var(--bad)' },
   ];
   return (
-    <ChartFrame empty={!rows.some((r) => r.succeeded || r.skipped || r.failed)} emptyText={t('chartEmpty')}>
+    <ChartFrame empty={!rows.some((r) => r.succeeded || r.skipped || r.failed)} emptyText={emptyText ?? t('chartEmpty')}>
       <ActivityChart
         rows={rows as unknown as Array<Record<string, number | string>>}
         unit={unit}

@@ -165,6 +165,8 @@ export function TaskDetailPage({ id }: { id: number }) {
       </section>
     );
   const c = task.counters;
+  // An old task whose execution logs were deleted (LOG_RETENTION_DAYS): said instead of "no actions yet".
+  const historyGone = stats?.history_deleted ? t('historyDeleted', { days: stats.history_days }) : null;
   const notes = (task.settings as { notes?: string } | null)?.notes?.trim();
   const refusals =
     stats?.skipped_by_reason
@@ -275,14 +277,21 @@ export function TaskDetailPage({ id }: { id: number }) {
               <option value="day">{t('byDay')}</option>
             </select>
           </div>
-          {stats && <TaskChart points={chartUnit === 'hour' ? stats.per_hour : stats.per_day} unit={chartUnit} taskType={task.type} />}
+          {stats && (
+            <TaskChart
+              points={chartUnit === 'hour' ? stats.per_hour : stats.per_day}
+              unit={chartUnit}
+              taskType={task.type}
+              emptyText={historyGone ?? undefined}
+            />
+          )}
           <h3>{t('perAccount')}</h3>
           {stats?.per_account.length ? (
             <ul data-testid="per-account">
               {stats.per_account.map((p) => (
                 <li key={String(p.account_id)}>
                   {t(task.type === 'invite_to_group' ? 'perAccountInvited' : 'perAccountSent', {
-                    label: p.label,
+                    label: p.label ?? t('deletedAccount'),
                     ok: p.succeeded,
                     attempts: countOf(p.attempts, t('attemptsWord'), lang),
                   })}
@@ -290,7 +299,7 @@ export function TaskDetailPage({ id }: { id: number }) {
               ))}
             </ul>
           ) : (
-            <p className="muted">{t('nothingYet')}</p>
+            <p className="muted">{historyGone ?? t('nothingYet')}</p>
           )}
           {(['skipped_by_reason', 'failed_by_reason'] as const).map(
             (key) =>
@@ -312,7 +321,9 @@ export function TaskDetailPage({ id }: { id: number }) {
         <div className="card">
           <h3>{t('recentActions')}</h3>
           {logs.length === 0 ? (
-            <p className="muted">{t('nothingYet')}</p>
+            <p className="muted" data-testid="feed-empty">
+              {historyGone ?? t('nothingYet')}
+            </p>
           ) : (
             <ul className="feed" data-testid="feed">
               {logs.map((l) => (

@@ -177,7 +177,10 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
     // The fresh task is newer, yet the running one leads.
     expect(ids).toEqual([`task-${running}`, `task-${fresh}`]);
     const meta = page.locator(`[data-testid=task-${running}] [data-testid=task-meta]`);
-    expect(await meta.textContent()).toMatch(/^создана \d{1,2} [а-я]+\.? \d{4} г\. · приглашено \d+ · /);
+    expect(await meta.textContent()).toMatch(/^создана \d{1,2} [а-я]+\.? \d{4} г\. · приглашено \d+ · приоритет средний/);
+    // At 1280 px the name has the room (a fixed 400 px for the buttons left it about 180 px: three words a line).
+    const nameWidth = (await page.locator(`[data-testid=task-${running}] .task-main`).boundingBox())!.width;
+    expect(nameWidth).toBeGreaterThan(300);
     const invited = (await ctx.tasks.counters(running)).invited;
     await expect
       .poll(async () => Number((await meta.locator('[data-testid=task-done-count]').textContent())!.replace(/\D/g, '')), { timeout: 15_000 })

@@ -393,6 +393,7 @@ const en = {
   reportXlsx: 'Download report (Excel)',
   reportQueued: 'The audience is large: the report is being built in the background and appears under Background jobs when ready.',
   listCreated: 'created {date}',
+  listPriority: '{priority} priority',
   listInvited: 'invited {n}',
   listSent: 'sent {n}',
   // Notifications: the bell, its panel and toast (components/NotificationBell.tsx), the webhook (pages/WebhookSettingsPage.tsx).
@@ -840,6 +841,7 @@ const ru: Dict = {
   reportXlsx: 'Скачать отчёт (Excel)',
   reportQueued: 'Аудитория большая: отчёт собирается в фоне и появится в «Фоновых заданиях», когда будет готов.',
   listCreated: 'создана {date}',
+  listPriority: 'приоритет {priority}',
   listInvited: 'приглашено {n}',
   listSent: 'отправлено {n}',
   // Уведомления: колокольчик, панель и всплывающее сообщение; вебхук.

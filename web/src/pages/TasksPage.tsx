@@ -196,26 +196,26 @@ export function TasksPage() {
                     </a>
                   </div>
                   <div className="muted small">
-                    {t(task.type as never)} · {task.target_group_title ?? task.target_group ?? '—'}
+                    {[t(task.type as never), task.target_group_title ?? task.target_group].filter(Boolean).join(' · ')}
                     {task.sandbox ? ` · ${t('sandboxTag')}` : ''}
                   </div>
                   <TaskWhyLine task={l && 'why' in l ? l : task} />
+                  <div className="muted small" data-testid="task-meta">
+                    <span className="nowrap">{t('listCreated', { date: listDate(task.created_at, lang) })}</span>
+                    {' · '}
+                    <span data-testid="task-done-count">
+                      {task.type === 'invite_to_group' ? t('listInvited', { n: counters.invited }) : t('listSent', { n: counters.sent })}
+                    </span>
+                    {' · '}
+                    {t('listPriority', { priority: t(task.priority as never).toLowerCase() })}
+                    {ACTIVE.includes(s) && l?.eta_seconds != null ? ` · ${t('eta')} ${formatDuration(l.eta_seconds, lang)}` : ''}
+                  </div>
                 </div>
                 <div>
                   <StatusBadge status={s} />
                 </div>
                 <div className="task-progress">
                   <ProgressBar counters={counters} />
-                </div>
-                <div className="muted small" data-testid="task-meta">
-                  <span>{t('listCreated', { date: listDate(task.created_at, lang) })}</span>
-                  {' · '}
-                  <span data-testid="task-done-count">
-                    {task.type === 'invite_to_group' ? t('listInvited', { n: counters.invited }) : t('listSent', { n: counters.sent })}
-                  </span>
-                  {' · '}
-                  {t(task.priority as never)}
-                  {ACTIVE.includes(s) && l?.eta_seconds != null ? ` · ${t('eta')} ${formatDuration(l.eta_seconds, lang)}` : ''}
                 </div>
                 <div className="task-actions">
                   {actionsFor(s).map((a) => (

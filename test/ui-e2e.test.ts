@@ -41,6 +41,10 @@ describe.skipIf(!haveBrowser)('web UI end to end (Chromium)', () => {
     await page.goto(`${base}/?token=${token}#/tasks/new`);
     await expect.poll(() => page.locator('[data-testid=sandbox-banner]').isVisible()).toBe(true);
 
+    // Before a group is given, the pace is not a misleading "~0/day (ready accounts: 0)".
+    expect(await page.locator('[data-testid=safe-pacing]').textContent()).toBe(
+      'Безопасный темп появится, когда вы укажете группу: он зависит от ваших аккаунтов-админов в ней.',
+    );
     await page.fill('#group', 'https://t.me/sandbox_marketing');
     await page.locator('[data-testid=group-check] strong', { hasText: 'Sandbox Marketing Chat' }).waitFor();
     // The auto name is in the UI's language (Russian by default) and dated, so campaigns into one group differ.

@@ -270,7 +270,8 @@ export function CreateTaskPage() {
         </div>
 
         <p className="muted small" data-testid="safe-pacing">
-          {t('safePacing', pacing)}
+          {/* An invite task's pace is its group's ready admins': until a group is checked there is nothing to count. */}
+          {type === 'invite_to_group' && !check ? t('safePacingNeedsGroup') : t('safePacing', pacing)}
         </p>
         <FieldError errors={fieldErrors} field="accounts" />
         <ErrorNotice error={formNotice(error, fieldErrors, t('errFixFields'))} />

@@ -183,6 +183,8 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
       const form = page.locator('form.card').last();
       await form.locator('input[name=label]').fill('Новый');
       const phone = form.locator('input').nth(1);
+      // The example number is a Russian one for a Russian reader (it was a US number).
+      expect(await phone.getAttribute('placeholder')).toBe('+79161234567');
       await phone.fill('позвоните мне');
       await form.locator('button[type=submit]').click();
       await page.locator('[role=alert]').first().waitFor();

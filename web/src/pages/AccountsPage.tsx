@@ -196,7 +196,7 @@ function SandboxAddForm({ onAdded, onError }: { onAdded: () => Promise<void>; on
       </label>
       <label>
         {t('phone')}
-        <input name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} placeholder="+14155550123" />
+        <input name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} placeholder={t('phonePlaceholder')} />
       </label>
       <button type="submit" className="primary">
         {t('addAccount')}

@@ -351,7 +351,8 @@ export function TaskDetailPage({ id }: { id: number }) {
               <option value="">
                 {t('status')}: {t('all')}
               </option>
-              {TARGET_STATUSES.map((s) => (
+              {/* An invite task never has SENT people, a message task never INVITED ones: only this task's statuses. */}
+              {TARGET_STATUSES.filter((s) => s !== (task.type === 'invite_to_group' ? 'SENT' : 'INVITED')).map((s) => (
                 <option key={s} value={s}>
                   {t(s)}
                 </option>

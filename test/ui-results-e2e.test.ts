@@ -193,7 +193,9 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
     await page.goto(`${base}/#/tasks/${fresh}`);
     const statusFilter = page.locator('select[aria-label]', { has: page.locator('option', { hasText: 'Статус: Все' }) });
     // An invite task offers only the statuses its people can have (no «Отправлено»).
-    expect(await statusFilter.locator('option').allTextContents()).toEqual(['Статус: Все', 'Ожидает', 'В работе', 'Приглашён', 'Пропущен', 'Ошибка']);
+    await expect
+      .poll(() => statusFilter.locator('option').allTextContents())
+      .toEqual(['Статус: Все', 'Ожидает', 'В работе', 'Приглашён', 'Пропущен', 'Ошибка']);
     await statusFilter.selectOption('FAILED');
     await expect.poll(() => page.locator('[data-testid=recipients-empty]').textContent()).toBe('Никого в этом статусе.');
     await close();

@@ -5,7 +5,7 @@ import { AppError } from '../shared/errors.js';
 import { KNOWN_ERRORS } from '../platform/platform-error.js';
 import { HYGIENE_CODES } from './audience-hygiene.js';
 import { insertTaskCopy } from '../tasks/task-service.js';
-import { MAX_TASK_NAME, cutToLength } from '../shared/limits.js';
+import { derivedTaskName } from '../shared/limits.js';
 
 /**
  * Which finished people "Повторить неудачные" carries into a new task.
@@ -74,7 +74,7 @@ export class RetryFailed {
     }
     const now = this.clock.now();
     const task = await this.db.transaction().execute(async (trx) => {
-      const copy = await insertTaskCopy(trx, src, `${namePrefix}${cutToLength(src.name, MAX_TASK_NAME - namePrefix.length)}`, now);
+      const copy = await insertTaskCopy(trx, src, derivedTaskName(src.name, { prefix: namePrefix }), now);
       const codes = NOT_RETRYABLE_CODES;
       await sql`INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, created_at, updated_at)
         SELECT ${copy.id}, identity_key, username, user_id_platform, phone, first_name, last_name, source,

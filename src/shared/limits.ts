@@ -4,8 +4,18 @@
  */
 export const MAX_TASK_NAME = 200;
 
+/**
+ * A task name made from another task's ("Повтор: …", "… (копия)"): the source name shortened so the whole fits
+ * MAX_TASK_NAME, trimmed at the cut as the API trims every name.
+ */
+export function derivedTaskName(name: string, around: { prefix?: string; suffix?: string }): string {
+  const prefix = around.prefix ?? '';
+  const suffix = around.suffix ?? '';
+  return `${prefix}${cutToLength(name, MAX_TASK_NAME - prefix.length - suffix.length).trimEnd()}${suffix}`;
+}
+
 /** `text` cut to at most `max` UTF-16 units without splitting a character (an emoji is two units). */
-export function cutToLength(text: string, max: number): string {
+function cutToLength(text: string, max: number): string {
   let out = '';
   for (const ch of text) {
     if (out.length + ch.length > max) break;

@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
 import { DEFAULT_API_LANG, renderStoredReason, type Lang } from '../shared/messages.js';
-import { MAX_TASK_NAME, cutToLength } from '../shared/limits.js';
+import { derivedTaskName } from '../shared/limits.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
 import { countersJsonSql, readTaskForStatus, readTaskPage, type TaskPage } from './task-queries.js';
 import { taskPageJson } from './task-list-json.js';
@@ -205,8 +205,7 @@ export class TaskService {
   async duplicate(userId: number, id: number, lang: Lang = DEFAULT_API_LANG): Promise<TaskRow> {
     const src = await this.getOwned(userId, id);
     const now = this.clock.now();
-    const suffix = ` (${COPY_WORD[lang]})`;
-    const name = `${cutToLength(src.name, MAX_TASK_NAME - suffix.length).trimEnd()}${suffix}`;
+    const name = derivedTaskName(src.name, { suffix: ` (${COPY_WORD[lang]})` });
     return this.db.transaction().execute(async (trx) => {
       const copy = await insertTaskCopy(trx, src, name, now);
       await sql`INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, created_at, updated_at)

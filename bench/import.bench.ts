@@ -1,7 +1,8 @@
 /**
  * Import benchmark (not a test). Generates one CSV file (2 % duplicate rows, 0.5 % invalid rows) and streams it through
- * POST /import/file over a real loopback connection — as a dry run and into a task — once per engine, each engine in
- * its own process (so its memory figures are its own). On PostgreSQL the same file is then loaded with `psql \copy`
+ * POST /import/file over a real loopback connection — as a dry run and into a task — once per engine. Each engine's
+ * server runs in a process of its own (so its memory figures are its own) and the file is posted from this one, as
+ * a browser or curl would. On PostgreSQL the same file is then loaded with `psql \copy`
  * into a scratch table of the same database, in the same run, and the import is printed as a ratio to that COPY (the
  * issue's goal); beside it, a second ceiling: the rows the import stored, COPYed into a table shaped like `targets`.
  *
@@ -41,13 +42,21 @@ async function writeCsv(path: string): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
-/** One engine in this process: the product's server, the file posted to it twice (dry run, into a task). */
-async function child(file: string) {
+/**
+ * The product's server for one engine, in this process and nothing else: the file is posted from the benchmark's own
+ * process (the load generator never runs in the server's). It prints `BENCH_READY {port, token}` once listening, then
+ * answers one command per line on stdin, each with one line on stdout:
+ *   task  → `BENCH_TASK {id}`: a fresh invite task to import into;
+ *   mark  → `BENCH_MARK {rss, heap}` after a full GC, and the peaks start again from there;
+ *   peak  → `BENCH_PEAK {rss, heap}`: the highest RSS and JS heap sampled (every 50 ms) since the last mark.
+ * End of stdin closes it.
+ */
+async function server() {
   const { loadConfig } = await import('../src/config/config.js');
   const { createContext } = await import('../src/app-context.js');
   const { buildApp } = await import('../src/http/app.js');
   const { createLogger } = await import('../src/observability/logger.js');
-  const bytes = statSync(file).size;
+  const bytes = statSync(process.env.BENCH_IMPORT_FILE!).size;
   const config = loadConfig({
     ...process.env,
     JWT_SECRET: randomBytes(16).toString('hex'),
@@ -65,36 +74,7 @@ async function child(file: string) {
   });
   const ctx = await createContext(config, { logger: createLogger('silent') });
   const app = await buildApp(ctx);
-  const token = await ctx.jwt.sign(1);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (app.server.address() as AddressInfo).port;
-  const post = (path: string) =>
-    new Promise<{ statusCode: number; body: any }>((resolve, reject) => {
-      const boundary = `----bench${randomBytes(6).toString('hex')}`;
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path,
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c) => {
-            text += c;
-          });
-          res.on('end', () => resolve({ statusCode: res.statusCode!, body: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      // A real loopback connection: the body arrives in chunks exactly as from a browser or curl.
-      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n`);
-      const body = createReadStream(file);
-      body.on('error', reject);
-      body.on('end', () => req.end(`\r\n--${boundary}--\r\n`));
-      body.pipe(req, { end: false });
-    });
   let peakRss = 0;
   let peakHeap = 0;
   const sampler = setInterval(() => {
@@ -102,46 +82,61 @@ async function child(file: string) {
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 50);
-  for (const mode of ['dry run', 'into a task'] as const) {
-    let query = 'dry_run=true';
-    if (mode === 'into a task') {
+  const say = (kind: string, body: unknown) => process.stdout.write(`BENCH_${kind} ${JSON.stringify(body)}\n`);
+  say('READY', { port: (app.server.address() as AddressInfo).port, token: await ctx.jwt.sign(1) });
+  for await (const command of createInterface({ input: process.stdin })) {
+    if (command === 'task') {
       const task = await ctx.tasks.create(
         1,
         { type: 'invite_to_group', target_group: '@sandbox_marketing', priority: 'MEDIUM', platform: 'telegram', settings: {}, start: false } as never,
         'import bench',
       );
-      query = `task_id=${task.id}`;
+      say('TASK', { id: task.id });
+    } else if (command === 'mark') {
+      global.gc?.();
+      const m = process.memoryUsage();
+      peakRss = m.rss;
+      peakHeap = m.heapUsed;
+      say('MARK', { rss: m.rss, heap: m.heapUsed });
+    } else if (command === 'peak') {
+      say('PEAK', { rss: peakRss, heap: peakHeap });
     }
-    global.gc?.();
-    const before = process.memoryUsage();
-    peakRss = before.rss;
-    peakHeap = before.heapUsed;
-    const started = performance.now();
-    const res = await post(`/api/v1/invite/import/file?${query}`);
-    const seconds = (performance.now() - started) / 1000;
-    const b = res.body;
-    if (res.statusCode !== 200) throw new Error(`${mode}: HTTP ${res.statusCode} ${JSON.stringify(b)}`);
-    console.log(
-      `BENCH_RESULT ${JSON.stringify({
-        mode,
-        seconds,
-        total: b.total_rows,
-        imported: b.imported,
-        duplicates: b.duplicates,
-        invalid: b.invalid,
-        over_limit: b.over_limit,
-        rssBefore: before.rss,
-        rssPeak: peakRss,
-        heapBefore: before.heapUsed,
-        heapPeak: peakHeap,
-      })}`,
-    );
   }
   clearInterval(sampler);
   await app.close();
   await ctx.close();
 }
 
+/** The file as a browser or curl sends it: one multipart body streamed over a real loopback connection. */
+function postFile(port: number, token: string, path: string, file: string): Promise<{ statusCode: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const boundary = `----bench${randomBytes(6).toString('hex')}`;
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ statusCode: res.statusCode!, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n`);
+    const body = createReadStream(file);
+    body.on('error', reject);
+    body.on('end', () => req.end(`\r\n--${boundary}--\r\n`));
+    body.pipe(req, { end: false });
+  });
+}
+
+type Memory = { rss: number; heap: number };
 type Result = {
   mode: string;
   seconds: number;
@@ -150,25 +145,68 @@ type Result = {
   duplicates: number;
   invalid: number;
   over_limit: number;
-  rssBefore: number;
-  rssPeak: number;
-  heapBefore: number;
-  heapPeak: number;
+  before: Memory;
+  peak: Memory;
 };
 
-async function runChild(engine: string, file: string, url: string | undefined): Promise<Result[]> {
+/**
+ * One engine: its server started in a child process, the file posted from this one (a dry run, then into a task), each
+ * post timed here from the first byte sent to the answer, and the server's own memory asked of it around each post.
+ */
+async function runEngine(engine: string, file: string, url: string | undefined): Promise<Result[]> {
   const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/import.bench.ts'], {
     env: { ...process.env, BENCH_IMPORT_CHILD: engine, BENCH_IMPORT_FILE: file, BENCH_DATABASE_URL: url ?? '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const results: Result[] = [];
+  const exited = new Promise<number | null>((r) => proc.once('exit', r));
+  const waiting = new Map<string, (body: any) => void>();
   createInterface({ input: proc.stdout! }).on('line', (line) => {
-    if (line.startsWith('BENCH_RESULT ')) results.push(JSON.parse(line.slice('BENCH_RESULT '.length)));
-    else console.log(line);
+    const m = /^BENCH_([A-Z]+) (.*)$/.exec(line);
+    const resolve = m && waiting.get(m[1]!);
+    if (!m || !resolve) return console.log(line);
+    waiting.delete(m[1]!);
+    resolve(JSON.parse(m[2]!));
   });
-  const code = await new Promise<number | null>((r) => proc.once('exit', r));
-  if (code !== 0) throw new Error(`the ${engine} run exited with ${code}`);
-  return results;
+  /** The server's next `BENCH_<kind>` line, after sending it `command` if given. */
+  const answer = <T>(kind: string, command?: string) => {
+    const reply = new Promise<T>((resolve, reject) => {
+      waiting.set(kind, resolve);
+      exited.then((code) => reject(new Error(`the ${engine} server exited with ${code} before answering ${kind}`)));
+    });
+    if (command) proc.stdin!.write(`${command}\n`);
+    return reply;
+  };
+  try {
+    const { port, token } = await answer<{ port: number; token: string }>('READY');
+    const results: Result[] = [];
+    for (const mode of ['dry run', 'into a task'] as const) {
+      const query = mode === 'dry run' ? 'dry_run=true' : `task_id=${(await answer<{ id: number }>('TASK', 'task')).id}`;
+      const before = await answer<Memory>('MARK', 'mark');
+      const started = performance.now();
+      const res = await postFile(port, token, `/api/v1/invite/import/file?${query}`, file);
+      const seconds = (performance.now() - started) / 1000;
+      const peak = await answer<Memory>('PEAK', 'peak');
+      const b = res.body;
+      if (res.statusCode !== 200) throw new Error(`${mode}: HTTP ${res.statusCode} ${JSON.stringify(b)}`);
+      results.push({
+        mode,
+        seconds,
+        total: b.total_rows,
+        imported: b.imported,
+        duplicates: b.duplicates,
+        invalid: b.invalid,
+        over_limit: b.over_limit,
+        before,
+        peak,
+      });
+    }
+    proc.stdin!.end();
+    const code = await exited;
+    if (code !== 0) throw new Error(`the ${engine} server exited with ${code}`);
+    return results;
+  } finally {
+    proc.kill();
+  }
 }
 
 /**
@@ -220,7 +258,7 @@ async function main() {
         db = { ...fresh, run: (q) => runSql(fresh.url, q) };
       }
       try {
-        const results = await runChild(engine, file, db?.url);
+        const results = await runEngine(engine, file, db?.url);
         const label = engine === 'postgres' ? 'PostgreSQL' : 'PGlite';
         for (const r of results) {
           const exact = r.invalid === expected.invalid && r.duplicates === expected.duplicates && r.imported === expected.imported;
@@ -229,10 +267,10 @@ async function main() {
               `invalid ${r.invalid}, over the cap ${r.over_limit} — ${exact ? 'exact' : 'NOT the expected counts'}`,
           );
           console.log(
-            `  memory: RSS ${mb(r.rssBefore)} → peak ${mb(r.rssPeak)} (+${mb(r.rssPeak - r.rssBefore)}); JS heap ${mb(r.heapBefore)} → peak ${mb(r.heapPeak)} (+${mb(r.heapPeak - r.heapBefore)})` +
+            `  server memory: RSS ${mb(r.before.rss)} → peak ${mb(r.peak.rss)} (+${mb(r.peak.rss - r.before.rss)}); JS heap ${mb(r.before.heap)} → peak ${mb(r.peak.heap)} (+${mb(r.peak.heap - r.before.heap)})` +
               (r.mode === 'into a task'
-                ? `; +${mb(r.rssPeak - results[0]!.rssBefore)} RSS over the process before both runs; ` +
-                  `goal ≤ +150 MB at 1,000,000 rows: ${ROWS >= 1_000_000 ? (r.rssPeak - results[0]!.rssBefore <= 150 * 1024 * 1024 ? 'met' : 'NOT met') : `not judged (run with BENCH_IMPORT_ROWS=1000000)`}`
+                ? `; +${mb(r.peak.rss - results[0]!.before.rss)} RSS over the process before both runs; ` +
+                  `goal ≤ +150 MB at 1,000,000 rows: ${ROWS >= 1_000_000 ? (r.peak.rss - results[0]!.before.rss <= 150 * 1024 * 1024 ? 'met' : 'NOT met') : `not judged (run with BENCH_IMPORT_ROWS=1000000)`}`
                 : ''),
           );
         }
@@ -272,7 +310,7 @@ async function main() {
   }
 }
 
-(CHILD ? child(process.env.BENCH_IMPORT_FILE!) : main()).catch((e) => {
+(CHILD ? server() : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -37,6 +37,7 @@ async function main() {
   const fresh = await freshDatabase(admin, 'io_write_cost');
   const file = join(tmpdir(), `io-write-cost-${randomBytes(4).toString('hex')}.tsv`);
   const rawFile = `${file}.raw`;
+  const narrowFile = `${file}.narrow`;
   try {
     const { createContext } = await import('../src/app-context.js');
     const { loadConfig } = await import('../src/config/config.js');
@@ -65,6 +66,9 @@ async function main() {
       (i) => `u:user_${i}_x\tuser_${i}_x\t\\N\t\\N\t\\N\t\\N\t${task.id}\tFILE_UPLOAD\t{"row": ${i + 2}, "import_id": "b7c1"}\tPENDING\t${now}\t${now}\n`,
     );
     await writeRows(rawFile, (i) => `user_${i}_x\t\\N\n`);
+    // The same people as a narrow audience store would hold them: the task, the place in the file, the identity key and
+    // the five identifiers; no status, times, source or row details.
+    await writeRows(narrowFile, (i) => `${task.id}\t${i}\tu:user_${i}_x\tuser_${i}_x\t\\N\t\\N\t\\N\t\\N\n`);
     const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2));
     console.log(
       `targets write cost: ${ROWS.toLocaleString('en')} rows, psql \\copy (its own time, \\timing), median of ${RUNS}; load average ${load.join(' ')}`,
@@ -95,6 +99,17 @@ async function main() {
       '+ the task check, once per statement (= targets as migrated)',
       `${counted}; CREATE TRIGGER w_checked AFTER INSERT ON w REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION targets_check_task()`,
     );
+    // Not targets: the floor of the storage design the README names (people stored narrow at import, moved into
+    // targets as the task runs). It still needs its de-duplication key, for the next import and for manual adds.
+    const narrow = (label: string, setup: string) =>
+      steps.push({
+        label,
+        from: narrowFile,
+        columns: 'task_id, ord, identity_key, username, user_id_platform, phone, first_name, last_name',
+        setup: `CREATE TABLE w (task_id integer NOT NULL, ord integer NOT NULL, identity_key text COLLATE "C" NOT NULL, username text, user_id_platform text, phone text, first_name text, last_name text); ${setup}`,
+      });
+    narrow('  instead: a narrow audience store (task, place in the file, identity key, identifiers), no index', '');
+    narrow('  the narrow store + its de-duplication key (task_id, identity_key)', 'CREATE INDEX ON w (task_id, identity_key)');
     shaped(
       '  instead: the foreign key to tasks, row by row (before migration 11)',
       `${counted}; ALTER TABLE w ADD FOREIGN KEY (task_id) REFERENCES tasks(id) ON DELETE CASCADE`,
@@ -115,6 +130,7 @@ async function main() {
   } finally {
     rmSync(file, { force: true });
     rmSync(rawFile, { force: true });
+    rmSync(narrowFile, { force: true });
     await fresh.drop();
   }
 }

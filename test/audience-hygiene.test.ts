@@ -223,6 +223,57 @@ describe('the do-not-contact list', () => {
   });
 });
 
+describe('copies of a task (duplicate, retry the failures)', () => {
+  it('a duplicate of a finished task skips at once the people it invited and those put on the do-not-contact list since; the rest wait', async () => {
+    const src = await createInviteTask(t, ['dup_ann', 'dup_ben', 'dup_cat', 'dup_dan'], { name: 'Копируемая' });
+    // Cat and Dan are set aside before the start, so only Ann and Ben are invited.
+    await t.ctx.db
+      .updateTable('targets')
+      .set({ status: 'SKIPPED', error_code: 'SKIPPED_BY_USER' })
+      .where('task_id', '=', src.id)
+      .where('username', 'in', ['dup_cat', 'dup_dan'])
+      .execute();
+    await act(src.id, 'start');
+    await run(12);
+    expect((await getTask(src.id)).status).toBe('COMPLETED');
+    await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact', payload: { entries: ['@DUP_CAT'] } });
+
+    const res = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/duplicate` });
+    expect(res.statusCode, res.body).toBe(201);
+    const copy = await targets(res.json.id);
+    expect(copy.map((x) => [x.username, x.status, x.error_code])).toEqual([
+      ['dup_ann', 'SKIPPED', 'ALREADY_INVITED'],
+      ['dup_ben', 'SKIPPED', 'ALREADY_INVITED'],
+      ['dup_cat', 'SKIPPED', 'DO_NOT_CONTACT'],
+      ['dup_dan', 'PENDING', null],
+    ]);
+    expect(copy[0].error_message).toBe(`already invited into this group (task #${src.id})`);
+    expect((await getTask(res.json.id)).counters).toMatchObject({ total: 4, pending: 1, skipped: 3 });
+    // Started, it tries Dan only.
+    const before = sandboxInvites('dup_ann');
+    await act(res.json.id, 'start');
+    await run(12);
+    expect(sandboxInvites('dup_ann')).toBe(before);
+    expect(Object.fromEntries((await targets(res.json.id)).map((x) => [x.username, x.status]))).toMatchObject({ dup_dan: 'INVITED' });
+  });
+
+  it('retrying the failures skips at once a person invited into the group by another task since', async () => {
+    const src = await createInviteTask(t, ['rh_net', 'rh_elsewhere']);
+    await act(src.id, 'start'); // the start's admin check learns the group
+    await t.ctx.db.updateTable('targets').set({ status: 'FAILED', error_code: 'TIMEOUT' }).where('task_id', '=', src.id).execute();
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/cancel` });
+    const other = await createInviteTask(t, ['rh_elsewhere']);
+    await act(other.id, 'start');
+    await run(12);
+    const res = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/retry-failed`, payload: {} });
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await targets(res.json.id)).map((x) => [x.username, x.status, x.error_code, x.extra?.retry_of_task])).toEqual([
+      ['rh_net', 'PENDING', null, src.id],
+      ['rh_elsewhere', 'SKIPPED', 'ALREADY_INVITED', src.id],
+    ]);
+  });
+});
+
 describe('retry the failures', () => {
   it('decides retryable from the error codes: network and unknown failures only', () => {
     for (const code of ['TIMEOUT', 'NETWORK_TIMEOUT', 'CONNECT_FAILED', 'INTERNAL_SERVER_ERROR']) expect(isRetryable('FAILED', code)).toBe(true);

@@ -6,6 +6,7 @@ import { KNOWN_ERRORS } from '../platform/platform-error.js';
 import { HYGIENE_CODES } from './audience-hygiene.js';
 import { insertTaskCopy } from '../tasks/task-service.js';
 import { derivedTaskName } from '../shared/limits.js';
+import { copyTargets } from '../targets/target-copy.js';
 
 /**
  * Which finished people "Повторить неудачные" carries into a new task.
@@ -75,15 +76,16 @@ export class RetryFailed {
     const now = this.clock.now();
     const task = await this.db.transaction().execute(async (trx) => {
       const copy = await insertTaskCopy(trx, src, derivedTaskName(src.name, { prefix: namePrefix }), now);
-      const codes = NOT_RETRYABLE_CODES;
-      await sql`INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, created_at, updated_at)
-        SELECT ${copy.id}, identity_key, username, user_id_platform, phone, first_name, last_name, source,
-               extra || jsonb_build_object('retry_of_task', ${src.id}::int, 'retry_of_target', id), ${now}, ${now}
-          FROM targets
-         WHERE task_id = ${src.id}
-           AND ((status = 'FAILED' AND error_code IS NULL)
-             OR (status IN ('FAILED','SKIPPED') AND error_code IS NOT NULL AND error_code <> ALL(${codes}::text[])))
-         ORDER BY id`.execute(trx);
+      await copyTargets(trx, {
+        from: src.id,
+        into: copy,
+        now,
+        filter: {
+          sql: "(status = 'FAILED' AND error_code IS NULL) OR (status IN ('FAILED','SKIPPED') AND error_code IS NOT NULL AND error_code <> ALL($7::text[]))",
+          params: [NOT_RETRYABLE_CODES],
+        },
+        extra: "extra || jsonb_build_object('retry_of_task', task_id, 'retry_of_target', id)",
+      });
       return copy;
     });
     return { task, carried_over: carried, left_out: leftOut, left_out_by_reason: left };

@@ -73,6 +73,30 @@ export class TargetChunk {
 type Counts = { total: number; fresh: number; accepted: number; inserted: number; already_invited: number; do_not_contact: number };
 
 /**
+ * Audience hygiene as three CTEs over `rows` (a relation with `ord`, unique per row, and the identity columns): the last,
+ * `classified`, is every row of `rows` with `code` (DO_NOT_CONTACT, ALREADY_INVITED or null) and `message`. On the
+ * owner's do-not-contact list by any identifier wins over the ledger of the task's group, as in `classify`. The three
+ * parameters are given as the caller's placeholders (`$3`…): the owner, the group key (null: no ledger), DNC_MESSAGE.
+ */
+export function hygieneCtes(rows: string, p: { owner: string; groupKey: string; dncMessage: string }): string {
+  return `dnc AS (
+  SELECT a.ord FROM ${rows} a JOIN do_not_contact d ON d.user_id = ${p.owner} AND d.username = lower(a.username)
+  UNION SELECT a.ord FROM ${rows} a JOIN do_not_contact d ON d.user_id = ${p.owner} AND d.user_id_platform = a.user_id_platform
+  UNION SELECT a.ord FROM ${rows} a JOIN do_not_contact d ON d.user_id = ${p.owner} AND d.phone = a.phone
+), ledger AS (
+  -- Empty without a group (direct messages, or a group not known yet): the join then costs nothing per row.
+  SELECT identity_key, outcome, task_id FROM audience_ledger WHERE user_id = ${p.owner} AND group_key = ${p.groupKey}::text
+), classified AS (
+  SELECT a.*,
+         CASE WHEN dnc.ord IS NOT NULL THEN 'DO_NOT_CONTACT' WHEN l.outcome IS NOT NULL THEN 'ALREADY_INVITED' END AS code,
+         CASE WHEN dnc.ord IS NOT NULL THEN ${p.dncMessage}::text WHEN l.outcome IS NOT NULL THEN ${ledgerMessageSql('l.outcome', 'l.task_id')} END AS message
+    FROM ${rows} a
+    LEFT JOIN dnc ON dnc.ord = a.ord
+    LEFT JOIN ledger l ON l.identity_key = a.identity_key
+)`;
+}
+
+/**
  * The one statement. Semantics are those the import has always had, per chunk:
  *  - within the chunk, the first occurrence of a key wins; later ones are duplicates;
  *  - a key already in the task is a duplicate and uses no capacity;
@@ -94,21 +118,8 @@ export function insertChunkSql(capMayBind: boolean): string {
 ), `;
   const rows = capMayBind ? 'accepted' : 'target_import_stage';
   return `
-WITH ${capMayBind ? capped : ''}dnc AS (
-  SELECT a.ord FROM ${rows} a JOIN do_not_contact d ON d.user_id = $3 AND d.username = lower(a.username)
-  UNION SELECT a.ord FROM ${rows} a JOIN do_not_contact d ON d.user_id = $3 AND d.user_id_platform = a.user_id_platform
-  UNION SELECT a.ord FROM ${rows} a JOIN do_not_contact d ON d.user_id = $3 AND d.phone = a.phone
-), ledger AS (
-  -- Empty without a group (direct messages, or a group not known yet): the join then costs nothing per row.
-  SELECT identity_key, outcome, task_id FROM audience_ledger WHERE user_id = $3 AND group_key = $4::text
-), classified AS (
-  SELECT a.*,
-         CASE WHEN dnc.ord IS NOT NULL THEN 'DO_NOT_CONTACT' WHEN l.outcome IS NOT NULL THEN 'ALREADY_INVITED' END AS code,
-         CASE WHEN dnc.ord IS NOT NULL THEN $8::text WHEN l.outcome IS NOT NULL THEN ${ledgerMessageSql('l.outcome', 'l.task_id')} END AS message
-    FROM ${rows} a
-    LEFT JOIN dnc ON dnc.ord = a.ord
-    LEFT JOIN ledger l ON l.identity_key = a.identity_key
-), inserted AS (
+WITH ${capMayBind ? capped : ''}${hygieneCtes(rows, { owner: '$3', groupKey: '$4', dncMessage: '$8' })}
+, inserted AS (
   INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra,
                        status, error_code, error_message, processed_at, created_at, updated_at)
   SELECT $1::int, identity_key, username, user_id_platform, phone, first_name, last_name, $5::text,

@@ -5,6 +5,7 @@ import { AppError, conflict, notFound } from '../shared/errors.js';
 import { FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
 import { DEFAULT_API_LANG, renderStoredReason, type Lang } from '../shared/messages.js';
 import { derivedTaskName } from '../shared/limits.js';
+import { copyTargets } from '../targets/target-copy.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
 import { countersJsonSql, readTaskForStatus, readTaskPage, type TaskPage } from './task-queries.js';
 import { taskPageJson } from './task-list-json.js';
@@ -199,7 +200,7 @@ export class TaskService {
   }
 
   /**
-   * Copies settings and the audience (reset to pending) into a new PENDING task, named after the source with "(копия)"
+   * Copies settings and the audience (reset to pending, audience hygiene applied again) into a new PENDING task, named after the source with "(копия)"
    * or "(copy)" in the reader's language, the source's name shortened if the two would pass the name's 200 characters.
    */
   async duplicate(userId: number, id: number, lang: Lang = DEFAULT_API_LANG): Promise<TaskRow> {
@@ -208,9 +209,7 @@ export class TaskService {
     const name = derivedTaskName(src.name, { suffix: ` (${COPY_WORD[lang]})` });
     return this.db.transaction().execute(async (trx) => {
       const copy = await insertTaskCopy(trx, src, name, now);
-      await sql`INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, created_at, updated_at)
-        SELECT ${copy.id}, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, ${now}, ${now}
-        FROM targets WHERE task_id = ${src.id} ORDER BY id`.execute(trx);
+      await copyTargets(trx, { from: src.id, into: copy, now });
       return copy;
     });
   }

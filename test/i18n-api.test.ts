@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
-import { autoTaskName, langFromHeader } from '../src/shared/messages.js';
+import { autoTaskName, issueText, langFromHeader } from '../src/shared/messages.js';
 import { englishRuns } from './helpers/english-text.js';
 
 /** One language, end to end: the request's Accept-Language chooses the language of what the server says. */
@@ -40,6 +40,19 @@ describe('validation errors per field', () => {
     expect(byField.priority).toBe('допустимые значения: HIGH, MEDIUM, LOW');
     expect(byField.scheduled_at).toMatch(/^нужна дата и время/);
     expect(res.json.message).not.toMatch(/[A-Za-z]{4,} (must|expected|Invalid)/);
+  });
+
+  it('agrees the noun with the number in Russian, and says an empty list is empty', async () => {
+    const res = await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact', headers: RU, payload: { entries: [] } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json.details).toEqual([{ field: 'entries', message: 'список не может быть пустым' }]);
+    const say = (keyword: string, origin: string, bound: number) =>
+      issueText({ keyword, params: { origin, [keyword === 'too_big' ? 'maximum' : 'minimum']: bound } }, 'ru');
+    expect(say('too_big', 'array', 21)).toBe('не больше 21 элемента');
+    expect(say('too_big', 'array', 11)).toBe('не больше 11 элементов');
+    expect(say('too_big', 'string', 101)).toBe('слишком длинно: не больше 101 символа');
+    expect(say('too_small', 'string', 2)).toBe('слишком коротко: нужно не меньше 2 символов');
+    expect(say('too_small', 'array', 3)).toBe('нужно не меньше 3 элементов');
   });
 
   it('says the same in English when asked in English (the schema’s own sentences)', async () => {

@@ -145,7 +145,15 @@ describe.skipIf(!haveBrowser)('notifications in the web UI (Chromium)', () => {
     await page.waitForURL(/#\/notifications\/webhook$/);
     await page.getByRole('heading', { name: 'Вебхук для уведомлений' }).waitFor();
 
+    // The browser's own checks (this Chromium speaks English) say it in the page's language, and let go once fixed.
+    const browserSays = () => page.$eval('#webhook-url', (el) => (el as HTMLInputElement).validationMessage);
+    await page.getByRole('button', { name: 'Сохранить' }).click();
+    expect(await browserSays()).toBe('Заполните это поле.');
+    await page.fill('#webhook-url', 'hook');
+    await page.getByRole('button', { name: 'Сохранить' }).click();
+    expect(await browserSays()).toBe('Введите адрес сайта, например https://example.com/hook.');
     await page.fill('#webhook-url', 'ftp://files.example.com/hook');
+    expect(await browserSays()).toBe('');
     await page.getByRole('button', { name: 'Сохранить' }).click();
     const fieldError = page.locator('[data-testid=webhook-url-error]');
     await fieldError.waitFor();

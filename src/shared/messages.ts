@@ -412,15 +412,19 @@ function issueRu(v: ValidationItem): string {
   const min = p.minimum as number | bigint | Date | undefined;
   const max = p.maximum as number | bigint | Date | undefined;
   const n = (x: unknown) => (x instanceof Date ? x.toISOString().slice(0, 10) : String(x));
+  // After «больше»/«меньше» the noun is genitive: singular after 1, 21, 101… (not 11), plural otherwise.
+  const of = (x: unknown, one: string, many: string) => `${n(x)} ${Number(x) % 10 === 1 && Number(x) % 100 !== 11 ? one : many}`;
   switch (v.keyword) {
     case 'too_small':
-      if (origin === 'string') return Number(min) <= 1 ? 'обязательное поле: не может быть пустым' : `слишком коротко: нужно не меньше ${n(min)} символов`;
-      if (origin === 'array' || origin === 'set') return `нужно не меньше ${n(min)} элементов`;
+      if (origin === 'string')
+        return Number(min) <= 1 ? 'обязательное поле: не может быть пустым' : `слишком коротко: нужно не меньше ${of(min, 'символа', 'символов')}`;
+      if (origin === 'array' || origin === 'set')
+        return Number(min) <= 1 ? 'список не может быть пустым' : `нужно не меньше ${of(min, 'элемента', 'элементов')}`;
       if (origin === 'date') return 'дата должна быть в пределах 1970–9999 годов';
       return p.inclusive === false ? `должно быть больше ${n(min)}` : `должно быть не меньше ${n(min)}`;
     case 'too_big':
-      if (origin === 'string') return `слишком длинно: не больше ${n(max)} символов`;
-      if (origin === 'array' || origin === 'set') return `не больше ${n(max)} элементов`;
+      if (origin === 'string') return `слишком длинно: не больше ${of(max, 'символа', 'символов')}`;
+      if (origin === 'array' || origin === 'set') return `не больше ${of(max, 'элемента', 'элементов')}`;
       if (origin === 'date') return 'дата должна быть в пределах 1970–9999 годов';
       return p.inclusive === false ? `должно быть меньше ${n(max)}` : `должно быть не больше ${n(max)}`;
     case 'invalid_type': {

@@ -13,6 +13,7 @@ import { DashboardPage } from './pages/DashboardPage';
 import { DoNotContactPage } from './pages/DoNotContactPage';
 import { WebhookSettingsPage } from './pages/WebhookSettingsPage';
 import { NotificationBell } from './components/NotificationBell';
+import { useValidityInLanguage } from './form-validity';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -22,6 +23,7 @@ export function App() {
   const { sandbox, circuit } = useServerInfo();
   const [theme, setTheme] = useState(() => localStorage.getItem('theme') ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
   const [, setAuthVersion] = useState(0);
+  useValidityInLanguage(t);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;

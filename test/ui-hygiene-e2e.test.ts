@@ -136,6 +136,11 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
     await page.fill('#dnc-entries', '@hy_manual_one\nhttps://t.me/hy_manual_two\nнекорректно!');
     await page.getByRole('button', { name: 'Добавить', exact: true }).click();
     await expect.poll(() => page.locator('[data-testid=dnc-result]').textContent()).toBe('Добавлено: 2 · уже в списке: 0 · ошибочных: 1');
+    // The refused line says why, and stays in the box to be corrected; the note waits with it.
+    expect(await page.locator('[data-testid=dnc-refused] li').allTextContents()).toEqual([
+      '«некорректно!» — некорректный юзернейм (5–32 латинских букв, цифр, подчёркиваний)',
+    ]);
+    expect(await page.inputValue('#dnc-entries')).toBe('некорректно!');
     const list = page.locator('[data-testid=dnc-list]');
     await expect.poll(() => list.textContent()).toContain('@hy_manual_two');
     expect(await list.textContent()).toContain('отказ в задаче №');

@@ -34,6 +34,8 @@ export function DoNotContactPage() {
   const [page, setPage] = useState(1);
   const [data, setData] = useState<Page<DncEntry> | null>(null);
   const [result, setResult] = useState<string | null>(null);
+  /** Why each refused entry was refused (the server quotes the entry), shown under the result. */
+  const [refused, setRefused] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -50,7 +52,11 @@ export function DoNotContactPage() {
     return () => clearTimeout(h);
   }, [load]);
 
-  const report = (r: AddReport) => setResult(t('dncAdded', { added: r.added, already: r.already, invalid: r.invalid }));
+  /** `fromFile`: the reasons name the file's rows; typed entries are quoted by the reason itself. */
+  const report = (r: AddReport, fromFile: boolean) => {
+    setResult(t('dncAdded', { added: r.added, already: r.already, invalid: r.invalid }));
+    setRefused(r.errors.map((e) => (fromFile ? `${t('row')} ${e.row}: ${e.reason}` : e.reason)));
+  };
 
   async function addByHand(e: React.FormEvent) {
     e.preventDefault();
@@ -61,9 +67,19 @@ export function DoNotContactPage() {
     if (!list.length) return;
     setBusy(true);
     try {
-      report(await api<AddReport>('/api/v1/invite/do-not-contact', { method: 'POST', json: { entries: list, ...(note.trim() ? { note: note.trim() } : {}) } }));
-      setEntries('');
-      setNote('');
+      const r = await api<AddReport>('/api/v1/invite/do-not-contact', {
+        method: 'POST',
+        json: { entries: list, ...(note.trim() ? { note: note.trim() } : {}) },
+      });
+      report(r, false);
+      // The refused entries stay in the box to be corrected (their rows number the entries sent, from 1); the rest is done.
+      setEntries(
+        r.errors
+          .map((e) => list[e.row - 1])
+          .filter(Boolean)
+          .join('\n'),
+      );
+      if (!r.errors.length) setNote('');
       setError(null);
       setPage(1);
       await load();
@@ -80,7 +96,7 @@ export function DoNotContactPage() {
     form.append('file', f);
     setBusy(true);
     try {
-      report(await api<AddReport>('/api/v1/invite/do-not-contact/file', { method: 'POST', body: form }));
+      report(await api<AddReport>('/api/v1/invite/do-not-contact/file', { method: 'POST', body: form }), true);
       setError(null);
       setPage(1);
       await load();
@@ -108,8 +124,17 @@ export function DoNotContactPage() {
       <p className="muted">{t('dncIntro')}</p>
       <ErrorNotice error={error} />
       {result && (
-        <div className="notice" role="status" data-testid="dnc-result">
-          {result}
+        <div className="notice" role="status">
+          <div data-testid="dnc-result">{result}</div>
+          {refused.length > 0 && (
+            <ul className="small" data-testid="dnc-refused">
+              {refused.slice(0, 20).map((reason, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the list is replaced whole, never reordered
+                <li key={i}>{reason}</li>
+              ))}
+              {refused.length > 20 && <li className="muted">{t('andMore', { n: refused.length - 20 })}</li>}
+            </ul>
+          )}
         </div>
       )}
       <div className="two-col">

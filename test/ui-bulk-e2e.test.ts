@@ -122,6 +122,9 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
     await page.locator('[data-testid=bulk-count]').waitFor();
     const bar = await page.locator('[data-testid=bulk-bar]').boundingBox();
     expect(bar && bar.x + bar.width).toBeLessThanOrEqual(390);
+    // A box a finger can hit (the browser's own is 13 px).
+    const box = await page.getByRole('checkbox', { name: 'Выбрать «Пачка один»' }).boundingBox();
+    expect(box?.width).toBeGreaterThanOrEqual(20);
     await page.screenshot({ path: `${SHOTS}/selected-ru-390.png`, fullPage: true });
     await page.close();
   });

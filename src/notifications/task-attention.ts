@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { usableAccountSql } from '../shared/enums.js';
 import { inTransaction, recordTaskEvents } from './notification-events.js';
 
 /** The reason an attention notification carries (src/tasks/why-messages.ts): the owner switched every account off. */
@@ -23,7 +24,7 @@ SELECT t.id FROM tasks t
    AND EXISTS (SELECT 1 FROM task_accounts ta JOIN accounts a ON a.id = ta.account_id
                 WHERE ta.task_id = t.id AND ta.eligible AND a.status = 'DISABLED')
    AND NOT EXISTS (SELECT 1 FROM task_accounts ta JOIN accounts a ON a.id = ta.account_id
-                    WHERE ta.task_id = t.id AND ta.eligible AND a.status NOT IN ('DISABLED', 'BANNED', 'DEAUTHORIZED'))
+                    WHERE ta.task_id = t.id AND ta.eligible AND ${sql.raw(usableAccountSql('a.status'))})
    AND NOT EXISTS (SELECT 1 FROM notifications n
                     WHERE n.task_id = t.id AND n.event = 'task_attention' AND n.params->>'reason' = ${ACCOUNTS_DISABLED_REASON}
                       AND n.created_at >= (SELECT max(a.updated_at) FROM task_accounts ta JOIN accounts a ON a.id = ta.account_id

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { usableAccountSql } from '../shared/enums.js';
 
 /**
  * When an account of alias `a` is next due: the latest of its pause (next_action_at), its rest (FloodWait,
@@ -14,11 +15,8 @@ import type { Database } from '../db/schema.js';
 export const accountDueAt = (alias: string): RawBuilder<Date> =>
   sql<Date>`greatest(coalesce(${sql.ref(`${alias}.next_action_at`)}, '-infinity'::timestamptz), coalesce(${sql.ref(`${alias}.rest_until`)}, '-infinity'::timestamptz), coalesce(${sql.ref(`${alias}.idle_until`)}, '-infinity'::timestamptz))`;
 
-/**
- * Not retired, not disabled. Written as literals, not bound parameters: a partial index is used only when the
- * planner can prove its predicate from the query's, which it cannot do with parameters in a generic plan.
- */
-export const usableAccount = (alias: string): RawBuilder<boolean> => sql<boolean>`${sql.ref(`${alias}.status`)} NOT IN ('BANNED', 'DEAUTHORIZED', 'DISABLED')`;
+/** Not retired, not disabled (statuses as literals: see usableAccountSql). */
+export const usableAccount = (alias: string): RawBuilder<boolean> => sql<boolean>`${sql.raw(usableAccountSql(`${alias}.status`))}`;
 
 /**
  * Accounts that may act now, not leased, with at least one running task they are eligible for: the first `limit`

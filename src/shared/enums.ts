@@ -29,6 +29,13 @@ export const ACCOUNT_STATUSES = ['ACTIVE', 'RESTING', 'FLOOD_WAIT', 'PEER_FLOOD'
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 /** Statuses an account never leaves on its own: it is retired. */
 export const RETIRED_ACCOUNT_STATUSES: AccountStatus[] = ['BANNED', 'DEAUTHORIZED'];
+/** Statuses in which an account sends nothing: retired, or disabled by its owner. */
+export const UNUSABLE_ACCOUNT_STATUSES: AccountStatus[] = [...RETIRED_ACCOUNT_STATUSES, 'DISABLED'];
+/**
+ * `<column> NOT IN (…unusable…)` as SQL text with the statuses written as literals, not bound parameters: a partial
+ * index is used only when the planner can prove its predicate from the query's, which it cannot with parameters.
+ */
+export const usableAccountSql = (statusColumn: string) => `${statusColumn} NOT IN (${UNUSABLE_ACCOUNT_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 export const LOG_RESULTS = ['ATTEMPTED', 'SUCCESS', 'SKIPPED', 'FAILED', 'RETRY', 'ACCOUNT_ERROR', 'OUTCOME_UNKNOWN'] as const;
 export type LogResult = (typeof LOG_RESULTS)[number];

@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, TaskRow, TasksTable } from '../db/schema.js';
 import { preparedSql } from '../db/prepared-statements.js';
 import type { ListTasksQuery } from './task-schemas.js';
-import { TARGET_STATUSES } from '../shared/enums.js';
+import { TARGET_STATUSES, usableAccountSql } from '../shared/enums.js';
 
 /**
  * The two reads a UI polls (issue 13): a task's status and a page of the task list, each one round trip, each run as
@@ -68,14 +68,14 @@ export const countersJsonSql = (alias: string) =>
  * Whether the task's owner has an account that could send for it (not banned, logged out or disabled), for the why
  * of a task not started yet (src/tasks/task-why.ts): read with the task so that why costs no extra round trip.
  */
-const usableAccountSql = (alias: string) => `EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = ${alias}.user_id
-    AND a.platform_mode = ${alias}.platform_mode AND a.status NOT IN ('BANNED', 'DEAUTHORIZED', 'DISABLED'))`;
+const ownerHasUsableAccountSql = (alias: string) => `EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = ${alias}.user_id
+    AND a.platform_mode = ${alias}.platform_mode AND ${usableAccountSql('a.status')})`;
 
 /** The status poll: the owned task (another user's is no row: 404), its counters and how many accounts may serve it (for the ETA). */
 const STATUS_SQL = preparedSql(`SELECT ${taskColumns('t')}, ${countersJsonSql('t')} AS counters,
   (SELECT count(*)::int FROM task_accounts ta JOIN accounts a ON a.id = ta.account_id
-    WHERE ta.task_id = t.id AND ta.eligible AND a.status NOT IN ('BANNED', 'DEAUTHORIZED', 'DISABLED')) AS eligible_accounts,
-  ${usableAccountSql('t')} AS has_usable_account
+    WHERE ta.task_id = t.id AND ta.eligible AND ${usableAccountSql('a.status')}) AS eligible_accounts,
+  ${ownerHasUsableAccountSql('t')} AS has_usable_account
 FROM tasks t WHERE t.id = $1 AND t.user_id = $2`);
 
 export type TaskWithCounters = TaskRow & { counters: Record<string, unknown> | null; has_usable_account: boolean };
@@ -164,7 +164,7 @@ export async function readTaskPage(db: Kysely<Database>, userId: number, q: List
 
   const query = sql<TaskListRow & { total_count: string }>`SELECT p.id, p.user_id, p.platform_mode, p.status, p.status_reason,
       p.status_reason_params, p.scheduled_at, p.type, p.target_group_key, ${sql.raw(counterSql('c', 'pending'))} AS pending,
-      ${sql.raw(usableAccountSql('p'))} AS has_usable_account, ${sql.raw(itemHeadSql('p'))} AS head,
+      ${sql.raw(ownerHasUsableAccountSql('p'))} AS has_usable_account, ${sql.raw(itemHeadSql('p'))} AS head,
       ${sql.raw(itemTailSql('p', 'c'))} AS tail, p.total_count
     FROM (SELECT ${sql.raw(taskColumns('tasks'))}, count(*) OVER () AS total_count FROM ${from} WHERE ${filter}
           ORDER BY ${order} LIMIT ${q.page_size} OFFSET ${(q.page - 1) * q.page_size}) p

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../../../src/shared/enums';
 import { api } from '../api/client';
 import type { AccountJson } from '../api/types';
 import { accountReason, useI18n } from '../i18n';
@@ -21,8 +22,6 @@ function Countdown({ until }: { until: string }) {
   );
 }
 
-const RETIRED = ['BANNED', 'DEAUTHORIZED'];
-
 /** One sender account: who it is, its state and today's use; check, rename, disable, remove. */
 function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox: boolean; reload: () => Promise<void>; onError: (e: string | null) => void }) {
   const { t, lang } = useI18n();
@@ -30,7 +29,7 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
   const [label, setLabel] = useState(a.label);
   const [checking, setChecking] = useState(false);
   const [checkResult, setCheckResult] = useState<string | null>(null);
-  const retired = RETIRED.includes(a.status);
+  const retired = RETIRED_ACCOUNT_STATUSES.includes(a.status as AccountStatus);
 
   async function act(fn: () => Promise<unknown>) {
     try {

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { UNUSABLE_ACCOUNT_STATUSES, type AccountStatus } from '../../../src/shared/enums';
 import { api, ApiError } from '../api/client';
 import { messageTaskName, PRIORITIES, type AccountJson, type Priority, type TaskJson, type TaskType } from '../api/types';
 import { useI18n } from '../i18n';
@@ -82,7 +83,7 @@ export function CreateTaskPage() {
     return fe;
   }
 
-  const activeAccounts = accounts.filter((a) => !['BANNED', 'DEAUTHORIZED', 'DISABLED'].includes(a.status)).length;
+  const activeAccounts = accounts.filter((a) => !UNUSABLE_ACCOUNT_STATUSES.includes(a.status as AccountStatus)).length;
   const pacing = useMemo(
     () =>
       type === 'invite_to_group'

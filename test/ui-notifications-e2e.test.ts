@@ -130,8 +130,13 @@ describe.skipIf(!haveBrowser)('notifications in the web UI (Chromium)', () => {
     expect(panel.x).toBeGreaterThanOrEqual(0);
     expect(panel.x + panel.width).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${SHOTS}/en-panel-390.png` });
+    const items = page.locator('[data-testid=notification-item]');
+    const order = await items.allTextContents();
     await unread.first().getByRole('button', { name: 'Mark read' }).click();
     await expect.poll(() => count.textContent()).toBe('1');
+    // Read, it stays in its place (it used to drop below the unread one) and says it is read.
+    expect(await items.first().getAttribute('data-read')).toBe('true');
+    expect((await items.allTextContents()).map((x) => x.replace('Mark read', ''))).toEqual(order.map((x) => x.replace('Mark read', '')));
     await page.getByRole('button', { name: 'Mark all read' }).click();
     await expect.poll(() => count.count()).toBe(0);
     await expect.poll(() => unread.count()).toBe(0);

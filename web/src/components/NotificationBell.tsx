@@ -100,7 +100,9 @@ export function NotificationBell() {
     } catch (e) {
       setError((e as Error).message);
     }
-    await Promise.all([poll(), loadList()]);
+    // The item stays where it is, now read: reloading would move it down among the read ones under the reader's finger.
+    setPage((p) => p && { ...p, items: p.items.map((x) => (x.id === n.id ? { ...x, read: true } : x)) });
+    await poll();
   };
 
   const openTask = async (n: AppNotification) => {

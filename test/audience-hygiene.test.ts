@@ -3,6 +3,7 @@ import { addSandboxAccount, createInviteTask, makeTestApp, SANDBOX_GROUP_KEY, ty
 import { multipartBody } from './helpers/multipart.js';
 import { runVirtual } from '../src/scheduler/worker-loop.js';
 import { isRetryable } from '../src/hygiene/retry-failed.js';
+import { recordInLedger } from '../src/hygiene/audience-hygiene.js';
 import { migrate } from '../src/db/migrations.js';
 import { sql } from 'kysely';
 import type { Worker } from '../src/scheduler/worker.js';
@@ -94,6 +95,24 @@ describe('the ledger of people already invited into a group', () => {
     const inline = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${third.id}/targets`, payload: { targets: ['led_carol', 'led_hank'] } });
     expect(inline.json).toMatchObject({ imported: 2, already_invited: 1 });
     await act(third.id, 'cancel');
+  });
+
+  it('skips them from the first import into a task not started yet: its group is learnt when it is created, or when the group changes', async () => {
+    // Created with people already invited: the preview promised they would be skipped, and so they are.
+    const fresh = await createInviteTask(t, ['led_alice', 'led_ivan']);
+    expect(fresh.import).toMatchObject({ imported: 2, already_invited: 1 });
+    expect((await getTask(fresh.id)).counters).toMatchObject({ total: 2, pending: 1, skipped: 1 });
+    const file = await upload(`/api/v1/invite/import/file?task_id=${fresh.id}`, 'more.csv', 'username\nled_bob\nled_jane\n');
+    expect(file.json).toMatchObject({ imported: 2, already_invited: 1 });
+    // A task created for another group, moved to this one before its start: the next import knows it.
+    const moved = await createInviteTask(t, [], { target_group: '@sandbox_no_admin' });
+    await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${moved.id}`, payload: { target_group: '@sandbox_marketing' } });
+    const later = await upload(`/api/v1/invite/import/file?task_id=${moved.id}`, 'more.csv', 'username\nled_carol\nled_kate\n');
+    expect(later.json).toMatchObject({ imported: 2, already_invited: 1 });
+    // A group nobody can resolve now is learnt at the start, as before.
+    const unknown = await createInviteTask(t, ['led_alice'], { target_group: '@sandbox_no_such_group_here' });
+    expect(unknown.import).toMatchObject({ imported: 1, already_invited: 0 });
+    for (const id of [fresh.id, moved.id, unknown.id]) await t.api({ method: 'DELETE', url: `/api/v1/invite/tasks/${id}` });
   });
 
   it('counts them in previews (file dry run with the group from the admin check, validate), for their owner only', async () => {
@@ -313,6 +332,10 @@ describe('retry the failures', () => {
     await set('rt_ledger', 'SKIPPED', 'ALREADY_INVITED');
     await set('rt_ok', 'INVITED', null);
     await set('rt_dnc', 'SKIPPED', 'DO_NOT_CONTACT');
+    // An invitation is written into the ledger with its outcome, as the worker does (the task knows its group).
+    const task = await t.ctx.db.selectFrom('tasks').selectAll().where('id', '=', src.id).executeTakeFirstOrThrow();
+    const ok = await t.ctx.db.selectFrom('targets').selectAll().where('task_id', '=', src.id).where('username', '=', 'rt_ok').executeTakeFirstOrThrow();
+    await recordInLedger(t.ctx.db, task, ok, 'INVITED', t.clock.now());
     await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/cancel` });
 
     expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${src.id}/retry-failed`, user: 2, payload: {} })).statusCode).toBe(404);

@@ -56,6 +56,16 @@ export class GroupCheckService {
     private readonly connections: PlatformConnections,
   ) {}
 
+  /**
+   * The group a link names (its key and title) as the user's accounts resolve it, or null when none can now. Learnt
+   * when an invite task is created or its group changes, so that audience hygiene knows the group from the first
+   * import (people already invited into it come in skipped) instead of only from the start, whose check sets it again.
+   */
+  async identify(userId: number, reference: string, mode: PlatformMode): Promise<{ key: string; title: string } | null> {
+    const group = (await this.check(userId, reference, mode).catch(() => null))?.group;
+    return group ? { key: group.key, title: group.title } : null;
+  }
+
   async check(userId: number, reference: string, mode: PlatformMode): Promise<GroupCheckResult> {
     const rows = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).where('platform_mode', '=', mode).orderBy('id').execute();
     const result: GroupCheckResult = { platform_mode: mode, group: null, ready: [], unavailable: [], error: null, error_text: null, resolved: null, peers: {} };

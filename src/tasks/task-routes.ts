@@ -31,25 +31,22 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     async (req, reply) => {
       const user = req.user.userId;
       const input = req.body;
-      // The group's title, so the list and the task show it instead of the link before the start checks again (a
-      // group that cannot be resolved now keeps its link).
-      const groupTitle =
-        input.type === 'invite_to_group'
-          ? ((await ctx.groupCheck.check(user, input.target_group!, ctx.config.platformMode).catch(() => null))?.group?.title ?? null)
-          : null;
+      // The group, so the list and the task show its title instead of the link and imports skip people already
+      // invited into it, before the start checks again (a group that cannot be resolved now keeps its link).
+      const group = input.type === 'invite_to_group' ? await ctx.groupCheck.identify(user, input.target_group!, ctx.config.platformMode) : null;
       let name = input.name;
       if (!name) {
         // In the user's language, dated in the user's time zone (the UI sends it), so two campaigns into one group differ.
         const tz = req.timeZone ?? ctx.config.limits.timeZone;
         name =
           input.type === 'invite_to_group'
-            ? autoTaskName(req.lang, { group: groupTitle ?? input.target_group! }, ctx.clock.now(), tz)
+            ? autoTaskName(req.lang, { group: group?.title ?? input.target_group! }, ctx.clock.now(), tz)
             : autoTaskName(req.lang, { template: input.message_template! }, ctx.clock.now(), tz);
       }
       // With `draft` given, the start's conditions are checked first: refused (nothing created) or kept on the draft.
       const problems = input.draft === undefined ? [] : await ctx.taskReadiness.problems(user, input, ctx.config.platformMode);
       if (problems.length && !input.draft) throw TaskReadiness.refusal(problems, req.lang);
-      const task = await ctx.tasks.create(user, input, name, groupTitle);
+      const task = await ctx.tasks.create(user, input, name, group);
       await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type, ...(input.draft ? { draft: true } : {}) });
       // The audience is counted live; the group and admin reasons need the platform, so they are stored.
       const stored = problems.find((p) => p.field !== 'audience');
@@ -101,7 +98,11 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   });
 
   app.put('/tasks/:id', { schema: { tags, params: idParams, body: updateTaskSchema } }, async (req) => {
-    const row = await ctx.tasks.update(req.user.userId, req.params.id, req.body);
+    const user = req.user.userId;
+    const newGroup = req.body.target_group;
+    const before = newGroup ? await ctx.tasks.getOwned(user, req.params.id) : null;
+    const group = before && newGroup !== before.target_group ? await ctx.groupCheck.identify(user, newGroup!, before.platform_mode) : null;
+    const row = await ctx.tasks.update(user, req.params.id, req.body, group);
     // A new time (or priority) for a task that is waiting to start moves its start job (to its invite queue).
     if (row.status === 'SCHEDULED' && (req.body.scheduled_at !== undefined || req.body.priority !== undefined)) await ctx.scheduledStarts.schedule(row);
     await ctx.audit.record(req.user.userId, 'task.update', 'task', row.id, { fields: Object.keys(req.body) });

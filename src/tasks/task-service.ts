@@ -93,6 +93,8 @@ export function insertTaskCopy(trx: Transaction<Database>, src: TaskRow, name: s
     .executeTakeFirstOrThrow();
 }
 
+export type GroupIdentity = { key: string; title: string };
+
 /** Task records scoped to their owner: another user's task behaves as if it did not exist (404). */
 export class TaskService {
   constructor(
@@ -132,8 +134,11 @@ export class TaskService {
     return taskToJson(row, await this.counters(row.id), lang);
   }
 
-  /** `groupTitle`: the group's title when the caller already resolved the link (shown instead of the link until the start checks again). */
-  async create(userId: number, input: CreateTaskInput, name: string, groupTitle: string | null = null): Promise<TaskRow> {
+  /**
+   * `group`: the group the link names, when the caller could resolve it (GroupCheckService.identify): its title is shown
+   * instead of the link and its key scopes audience hygiene before the start, whose check sets both again.
+   */
+  async create(userId: number, input: CreateTaskInput, name: string, group: GroupIdentity | null = null): Promise<TaskRow> {
     const now = this.clock.now();
     return this.db
       .insertInto('tasks')
@@ -144,8 +149,8 @@ export class TaskService {
         platform_mode: this.platformMode,
         type: input.type,
         target_group: input.type === 'invite_to_group' ? (input.target_group ?? null) : null,
-        target_group_title: input.type === 'invite_to_group' ? groupTitle : null,
-        target_group_key: null,
+        target_group_title: input.type === 'invite_to_group' ? (group?.title ?? null) : null,
+        target_group_key: input.type === 'invite_to_group' ? (group?.key ?? null) : null,
         message_template: input.message_template ?? null,
         priority: input.priority,
         status: 'PENDING',
@@ -162,7 +167,8 @@ export class TaskService {
       .executeTakeFirstOrThrow();
   }
 
-  async update(userId: number, id: number, patch: UpdateTaskInput): Promise<TaskRow> {
+  /** `group`: what the new `target_group` names, if resolved (as for `create`); a new link without it is not known yet. */
+  async update(userId: number, id: number, patch: UpdateTaskInput, group: GroupIdentity | null = null): Promise<TaskRow> {
     const task = await this.getOwned(userId, id);
     if (FINISHED_TASK_STATUSES.includes(task.status) && Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) {
       throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}; only its name and notes can change. Duplicate it to run again.`, {
@@ -181,7 +187,8 @@ export class TaskService {
     }
     const set: Record<string, unknown> = { updated_at: this.clock.now() };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) set[k] = k === 'settings' ? JSON.stringify(v) : v;
-    if (patch.target_group !== undefined && patch.target_group !== task.target_group) Object.assign(set, { target_group_title: null, target_group_key: null });
+    if (patch.target_group !== undefined && patch.target_group !== task.target_group)
+      Object.assign(set, { target_group_title: group?.title ?? null, target_group_key: group?.key ?? null });
     // The status checks above hold at the moment of the write too (a task may finish or start meanwhile).
     let q = this.db.updateTable('tasks').set(set).where('id', '=', id);
     if (Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) q = q.where('status', 'not in', [...FINISHED_TASK_STATUSES]);

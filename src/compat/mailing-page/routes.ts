@@ -174,7 +174,8 @@ export async function mailingPageRoutes(root: FastifyInstance, ctx: AppContext) 
           settings: core.settings ?? {},
           start: false,
         } as CreateTaskInput;
-        const row = await ctx.tasks.create(user, input, core.name!);
+        const known = type === 'invite_to_group' && core.target_group ? await ctx.groupCheck.identify(user, core.target_group, ctx.config.platformMode) : null;
+        const row = await ctx.tasks.create(user, input, core.name!, known);
         await ctx.audit.record(user, 'task.create', 'task', row.id, { type: row.type, via: 'mailing-page' });
         const ignored = ignoredFields(b, [
           'name',
@@ -540,7 +541,7 @@ export async function mailingPageRoutes(root: FastifyInstance, ctx: AppContext) 
         const since = ctx.clock.now().getTime() - ASSIGN_GROUP_WINDOW_MS;
         const candidate = recent.items.find((t) => t.type === 'invite_to_group' && !t.target_group && Date.parse(t.created_at) >= since);
         if (candidate) {
-          await ctx.tasks.update(user, candidate.id, { target_group: link });
+          await ctx.tasks.update(user, candidate.id, { target_group: link }, { key: r.group.key, title: r.group.title });
           await ctx.audit.record(user, 'task.update', 'task', candidate.id, { fields: ['target_group'], via: 'mailing-page admin check' });
           assigned = candidate.id;
         }

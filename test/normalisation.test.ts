@@ -17,6 +17,11 @@ describe('identifier normalisation', () => {
     expect(normalisePhone('+1 (415) 555-0123')).toBe('+14155550123');
     expect(normalisePhone('0044 20 7946 0958')).toBe('+442079460958');
     expect(normalisePhone('79161234567')).toBe('+79161234567');
+    // The Russian domestic 8 is +7 (it was read as a +8… number); with a '+' the 8 is the caller's own.
+    expect(normalisePhone('89161110005')).toBe('+79161110005');
+    expect(normalisePhone('8 (916) 111-00-06')).toBe('+79161110006');
+    expect(normalisePhone('+86 138 0013 8000')).toBe('+8613800138000');
+    expect(normalisePhone('8123456789')).toBe('+8123456789');
     expect(normalisePhone('12345')).toBeNull();
     expect(normalisePhone('call me')).toBeNull();
   });
@@ -45,6 +50,10 @@ describe('column detection and rows', () => {
   it('guesses what a lone value is', () => {
     expect(normaliseRecord('+14155550123')).toMatchObject({ ok: true, target: { phone: '+14155550123' } });
     expect(normaliseRecord('987654321')).toMatchObject({ ok: true, target: { user_id_platform: '987654321' } });
+    expect(normaliseRecord('7012345678')).toMatchObject({ ok: true, target: { user_id_platform: '7012345678' } });
+    // Eleven bare digits 89…/79… are a Russian mobile number (no Telegram id is that large), not an id.
+    expect(normaliseRecord('89991234568')).toMatchObject({ ok: true, target: { phone: '+79991234568', user_id_platform: null } });
+    expect(normaliseRecord('79991234568')).toMatchObject({ ok: true, target: { phone: '+79991234568', user_id_platform: null } });
     expect(normaliseRecord('@alice_smith')).toMatchObject({ ok: true, target: { username: 'alice_smith' } });
     expect(normaliseRecord('')).toMatchObject({ ok: false });
   });

@@ -70,9 +70,12 @@ export function rejected(...problems: Array<[key: string, params?: MessageParams
   return { ok: false, reason: text.en, text };
 }
 
-/** What a lone value is: a phone (+…, or digits written with spaces, dashes or brackets), a numeric id, or a username/link. */
+/**
+ * What a lone value is: a phone (+…, digits written with spaces, dashes or brackets, or a Russian mobile number as
+ * 11 bare digits, 79… or 89…: no Telegram user id is that large), a numeric id, or a username/link.
+ */
 function loneValueField(value: string): 'phone' | 'user_id' | 'username' {
-  if (/^\+/.test(value) || (/^[\d\s\-()]{8,}$/.test(value) && /[\s\-()]/.test(value))) return 'phone';
+  if (/^\+/.test(value) || (/^[\d\s\-()]{8,}$/.test(value) && /[\s\-()]/.test(value)) || /^[78]9\d{9}$/.test(value)) return 'phone';
   return /^\d+$/.test(value) ? 'user_id' : 'username';
 }
 

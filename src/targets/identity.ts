@@ -29,7 +29,11 @@ export function normaliseUserId(raw: unknown): string | null {
   return /^\d{1,20}$/.test(s) && !/^0+$/.test(s) ? s.replace(/^0+/, '') : null;
 }
 
-/** E.164: '+' then 8–15 digits. Accepts spaces, dashes, brackets and a leading 00 or bare digits. */
+/**
+ * E.164: '+' then 8–15 digits. Accepts spaces, dashes, brackets and a leading 00 or bare digits. Eleven digits starting
+ * with 8 and no '+' are the Russian (and Kazakh) domestic way of writing +7 — «8 (916) 123-45-67», «89161234567» —
+ * which the audience's owners use all the time: read as +7, never as a +8… number.
+ */
 export function normalisePhone(raw: unknown): string | null {
   if (raw === null || raw === undefined) return null;
   let s = String(raw).trim();
@@ -38,6 +42,7 @@ export function normalisePhone(raw: unknown): string | null {
   const plus = s.startsWith('+');
   s = s.replace(/[^\d]/g, '');
   if (!plus && s.startsWith('00')) s = s.slice(2);
+  else if (!plus && s.length === 11 && s.startsWith('8')) s = `7${s.slice(1)}`;
   if (s.length < 8 || s.length > 15 || s.startsWith('0')) return null;
   return `+${s}`;
 }

@@ -243,15 +243,19 @@ describe('the do-not-contact list', () => {
 });
 
 describe('copies of a task (duplicate, retry the failures)', () => {
-  it('a duplicate of a finished task skips at once the people it invited and those put on the do-not-contact list since; the rest wait', async () => {
-    const src = await createInviteTask(t, ['dup_ann', 'dup_ben', 'dup_cat', 'dup_dan'], { name: 'Копируемая' });
-    // Cat and Dan are set aside before the start, so only Ann and Ben are invited.
-    await t.ctx.db
-      .updateTable('targets')
-      .set({ status: 'SKIPPED', error_code: 'SKIPPED_BY_USER' })
-      .where('task_id', '=', src.id)
-      .where('username', 'in', ['dup_cat', 'dup_dan'])
-      .execute();
+  it('a duplicate of a finished task skips at once the people it invited, those put on the do-not-contact list since and those Telegram refused for good; the rest wait', async () => {
+    const src = await createInviteTask(t, ['dup_ann', 'dup_ben', 'dup_cat', 'dup_dan', 'dup_eve', 'dup_fay'], { name: 'Копируемая' });
+    // Cat and Dan are set aside before the start, so only Ann and Ben are invited; Telegram refused Eve and Fay for good.
+    const set = (names: string[], status: string, code: string, message: string | null = null) =>
+      t.ctx.db
+        .updateTable('targets')
+        .set({ status: status as never, error_code: code, error_message: message })
+        .where('task_id', '=', src.id)
+        .where('username', 'in', names)
+        .execute();
+    await set(['dup_cat', 'dup_dan'], 'SKIPPED', 'SKIPPED_BY_USER');
+    await set(['dup_eve'], 'SKIPPED', 'USER_PRIVACY_RESTRICTED', "the user's privacy settings forbid invites");
+    await set(['dup_fay'], 'FAILED', 'USERNAME_NOT_OCCUPIED', 'no Telegram user has this username');
     await act(src.id, 'start');
     await run(12);
     expect((await getTask(src.id)).status).toBe('COMPLETED');
@@ -265,9 +269,13 @@ describe('copies of a task (duplicate, retry the failures)', () => {
       ['dup_ben', 'SKIPPED', 'ALREADY_INVITED'],
       ['dup_cat', 'SKIPPED', 'DO_NOT_CONTACT'],
       ['dup_dan', 'PENDING', null],
+      // The platform's refusals are kept: trying them again would meet them again and spend the accounts' limits.
+      ['dup_eve', 'SKIPPED', 'USER_PRIVACY_RESTRICTED'],
+      ['dup_fay', 'SKIPPED', 'USERNAME_NOT_OCCUPIED'],
     ]);
     expect(copy[0].error_message).toBe(`already invited into this group (task #${src.id})`);
-    expect((await getTask(res.json.id)).counters).toMatchObject({ total: 4, pending: 1, skipped: 3 });
+    expect(copy[5].error_message).toBe('no Telegram user has this username');
+    expect((await getTask(res.json.id)).counters).toMatchObject({ total: 6, pending: 1, skipped: 5 });
     // Started, it tries Dan only.
     const before = sandboxInvites('dup_ann');
     await act(res.json.id, 'start');

@@ -81,7 +81,7 @@ export class RetryFailed {
         into: copy,
         now,
         filter: {
-          sql: "(status = 'FAILED' AND error_code IS NULL) OR (status IN ('FAILED','SKIPPED') AND error_code IS NOT NULL AND error_code <> ALL($7::text[]))",
+          sql: "(status = 'FAILED' AND error_code IS NULL) OR (status IN ('FAILED','SKIPPED') AND error_code IS NOT NULL AND error_code <> ALL($8::text[]))",
           params: [NOT_RETRYABLE_CODES],
         },
         extra: "extra || jsonb_build_object('retry_of_task', task_id, 'retry_of_target', id)",

@@ -70,6 +70,9 @@ export const KNOWN_ERRORS: Record<string, Known> = {
   USERS_TOO_MUCH: { kind: 'GROUP', reason: 'the group has reached its member limit' },
 };
 
+/** The platform's verdicts about a person (privacy, blocked, no such user…): what trying them again would meet again. */
+export const TARGET_REFUSAL_CODES: readonly string[] = Object.keys(KNOWN_ERRORS).filter((code) => KNOWN_ERRORS[code]!.kind === 'TARGET');
+
 /** Builds the PlatformError for a known code (used by both adapters so wording stays identical). */
 export function platformError(code: string, seconds?: number): PlatformError {
   if (code === 'FLOOD_WAIT' || code === 'SLOWMODE_WAIT') {

@@ -6,6 +6,7 @@ import { FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
 import { DEFAULT_API_LANG, renderStoredReason, type Lang } from '../shared/messages.js';
 import { derivedTaskName } from '../shared/limits.js';
 import { copyTargets } from '../targets/target-copy.js';
+import { TARGET_REFUSAL_CODES } from '../platform/platform-error.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-schemas.js';
 import { countersJsonSql, readTaskForStatus, readTaskPage, type TaskPage } from './task-queries.js';
 import { taskPageJson } from './task-list-json.js';
@@ -207,8 +208,10 @@ export class TaskService {
   }
 
   /**
-   * Copies settings and the audience (reset to pending, audience hygiene applied again) into a new PENDING task, named after the source with "(копия)"
-   * or "(copy)" in the reader's language, the source's name shortened if the two would pass the name's 200 characters.
+   * Copies settings and the audience into a new PENDING task: people pending again, except those audience hygiene
+   * skips and those the platform refused for good (privacy, blocked, no such user…: kept as skipped with that reason;
+   * copyTargets). Named after the source with "(копия)" or "(copy)" in the reader's language, the source's name
+   * shortened if the two would pass the name's 200 characters.
    */
   async duplicate(userId: number, id: number, lang: Lang = DEFAULT_API_LANG): Promise<TaskRow> {
     const src = await this.getOwned(userId, id);
@@ -216,7 +219,7 @@ export class TaskService {
     const name = derivedTaskName(src.name, { suffix: ` (${COPY_WORD[lang]})` });
     return this.db.transaction().execute(async (trx) => {
       const copy = await insertTaskCopy(trx, src, name, now);
-      await copyTargets(trx, { from: src.id, into: copy, now });
+      await copyTargets(trx, { from: src.id, into: copy, now, carry: TARGET_REFUSAL_CODES });
       return copy;
     });
   }

@@ -202,6 +202,24 @@ describe('the do-not-contact list', () => {
     expect(audit.map((a) => a.action).sort()).toEqual(['dnc.add', 'dnc.add', 'dnc.add', 'dnc.add', 'dnc.add', 'dnc.remove']);
   });
 
+  it("refuses an entry too long to be anyone on its own line, in the reader's language, and adds the rest", async () => {
+    const long = `x${'y'.repeat(299)}`;
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/do-not-contact',
+      headers: { 'accept-language': 'ru' },
+      payload: { entries: ['@dnc_long_ok', long, '0', '89991234568'] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json).toMatchObject({ added: 2, invalid: 2 });
+    expect(res.json.errors).toEqual([
+      { row: 2, reason: `«x${'y'.repeat(39)}…» — некорректный юзернейм (5–32 латинских букв, цифр, подчёркиваний)` },
+      { row: 3, reason: '«0» — не id пользователя Telegram (целое число больше нуля, до 20 цифр)' },
+    ]);
+    const phone = await t.ctx.db.selectFrom('do_not_contact').select(['phone', 'user_id_platform']).where('phone', '=', '+79991234568').executeTakeFirst();
+    expect(phone).toEqual({ phone: '+79991234568', user_id_platform: null });
+  });
+
   it("is the owner's only: another user sees none of it, cannot remove from it, and is not affected by it", async () => {
     expect((await list('', 2)).total).toBe(0);
     const mineId = (await list()).items[0].id;

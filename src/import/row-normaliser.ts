@@ -86,6 +86,9 @@ export function normaliseLoneValue(raw: string): NormalisedRow {
   return normaliseFields({ [loneValueField(value)]: value }, value);
 }
 
+/** A value quoted in a refusal: its first 40 characters, and «…» when it had more. */
+const shortened = (v: string) => (v.length > 40 ? `${v.slice(0, 40)}…` : v);
+
 const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && !v.trim());
 
 const NO_PSD: Record<string, unknown> = Object.freeze({});
@@ -129,11 +132,11 @@ export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: strin
   if (!key) {
     const problems: Array<[string, MessageParams]> = [];
     if (rawUsername !== undefined && rawUsername !== null && String(rawUsername).trim())
-      problems.push(['ROW.bad_username', { value: String(rawUsername).slice(0, 40) }]);
-    if (rawId !== undefined && rawId !== null && String(rawId).trim()) problems.push(['ROW.bad_user_id', { value: String(rawId).slice(0, 40) }]);
+      problems.push(['ROW.bad_username', { value: shortened(String(rawUsername)) }]);
+    if (rawId !== undefined && rawId !== null && String(rawId).trim()) problems.push(['ROW.bad_user_id', { value: shortened(String(rawId)) }]);
     if (rawPhone !== undefined && rawPhone !== null && String(rawPhone).trim()) problems.push(['ROW.bad_phone', { value: String(rawPhone).slice(0, 4) }]);
     if (problems.length) return rejected(...problems);
-    return shown ? rejected(['ROW.no_identifier_in', { value: shown.slice(0, 40) }]) : rejected(['ROW.no_identifier']);
+    return shown ? rejected(['ROW.no_identifier_in', { value: shortened(shown) }]) : rejected(['ROW.no_identifier']);
   }
   return { ok: true, target, key };
 }

@@ -62,7 +62,10 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     ru: '«{value}» — некорректный юзернейм (5–32 латинских букв, цифр, подчёркиваний)',
     en: '"{value}" is not a valid username (5–32 letters, digits, underscores)',
   },
-  'ROW.bad_user_id': { ru: '«{value}» — не числовой id пользователя', en: '"{value}" is not a numeric user id' },
+  'ROW.bad_user_id': {
+    ru: '«{value}» — не id пользователя Telegram (целое число больше нуля, до 20 цифр)',
+    en: '"{value}" is not a Telegram user id (a whole number above zero, up to 20 digits)',
+  },
   'ROW.bad_phone': { ru: '«{value}…» — не номер телефона в международном формате', en: '"{value}…" is not a phone number in international format' },
   'ROW.no_identifier': { ru: 'не найден ни юзернейм, ни id, ни телефон', en: 'no username, user id or phone found' },
   'ROW.no_identifier_in': { ru: 'в «{value}» не найден ни юзернейм, ни id, ни телефон', en: 'no username, user id or phone found in "{value}"' },

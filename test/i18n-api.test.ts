@@ -40,6 +40,13 @@ describe('validation errors per field', () => {
     expect(byField.priority).toBe('допустимые значения: HIGH, MEDIUM, LOW');
     expect(byField.scheduled_at).toMatch(/^нужна дата и время/);
     expect(res.json.message).not.toMatch(/[A-Za-z]{4,} (must|expected|Invalid)/);
+    // The sentence names each field as the form does; `details` keep the API's names.
+    expect(res.json.message).toContain('поле «название»: слишком длинно: не больше 200 символов');
+    expect(res.json.message).toContain('поле «группа»: слишком коротко');
+    const account = await t.api({ method: 'POST', url: '/api/v1/invite/accounts', headers: RU, payload: { label: 'я'.repeat(300) } });
+    expect(account.json.message).toBe('Некорректный запрос: поле «название аккаунта»: слишком длинно: не больше 100 символов');
+    const dnc = await t.api({ method: 'POST', url: '/api/v1/invite/do-not-contact', headers: RU, payload: { entries: ['ok_name', { x: 1 }] } });
+    expect(dnc.json.message).toMatch(/поле «список, № 2»/);
   });
 
   it('agrees the noun with the number in Russian, and says an empty list is empty', async () => {

@@ -11,11 +11,50 @@ function localiseDetails(details: unknown, lang: Lang): unknown {
   );
 }
 
-/** Turns a zod issue path + message into "body.target_group: must be …" (in Russian: "поле «target_group»: …"). */
+/**
+ * The API's field names as a Russian reader knows them (the forms' labels): the sentence is read by people, often
+ * where a form shows the server's whole message; `details[].field` keeps the machine name for programs and forms.
+ */
+const FIELD_RU: Record<string, string> = {
+  name: 'название',
+  label: 'название аккаунта',
+  target_group: 'группа',
+  message_template: 'текст сообщения',
+  scheduled_at: 'время запуска',
+  priority: 'приоритет',
+  type: 'тип задачи',
+  status: 'статус',
+  phone: 'телефон',
+  code: 'код',
+  password: 'пароль',
+  session_string: 'строка сессии',
+  username: 'юзернейм',
+  user_id: 'id пользователя',
+  user_id_platform: 'id пользователя',
+  first_name: 'имя',
+  last_name: 'фамилия',
+  entries: 'список',
+  note: 'заметка',
+  url: 'адрес',
+  targets: 'люди',
+  settings: 'настройки',
+  page: 'страница',
+  page_size: 'размер страницы',
+};
+
+/** `targets.3.username` → «люди, № 4, юзернейм»: known names in Russian, list positions counted from 1. */
+export function fieldRu(path: string): string {
+  return path
+    .split('.')
+    .map((part) => (/^\d+$/.test(part) ? `№ ${Number(part) + 1}` : (FIELD_RU[part] ?? part)))
+    .join(', ');
+}
+
+/** Turns a zod issue path + message into "body.target_group: must be …" (in Russian: "поле «группа»: …"). */
 function sentence(issue: ValidationItem, where: string, lang: Lang) {
   const path = issueField(issue);
   const msg = issueText(issue, lang);
-  if (lang === 'ru') return path ? `поле «${path}»: ${msg}` : msg;
+  if (lang === 'ru') return path ? `поле «${fieldRu(path)}»: ${msg}` : msg;
   return `${where}${path ? `.${path}` : ''}: ${msg}`;
 }
 

@@ -1,4 +1,5 @@
 import type {} from '../auth/request-user.js';
+import { MAX_ACCOUNT_LABEL } from '../shared/limits.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { autoTaskName } from '../shared/messages.js';
 
 const createBody = z
   .object({
-    label: z.string().trim().min(1, 'give the account a name').max(100),
+    label: z.string().trim().min(1, 'give the account a name').max(MAX_ACCOUNT_LABEL),
     phone: z.string().max(32).nullable().optional(),
     session_string: z.string().max(4096).optional(),
     /** Sandbox only: which simulated groups this account administers (default: every demo group with admins). */
@@ -49,7 +50,13 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.patch(
     '/invite/accounts/:id',
-    { schema: { tags, params: idParams, body: z.object({ label: z.string().trim().min(1).max(100).optional(), enabled: z.boolean().optional() }).strict() } },
+    {
+      schema: {
+        tags,
+        params: idParams,
+        body: z.object({ label: z.string().trim().min(1).max(MAX_ACCOUNT_LABEL).optional(), enabled: z.boolean().optional() }).strict(),
+      },
+    },
     async (req) => {
       const row = await ctx.accounts.update(req.user.userId, req.params.id, req.body);
       await ctx.audit.record(req.user.userId, 'account.update', 'account', row.id, req.body);

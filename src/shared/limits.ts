@@ -3,6 +3,8 @@
  * refuses more, the UI checks it first, and a copy's name is shortened to it.
  */
 export const MAX_TASK_NAME = 200;
+/** The most characters an account's name (label) may have: the API refuses more, the forms stop the typing there. */
+export const MAX_ACCOUNT_LABEL = 100;
 
 /**
  * A task name made from another task's ("Повтор: …", "… (копия)"): the source name shortened so the whole fits

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplate, unknownTemplateVariables } from '../src/shared/message-template.js';
+import { renderTemplate, unclosedTemplateVariables, unknownTemplateVariables } from '../src/shared/message-template.js';
 import { messageTaskName } from '../src/shared/enums.js';
 
 const person = (p: { username?: string; first_name?: string; phone?: string }) => ({
@@ -29,6 +29,16 @@ describe('message templates', () => {
     ]);
     expect(unknownTemplateVariables('Hi @{user}')).toEqual(['{user}']);
     expect(unknownTemplateVariables('Plain text, {}, {1st}, {a b}')).toEqual([]);
+  });
+});
+
+describe('a variable opened and not closed', () => {
+  it('is named as written, once; closed ones, unknown names and the text’s own braces are not', () => {
+    expect(unclosedTemplateVariables('Привет, {first_name! как дела, {first_name!')).toEqual(['{first_name']);
+    expect(unclosedTemplateVariables('Привет, {first_name|друг')).toEqual(['{first_name']);
+    expect(unclosedTemplateVariables('@{username и всё')).toEqual(['{username']);
+    expect(unclosedTemplateVariables('Привет, {first_name|друг}! @{username}')).toEqual([]);
+    expect(unclosedTemplateVariables('{first_names} { first_name } {скидка')).toEqual([]);
   });
 });
 

@@ -133,12 +133,18 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
     const created = await ui.api('POST', '/tasks', { type: 'direct_message', message_template: 'Привет!', name: 'Рассылка', targets: ['@msg_one'] });
     const id = created.json.id as number;
     const { page } = await openTask(id, 'ru', 390);
-    // A variable the worker does not know is said at the field, before anything is sent.
+    // A variable the worker does not know is said under the preview as it is typed, and at the field when saving (once).
     await page.fill('#edit-template', 'Здравствуйте, {firstname}!');
+    const said = 'Неизвестная переменная {firstname}: в тексте можно использовать {username} и {first_name}.';
+    expect(await page.locator('[data-testid=message-preview-problem]').textContent()).toBe(said);
     await page.locator('[data-testid=task-edit-save]').click();
-    expect(await page.locator('[data-testid=error-message_template]').textContent()).toBe(
-      'Неизвестная переменная {firstname}: в тексте можно использовать {username} и {first_name}.',
-    );
+    expect(await page.locator('[data-testid=error-message_template]').textContent()).toBe(said);
+    expect(await page.locator('[data-testid=message-preview-problem]').count()).toBe(0);
+    // So is a variable opened and not closed; the server refuses it too.
+    await page.fill('#edit-template', 'Привет, {first_name! как дела');
+    expect(await page.locator('[data-testid=message-preview-problem]').textContent()).toBe('Переменная {first_name не закрыта скобкой «}»: так её и получат люди.');
+    const refused = await ui.api('PUT', `/tasks/${id}`, { message_template: 'Привет, {first_name! как дела' });
+    expect(refused.status).toBe(400);
     // The preview shows a Russian example person, and someone without a first name (the word after the bar).
     await page.fill('#edit-template', 'Здравствуйте, {first_name|друг}! Ждём вас, @{username}.');
     const preview = form(page).locator('[data-testid=message-preview]');

@@ -32,6 +32,16 @@ export function unknownTemplateVariables(template: string): string[] {
   return [...unknown];
 }
 
+/**
+ * Known variables opened and not closed (`{first_name!`, `{first_name|друг` at the end), as written, each once: not
+ * variables by the grammar above, so they would reach people as typed — the same mistake as an unknown name.
+ */
+export function unclosedTemplateVariables(template: string): string[] {
+  const names = TEMPLATE_VARIABLES.join('|');
+  const open = new RegExp(`\\{(?:${names})\\b(?!(?:\\|[^{}\\n]*)?\\})`, 'g');
+  return [...new Set(template.match(open) ?? [])];
+}
+
 /** The template with each variable the worker fills (with its fallback and an "@" before it) written as `mark`: for a task's name. */
 export function withVariablesAs(template: string, mark: string): string {
   const known: readonly string[] = TEMPLATE_VARIABLES;

@@ -220,6 +220,10 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     ru: 'неизвестная переменная {variable}: в тексте можно использовать {known}',
     en: 'unknown variable {variable}: the template can use {known}',
   },
+  'FIELD.template_unclosed': {
+    ru: 'переменная {variable} не закрыта скобкой «}»: так её и получат люди',
+    en: 'variable {variable} is not closed with "}": people would get it as typed',
+  },
   // Auto task names.
   'NAME.invite': { ru: 'Приглашения в {group} · {date}', en: 'Invites to {group} · {date}' },
   'NAME.message_prefix': { ru: 'Сообщения', en: 'Messages' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TEMPLATE_VARIABLES, unknownTemplateVariables } from '../shared/message-template.js';
+import { TEMPLATE_VARIABLES, unclosedTemplateVariables, unknownTemplateVariables } from '../shared/message-template.js';
 import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
 import { boundedDate, dbId } from '../shared/input-schemas.js';
 import { MAX_TASK_NAME } from '../shared/limits.js';
@@ -52,6 +52,13 @@ const taskFields = {
           code: 'custom',
           message: `unknown variable ${unknown.join(', ')}: the template can use ${KNOWN_VARIABLES}`,
           params: { i18n: 'FIELD.template_variable', variable: unknown.join(', '), known: KNOWN_VARIABLES },
+        });
+      const unclosed = unclosedTemplateVariables(text);
+      if (unclosed.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `variable ${unclosed.join(', ')} is not closed with "}"`,
+          params: { i18n: 'FIELD.template_unclosed', variable: unclosed.join(', ') },
         });
     }),
   priority: priorityInput().default('MEDIUM'),

@@ -20,7 +20,7 @@ export {
   type AccountStatus,
 } from '../../../src/shared/enums';
 /** How the server fills a message template: the form's preview uses the same function, so it shows what is sent. */
-export { renderTemplate, unknownTemplateVariables } from '../../../src/shared/message-template';
+export { renderTemplate, unclosedTemplateVariables, unknownTemplateVariables } from '../../../src/shared/message-template';
 
 export interface Page<T> {
   items: T[];

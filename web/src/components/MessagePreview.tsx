@@ -1,4 +1,4 @@
-import { renderTemplate, unknownTemplateVariables } from '../api/types';
+import { renderTemplate, unclosedTemplateVariables, unknownTemplateVariables } from '../api/types';
 import { useI18n, type Lang, type T } from '../i18n';
 
 /** The preview's example people, in the reader's language: one with a first name, one without (where a fallback shows). */
@@ -16,12 +16,20 @@ export function renderPreview(template: string, person: { username: string; firs
  * Below a message template field: what the example person would read, and — when the template uses {first_name} —
  * what someone without a first name would read (the fallback after the bar, or the username).
  */
-export function MessagePreview({ template }: { template: string }) {
+/** `fieldSaysIt`: the form already shows the template's problem at its field (after a submit), so it is not said twice. */
+export function MessagePreview({ template, fieldSaysIt = false }: { template: string; fieldSaysIt?: boolean }) {
   const { t, lang } = useI18n();
   if (!template) return null;
   const { named, unnamed } = EXAMPLES[lang];
+  // Said while typing, not only when the form is sent: the preview would otherwise show the mistake as if it were fine.
+  const problem = fieldSaysIt ? undefined : templateProblem(template, t);
   return (
     <div className="message-preview" data-testid="message-preview">
+      {problem && (
+        <div className="error-text small" data-testid="message-preview-problem">
+          {problem}
+        </div>
+      )}
       <span className="small muted">{t('livePreview', { username: named.username, name: named.first_name })}</span>
       <p>{renderPreview(template, named)}</p>
       {/\{first_name\b/.test(template) && (
@@ -36,10 +44,12 @@ export function MessagePreview({ template }: { template: string }) {
 
 /**
  * What is wrong with a message template, said at its field before anything is sent (the server refuses the same): no
- * text, or a variable the worker does not know — which would reach people as written, "Привет, {firstname}!".
+ * text, a variable the worker does not know, or one not closed — which would reach people as written, "Привет, {firstname}!".
  */
 export function templateProblem(template: string, t: T): string | undefined {
   if (!template.trim()) return t('errTemplateRequired');
   const unknown = unknownTemplateVariables(template);
-  return unknown.length ? t('errTemplateVariable', { variable: unknown.join(', ') }) : undefined;
+  if (unknown.length) return t('errTemplateVariable', { variable: unknown.join(', ') });
+  const unclosed = unclosedTemplateVariables(template);
+  return unclosed.length ? t('errTemplateUnclosed', { variable: unclosed.join(', ') }) : undefined;
 }

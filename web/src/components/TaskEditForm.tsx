@@ -156,7 +156,7 @@ export function TaskEditForm({
           />
           <FieldError field="message_template" text={errors.message_template} />
           <p className="muted small">{t('templateHint')}</p>
-          <MessagePreview template={template} />
+          <MessagePreview template={template} fieldSaysIt={!!errors.message_template} />
         </div>
       )}
       {!finished && (

@@ -226,7 +226,7 @@ export function CreateTaskPage() {
             />
             <FieldError errors={fieldErrors} field="message_template" />
             <p className="muted small">{t('templateHint')}</p>
-            <MessagePreview template={template} />
+            <MessagePreview template={template} fieldSaysIt={!!fieldErrors.message_template} />
           </div>
         )}
 

@@ -198,6 +198,15 @@ describe.skipIf(!haveBrowser)('notifications in the web UI (Chromium)', () => {
     expect(await rows.first().textContent()).toMatch(/Задача завершена.*200.*Доставлено/);
     expect(await page.inputValue('#webhook-url')).toBe(hookUrl);
     await page.screenshot({ path: `${SHOTS}/ru-5-webhook-log.png`, fullPage: true });
+
+    // On a phone the log fits the screen (its table made the page 431 px wide): each attempt is stacked lines.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    const cut = await page.evaluate(
+      () => Array.from(document.querySelectorAll('[data-testid=webhook-log] td')).filter((td) => td.getBoundingClientRect().right > window.innerWidth).length,
+    );
+    expect(cut, 'webhook log cells past the edge at 390 px').toBe(0);
+    await page.screenshot({ path: `${SHOTS}/ru-6-webhook-log-390.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   }, 150_000);

@@ -43,6 +43,10 @@ export function App() {
 
   const detail = /^\/tasks\/(\d+)$/.exec(route);
   // Keyed by auth state so pages reload their data after signing in, while the create form keeps its state.
+  // The task list is keyed by language too: a switch remounts it, so everything the server wrote in the old language
+  // (a task's why…) is fetched again. The other pages hold what a remount would throw away (what the user typed, a
+  // Telegram login under way, the webhook's secret shown once): they fetch their server texts again on `lang`
+  // themselves. The dashboard and do-not-contact have none (their words are all here).
   const page =
     route === '/tasks/new' ? (
       <CreateTaskPage />
@@ -57,7 +61,7 @@ export function App() {
     ) : route === '/notifications/webhook' ? (
       <WebhookSettingsPage key={String(needLogin)} />
     ) : (
-      <TasksPage key={String(needLogin)} />
+      <TasksPage key={`${needLogin}-${lang}`} />
     );
 
   return (

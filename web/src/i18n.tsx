@@ -325,7 +325,8 @@ const en = {
   qrExpired: 'The login time is over.',
   qrNew: 'Show a new code',
   startOver: 'Start again',
-  sessionHint: 'A GramJS StringSession (for example from `npm run session`). It is full access to the account: it is stored encrypted and never shown again.',
+  sessionHint:
+    'For advanced users who already have a GramJS session string (StringSession) from another tool or from their administrator. It gives full access to the account: it is stored encrypted and never shown again.',
   addBySession: 'Add by StringSession',
   check: 'Check',
   checking2: 'Checking…',
@@ -489,7 +490,7 @@ const ru: Dict = {
   pause: 'Пауза',
   resume: 'Продолжить',
   cancel: 'Отменить',
-  duplicate: 'Копия',
+  duplicate: 'Дублировать',
   delete: 'Удалить',
   open: 'Открыть',
   confirmDelete: 'Удалить задачу «{name}» вместе с аудиторией и журналом? Это необратимо.',
@@ -779,7 +780,8 @@ const ru: Dict = {
   qrExpired: 'Время входа истекло.',
   qrNew: 'Показать новый код',
   startOver: 'Начать заново',
-  sessionHint: 'GramJS StringSession (например, из `npm run session`). Это полный доступ к аккаунту: хранится зашифрованной и больше не показывается.',
+  sessionHint:
+    'Для опытных пользователей, у которых уже есть строка сессии GramJS (StringSession) из другой программы или от администратора. Она даёт полный доступ к аккаунту: хранится в зашифрованном виде и больше не показывается.',
   addBySession: 'Добавить по StringSession',
   check: 'Проверить',
   checking2: 'Проверяем…',

@@ -45,7 +45,7 @@ interface BasePreview {
  * task's).
  */
 export function useAudience({ groupKey = null, taskId }: { groupKey?: string | null; taskId?: number }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { parsingConfigured } = useServerInfo();
   const [source, setSource] = useState<'file' | 'base'>('file');
   const [bases, setBases] = useState<ParsingBase[] | null>(null);
@@ -82,6 +82,7 @@ export function useAudience({ groupKey = null, taskId }: { groupKey?: string | n
   }, [wantBases]);
 
   // The first contacts of the chosen base, so the user sees who will be imported before importing.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: lang is a trigger (the server writes the rows' reasons in it)
   useEffect(() => {
     setBasePreview(null);
     setBasePreviewError(null);
@@ -103,9 +104,11 @@ export function useAudience({ groupKey = null, taskId }: { groupKey?: string | n
     return () => {
       live = false;
     };
-  }, [baseId, groupKey, taskId]);
+  }, [baseId, groupKey, taskId, lang]);
 
-  // The file's dry run, again when the group changes (the counts of people already invited depend on it).
+  // The file's dry run, again when the group changes (the counts of people already invited depend on it) and when the
+  // language does (the server writes the rows' errors in it).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: lang is a trigger, not an input
   useEffect(() => {
     setPreview(null);
     setPreviewError(null);
@@ -132,7 +135,7 @@ export function useAudience({ groupKey = null, taskId }: { groupKey?: string | n
     return () => {
       live = false;
     };
-  }, [file, groupKey, taskId]);
+  }, [file, groupKey, taskId, lang]);
 
   function chooseFile(f: File | null) {
     if (f && f.size > MAX_FILE_BYTES) {

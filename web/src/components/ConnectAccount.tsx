@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { MAX_ACCOUNT_LABEL } from '../../../src/shared/limits';
 import { api, ApiError } from '../api/client';
 import type { AccountJson } from '../api/types';
 import { useI18n, type T } from '../i18n';
@@ -351,7 +352,7 @@ function SessionForm({ onAdded }: { onAdded: () => void }) {
       <p className="muted small">{t('sessionHint')}</p>
       <label>
         {t('label')}
-        <input name="label" required value={label} onChange={(e) => setLabel(e.target.value)} />
+        <input name="label" required maxLength={MAX_ACCOUNT_LABEL} value={label} onChange={(e) => setLabel(e.target.value)} />
       </label>
       <label>
         {t('sessionString')}

@@ -87,11 +87,11 @@ export function TaskJobs({
     }
   }, [taskId, onImported, onError]);
 
-  // refreshKey is the parent's signal to look again (after start/pause/resume/cancel).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is a trigger, not an input
+  // refreshKey is the parent's signal to look again (after start/pause/resume/cancel); lang, as the server answers in it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey and lang are triggers, not inputs
   useEffect(() => {
     void load();
-  }, [load, refreshKey]);
+  }, [load, refreshKey, lang]);
   const busy = jobs.some((j) => !FINISHED.includes(j.status));
   useEffect(() => {
     if (!busy) return;

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { MAX_ACCOUNT_LABEL } from '../../../src/shared/limits';
 import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../../../src/shared/enums';
 import { api } from '../api/client';
 import type { AccountJson } from '../api/types';
@@ -72,7 +73,7 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
       <div className="toolbar">
         {editing ? (
           <form className="inline-form" onSubmit={saveLabel}>
-            <input aria-label={t('label')} value={label} maxLength={100} required autoFocus onChange={(e) => setLabel(e.target.value)} />
+            <input aria-label={t('label')} value={label} maxLength={MAX_ACCOUNT_LABEL} required autoFocus onChange={(e) => setLabel(e.target.value)} />
             <button type="submit" className="primary">
               {t('save')}
             </button>
@@ -191,7 +192,7 @@ function SandboxAddForm({ onAdded, onError }: { onAdded: () => Promise<void>; on
       <p className="muted small">{t('sandboxAccountHint')}</p>
       <label>
         {t('label')}
-        <input name="label" required value={label} onChange={(e) => setLabel(e.target.value)} />
+        <input name="label" required maxLength={MAX_ACCOUNT_LABEL} value={label} onChange={(e) => setLabel(e.target.value)} />
       </label>
       <label>
         {t('phone')}
@@ -205,17 +206,19 @@ function SandboxAddForm({ onAdded, onError }: { onAdded: () => Promise<void>; on
 }
 
 export function AccountsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [data, setData] = useState<{ items: AccountJson[]; sandbox: boolean } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Not remounted on a language switch (a login under way would be abandoned): the list is fetched again instead.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: lang is a trigger (the server answers in it)
   const load = useCallback(async () => {
     try {
       setData(await api('/api/v1/invite/accounts'));
     } catch (e) {
       setError((e as Error).message);
     }
-  }, []);
+  }, [lang]);
   useEffect(() => {
     void load();
     const h = setInterval(load, 10_000);

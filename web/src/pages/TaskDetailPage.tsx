@@ -72,6 +72,7 @@ export function TaskDetailPage({ id }: { id: number }) {
     if (note) sessionStorage.removeItem(RETRY_NOTE_KEY);
   }, [note]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: lang is a trigger (the server writes the why and the reasons' summaries in it)
   const loadAll = useCallback(async () => {
     try {
       const [tk, st, lg] = await Promise.all([
@@ -87,8 +88,9 @@ export function TaskDetailPage({ id }: { id: number }) {
       if (e instanceof ApiError && e.status === 404) setMissing(true);
       setError((e as Error).message);
     }
-  }, [id]);
+  }, [id, lang]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: lang is a trigger (the server writes the skip reasons in it)
   const loadTargets = useCallback(async () => {
     const q = new URLSearchParams({ page: String(targetPage), page_size: '25' });
     if (targetStatus) q.set('status', targetStatus);
@@ -97,7 +99,7 @@ export function TaskDetailPage({ id }: { id: number }) {
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [id, targetPage, targetStatus]);
+  }, [id, targetPage, targetStatus, lang]);
 
   useEffect(() => {
     void loadAll();

@@ -212,9 +212,9 @@ export function WebhookSettingsPage() {
                   <tr key={a.id} data-testid="webhook-attempt">
                     <td>{formatTime(a.created_at, lang)}</td>
                     <td>{t(`webhookEvent_${a.event}` as 'webhookEvent_test')}</td>
-                    <td>{a.attempt}</td>
-                    <td>{a.status_code ?? '—'}</td>
-                    <td className={`outcome-${a.outcome}`}>
+                    <td data-label={t('webhookLogAttempt')}>{a.attempt}</td>
+                    <td data-label={t('webhookLogStatus')}>{a.status_code ?? '—'}</td>
+                    <td className={`webhook-log-result outcome-${a.outcome}`}>
                       {t(`webhookOutcome_${a.outcome}` as 'webhookOutcome_delivered')}
                       {a.error ? `: ${a.error}` : ''} <span className="muted">({t('milliseconds', { n: a.duration_ms })})</span>
                     </td>

@@ -218,6 +218,12 @@ describe('the do-not-contact list', () => {
     ]);
     const phone = await t.ctx.db.selectFrom('do_not_contact').select(['phone', 'user_id_platform']).where('phone', '=', '+79991234568').executeTakeFirst();
     expect(phone).toEqual({ phone: '+79991234568', user_id_platform: null });
+    // Searched as people write numbers: with spaces and brackets, or with the domestic 8.
+    for (const search of ['+7 999 123', '8 (999) 123-45-68', '999-123'])
+      expect(
+        (await list(`?search=${encodeURIComponent(search)}`)).items.map((x: any) => x.phone),
+        search,
+      ).toEqual(['+79991234568']);
   });
 
   it("is the owner's only: another user sees none of it, cannot remove from it, and is not affected by it", async () => {

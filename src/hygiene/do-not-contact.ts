@@ -130,12 +130,20 @@ export class DoNotContactService {
   async list(userId: number, q: { search?: string; page: number; page_size: number }) {
     let base = this.db.selectFrom('do_not_contact').where('user_id', '=', userId);
     if (q.search) {
-      const like = `%${q.search
-        .trim()
-        .replace(/^@/, '')
-        .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const escape = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = escape(q.search.trim().replace(/^@/, ''));
+      // Phones are stored bare (+79991234567): a number searched as written («+7 999 123», «8 (999) 123») is matched by
+      // its digits, and a leading 8 also as the +7 it may stand for.
+      const digits = /^[+\d\s\-().]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
+      const asPhone = digits.length < 3 ? [] : [digits, ...(digits.startsWith('8') ? [`+7${digits.slice(1)}`] : [])];
       base = base.where((eb) =>
-        eb.or([eb('username', 'ilike', like), eb('phone', 'like', like), eb('user_id_platform', 'like', like), eb('note', 'ilike', like)]),
+        eb.or([
+          eb('username', 'ilike', like),
+          eb('phone', 'like', like),
+          ...asPhone.map((d) => eb('phone', 'like', escape(d))),
+          eb('user_id_platform', 'like', like),
+          eb('note', 'ilike', like),
+        ]),
       );
     }
     const { total } = await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();

@@ -130,8 +130,8 @@ export class DoNotContactService {
   async list(userId: number, q: { search?: string; page: number; page_size: number }) {
     let base = this.db.selectFrom('do_not_contact').where('user_id', '=', userId);
     if (q.search) {
-      const escape = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const like = escape(q.search.trim().replace(/^@/, ''));
+      const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = containing(q.search.trim().replace(/^@/, ''));
       // Phones are stored bare (+79991234567): a number searched as written («+7 999 123», «8 (999) 123») is matched by
       // its digits, and a leading 8 also as the +7 it may stand for.
       const digits = /^[+\d\s\-().]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
@@ -140,7 +140,7 @@ export class DoNotContactService {
         eb.or([
           eb('username', 'ilike', like),
           eb('phone', 'like', like),
-          ...asPhone.map((d) => eb('phone', 'like', escape(d))),
+          ...asPhone.map((d) => eb('phone', 'like', containing(d))),
           eb('user_id_platform', 'like', like),
           eb('note', 'ilike', like),
         ]),

@@ -142,7 +142,9 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
     expect(await page.locator('[data-testid=message-preview-problem]').count()).toBe(0);
     // So is a variable opened and not closed; the server refuses it too.
     await page.fill('#edit-template', 'Привет, {first_name! как дела');
-    expect(await page.locator('[data-testid=message-preview-problem]').textContent()).toBe('Переменная {first_name не закрыта скобкой «}»: так её и получат люди.');
+    expect(await page.locator('[data-testid=message-preview-problem]').textContent()).toBe(
+      'Переменная {first_name не закрыта скобкой «}»: так её и получат люди.',
+    );
     const refused = await ui.api('PUT', `/tasks/${id}`, { message_template: 'Привет, {first_name! как дела' });
     expect(refused.status).toBe(400);
     // The preview shows a Russian example person, and someone without a first name (the word after the bar).

@@ -203,6 +203,27 @@ describe('text encodings of CSV and TXT files', () => {
     }
   });
 
+  it('says a binary file is not text, instead of a page of NUL errors and garbled rows', async () => {
+    // A PNG's signature and header, then bytes as a compressed picture has them (deterministic).
+    const bytes = Buffer.alloc(4096);
+    for (let i = 0, x = 7; i < bytes.length; i++) bytes[i] = x = (x * 1103515245 + 12345) & 0xff;
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(bytes);
+    for (const name of ['photo.csv', 'list.txt']) {
+      const body = multipartBody(name, bytes);
+      const res = await t.api({
+        method: 'POST',
+        url: '/api/v1/invite/import/file?dry_run=true',
+        payload: body.payload,
+        headers: { ...body.headers, 'accept-language': 'ru' },
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json).toMatchObject({ error: 'MALFORMED_FILE', message: expect.stringMatching(/^Это не текстовый файл, а двоичные данные/) });
+    }
+    // A text file with a stray NUL in a cell is still read, that row refused on its own (above).
+    const oneNul = await upload('a.csv', `username\n${'@some_user_name\n'.repeat(50)}@bad\u0000name\n`);
+    expect(oneNul.statusCode).toBe(200);
+  });
+
   it('refuses a file that turns invalid UTF-8 after a clean start instead of writing U+FFFD', async () => {
     const clean = Buffer.from(`username\n${'@clean_user_name\n'.repeat(6000)}`);
     const tail = iconv.encode('@ivan_petrov,Иван\n', 'win1251');

@@ -23,6 +23,16 @@ export const DEFAULT_IMPORT_LIMITS: ImportLimits = { maxXlsxRows: 200_000, maxXl
  */
 export const XLSX_SHARED_STRINGS_BYTES = 24 * 1024 * 1024;
 
+/**
+ * Control characters (not tab, CR, LF) in the decoded head of a file: a text file has none or a stray one (a NUL in a
+ * cell is that row's problem, said at its row), a picture or a program is full of them — read as text, it gave a screen
+ * of «значение содержит байт NUL» and rows of garbage instead of saying what the file is.
+ */
+function looksBinary(head: string): boolean {
+  const control = head.match(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g)?.length ?? 0;
+  return control >= 8 && control > head.length / 50;
+}
+
 /** Bytes sniffed to choose the format and the text encoding. */
 const SNIFF_BYTES = 64 * 1024;
 
@@ -45,6 +55,10 @@ export async function fileRows(
   // the upload's packets did, often inside a Cyrillic letter: it is decoded as the start of the file, not as all of it.
   let headText = '';
   if (encoding) for await (const chunk of decodeToUtf8([peeked.head], encoding, { prefix: true })) headText += chunk.toString('utf8');
+  if (encoding && looksBinary(headText))
+    throw new ImportFormatError('The file holds binary data, not text: save the list as CSV, TXT, JSON or an .xlsx workbook.', {
+      key: 'MALFORMED_FILE.binary',
+    });
   const format = detectFormat(filename, mimetype, isZip ? peeked.head : Buffer.from(headText, 'utf8'));
   if (format === 'xlsx') {
     const chunks: Buffer[] = [];

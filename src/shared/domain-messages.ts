@@ -25,6 +25,10 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'The uploaded file is no longer stored with this job; upload it again.',
   },
   'MALFORMED_FILE.empty': { ru: 'Файл пустой.', en: 'The file is empty.' },
+  'MALFORMED_FILE.binary': {
+    ru: 'Это не текстовый файл, а двоичные данные: сохраните список как CSV, TXT, JSON или книгу Excel (.xlsx).',
+    en: 'The file holds binary data, not text: save the list as CSV, TXT, JSON or an .xlsx workbook.',
+  },
   'MALFORMED_FILE.zip': {
     ru: 'Файл — zip-архив, а не CSV, JSON или текст: сохраните книгу Excel с расширением .xlsx.',
     en: 'The file is a zip archive, not a CSV, JSON or text file: give .xlsx workbooks the .xlsx extension.',

@@ -29,7 +29,11 @@ export const XLSX_SHARED_STRINGS_BYTES = 24 * 1024 * 1024;
  * of «значение содержит байт NUL» and rows of garbage instead of saying what the file is.
  */
 function looksBinary(head: string): boolean {
-  const control = head.match(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g)?.length ?? 0;
+  let control = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) control++;
+  }
   return control >= 8 && control > head.length / 50;
 }
 

@@ -50,6 +50,11 @@ describe.skipIf(!haveBrowser)('web UI end to end (Chromium)', () => {
     // The auto name is in the UI's language (Russian by default) and dated, so campaigns into one group differ.
     expect(await page.inputValue('#name')).toMatch(/^Приглашения в Sandbox Marketing Chat · \d{1,2} [а-я]+\.?$/);
     expect(await page.locator('[data-testid=group-check]').textContent()).toContain('Sender One');
+    // A link that cannot be found takes the suggestion away (the name kept the last group's), and it comes back.
+    await page.fill('#group', '@sandbox_no_such_group_here');
+    await expect.poll(() => page.inputValue('#name')).toBe('');
+    await page.fill('#group', 'https://t.me/sandbox_marketing');
+    await expect.poll(() => page.inputValue('#name')).toMatch(/^Приглашения в Sandbox Marketing Chat/);
 
     // 28 people = 14 per account (under the 15/day group cap): the campaign lasts long enough (~8 virtual hours,
     // ~8 real seconds) that the UI's 3-second refresh sees it running and the pause lands mid-way, even on a busy machine.

@@ -126,7 +126,7 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
         <div className="small">
           {t('lifetimePerGroup')}:{' '}
           {Object.entries(a.lifetime_by_group)
-            .map(([g, n]) => `${a.group_titles?.[g] ?? g}: ${n}/${a.group_lifetime_limit}`)
+            .map(([g, n]) => `${a.group_titles?.[g] ?? g}: ${t('ofLimit', { n, limit: a.group_lifetime_limit })}`)
             .join(', ')}
         </div>
       )}

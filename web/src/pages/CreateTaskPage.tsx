@@ -63,10 +63,13 @@ export function CreateTaskPage() {
     if (audience.preview) setError(null);
   }, [audience.preview]);
 
-  // The name the check suggests (the group's title), until the user types one.
+  // The name the check suggests (the group's title), until the user types one; none once the group is gone or cannot
+  // be found (it kept the last group's: «Приглашения в ‹another group›» over a link that does not resolve).
   useEffect(() => {
-    if (!nameEdited && check?.suggested_name) setName(check.suggested_name);
-  }, [check, nameEdited]);
+    if (nameEdited || type !== 'invite_to_group') return;
+    if (check?.suggested_name) setName(check.suggested_name);
+    else if (check || !group.trim()) setName('');
+  }, [check, nameEdited, group, type]);
 
   useEffect(() => {
     if (type === 'direct_message' && !nameEdited)

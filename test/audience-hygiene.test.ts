@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSandboxAccount, createInviteTask, makeTestApp, SANDBOX_GROUP_KEY, type TestApp } from './helpers/test-app.js';
 import { multipartBody } from './helpers/multipart.js';
 import { runVirtual } from '../src/scheduler/worker-loop.js';
-import { isRetryable } from '../src/hygiene/retry-failed.js';
+import { isRetryable } from '../src/hygiene/retryable.js';
 import { recordInLedger } from '../src/hygiene/audience-hygiene.js';
 import { migrate } from '../src/db/migrations.js';
 import { sql } from 'kysely';

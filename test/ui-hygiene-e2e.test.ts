@@ -124,6 +124,18 @@ describe.skipIf(!haveBrowser)('audience hygiene in the web UI (Chromium, Russian
     await expect.poll(async () => Number(await page.locator('[data-testid=counter-total] .stat-value').textContent())).toBe(2);
     expect(await page.locator('[data-testid=retry-failed]').count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}/retry-task.png`, fullPage: true });
+
+    // A task whose failures would all fail again (no such user) is not offered a retry that would answer «nothing to retry».
+    const hopeless = await api('POST', '/api/v1/invite/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', targets: ['hy_ghost_user'] });
+    await ctx.db
+      .updateTable('targets')
+      .set({ status: 'FAILED', error_code: 'USERNAME_NOT_OCCUPIED', error_message: 'no Telegram user has this username' })
+      .where('task_id', '=', hopeless.id)
+      .execute();
+    await api('POST', `/api/v1/invite/tasks/${hopeless.id}/cancel`);
+    await page.goto(`${base}/?token=${token}#/tasks/${hopeless.id}`);
+    await page.getByText('пользователя с таким юзернеймом нет').first().waitFor();
+    expect(await page.locator('[data-testid=retry-failed]').count()).toBe(0);
     await page.close();
   });
 

@@ -2,39 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
-import { KNOWN_ERRORS } from '../platform/platform-error.js';
-import { HYGIENE_CODES } from './audience-hygiene.js';
+import { NOT_RETRYABLE_CODES, isRetryable } from './retryable.js';
 import { insertTaskCopy } from '../tasks/task-service.js';
 import { derivedTaskName } from '../shared/limits.js';
 import { copyTargets } from '../targets/target-copy.js';
-
-/**
- * Which finished people "Повторить неудачные" carries into a new task.
- *
- * Retryable = the attempt failed for a reason that may not hold next time: network trouble (TIMEOUT,
- * NETWORK_TIMEOUT, CONNECT_FAILED…) and any platform code this service does not know (kind NETWORK/UNKNOWN in
- * platform-error.ts: the worker retried them and gave up after MAX_TARGET_ATTEMPTS), and a FAILED row without a code.
- * Not retryable: every code platform-error.ts knows (all of them are about the person or the account: privacy,
- * mutual contacts only, blocked, kicked, banned in the channel, no such username/id/phone, deleted account, bot,
- * already a member, too many groups; FloodWait/PeerFlood never end a person), and this service's own verdicts:
- * audience hygiene (ALREADY_INVITED, DO_NOT_CONTACT), skipped by the owner (SKIPPED_BY_USER) and a direct message
- * whose delivery is unknown (OUTCOME_UNKNOWN: retrying could send it twice).
- */
-export const NOT_RETRYABLE_CODES: readonly string[] = [
-  ...Object.keys(KNOWN_ERRORS),
-  'FLOOD_WAIT',
-  'SLOWMODE_WAIT',
-  ...HYGIENE_CODES,
-  'SKIPPED_BY_USER',
-  'OUTCOME_UNKNOWN',
-];
-const NOT_RETRYABLE = new Set(NOT_RETRYABLE_CODES);
-
-export function isRetryable(status: string, code: string | null): boolean {
-  if (status !== 'FAILED' && status !== 'SKIPPED') return false;
-  if (code === null) return status === 'FAILED';
-  return !NOT_RETRYABLE.has(code);
-}
 
 export interface RetryResult {
   task: TaskRow;

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { isRetryable } from '../../../src/hygiene/retryable';
 import { api, ApiError } from '../api/client';
 import { ACTIVE_TASK_STATUSES, TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
 import { useI18n, type T } from '../i18n';
@@ -170,6 +171,10 @@ export function TaskDetailPage({ id }: { id: number }) {
   // An old task whose execution logs were deleted (LOG_RETENTION_DAYS): said instead of "no actions yet".
   const historyGone = stats?.history_deleted ? t('historyDeleted', { days: stats.history_days }) : null;
   const notes = (task.settings as { notes?: string } | null)?.notes?.trim();
+  // Offered only when some failure is worth another try, by the server's own rule (it answered 409 «nothing to retry»).
+  const retryable =
+    (stats?.failed_by_reason.filter((r) => isRetryable('FAILED', r.code)).reduce((n, r) => n + r.count, 0) ?? 0) +
+    (stats?.skipped_by_reason.filter((r) => isRetryable('SKIPPED', r.code)).reduce((n, r) => n + r.count, 0) ?? 0);
   const refusals =
     stats?.skipped_by_reason
       .concat(stats.failed_by_reason)
@@ -197,7 +202,7 @@ export function TaskDetailPage({ id }: { id: number }) {
               {t(a)}
             </button>
           ))}
-          {c.failed > 0 && (
+          {retryable > 0 && (
             <button type="button" onClick={retryFailed} data-testid="retry-failed">
               {t('retryFailed')}
             </button>

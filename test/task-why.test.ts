@@ -69,6 +69,15 @@ describe('create: refused unless saved as a draft', () => {
     expect(empty.json.why).toMatchObject({ code: 'WHY.no_audience', text: 'The task has no audience: import a file or a base.' });
     await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${empty.json.id}/targets`, payload: { targets: ['@person_two'] } });
     expect((await getTask(empty.json.id)).why.code).toBe('WHY.not_started');
+    // People, all skipped already (a duplicate of a finished task): not "no audience", and the list says the same.
+    await t.ctx.db.updateTable('targets').set({ status: 'SKIPPED', error_code: 'SKIPPED_BY_USER' }).where('task_id', '=', empty.json.id).execute();
+    const allSkipped = await getTask(empty.json.id, RU);
+    expect(allSkipped.why).toMatchObject({
+      code: 'WHY.nobody_pending',
+      text: 'Все получатели задачи уже пропущены или обработаны: ждать некого — добавьте людей.',
+    });
+    const listed = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?page_size=100', headers: RU });
+    expect(listed.json.items.find((x: any) => x.id === empty.json.id).why.code).toBe('WHY.nobody_pending');
   });
 
   it('a group that cannot be found is refused at the group field', async () => {

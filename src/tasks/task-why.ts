@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { AccountRow, Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { AccountManager, Action, LimitCheck, LimitCode } from '../accounts/account-manager.js';
-import { RETIRED_ACCOUNT_STATUSES } from '../shared/enums.js';
+import { RETIRED_ACCOUNT_STATUSES, UNUSABLE_ACCOUNT_STATUSES } from '../shared/enums.js';
+import { PEOPLE_IN_TASK } from '../targets/target-bulk-insert.js';
 import type { WhyTask } from './task-queries.js';
 import { renderMessage, renderStoredReason, type Lang, type MessageParams } from '../shared/messages.js';
 
@@ -195,7 +196,8 @@ export class TaskWhyService {
    */
   private async pendingReason(task: WhyTask, counters: KnownCounters | undefined, memo: RequestMemo): Promise<Reason> {
     const pending = counters?.pending ?? (await this.pendingCount(task.id));
-    if (pending === 0) return { code: 'WHY.no_audience', stuck: true };
+    // No one waiting: an empty task, or one whose people are all skipped already (a duplicate of a finished task).
+    if (pending === 0) return { code: (await this.holdsPeople(task.id)) ? 'WHY.nobody_pending' : 'WHY.no_audience', stuck: true };
     const usable =
       counters?.hasUsableAccount ??
       (await memoised(memo, `usable:${task.user_id}:${task.platform_mode}`, () =>
@@ -204,15 +206,24 @@ export class TaskWhyService {
           .select('id')
           .where('user_id', '=', task.user_id)
           .where('platform_mode', '=', task.platform_mode)
-          .where('status', 'not in', [...RETIRED_ACCOUNT_STATUSES, 'DISABLED'])
+          .where('status', 'not in', UNUSABLE_ACCOUNT_STATUSES)
           .limit(1)
           .executeTakeFirst(),
       ));
     if (!usable) return { code: 'WHY.no_accounts', stuck: true };
-    if (task.status_reason && !['WHY.no_audience', 'WHY.no_accounts'].includes(task.status_reason)) {
+    if (task.status_reason && !['WHY.no_audience', 'WHY.nobody_pending', 'WHY.no_accounts'].includes(task.status_reason)) {
       return { code: task.status_reason, params: storedParams(task), stuck: true };
     }
     return { code: 'WHY.not_started' };
+  }
+
+  private async holdsPeople(taskId: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('task_counters')
+      .select(sql<number>`${sql.raw(PEOPLE_IN_TASK)}`.as('n'))
+      .where('task_id', '=', taskId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0) > 0;
   }
 
   private async pendingCount(taskId: number): Promise<number> {

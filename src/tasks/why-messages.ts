@@ -62,6 +62,10 @@ export const TASK_WHY_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'There is no usable sender account: add one or enable a disabled one.',
   },
   'WHY.no_audience': { ru: 'В задаче нет получателей — загрузите файл или базу.', en: 'The task has no audience: import a file or a base.' },
+  'WHY.nobody_pending': {
+    ru: 'Все получатели задачи уже пропущены или обработаны: ждать некого — добавьте людей.',
+    en: 'Everyone in this task is already skipped or done: no one is waiting — add people.',
+  },
   'WHY.group_not_found': {
     ru: 'Группа не найдена — проверьте ссылку и что ваш аккаунт её видит.',
     en: 'The group was not found: check the link and that your account can see it.',

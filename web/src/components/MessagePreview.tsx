@@ -14,9 +14,9 @@ export function renderPreview(template: string, person: { username: string; firs
 
 /**
  * Below a message template field: what the example person would read, and — when the template uses {first_name} —
- * what someone without a first name would read (the fallback after the bar, or the username).
+ * what someone without a first name would read (the fallback after the bar, or the username); above them, what is wrong
+ * with the text, unless `fieldSaysIt` (the form shows it at its field after a submit: not said twice).
  */
-/** `fieldSaysIt`: the form already shows the template's problem at its field (after a submit), so it is not said twice. */
 export function MessagePreview({ template, fieldSaysIt = false }: { template: string; fieldSaysIt?: boolean }) {
   const { t, lang } = useI18n();
   if (!template) return null;

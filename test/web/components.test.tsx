@@ -44,6 +44,10 @@ describe('components', () => {
     render(<ProgressBar counters={{ total: 8, pending: 2, in_flight: 0, invited: 5, sent: 0, skipped: 1, failed: 0, done: 6, progress: 0.75 }} />);
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('75');
     expect(screen.getByTestId('progress-label').textContent).toBe('6/8');
+    // The skipped are their own, paler part: 5 of 8 worked, then 1 of 8 skipped.
+    expect(screen.getByTestId('progress-worked').style.width).toBe('62.5%');
+    expect(screen.getByTestId('progress-skipped').style.left).toBe('62.5%');
+    expect(screen.getByTestId('progress-skipped').style.width).toBe('12.5%');
   });
 
   it('translates status badges (Russian by default, English on request)', () => {

@@ -10,11 +10,18 @@ export function StatusBadge({ status }: { status: string }) {
   );
 }
 
+/**
+ * How much of the audience is dealt with. The people skipped without an attempt (hygiene, refusals kept by a duplicate)
+ * are a paler part of the bar: all in one colour, a duplicate of a finished task looked four-fifths done before it started.
+ */
 export function ProgressBar({ counters }: { counters: TaskCounters }) {
   const pct = Math.round(counters.progress * 100);
+  const share = (n: number) => (counters.total ? (n / counters.total) * 100 : 0);
+  const worked = share(counters.done - counters.skipped);
   return (
     <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} title={`${counters.done}/${counters.total}`}>
-      <div className="progress-fill" style={{ width: `${pct}%` }} />
+      <div className="progress-fill" data-testid="progress-worked" style={{ width: `${worked}%` }} />
+      <div className="progress-skipped" data-testid="progress-skipped" style={{ left: `${worked}%`, width: `${share(counters.skipped)}%` }} />
       <span className="progress-label" data-testid="progress-label">
         {counters.done}/{counters.total}
       </span>

@@ -2,17 +2,6 @@ import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
-
-type NetworkReason = 'WEBHOOK.network' | 'WEBHOOK.refused' | 'WEBHOOK.no_host' | 'WEBHOOK.tls' | 'WEBHOOK.reset';
-
-/** A socket error's code (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID…) as what a person can act on; the code stays beside it. */
-function networkReason(code: string): NetworkReason {
-  if (code === 'ECONNREFUSED') return 'WEBHOOK.refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'WEBHOOK.no_host';
-  if (/^ERR_TLS_|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return 'WEBHOOK.tls';
-  if (code === 'ECONNRESET' || code === 'EPIPE') return 'WEBHOOK.reset';
-  return 'WEBHOOK.network';
-}
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
@@ -109,6 +98,17 @@ export const isRefusal = (x: unknown): x is UrlRefusal => typeof x === 'object' 
 /** `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`, the X-Invite-Signature header. */
 export function signWebhook(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+type NetworkReason = 'WEBHOOK.network' | 'WEBHOOK.refused' | 'WEBHOOK.no_host' | 'WEBHOOK.tls' | 'WEBHOOK.reset';
+
+/** A socket error's code (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID…) as what a person can act on; the code stays beside it. */
+function networkReason(code: string): NetworkReason {
+  if (code === 'ECONNREFUSED') return 'WEBHOOK.refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'WEBHOOK.no_host';
+  if (/^ERR_TLS_|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return 'WEBHOOK.tls';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'WEBHOOK.reset';
+  return 'WEBHOOK.network';
 }
 
 export type PostResult =

@@ -40,10 +40,17 @@ describe('task controls follow the server transitions', () => {
 });
 
 describe('components', () => {
-  it('renders progress as done/total with an accessible value', () => {
-    render(<ProgressBar counters={{ total: 8, pending: 2, in_flight: 0, invited: 5, sent: 0, skipped: 1, failed: 0, done: 6, progress: 0.75 }} />);
+  it('labels progress as tried/to try, the skipped apart, with an accessible value', () => {
+    localStorage.removeItem('lang');
+    render(
+      <I18nProvider>
+        <ProgressBar counters={{ total: 8, pending: 2, in_flight: 0, invited: 5, sent: 0, skipped: 1, failed: 0, done: 6, progress: 0.75 }} />
+      </I18nProvider>,
+    );
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('75');
-    expect(screen.getByTestId('progress-label').textContent).toBe('6/8');
+    // 5 tried of the 7 to try; the one skipped is not counted as work done.
+    expect(screen.getByTestId('progress-label').textContent).toBe('5/7');
+    expect(screen.getByRole('progressbar').getAttribute('title')).toBe('Обработано 5 из 7; кроме того пропущено: 1');
     // The skipped are their own, paler part: 5 of 8 worked, then 1 of 8 skipped.
     expect(screen.getByTestId('progress-worked').style.width).toBe('62.5%');
     expect(screen.getByTestId('progress-skipped').style.left).toBe('62.5%');

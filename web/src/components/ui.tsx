@@ -15,15 +15,21 @@ export function StatusBadge({ status }: { status: string }) {
  * are a paler part of the bar: all in one colour, a duplicate of a finished task looked four-fifths done before it started.
  */
 export function ProgressBar({ counters }: { counters: TaskCounters }) {
+  const { t } = useI18n();
   const pct = Math.round(counters.progress * 100);
   const share = (n: number) => (counters.total ? (n / counters.total) * 100 : 0);
-  const worked = share(counters.done - counters.skipped);
+  const worked = counters.done - counters.skipped;
+  // The label counts the work: people tried out of people to try. The skipped (already invited, do-not-contact,
+  // refused before, skipped by hand) are the bar's paler part and the tooltip's; counted as done, a copy of a finished
+  // task whose people were nearly all skipped read «29/36» before it had tried anyone.
+  const toWork = counters.total - counters.skipped;
+  const title = counters.skipped ? t('progressTitleSkipped', { worked, toWork, skipped: counters.skipped }) : t('progressTitle', { worked, toWork });
   return (
-    <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} title={`${counters.done}/${counters.total}`}>
-      <div className="progress-fill" data-testid="progress-worked" style={{ width: `${worked}%` }} />
-      <div className="progress-skipped" data-testid="progress-skipped" style={{ left: `${worked}%`, width: `${share(counters.skipped)}%` }} />
+    <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-valuetext={title} title={title}>
+      <div className="progress-fill" data-testid="progress-worked" style={{ width: `${share(worked)}%` }} />
+      <div className="progress-skipped" data-testid="progress-skipped" style={{ left: `${share(worked)}%`, width: `${share(counters.skipped)}%` }} />
       <span className="progress-label" data-testid="progress-label">
-        {counters.done}/{counters.total}
+        {worked}/{toWork}
       </span>
     </div>
   );

@@ -248,6 +248,24 @@ describe('the accounts panel says each account’s usage and why it waits', () =
     expect(panel.items[0].why.text).toMatch(/^отдыхает после PeerFlood до /);
     expect(panel.items[0].why.until).not.toBeNull();
   });
+
+  it('names the moment the account manager holds, not now + rounded seconds: the banner and the panel say the same minute', async () => {
+    t = await makeTestApp();
+    const a = await addSandboxAccount(t, 1, 'Alpha');
+    const task = await createInviteTask(t, ['@minute_one']);
+    await start(task.id);
+    // A pause that ends on the minute, read 0.4 s into a second: now + ceil(seconds) lands 0.6 s past it, and
+    // now + seconds of a read a moment later lands before it — "до 11:00" in one place, "в 10:59" in the other.
+    const ends = new Date('2026-01-05T08:20:00Z');
+    await t.ctx.db.updateTable('accounts').set({ next_action_at: ends }).where('id', '=', a).execute();
+    t.clock.set(new Date(ends.getTime() - 10 * 60_000 - 400));
+    const headers = { ...RU, 'x-time-zone': 'Europe/Moscow' };
+    const panel = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/accounts`, headers })).json;
+    expect(panel.items[0].why).toMatchObject({ text: 'пауза между действиями до 11:20', until: ends.toISOString() });
+    const why = (await getTask(task.id, headers)).why;
+    expect(why).toMatchObject({ code: 'WHY.pacing', until: ends.toISOString() });
+    expect(why.text).toContain('в 11:20.');
+  });
 });
 
 describe('the moment a why names', () => {

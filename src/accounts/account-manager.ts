@@ -34,6 +34,12 @@ export interface LimitCheck {
   code?: LimitCode;
   /** Seconds until the action could be allowed; null when it never will be (retired, lifetime cap). */
   wait_seconds: number | null;
+  /**
+   * The moment behind wait_seconds (the rest's or the pause's end, the day's end), when there is one. Pages say "until
+   * 03:00" from this, not from their own now + wait_seconds: two answers read a few milliseconds apart (the banner and
+   * the accounts panel) otherwise named different minutes for the same pause.
+   */
+  until?: Date | null;
   reason: string | null;
 }
 
@@ -57,6 +63,8 @@ export interface AccountUsage {
 
 const ALLOWED: LimitCheck = { allowed: true, wait_seconds: 0, reason: null };
 const secondsUntil = (from: Date, to: Date) => Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 1000));
+/** A wait until `to`: its seconds from `from`, and the moment itself. */
+const waitUntil = (from: Date, to: Date) => ({ wait_seconds: secondsUntil(from, to), until: to });
 
 /**
  * The single authority over sender accounts: who may act, when, and how much.
@@ -106,11 +114,11 @@ export class AccountManager {
     const status = this.checkStatus(account, now);
     if (!status.allowed) return status;
     if (account.next_action_at && account.next_action_at > now) {
-      return { allowed: false, code: 'pacing', wait_seconds: secondsUntil(now, account.next_action_at), reason: 'pausing between actions' };
+      return { allowed: false, code: 'pacing', ...waitUntil(now, account.next_action_at), reason: 'pausing between actions' };
     }
     const lease = await executor.selectFrom('account_leases').selectAll().where('account_id', '=', accountId).executeTakeFirst();
     if (lease && lease.expires_at > now) {
-      return { allowed: false, code: 'in_use', wait_seconds: secondsUntil(now, lease.expires_at), reason: 'in use by another worker' };
+      return { allowed: false, code: 'in_use', ...waitUntil(now, lease.expires_at), reason: 'in use by another worker' };
     }
     return this.checkQuota(await this.usage(accountId, executor), action, groupKey);
   }
@@ -125,20 +133,20 @@ export class AccountManager {
     if (account.rest_until && account.rest_until > now) {
       const why = status === 'PEER_FLOOD' ? 'resting after PeerFlood' : status === 'FLOOD_WAIT' ? 'waiting out a FloodWait' : 'resting';
       const code = status === 'PEER_FLOOD' ? 'peer_flood' : status === 'FLOOD_WAIT' ? 'flood_wait' : 'resting';
-      return { allowed: false, code, wait_seconds: secondsUntil(now, account.rest_until), reason: why };
+      return { allowed: false, code, ...waitUntil(now, account.rest_until), reason: why };
     }
     return ALLOWED;
   }
 
   /** Quota-only part of check(), on usage already read. */
   checkQuota(usage: AccountUsage, action: Action, groupKey: string | null): LimitCheck {
-    const untilTomorrow = secondsUntil(this.clock.now(), usage.dayEnd);
+    const untilTomorrow = waitUntil(this.clock.now(), usage.dayEnd);
     if (action === 'message') {
       return usage.messagesToday >= this.limits.messagesPerAccountDay
         ? {
             allowed: false,
             code: 'daily_messages',
-            wait_seconds: untilTomorrow,
+            ...untilTomorrow,
             reason: `daily limit of ${this.limits.messagesPerAccountDay} messages reached`,
           }
         : ALLOWED;
@@ -147,7 +155,7 @@ export class AccountManager {
       return {
         allowed: false,
         code: 'daily_invites',
-        wait_seconds: untilTomorrow,
+        ...untilTomorrow,
         reason: `daily limit of ${this.limits.invitesPerAccountDay} invites reached`,
       };
     }
@@ -164,7 +172,7 @@ export class AccountManager {
         return {
           allowed: false,
           code: 'group_daily',
-          wait_seconds: untilTomorrow,
+          ...untilTomorrow,
           reason: `daily limit of ${this.limits.invitesPerGroupDay} invites into this group reached`,
         };
       }

@@ -98,6 +98,8 @@ export class TaskAccounts {
           reason: eligibility.reason,
           can_act_now: verdict?.allowed ?? false,
           wait_for_seconds: verdict && !verdict.allowed ? verdict.wait_seconds : null,
+          /** The moment the wait ends, as the Account Manager knows it (what the page says "until"). */
+          wait_until: verdict && !verdict.allowed ? (verdict.until ?? null) : null,
           wait_reason: verdict && !verdict.allowed ? verdict.reason : null,
           /** The Account Manager's code for the refusal (the task page says it in the reader's language). */
           wait_code: verdict && !verdict.allowed ? (verdict.code ?? null) : null,

@@ -57,7 +57,7 @@ const DAILY_CODES: LimitCode[] = ['daily_invites', 'daily_messages', 'group_dail
 const REST_WHY: Record<string, string> = { flood_wait: 'WHY.flood_wait', peer_flood: 'WHY.peer_flood', resting: 'WHY.resting' };
 
 const actionOf = (task: Pick<TaskRow, 'type'>): Action => (task.type === 'invite_to_group' ? 'invite' : 'message');
-const untilOf = (now: Date, v: LimitCheck) => (v.wait_seconds === null ? null : new Date(now.getTime() + v.wait_seconds * 1000));
+const untilOf = (now: Date, v: LimitCheck) => v.until ?? (v.wait_seconds === null ? null : new Date(now.getTime() + v.wait_seconds * 1000));
 
 /**
  * What one request may share between the tasks it explains (a list page asks about 20): each account's verdict, the
@@ -124,6 +124,7 @@ export class TaskWhyService {
         can_act_now: boolean;
         wait_code: LimitCode | null;
         wait_for_seconds: number | null;
+        wait_until: Date | null;
         wait_reason: string | null;
       }>;
     },
@@ -140,7 +141,11 @@ export class TaskWhyService {
             }
           : i.can_act_now
             ? null
-            : this.accountWhy({ allowed: false, code: i.wait_code ?? undefined, wait_seconds: i.wait_for_seconds, reason: i.wait_reason }, lang, timeZone),
+            : this.accountWhy(
+                { allowed: false, code: i.wait_code ?? undefined, wait_seconds: i.wait_for_seconds, until: i.wait_until, reason: i.wait_reason },
+                lang,
+                timeZone,
+              ),
       })),
     };
   }

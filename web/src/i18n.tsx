@@ -108,8 +108,10 @@ const en = {
   testInviteRunning: 'Inviting…',
   testMessage: 'Test message',
   testMessageRunning: 'Sending…',
-  testInviteHint: 'Test invite: one person by username, at once, through an account allowed to act now. It counts toward the limits, and the person joins this task’s audience with the result.',
-  testMessageHint: 'Test message: one person by username, at once, through an account allowed to act now. It counts toward the limits, and the person joins this task’s audience with the result.',
+  testInviteHint:
+    'Test invite: one person by username, at once, through an account allowed to act now. It counts toward the limits, and the person joins this task’s audience with the result.',
+  testMessageHint:
+    'Test message: one person by username, at once, through an account allowed to act now. It counts toward the limits, and the person joins this task’s audience with the result.',
   testInvited: '{who} was added to the group by {account}.',
   testSent: 'The message was sent to {who} by {account}.',
   testNotDone: '{who} was not reached through {account}: {reason}',
@@ -568,8 +570,10 @@ const ru: Dict = {
   testInviteRunning: 'Приглашаем…',
   testMessage: 'Тестовое сообщение',
   testMessageRunning: 'Отправляем…',
-  testInviteHint: 'Тестовое приглашение: один человек по юзернейму, сразу, через аккаунт, которому сейчас можно действовать. Учитывается в лимитах, а человек с результатом попадает в аудиторию задачи.',
-  testMessageHint: 'Тестовое сообщение: один человек по юзернейму, сразу, через аккаунт, которому сейчас можно действовать. Учитывается в лимитах, а человек с результатом попадает в аудиторию задачи.',
+  testInviteHint:
+    'Тестовое приглашение: один человек по юзернейму, сразу, через аккаунт, которому сейчас можно действовать. Учитывается в лимитах, а человек с результатом попадает в аудиторию задачи.',
+  testMessageHint:
+    'Тестовое сообщение: один человек по юзернейму, сразу, через аккаунт, которому сейчас можно действовать. Учитывается в лимитах, а человек с результатом попадает в аудиторию задачи.',
   testInvited: '{who} добавлен(а) в группу аккаунтом {account}.',
   testSent: 'Сообщение отправлено {who} аккаунтом {account}.',
   testNotDone: 'Не удалось добавить {who} через {account}: {reason}',

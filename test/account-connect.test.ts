@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger } from './helpers/captured-logger.js';
 import { makeTestApp, type TestApp } from './helpers/test-app.js';
-import { startTestDc, type TestDc } from './mtproto-dc/index.js';
+import { loginWithCode, startTestDc, type TestDc } from './mtproto-dc/index.js';
 
 /**
  * Connecting Telegram accounts from the API, against the loopback MTProto test DC: GramJS's real client
@@ -311,6 +311,44 @@ describe('connecting a Telegram account (loopback MTProto DC)', () => {
     expect(refused.statusCode).toBe(409);
     expect(refused.json.error).toBe('ACCOUNT_OWNED_ELSEWHERE');
     expect((await api({ method: 'GET', url: '/api/v1/invite/accounts', user: 31 })).json.items).toHaveLength(0);
+  });
+
+  it("a pasted StringSession is asked who it is first: the same account is one row (one set of limits), another user's is refused, a revoked one is not kept", async () => {
+    const phone = newPhone();
+    const user = dc.world.addUser({ phone, firstName: 'Pasted', username: 'pasted_one' });
+    const paste = (session: string, who: number, label = 'Моя сессия') =>
+      api({ method: 'POST', url: '/api/v1/invite/accounts', payload: { label, session_string: session }, user: who, headers: { 'accept-language': 'ru' } });
+    const first = await paste(await loginWithCode(dc, phone), 60);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json).toMatchObject({ label: 'Моя сессия', tg_name: 'Pasted', tg_username: 'pasted_one', status: 'ACTIVE', reconnected: false });
+    const count = async (who: number) => (await api({ method: 'GET', url: '/api/v1/invite/accounts', user: who })).json.items.length;
+
+    // The same account again — a new session pasted, and a login by code — is the same row with its session replaced.
+    const again = await paste(await loginWithCode(dc, phone), 60, 'Ещё раз');
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json).toMatchObject({ id: first.json.id, reconnected: true, label: 'Моя сессия' });
+    expect((await connectByCode(phone, 60)).account.id).toBe(first.json.id);
+    expect(await count(60)).toBe(1);
+
+    // Another user of the service: refused in their language, nothing stored, and the session is not logged out
+    // (it may be the one the owner's account runs on).
+    const theirs = await loginWithCode(dc, phone);
+    const logoutsBefore = dc.world.callsOf('auth.LogOut', { ok: true }).length;
+    const refused = await paste(theirs, 61);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json).toMatchObject({ error: 'ACCOUNT_OWNED_ELSEWHERE', message: expect.stringContaining('уже подключён другим пользователем') });
+    expect(await count(61)).toBe(0);
+    expect(dc.world.callsOf('auth.LogOut', { ok: true }).length).toBe(logoutsBefore);
+
+    // A session Telegram no longer accepts: refused at its field, nothing stored.
+    const dead = await loginWithCode(dc, phone);
+    dc.world.revokeSessions(user.id);
+    const revoked = await paste(dead, 62);
+    expect(revoked.statusCode, revoked.body).toBe(400);
+    expect(revoked.json.error).toBe('SESSION_REVOKED');
+    expect(revoked.json.message).toContain('Telegram не принимает эту сессию');
+    expect(revoked.json.details).toEqual([expect.objectContaining({ field: 'session_string' })]);
+    expect(await count(62)).toBe(0);
   });
 
   it('health check refreshes the profile and retires a revoked session with the reason', async () => {

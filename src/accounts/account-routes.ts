@@ -42,6 +42,13 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     '/invite/accounts',
     { schema: { tags, body: createBody, summary: 'Add a sender account (GramJS StringSession, or a sandbox account)' } },
     async (req, reply) => {
+      const { session_string: session, ...rest } = req.body;
+      if (ctx.config.platformMode === 'telegram' && session) {
+        // Telegram is asked who the session is before anything is stored: the same account is never two rows.
+        const { account, reconnected } = await ctx.telegramLogin.addBySession(req.user.userId, { label: rest.label, session, phone: rest.phone });
+        await ctx.audit.record(req.user.userId, 'account.connect', 'account', account.id, { method: 'session', reconnected });
+        return reply.status(reconnected ? 200 : 201).send({ ...(await ctx.accounts.toJson(account, req.lang)), reconnected });
+      }
       const row = await ctx.accounts.create(req.user.userId, req.body);
       await ctx.audit.record(req.user.userId, 'account.create', 'account', row.id, { mode: row.platform_mode });
       return reply.status(201).send(await ctx.accounts.toJson(row, req.lang));

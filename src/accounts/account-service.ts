@@ -9,6 +9,23 @@ import { SANDBOX_GROUPS } from '../platform/sandbox/sandbox-world.js';
 import type { AccountManager } from './account-manager.js';
 import type { SessionCrypto } from './session-crypto.js';
 
+/** An account's phone as typed, normalised; a 400 at the phone field when it is not a phone number. */
+export function accountPhone(raw: string | null | undefined): string | null {
+  const phone = raw ? normalisePhone(raw) : null;
+  if (raw && !phone)
+    throw new AppError(400, 'INVALID_PHONE', 'The phone number must be in international format, like +14155550123.', [
+      { field: 'phone', message: localised('INVALID_PHONE') },
+    ]);
+  return phone;
+}
+
+/** A 400 unless `session` has the shape of a GramJS StringSession (what it holds is Telegram's to say). */
+export function assertSessionFormat(session: string): void {
+  if (!/^1[A-Za-z0-9+/=_-]{100,}$/.test(session)) {
+    throw new AppError(400, 'INVALID_SESSION', 'That does not look like a GramJS StringSession (it starts with "1" and is several hundred characters long).');
+  }
+}
+
 /** Sender accounts as the owner sees them; the session itself never leaves the server. */
 export class AccountService {
   constructor(
@@ -84,20 +101,10 @@ export class AccountService {
 
   async create(userId: number, input: { label: string; phone?: string | null; session_string?: string; sandbox_admin_of?: string[] }): Promise<AccountRow> {
     const now = this.clock.now();
-    const phone = input.phone ? normalisePhone(input.phone) : null;
-    if (input.phone && !phone)
-      throw new AppError(400, 'INVALID_PHONE', 'The phone number must be in international format, like +14155550123.', [
-        { field: 'phone', message: localised('INVALID_PHONE') },
-      ]);
+    const phone = accountPhone(input.phone);
     if (this.platformMode === 'telegram') {
       if (!input.session_string) throw new AppError(400, 'SESSION_REQUIRED', "Paste the account's GramJS StringSession to add a Telegram account.");
-      if (!/^1[A-Za-z0-9+/=_-]{100,}$/.test(input.session_string.trim())) {
-        throw new AppError(
-          400,
-          'INVALID_SESSION',
-          'That does not look like a GramJS StringSession (it starts with "1" and is several hundred characters long).',
-        );
-      }
+      assertSessionFormat(input.session_string.trim());
     } else if (input.session_string) {
       throw new AppError(
         400,

@@ -8,14 +8,14 @@ import type { TelegramConfig } from '../config/config.js';
 import type { AccountRow, Database, TelegramLoginAttemptRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
-import type { MessageParams } from '../shared/messages.js';
+import { localised, type MessageParams } from '../shared/messages.js';
 import { maskPhone, normalisePhone } from '../targets/identity.js';
 import { mapGramJsError } from '../platform/telegram/gramjs-errors.js';
 import { platformError } from '../platform/platform-error.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import type { PlatformConnections } from '../platform/connections.js';
 import type { AccountManager } from './account-manager.js';
-import type { AccountService } from './account-service.js';
+import { accountPhone, assertSessionFormat, type AccountService } from './account-service.js';
 import type { SessionCrypto } from './session-crypto.js';
 import { telegramClientFactory, type TelegramClientFactory } from './telegram-client-factory.js';
 
@@ -605,13 +605,76 @@ export class TelegramLoginService {
   private async finish(row: TelegramLoginAttemptRow, live: Live) {
     const me = selfInfo((await this.step(live.client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] }))))[0]);
     const session = live.client.session.save() as unknown as string;
-    const now = this.clock.now();
-    const same = await this.db.selectFrom('accounts').selectAll().where('platform_mode', '=', 'telegram').where('tg_user_id', '=', me.tgUserId).execute();
-    if (same.some((a) => a.user_id !== row.user_id)) {
-      // One owner per Telegram account: the new authorization is logged out again, nothing is stored.
+    const { account, reconnected } = await this.keep(row.user_id, me, session, null, async () => {
+      // The new authorization is this login's own: it is logged out again, nothing is stored.
       await this.update(row.id, { state: 'failed', error_code: 'ACCOUNT_OWNED_ELSEWHERE', session_encrypted: null });
       await this.logOutClient(live.client);
       await this.dropLive(row.id);
+    });
+    await this.update(row.id, { state: 'done', account_id: account.id, session_encrypted: null, phone_code_hash: null });
+    await this.dropLive(row.id);
+    this.logger.info({ attempt: row.id, user_id: row.user_id, method: row.method, account_id: account.id, reconnected }, 'telegram login: account connected');
+    return { attempt_id: row.id, method: row.method, state: 'done' as const, reconnected, account: await this.accounts.toJson(account) };
+  }
+
+  /**
+   * A pasted GramJS StringSession: asked who it is first (users.getUsers self), then kept as a finished login is. One
+   * Telegram account is one row, so one set of limits: pasted twice, or pasted after connecting it by code, it used to
+   * become a second account with its own 30 invites a day. A session Telegram no longer accepts, or that cannot be
+   * checked because Telegram is unreachable, is not stored (the person tries again); another user's account is refused
+   * and the session is left alone (it may be the one that user's account runs on).
+   */
+  async addBySession(userId: number, input: { label: string; session: string; phone?: string | null }) {
+    this.requireTelegram();
+    const session = input.session.trim();
+    assertSessionFormat(session);
+    const typedPhone = accountPhone(input.phone);
+    const client = this.factory(session);
+    this.transient.add(client);
+    let me: SelfInfo;
+    try {
+      me = selfInfo(
+        await withTimeout(
+          (async () => {
+            await client.connect();
+            return (await client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })))[0];
+          })(),
+          this.opts.stepTimeoutMs,
+          unreachable,
+        ),
+      );
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      const perr = mapGramJsError(err);
+      if (perr.kind === 'ACCOUNT_DEAUTHORIZED' || perr.kind === 'ACCOUNT_BANNED')
+        throw new AppError(400, 'SESSION_REVOKED', `Telegram does not accept this session (${perr.code}): it was logged out, revoked or the account is gone.`, [
+          { field: 'session_string', message: localised('SESSION_REVOKED') },
+        ]);
+      if (perr.kind === 'FLOOD_WAIT')
+        throw new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${perr.seconds ?? 0} s before checking again.`, undefined, {
+          key: 'FLOOD_WAIT.check',
+          params: { seconds: perr.seconds ?? 0 },
+        });
+      throw unreachable();
+    } finally {
+      this.transient.delete(client);
+      await client.destroy().catch(() => undefined);
+    }
+    const phone = me.phone ?? typedPhone;
+    const kept = await this.keep(userId, { ...me, phone }, session, input.label, async () => undefined);
+    this.logger.info({ user_id: userId, method: 'session', account_id: kept.account.id, reconnected: kept.reconnected }, 'telegram login: account connected');
+    return kept;
+  }
+
+  /**
+   * A signed-in session of `me`: a new account, the same marketer's account with its session replaced (a retired one
+   * comes back), or, when another user of this service owns that Telegram account, `refused()` and a 409.
+   */
+  private async keep(userId: number, me: SelfInfo, session: string, label: string | null, refused: () => Promise<void>) {
+    const now = this.clock.now();
+    const same = await this.db.selectFrom('accounts').selectAll().where('platform_mode', '=', 'telegram').where('tg_user_id', '=', me.tgUserId).execute();
+    if (same.some((a) => a.user_id !== userId)) {
+      await refused();
       throw new LoginError(
         409,
         'ACCOUNT_OWNED_ELSEWHERE',
@@ -620,16 +683,13 @@ export class TelegramLoginService {
       );
     }
     const identity = { tg_user_id: me.tgUserId, tg_username: me.username, tg_name: me.name, checked_at: now };
-    let account: AccountRow;
-    let reconnected = false;
     const mine = same[0];
     if (mine) {
       // The same marketer connects the same account again: its session is replaced, a retired account comes back.
-      reconnected = true;
       const old = mine.session_encrypted ? this.crypto.decrypt(mine.session_encrypted) : null;
       const retired = mine.status === 'BANNED' || mine.status === 'DEAUTHORIZED';
       await this.connections.drop(mine.id);
-      account = await this.db
+      const account = await this.db
         .updateTable('accounts')
         .set({
           ...identity,
@@ -642,15 +702,12 @@ export class TelegramLoginService {
         .returningAll()
         .executeTakeFirstOrThrow();
       if (old && old !== session) await this.logOutSession(old);
-    } else {
-      const label = (me.name ?? (me.username ? `@${me.username}` : null) ?? maskPhone(me.phone) ?? 'Telegram').slice(0, 100);
-      const created = await this.accounts.create(row.user_id, { label, phone: me.phone, session_string: session });
-      account = await this.db.updateTable('accounts').set(identity).where('id', '=', created.id).returningAll().executeTakeFirstOrThrow();
+      return { account, reconnected: true };
     }
-    await this.update(row.id, { state: 'done', account_id: account.id, session_encrypted: null, phone_code_hash: null });
-    await this.dropLive(row.id);
-    this.logger.info({ attempt: row.id, user_id: row.user_id, method: row.method, account_id: account.id, reconnected }, 'telegram login: account connected');
-    return { attempt_id: row.id, method: row.method, state: 'done' as const, reconnected, account: await this.accounts.toJson(account) };
+    const name = label ?? (me.name ?? (me.username ? `@${me.username}` : null) ?? maskPhone(me.phone) ?? 'Telegram').slice(0, 100);
+    const created = await this.accounts.create(userId, { label: name, phone: me.phone, session_string: session });
+    const account = await this.db.updateTable('accounts').set(identity).where('id', '=', created.id).returningAll().executeTakeFirstOrThrow();
+    return { account, reconnected: false };
   }
 
   /**

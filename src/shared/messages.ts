@@ -162,6 +162,14 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     ru: 'Это не похоже на GramJS StringSession (она начинается с «1» и длиной в несколько сотен символов).',
     en: 'That does not look like a GramJS StringSession.',
   },
+  SESSION_REVOKED: {
+    ru: 'Telegram не принимает эту сессию: из неё вышли, её отозвали или аккаунт удалён. Создайте новую сессию или подключите аккаунт по номеру или QR-коду.',
+    en: 'Telegram does not accept this session: it was logged out or revoked, or the account is gone. Make a new one, or connect the account by phone or QR code.',
+  },
+  ACCOUNT_OWNED_ELSEWHERE: {
+    ru: 'Этот аккаунт Telegram уже подключён другим пользователем сервиса; аккаунт может принадлежать только одному пользователю. Он не подключён.',
+    en: 'This Telegram account is already connected by another user of this service; each Telegram account can belong to one user only. It was not connected.',
+  },
   TASK_FINISHED: { ru: 'Задача уже завершена; сделайте копию, чтобы запустить снова.', en: 'The task has finished; duplicate it to run again.' },
   // Not found.
   'NOT_FOUND.Task': { ru: 'Задача не найдена.', en: 'Task was not found.' },

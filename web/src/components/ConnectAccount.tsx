@@ -324,8 +324,11 @@ function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
   );
 }
 
-/** The advanced path: paste a GramJS StringSession (checked at once, so the card shows who it is). */
-function SessionForm({ onAdded }: { onAdded: () => void }) {
+/**
+ * The advanced path: paste a GramJS StringSession. The server asks Telegram who it is before keeping it, so the card
+ * shows who it is, and an account already connected is refreshed rather than added twice.
+ */
+function SessionForm({ onAdded }: { onAdded: (account: AccountJson & { reconnected?: boolean }) => void }) {
   const { t } = useI18n();
   const [label, setLabel] = useState('');
   const [session, setSession] = useState('');
@@ -336,11 +339,13 @@ function SessionForm({ onAdded }: { onAdded: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const account = await api<AccountJson>('/api/v1/invite/accounts', { method: 'POST', json: { label, session_string: session } });
+      const account = await api<AccountJson & { reconnected?: boolean }>('/api/v1/invite/accounts', {
+        method: 'POST',
+        json: { label, session_string: session },
+      });
       setLabel('');
       setSession('');
-      await api(`/api/v1/invite/accounts/${account.id}/check`, { method: 'POST' }).catch(() => undefined);
-      onAdded();
+      onAdded(account);
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -378,7 +383,7 @@ export function ConnectAccount({ onConnected }: { onConnected: () => void }) {
   const [tab, setTab] = useState<'phone' | 'qr' | 'session'>('phone');
   const [notice, setNotice] = useState<string | null>(null);
   const done = useCallback(
-    (a: Attempt) => {
+    (a: Pick<Attempt, 'account' | 'reconnected'>) => {
       const name = a.account ? (a.account.tg_name ?? a.account.label) : '';
       setNotice(t(a.reconnected ? 'reconnected' : 'connected', { name }));
       onConnected();
@@ -417,14 +422,7 @@ export function ConnectAccount({ onConnected }: { onConnected: () => void }) {
       )}
       {tab === 'phone' && <PhoneLogin onDone={done} />}
       {tab === 'qr' && <QrLogin onDone={done} />}
-      {tab === 'session' && (
-        <SessionForm
-          onAdded={() => {
-            setNotice(null);
-            onConnected();
-          }}
-        />
-      )}
+      {tab === 'session' && <SessionForm onAdded={(account) => done({ account, reconnected: account.reconnected })} />}
     </section>
   );
 }

@@ -35,6 +35,23 @@ describe('limits', () => {
     expect((await t.ctx.accountManager.check(id, 'invite', SANDBOX_GROUP_KEY)).allowed).toBe(true);
   });
 
+  it('a pause that runs to the end of the day after the 15 into a group says the cap, not "pausing"; a longer pause stays a pause', async () => {
+    const id = await addSandboxAccount(t);
+    await recordInvites(id, SANDBOX_GROUP_KEY, 15);
+    const midnight = new Date('2026-01-06T00:00:00Z');
+    await t.ctx.db.updateTable('accounts').set({ next_action_at: midnight }).where('id', '=', id).execute();
+    expect(await t.ctx.accountManager.check(id, 'invite', SANDBOX_GROUP_KEY)).toMatchObject({ allowed: false, code: 'group_daily', until: midnight });
+    // Into another group the same pause is only a pause.
+    expect(await t.ctx.accountManager.check(id, 'invite', '-1001000000002')).toMatchObject({ allowed: false, code: 'pacing' });
+    // A pause longer than the cap's wait (it ends after the day does) is what holds the account: it says the pause.
+    await t.ctx.db
+      .updateTable('accounts')
+      .set({ next_action_at: new Date(midnight.getTime() + 600_000) })
+      .where('id', '=', id)
+      .execute();
+    expect(await t.ctx.accountManager.check(id, 'invite', SANDBOX_GROUP_KEY)).toMatchObject({ allowed: false, code: 'pacing' });
+  });
+
   it('denies the 31st invite of an account in a day across groups', async () => {
     const id = await addSandboxAccount(t);
     await recordInvites(id, SANDBOX_GROUP_KEY, 15);

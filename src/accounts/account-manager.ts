@@ -114,7 +114,12 @@ export class AccountManager {
     const status = this.checkStatus(account, now);
     if (!status.allowed) return status;
     if (account.next_action_at && account.next_action_at > now) {
-      return { allowed: false, code: 'pacing', ...waitUntil(now, account.next_action_at), reason: 'pausing between actions' };
+      const paced: LimitCheck = { allowed: false, code: 'pacing', ...waitUntil(now, account.next_action_at), reason: 'pausing between actions' };
+      // A pause that runs into tomorrow is usually a cap reached today: say the cap (the reader can act on it — add an
+      // account — and "pausing until 03:00" beside «15 of 15 today» read as a contradiction). Only a refusal at least
+      // as long as the pause is the truer reason; a shorter one is hidden behind the pause anyway.
+      const quota = this.checkQuota(await this.usage(accountId, executor), action, groupKey);
+      return !quota.allowed && (quota.wait_seconds === null || quota.wait_seconds >= paced.wait_seconds!) ? quota : paced;
     }
     const lease = await executor.selectFrom('account_leases').selectAll().where('account_id', '=', accountId).executeTakeFirst();
     if (lease && lease.expires_at > now) {

@@ -344,10 +344,17 @@ describe('background jobs', () => {
     expect(jobs.find((j: { status: string }) => j.status === 'QUEUED')).toMatchObject({ queue: 'invite-low', run_at: later.toISOString() });
     expect(jobs.find((j: { status: string }) => j.status === 'CANCELLED')).toMatchObject({
       run_at: at.toISOString(),
-      error: { message: expect.stringMatching(/scheduled again/) },
+      error: { code: 'RESCHEDULED', message: expect.stringMatching(/scheduled again/) },
+    });
+    // A Russian reader reads why in Russian (the job keeps its reason by code).
+    const ru = (await t.api({ method: 'GET', url: `/api/v1/invite/jobs?task_id=${task.id}&kind=task_start`, headers: { 'accept-language': 'ru' } })).json.items;
+    expect(ru.find((j: { status: string }) => j.status === 'CANCELLED').error).toEqual({
+      code: 'RESCHEDULED',
+      message: 'Заменено: время запуска задачи изменили.',
     });
     await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/pause` });
     expect((await list()).map((j: { status: string }) => j.status)).toEqual(['CANCELLED', 'CANCELLED']);
+    expect((await list()).map((j: { error: { code: string } }) => j.error.code).sort()).toEqual(['PAUSED_BEFORE_START', 'RESCHEDULED']);
     t.clock.advanceSeconds(4 * 3600);
     expect(await t.ctx.jobs.runDue()).toBe(0);
     expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.status).toBe('PAUSED');

@@ -94,6 +94,19 @@ describe('create: refused unless saved as a draft', () => {
       { field: 'target_group', code: 'WHY.group_not_found', message: 'Группа не найдена — проверьте ссылку и что ваш аккаунт её видит.' },
     ]);
     expect(await taskCount()).toBe(0);
+
+    // Saved as a draft, its accounts panel says why each account cannot serve it, all in Russian (the group
+    // check's own sentence was English inside a Russian one: «…: could not check the group: the group does not exist»).
+    const draft = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: RU,
+      payload: { type: 'invite_to_group', target_group: '@no_such_sandbox_group', targets: ['@someone_here'], draft: true },
+    });
+    expect(draft.statusCode, draft.body).toBe(201);
+    const panel = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${draft.json.id}/accounts`, headers: RU })).json;
+    expect(panel.items[0].why.text).toMatch(/^не может работать в этой задаче: не удалось проверить группу: /);
+    expect(panel.items[0].why.text).not.toMatch(/[A-Za-z]{3,}/);
   });
 
   it('a task that can start is created as usual with draft: false; the audience may be announced by count', async () => {

@@ -9,6 +9,7 @@ import type { AccountManager } from './account-manager.js';
 import { mapLimit } from '../shared/map-limit.js';
 import { hasMessage, localised, type LocalisedText } from '../shared/messages.js';
 import { joinTexts, limitText } from './limit-reasons.js';
+import { GROUP_CHECK_SENTENCES, PROBE_FAILED_PREFIX } from './account-reasons.js';
 
 /** Accounts probed on the platform at once during an admin check. */
 const PROBE_CONCURRENCY = 5;
@@ -107,7 +108,7 @@ export class GroupCheckService {
         errorTexts.set(e.message, why);
         result.unavailable.push({
           ...entry,
-          reason: `could not check the group: ${e.message}`,
+          reason: `${PROBE_FAILED_PREFIX}${e.message}`,
           reason_text: localised('GROUP_CHECK.probe_failed', { why }),
           available_at: null,
           is_admin: false,
@@ -119,7 +120,7 @@ export class GroupCheckService {
       result.group ??= { key: group.key, title: group.title, kind: group.kind };
       result.peers[account.id] = group;
       if (!rights.canInvite) {
-        const reason = rights.role === 'admin' ? 'admin without the right to add members' : 'not an admin of this group';
+        const reason = GROUP_CHECK_SENTENCES[rights.role === 'admin' ? 'admin_no_invite' : 'not_admin'];
         const reason_text = localised(rights.role === 'admin' ? 'GROUP_CHECK.admin_no_invite' : 'GROUP_CHECK.not_admin');
         result.unavailable.push({ ...entry, reason, reason_text, available_at: null, is_admin: false });
         continue;

@@ -181,11 +181,11 @@ export class JobStore {
   }
 
   /** Cancels the queued jobs of one kind for a task (a paused scheduled task no longer needs its start). */
-  async cancelQueuedForTask(taskId: number, kind: JobKind, reason: string): Promise<number> {
+  async cancelQueuedForTask(taskId: number, kind: JobKind, reason: { code: string; message: string }): Promise<number> {
     const now = this.clock.now();
     const res = await this.db
       .updateTable('background_jobs')
-      .set({ status: 'CANCELLED', error_message: reason, finished_at: now, updated_at: now })
+      .set({ status: 'CANCELLED', error_code: reason.code, error_message: reason.message, finished_at: now, updated_at: now })
       .where('task_id', '=', taskId)
       .where('kind', '=', kind)
       .where('status', '=', 'QUEUED')

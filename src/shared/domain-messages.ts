@@ -207,6 +207,9 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     ru: 'задание несколько раз останавливалось вместе с воркером и было прекращено',
     en: 'the job stopped several times without finishing (its worker died); it was given up',
   },
+  'JOB_REASON.RESCHEDULED': { ru: 'Заменено: время запуска задачи изменили.', en: 'Replaced: the task was scheduled again.' },
+  'JOB_REASON.PAUSED_BEFORE_START': { ru: 'Задачу поставили на паузу до времени запуска.', en: 'The task was paused before its start time.' },
+  'JOB_REASON.TASK_CANCELLED': { ru: 'Задачу отменили.', en: 'The task was cancelled.' },
   'JOB_REASON.cancelled_by_user': { ru: 'отменено пользователем', en: 'cancelled by the user' },
   'JOB_REASON.SIGN_IN_EXPIRED': {
     ru: 'срок входа истёк до конца импорта, поэтому сервис парсинга нельзя спросить от вашего имени; запустите импорт ещё раз',

@@ -15,6 +15,13 @@ export async function promoteDueScheduledTasks(db: Kysely<Database>, now: Date, 
   return [...new Set(started.map((t) => t.user_id))];
 }
 
+/** Why a queued start was dropped: the job's error_code, with the sentence English readers get. */
+const UNSCHEDULED = {
+  RESCHEDULED: 'Replaced: the task was scheduled again.',
+  PAUSED_BEFORE_START: 'The task was paused before its start time.',
+  TASK_CANCELLED: 'The task was cancelled.',
+} as const;
+
 /**
  * A scheduled task's start is a delayed job on the invite queue of the task's priority, so it starts
  * on time without anyone polling. Workers' housekeeping also promotes overdue tasks, which covers a
@@ -37,7 +44,7 @@ export class ScheduledStarts {
 
   /** Queues the start of a SCHEDULED task (replacing an earlier one, e.g. after its time was changed). */
   async schedule(task: TaskRow): Promise<void> {
-    await this.unschedule(task.id, 'Replaced: the task was scheduled again.');
+    await this.unschedule(task.id, 'RESCHEDULED');
     await this.jobs.enqueue({
       userId: task.user_id,
       kind: 'task_start',
@@ -48,7 +55,11 @@ export class ScheduledStarts {
     });
   }
 
-  async unschedule(taskId: number, reason: string): Promise<void> {
-    await this.jobs.store.cancelQueuedForTask(taskId, 'task_start', reason);
+  /**
+   * Drops the queued start. The job keeps why by code (JOB_REASON.<code>, said in the reader's language) and its English
+   * sentence; a start moved to another time is not a failure, and the jobs list should not read like one.
+   */
+  async unschedule(taskId: number, why: keyof typeof UNSCHEDULED): Promise<void> {
+    await this.jobs.store.cancelQueuedForTask(taskId, 'task_start', { code: why, message: UNSCHEDULED[why] });
   }
 }

@@ -68,7 +68,7 @@ export class TaskLifecycle {
     const task = await this.tasks.getOwned(userId, id);
     assertTransition(task, 'pause');
     const updated = await transitionTask(this.db, this.clock.now(), { id, action: 'pause', to: 'PAUSED' });
-    await this.starts?.unschedule(id, 'The task was paused before its start time.');
+    await this.starts?.unschedule(id, 'PAUSED_BEFORE_START');
     this.metrics?.tasksTotal.inc({ platform: task.platform, status: 'PAUSED' });
     await this.audit.record(userId, 'task.pause', 'task', id);
     return updated;
@@ -105,7 +105,7 @@ export class TaskLifecycle {
     assertTransition(task, 'cancel');
     const now = this.clock.now();
     const updated = await transitionTask(this.db, now, { id, action: 'cancel', to: 'CANCELLED', extra: { finished_at: now } });
-    await this.starts?.unschedule(id, 'The task was cancelled.');
+    await this.starts?.unschedule(id, 'TASK_CANCELLED');
     this.metrics?.tasksTotal.inc({ platform: task.platform, status: 'CANCELLED' });
     await this.audit.record(userId, 'task.cancel', 'task', id);
     return updated;

@@ -5,6 +5,7 @@ import type { AccountManager, Action, LimitCheck, LimitCode } from '../accounts/
 import { RETIRED_ACCOUNT_STATUSES, UNUSABLE_ACCOUNT_STATUSES } from '../shared/enums.js';
 import { PEOPLE_IN_TASK } from '../targets/target-bulk-insert.js';
 import type { WhyTask } from './task-queries.js';
+import { eligibilityReasonText } from '../accounts/account-reasons.js';
 import { renderMessage, renderStoredReason, type Lang, type MessageParams } from '../shared/messages.js';
 
 /**
@@ -136,7 +137,7 @@ export class TaskWhyService {
         why: !i.eligible
           ? {
               code: 'ACCOUNT_WHY.not_eligible',
-              text: renderMessage('ACCOUNT_WHY.not_eligible', lang, { reason: renderStoredReason(i.reason, null, lang) ?? '—' })!,
+              text: renderMessage('ACCOUNT_WHY.not_eligible', lang, { reason: eligibilityReasonText(i.reason, lang) ?? '—' })!,
               until: null,
             }
           : i.can_act_now

@@ -118,7 +118,8 @@ export function TaskJobs({
         {jobs.map((j) => (
           <li key={j.id} data-testid={`job-${j.kind}`}>
             <strong>{t(j.kind as never)}</strong>
-            <StatusBadge status={j.status} />
+            {/* A start moved to another time is not a failure: its dropped job reads «Заменено», not a red «Отменена». */}
+            <StatusBadge status={j.status === 'CANCELLED' && j.error?.code === 'RESCHEDULED' ? 'REPLACED' : j.status} />
             <span className="small muted">{formatTime(j.created_at, lang)}</span>
             <span className="small">{jobSummary(j, t, lang, reason)}</span>
             {!FINISHED.includes(j.status) && j.kind !== 'task_start' && (

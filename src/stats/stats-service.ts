@@ -139,7 +139,7 @@ export class StatsService {
         'l.target_id',
         'l.account_id',
         'a.label as account_label',
-        sql<string | null>`coalesce('@' || t.username, t.phone, 'user ' || t.user_id_platform)`.as('target_label'),
+        sql<string | null>`coalesce('@' || t.username, t.phone, 'id ' || t.user_id_platform)`.as('target_label'),
       ])
       .orderBy('l.id', 'desc')
       .limit(q.page_size)

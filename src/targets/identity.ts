@@ -65,10 +65,10 @@ export function identityKey(t: Pick<TargetIdentity, 'username' | 'user_id_platfo
   return null;
 }
 
-/** How a target is named in messages to people: @username, else phone, else id. */
+/** How a target is named in messages to people: @username, else phone, else «id 123» (the same in either language). */
 export function describeTarget(t: Partial<TargetIdentity>): string {
   if (t.username) return `@${t.username}`;
   if (t.phone) return `${t.phone.slice(0, 4)}…${t.phone.slice(-2)}`;
-  if (t.user_id_platform) return `user ${t.user_id_platform}`;
+  if (t.user_id_platform) return `id ${t.user_id_platform}`;
   return 'unknown user';
 }

@@ -81,6 +81,33 @@ describe('validation errors per field', () => {
   });
 });
 
+describe('a start time already past', () => {
+  it('is refused at its field (create and edit); a form sent back with the old time passes', async () => {
+    await addSandboxAccount(t, 70);
+    const past = new Date(t.clock.now().getTime() - 3600_000).toISOString();
+    const body = { type: 'invite_to_group', target_group: '@sandbox_marketing', targets: ['@past_start_one'], scheduled_at: past, start: true };
+    const refused = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', headers: RU, payload: body, user: 70 });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json.error).toBe('SCHEDULED_IN_PAST');
+    expect(refused.json.details).toEqual([{ field: 'scheduled_at', message: 'это время уже прошло: выберите время в будущем' }]);
+    expect((await t.api({ method: 'GET', url: '/api/v1/invite/tasks', user: 70 })).json.total).toBe(0);
+
+    const soon = new Date(t.clock.now().getTime() + 3600_000).toISOString();
+    const task = await createInviteTask(t, ['@past_start_two'], { scheduled_at: soon }, 70);
+    const moved = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, headers: RU, payload: { scheduled_at: past }, user: 70 });
+    expect(moved.statusCode).toBe(400);
+    expect(moved.json.details[0].field).toBe('scheduled_at');
+    // Its own time, passed by now, comes back with a renamed form: not a new time, so not refused.
+    await t.ctx.db
+      .updateTable('tasks')
+      .set({ scheduled_at: new Date(past) })
+      .where('id', '=', task.id)
+      .execute();
+    const renamed = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${task.id}`, payload: { name: 'Переименована', scheduled_at: past }, user: 70 });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+  });
+});
+
 describe('server sentences by code', () => {
   it('refuses an illegal move in the request’s language', async () => {
     const task = await createInviteTask(t, ['lang_one'], { name: 'Язык' });

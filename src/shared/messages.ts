@@ -150,6 +150,10 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     en: 'No account may act right now, so nothing was sent.',
   },
   // Accounts.
+  SCHEDULED_IN_PAST: {
+    ru: 'Время запуска уже прошло: выберите время в будущем или запустите задачу сейчас.',
+    en: 'The start time has already passed: choose a time in the future, or start the task now.',
+  },
   INVALID_PHONE: {
     ru: 'Номер телефона — в международном формате, например +79161234567.',
     en: 'The phone number must be in international format, like +14155550123.',
@@ -223,6 +227,7 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   // Field checks the schemas mark with params.i18n.
   'FIELD.group_required': { ru: 'для приглашений укажите группу или канал', en: 'an invite task needs the group or channel to invite into' },
   'FIELD.template_required': { ru: 'для личных сообщений нужен текст сообщения', en: 'a direct-message task needs a message template' },
+  'FIELD.scheduled_past': { ru: 'это время уже прошло: выберите время в будущем', en: 'this time has already passed: choose a time in the future' },
   'FIELD.priority_required': { ru: 'для SET_PRIORITY нужен priority', en: 'SET_PRIORITY needs a priority' },
   'FIELD.template_variable': {
     ru: 'неизвестная переменная {variable}: в тексте можно использовать {known}',

@@ -3,7 +3,7 @@ import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
-import { DEFAULT_API_LANG, renderStoredReason, type Lang } from '../shared/messages.js';
+import { DEFAULT_API_LANG, localised, renderStoredReason, type Lang } from '../shared/messages.js';
 import { derivedTaskName } from '../shared/limits.js';
 import { copyTargets } from '../targets/target-copy.js';
 import { TARGET_REFUSAL_CODES } from '../platform/platform-error.js';
@@ -96,6 +96,20 @@ export function insertTaskCopy(trx: Transaction<Database>, src: TaskRow, name: s
 
 export type GroupIdentity = { key: string; title: string };
 
+/** How far in the past a start time may be and still mean "now" (a form filled in a minute ago). */
+const PAST_START_TOLERANCE_MS = 60_000;
+
+/**
+ * A start time already past is refused at its field: it was taken silently and the task started at once, with the
+ * old time kept (the form checks against the browser's clock, which need not be the server's).
+ */
+function refusePastStart(at: Date | null | undefined, now: Date): void {
+  if (at && at.getTime() < now.getTime() - PAST_START_TOLERANCE_MS)
+    throw new AppError(400, 'SCHEDULED_IN_PAST', 'The start time has already passed: choose a time in the future, or start the task now.', [
+      { field: 'scheduled_at', message: localised('FIELD.scheduled_past') },
+    ]);
+}
+
 /** Task records scoped to their owner: another user's task behaves as if it did not exist (404). */
 export class TaskService {
   constructor(
@@ -141,6 +155,7 @@ export class TaskService {
    */
   async create(userId: number, input: CreateTaskInput, name: string, group: GroupIdentity | null = null): Promise<TaskRow> {
     const now = this.clock.now();
+    refusePastStart(input.scheduled_at, now);
     return this.db
       .insertInto('tasks')
       .values({
@@ -186,6 +201,8 @@ export class TaskService {
     if (patch.message_template !== undefined && task.type !== 'direct_message') {
       throw new AppError(400, 'NOT_A_MESSAGE_TASK', 'Only direct-message tasks have a message template.');
     }
+    // Only a new time: a form sent back whole carries the old one, passed by now for a task that has started.
+    if (patch.scheduled_at && patch.scheduled_at.getTime() !== task.scheduled_at?.getTime()) refusePastStart(patch.scheduled_at, this.clock.now());
     const set: Record<string, unknown> = { updated_at: this.clock.now() };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) set[k] = k === 'settings' ? JSON.stringify(v) : v;
     if (patch.target_group !== undefined && patch.target_group !== task.target_group)

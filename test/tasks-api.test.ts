@@ -289,6 +289,63 @@ describe('lifecycle', () => {
     expect(del.json.succeeded).toBe(2);
     expect((await t.api({ method: 'GET', url: '/api/v1/invite/tasks', user: u })).json.total).toBe(0);
   });
+
+  it('starts selected tasks in bulk as their own start would, each refusal with its reason and the others still started', async () => {
+    const u = 12;
+    await addSandboxAccount(t, u);
+    const RU = { 'accept-language': 'ru' };
+    const ready = await createInviteTask(t, ['bulk_start_ready'], { name: 'Готова' }, u);
+    // No account of the user is an admin there: the single start's NO_READY_ADMIN.
+    const noAdmin = await createInviteTask(t, ['bulk_start_noadmin'], { name: 'Без админа', target_group: '@sandbox_no_admin' }, u);
+    const noAudience = await createInviteTask(t, [], { name: 'Без аудитории' }, u);
+    const running = await createInviteTask(t, ['bulk_start_running'], { name: 'Уже идёт' }, u);
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${running.id}/start`, user: u })).json.status).toBe('IN_PROGRESS');
+    // After a refusal in the middle: still tried, and a future start time makes it SCHEDULED as a single start does.
+    const later = await createInviteTask(t, ['bulk_start_later'], { name: 'Позже', scheduled_at: '2026-01-06T09:00:00Z' }, u);
+
+    const ids = [ready.id, noAdmin.id, noAudience.id, running.id, later.id];
+    const res = await t.api({ method: 'POST', url: '/api/v1/invite/tasks/bulk', user: u, headers: RU, payload: { action: 'START', task_ids: ids } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toMatchObject({ action: 'START', succeeded: 2, failed: 3 });
+    const byId = new Map(res.json.results.map((r: any) => [r.id, r]));
+    expect(byId.get(ready.id)).toMatchObject({ ok: true, status: 'IN_PROGRESS' });
+    expect(byId.get(later.id)).toMatchObject({ ok: true, status: 'SCHEDULED' });
+    expect(byId.get(noAdmin.id)).toMatchObject({
+      ok: false,
+      error: 'NO_READY_ADMIN',
+      message: expect.stringMatching(/^Сейчас ни один аккаунт не может приглашать/),
+    });
+    expect(byId.get(noAudience.id)).toMatchObject({
+      ok: false,
+      error: 'NO_TARGETS',
+      message: 'В задаче «Без аудитории» ещё нет аудитории: загрузите файл или базу сервиса парсинга.',
+    });
+    expect(byId.get(running.id)).toMatchObject({
+      ok: false,
+      error: 'ILLEGAL_TRANSITION',
+      message: expect.stringMatching(/^Нельзя запустить задачу «Уже идёт»/),
+    });
+
+    const statusOf = async (id: number) => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}`, user: u })).json.status;
+    expect(await Promise.all(ids.map(statusOf))).toEqual(['IN_PROGRESS', 'PENDING', 'PENDING', 'IN_PROGRESS', 'SCHEDULED']);
+    // Started the way a single start starts: its accounts were assigned and its start time recorded.
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${ready.id}`, user: u })).json.started_at).toBeTruthy();
+    const assigned = await t.ctx.db.selectFrom('task_accounts').select(['task_id', 'eligible']).where('task_id', 'in', ids).execute();
+    expect(
+      assigned
+        .filter((r) => r.eligible)
+        .map((r) => r.task_id)
+        .sort((x, y) => x - y),
+    ).toEqual([ready.id, running.id, later.id].sort((x, y) => x - y));
+
+    // The refusals read in English too (the request's language).
+    const again = await t.api({ method: 'POST', url: '/api/v1/invite/tasks/bulk', user: u, payload: { action: 'START', task_ids: [noAudience.id] } });
+    expect(again.json.results[0]).toMatchObject({
+      ok: false,
+      message: 'Task "Без аудитории" has no audience yet: import a file or a Parsing Service base first.',
+    });
+    for (const id of [ready.id, running.id, later.id]) await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${id}/cancel`, user: u });
+  });
 });
 
 describe('targets', () => {

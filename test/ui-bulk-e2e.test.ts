@@ -17,9 +17,15 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
   const ui = useStillUi();
 
   let people = 0;
-  const createTask = async (name: string, start: boolean) => {
+  const createTask = async (name: string, start: boolean, extra: Record<string, unknown> = {}) => {
     people += 1;
-    const created = await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name, targets: [`@bulk_person_${people}`] });
+    const created = await ui.api('POST', '/tasks', {
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      name,
+      targets: [`@bulk_person_${people}`],
+      ...extra,
+    });
     expect(created.status).toBe(201);
     if (start) {
       const started = await ui.api('POST', `/tasks/${created.json.id}/start`);
@@ -146,5 +152,49 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
     expect(dialogs).toEqual(['Cancel the selected tasks (1)? They cannot be restarted (you can duplicate them).']);
     expect(await statusOf(id)).toBe('CANCELLED');
     await page.close();
+  });
+
+  it('starts the selected prepared tasks in one go and names each that could not start, with its reason (ru and en)', async () => {
+    const ready = await createTask('Старт готова', false);
+    // No account of the user is an admin of this group: its start is refused, the others still start.
+    const noAdmin = await createTask('Старт без админа', false, { target_group: '@sandbox_no_admin' });
+    const running = await createTask('Старт уже идёт', true);
+
+    const page = await newPage();
+    await page.goto(`${ui.base}/?token=${ui.token}#/tasks`);
+    await page.locator(`[data-testid=task-${ready}]`).waitFor();
+    await select(page, 'Старт готова');
+    await select(page, 'Старт без админа');
+    await select(page, 'Старт уже идёт');
+    // Start applies to the two not started yet; the running one is skipped.
+    const start = page.locator('[data-testid=bulk-bar] button', { hasText: 'Запустить' });
+    expect(await start.textContent()).toBe('Запустить (2)');
+    await start.click();
+    await expect.poll(() => resultText(page)).toMatch(/^Запущено: 1 из 2\. Пропущено — в их статусе это действие невозможно: 1\.\s*Не удалось запустить:/);
+    const failure = page.locator('[data-testid=bulk-result] li');
+    expect(await failure.count()).toBe(1);
+    expect(await failure.locator('a').getAttribute('href')).toBe(`#/tasks/${noAdmin}`);
+    // The single start's own sentence, in Russian.
+    expect(await failure.textContent()).toMatch(/^Старт без админа: Сейчас ни один аккаунт не может приглашать в «Sandbox Group Without Your Admins»/);
+    expect(await page.locator('[data-testid=bulk-result]').getAttribute('class')).toContain('notice-warn');
+    expect([await statusOf(ready), await statusOf(noAdmin), await statusOf(running)]).toEqual(['IN_PROGRESS', 'PENDING', 'IN_PROGRESS']);
+    await expect.poll(() => page.locator(`[data-testid=task-${ready}] [data-status]`).getAttribute('data-status')).toBe('IN_PROGRESS');
+    await page.screenshot({ path: `${SHOTS}/start-ru-1280.png`, fullPage: true });
+    await page.close();
+
+    // In English, and a task with a future start time is started into waiting for it, which the summary says.
+    const now = await createTask('Start now', false);
+    const later = await createTask('Start later', false, { scheduled_at: '2026-01-06T09:00:00Z' });
+    const en = await newPage(1280, 'en');
+    await en.goto(`${ui.base}/?token=${ui.token}#/tasks`);
+    await en.locator(`[data-testid=task-${later}]`).waitFor();
+    await select(en, 'Start now', 'Select "Start now"');
+    await select(en, 'Start later', 'Select "Start later"');
+    // Applies to every selected one: no count, as the other actions.
+    await en.locator('[data-testid=bulk-bar] button', { hasText: 'Start' }).click();
+    await expect.poll(() => resultText(en)).toMatch(/^Started: 2 of 2\. Of them, waiting for their start time: 1\./);
+    expect(await en.locator('[data-testid=bulk-result]').getAttribute('class')).toContain('notice-ok');
+    expect([await statusOf(now), await statusOf(later)]).toEqual(['IN_PROGRESS', 'SCHEDULED']);
+    await en.close();
   });
 });

@@ -40,7 +40,11 @@ export const usableAccountSql = (statusColumn: string) => `${statusColumn} NOT I
 export const LOG_RESULTS = ['ATTEMPTED', 'SUCCESS', 'SKIPPED', 'FAILED', 'RETRY', 'ACCOUNT_ERROR', 'OUTCOME_UNKNOWN'] as const;
 export type LogResult = (typeof LOG_RESULTS)[number];
 
-export const BULK_TASK_ACTIONS = ['DELETE', 'PAUSE', 'RESUME', 'CANCEL', 'SET_PRIORITY'] as const;
+/**
+ * What the task list's selection bar can do to many tasks at once. START is there so that a batch of prepared
+ * campaigns is started in one go instead of opening each; every id still passes its own start's checks.
+ */
+export const BULK_TASK_ACTIONS = ['START', 'DELETE', 'PAUSE', 'RESUME', 'CANCEL', 'SET_PRIORITY'] as const;
 export const BULK_TARGET_ACTIONS = ['delete', 'reset', 'skip'] as const;
 
 export type TaskAction = 'start' | 'pause' | 'resume' | 'cancel';

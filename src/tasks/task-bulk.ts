@@ -53,6 +53,11 @@ export class TaskBulk {
 
   private async one(userId: number, action: BulkTaskAction, id: number, priority: Priority | undefined): Promise<string> {
     switch (action) {
+      // The single start itself, not a copy of it: the same readiness checks (audience, admin rights in the group or a
+      // usable sender, the active-task cap, scheduled_at → SCHEDULED) and the same conditional transition, so a task
+      // that cannot start is refused with the sentence its own button would show, and the next id is still tried.
+      case 'START':
+        return (await this.lifecycle.start(userId, id)).status;
       case 'DELETE':
         await this.tasks.delete(userId, id);
         return 'DELETED';

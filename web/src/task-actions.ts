@@ -28,12 +28,13 @@ export function duplicateTask(id: number): Promise<TaskJson> {
 export const isFinished = (status: string): boolean => (FINISHED_TASK_STATUSES as readonly string[]).includes(status);
 
 /**
- * Whether a bulk action applies to a task in `status`, by the same rules as its own buttons: pause, resume and cancel
- * from the server's transitions, a priority while the task is not finished, delete always. The list sends a bulk
+ * Whether a bulk action applies to a task in `status`, by the same rules as its own buttons: start, pause, resume and
+ * cancel from the server's transitions, a priority while the task is not finished, delete always. The list sends a bulk
  * action only for the selected tasks it applies to, and says how many it skipped.
  */
 export function bulkApplies(action: BulkTaskAction, status: string): boolean {
   switch (action) {
+    case 'START':
     case 'PAUSE':
     case 'RESUME':
     case 'CANCEL':

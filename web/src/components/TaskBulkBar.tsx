@@ -17,10 +17,13 @@ export interface BulkSummary {
   done: number;
   sent: number;
   skipped: number;
+  /** Of those started, how many wait for their start time (SCHEDULED) rather than run now: a start says which. */
+  scheduled: number;
   failures: Array<{ id: number; name: string; message: string }>;
 }
 
 const ACTIONS = [
+  ['START', 'start'],
   ['PAUSE', 'pause'],
   ['RESUME', 'resume'],
   ['CANCEL', 'cancel'],
@@ -28,9 +31,10 @@ const ACTIONS = [
 ] as const;
 
 /**
- * The task list's selection bar: select the page, then pause, resume, cancel, delete or set the priority of the
- * selected tasks in one request. An action is offered when it applies to at least one selected task and is sent
- * only for those (the rest are counted as skipped); cancel and delete ask first, as their own buttons do.
+ * The task list's selection bar: select the page, then start, pause, resume, cancel, delete or set the priority of the
+ * selected tasks in one request (start: ten prepared campaigns without opening each). An action is offered when it
+ * applies to at least one selected task and is sent only for those (the rest are counted as skipped); cancel and
+ * delete ask first, as their own buttons do.
  */
 export function TaskBulkBar({
   pageTasks,
@@ -67,6 +71,7 @@ export function TaskBulkBar({
           done: outcome.succeeded,
           sent: targets.length,
           skipped: chosen.length - targets.length,
+          scheduled: outcome.results.filter((r) => r.ok && r.status === 'SCHEDULED').length,
           failures: outcome.results.filter((r) => !r.ok).map((r) => ({ id: r.id, name: names.get(r.id) ?? `#${r.id}`, message: r.message ?? r.error ?? '' })),
         },
         null,
@@ -133,8 +138,11 @@ export function BulkSummaryNotice({ summary, onClose }: { summary: BulkSummary; 
     <div className={`notice ${tone}`} role="status" data-testid="bulk-result">
       <div>
         {t(`bulkDone_${summary.action}` as never, { done: summary.done, sent: summary.sent })}
+        {summary.scheduled > 0 ? ` ${t('bulkStartScheduled', { n: summary.scheduled })}` : ''}
         {summary.skipped > 0 ? ` ${t('bulkSkipped', { n: summary.skipped })}` : ''}
       </div>
+      {/* A start is refused for reasons the owner must act on (no audience, no admin in the group): say so before the list. */}
+      {summary.failures.length > 0 && summary.action === 'START' && <div>{t('bulkFailed_START')}</div>}
       {summary.failures.length > 0 && (
         <ul className="bulk-failures">
           {summary.failures.map((f) => (

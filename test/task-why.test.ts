@@ -262,6 +262,21 @@ describe('the accounts panel says each account’s usage and why it waits', () =
     expect(panel.items[0].why.until).not.toBeNull();
   });
 
+  it('says how many more invites into the group the accounts may ever make: the group check, and the panel beside the people waiting', async () => {
+    t = await makeTestApp();
+    const a = await addSandboxAccount(t, 1, 'Alpha');
+    await addSandboxAccount(t, 1, 'Beta');
+    await t.ctx.db.insertInto('account_group_usage').values({ account_id: a, group_key: SANDBOX_GROUP_KEY, lifetime_invites: 190 }).execute();
+    // Alpha has 10 left of its 200, Beta all 200.
+    const check = (await t.api({ method: 'GET', url: '/api/v1/invite/groups/check?link=%40sandbox_marketing' })).json;
+    expect(check.group_lifetime_left).toBe(210);
+    expect((await t.api({ method: 'GET', url: '/api/v1/invite/groups/check?link=%40no_such_sandbox_group' })).json.group_lifetime_left).toBeNull();
+    const task = await createInviteTask(t, ['@cap_one', '@cap_two']);
+    await start(task.id);
+    const panel = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/accounts` })).json;
+    expect(panel.group_lifetime_left).toBe(210);
+  });
+
   it('names the moment the account manager holds, not now + rounded seconds: the banner and the panel say the same minute', async () => {
     t = await makeTestApp();
     const a = await addSandboxAccount(t, 1, 'Alpha');

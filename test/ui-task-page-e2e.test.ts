@@ -231,6 +231,63 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     expect(await text(page, 'task-account-state')).toMatch(/^пауза между действиями до \d\d:\d\d$/);
     await page.close();
   });
+  it('warns when the group allowance left cannot cover the people: in the create form and on the task page (ru)', async () => {
+    // Found in a walk: 1000 people into a group three accounts could ever invite 600 into; the page said «Осталось ~22
+    // д» and the task ended failed with 400 never tried. Sender One has 2 invites left into the group, for good.
+    const account = (await ui.api('GET', '/accounts')).json.items[0].id as number;
+    const key = (await ui.api('GET', '/groups/check?link=%40sandbox_marketing')).json.group.key as string;
+    const row = { account_id: account, group_key: key };
+    const before = await ui.ctx.db
+      .selectFrom('account_group_usage')
+      .selectAll()
+      .where('account_id', '=', account)
+      .where('group_key', '=', key)
+      .executeTakeFirst();
+    await ui.ctx.db
+      .insertInto('account_group_usage')
+      .values({ ...row, lifetime_invites: 198 })
+      .onConflict((oc) => oc.columns(['account_id', 'group_key']).doUpdateSet({ lifetime_invites: 198 }))
+      .execute();
+    try {
+      const page = await newPage();
+      await open(page, '/tasks/new');
+      await page.fill('#group', '@sandbox_marketing');
+      await page.locator('[data-testid=group-lifetime-left]').waitFor();
+      expect(await text(page, 'group-lifetime-left')).toBe(
+        'Ваши аккаунты-админы могут пригласить в эту группу ещё 2 человека за всё время (по 200 на аккаунт, попытки считаются).',
+      );
+      expect(await page.locator('[data-testid=group-capacity-short]').count()).toBe(0);
+      await page.setInputFiles('input[type=file]', {
+        name: 'people.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from('username\n@cap_person_1\n@cap_person_2\n@cap_person_3\n'),
+      });
+      await page.locator('[data-testid=group-capacity-short]').waitFor();
+      expect(await text(page, 'group-capacity-short')).toBe(
+        'В аудитории 3 человека, а ваши аккаунты могут пригласить в эту группу ещё только 2 человека за всё время: остальные приглашены не будут. Подключите ещё аккаунты-админы группы или выберите аудиторию поменьше.',
+      );
+      await page.screenshot({ path: `${SHOTS}/capacity-create-ru.png`, fullPage: true });
+
+      const created = await ui.api('POST', '/tasks', {
+        type: 'invite_to_group',
+        target_group: '@sandbox_marketing',
+        name: 'Больше, чем можно',
+        targets: ['@cap_person_1', '@cap_person_2', '@cap_person_3'],
+      });
+      await open(page, `/tasks/${created.json.id}`);
+      await page.locator('[data-testid=group-capacity-short]').waitFor();
+      expect(await text(page, 'group-capacity-short')).toBe(
+        'Приглашения ждут 3 человека, а аккаунты задачи могут пригласить в эту группу ещё только 2 человека за всё время: остальные приглашены не будут. Подключите ещё аккаунты-админы группы.',
+      );
+      await page.screenshot({ path: `${SHOTS}/capacity-task-ru.png`, fullPage: true });
+      await page.close();
+    } finally {
+      const restore = ui.ctx.db.deleteFrom('account_group_usage').where('account_id', '=', account).where('group_key', '=', key);
+      await restore.execute();
+      if (before) await ui.ctx.db.insertInto('account_group_usage').values(before).execute();
+    }
+  });
+
   it('an old task whose action history was deleted says so instead of "no actions yet" (ru)', async () => {
     const created = await ui.api('POST', '/tasks', {
       type: 'invite_to_group',

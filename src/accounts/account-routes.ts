@@ -90,7 +90,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     },
     async (req) => {
       const result = await ctx.groupCheck.check(req.user.userId, req.query.link, ctx.config.platformMode);
-      const { resolved: _r, peers: _p, error_text, ...visible } = result;
+      const { resolved: _r, peers: _p, error_text, lifetime_left, ...visible } = result;
       return {
         ...visible,
         // Reasons in the reader's language (English keeps the sentences API clients have always read).
@@ -101,6 +101,8 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
           ? autoTaskName(req.lang, { group: result.group.title }, ctx.clock.now(), req.timeZone ?? ctx.config.limits.timeZone)
           : null,
         safe_pacing_per_day: result.ready.length * Math.min(ctx.config.limits.invitesPerAccountDay, ctx.config.limits.invitesPerGroupDay),
+        /** Invites into this group the admin accounts may still make, ever (null: the group is not found). */
+        group_lifetime_left: result.group ? lifetime_left : null,
       };
     },
   );

@@ -43,6 +43,11 @@ export interface GroupCheckResult {
   error_text: LocalisedText | null;
   resolved: ResolvedGroup | null;
   peers: Record<number, ResolvedGroup>;
+  /**
+   * How many more invites into this group the user's admin accounts may ever make (each has its lifetime allowance
+   * per group, attempts counted; resting ones count, they come back): more people than this can never all be invited.
+   */
+  lifetime_left: number;
 }
 
 /**
@@ -69,7 +74,17 @@ export class GroupCheckService {
 
   async check(userId: number, reference: string, mode: PlatformMode): Promise<GroupCheckResult> {
     const rows = await this.db.selectFrom('accounts').selectAll().where('user_id', '=', userId).where('platform_mode', '=', mode).orderBy('id').execute();
-    const result: GroupCheckResult = { platform_mode: mode, group: null, ready: [], unavailable: [], error: null, error_text: null, resolved: null, peers: {} };
+    const result: GroupCheckResult = {
+      platform_mode: mode,
+      group: null,
+      ready: [],
+      unavailable: [],
+      error: null,
+      error_text: null,
+      resolved: null,
+      peers: {},
+      lifetime_left: 0,
+    };
     const now = this.clock.now();
     const errors: string[] = [];
     const errorTexts = new Map<string, LocalisedText>();
@@ -129,6 +144,7 @@ export class GroupCheckService {
       const usage = await this.accounts.usage(account.id);
       const quota = this.accounts.checkQuota(usage, 'invite', group.key);
       const verdict = statusVerdict.allowed ? quota : statusVerdict;
+      result.lifetime_left += Math.max(0, this.accounts.limits.invitesPerGroupLifetime - (usage.lifetimeByGroup[group.key] ?? 0));
       if (!verdict.allowed) {
         const available_at = verdict.wait_seconds === null ? null : new Date(now.getTime() + verdict.wait_seconds * 1000).toISOString();
         result.unavailable.push({ ...entry, reason: verdict.reason!, reason_text: limitText(verdict, this.accounts.limits), available_at, is_admin: true });

@@ -127,6 +127,11 @@ export class TaskAccounts {
       checked: live ? 'live' : 'at_start',
       eligible: items.filter((i) => i.eligible).length,
       can_act_now: items.filter((i) => i.can_act_now).length,
+      // Invites into the group the eligible accounts may still make, ever: fewer than the people waiting means some
+      // will never be invited, however long the task runs (the page says so instead of a weeks-long ETA).
+      group_lifetime_left: group
+        ? items.filter((i) => i.eligible).reduce((n, i) => n + Math.max(0, limits.invitesPerGroupLifetime - (i.usage.lifetime_in_group ?? 0)), 0)
+        : null,
       items,
     };
   }

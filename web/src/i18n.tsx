@@ -7,6 +7,11 @@ const en = {
   accounts: 'Accounts',
   dashboard: 'Dashboard',
   progressTitle: 'Tried {worked} of {toWork}',
+  groupLifetimeLeft: 'Your admin accounts may still invite up to {n} into this group, ever (200 per account; attempts count).',
+  groupCapacityShortNew:
+    'The audience has {audience}, but your accounts may invite at most {left} more into this group, ever: the rest will not be invited. Connect more admin accounts of the group, or choose a smaller audience.',
+  groupCapacityShort:
+    'Waiting for an invite: {waiting}, but this task’s accounts may invite at most {left} more into this group, ever: the rest will not be invited. Connect more admin accounts of the group.',
   progressTitleSkipped: 'Tried {worked} of {toWork}; skipped besides: {skipped}',
   sandboxBanner: 'SANDBOX — simulated Telegram. Nothing here is sent to real people; results are not real.',
   circuitOpen: 'Telegram is failing to answer (network errors across accounts): sending is paused and resumes by itself; next try at {at}.',
@@ -472,6 +477,11 @@ const ru: Dict = {
   accounts: 'Аккаунты',
   dashboard: 'Сводка',
   progressTitle: 'Обработано {worked} из {toWork}',
+  groupLifetimeLeft: 'Ваши аккаунты-админы могут пригласить в эту группу ещё {n} за всё время (по 200 на аккаунт, попытки считаются).',
+  groupCapacityShortNew:
+    'В аудитории {audience}, а ваши аккаунты могут пригласить в эту группу ещё только {left} за всё время: остальные приглашены не будут. Подключите ещё аккаунты-админы группы или выберите аудиторию поменьше.',
+  groupCapacityShort:
+    'Приглашения ждут {waiting}, а аккаунты задачи могут пригласить в эту группу ещё только {left} за всё время: остальные приглашены не будут. Подключите ещё аккаунты-админы группы.',
   progressTitleSkipped: 'Обработано {worked} из {toWork}; кроме того пропущено: {skipped}',
   sandboxBanner: 'ПЕСОЧНИЦА — имитация Telegram. Ничего не отправляется реальным людям; результаты не настоящие.',
   circuitOpen: 'Telegram не отвечает (сетевые ошибки на многих аккаунтах): отправка приостановлена и возобновится сама; следующая попытка в {at}.',

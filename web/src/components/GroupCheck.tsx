@@ -12,6 +12,8 @@ export interface GroupCheck {
   error: string | null;
   suggested_name: string | null;
   safe_pacing_per_day: number;
+  /** Invites into this group the admin accounts may still make, ever (each has 200 for good; attempts count). */
+  group_lifetime_left: number | null;
 }
 
 /**
@@ -33,7 +35,15 @@ export function useGroupCheck(link: string): { check: GroupCheck | null; checkin
       try {
         setCheck(await api<GroupCheck>(`/api/v1/invite/groups/check?link=${encodeURIComponent(link.trim())}`));
       } catch (e) {
-        setCheck({ group: null, ready: [], unavailable: [], error: (e as Error).message, suggested_name: null, safe_pacing_per_day: 0 });
+        setCheck({
+          group: null,
+          ready: [],
+          unavailable: [],
+          error: (e as Error).message,
+          suggested_name: null,
+          safe_pacing_per_day: 0,
+          group_lifetime_left: null,
+        });
       } finally {
         setChecking(false);
       }
@@ -76,6 +86,11 @@ export function GroupCheckPanel({ check, checking }: { check: GroupCheck | null;
             ) : (
               <p className="notice notice-warn">{t('noReadyAccounts')}</p>
             ))}
+          {check.group && check.group_lifetime_left !== null && (
+            <p className="small muted" data-testid="group-lifetime-left">
+              {t('groupLifetimeLeft', { n: countOf(check.group_lifetime_left, t('people'), lang) })}
+            </p>
+          )}
           {check.unavailable.length > 0 && (
             <div>
               <div className="small">{t('unavailableAccounts')}</div>

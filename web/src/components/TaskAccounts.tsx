@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import { isFinished } from '../task-actions';
 import { useI18n } from '../i18n';
-import { formatDuration } from '../format';
+import { countOf, formatDuration } from '../format';
 import { ErrorNotice } from './ui';
 
 /** One account as GET /tasks/:id/accounts answers it (src/tasks/task-accounts.ts), with its `why` (src/tasks/task-why.ts). */
@@ -28,6 +28,8 @@ interface Panel {
   type: 'invite_to_group' | 'direct_message';
   eligible: number;
   can_act_now: number;
+  /** Invites into the group its eligible accounts may still make, ever (null: no group, or a message task). */
+  group_lifetime_left: number | null;
   items: PanelAccount[];
 }
 interface TestResult {
@@ -45,7 +47,13 @@ const PANEL_REFRESH_MS = 10_000;
  * used (today, today in this group, in this group for good), whether it can act now or why not and until when;
  * and the test invite: one person, at once, through an account the Account Manager allows, its result in words.
  */
-export function TaskAccounts({ task, onTested }: { task: { id: number; status: string; type: string; counters: { done: number } }; onTested?: () => void }) {
+export function TaskAccounts({
+  task,
+  onTested,
+}: {
+  task: { id: number; status: string; type: string; counters: { done: number; pending: number; in_flight: number } };
+  onTested?: () => void;
+}) {
   const { t, lang, reason } = useI18n();
   const [panel, setPanel] = useState<Panel | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -104,6 +112,7 @@ export function TaskAccounts({ task, onTested }: { task: { id: number; status: s
   }
 
   const invite = task.type === 'invite_to_group';
+  const waiting = task.counters.pending + task.counters.in_flight;
   return (
     <div className="card" data-testid="task-accounts">
       <h3>{t('taskAccountsTitle')}</h3>
@@ -113,6 +122,13 @@ export function TaskAccounts({ task, onTested }: { task: { id: number; status: s
           <p className="muted small" data-testid="task-accounts-summary">
             {t('taskAccountsSummary', { total: panel.items.length, eligible: panel.eligible, now: panel.can_act_now })}
           </p>
+          {/* Each account may invite into a group 200 times for good: more people waiting than that can never all be
+              invited, however long the task runs — said here, not left to a weeks-long ETA and a failed ending. */}
+          {invite && !isFinished(task.status) && panel.group_lifetime_left !== null && waiting > panel.group_lifetime_left && (
+            <p className="notice notice-warn small" data-testid="group-capacity-short">
+              {t('groupCapacityShort', { left: countOf(panel.group_lifetime_left, t('people'), lang), waiting: countOf(waiting, t('people'), lang) })}
+            </p>
+          )}
           {panel.items.length === 0 ? (
             <p className="muted">{t('taskAccountsNone')}</p>
           ) : (

@@ -3,6 +3,7 @@ import { UNUSABLE_ACCOUNT_STATUSES, type AccountStatus } from '../../../src/shar
 import { api, ApiError } from '../api/client';
 import { messageTaskName, PRIORITIES, type AccountJson, type Priority, type TaskJson, type TaskType } from '../api/types';
 import { useI18n } from '../i18n';
+import { countOf } from '../format';
 import { ErrorNotice } from '../components/ui';
 import { navigate } from '../router';
 import { nameTooLong, startTimeProblem } from '../task-field-checks';
@@ -273,6 +274,11 @@ export function CreateTaskPage() {
           </fieldset>
         </div>
 
+        {type === 'invite_to_group' && check?.group_lifetime_left != null && audienceCount() > check.group_lifetime_left && (
+          <p className="notice notice-warn small" data-testid="group-capacity-short">
+            {t('groupCapacityShortNew', { audience: countOf(audienceCount(), t('people'), lang), left: countOf(check.group_lifetime_left, t('people'), lang) })}
+          </p>
+        )}
         <p className="muted small" data-testid="safe-pacing">
           {/* An invite task's pace is its group's ready admins': until a group is checked there is nothing to count. */}
           {type === 'invite_to_group' && !check ? t('safePacingNeedsGroup') : t('safePacing', pacing)}

@@ -187,7 +187,10 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
       expect(await phone.getAttribute('placeholder')).toBe('+79161234567');
       await phone.fill('позвоните мне');
       await form.locator('button[type=submit]').click();
-      await page.locator('[role=alert]').first().waitFor();
+      // Under the phone field, in the form (it was a banner at the top of the page, far from the field).
+      await form.locator('[data-testid=error-phone]').waitFor();
+      expect(await form.locator('[data-testid=error-phone]').textContent()).toBe('Номер телефона — в международном формате, например +79161234567.');
+      expect(await phone.getAttribute('aria-invalid')).toBe('true');
       await look(page, 'accounts-add-error');
 
       // Do not contact, with an entry that is not a person.
@@ -294,7 +297,9 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
       // What each ready account has left today, with the noun agreeing with its number (it read «4 приглашений»).
       if (lang === 'ru') {
         const left = [...((await check.textContent()) ?? '').matchAll(/осталось (\d+) (приглашени[а-я]+)/g)];
-        expect(left.length).toBeGreaterThan(0);
+        // Every ready account says it (the walk's worker runs at 3600× meanwhile: one may have reached today's 15 into
+        // the group and be listed, with that reason, among the unavailable).
+        expect(left.length).toBe(await check.locator('.ok-item').count());
         const form = (n: number) =>
           n % 10 === 1 && n % 100 !== 11 ? 'приглашение' : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? 'приглашения' : 'приглашений';
         for (const [, n, noun] of left) expect(noun).toBe(form(Number(n)));

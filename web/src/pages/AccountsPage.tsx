@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { MAX_ACCOUNT_LABEL } from '../../../src/shared/limits';
 import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../../../src/shared/enums';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import type { AccountJson } from '../api/types';
 import { accountReason, useI18n } from '../i18n';
 import { ErrorNotice, StatusBadge } from '../components/ui';
 import { ConnectAccount } from '../components/ConnectAccount';
+import { FieldError, serverFieldErrors } from '../components/FieldError';
 import { formatTime } from '../format';
 
 /** Live countdown for a resting account. */
@@ -169,35 +170,64 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
   );
 }
 
-/** Sandbox: a simulated account is created directly (admin of the demo groups). */
-function SandboxAddForm({ onAdded, onError }: { onAdded: () => Promise<void>; onError: (e: string | null) => void }) {
+const ADD_FIELDS = ['label', 'phone'] as const;
+
+/**
+ * Sandbox: a simulated account is created directly (admin of the demo groups). A refusal is said under its field and
+ * stays with this form (it appeared at the top of the page, far from the phone field, and outlived the next action).
+ */
+function SandboxAddForm({ onAdded }: { onAdded: () => Promise<void> }) {
   const { t } = useI18n();
   const [label, setLabel] = useState('');
   const [phone, setPhone] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<(typeof ADD_FIELDS)[number], string>>>({});
+  const [error, setError] = useState<string | null>(null);
   async function add(e: React.FormEvent) {
     e.preventDefault();
+    setFieldErrors({});
+    setError(null);
     try {
       await api('/api/v1/invite/accounts', { method: 'POST', json: { label, ...(phone ? { phone } : {}) } });
       setLabel('');
       setPhone('');
-      onError(null);
       await onAdded();
     } catch (err) {
-      onError((err as Error).message);
+      const { byField, rest } = err instanceof ApiError ? serverFieldErrors(err.body, ADD_FIELDS) : { byField: {}, rest: [] };
+      setFieldErrors(byField);
+      if (!Object.keys(byField).length || rest.length) setError(rest.length ? rest.join(' ') : (err as Error).message);
     }
   }
   return (
-    <form className="form card" onSubmit={add}>
+    <form className="form card" onSubmit={add} data-testid="sandbox-add-account">
       <h3>{t('addAccount')}</h3>
       <p className="muted small">{t('sandboxAccountHint')}</p>
       <label>
         {t('label')}
-        <input name="label" required maxLength={MAX_ACCOUNT_LABEL} value={label} onChange={(e) => setLabel(e.target.value)} />
+        <input
+          name="label"
+          required
+          maxLength={MAX_ACCOUNT_LABEL}
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+          aria-invalid={!!fieldErrors.label}
+        />
       </label>
+      <FieldError field="label" text={fieldErrors.label} />
       <label>
         {t('phone')}
-        <input name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} placeholder={t('phonePlaceholder')} />
+        <input
+          name="phone"
+          value={phone}
+          onChange={(e) => {
+            setPhone(e.target.value);
+            setFieldErrors((f) => ({ ...f, phone: undefined }));
+          }}
+          placeholder={t('phonePlaceholder')}
+          aria-invalid={!!fieldErrors.phone}
+        />
       </label>
+      <FieldError field="phone" text={fieldErrors.phone} />
+      <ErrorNotice error={error} />
       <button type="submit" className="primary">
         {t('addAccount')}
       </button>
@@ -240,7 +270,7 @@ export function AccountsPage() {
           ))}
         </div>
       )}
-      {data && (data.sandbox ? <SandboxAddForm onAdded={load} onError={setError} /> : <ConnectAccount onConnected={() => void load()} />)}
+      {data && (data.sandbox ? <SandboxAddForm onAdded={load} /> : <ConnectAccount onConnected={() => void load()} />)}
     </section>
   );
 }

@@ -223,6 +223,118 @@ describe('file import', () => {
   });
 });
 
+/** A dry run read by a Russian (the UI sends Accept-Language) or an English reader. */
+async function dryRun(filename: string, content: Buffer | string, lang: 'ru' | 'en' = 'ru', query = '?dry_run=true') {
+  const body = multipartBody(filename, content);
+  return t.api({ method: 'POST', url: `/api/v1/invite/import/file${query}`, payload: body.payload, headers: { ...body.headers, 'accept-language': lang } });
+}
+
+describe("a marketer's exports", () => {
+  it('reads a «ФИО» column surname first, so {first_name} is the first name', async () => {
+    const task = await createInviteTask(t, []);
+    const csv = 'Ник;ФИО;Телефон\nfio_ivanov;Иванов Иван Иванович;+7 916 123-45-01\nfio_petrova;Петрова Анна;\nfio_lee;Lee;\n';
+    const res = await upload('crm.csv', csv, `?task_id=${task.id}`);
+    expect(res.json).toMatchObject({ imported: 3, invalid: 0 });
+    const items = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/targets?search=fio_` })).json.items;
+    const names = Object.fromEntries(items.map((x: any) => [x.username, [x.first_name, x.last_name]]));
+    expect(names).toEqual({ fio_ivanov: ['Иван', 'Иванов'], fio_petrova: ['Анна', 'Петрова'], fio_lee: ['Lee', null] });
+  });
+
+  it('finds the header below a title row and a blank line, and says the rows above were skipped', async () => {
+    const csv = 'Выгрузка от 01.12.2026\n\nИмя;Юзернейм;Телефон\nИван;@title_ivan;\nАнна;;+7 916 123-45-02\n';
+    const res = await dryRun('export.csv', csv);
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toMatchObject({ total_rows: 2, imported: 2, invalid: 0, errors: [] });
+    expect(res.json.preview.map((p: any) => [p.username ?? p.phone, p.first_name])).toEqual([
+      ['title_ivan', 'Иван'],
+      ['+79161234502', 'Анна'],
+    ]);
+    expect(res.json.notes).toEqual([
+      { code: 'IMPORT_NOTE.rows_above_header', message: 'Над строкой заголовков пропущено строк: 1 — это не люди (название выгрузки, пустые строки).' },
+    ]);
+    // A headerless list is read as before, a username that looks like a heading included; nothing to note.
+    const list = await dryRun('list.csv', 'list_alice\nlist_bob1\ntelegram\nlist_carol\n');
+    expect(list.json).toMatchObject({ imported: 4, invalid: 0, notes: [] });
+  });
+
+  it('reads the people from the sheet that has them when the first sheet is an instruction, and names it', async () => {
+    const wb = new ExcelJS.Workbook();
+    const help = wb.addWorksheet('Инструкция');
+    help.addRow(['Заполните лист «Люди»: в колонке «Ник» — юзернейм Telegram.']);
+    help.addRow(['Не меняйте заголовки.']);
+    const people = wb.addWorksheet('Люди');
+    people.addRow(['Выгрузка от 01.12.2026']);
+    people.addRow(['Ник', 'ФИО']);
+    people.addRow(['@sheet_ivan', 'Иванов Иван']);
+    people.addRow(['sheet_anna', 'Петрова Анна']);
+    const buf = Buffer.from(await wb.xlsx.writeBuffer());
+    const res = await dryRun('crm.xlsx', buf);
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toMatchObject({ total_rows: 2, imported: 2, invalid: 0 });
+    expect(res.json.preview.map((p: any) => [p.row, p.username, p.first_name])).toEqual([
+      [3, 'sheet_ivan', 'Иван'],
+      [4, 'sheet_anna', 'Анна'],
+    ]);
+    expect(res.json.notes.map((n: any) => n.code)).toEqual(['IMPORT_NOTE.other_sheet', 'IMPORT_NOTE.rows_above_header']);
+    expect(res.json.notes[0].message).toBe('Люди прочитаны с листа «Люди»: на первом листе, «Инструкция», их нет.');
+    const en = await dryRun('crm.xlsx', buf, 'en');
+    expect(en.json.notes[0].message).toBe('People were read from the sheet "Люди": the first sheet, "Инструкция", has none.');
+    // A first sheet with people stays the audience, whatever the others hold.
+    const first = new ExcelJS.Workbook();
+    first.addWorksheet('Список').addRow(['first_sheet_one']);
+    first.addWorksheet('Ещё').addRow(['username']).worksheet.addRow(['other_sheet_one']);
+    const kept = await dryRun('list.xlsx', Buffer.from(await first.xlsx.writeBuffer()));
+    expect(kept.json).toMatchObject({ imported: 1, notes: [] });
+    expect(kept.json.preview[0].username).toBe('first_sheet_one');
+  });
+
+  it('keeps the notes with a background import, and fails one of a header alone with the sentence', async () => {
+    const task = await createInviteTask(t, []);
+    const queue = (content: string) => upload('export.csv', content, `?task_id=${task.id}&background=true`);
+    const job = async (id: string) => (await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${id}` })).json;
+    const ok = await queue('Выгрузка от 01.12.2026\nusername\nbg_title_one\n');
+    expect(ok.statusCode).toBe(202);
+    const bad = await queue('username\n');
+    while ((await t.ctx.jobs.runDue()) > 0);
+    const done = await job(ok.json.id);
+    expect(done.result).toMatchObject({ imported: 1, invalid: 0 });
+    expect(done.result.notes).toEqual([
+      { code: 'IMPORT_NOTE.rows_above_header', message: 'Rows skipped above the header row: 1 — they are not people (a title, blank lines).' },
+    ]);
+    // Read later in Russian, the job says its notes in Russian.
+    const ru = (await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${ok.json.id}`, headers: { 'accept-language': 'ru' } })).json;
+    expect(ru.result.notes).toEqual([
+      { code: 'IMPORT_NOTE.rows_above_header', message: 'Над строкой заголовков пропущено строк: 1 — это не люди (название выгрузки, пустые строки).' },
+    ]);
+    const failed = await job(bad.json.id);
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'MALFORMED_FILE', message: 'The file has only a header row — there are no people in it.' },
+    });
+  });
+
+  it('refuses a file with only a header row, as it refuses an empty file', async () => {
+    const task = await createInviteTask(t, []);
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Люди').addRow(['username', 'ФИО']);
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    for (const [name, content] of [
+      ['header.csv', 'username;first_name\n'],
+      ['header-blank-rows.csv', 'Выгрузка от 01.12.2026\nusername;phone\n;\n;\n'],
+      ['header.xlsx', xlsx],
+    ] as Array<[string, string | Buffer]>) {
+      const ru = await dryRun(name, content);
+      expect(ru.statusCode, name).toBe(400);
+      expect(ru.json, name).toEqual({ error: 'MALFORMED_FILE', message: 'В файле только строка заголовков — людей в нём нет.' });
+      const en = await dryRun(name, content, 'en');
+      expect(en.json.message, name).toBe('The file has only a header row — there are no people in it.');
+      const into = await dryRun(name, content, 'ru', `?task_id=${task.id}`);
+      expect(into.statusCode, name).toBe(400);
+    }
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.counters.total).toBe(0);
+  });
+});
+
 describe('validate endpoint', () => {
   it('normalises rows and reports errors without saving', async () => {
     const res = await t.api({

@@ -6,6 +6,9 @@ import { xlsxRows } from './parsers/xlsx-rows.js';
 import { jsonRows, txtRows } from './parsers/text-rows.js';
 import { decodeToUtf8, detectEncoding, encodingLabel } from './parsers/text-decoding.js';
 import { checkXlsxBounds } from './parsers/xlsx-guard.js';
+import type { FileNote } from './parsers/table-rows.js';
+
+export type { FileNote } from './parsers/table-rows.js';
 
 export interface ImportLimits {
   /** Rows one workbook may hold (counted as they are read; the import stops with a 400 beyond). Text formats stream
@@ -43,14 +46,16 @@ const SNIFF_BYTES = 64 * 1024;
 /**
  * Picks the parser for an uploaded file (by name, type and its first bytes) and returns its rows. Text files are
  * decoded from the encoding they are in (UTF-8, UTF-8/UTF-16 with a byte-order mark, Windows-1251, …; named in
- * `encoding`); workbooks are checked against the size limits before they are read.
+ * `encoding`); workbooks are checked against the size limits before they are read. `notes` fills as the rows are read
+ * (title rows skipped above the header, the worksheet read when it is not the first): complete once they are.
  */
 export async function fileRows(
   stream: Readable,
   filename: string | undefined,
   mimetype: string | undefined,
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
-): Promise<{ format: string; encoding: string | null; rows: AsyncIterable<SourceRow> }> {
+): Promise<{ format: string; encoding: string | null; rows: AsyncIterable<SourceRow>; notes: FileNote[] }> {
+  const notes: FileNote[] = [];
   const peeked = await peek(stream, SNIFF_BYTES);
   if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.', { key: 'MALFORMED_FILE.empty' });
   const isZip = peeked.head.length >= 4 && [0x04034b50, 0x06054b50].includes(peeked.head.readUInt32LE(0));
@@ -75,7 +80,16 @@ export async function fileRows(
       maxSharedStringsBytes: Math.min(XLSX_SHARED_STRINGS_BYTES, limits.maxXlsxUncompressedBytes),
     });
     const { Readable: ReadableCtor } = await import('node:stream');
-    return { format, encoding: null, rows: atMostRows(xlsxRows(ReadableCtor.from([zip])), limits.maxXlsxRows) };
+    // The workbook is in memory: it can be read again from its start (see xlsxRows on which sheet is the audience).
+    return {
+      format,
+      encoding: null,
+      rows: atMostRows(
+        xlsxRows(() => ReadableCtor.from([zip]), notes),
+        limits.maxXlsxRows,
+      ),
+      notes,
+    };
   }
   if (!encoding)
     throw new ImportFormatError('The file is a zip archive, not a CSV, JSON or text file: give .xlsx workbooks the .xlsx extension.', {
@@ -83,8 +97,8 @@ export async function fileRows(
     });
   const { Readable: ReadableCtor } = await import('node:stream');
   const text = ReadableCtor.from(decodeToUtf8(peeked.stream as AsyncIterable<Buffer>, encoding), { objectMode: false });
-  const rows = format === 'csv' ? csvRows(text, Buffer.from(headText, 'utf8')) : format === 'json' ? jsonRows(text) : txtRows(text);
-  return { format, encoding: encodingLabel(encoding), rows };
+  const rows = format === 'csv' ? csvRows(text, Buffer.from(headText, 'utf8'), notes) : format === 'json' ? jsonRows(text) : txtRows(text);
+  return { format, encoding: encodingLabel(encoding), rows, notes };
 }
 
 /** Stops a workbook with more rows than the limit with a sentence (nothing past the limit is read). */

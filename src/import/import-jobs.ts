@@ -87,7 +87,15 @@ export class ImportJobs {
     const { report, current } = await this.importInto(task, job, io, readableFailures(source.rows), 'FILE_UPLOAD');
     await this.audit.record(job.user_id, 'import.file', 'task', task.id, { format: source.format, imported: report.imported, job: job.id });
     return {
-      result: { format: source.format, encoding: source.encoding, filename: params.filename ?? null, ...report, ...(await this.startIfAsked(job, current)) },
+      result: {
+        format: source.format,
+        encoding: source.encoding,
+        filename: params.filename ?? null,
+        ...report,
+        // Read later by readers of either language: English in `message` (as row errors keep theirs), both in `message_text`.
+        notes: source.notes.map((n) => ({ code: n.code, message: n.text.en, message_text: n.text })),
+        ...(await this.startIfAsked(job, current)),
+      },
     };
   }
 

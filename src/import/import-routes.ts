@@ -83,7 +83,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
           await ctx.audit.record(req.user.userId, 'import.file.queued', 'task', task.id, { job: job.id, bytes: bytes.length });
           return reply.status(202).send(jobJson(job, req.lang));
         }
-        const { format, encoding, rows } = await fileRows(file.file, filename, file.mimetype, ctx.config.importLimits);
+        const { format, encoding, rows, notes } = await fileRows(file.file, filename, file.mimetype, ctx.config.importLimits);
         // The size limit truncates the upload; failing at the end of the rows lets the importer roll back what it wrote.
         async function* untilTruncated() {
           yield* readableFailures(rows);
@@ -99,7 +99,9 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
         });
         if (!dryRun && task && report.imported && task.status === 'IN_PROGRESS') await ctx.accountManager.wake(req.user.userId);
         if (!dryRun && task) await ctx.audit.record(req.user.userId, 'import.file', 'task', task.id, { format, imported: report.imported });
-        return localiseRowErrors({ format, encoding, filename, ...report }, req.lang);
+        // The notes are complete now that every row has been read.
+        const said = notes.map((n) => ({ code: n.code, message: n.text[req.lang] }));
+        return localiseRowErrors({ format, encoding, filename, ...report, notes: said }, req.lang);
       } catch (err) {
         if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(ctx.config.maxImportFileBytes);
         if (err instanceof ImportFormatError) throw asMalformed(err);

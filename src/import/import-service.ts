@@ -29,6 +29,13 @@ export interface ImportReport {
    */
   already_invited: number;
   do_not_contact: number;
+  /**
+   * File imports: what reading the file did that the user should know — title rows skipped above the header row
+   * (`IMPORT_NOTE.rows_above_header`), people read from a worksheet other than the first (`IMPORT_NOTE.other_sheet`) —
+   * each said in the reader's language. Set by the file import's route (a background job's result keeps both languages
+   * in `message_text`); other imports have none.
+   */
+  notes?: Array<{ code: string; message: string; message_text?: LocalisedText }>;
   /** `reason` in English, `reason_text` in both languages (the route answers the reader's: localiseRowErrors). */
   errors: Array<{ row: number; reason: string; reason_text?: LocalisedText }>;
   preview: Array<{

@@ -2,7 +2,11 @@ import { localised, type LocalisedText, type MessageParams } from '../shared/mes
 import { joinTexts } from '../shared/localised.js';
 import { cleanName, identityKey, normalisePhone, normaliseUserId, normaliseUsername, type TargetIdentity } from '../targets/identity.js';
 
-export type Field = 'username' | 'user_id' | 'phone' | 'first_name' | 'last_name' | 'full_name' | 'psd';
+/**
+ * `full_name` is a name written first name first («Anna Lee», «Иван Петров»); `full_name_surname_first` is a column
+ * whose heading says the surname comes first — Russian «ФИО» («Иванов Иван Иванович») — and is split the other way.
+ */
+export type Field = 'username' | 'user_id' | 'phone' | 'first_name' | 'last_name' | 'full_name' | 'full_name_surname_first' | 'psd';
 
 /** Header spellings recognised for each field (lower-cased, spaces/dashes as underscores). */
 const HEADER_ALIASES: Record<Field, string[]> = {
@@ -11,16 +15,25 @@ const HEADER_ALIASES: Record<Field, string[]> = {
   phone: ['phone', 'phone_number', 'mobile', 'tel', 'telephone', 'author_phone', 'msisdn', 'телефон', 'номер'],
   first_name: ['first_name', 'firstname', 'first', 'given_name', 'имя'],
   last_name: ['last_name', 'lastname', 'last', 'surname', 'family_name', 'фамилия'],
-  full_name: ['name', 'full_name', 'fullname', 'display_name', 'displayname', 'фио'],
+  full_name: ['name', 'full_name', 'fullname', 'display_name', 'displayname', 'имя_и_фамилия', 'имя_фамилия'],
+  // A heading that names the surname first: what is under it is written that way (a CRM's «ФИО» column).
+  full_name_surname_first: ['фио', 'ф_и_о', 'фамилия_имя_отчество', 'фамилия_имя', 'фамилия_и_имя', 'фамилия_имя_и_отчество'],
   psd: ['platform_specific_data'],
 };
 
+/** The fields a person can be found by: a header row must name one of them to be worth skipping rows for. */
+export const IDENTIFIER_FIELDS: ReadonlySet<Field> = new Set(['username', 'user_id', 'phone', 'psd']);
+
+// Dots, commas and dashes are spelling, not meaning: «Ф.И.О.», «Фамилия, имя, отчество» and «first-name» are the
+// names they spell. A trailing one («Ф.И.О.») is dropped; a leading underscore is kept (a database's «_id» is its own
+// row id, not a Telegram user id).
 const canonicalHeader = (h: string) =>
   h
     .trim()
     .toLowerCase()
     .replace(/^\uFEFF/, '')
-    .replace(/[\s\-.]+/g, '_');
+    .replace(/[\s\-.,]+/g, '_')
+    .replace(/(?<=.)_+$/, '');
 
 /** Maps a file's header row to fields; null when no header is recognised (the row is data). */
 export function detectColumns(headers: string[]): Map<number, Field> | null {
@@ -93,6 +106,23 @@ const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'st
 
 const NO_PSD: Record<string, unknown> = Object.freeze({});
 
+/** An initial or two («И», «И.», «И.И.»): not a name to greet anyone by (two-letter names, «Ян», have no dots). */
+const INITIALS = /^\p{L}\.?$|^\p{L}\.\p{L}\.?$/u;
+
+/**
+ * «Иванов Иван Иванович» → first name «Иван», last name «Иванов». The patronymic (and anything after it, «… оглы»)
+ * is dropped: there is no field for it, and appended to the last name it would be shown and reported as part of the
+ * surname («Иванов Иванович»), which it is not; kept in the first name, `{first_name}` would no longer be the first
+ * name. A lone word is the first name: in a «ФИО» field people type just «Анна» far more often than just a surname,
+ * and a lone surname is no worse off than before. An initial in the first name's place («Иванов И. И.») is no first
+ * name: `{first_name}` then takes its fallback rather than greeting «Здравствуйте, И.!».
+ */
+export function splitSurnameFirst(name: string): { first_name: string | null; last_name: string | null } {
+  const [surname, first] = name.split(' ');
+  if (first === undefined) return { first_name: surname ?? null, last_name: null };
+  return { first_name: INITIALS.test(first) ? null : first, last_name: surname ?? null };
+}
+
 /** Normalises one record; a row without any usable identifier is rejected with the reason. */
 export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: string = ''): NormalisedRow {
   let psd: Record<string, unknown> = NO_PSD;
@@ -121,11 +151,16 @@ export function normaliseFields(f: Partial<Record<Field, unknown>>, shown: strin
   const phone = normalisePhone(rawPhone);
   let first_name = cleanName(f.first_name ?? psd.first_name);
   let last_name = cleanName(f.last_name ?? psd.last_name);
+  const surnameFirst = cleanName(f.full_name_surname_first);
   const full = cleanName(f.full_name);
-  if (full && !first_name && !last_name) {
-    const [first, ...rest] = full.split(' ');
-    first_name = first ?? null;
-    last_name = rest.join(' ') || null;
+  if (!first_name && !last_name) {
+    // A «ФИО» column says how its names are ordered, so it is preferred to a generic «name» beside it.
+    if (surnameFirst) ({ first_name, last_name } = splitSurnameFirst(surnameFirst));
+    else if (full) {
+      const [first, ...rest] = full.split(' ');
+      first_name = first ?? null;
+      last_name = rest.join(' ') || null;
+    }
   }
   const target: TargetIdentity = { username, user_id_platform, phone, first_name, last_name };
   const key = identityKey(target);

@@ -25,6 +25,19 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'The uploaded file is no longer stored with this job; upload it again.',
   },
   'MALFORMED_FILE.empty': { ru: 'Файл пустой.', en: 'The file is empty.' },
+  'MALFORMED_FILE.header_only': {
+    ru: 'В файле только строка заголовков — людей в нём нет.',
+    en: 'The file has only a header row — there are no people in it.',
+  },
+  // What reading an audience file did that its preview says (ImportReport.notes).
+  'IMPORT_NOTE.rows_above_header': {
+    ru: 'Над строкой заголовков пропущено строк: {n} — это не люди (название выгрузки, пустые строки).',
+    en: 'Rows skipped above the header row: {n} — they are not people (a title, blank lines).',
+  },
+  'IMPORT_NOTE.other_sheet': {
+    ru: 'Люди прочитаны с листа «{sheet}»: на первом листе, «{first}», их нет.',
+    en: 'People were read from the sheet "{sheet}": the first sheet, "{first}", has none.',
+  },
   'MALFORMED_FILE.binary': {
     ru: 'Это не текстовый файл, а двоичные данные: сохраните список как CSV, TXT, JSON или книгу Excel (.xlsx).',
     en: 'The file holds binary data, not text: save the list as CSV, TXT, JSON or an .xlsx workbook.',

@@ -16,9 +16,19 @@ export function labelled(label: string, text: LocalisedText): LocalisedText {
 }
 
 /** A list's `errors: [{row, reason, reason_text}]` as the reader reads it: `reason` in their language. */
-export function localiseRowErrors<T extends { errors?: Array<{ row: number; reason: string; reason_text?: LocalisedText }> }>(report: T, lang: 'ru' | 'en'): T {
-  if (!report?.errors) return report;
-  return { ...report, errors: report.errors.map(({ reason_text, ...e }) => ({ ...e, reason: reason_text?.[lang] ?? e.reason })) };
+export function localiseRowErrors<
+  T extends {
+    errors?: Array<{ row: number; reason: string; reason_text?: LocalisedText }>;
+    notes?: Array<{ code: string; message: string; message_text?: LocalisedText }>;
+  },
+>(report: T, lang: 'ru' | 'en'): T {
+  if (!report?.errors && !report?.notes) return report;
+  return {
+    ...report,
+    ...(report.errors ? { errors: report.errors.map(({ reason_text, ...e }) => ({ ...e, reason: reason_text?.[lang] ?? e.reason })) } : {}),
+    // A background import's notes keep both languages (the reader of the job may read either).
+    ...(report.notes ? { notes: report.notes.map(({ message_text, ...n }) => ({ ...n, message: message_text?.[lang] ?? n.message })) } : {}),
+  };
 }
 
 /** Reason counts ({code, reason|message, count}) with each reason said from its code in the reader's language. */

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { Readable } from 'node:stream';
-import { detectColumns } from '../row-normaliser.js';
 import { ImportFormatError, type SourceRow } from './record-stream.js';
+import { fileNote, holdsPerson, startTable, tableRecords, type CellRow, type FileNote } from './table-rows.js';
 
 function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
@@ -15,33 +15,63 @@ function cellText(value: ExcelJS.CellValue): string {
   return String(value);
 }
 
-/** Streams the first worksheet of an .xlsx file row by row (the workbook is never loaded whole). */
-export async function* xlsxRows(stream: Readable): AsyncGenerator<SourceRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore' });
-  let header: string[] | null = null;
-  let first = true;
+type Sheet = ExcelJS.stream.xlsx.WorksheetReader;
+
+const sheets = (stream: Readable): AsyncIterable<Sheet> =>
+  new ExcelJS.stream.xlsx.WorkbookReader(stream, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore' });
+
+async function* cellRows(sheet: Sheet): AsyncGenerator<CellRow> {
+  for await (const row of sheet) yield { rowNumber: row.number, cells: (row.values as ExcelJS.CellValue[]).slice(1).map(cellText) };
+}
+
+/** The sheet's tab name (read from the workbook's index, which precedes the sheets in the files Excel writes). */
+const sheetName = (sheet: Sheet, n: number) => (sheet as unknown as { name?: string }).name ?? `#${n}`;
+
+/**
+ * Reads on through a sheet (the workbook streams to the next sheet only once this one is consumed); with
+ * `untilPerson`, stops at the first row that is a person and says whether there was one.
+ */
+async function readOn(rows: AsyncIterator<CellRow>, untilPerson = false): Promise<boolean> {
+  for (;;) {
+    const r = await rows.next();
+    if (r.done) return false;
+    if (untilPerson && holdsPerson(r.value.cells)) return true;
+  }
+}
+
+/**
+ * Streams the audience's worksheet of an .xlsx file row by row (the workbook is never loaded whole). The audience is
+ * the first sheet, unless it holds nobody — no header row and no person in it, or a header with nothing under it (an
+ * «Инструкция» sheet, a template) — and a later sheet does: that one is read, and a note in `notes` names it. `open`
+ * gives the file from its start again: when no later sheet holds anybody, the first sheet is read as it always was.
+ */
+export async function* xlsxRows(open: () => Readable, notes: FileNote[] = []): AsyncGenerator<SourceRow> {
   try {
-    for await (const sheet of reader) {
-      for await (const row of sheet) {
-        const values = (row.values as ExcelJS.CellValue[]).slice(1).map(cellText);
-        if (first) {
-          first = false;
-          if (detectColumns(values)) {
-            header = values;
-            continue;
-          }
+    let first: string | null = null;
+    let n = 0;
+    for await (const sheet of sheets(open())) {
+      const table = await startTable(cellRows(sheet));
+      n++;
+      if (first === null) {
+        if (table.holdsPeople) {
+          yield* tableRecords(table, notes);
+          return;
         }
-        if (header) {
-          const record: Record<string, unknown> = {};
-          header.forEach((h, i) => {
-            record[h] = values[i];
-          });
-          yield { rowNumber: row.number, record };
-        } else {
-          yield { rowNumber: row.number, record: values.find((v) => v.trim()) ?? '' };
-        }
+        first = sheetName(sheet, n);
+        // A long preface with people after it (past the rows looked at): the first sheet stays the audience.
+        if (await readOn(table.rest, true)) break;
+        continue;
       }
-      break; // only the first sheet is the audience
+      if (table.holdsPeople) {
+        notes.push(fileNote('IMPORT_NOTE.other_sheet', { sheet: sheetName(sheet, n), first }));
+        yield* tableRecords(table, notes);
+        return;
+      }
+      await readOn(table.rest);
+    }
+    for await (const sheet of sheets(open())) {
+      yield* tableRecords(await startTable(cellRows(sheet)), notes);
+      return;
     }
   } catch (err) {
     if (err instanceof ImportFormatError) throw err;

@@ -219,7 +219,7 @@ function HygieneCounts({ alreadyInvited, doNotContact }: { alreadyInvited: numbe
   );
 }
 
-/** The file's dry run: its counts, the cap, hygiene, the first rows and the first row errors. */
+/** The file's dry run: its counts, the cap, hygiene, the reader's notes, the first rows and the first row errors. */
 function FilePreview({ preview, forTask }: { preview: ImportReport; forTask: boolean }) {
   const { t } = useI18n();
   return (
@@ -238,6 +238,12 @@ function FilePreview({ preview, forTask }: { preview: ImportReport; forTask: boo
         </p>
       )}
       <HygieneCounts alreadyInvited={preview.already_invited} doNotContact={preview.do_not_contact} />
+      {/* What reading the file did (title rows skipped, another sheet read): said by the server in the UI's language. */}
+      {preview.notes?.map((n) => (
+        <p key={n.code} className="notice notice-info small" data-testid="file-preview-note" data-code={n.code}>
+          {n.message}
+        </p>
+      ))}
       <table>
         <tbody>
           {preview.preview.map((p) => (

@@ -1,0 +1,119 @@
+import { localised, type LocalisedText, type MessageParams } from '../../shared/messages.js';
+import { IDENTIFIER_FIELDS, detectColumns, normaliseLoneValue } from '../row-normaliser.js';
+import { ImportFormatError, type SourceRow } from './record-stream.js';
+
+/**
+ * Tables (CSV, a worksheet) as rows of cells: where their header row is, and the records under it.
+ *
+ * Exports from CRMs and Excel often open with a title («Выгрузка от 01.12.2026») and a blank line before the real
+ * header row; read from the first row, every row was then a lone value and refused as «некорректный юзернейм», the
+ * header itself included. The header is looked for among the first rows instead.
+ */
+
+/** How many rows from the top a header row may be found in. */
+export const HEADER_SEARCH_ROWS = 10;
+
+/** One row of a table as its parser read it; rowNumber is what the user sees (1-based). */
+export interface CellRow {
+  rowNumber: number;
+  cells: string[];
+}
+
+/** Something the reader did with the file that the user should know (the preview says it), in both languages. */
+export interface FileNote {
+  code: string;
+  text: LocalisedText;
+}
+
+export const fileNote = (code: string, params?: MessageParams): FileNote => ({ code, text: localised(code, params) });
+
+const isBlank = (cells: string[]) => cells.every((c) => !c.trim());
+/** A row read without a header is its first non-empty cell. */
+const leadCell = (cells: string[]) => cells.find((c) => c.trim()) ?? '';
+/** The row, read without a header, is somebody (a username, a phone, an id). */
+export const holdsPerson = (cells: string[]) => normaliseLoneValue(leadCell(cells)).ok;
+const filled = (cells: string[]) => cells.filter((c) => c.trim()).length;
+
+/**
+ * The index of the header row among a table's first rows, or -1 (the table has none: a list of usernames or phones).
+ *
+ * The first row is a header when it names any known column, as it always was. A row further down must name a column
+ * people are found by (username, id, phone), and the rows above it must not be people: in a headerless list a row that
+ * happens to read «telegram» is a username, and the people above it must not be dropped. A single filled cell above a
+ * header of two or more known columns is a title even when it could be a username («Contacts»): a list's rows have the
+ * width of its header.
+ */
+export function headerIndex(rows: string[][]): number {
+  if (rows.length && detectColumns(rows[0]!)) return 0;
+  for (let i = 1; i < rows.length && i < HEADER_SEARCH_ROWS; i++) {
+    const mapping = detectColumns(rows[i]!);
+    if (!mapping || ![...mapping.values()].some((f) => IDENTIFIER_FIELDS.has(f))) continue;
+    const titleAbove = (cells: string[]) => !holdsPerson(cells) || (mapping.size >= 2 && filled(cells) === 1);
+    if (rows.slice(0, i).every(titleAbove)) return i;
+  }
+  return -1;
+}
+
+/**
+ * A table's first rows read ahead of its records: enough to find the header and, under a header, its first row of
+ * data (or the end), so whether the table holds anyone is known before a record is given out.
+ */
+export interface TableStart {
+  head: CellRow[];
+  /** Index in `head` of the header row, or -1. */
+  header: number;
+  /** The table has a header and nothing under it but blank rows. */
+  headerOnly: boolean;
+  /** Somebody can be read from it: rows under a header, or a headerless row that is a person. */
+  holdsPeople: boolean;
+  /** The rest of the rows, after `head`. */
+  rest: AsyncIterator<CellRow>;
+}
+
+export async function startTable(rows: AsyncIterable<CellRow>): Promise<TableStart> {
+  const rest = rows[Symbol.asyncIterator]();
+  const head: CellRow[] = [];
+  let ended = false;
+  const next = async () => {
+    const r = await rest.next();
+    if (r.done) ended = true;
+    else head.push(r.value);
+    return !r.done;
+  };
+  while (head.length < HEADER_SEARCH_ROWS && (await next()));
+  const header = headerIndex(head.map((r) => r.cells));
+  if (header < 0) return { head, header, headerOnly: false, holdsPeople: head.some((r) => holdsPerson(r.cells)), rest };
+  // Under a header: read on to its first filled row, or to the end (the blank rows between are kept: they are rows).
+  let filledUnder = head.slice(header + 1).some((r) => !isBlank(r.cells));
+  while (!filledUnder && !ended && (await next())) filledUnder = !isBlank(head[head.length - 1]!.cells);
+  return { head, header, headerOnly: !filledUnder, holdsPeople: filledUnder, rest };
+}
+
+export const headerOnlyError = () =>
+  new ImportFormatError('The file has only a header row — there are no people in it.', { key: 'MALFORMED_FILE.header_only' });
+
+/**
+ * The records of a table: under its header, each row as {header cell: value}; without one, each row's first non-empty
+ * cell. Rows above the header are not records (a note says how many were skipped); a header with nobody under it is
+ * refused, as an empty file is, rather than answering «0 people» and leaving the task empty.
+ */
+export async function* tableRecords(table: TableStart, notes: FileNote[]): AsyncGenerator<SourceRow> {
+  if (table.headerOnly) throw headerOnlyError();
+  const { head, header } = table;
+  if (header > 0) notes.push(fileNote('IMPORT_NOTE.rows_above_header', { n: header }));
+  const names = header >= 0 ? head[header]!.cells : null;
+  const record = (row: CellRow): SourceRow => {
+    if (!names) return { rowNumber: row.rowNumber, record: leadCell(row.cells) };
+    const rec: Record<string, unknown> = {};
+    names.forEach((h, i) => {
+      rec[h] = row.cells[i];
+    });
+    return { rowNumber: row.rowNumber, record: rec };
+  };
+  for (const row of head.slice(header + 1)) yield record(row);
+  for (;;) {
+    const r = await table.rest.next();
+    if (r.done) return;
+    yield record(r.value);
+  }
+}

@@ -250,12 +250,28 @@ describe('Parsing Service, as it really answers', () => {
 
   it("never shows or imports another user's base", async () => {
     const task = await createInviteTask(t, []);
-    const res = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'other-user' } });
-    expect(res.statusCode).toBe(200);
-    expect(res.json).toMatchObject({ total_rows: 0, imported: 0 });
+    // Another user's base is, to this user, no base at all: a 404 at its field (the service answers it empty).
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/import/parsing',
+      headers: { 'accept-language': 'ru' },
+      payload: { task_id: task.id, parsing_task_id: 'other-user' },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json).toMatchObject({
+      error: 'PARSING_BASE_NOT_FOUND',
+      details: [{ field: 'parsing_task_id', message: 'среди ваших баз парсинга нет базы «other-user»' }],
+    });
     expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}` })).json.counters.total).toBe(0);
     const preview = await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases/other-user/preview' });
-    expect(preview.json).toMatchObject({ total: 0, items: [] });
+    expect(preview.statusCode).toBe(404);
+    expect(preview.json.error).toBe('PARSING_BASE_NOT_FOUND');
+    // So is a typo; an empty base of one's own is no error (it imports nobody).
+    const typo = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'no-such-base' } });
+    expect(typo.statusCode).toBe(404);
+    const empty = await t.api({ method: 'POST', url: '/api/v1/invite/import/parsing', payload: { task_id: task.id, parsing_task_id: 'empty-1' } });
+    expect(empty.statusCode, empty.body).toBe(200);
+    expect(empty.json).toMatchObject({ total_rows: 0, imported: 0 });
   });
 
   it('a broken or unreachable Parsing Service is a readable 502 naming it, never an empty list, never a 500', async () => {

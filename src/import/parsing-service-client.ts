@@ -1,4 +1,5 @@
 import { AppError } from '../shared/errors.js';
+import { localised } from '../shared/messages.js';
 import type { Clock } from '../shared/clock.js';
 import { normaliseFields, nulColumn, nulRow, rejected, type NormalisedRow } from './row-normaliser.js';
 import type { SourceRow } from './parsers/record-stream.js';
@@ -200,12 +201,25 @@ export class ParsingServiceClient {
     };
   }
 
+  /**
+   * An empty first page is how the service answers an unknown base too (200, `results: []`): a base the user's list does
+   * not have is then a 404 at `parsing_task_id`, not «0 imported» (a typo or a deleted base looked like an empty one).
+   * Asked only when the page is empty, so a base with people costs no extra call.
+   */
+  private async knownOrNotFound(platformUserId: number, base: string): Promise<void> {
+    if ((await this.listBases(platformUserId)).some((b) => b.task_id === base)) return;
+    throw new AppError(404, 'PARSING_BASE_NOT_FOUND', `There is no base "${base}" among your Parsing Service bases.`, [
+      { field: 'parsing_task_id', message: localised('FIELD.parsing_base_unknown', { base }) },
+    ]);
+  }
+
   /** Pages through one base's results, following pagination.has_more and stopping on an empty page. */
   async *results(platformUserId: number, base: string, pageSize = 500, max = Infinity): AsyncGenerator<SourceRow> {
     let offset = 0;
     let rowNumber = 0;
     for (;;) {
       const page = await this.page(platformUserId, base, pageSize, offset);
+      if (offset === 0 && page.items.length === 0) await this.knownOrNotFound(platformUserId, base);
       for (const item of page.items) {
         if (rowNumber >= max) return;
         yield { rowNumber: ++rowNumber, record: item as Record<string, unknown> };
@@ -218,6 +232,7 @@ export class ParsingServiceClient {
   /** The first `limit` contacts of a base (one page) and the base's total, for the create form's preview. */
   async preview(platformUserId: number, base: string, limit: number) {
     const page = await this.page(platformUserId, base, limit, 0);
+    if (page.items.length === 0) await this.knownOrNotFound(platformUserId, base);
     return { total: page.total ?? page.items.length, items: page.items.slice(0, limit) };
   }
 

@@ -150,6 +150,10 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     en: 'No account may act right now, so nothing was sent.',
   },
   // Accounts.
+  PARSING_BASE_NOT_FOUND: {
+    ru: 'Такой базы нет среди ваших баз сервиса парсинга: проверьте её номер или выберите базу из списка.',
+    en: 'There is no such base among your Parsing Service bases: check its id, or pick one from the list.',
+  },
   SCHEDULED_IN_PAST: {
     ru: 'Время запуска уже прошло: выберите время в будущем или запустите задачу сейчас.',
     en: 'The start time has already passed: choose a time in the future, or start the task now.',
@@ -227,6 +231,7 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   // Field checks the schemas mark with params.i18n.
   'FIELD.group_required': { ru: 'для приглашений укажите группу или канал', en: 'an invite task needs the group or channel to invite into' },
   'FIELD.template_required': { ru: 'для личных сообщений нужен текст сообщения', en: 'a direct-message task needs a message template' },
+  'FIELD.parsing_base_unknown': { ru: 'среди ваших баз парсинга нет базы «{base}»', en: 'none of your Parsing Service bases is "{base}"' },
   'FIELD.scheduled_past': { ru: 'это время уже прошло: выберите время в будущем', en: 'this time has already passed: choose a time in the future' },
   'FIELD.priority_required': { ru: 'для SET_PRIORITY нужен priority', en: 'SET_PRIORITY needs a priority' },
   'FIELD.template_variable': {

@@ -62,6 +62,24 @@ describe('validation errors per field', () => {
     expect(say('too_small', 'array', 3)).toBe('нужно не меньше 3 элементов');
   });
 
+  it('names the list’s and the bulk’s fields in Russian, and a body that is not JSON by a code of its own', async () => {
+    const list = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?sort=nonsense&created_after=вчера', headers: RU });
+    expect(list.statusCode).toBe(400);
+    expect(list.json.message).toContain('поле «сортировка»');
+    expect(list.json.message).toContain('поле «создана после»');
+    const bulk = await t.api({ method: 'POST', url: '/api/v1/invite/tasks/bulk', headers: RU, payload: { action: 'SET_PRIORITY', task_ids: ['x'] } });
+    expect(bulk.statusCode).toBe(400);
+    expect(bulk.json.message).toContain('поле «задачи, № 1»');
+    const json = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: { ...RU, authorization: `Bearer ${await t.token()}`, 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
+    expect(json.statusCode).toBe(400);
+    expect(json.json().error).toBe('INVALID_JSON');
+  });
+
   it('says the same in English when asked in English (the schema’s own sentences)', async () => {
     const res = await t.api({ method: 'POST', url: '/api/v1/invite/tasks', headers: EN, payload: bad });
     expect(res.statusCode).toBe(400);

@@ -40,6 +40,39 @@ const FIELD_RU: Record<string, string> = {
   settings: 'настройки',
   page: 'страница',
   page_size: 'размер страницы',
+  sort: 'сортировка',
+  order: 'порядок',
+  created_after: 'создана после',
+  created_before: 'создана до',
+  name_contains: 'поиск по названию',
+  running_first: 'сначала выполняющиеся',
+  task_ids: 'задачи',
+  task_id: 'задача',
+  ids: 'номера',
+  action: 'действие',
+  enabled: 'включён',
+  link: 'ссылка на группу',
+  group_link: 'ссылка на группу',
+  group_key: 'группа',
+  format: 'формат',
+  delimiter: 'разделитель',
+  tz: 'часовой пояс',
+  limit: 'сколько',
+  parsing_task_id: 'база парсинга',
+  base: 'база парсинга',
+  dry_run: 'пробный прогон',
+  background: 'в фоне',
+  start: 'запустить',
+  draft: 'черновик',
+  audience_count: 'размер аудитории',
+  account_id: 'аккаунт',
+  lease_id: 'аренда аккаунта',
+  seconds: 'секунды',
+  result: 'результат',
+  kind: 'вид',
+  rows: 'строки',
+  file: 'файл',
+  id: 'номер',
 };
 
 /** `targets.3.username` → «люди, № 4, юзернейм»: known names in Russian, list positions counted from 1. */
@@ -87,7 +120,9 @@ export function installErrorHandler(app: FastifyInstance, spa?: { mount?: string
     if (status >= 400 && status < 500) {
       const message =
         err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? renderMessage('INVALID_JSON', lang) : err.message;
-      return reply.status(status).send({ error: err.code ?? 'BAD_REQUEST', message });
+      // A body that is not JSON says so by a code of its own, not the framework's (FST_ERR_CTP_…).
+      const code = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'INVALID_JSON' : err.code;
+      return reply.status(status).send({ error: code ?? 'BAD_REQUEST', message });
     }
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: 'INTERNAL', message: renderMessage('INTERNAL', lang) });

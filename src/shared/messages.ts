@@ -233,7 +233,7 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   'FIELD.template_required': { ru: 'для личных сообщений нужен текст сообщения', en: 'a direct-message task needs a message template' },
   'FIELD.parsing_base_unknown': { ru: 'среди ваших баз парсинга нет базы «{base}»', en: 'none of your Parsing Service bases is "{base}"' },
   'FIELD.scheduled_past': { ru: 'это время уже прошло: выберите время в будущем', en: 'this time has already passed: choose a time in the future' },
-  'FIELD.priority_required': { ru: 'для SET_PRIORITY нужен priority', en: 'SET_PRIORITY needs a priority' },
+  'FIELD.priority_required': { ru: 'чтобы сменить приоритет, укажите новый приоритет', en: 'SET_PRIORITY needs a priority' },
   'FIELD.template_variable': {
     ru: 'неизвестная переменная {variable}: в тексте можно использовать {known}',
     en: 'unknown variable {variable}: the template can use {known}',

@@ -200,6 +200,10 @@ describe('Parsing Service, as it really answers', () => {
     expect(last.claims!.exp as number).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 61);
     const two = await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases', user: 2 });
     expect(two.json.items.map((b: any) => b.task_id)).toEqual(['other-user']);
+    // The service's «Unknown» placeholder is no title: the base is named by its address.
+    parsing.addBase(3, { task_id: 'untitled-1', title: 'Unknown', target_url: 'https://t.me/somechat', results: [fakePerson(9001)] });
+    const three = await t.api({ method: 'GET', url: '/api/v1/invite/import/parsing/bases', user: 3 });
+    expect(three.json.items.map((b: any) => b.title)).toEqual(['https://t.me/somechat']);
   });
 
   it('previews the first contacts with the total, names mapped and the "Unknown" placeholder dropped', async () => {

@@ -89,9 +89,11 @@ const badResponse = (what: string) =>
 function asBase(raw: ParsingServiceBase): ParsingBase {
   const total = typeof raw.total_results === 'number' && Number.isFinite(raw.total_results) ? Math.max(0, Math.trunc(raw.total_results)) : 0;
   const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+  // The service's «Unknown» placeholder is no title, as it is no name: the base's address says more.
+  const title = text(raw.title);
   return {
     task_id: String(raw.task_id),
-    title: text(raw.title) ?? text(raw.target_url) ?? `#${raw.task_id}`,
+    title: (title && title.toLowerCase() !== NO_NAME ? title : null) ?? text(raw.target_url) ?? `#${raw.task_id}`,
     platform: text(raw.platform),
     target_url: text(raw.target_url),
     status: text(raw.status),

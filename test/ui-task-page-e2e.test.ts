@@ -288,6 +288,22 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     }
   });
 
+  it("no test invite is offered while the task's group cannot be found (ru)", async () => {
+    const created = await ui.api('POST', '/tasks', {
+      type: 'invite_to_group',
+      target_group: '@no_such_sandbox_group',
+      name: 'Группа с опечаткой',
+      targets: ['@typo_group_one'],
+      draft: true,
+    });
+    expect(created.status).toBe(201);
+    const page = await newPage();
+    await open(page, `/tasks/${created.json.id}`);
+    await page.locator('[data-testid=task-accounts-summary]').waitFor();
+    expect(await page.locator('[data-testid=test-invite]').count()).toBe(0);
+    await page.close();
+  });
+
   it('an old task whose action history was deleted says so instead of "no actions yet" (ru)', async () => {
     const created = await ui.api('POST', '/tasks', {
       type: 'invite_to_group',

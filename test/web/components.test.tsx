@@ -7,6 +7,7 @@ import { ProgressBar, StatusBadge, ErrorNotice } from '../../web/src/components/
 import { Pager } from '../../web/src/components/Pager';
 import { errorMessage } from '../../web/src/api/client';
 import { actionsFor } from '../../web/src/task-actions';
+import { countOf } from '../../web/src/format';
 
 afterEach(cleanup);
 
@@ -27,6 +28,15 @@ describe('error messages are sentences', () => {
     expect(errorMessage({ detail: 'Not allowed' }, 403)).toBe('Not allowed');
     expect(errorMessage('<html>Bad gateway</html>', 502)).toBe('<html>Bad gateway</html>');
     expect(errorMessage({ weird: { nested: true } }, 500)).toBe('Request failed (HTTP 500)');
+  });
+});
+
+describe('counts', () => {
+  it('agree the noun with the number and group the digits as the reader writes them', () => {
+    expect(countOf(2500, 'контакт|контакта|контактов', 'ru')).toBe('2\u00a0500 контактов');
+    expect(countOf(22, 'контакт|контакта|контактов', 'ru')).toBe('22 контакта');
+    expect(countOf(2500, 'contact|contacts', 'en')).toBe('2,500 contacts');
+    expect(countOf(1, 'contact|contacts', 'en')).toBe('1 contact');
   });
 });
 

@@ -25,5 +25,6 @@ export function countOf(n: number, forms: string, lang: Lang): string {
   const words = forms.split('|');
   const rule = new Intl.PluralRules(lang === 'ru' ? 'ru-RU' : 'en-GB').select(n);
   const index = lang === 'ru' ? (({ one: 0, few: 1 } as Record<string, number>)[rule] ?? 2) : rule === 'one' ? 0 : 1;
-  return `${n} ${words[Math.min(index, words.length - 1)]}`;
+  // Digits grouped as the reader writes them («2 500 контактов», "2,500 contacts").
+  return `${new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-GB').format(n)} ${words[Math.min(index, words.length - 1)]}`;
 }

@@ -28,6 +28,8 @@ interface Panel {
   type: 'invite_to_group' | 'direct_message';
   eligible: number;
   can_act_now: number;
+  /** The task's group as its accounts resolved it (null: a message task, or a group no account can find). */
+  group: { key: string; title: string | null } | null;
   /** Invites into the group its eligible accounts may still make, ever (null: no group, or a message task). */
   group_lifetime_left: number | null;
   items: PanelAccount[];
@@ -158,7 +160,8 @@ export function TaskAccounts({
           )}
         </>
       )}
-      {!isFinished(task.status) && (
+      {/* An invite test needs a group the accounts can see: not offered while the task's group cannot be found. */}
+      {!isFinished(task.status) && !(invite && panel && !panel.group) && (
         <form className="test-invite" onSubmit={testInvite}>
           <label htmlFor="test-username" className="small">
             {invite ? t('testInviteHint') : t('testMessageHint')}

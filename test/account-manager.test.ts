@@ -52,6 +52,20 @@ describe('limits', () => {
     expect(await t.ctx.accountManager.check(id, 'invite', SANDBOX_GROUP_KEY)).toMatchObject({ allowed: false, code: 'pacing' });
   });
 
+  it("the accounts list says when today ends and each group's use today and for good", async () => {
+    const id = await addSandboxAccount(t);
+    await recordInvites(id, SANDBOX_GROUP_KEY, 3);
+    const account = (await t.api({ method: 'GET', url: '/api/v1/invite/accounts' })).json.items.find((a: any) => a.id === id);
+    // The limits' day is UTC by default: virtual 08:00 on 5 January ends at midnight.
+    expect(account.usage_today).toMatchObject({
+      invites: 3,
+      invites_by_group: { [SANDBOX_GROUP_KEY]: 3 },
+      group_day_limit: 15,
+      resets_at: '2026-01-06T00:00:00.000Z',
+    });
+    expect(account.lifetime_by_group).toEqual({ [SANDBOX_GROUP_KEY]: 3 });
+  });
+
   it('denies the 31st invite of an account in a day across groups', async () => {
     const id = await addSandboxAccount(t);
     await recordInvites(id, SANDBOX_GROUP_KEY, 15);

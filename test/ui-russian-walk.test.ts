@@ -179,6 +179,12 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
       // Each number of today's use is named (it used to read "Сегодня: 0/30 · 0/40").
       for (const usage of await page.locator('[data-testid=today-usage]').allTextContents())
         expect(usage).toMatch(/^Сегодня: приглашений \d+ из 30 · сообщений \d+ из \d+$/);
+      // When "today" ends, in the reader's time (the limits' day is UTC here: midnight, or 03:00 for a reader in Moscow).
+      const resets = await page.locator('[data-testid=day-resets]').allTextContents();
+      expect(resets.length).toBeGreaterThan(0);
+      for (const r of resets) expect(r).toMatch(/^Дневные счётчики обнулятся в \d\d:\d\d$/);
+      for (const line of await page.locator('[data-testid=group-usage] li').allTextContents())
+        expect(line).toMatch(/: сегодня \d+ из 15 · за всё время \d+ из 200( — исчерпано навсегда)?$/);
       await look(page, 'accounts');
       const form = page.locator('form.card').last();
       await form.locator('input[name=label]').fill('Новый');

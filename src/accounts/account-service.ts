@@ -62,6 +62,8 @@ export class AccountService {
         messages_limit: this.manager.limits.messagesPerAccountDay,
         invites_by_group: usage.invitesTodayByGroup,
         group_day_limit: this.manager.limits.invitesPerGroupDay,
+        /** When "today" ends and the daily counts start again (the day is LIMITS_TIME_ZONE's, UTC by default). */
+        resets_at: usage.dayEnd.toISOString(),
       },
       lifetime_by_group: usage.lifetimeByGroup,
       group_titles: await this.groupTitles(a.user_id, [...Object.keys(usage.lifetimeByGroup), ...Object.keys(usage.invitesTodayByGroup)]),

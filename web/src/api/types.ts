@@ -51,6 +51,8 @@ export interface AccountJson {
     messages_limit: number;
     invites_by_group: Record<string, number>;
     group_day_limit: number;
+    /** When the daily counts start again. */
+    resets_at: string;
   };
   lifetime_by_group: Record<string, number>;
   /** Titles of the groups in lifetime_by_group / invites_by_group, by group id (where known). */

@@ -9,6 +9,9 @@ import { ConnectAccount } from '../components/ConnectAccount';
 import { FieldError, serverFieldErrors } from '../components/FieldError';
 import { formatTime } from '../format';
 
+/** A moment as the reader's clock shows it (03:00). */
+const clockTime = (iso: string, lang: string) => new Date(iso).toLocaleTimeString(lang === 'ru' ? 'ru-RU' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+
 /** Live countdown for a resting account. */
 function Countdown({ until }: { until: string }) {
   const [now, setNow] = useState(Date.now());
@@ -32,6 +35,8 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
   const [checking, setChecking] = useState(false);
   const [checkResult, setCheckResult] = useState<string | null>(null);
   const retired = RETIRED_ACCOUNT_STATUSES.includes(a.status as AccountStatus);
+  // Every group the account has invited into: today's count against the daily 15, and for good against the 200.
+  const groups = [...new Set([...Object.keys(a.usage_today.invites_by_group), ...Object.keys(a.lifetime_by_group)])];
 
   async function act(fn: () => Promise<unknown>) {
     try {
@@ -123,12 +128,27 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
           messagesLimit: a.usage_today.messages_limit,
         })}
       </div>
-      {Object.keys(a.lifetime_by_group).length > 0 && (
-        <div className="small">
-          {t('lifetimePerGroup')}:{' '}
-          {Object.entries(a.lifetime_by_group)
-            .map(([g, n]) => `${a.group_titles?.[g] ?? g}: ${t('ofLimit', { n, limit: a.group_lifetime_limit })}`)
-            .join(', ')}
+      {/* "Today" is the limits' day (UTC unless LIMITS_TIME_ZONE says otherwise): when it starts again, in the reader's time. */}
+      <div className="muted small" data-testid="day-resets">
+        {t('dayResetsAt', { at: clockTime(a.usage_today.resets_at, lang) })}
+      </div>
+      {groups.length > 0 && (
+        <div className="small" data-testid="group-usage">
+          <div>{t('usageByGroup')}</div>
+          <ul className="group-usage">
+            {groups.map((g) => (
+              <li key={g} className={(a.lifetime_by_group[g] ?? 0) >= a.group_lifetime_limit ? 'bad-item' : ''}>
+                {a.group_titles?.[g] ?? g}:{' '}
+                {t('groupUsageLine', {
+                  today: a.usage_today.invites_by_group[g] ?? 0,
+                  dayLimit: a.usage_today.group_day_limit,
+                  ever: a.lifetime_by_group[g] ?? 0,
+                  limit: a.group_lifetime_limit,
+                })}
+                {(a.lifetime_by_group[g] ?? 0) >= a.group_lifetime_limit && <strong> — {t('groupLifetimeUsedUp')}</strong>}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       {a.checked_at && <div className="muted small">{t('checkedAt', { at: formatTime(a.checked_at, lang) })}</div>}

@@ -78,6 +78,10 @@ describe('validation errors per field', () => {
     });
     expect(json.statusCode).toBe(400);
     expect(json.json().error).toBe('INVALID_JSON');
+    // A group that does not exist is said once, with what to check (it read «Группа не найдена: группа не существует»).
+    await addSandboxAccount(t, 71);
+    const group = await t.api({ method: 'GET', url: '/api/v1/invite/groups/check?link=%40sandbox_nowhere_to_be_found', headers: RU, user: 71 });
+    expect(group.json.error).toBe('Группа не найдена — проверьте ссылку и что ваш аккаунт её видит.');
   });
 
   it('says the same in English when asked in English (the schema’s own sentences)', async () => {

@@ -88,6 +88,7 @@ export class GroupCheckService {
     const now = this.clock.now();
     const errors: string[] = [];
     const errorTexts = new Map<string, LocalisedText>();
+    const codes = new Set<string>();
     // Ask the platform with every usable account at once (a few at a time): with real accounts each
     // probe is two network round trips, and the create form runs this as the group is typed.
     const probes = await mapLimit(rows, PROBE_CONCURRENCY, async (account) => {
@@ -119,6 +120,7 @@ export class GroupCheckService {
         const e = probe.error;
         if (['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED'].includes(e.kind)) await this.accounts.reportError(account.id, e);
         errors.push(e.message);
+        codes.add(e.code);
         const why = hasMessage(`REASON.${e.code}`) ? localised(`REASON.${e.code}`) : { ru: e.message, en: e.message };
         errorTexts.set(e.message, why);
         result.unavailable.push({
@@ -165,7 +167,10 @@ export class GroupCheckService {
       result.error_text =
         rows.length === 0
           ? localised('GROUP_CHECK.no_accounts', { mode })
-          : localised('GROUP_CHECK.not_found', { why: errorTexts.size ? joinTexts([...errorTexts.values()]) : localised('GROUP_CHECK.unknown') });
+          : // «Группа не найдена: группа не существует» said one thing twice: a plain "not found" says it once, with what to check.
+            [...codes].every((c) => c === 'CHANNEL_INVALID') && codes.size
+            ? localised('GROUP_CHECK.not_found_plain')
+            : localised('GROUP_CHECK.not_found', { why: errorTexts.size ? joinTexts([...errorTexts.values()]) : localised('GROUP_CHECK.unknown') });
     }
     return result;
   }

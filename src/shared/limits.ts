@@ -5,6 +5,8 @@
 export const MAX_TASK_NAME = 200;
 /** The most characters an account's name (label) may have: the API refuses more, the forms stop the typing there. */
 export const MAX_ACCOUNT_LABEL = 100;
+/** A direct message's text: Telegram's own limit for one message. */
+export const MAX_MESSAGE_TEMPLATE = 4096;
 
 /**
  * A task name made from another task's ("Повтор: …", "… (копия)"): the source name shortened so the whole fits

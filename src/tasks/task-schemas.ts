@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TEMPLATE_VARIABLES, unclosedTemplateVariables, unknownTemplateVariables } from '../shared/message-template.js';
 import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
 import { boundedDate, dbId } from '../shared/input-schemas.js';
-import { MAX_TASK_NAME } from '../shared/limits.js';
+import { MAX_MESSAGE_TEMPLATE, MAX_TASK_NAME } from '../shared/limits.js';
 
 /**
  * An enum input read the forgiving way the platform's clients write it: any letter case (`high`, `High`) and
@@ -44,7 +44,7 @@ const taskFields = {
     .string()
     .trim()
     .min(1, 'message template must not be empty')
-    .max(4096)
+    .max(MAX_MESSAGE_TEMPLATE)
     .superRefine((text, ctx) => {
       const unknown = unknownTemplateVariables(text);
       if (unknown.length)

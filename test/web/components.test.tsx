@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { TaskJobs } from '../../web/src/components/TaskJobs';
-import { I18nProvider } from '../../web/src/i18n';
+import { I18nProvider, useI18n } from '../../web/src/i18n';
+import { templateProblem } from '../../web/src/components/MessagePreview';
 import { ProgressBar, StatusBadge, ErrorNotice } from '../../web/src/components/ui';
 import { Pager } from '../../web/src/components/Pager';
 import { errorMessage } from '../../web/src/api/client';
@@ -37,6 +38,29 @@ describe('counts', () => {
     expect(countOf(22, 'контакт|контакта|контактов', 'ru')).toBe('22 контакта');
     expect(countOf(2500, 'contact|contacts', 'en')).toBe('2,500 contacts');
     expect(countOf(1, 'contact|contacts', 'en')).toBe('1 contact');
+  });
+});
+
+describe('the message field', () => {
+  it('says a message is too long with the limit and how long it is now (as the server counts: trimmed)', () => {
+    localStorage.removeItem('lang');
+    function Probe({ text }: { text: string }) {
+      const { t } = useI18n();
+      return <p data-testid="problem">{templateProblem(text, t) ?? ''}</p>;
+    }
+    render(
+      <I18nProvider>
+        <Probe text={`  ${'я'.repeat(4097)}  `} />
+      </I18nProvider>,
+    );
+    expect(screen.getByTestId('problem').textContent).toBe('Сообщение — не длиннее 4096 символов (сейчас 4097).');
+    cleanup();
+    render(
+      <I18nProvider>
+        <Probe text={`  ${'я'.repeat(4096)}  `} />
+      </I18nProvider>,
+    );
+    expect(screen.getByTestId('problem').textContent).toBe('');
   });
 });
 

@@ -1,5 +1,6 @@
 import { renderTemplate, unclosedTemplateVariables, unknownTemplateVariables } from '../api/types';
 import { useI18n, type Lang, type T } from '../i18n';
+import { MAX_MESSAGE_TEMPLATE } from '../../../src/shared/limits';
 
 /** The preview's example people, in the reader's language: one with a first name, one without (where a fallback shows). */
 const EXAMPLES: Record<Lang, { named: { username: string; first_name: string }; unnamed: { username: string } }> = {
@@ -48,6 +49,8 @@ export function MessagePreview({ template, fieldSaysIt = false }: { template: st
  */
 export function templateProblem(template: string, t: T): string | undefined {
   if (!template.trim()) return t('errTemplateRequired');
+  // Counted as the server counts it (trimmed), with how long it is now: "too long" alone left people guessing.
+  if (template.trim().length > MAX_MESSAGE_TEMPLATE) return t('errTemplateTooLong', { max: MAX_MESSAGE_TEMPLATE, n: template.trim().length });
   const unknown = unknownTemplateVariables(template);
   if (unknown.length) return t('errTemplateVariable', { variable: unknown.join(', ') });
   const unclosed = unclosedTemplateVariables(template);

@@ -200,6 +200,10 @@ describe('listing', () => {
     expect(status.json.total).toBe(3);
     const byProgress = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?sort=progress', user: u });
     expect(byProgress.statusCode).toBe(200);
+    // Tasks created in the same moment come in creation order when the oldest are asked first.
+    const oldest = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?sort=created_at&order=asc&running_first=false&page_size=100', user: u });
+    const ids = oldest.json.items.map((i: any) => i.id);
+    expect(ids).toEqual([...ids].sort((a: number, b: number) => a - b));
     const future = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?created_after=2100-01-01T00:00:00Z', user: u });
     expect(future.json.total).toBe(0);
     const tooBig = await t.api({ method: 'GET', url: '/api/v1/invite/tasks?page_size=500', user: u });

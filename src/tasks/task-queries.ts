@@ -148,7 +148,8 @@ export async function readTaskPage(db: Kysely<Database>, userId: number, q: List
 
   // Unqualified names (task_counters shares none with tasks but id's `task_id`): the same ORDER BY runs inside (on
   // tasks) and outside (on the page), each with its task_counters row as `c`. A task without a row (never had an
-  // audience) has a NULL progress, which sorts above every value.
+  // audience) has a NULL progress: last either way (it led "most progress first"). Ties in time go the asked way too
+  // (tasks created in the same second came newest-first in "oldest first").
   const dir = q.order === 'asc' ? sql`ASC` : sql`DESC`;
   const orderExpr = {
     created_at: sql`created_at`,
@@ -159,7 +160,12 @@ export async function readTaskPage(db: Kysely<Database>, userId: number, q: List
     progress: sql`CASE WHEN c.task_id IS NULL THEN NULL ELSE ${sql.raw(progressSql('c'))} END`,
   }[q.sort];
   // Running tasks lead the list (what a marketer watches), then the order asked for; running_first=false turns that off.
-  const order = sql.join([...(q.running_first !== false ? [sql`(status = 'IN_PROGRESS') DESC`] : []), sql`${orderExpr} ${dir}`, sql`id DESC`]);
+  const byTime = q.sort === 'created_at' || q.sort === 'updated_at';
+  const order = sql.join([
+    ...(q.running_first !== false ? [sql`(status = 'IN_PROGRESS') DESC`] : []),
+    sql`${orderExpr} ${dir} NULLS LAST`,
+    byTime ? sql`id ${dir}` : sql`id DESC`,
+  ]);
   const from = q.sort === 'progress' ? sql`tasks LEFT JOIN task_counters c ON c.task_id = tasks.id` : sql`tasks`;
 
   const query = sql<TaskListRow & { total_count: string }>`SELECT p.id, p.user_id, p.platform_mode, p.status, p.status_reason,

@@ -38,19 +38,23 @@ const ACTIONS = [
  */
 export function TaskBulkBar({
   pageTasks,
+  elsewhere = [],
   selected,
   onSelect,
   onDone,
 }: {
   pageTasks: BulkTask[];
+  /** Selected tasks this page no longer shows (one a bulk pause moved to page 2): counted, said, and acted on too. */
+  elsewhere?: BulkTask[];
   selected: ReadonlySet<number>;
   onSelect: (ids: Set<number>) => void;
   onDone: (summary: BulkSummary | null, error: string | null) => Promise<void>;
 }) {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
-  const chosen = pageTasks.filter((x) => selected.has(x.id));
-  const allOnPage = pageTasks.length > 0 && chosen.length === pageTasks.length;
+  const chosen = [...pageTasks.filter((x) => selected.has(x.id)), ...elsewhere];
+  const allOnPage = pageTasks.length > 0 && pageTasks.every((x) => selected.has(x.id));
+  const pageIds = pageTasks.map((x) => x.id);
 
   async function run(action: BulkTaskAction, priority?: Priority) {
     const targets = chosen.filter((x) => bulkApplies(action, x.status));
@@ -86,12 +90,22 @@ export function TaskBulkBar({
   return (
     <div className="bulk-bar" data-testid="bulk-bar">
       <label className="bulk-all">
-        <input type="checkbox" checked={allOnPage} onChange={() => onSelect(allOnPage ? new Set() : new Set(pageTasks.map((x) => x.id)))} />
+        <input
+          type="checkbox"
+          checked={allOnPage}
+          onChange={() =>
+            // This page's tasks only: selected ones elsewhere stay.
+            onSelect(allOnPage ? new Set([...selected].filter((id) => !pageIds.includes(id))) : new Set([...selected, ...pageIds]))
+          }
+        />
         {t('bulkSelectPage')}
       </label>
       {chosen.length > 0 && (
         <>
-          <span data-testid="bulk-count">{t('bulkSelected', { n: chosen.length })}</span>
+          <span data-testid="bulk-count" title={elsewhere.length ? elsewhere.map((x) => x.name).join(', ') : undefined}>
+            {t('bulkSelected', { n: chosen.length })}
+            {elsewhere.length > 0 ? ` ${t('bulkSelectedElsewhere', { n: elsewhere.length })}` : ''}
+          </span>
           {ACTIONS.map(([action, label]) => {
             const n = chosen.filter((x) => bulkApplies(action, x.status)).length;
             return (

@@ -1,14 +1,14 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api/client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, api } from '../api/client';
 import { ACTIVE_TASK_STATUSES, PRIORITIES, TASK_STATUSES, type Page, type TaskJson } from '../api/types';
 import { actionsFor, deleteTask, duplicateTask } from '../task-actions';
 import { Pager } from '../components/Pager';
 import { useI18n } from '../i18n';
 import { ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
 import { formatDuration } from '../format';
-import { navigate } from '../router';
+import { navigate, replaceRoute, splitRoute, useRoute } from '../router';
 import { TaskWhyLine } from '../components/TaskWhy';
-import { BulkSummaryNotice, TaskBulkBar, type BulkSummary } from '../components/TaskBulkBar';
+import { BulkSummaryNotice, TaskBulkBar, type BulkSummary, type BulkTask } from '../components/TaskBulkBar';
 
 const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
 
@@ -16,41 +16,160 @@ const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
 const listDate = (iso: string, lang: string) =>
   new Date(iso).toLocaleDateString(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 
+/**
+ * The list's orders, each a pair the API sorts by (GET /tasks `sort`, `order`, `running_first`). `new` is the list's
+ * own order (today's default). Running tasks lead it — what a marketer watches — and lead the status order (their
+ * group first); an order the reader picks by name, priority, progress or age is given exactly, with no row out of it.
+ */
+export const TASK_LIST_SORTS = {
+  new: { sort: 'created_at', order: 'desc', runningFirst: true },
+  old: { sort: 'created_at', order: 'asc', runningFirst: false },
+  name: { sort: 'name', order: 'asc', runningFirst: false },
+  priority: { sort: 'priority', order: 'desc', runningFirst: false },
+  progress: { sort: 'progress', order: 'desc', runningFirst: false },
+  status: { sort: 'status', order: 'asc', runningFirst: true },
+} as const;
+export type TaskListSort = keyof typeof TASK_LIST_SORTS;
+
+/** What the list shows, kept in the address (#/tasks?status=PAUSED&page=2&sort=name): Back, reload and links restore it. */
+export interface TaskListView {
+  status: string;
+  priority: string;
+  search: string;
+  sort: TaskListSort;
+  page: number;
+}
+
+/** The view a route's query names; anything unknown or malformed (page=abc, status=NOPE) is the default instead. */
+export function parseTaskListView(query: URLSearchParams): TaskListView {
+  const status = query.get('status') ?? '';
+  const priority = query.get('priority') ?? '';
+  const sort = query.get('sort') ?? '';
+  const page = /^\d{1,6}$/.test(query.get('page') ?? '') ? Number(query.get('page')) : 1;
+  return {
+    status: (TASK_STATUSES as readonly string[]).includes(status) ? status : '',
+    priority: (PRIORITIES as readonly string[]).includes(priority) ? priority : '',
+    search: (query.get('search') ?? '').slice(0, 200),
+    sort: Object.hasOwn(TASK_LIST_SORTS, sort) ? (sort as TaskListSort) : 'new',
+    page: Math.max(page, 1),
+  };
+}
+
+/** The route of a view: only what differs from the default is written ("/tasks" for the default list). */
+export function taskListRoute(view: TaskListView): string {
+  const q = new URLSearchParams();
+  if (view.status) q.set('status', view.status);
+  if (view.priority) q.set('priority', view.priority);
+  if (view.search.trim()) q.set('search', view.search.trim());
+  if (view.sort !== 'new') q.set('sort', view.sort);
+  if (view.page > 1) q.set('page', String(view.page));
+  return q.size ? `/tasks?${q}` : '/tasks';
+}
+
 export function TasksPage() {
   const { t, lang } = useI18n();
-  const [status, setStatus] = useState('');
-  const [priority, setPriority] = useState('');
-  const [search, setSearch] = useState('');
-  const [page, setPage] = useState(1);
+  const view = parseTaskListView(splitRoute(useRoute()).query);
+  const { status, priority, search, sort, page } = view;
+  /**
+   * A change of the view: a new history entry (Back undoes a filter or returns to the page a task was opened from),
+   * or, as the reader types a search, the same entry rewritten. A filter, search or order starts again at page 1.
+   */
+  const setView = (change: Partial<TaskListView>, replace = false) => {
+    const next = { ...view, page: 1, ...change };
+    (replace ? replaceRoute : navigate)(taskListRoute(next));
+  };
+  const setViewRef = useRef(setView);
+  setViewRef.current = setView;
+  // What is typed; it reaches the address (and the request) once the typing pauses.
+  const [searchText, setSearchText] = useState(search);
+  const typed = useRef(search);
+  useEffect(() => {
+    // Back, a link or a reload brought another search: the field shows it (unless it is the one just typed).
+    if (search !== typed.current.trim()) {
+      typed.current = search;
+      setSearchText(search);
+    }
+  }, [search]);
   const [data, setData] = useState<Page<TaskJson> | null>(null);
   const [live, setLive] = useState<Record<number, { status: string; counters: TaskJson['counters']; eta_seconds: number | null }>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
-  // The selection is of the page on screen: another page or filter clears it, so nothing hidden is acted on.
+  /**
+   * The selection, by id. Whatever the reader changes (page, filter, search, order) clears it, so nothing they no
+   * longer see is acted on by surprise. A selected task that leaves the page by itself stays selected: running tasks
+   * are listed first, so a bulk pause sends a paused one to page 2 — the reader chose it and changed nothing, and
+   * silently dropping it (“Выбрано: 4” → “Выбрано: 3”) would be the surprise. The bar counts it and says how many are
+   * not on this page, the next action includes it, and the summary names it as any other; a deleted one is dropped.
+   */
   const [selected, setSelected] = useState<Set<number>>(new Set());
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  // Name and last known status of every task the list has shown: what the bar needs of a selected one off this page.
+  const [known, setKnown] = useState<Record<number, BulkTask>>({});
   const [bulkSummary, setBulkSummary] = useState<BulkSummary | null>(null);
 
+  // Only the newest request's answer is shown (Back and forth can overtake one with another).
+  const request = useRef(0);
   const load = useCallback(async () => {
-    const q = new URLSearchParams({ page: String(page), page_size: '20' });
+    const mine = ++request.current;
+    const { sort: by, order, runningFirst } = TASK_LIST_SORTS[sort];
+    const q = new URLSearchParams({ page: String(page), page_size: '20', sort: by, order, running_first: String(runningFirst) });
     if (status) q.set('status', status);
     if (priority) q.set('priority', priority);
     if (search.trim()) q.set('name_contains', search.trim());
     try {
       const next = await api<Page<TaskJson>>(`/api/v1/invite/tasks?${q}`);
+      // Selected tasks no longer on this page: their status now (what the bar offers for them); a deleted one is dropped.
+      const onPage = new Set(next.items.map((x) => x.id));
+      const away = await Promise.all(
+        [...selectedRef.current]
+          .filter((id) => !onPage.has(id))
+          .map((id) =>
+            api<{ status: string }>(`/api/v1/invite/tasks/${id}/status`).then(
+              (s) => ({ id, status: s.status, gone: false }),
+              (e) => ({ id, status: null, gone: e instanceof ApiError && e.status === 404 }),
+            ),
+          ),
+      );
+      if (mine !== request.current) return;
       setData(next);
-      setSelected((prev) => new Set(next.items.filter((x) => prev.has(x.id)).map((x) => x.id)));
+      setKnown((prev) => {
+        const all = { ...prev };
+        for (const x of next.items) all[x.id] = { id: x.id, name: x.name, status: x.status };
+        for (const a of away) if (a.status && all[a.id]) all[a.id] = { ...all[a.id]!, status: a.status };
+        return all;
+      });
+      const gone = new Set(away.filter((a) => a.gone).map((a) => a.id));
+      if (gone.size) setSelected((prev) => new Set([...prev].filter((id) => !gone.has(id))));
       setError(null);
     } catch (e) {
-      setError((e as Error).message);
+      if (mine === request.current) setError((e as Error).message);
     }
-  }, [page, status, priority, search]);
+  }, [page, status, priority, search, sort]);
 
-  useEffect(() => {
-    const h = setTimeout(load, 250);
-    return () => clearTimeout(h);
-  }, [load]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the selection is cleared when what the page shows changes.
-  useEffect(() => setSelected(new Set()), [page, status, priority, search]);
+  useEffect(() => {
+    // Before the load below (effects run in order), so it does not look up the old view's selection.
+    selectedRef.current = new Set();
+    setSelected(selectedRef.current);
+  }, [page, status, priority, search, sort]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only typing starts the wait; the view is read when it ends.
+  useEffect(() => {
+    if (searchText.trim() === search) return;
+    const h = setTimeout(() => {
+      typed.current = searchText;
+      setViewRef.current({ search: searchText }, true);
+    }, 250);
+    return () => clearTimeout(h);
+  }, [searchText]);
+  // A page past the end (page=99 in a link, or the last page's tasks deleted): the last page instead.
+  useEffect(() => {
+    const last = Math.max(1, data?.pages ?? 1);
+    if (data?.page === page && data.items.length === 0 && page > last) replaceRoute(taskListRoute({ ...view, page: last }));
+  });
 
   // Only running rows refresh, every 3 s, from the light /status endpoint.
   useEffect(() => {
@@ -102,23 +221,8 @@ export function TasksPage() {
         </button>
       </div>
       <div className="filters">
-        <input
-          placeholder={t('search')}
-          value={search}
-          onChange={(e) => {
-            setSearch(e.target.value);
-            setPage(1);
-          }}
-          aria-label={t('search')}
-        />
-        <select
-          value={status}
-          onChange={(e) => {
-            setStatus(e.target.value);
-            setPage(1);
-          }}
-          aria-label={t('status')}
-        >
+        <input placeholder={t('search')} value={searchText} onChange={(e) => setSearchText(e.target.value)} aria-label={t('search')} />
+        <select value={status} onChange={(e) => setView({ status: e.target.value })} aria-label={t('status')}>
           <option value="">
             {t('status')}: {t('all')}
           </option>
@@ -128,14 +232,7 @@ export function TasksPage() {
             </option>
           ))}
         </select>
-        <select
-          value={priority}
-          onChange={(e) => {
-            setPriority(e.target.value);
-            setPage(1);
-          }}
-          aria-label={t('priority')}
-        >
+        <select value={priority} onChange={(e) => setView({ priority: e.target.value })} aria-label={t('priority')}>
           <option value="">
             {t('priority')}: {t('all')}
           </option>
@@ -145,12 +242,26 @@ export function TasksPage() {
             </option>
           ))}
         </select>
+        <select
+          value={sort}
+          onChange={(e) => setView({ sort: e.target.value as TaskListSort })}
+          aria-label={t('sortBy')}
+          title={TASK_LIST_SORTS[sort].runningFirst ? t('sortRunningFirst') : undefined}
+          data-testid="task-sort"
+        >
+          {(Object.keys(TASK_LIST_SORTS) as TaskListSort[]).map((key) => (
+            <option key={key} value={key}>
+              {t('sortBy')}: {t(`sort_${key}`)}
+            </option>
+          ))}
+        </select>
       </div>
       <ErrorNotice error={error} />
       {bulkSummary && <BulkSummaryNotice summary={bulkSummary} onClose={() => setBulkSummary(null)} />}
       {data && data.items.length > 0 && (
         <TaskBulkBar
           pageTasks={data.items.map((x) => ({ id: x.id, name: x.name, status: live[x.id]?.status ?? x.status }))}
+          elsewhere={[...selected].filter((id) => !data.items.some((x) => x.id === id)).map((id) => known[id] ?? { id, name: `#${id}`, status: '' })}
           selected={selected}
           onSelect={setSelected}
           onDone={async (summary, err) => {
@@ -235,7 +346,7 @@ export function TasksPage() {
           })}
         </div>
       )}
-      {data && <Pager page={page} pages={data.pages} total={data.total} onPage={setPage} />}
+      {data && <Pager page={page} pages={data.pages} total={data.total} onPage={(p) => setView({ page: p })} />}
     </section>
   );
 }

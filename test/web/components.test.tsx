@@ -41,23 +41,25 @@ describe('counts', () => {
   });
 });
 
+/** What the message forms say of a text (templateProblem), in the UI's language. */
+function TemplateProblem({ text }: { text: string }) {
+  const { t } = useI18n();
+  return <p data-testid="problem">{templateProblem(text, t) ?? ''}</p>;
+}
+
 describe('the message field', () => {
   it('says a message is too long with the limit and how long it is now (as the server counts: trimmed)', () => {
     localStorage.removeItem('lang');
-    function Probe({ text }: { text: string }) {
-      const { t } = useI18n();
-      return <p data-testid="problem">{templateProblem(text, t) ?? ''}</p>;
-    }
     render(
       <I18nProvider>
-        <Probe text={`  ${'я'.repeat(4097)}  `} />
+        <TemplateProblem text={`  ${'я'.repeat(4097)}  `} />
       </I18nProvider>,
     );
     expect(screen.getByTestId('problem').textContent).toBe('Сообщение — не длиннее 4096 символов (сейчас 4097).');
     cleanup();
     render(
       <I18nProvider>
-        <Probe text={`  ${'я'.repeat(4096)}  `} />
+        <TemplateProblem text={`  ${'я'.repeat(4096)}  `} />
       </I18nProvider>,
     );
     expect(screen.getByTestId('problem').textContent).toBe('');

@@ -174,11 +174,14 @@ describe('activity series in the reader’s time zone', () => {
 });
 
 describe('CSV for Excel', () => {
-  it('starts with a UTF-8 BOM and splits on `;` when asked, quoting cells that hold one', async () => {
+  it('starts with a UTF-8 BOM and the header row, splits on `;` when asked, quoting cells that hold one', async () => {
     const comma = await authed(`/api/v1/invite/tasks/${task.id}/report`);
     expect(comma.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(comma.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    expect(comma.body.split('\n')[1]).toBe('target_id,username,user_id,phone,first_name,last_name,status,error_code,reason,account,attempts,processed_at');
+    // Nothing above the table: the header is the first line (a «# title» line became row 1 above it in Excel).
+    expect(comma.body.replace(/^\uFEFF/, '').split('\n')[0]).toBe(
+      'target_id,username,user_id,phone,first_name,last_name,status,error_code,reason,account,attempts,processed_at,status_code',
+    );
 
     const semi = await authed(`/api/v1/invite/tasks/${task.id}/report?delimiter=;`);
     expect(semi.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
@@ -186,11 +189,15 @@ describe('CSV for Excel', () => {
       .replace(/^\uFEFF/, '')
       .trimEnd()
       .split('\n');
-    expect(lines[0]).toBe('# "Отчёт; ""кавычки"", запятая" — platform mode: SANDBOX (simulated, not real Telegram results)');
-    expect(lines[1]).toBe('target_id;username;user_id;phone;first_name;last_name;status;error_code;reason;account;attempts;processed_at');
-    expect(lines).toHaveLength(8);
-    expect(lines[2]!.split(';')[1]).toBe('rep_one');
-    expect(lines[2]!.split(';')).toHaveLength(12);
+    expect(lines[0]).toBe('target_id;username;user_id;phone;first_name;last_name;status;error_code;reason;account;attempts;processed_at;status_code');
+    expect(lines[1]!.split(';')[1]).toBe('rep_one');
+    expect(lines[1]!.split(';')).toHaveLength(13);
+    // Six targets, one blank line that ends the table, then what the file is about, a «label: value» cell a line:
+    // the task (quoted, it holds `;`) and the SANDBOX label.
+    expect(lines[7]).toBe('');
+    expect(lines[8]).toBe('"Task: Отчёт; ""кавычки"", запятая"');
+    expect(lines[9]).toBe('"Platform mode: SANDBOX (simulated, not real Telegram results)"');
+    expect(lines.slice(1, 7).every((l) => l.split(';').length === 13)).toBe(true);
     expect((await authed(`/api/v1/invite/tasks/${task.id}/report?delimiter=semicolon`)).body).toBe(semi.body);
   });
 });

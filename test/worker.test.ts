@@ -48,8 +48,10 @@ describe('a campaign runs to completion within the limits', () => {
     expect(stats.skipped_by_reason.map((r: any) => r.code).sort()).toEqual(['USER_NOT_MUTUAL_CONTACT', 'USER_PRIVACY_RESTRICTED']);
     expect(stats.per_account[0]).toMatchObject({ label: 'Alpha', succeeded: 5 });
     const report = await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.id}/report` });
-    expect(report.body.split('\n')[0]).toContain('SANDBOX');
-    expect(report.body).toContain('private_carol,,,,,SKIPPED,USER_PRIVACY_RESTRICTED');
+    // The SANDBOX label is among the lines after the table (src/stats/csv-report-text.ts).
+    expect(report.body).toContain('\n\nTask: ');
+    expect(report.body).toContain('\n"Platform mode: SANDBOX (simulated, not real Telegram results)"\n');
+    expect(report.body).toContain(',private_carol,,,,,Skipped,USER_PRIVACY_RESTRICTED');
   });
 
   it('a limit denial makes targets wait, never fail: 15 a day into one group per account', async () => {

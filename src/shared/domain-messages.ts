@@ -350,4 +350,9 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'REPORT.mode_sandbox': { ru: 'ПЕСОЧНИЦА (симуляция, не настоящие результаты Telegram)', en: 'SANDBOX (simulated, not real Telegram results)' },
   'REPORT.mode_telegram': { ru: 'telegram', en: 'telegram' },
   'REPORT.title': { ru: '# {name} — режим платформы: {mode}', en: '# {name} — platform mode: {mode}' },
+  // Report columns and summary lines added after the header above (src/stats/csv-report-text.ts, xlsx-report.ts).
+  'REPORT.csv.status_code': { ru: 'код статуса', en: 'status_code' },
+  'REPORT.csv.message': { ru: 'текст сообщения', en: 'message' },
+  'REPORT.col.message': { ru: 'Текст сообщения', en: 'Message' },
+  'REPORT.sum.status_reason': { ru: 'Причина', en: 'Reason' },
 };

@@ -1,8 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Lang } from '../shared/messages.js';
-import { csvHeader, csvReason, csvTitle } from './csv-report-text.js';
+import { csvReport } from './csv-report-text.js';
 import type { Database, TaskRow } from '../db/schema.js';
-import { reportRowPages } from './report-rows.js';
 import type { Clock } from '../shared/clock.js';
 import type { Limits } from '../config/config.js';
 import type { TaskCounters } from '../tasks/task-service.js';
@@ -10,13 +8,6 @@ import { LOG_RESULTS, RETIRED_ACCOUNT_STATUSES, type LogResult } from '../shared
 import { PassThrough, Readable } from 'node:stream';
 import type { ReportOptions } from './report-options.js';
 import { writeXlsxReport } from './xlsx-report.js';
-
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
-  // Quote, and neutralise spreadsheet formulas in user-supplied text.
-  const safe = /^[=+\-@]/.test(s) && !/^\+\d+$/.test(s) ? `'${s}` : s;
-  return /[",\n\r;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /** The report's file name; sandbox reports say so in the name too. */
 export const reportFilename = (task: TaskRow) => `task-${task.id}-report${task.platform_mode === 'sandbox' ? '-sandbox' : ''}.csv`;
@@ -171,36 +162,13 @@ export class StatsService {
     return { ...r, avg_seconds: r.avg_seconds === null ? null : Math.round(Number(r.avg_seconds) * 1000) / 1000 };
   }
 
-  /** CSV of every target with its outcome, streamed in pages so a large task never sits in memory. */
-  async *reportCsv(task: TaskRow, opts: { delimiter?: ',' | ';'; lang?: Lang } = {}): AsyncGenerator<string> {
-    const sep = opts.delimiter ?? ',';
-    const lang = opts.lang ?? 'en';
-    // The BOM tells Excel the file is UTF-8 (without it Cyrillic names open as mojibake); `;` is what Excel splits on in ru locales.
-    yield `\uFEFF${csvTitle(csvCell(task.name), task.platform_mode === 'sandbox', lang)}\n`;
-    yield `${csvHeader(lang, sep)}\n`;
-    for await (const rows of reportRowPages(this.db, task.id)) {
-      yield `${rows.map((r) => [r.id, r.username, r.user_id_platform, r.phone, r.first_name, r.last_name, r.status, r.error_code, csvReason(r.error_code, r.error_message, lang), r.label, r.attempts, r.processed_at].map(csvCell).join(sep)).join('\n')}\n`;
-    }
-  }
-
   /**
    * The report file as a stream, in the reader's format, language and time zone (report-options.ts). `onRows` hears
    * how many targets are written so far (the background job's progress; it may throw to stop a cancelled job).
    */
   report(task: TaskRow, counters: TaskCounters, options: ReportOptions, onRows?: (rows: number) => Promise<void>): Readable {
-    if (options.format === 'csv') {
-      const csv = this.reportCsv(task, { delimiter: options.delimiter, lang: options.lang });
-      let rows = -2; // the title and header lines
-      return Readable.from(
-        (async function* () {
-          for await (const chunk of csv) {
-            rows += chunk.split('\n').length - 1;
-            yield chunk;
-            if (rows > 0) await onRows?.(rows);
-          }
-        })(),
-      );
-    }
+    // The CSV's layout (header first, what the file is about after the rows) is src/stats/csv-report-text.ts's.
+    if (options.format === 'csv') return Readable.from(csvReport({ db: this.db, task, options, now: this.clock.now(), onRows }));
     const out = new PassThrough();
     // A failure half-way ends the stream with the error rather than leaving a truncated file that looks whole.
     writeXlsxReport(out, { db: this.db, task, counters, options, now: this.clock.now(), onRows }).catch((err: Error) => out.destroy(err));

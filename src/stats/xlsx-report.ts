@@ -6,21 +6,12 @@ import type { Database, TaskRow } from '../db/schema.js';
 import type { TaskCounters } from '../tasks/task-service.js';
 import { renderMessage, renderTargetReason, type Lang } from '../shared/messages.js';
 import type { ReportOptions } from './report-options.js';
-import { reportRowPages } from './report-rows.js';
-import { zoneOffsetMs } from '../shared/time-zone.js';
+import { hasMessageColumn, reportRowPages, sentMessage, taskStatusName, taskStatusReason, wallClock } from './report-rows.js';
 
 const PAGE = 1000;
 
 /** Excel shows a date cell in this layout; the value itself is a real date (sortable, filterable). */
 const DATE_FORMAT: Record<Lang, string> = { ru: 'dd.mm.yyyy hh:mm:ss', en: 'yyyy-mm-dd hh:mm:ss' };
-
-/**
- * The instant as the reader's wall clock, carried in a Date's UTC fields. Excel dates have no zone: exceljs
- * writes a Date's UTC fields, so a 10:00 UTC event read in Moscow must become a cell saying 13:00.
- */
-export function wallClock(instant: Date, timeZone: string): Date {
-  return new Date(instant.getTime() + zoneOffsetMs(instant, timeZone));
-}
 
 const text = (key: string, lang: Lang) => renderMessage(key, lang) ?? key;
 
@@ -42,6 +33,8 @@ const COLUMNS = [
   { key: 'attempts', width: 10 },
   { key: 'processed_at', width: 20 },
 ] as const;
+/** A direct-message task's last column: the text each person was sent (report-rows.ts, sentMessage). */
+const MESSAGE_COLUMN = { key: 'message', width: 60 } as const;
 
 export interface XlsxReportInput {
   db: Kysely<Database>;
@@ -73,11 +66,14 @@ export async function writeXlsxReport(out: Writable, input: XlsxReportInput): Pr
   summary.columns = [{ width: 28 }, { width: 60 }];
   const decided = counters.invited + counters.sent + counters.skipped + counters.failed;
   const succeeded = counters.invited + counters.sent;
+  const reason = taskStatusReason(task, lang);
   const lines: Array<[string, string | number | Date | null, string?]> = [
     ['REPORT.sum.task', task.name],
     ['REPORT.sum.type', text(`REPORT.type.${task.type}`, lang)],
     ...(task.type === 'invite_to_group' ? [['REPORT.sum.group', task.target_group_title ?? task.target_group] as [string, string | null]] : []),
-    ['REPORT.sum.status', statusName(task.status, lang)],
+    ['REPORT.sum.status', taskStatusName(task.status, lang)],
+    // A FAILED task says why (the group's lifetime limit used up, no sender left…), as the task page does.
+    ...(reason ? [['REPORT.sum.status_reason', reason] as [string, string]] : []),
     ['REPORT.sum.mode', text(`REPORT.mode.${task.platform_mode === 'sandbox' ? 'sandbox' : 'telegram'}`, lang)],
     ['REPORT.sum.created', local(task.created_at), dateFmt],
     ['REPORT.sum.started', local(task.started_at), dateFmt],
@@ -102,10 +98,12 @@ export async function writeXlsxReport(out: Writable, input: XlsxReportInput): Pr
   }
   summary.commit();
 
+  const withMessage = hasMessageColumn(task);
+  const columns = withMessage ? [...COLUMNS, MESSAGE_COLUMN] : COLUMNS;
   const sheet = wb.addWorksheet(text('REPORT.sheet_targets', lang), { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = COLUMNS.map((c) => ({ key: c.key, width: c.width }));
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: COLUMNS.length } };
-  const header = sheet.addRow(COLUMNS.map((c) => text(`REPORT.col.${c.key}`, lang)));
+  sheet.columns = columns.map((c) => ({ key: c.key, width: c.width }));
+  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
+  const header = sheet.addRow(columns.map((c) => text(`REPORT.col.${c.key}`, lang)));
   header.font = { bold: true };
   header.commit();
 
@@ -125,6 +123,7 @@ export async function writeXlsxReport(out: Writable, input: XlsxReportInput): Pr
         r.label,
         r.attempts,
         local(r.processed_at),
+        ...(withMessage ? [sentMessage(task, r)] : []),
       ]);
       if (r.processed_at) row.getCell(12).numFmt = dateFmt;
       row.commit();
@@ -136,10 +135,4 @@ export async function writeXlsxReport(out: Writable, input: XlsxReportInput): Pr
   sheet.commit();
   await wb.commit();
   return { rows };
-}
-
-/** A task status as the summary shows it ("Завершена" / "COMPLETED"). */
-function statusName(status: string, lang: Lang): string {
-  // renderMessage says a {status} param with the catalogue's status names.
-  return renderMessage('REPORT.status_of', lang, { status }) ?? status;
 }

@@ -348,8 +348,6 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'target_id,username,user_id,phone,first_name,last_name,status,error_code,reason,account,attempts,processed_at',
   },
   'REPORT.mode_sandbox': { ru: 'ПЕСОЧНИЦА (симуляция, не настоящие результаты Telegram)', en: 'SANDBOX (simulated, not real Telegram results)' },
-  'REPORT.mode_telegram': { ru: 'telegram', en: 'telegram' },
-  'REPORT.title': { ru: '# {name} — режим платформы: {mode}', en: '# {name} — platform mode: {mode}' },
   // Report columns and summary lines added after the header above (src/stats/csv-report-text.ts, xlsx-report.ts).
   'REPORT.csv.status_code': { ru: 'код статуса', en: 'status_code' },
   'REPORT.csv.message': { ru: 'текст сообщения', en: 'message' },

@@ -137,7 +137,7 @@ describe('task list in one statement', () => {
   async function reference(q: ListTasksQuery) {
     const all = await Promise.all(ids.map(async (id) => taskToJson(await t.ctx.tasks.getOwned(1, id), await t.ctx.tasks.counters(id))));
     const rank = { HIGH: 3, MEDIUM: 2, LOW: 1 } as const;
-    // A task that never had an audience has no task_counters row: its progress is NULL, which PostgreSQL sorts above every value.
+    // A task that never had an audience has no task_counters row: its progress is NULL, which the list puts last either way.
     const counted = new Set((await t.ctx.db.selectFrom('task_counters').select('task_id').execute()).map((r) => r.task_id));
     const key = (x: (typeof all)[number]): string | number | null =>
       ({
@@ -155,8 +155,11 @@ describe('task list in one statement', () => {
         if (r) return r;
       }
       const [ka, kb] = [key(a), key(b)];
-      const c = ka === kb ? 0 : ka === null ? 1 : kb === null ? -1 : ka < kb ? -1 : 1;
-      return (q.order === 'asc' ? c : -c) || b.id - a.id;
+      if ((ka === null) !== (kb === null)) return ka === null ? 1 : -1;
+      const c = ka === kb ? 0 : ka! < kb! ? -1 : 1;
+      // Ties in time go the asked way; other ties newest first.
+      const byTime = q.sort === 'created_at' || q.sort === 'updated_at';
+      return (q.order === 'asc' ? c : -c) || (byTime && q.order === 'asc' ? a.id - b.id : b.id - a.id);
     });
     return { ids: matching.map((x) => x.id), total: matching.length };
   }

@@ -148,7 +148,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     // A base over the direct-import size: the warning says how many more this task takes (the cap less the 10 in it).
     await open.click();
     await panel(page).getByText('База из сервиса парсинга').click();
-    await panel(page).locator('select[name=parsing_base]').selectOption({ label: 'Участники @big_chat — 5001 запись' });
+    await panel(page).locator('select[name=parsing_base]').selectOption({ label: 'Участники @big_chat — 5\u00a0001 запись' });
     const overCap = panel(page).locator('[data-testid=over-cap]');
     await overCap.waitFor();
     expect(await overCap.textContent()).toBe('В задачу можно добавить ещё 30: войдут первые 30 из базы, остальные — нет. Их можно загрузить в другую задачу.');

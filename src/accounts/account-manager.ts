@@ -143,6 +143,11 @@ export class AccountManager {
     return ALLOWED;
   }
 
+  /** Invites an account may still ever make into a group it has made `used` (attempts) into: its lifetime allowance less those. */
+  groupLifetimeLeft(used: number): number {
+    return Math.max(0, this.limits.invitesPerGroupLifetime - used);
+  }
+
   /** Quota-only part of check(), on usage already read. */
   checkQuota(usage: AccountUsage, action: Action, groupKey: string | null): LimitCheck {
     const untilTomorrow = waitUntil(this.clock.now(), usage.dayEnd);
@@ -165,7 +170,7 @@ export class AccountManager {
       };
     }
     if (groupKey) {
-      if ((usage.lifetimeByGroup[groupKey] ?? 0) >= this.limits.invitesPerGroupLifetime) {
+      if (this.groupLifetimeLeft(usage.lifetimeByGroup[groupKey] ?? 0) === 0) {
         return {
           allowed: false,
           code: 'group_lifetime',

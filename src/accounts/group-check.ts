@@ -137,16 +137,21 @@ export class GroupCheckService {
       result.group ??= { key: group.key, title: group.title, kind: group.kind };
       result.peers[account.id] = group;
       if (!rights.canInvite) {
-        const reason = GROUP_CHECK_SENTENCES[rights.role === 'admin' ? 'admin_no_invite' : 'not_admin'];
-        const reason_text = localised(rights.role === 'admin' ? 'GROUP_CHECK.admin_no_invite' : 'GROUP_CHECK.not_admin');
-        result.unavailable.push({ ...entry, reason, reason_text, available_at: null, is_admin: false });
+        const kind = rights.role === 'admin' ? 'admin_no_invite' : 'not_admin';
+        result.unavailable.push({
+          ...entry,
+          reason: GROUP_CHECK_SENTENCES[kind],
+          reason_text: localised(`GROUP_CHECK.${kind}`),
+          available_at: null,
+          is_admin: false,
+        });
         continue;
       }
       const statusVerdict = this.accounts.checkStatus(account, now);
       const usage = await this.accounts.usage(account.id);
       const quota = this.accounts.checkQuota(usage, 'invite', group.key);
       const verdict = statusVerdict.allowed ? quota : statusVerdict;
-      result.lifetime_left += Math.max(0, this.accounts.limits.invitesPerGroupLifetime - (usage.lifetimeByGroup[group.key] ?? 0));
+      result.lifetime_left += this.accounts.groupLifetimeLeft(usage.lifetimeByGroup[group.key] ?? 0);
       if (!verdict.allowed) {
         const available_at = verdict.wait_seconds === null ? null : new Date(now.getTime() + verdict.wait_seconds * 1000).toISOString();
         result.unavailable.push({ ...entry, reason: verdict.reason!, reason_text: limitText(verdict, this.accounts.limits), available_at, is_admin: true });
@@ -169,7 +174,7 @@ export class GroupCheckService {
           ? localised('GROUP_CHECK.no_accounts', { mode })
           : // «Группа не найдена: группа не существует» said one thing twice: a plain "not found" says it once, with what to check.
             [...codes].every((c) => c === 'CHANNEL_INVALID') && codes.size
-            ? localised('GROUP_CHECK.not_found_plain')
+            ? localised('WHY.group_not_found')
             : localised('GROUP_CHECK.not_found', { why: errorTexts.size ? joinTexts([...errorTexts.values()]) : localised('GROUP_CHECK.unknown') });
     }
     return result;

@@ -126,6 +126,12 @@ function selfInfo(user: Api.TypeUser | undefined): SelfInfo {
 }
 
 const unreachable = () => new AppError(502, 'TELEGRAM_UNREACHABLE', 'Telegram could not be reached from the server; try again in a minute.');
+/** Telegram's FloodWait while a session is asked who it is: wait that long before asking again. */
+const checkFloodWait = (seconds: number | undefined) =>
+  new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${seconds ?? 0} s before checking again.`, undefined, {
+    key: 'FLOOD_WAIT.check',
+    params: { seconds: seconds ?? 0 },
+  });
 
 /**
  * Connecting a Telegram account from the web UI, as the platform's Integration Service did: by phone
@@ -315,20 +321,8 @@ export class TelegramLoginService {
       await this.manager.reportError(account.id, err);
       return { ok: false, code: err.code, reason: err.message };
     }
-    let client: TelegramClient | undefined;
     try {
-      client = this.factory(this.crypto.decrypt(account.session_encrypted));
-      this.transient.add(client);
-      const c = client;
-      const me = await withTimeout(
-        (async () => {
-          await c.connect();
-          return (await c.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })))[0];
-        })(),
-        this.opts.stepTimeoutMs,
-        unreachable,
-      );
-      const info = selfInfo(me);
+      const info = await this.askSelf(this.crypto.decrypt(account.session_encrypted));
       await this.db
         .updateTable('accounts')
         .set({
@@ -351,11 +345,7 @@ export class TelegramLoginService {
         this.logger.info({ account_id: account.id, code: perr.code }, 'account health check: account retired');
         return { ok: false, code: perr.code, reason: perr.message };
       }
-      if (perr.kind === 'FLOOD_WAIT')
-        throw new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${perr.seconds ?? 0} s before checking again.`, undefined, {
-          key: 'FLOOD_WAIT.check',
-          params: { seconds: perr.seconds ?? 0 },
-        });
+      if (perr.kind === 'FLOOD_WAIT') throw checkFloodWait(perr.seconds);
       this.logger.warn({ account_id: account.id, code: perr.code }, 'account health check failed');
       throw perr.kind === 'NETWORK' || perr.code === 'UNKNOWN'
         ? unreachable()
@@ -363,9 +353,30 @@ export class TelegramLoginService {
             key: 'TELEGRAM_ERROR.check',
             params: { code: perr.code },
           });
+    }
+  }
+
+  /**
+   * Who a session is (users.getUsers self), asked on a client of its own that is let go afterwards, within one step's
+   * time limit: the health check and a pasted session both ask this.
+   */
+  private async askSelf(session: string): Promise<SelfInfo> {
+    const client = this.factory(session);
+    this.transient.add(client);
+    try {
+      return selfInfo(
+        await withTimeout(
+          (async () => {
+            await client.connect();
+            return (await client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })))[0];
+          })(),
+          this.opts.stepTimeoutMs,
+          unreachable,
+        ),
+      );
     } finally {
-      if (client) this.transient.delete(client);
-      await client?.destroy().catch(() => undefined);
+      this.transient.delete(client);
+      await client.destroy().catch(() => undefined);
     }
   }
 
@@ -629,20 +640,9 @@ export class TelegramLoginService {
     const session = input.session.trim();
     assertSessionFormat(session);
     const typedPhone = accountPhone(input.phone);
-    const client = this.factory(session);
-    this.transient.add(client);
     let me: SelfInfo;
     try {
-      me = selfInfo(
-        await withTimeout(
-          (async () => {
-            await client.connect();
-            return (await client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })))[0];
-          })(),
-          this.opts.stepTimeoutMs,
-          unreachable,
-        ),
-      );
+      me = await this.askSelf(session);
     } catch (err) {
       if (err instanceof AppError) throw err;
       const perr = mapGramJsError(err);
@@ -650,15 +650,8 @@ export class TelegramLoginService {
         throw new AppError(400, 'SESSION_REVOKED', `Telegram does not accept this session (${perr.code}): it was logged out, revoked or the account is gone.`, [
           { field: 'session_string', message: localised('SESSION_REVOKED') },
         ]);
-      if (perr.kind === 'FLOOD_WAIT')
-        throw new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${perr.seconds ?? 0} s before checking again.`, undefined, {
-          key: 'FLOOD_WAIT.check',
-          params: { seconds: perr.seconds ?? 0 },
-        });
+      if (perr.kind === 'FLOOD_WAIT') throw checkFloodWait(perr.seconds);
       throw unreachable();
-    } finally {
-      this.transient.delete(client);
-      await client.destroy().catch(() => undefined);
     }
     const phone = me.phone ?? typedPhone;
     const kept = await this.keep(userId, { ...me, phone }, session, input.label, async () => undefined);

@@ -118,11 +118,10 @@ export function installErrorHandler(app: FastifyInstance, spa?: { mount?: string
       return reply.status(413).send({ error: 'TOO_LARGE', message: renderMessage('TOO_LARGE', lang) });
     }
     if (status >= 400 && status < 500) {
-      const message =
-        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? renderMessage('INVALID_JSON', lang) : err.message;
       // A body that is not JSON says so by a code of its own, not the framework's (FST_ERR_CTP_…).
-      const code = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'INVALID_JSON' : err.code;
-      return reply.status(status).send({ error: code ?? 'BAD_REQUEST', message });
+      const notJson = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
+      const message = notJson ? renderMessage('INVALID_JSON', lang) : err.message;
+      return reply.status(status).send({ error: (notJson ? 'INVALID_JSON' : err.code) ?? 'BAD_REQUEST', message });
     }
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: 'INTERNAL', message: renderMessage('INTERNAL', lang) });

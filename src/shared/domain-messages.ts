@@ -194,10 +194,6 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'You have no {mode} accounts yet: add a sender account first.',
   },
   'GROUP_CHECK.not_found': { ru: 'Группа не найдена: {why}', en: 'The group could not be found: {why}' },
-  'GROUP_CHECK.not_found_plain': {
-    ru: 'Группа не найдена — проверьте ссылку и что ваш аккаунт её видит.',
-    en: 'The group could not be found: check the link, and that your account can see the group.',
-  },
   'GROUP_CHECK.unknown': { ru: 'причина неизвестна', en: 'unknown reason' },
   'GROUP_NOT_RESOLVED.why': { ru: 'Группа не найдена: {why}', en: 'The group could not be found: {why}' },
   'NO_READY_ADMIN.why': {

@@ -130,7 +130,7 @@ export class TaskAccounts {
       // Invites into the group the eligible accounts may still make, ever: fewer than the people waiting means some
       // will never be invited, however long the task runs (the page says so instead of a weeks-long ETA).
       group_lifetime_left: group
-        ? items.filter((i) => i.eligible).reduce((n, i) => n + Math.max(0, limits.invitesPerGroupLifetime - (i.usage.lifetime_in_group ?? 0)), 0)
+        ? items.filter((i) => i.eligible).reduce((n, i) => n + this.manager.groupLifetimeLeft(i.usage.lifetime_in_group ?? 0), 0)
         : null,
       items,
     };

@@ -136,18 +136,22 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
         <div className="small" data-testid="group-usage">
           <div>{t('usageByGroup')}</div>
           <ul className="group-usage">
-            {groups.map((g) => (
-              <li key={g} className={(a.lifetime_by_group[g] ?? 0) >= a.group_lifetime_limit ? 'bad-item' : ''}>
-                {a.group_titles?.[g] ?? g}:{' '}
-                {t('groupUsageLine', {
-                  today: a.usage_today.invites_by_group[g] ?? 0,
-                  dayLimit: a.usage_today.group_day_limit,
-                  ever: a.lifetime_by_group[g] ?? 0,
-                  limit: a.group_lifetime_limit,
-                })}
-                {(a.lifetime_by_group[g] ?? 0) >= a.group_lifetime_limit && <strong> — {t('groupLifetimeUsedUp')}</strong>}
-              </li>
-            ))}
+            {groups.map((g) => {
+              const ever = a.lifetime_by_group[g] ?? 0;
+              const usedUp = ever >= a.group_lifetime_limit;
+              return (
+                <li key={g} className={usedUp ? 'bad-item' : ''}>
+                  {a.group_titles?.[g] ?? g}:{' '}
+                  {t('groupUsageLine', {
+                    today: a.usage_today.invites_by_group[g] ?? 0,
+                    dayLimit: a.usage_today.group_day_limit,
+                    ever,
+                    limit: a.group_lifetime_limit,
+                  })}
+                  {usedUp && <strong> — {t('groupLifetimeUsedUp')}</strong>}
+                </li>
+              );
+            })}
           </ul>
         </div>
       )}

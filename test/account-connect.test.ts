@@ -351,6 +351,46 @@ describe('connecting a Telegram account (loopback MTProto DC)', () => {
     expect(await count(62)).toBe(0);
   });
 
+  it("another API process connecting the same account between this one's look and its insert: one row, this paste a reconnection", async () => {
+    const phone = newPhone();
+    dc.world.addUser({ phone, firstName: 'Racing' });
+    const [mine, theirs] = [await loginWithCode(dc, phone), await loginWithCode(dc, phone)];
+    // The other process's insert lands just before this one's: the look found no row, the insert meets one.
+    const accounts = t.ctx.accounts;
+    const create = accounts.create.bind(accounts);
+    let raced = 0;
+    accounts.create = async (...args) => {
+      accounts.create = create;
+      raced++;
+      await create(63, { label: 'Другой процесс', session_string: theirs }, args[2]);
+      return create(...args);
+    };
+    try {
+      const res = await api({ method: 'POST', url: '/api/v1/invite/accounts', payload: { label: 'Гонка', session_string: mine }, user: 63 });
+      expect(raced).toBe(1);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json).toMatchObject({ reconnected: true, label: 'Другой процесс', status: 'ACTIVE' });
+    } finally {
+      accounts.create = create;
+    }
+    expect((await api({ method: 'GET', url: '/api/v1/invite/accounts', user: 63 })).json.items).toHaveLength(1);
+  });
+
+  it('a row connected before sessions were asked who they are, found by the health check to be another row’s account, is retired', async () => {
+    const phone = newPhone();
+    dc.world.addUser({ phone, firstName: 'Twin' });
+    const { account } = await connectByCode(phone, 64);
+    // As a StringSession was stored before: no identity, no question asked.
+    const legacy = await t.ctx.accounts.create(64, { label: 'Старая строка', session_string: await loginWithCode(dc, phone) });
+    const res = await api({ method: 'POST', url: `/api/v1/invite/accounts/${legacy.id}/check`, user: 64, headers: { 'accept-language': 'ru' } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json).toMatchObject({ ok: false, code: 'ACCOUNT_CONNECTED_TWICE', account: { id: legacy.id, status: 'DEAUTHORIZED' } });
+    expect(res.json.account.status_reason).toContain('уже подключён у вас под другим именем');
+    // The account connected properly keeps working.
+    const kept = await api({ method: 'POST', url: `/api/v1/invite/accounts/${account.id}/check`, user: 64 });
+    expect(kept.json).toMatchObject({ ok: true, account: { status: 'ACTIVE' } });
+  });
+
   it('health check refreshes the profile and retires a revoked session with the reason', async () => {
     const phone = newPhone();
     const user = dc.world.addUser({ phone, firstName: 'Healthy', username: 'healthy_one' });

@@ -1,10 +1,20 @@
 import { KNOWN_ERRORS } from '../platform/platform-error.js';
 import { hasMessage, renderMessage, renderStoredReason, type Lang } from '../shared/messages.js';
 
+/**
+ * Why a row was retired for being a Telegram account another row holds (accounts.status_reason; migration 13 writes
+ * `owned_elsewhere` too, as this text).
+ */
+export const ACCOUNT_TWIN_SENTENCES = {
+  owned_elsewhere: 'this Telegram account is connected by another user of this service',
+  connected_twice: 'this Telegram account is already connected as another of your accounts; that one works, this one can be removed',
+} as const;
+
 /** accounts.status_reason as written (the platform error's English sentence, or the owner's disable) → its code. */
 const CODE_OF_SENTENCE = new Map<string, string>([
   ...Object.entries(KNOWN_ERRORS).map(([code, k]) => [k.reason, code] as [string, string]),
   ['disabled by its owner', 'disabled'],
+  ...Object.entries(ACCOUNT_TWIN_SENTENCES).map(([code, text]) => [text, code] as [string, string]),
 ]);
 
 /**

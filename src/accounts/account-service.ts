@@ -101,7 +101,12 @@ export class AccountService {
     return row;
   }
 
-  async create(userId: number, input: { label: string; phone?: string | null; session_string?: string; sandbox_admin_of?: string[] }): Promise<AccountRow> {
+  /** `identity`: who a Telegram session is (telegram-login's keep()), stored with the row so its uniqueness holds at once. */
+  async create(
+    userId: number,
+    input: { label: string; phone?: string | null; session_string?: string; sandbox_admin_of?: string[] },
+    identity?: Pick<AccountRow, 'tg_user_id' | 'tg_username' | 'tg_name' | 'checked_at'>,
+  ): Promise<AccountRow> {
     const now = this.clock.now();
     const phone = accountPhone(input.phone);
     if (this.platformMode === 'telegram') {
@@ -132,6 +137,7 @@ export class AccountService {
         last_used_at: null,
         created_at: now,
         updated_at: now,
+        ...identity,
       })
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -13,9 +13,11 @@ import { maskPhone, normalisePhone } from '../targets/identity.js';
 import { mapGramJsError } from '../platform/telegram/gramjs-errors.js';
 import { platformError } from '../platform/platform-error.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import { isUniqueViolation } from '../db/db-errors.js';
 import type { PlatformConnections } from '../platform/connections.js';
 import type { AccountManager } from './account-manager.js';
 import { accountPhone, assertSessionFormat, type AccountService } from './account-service.js';
+import { ACCOUNT_TWIN_SENTENCES } from './account-reasons.js';
 import type { SessionCrypto } from './session-crypto.js';
 import { telegramClientFactory, type TelegramClientFactory } from './telegram-client-factory.js';
 
@@ -124,6 +126,9 @@ function selfInfo(user: Api.TypeUser | undefined): SelfInfo {
   const name = [user.firstName, user.lastName].filter(Boolean).join(' ').trim() || null;
   return { tgUserId: user.id.toString(), username: user.username ?? null, name, phone: user.phone ? normalisePhone(`+${user.phone}`) : null };
 }
+
+/** The unique index of a Telegram account's user id (migration 13): one row per Telegram account. */
+const TG_USER_INDEX = 'accounts_tg_user';
 
 const unreachable = () => new AppError(502, 'TELEGRAM_UNREACHABLE', 'Telegram could not be reached from the server; try again in a minute.');
 /** Telegram's FloodWait while a session is asked who it is: wait that long before asking again. */
@@ -323,17 +328,30 @@ export class TelegramLoginService {
     }
     try {
       const info = await this.askSelf(this.crypto.decrypt(account.session_encrypted));
-      await this.db
-        .updateTable('accounts')
-        .set({
-          tg_user_id: info.tgUserId,
-          tg_username: info.username,
-          tg_name: info.name,
-          checked_at: this.clock.now(),
-          ...(info.phone ? { phone: info.phone } : {}),
-        })
-        .where('id', '=', account.id)
-        .execute();
+      const twin = await this.db
+        .selectFrom('accounts')
+        .select(['id', 'user_id'])
+        .where('platform_mode', '=', 'telegram')
+        .where('tg_user_id', '=', info.tgUserId)
+        .where('id', '<>', account.id)
+        .executeTakeFirst();
+      if (twin) return await this.retireTwin(account.id, twin.user_id === userId);
+      try {
+        await this.db
+          .updateTable('accounts')
+          .set({
+            tg_user_id: info.tgUserId,
+            tg_username: info.username,
+            tg_name: info.name,
+            checked_at: this.clock.now(),
+            ...(info.phone ? { phone: info.phone } : {}),
+          })
+          .where('id', '=', account.id)
+          .execute();
+      } catch (err) {
+        if (isUniqueViolation(err, TG_USER_INDEX)) return await this.checkAccount(userId, accountId);
+        throw err;
+      }
       return { ok: true, code: null, reason: null };
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -354,6 +372,24 @@ export class TelegramLoginService {
             params: { code: perr.code },
           });
     }
+  }
+
+  /**
+   * The health check found that this row's session is a Telegram account another row already holds: a row connected
+   * before the service asked sessions who they were (migration 13 merged the rows it could tell apart). Two rows would
+   * be two sets of limits for one account, so this one is retired, with the reason; the other stays.
+   */
+  private async retireTwin(accountId: number, sameOwner: boolean): Promise<{ ok: false; code: string; reason: string }> {
+    const code = sameOwner ? 'ACCOUNT_CONNECTED_TWICE' : 'ACCOUNT_OWNED_ELSEWHERE';
+    const reason = sameOwner ? ACCOUNT_TWIN_SENTENCES.connected_twice : ACCOUNT_TWIN_SENTENCES.owned_elsewhere;
+    await this.db
+      .updateTable('accounts')
+      .set({ status: 'DEAUTHORIZED', status_reason: reason, rest_until: null, checked_at: this.clock.now(), updated_at: this.clock.now() })
+      .where('id', '=', accountId)
+      .execute();
+    await this.connections.drop(accountId);
+    this.logger.warn({ account_id: accountId, code }, 'account health check: the same Telegram account is another row; this one retired');
+    return { ok: false, code, reason };
   }
 
   /**
@@ -663,7 +699,14 @@ export class TelegramLoginService {
    * A signed-in session of `me`: a new account, the same marketer's account with its session replaced (a retired one
    * comes back), or, when another user of this service owns that Telegram account, `refused()` and a 409.
    */
-  private async keep(userId: number, me: SelfInfo, session: string, label: string | null, refused: () => Promise<void>) {
+  private async keep(
+    userId: number,
+    me: SelfInfo,
+    session: string,
+    label: string | null,
+    refused: () => Promise<void>,
+    raced = false,
+  ): Promise<{ account: AccountRow; reconnected: boolean }> {
     const now = this.clock.now();
     const same = await this.db.selectFrom('accounts').selectAll().where('platform_mode', '=', 'telegram').where('tg_user_id', '=', me.tgUserId).execute();
     if (same.some((a) => a.user_id !== userId)) {
@@ -698,9 +741,14 @@ export class TelegramLoginService {
       return { account, reconnected: true };
     }
     const name = label ?? (me.name ?? (me.username ? `@${me.username}` : null) ?? maskPhone(me.phone) ?? 'Telegram').slice(0, 100);
-    const created = await this.accounts.create(userId, { label: name, phone: me.phone, session_string: session });
-    const account = await this.db.updateTable('accounts').set(identity).where('id', '=', created.id).returningAll().executeTakeFirstOrThrow();
-    return { account, reconnected: false };
+    try {
+      return { account: await this.accounts.create(userId, { label: name, phone: me.phone, session_string: session }, identity), reconnected: false };
+    } catch (err) {
+      // Two connections of the same Telegram account at once (a double click, two tabs): the unique index let one row
+      // in, and this one becomes a reconnection of it — or a refusal, when it was another user's.
+      if (!raced && isUniqueViolation(err, TG_USER_INDEX)) return this.keep(userId, me, session, label, refused, true);
+      throw err;
+    }
   }
 
   /**

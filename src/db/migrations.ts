@@ -479,6 +479,62 @@ CREATE TRIGGER tasks_targets_deleted AFTER DELETE ON tasks REFERENCING OLD TABLE
     // there is no measurable difference. Rebuilds that index; the rows are not rewritten.
     up: `ALTER TABLE targets ALTER COLUMN identity_key TYPE text COLLATE "C";`,
   },
+  {
+    version: 13,
+    name: 'one row per Telegram account',
+    // The limits are counted per row of accounts, so a Telegram account connected twice had twice the limits: 60
+    // invites a day, 400 for ever into a group. Until the session of 2026-12-07 a pasted StringSession was stored
+    // without asking who it was, and two users could connect the same account; connecting now refuses both
+    // (src/accounts/telegram-login.ts keep()), and the unique index below makes a race of two connections fail
+    // instead of storing a second row. The rows already there are merged first. Per Telegram account the row
+    // connected last is kept (its session is the newest). The owner's other rows give it their history: the
+    // attempts counted today, the invites per group for ever, the tasks they served and the longest rest Telegram
+    // imposed. Then they go. Another user's row cannot be merged (the account can have one owner): it is retired with
+    // the reason and its session forgotten. Its history stays in the logs; reconnecting it is refused with 409.
+    up: `
+CREATE TEMP TABLE account_merge ON COMMIT DROP AS
+SELECT a.id AS loser, k.id AS keeper, a.user_id = k.user_id AS same_owner
+  FROM accounts a
+  JOIN LATERAL (SELECT id, user_id FROM accounts b
+                 WHERE b.platform_mode = 'telegram' AND b.tg_user_id = a.tg_user_id
+                 ORDER BY b.updated_at DESC, b.id DESC LIMIT 1) k ON k.id <> a.id
+ WHERE a.platform_mode = 'telegram' AND a.tg_user_id IS NOT NULL;
+
+UPDATE execution_logs l SET account_id = m.keeper FROM account_merge m WHERE m.same_owner AND l.account_id = m.loser;
+UPDATE targets t SET account_id = m.keeper FROM account_merge m WHERE m.same_owner AND t.account_id = m.loser;
+UPDATE telegram_login_attempts t SET account_id = m.keeper FROM account_merge m WHERE m.same_owner AND t.account_id = m.loser;
+INSERT INTO account_group_usage AS u (account_id, group_key, lifetime_invites)
+SELECT m.keeper, g.group_key, sum(g.lifetime_invites)::int
+  FROM account_group_usage g JOIN account_merge m ON m.same_owner AND g.account_id = m.loser
+ GROUP BY m.keeper, g.group_key
+ON CONFLICT (account_id, group_key) DO UPDATE SET lifetime_invites = u.lifetime_invites + excluded.lifetime_invites;
+INSERT INTO task_accounts (task_id, account_id, eligible, reason, group_peer, checked_at)
+SELECT DISTINCT ON (ta.task_id, m.keeper) ta.task_id, m.keeper, ta.eligible, ta.reason, ta.group_peer, ta.checked_at
+  FROM task_accounts ta JOIN account_merge m ON m.same_owner AND ta.account_id = m.loser
+ ORDER BY ta.task_id, m.keeper, ta.eligible DESC, ta.checked_at DESC
+ON CONFLICT (task_id, account_id) DO NOTHING;
+-- The longest rest Telegram imposed on any of the rows is the account's.
+UPDATE accounts k SET status = r.status, status_reason = r.status_reason, rest_until = r.rest_until
+  FROM (SELECT DISTINCT ON (m.keeper) m.keeper, a.status, a.status_reason, a.rest_until
+          FROM account_merge m JOIN accounts a ON a.id = m.loser
+         WHERE m.same_owner AND a.status IN ('FLOOD_WAIT', 'PEER_FLOOD', 'RESTING') AND a.rest_until IS NOT NULL
+         ORDER BY m.keeper, a.rest_until DESC) r
+ WHERE k.id = r.keeper AND k.status NOT IN ('BANNED', 'DEAUTHORIZED', 'DISABLED') AND (k.rest_until IS NULL OR k.rest_until < r.rest_until);
+UPDATE accounts k SET next_action_at = x.next_action_at
+  FROM (SELECT m.keeper, max(a.next_action_at) AS next_action_at FROM account_merge m JOIN accounts a ON a.id = m.loser
+         WHERE m.same_owner GROUP BY m.keeper) x
+ WHERE k.id = x.keeper AND x.next_action_at > coalesce(k.next_action_at, '-infinity');
+DELETE FROM accounts a USING account_merge m WHERE m.same_owner AND a.id = m.loser;
+
+UPDATE accounts a SET status = 'DEAUTHORIZED', status_reason = 'this Telegram account is connected by another user of this service',
+       tg_user_id = NULL, session_encrypted = NULL, rest_until = NULL
+  FROM account_merge m WHERE NOT m.same_owner AND a.id = m.loser;
+DELETE FROM account_leases l USING account_merge m WHERE NOT m.same_owner AND l.account_id = m.loser;
+
+DROP INDEX accounts_tg_user;
+CREATE UNIQUE INDEX accounts_tg_user ON accounts (tg_user_id) WHERE platform_mode = 'telegram' AND tg_user_id IS NOT NULL;
+`,
+  },
 ];
 
 // Migrations speak raw SQL over any schema version, so the database type is deliberately open here.

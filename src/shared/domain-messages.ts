@@ -162,6 +162,14 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'LIMIT.group_daily': { ru: 'достигнут дневной лимит: {max} приглашений в эту группу', en: 'daily limit of {max} invites into this group reached' },
   // Account status reasons (accounts.status_reason).
   'ACCOUNT_REASON.disabled': { ru: 'отключён владельцем', en: 'disabled by its owner' },
+  'ACCOUNT_REASON.owned_elsewhere': {
+    ru: 'этот аккаунт Telegram подключён у другого пользователя сервиса',
+    en: 'this Telegram account is connected by another user of this service',
+  },
+  'ACCOUNT_REASON.connected_twice': {
+    ru: 'этот аккаунт Telegram уже подключён у вас под другим именем; работает та строка, эту можно удалить',
+    en: 'this Telegram account is already connected as another of your accounts; that one works, this one can be removed',
+  },
   'ACCOUNT_REASON.AUTH_KEY_UNREGISTERED': {
     ru: 'сессия завершена (выход из аккаунта); подключите аккаунт заново',
     en: 'the session was logged out; add the account again',

@@ -251,6 +251,7 @@ describe("a marketer's exports", () => {
     ]);
     expect(res.json.notes).toEqual([
       { code: 'IMPORT_NOTE.rows_above_header', message: 'Над строкой заголовков пропущено строк: 1 — это не люди (название выгрузки, пустые строки).' },
+      { code: 'IMPORT_NOTE.columns', message: 'Колонки файла: «Имя» — имя, «Юзернейм» — ник в Telegram, «Телефон» — телефон.' },
     ]);
     // A headerless list is read as before, a username that looks like a heading included; nothing to note.
     const list = await dryRun('list.csv', 'list_alice\nlist_bob1\ntelegram\nlist_carol\n');
@@ -275,7 +276,7 @@ describe("a marketer's exports", () => {
       [3, 'sheet_ivan', 'Иван'],
       [4, 'sheet_anna', 'Анна'],
     ]);
-    expect(res.json.notes.map((n: any) => n.code)).toEqual(['IMPORT_NOTE.other_sheet', 'IMPORT_NOTE.rows_above_header']);
+    expect(res.json.notes.map((n: any) => n.code)).toEqual(['IMPORT_NOTE.other_sheet', 'IMPORT_NOTE.rows_above_header', 'IMPORT_NOTE.columns']);
     expect(res.json.notes[0].message).toBe('Люди прочитаны с листа «Люди»: на первом листе, «Инструкция», их нет.');
     const en = await dryRun('crm.xlsx', buf, 'en');
     expect(en.json.notes[0].message).toBe('People were read from the sheet "Люди": the first sheet, "Инструкция", has none.');
@@ -286,6 +287,23 @@ describe("a marketer's exports", () => {
     const kept = await dryRun('list.xlsx', Buffer.from(await first.xlsx.writeBuffer()));
     expect(kept.json).toMatchObject({ imported: 1, notes: [] });
     expect(kept.json.preview[0].username).toBe('first_sheet_one');
+  });
+
+  it('says what each column was read as, and which columns are not read at all (an e-mail, a city)', async () => {
+    const csv = 'Email;Ник;Город;Телефон;ФИО\nivan@example.com;cols_ivan;Москва;+7 916 123-45-09;Иванов Иван\n';
+    const res = await dryRun('crm.csv', csv);
+    expect(res.json).toMatchObject({ imported: 1, invalid: 0 });
+    expect(res.json.notes).toEqual([
+      { code: 'IMPORT_NOTE.columns', message: 'Колонки файла: «Ник» — ник в Telegram, «Телефон» — телефон, «ФИО» — ФИО, фамилия первой.' },
+      { code: 'IMPORT_NOTE.columns_unused', message: 'Не используются (в них не ищем ни ник, ни телефон, ни имя): «Email», «Город».' },
+    ]);
+    const en = await dryRun('crm.csv', csv, 'en');
+    expect(en.json.notes.map((n: any) => n.message)).toEqual([
+      'The file\'s columns: "Ник" — Telegram username, "Телефон" — phone, "ФИО" — full name, surname first.',
+      'Not used (no username, phone or name is looked for in them): "Email", "Город".',
+    ]);
+    // The phone read beside the username is in the preview's person.
+    expect(res.json.preview[0]).toMatchObject({ username: 'cols_ivan', phone: '+79161234509', first_name: 'Иван', last_name: 'Иванов' });
   });
 
   it('keeps the notes with a background import, and fails one of a header alone with the sentence', async () => {

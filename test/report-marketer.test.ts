@@ -214,6 +214,44 @@ describe('a direct-message task’s report holds the text each person was sent',
     expect((await workbook(await report(invite.id, '?format=xlsx', RU))).worksheets[1]!.getRow(1).cellCount).toBe(12);
   });
 
+  it('the text edited while the task runs: each person’s row holds the text they were sent, not the latest', async () => {
+    const created = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      payload: {
+        type: 'direct_message',
+        name: 'Правка на ходу',
+        message_template: 'Первый текст для {first_name|друга}',
+        targets: [{ username: 'edit_first', first_name: 'Ира' }, { username: 'edit_second', first_name: 'Олег' }, { username: 'edit_third' }],
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json.id;
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${id}/start` })).statusCode).toBe(200);
+    const worker = t.ctx.createWorker('report-edit');
+    // One account, 10–15 minutes between its messages: within 5 minutes only the first person is sent to.
+    await runVirtual(worker, t.clock, t.clock.now().getTime() + 5 * 60_000);
+    const edit = (message_template: string) => t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${id}`, payload: { message_template } });
+    expect((await edit('Второй текст для {first_name|друга}')).statusCode).toBe(200);
+    await runVirtual(worker, t.clock, t.clock.now().getTime() + 12 * 60_000 + 5 * 60_000);
+    expect((await edit('Третий текст для {first_name|друга}')).statusCode).toBe(200);
+    await runVirtual(worker, t.clock, t.clock.now().getTime() + 86400_000);
+    const handed = new Map(t.ctx.sandboxWorld.events.filter((e) => e.action === 'message' && e.person.includes('edit_')).map((e) => [e.person, e.text]));
+    expect([...handed.values()]).toEqual(['Первый текст для Ира', 'Второй текст для Олег', 'Третий текст для друга']);
+
+    const sheet = (await workbook(await report(id, '?format=xlsx', RU))).worksheets[1]!;
+    const byUser = new Map<string, unknown>();
+    for (let r = 2; r <= sheet.rowCount; r++) byUser.set(String(sheet.getRow(r).getCell(2).value), sheet.getRow(r).getCell(13).value);
+    expect(Object.fromEntries(byUser)).toEqual({
+      '@edit_first': 'Первый текст для Ира',
+      '@edit_second': 'Второй текст для Олег',
+      '@edit_third': 'Третий текст для друга',
+    });
+    const csv = (await report(id, '?delimiter=;', RU)).body;
+    expect(csv).toContain(';SENT;Первый текст для Ира\n');
+    expect(csv).toContain(';SENT;Второй текст для Олег\n');
+  });
+
   it('in the CSV: a last column with the text (quoted: it holds a line break and quotes)', async () => {
     const res = await report(dm.id, '?delimiter=;', RU);
     const text = res.body.replace(/^\uFEFF/, '');
@@ -222,5 +260,40 @@ describe('a direct-message task’s report holds the text each person was sent',
     expect(text).toContain(';SENT;"Привет, друг! Скидка 10% для @dm_boris.\nДо встречи, ""Команда"""\n');
     expect(text).toMatch(/;blocked_carl;[^\n]*;Пропущен;[^\n]*;SKIPPED;\n/);
     expect((await report(dm.id, '', EN)).body.split('\n')[0]).toMatch(/,status_code,message$/);
+  });
+});
+
+describe('the execution log speaks the reader’s language', () => {
+  const logs = async (id: number, headers: Record<string, string>) =>
+    (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}/logs?page_size=100`, headers })).json.items as {
+      id: number;
+      result: string;
+      message: string;
+      target_label: string;
+      error_code: string | null;
+    }[];
+
+  it('each entry’s message in Russian for a Russian reader, as the worker stored it for an English one', async () => {
+    const [ru, en] = [await logs(invite.id, RU), await logs(invite.id, EN)];
+    expect(ru.map((l) => l.id)).toEqual(en.map((l) => l.id));
+    const added = ru.find((l) => l.result === 'SUCCESS')!;
+    expect(added.message).toBe(`Пользователь ${added.target_label} добавлен в Sandbox Marketing Chat`);
+    expect(en.find((l) => l.id === added.id)!.message).toBe(`User ${added.target_label} added to Sandbox Marketing Chat`);
+    // The sandbox's privacy refusals: the reason from its code, in Russian.
+    const refused = ru.find((l) => l.error_code === 'USER_PRIVACY_RESTRICTED')!;
+    expect(refused.message).toMatch(new RegExp(`^Не удалось пригласить ${refused.target_label}: [А-Яа-яЁё]`));
+    expect(en.find((l) => l.id === refused.id)!.message).toMatch(new RegExp(`^Could not invite ${refused.target_label}: .*privacy`));
+    for (const l of ru) expect(l.message).not.toMatch(/\b(User|Could not|added to|Message sent)\b/);
+
+    const dmRu = await logs(dm.id, RU);
+    expect(
+      dmRu
+        .filter((l) => l.result === 'SUCCESS')
+        .map((l) => l.message)
+        .sort(),
+    ).toEqual(['Сообщение отправлено @dm_anna', 'Сообщение отправлено @dm_boris']);
+    // The Mailing page's log (the platform's page) reads the same sentences.
+    const compat = await t.api({ method: 'GET', url: `/api/v1/tasks/${invite.id}/logs?limit=50`, headers: RU });
+    expect(compat.json.logs.find((l: { id: number }) => l.id === added.id).details).toBe(added.message);
   });
 });

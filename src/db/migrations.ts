@@ -535,6 +535,25 @@ DROP INDEX accounts_tg_user;
 CREATE UNIQUE INDEX accounts_tg_user ON accounts (tg_user_id) WHERE platform_mode = 'telegram' AND tg_user_id IS NOT NULL;
 `,
   },
+  {
+    version: 14,
+    name: 'the message each person was sent',
+    // A direct-message task's template can be edited while it runs, and its report wrote every sent message from the
+    // current one: people sent the first text were reported as sent the second. A template replaced is kept here
+    // under its version, the task says its current version, and each sent target its own (targets.extra
+    // message_version): the report writes the text each person was sent. A version number per person, not the text:
+    // a campaign sends the same few texts to many people.
+    up: `
+ALTER TABLE tasks ADD COLUMN message_version integer NOT NULL DEFAULT 1;
+CREATE TABLE task_message_history (
+  task_id integer NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  version integer NOT NULL,
+  template text NOT NULL,
+  replaced_at timestamptz NOT NULL,
+  PRIMARY KEY (task_id, version)
+);
+`,
+  },
 ];
 
 // Migrations speak raw SQL over any schema version, so the database type is deliberately open here.

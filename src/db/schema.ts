@@ -30,6 +30,8 @@ export interface TasksTable {
   target_group_title: string | null;
   target_group_key: string | null;
   message_template: string | null;
+  /** The template's version: 1, then one more each time it is replaced (migration 14; task_message_history keeps the replaced ones). */
+  message_version: Generated<number>;
   priority: Priority;
   status: TaskStatus;
   status_reason: string | null;
@@ -211,6 +213,8 @@ export interface Database {
   /** The circuit breaker's shared state per platform (migration 5). */
   platform_circuits: PlatformCircuitsTable;
   task_counters: TaskCountersTable;
+  /** A direct-message task's replaced templates (migration 14). */
+  task_message_history: TaskMessageHistoryTable;
   /** Audience hygiene (migration 6): src/hygiene/hygiene-schema.ts. */
   audience_ledger: AudienceLedgerTable;
   do_not_contact: DoNotContactTable;
@@ -218,6 +222,14 @@ export interface Database {
   notifications: NotificationsTable;
   webhook_settings: WebhookSettingsTable;
   webhook_attempts: WebhookAttemptsTable;
+}
+
+/** A template a direct-message task sent under `version` before it was replaced; the current one is the task's. */
+export interface TaskMessageHistoryTable {
+  task_id: number;
+  version: number;
+  template: string;
+  replaced_at: Date;
 }
 
 /** Per-task target counts by status, maintained by triggers on targets (migration 7); read, never written by code. */

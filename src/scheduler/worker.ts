@@ -328,6 +328,8 @@ export class Worker {
             processed_at: now,
             updated_at: now,
             next_attempt_at: null,
+            // Which of the task's texts this person was sent (the one this claim read; task_message_history keeps replaced ones).
+            ...(status === 'SENT' ? { extra: sql`extra || jsonb_build_object('message_version', ${task.message_version}::int)` } : {}),
           })
           .where('id', '=', target.id)
           .execute();

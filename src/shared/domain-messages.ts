@@ -34,6 +34,19 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     ru: 'Над строкой заголовков пропущено строк: {n} — это не люди (название выгрузки, пустые строки).',
     en: 'Rows skipped above the header row: {n} — they are not people (a title, blank lines).',
   },
+  'IMPORT_NOTE.columns': { ru: 'Колонки файла: {columns}.', en: "The file's columns: {columns}." },
+  'IMPORT_NOTE.columns_unused': {
+    ru: 'Не используются (в них не ищем ни ник, ни телефон, ни имя): {columns}.',
+    en: 'Not used (no username, phone or name is looked for in them): {columns}.',
+  },
+  'IMPORT_FIELD.username': { ru: 'ник в Telegram', en: 'Telegram username' },
+  'IMPORT_FIELD.user_id': { ru: 'id в Telegram', en: 'Telegram user id' },
+  'IMPORT_FIELD.phone': { ru: 'телефон', en: 'phone' },
+  'IMPORT_FIELD.first_name': { ru: 'имя', en: 'first name' },
+  'IMPORT_FIELD.last_name': { ru: 'фамилия', en: 'last name' },
+  'IMPORT_FIELD.full_name': { ru: 'имя и фамилия', en: 'full name' },
+  'IMPORT_FIELD.full_name_surname_first': { ru: 'ФИО, фамилия первой', en: 'full name, surname first' },
+  'IMPORT_FIELD.psd': { ru: 'данные Parsing Service', en: 'Parsing Service data' },
   'IMPORT_NOTE.other_sheet': {
     ru: 'Люди прочитаны с листа «{sheet}»: на первом листе, «{first}», их нет.',
     en: 'People were read from the sheet "{sheet}": the first sheet, "{first}", has none.',
@@ -160,6 +173,17 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'lifetime limit of {max} invites into this group reached',
   },
   'LIMIT.group_daily': { ru: 'достигнут дневной лимит: {max} приглашений в эту группу', en: 'daily limit of {max} invites into this group reached' },
+  // An execution log entry (src/stats/log-sentences.ts); English is the sentence the worker stored.
+  'LOG.invited': { ru: 'Пользователь {who} добавлен в {group}', en: 'User {who} added to {group}' },
+  'LOG.sent': { ru: 'Сообщение отправлено {who}', en: 'Message sent to {who}' },
+  'LOG.could_not_invite': { ru: 'Не удалось пригласить {who}: {reason}', en: 'Could not invite {who}: {reason}' },
+  'LOG.could_not_message': { ru: 'Не удалось написать {who}: {reason}', en: 'Could not message {who}: {reason}' },
+  'LOG.retry': { ru: 'Повторим для {who}: {reason}', en: 'Will retry {who}: {reason}' },
+  'LOG.account': { ru: 'Аккаунт {account}: {reason}', en: 'Account {account}: {reason}' },
+  'LOG.unknown': {
+    ru: 'Результат для {who} неизвестен после остановки воркера; не повторяем',
+    en: 'Outcome for {who} unknown after a worker stopped; not repeated',
+  },
   // Account status reasons (accounts.status_reason).
   'ACCOUNT_REASON.disabled': { ru: 'отключён владельцем', en: 'disabled by its owner' },
   'ACCOUNT_REASON.owned_elsewhere': {

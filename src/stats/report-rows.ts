@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import { renderTemplate } from '../shared/message-template.js';
 import { renderMessage, renderStoredReason, type Lang } from '../shared/messages.js';
@@ -14,6 +14,10 @@ export async function* reportRowPages(db: Kysely<Database>, taskId: number, page
     const page = await db
       .selectFrom('targets as t')
       .leftJoin('accounts as a', 'a.id', 't.account_id')
+      // A person sent a text the task has replaced since: that text (the current one is the task's).
+      .leftJoin('task_message_history as h', (j) =>
+        j.onRef('h.task_id', '=', 't.task_id').on('h.version', '=', sql<number>`(t.extra->>'message_version')::int`),
+      )
       .select([
         't.id',
         't.username',
@@ -27,6 +31,7 @@ export async function* reportRowPages(db: Kysely<Database>, taskId: number, page
         'a.label',
         't.attempts',
         't.processed_at',
+        'h.template as sent_template',
       ])
       .where('t.task_id', '=', taskId)
       .where('t.id', '>', lastId)
@@ -47,11 +52,12 @@ export const hasMessageColumn = (task: Pick<TaskRow, 'type'>): boolean => task.t
 
 /**
  * The message a person was sent, filled in for them as the worker fills it (renderTemplate: {first_name}, {username}
- * and their fallbacks); nothing for someone not (yet) sent to. Rendered per row from the task's template, so a report
- * holds no more than its page. The template is the task's current one: an edit while the task ran is not told apart.
+ * and their fallbacks); nothing for someone not (yet) sent to. Rendered per row from the template they were sent (the
+ * task's, or one it replaced while running), so a report holds no more than its page. People sent before migration 14
+ * carry no version and are written with the current template.
  */
 export function sentMessage(task: Pick<TaskRow, 'type' | 'message_template'>, r: ReportRow): string | null {
-  return hasMessageColumn(task) && r.status === 'SENT' ? renderTemplate(task.message_template ?? '', r) : null;
+  return hasMessageColumn(task) && r.status === 'SENT' ? renderTemplate(r.sent_template ?? task.message_template ?? '', r) : null;
 }
 
 /** A task status as the reports say it ("Завершена" / "COMPLETED"): renderMessage says a {status} param with the catalogue's names. */

@@ -8,6 +8,8 @@ import { LOG_RESULTS, RETIRED_ACCOUNT_STATUSES, type LogResult } from '../shared
 import { PassThrough, Readable } from 'node:stream';
 import type { ReportOptions } from './report-options.js';
 import { writeXlsxReport } from './xlsx-report.js';
+import { logSentence } from './log-sentences.js';
+import type { Lang } from '../shared/messages.js';
 
 /** The report's file name; sandbox reports say so in the name too. */
 export const reportFilename = (task: TaskRow) => `task-${task.id}-report${task.platform_mode === 'sandbox' ? '-sandbox' : ''}.csv`;
@@ -108,9 +110,16 @@ export class StatsService {
     };
   }
 
-  /** `offset` (the Mailing page's paging) overrides `page`; `action` filters by invite/message. */
-  async logs(taskId: number, q: { result?: readonly string[]; page: number; page_size: number; offset?: number; action?: string }) {
-    let base = this.db.selectFrom('execution_logs as l').where('l.task_id', '=', taskId);
+  /**
+   * `offset` (the Mailing page's paging) overrides `page`; `action` filters by invite/message. Each entry's `message`
+   * is in `lang` (log-sentences.ts).
+   */
+  async logs(
+    task: Pick<TaskRow, 'id' | 'target_group' | 'target_group_title'>,
+    q: { result?: readonly string[]; page: number; page_size: number; offset?: number; action?: string },
+    lang: Lang,
+  ) {
+    let base = this.db.selectFrom('execution_logs as l').where('l.task_id', '=', task.id);
     // Callers pass validated enum values; anything else simply matches nothing.
     const results = (q.result ?? []).filter((r): r is LogResult => (LOG_RESULTS as readonly string[]).includes(r));
     if (q.result?.length) base = results.length ? base.where('l.result', 'in', results) : base.where(sql<boolean>`false`);
@@ -137,7 +146,12 @@ export class StatsService {
       .offset(q.offset ?? (q.page - 1) * q.page_size)
       .execute();
     return {
-      items: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), finished_at: r.finished_at?.toISOString() ?? null })),
+      items: rows.map((r) => ({
+        ...r,
+        message: logSentence(r, task, lang),
+        created_at: r.created_at.toISOString(),
+        finished_at: r.finished_at?.toISOString() ?? null,
+      })),
       total,
       page: q.page,
       page_size: q.page_size,

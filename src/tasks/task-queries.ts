@@ -25,6 +25,7 @@ const TASK_COLUMN_SET: Record<keyof TasksTable, true> = {
   target_group_title: true,
   target_group_key: true,
   message_template: true,
+  message_version: true,
   priority: true,
   status: true,
   status_reason: true,

@@ -217,7 +217,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.get('/tasks/:id/logs', { schema: { tags, params: idParams, querystring: logsQuery } }, async (req) => {
     const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    return ctx.stats.logs(task.id, req.query);
+    return ctx.stats.logs(task, req.query, req.lang);
   });
 
   app.get('/dashboard/summary', { schema: { tags: ['dashboard'] } }, async (req) => ({

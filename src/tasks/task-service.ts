@@ -207,11 +207,26 @@ export class TaskService {
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) set[k] = k === 'settings' ? JSON.stringify(v) : v;
     if (patch.target_group !== undefined && patch.target_group !== task.target_group)
       Object.assign(set, { target_group_title: group?.title ?? null, target_group_key: group?.key ?? null });
-    // The status checks above hold at the moment of the write too (a task may finish or start meanwhile).
-    let q = this.db.updateTable('tasks').set(set).where('id', '=', id);
-    if (Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) q = q.where('status', 'not in', [...FINISHED_TASK_STATUSES]);
-    if (patch.target_group !== undefined && patch.target_group !== task.target_group) q = q.where('status', '=', 'PENDING');
-    const row = await q.returningAll().executeTakeFirst();
+    const row = await this.db.transaction().execute(async (trx) => {
+      // A new message: the one it replaces is kept under its version, so the report writes what each person was sent.
+      const before =
+        patch.message_template !== undefined
+          ? await trx.selectFrom('tasks').select(['message_template', 'message_version']).where('id', '=', id).forUpdate().executeTakeFirst()
+          : undefined;
+      const replaced = before?.message_template != null && before.message_template !== patch.message_template ? before : null;
+      if (replaced) set.message_version = replaced.message_version + 1;
+      // The status checks above hold at the moment of the write too (a task may finish or start meanwhile).
+      let q = trx.updateTable('tasks').set(set).where('id', '=', id);
+      if (Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) q = q.where('status', 'not in', [...FINISHED_TASK_STATUSES]);
+      if (patch.target_group !== undefined && patch.target_group !== task.target_group) q = q.where('status', '=', 'PENDING');
+      const updated = await q.returningAll().executeTakeFirst();
+      if (updated && replaced)
+        await trx
+          .insertInto('task_message_history')
+          .values({ task_id: id, version: replaced.message_version, template: replaced.message_template!, replaced_at: this.clock.now() })
+          .execute();
+      return updated;
+    });
     if (row) return row;
     const now = await this.getOwned(userId, id);
     throw conflict('TASK_STATUS_CHANGED', `Task "${now.name}" is ${now.status} now; this change is no longer allowed. Reload and try again.`, {

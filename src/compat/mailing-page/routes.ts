@@ -340,13 +340,17 @@ export async function mailingPageRoutes(root: FastifyInstance, ctx: AppContext) 
       async (req) => {
         const task = await ctx.tasks.getOwned(req.user.userId, req.params.id);
         const q = req.query;
-        const res = await ctx.stats.logs(task.id, {
-          result: q.status ? [q.status.toUpperCase() as LogResult] : undefined,
-          action: q.action,
-          page: 1,
-          page_size: q.limit,
-          offset: q.offset,
-        });
+        const res = await ctx.stats.logs(
+          task,
+          {
+            result: q.status ? [q.status.toUpperCase() as LogResult] : undefined,
+            action: q.action,
+            page: 1,
+            page_size: q.limit,
+            offset: q.offset,
+          },
+          req.lang,
+        );
         return {
           logs: res.items.map((l) => ({
             id: l.id,

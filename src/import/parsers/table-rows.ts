@@ -1,5 +1,6 @@
+import { joinTexts } from '../../shared/localised.js';
 import { localised, type LocalisedText, type MessageParams } from '../../shared/messages.js';
-import { IDENTIFIER_FIELDS, detectColumns, normaliseLoneValue } from '../row-normaliser.js';
+import { type Field, IDENTIFIER_FIELDS, detectColumns, normaliseLoneValue } from '../row-normaliser.js';
 import { ImportFormatError, type SourceRow } from './record-stream.js';
 
 /**
@@ -89,6 +90,27 @@ export async function startTable(rows: AsyncIterable<CellRow>): Promise<TableSta
   return { head, header, headerOnly: !filledUnder, holdsPeople: filledUnder, rest };
 }
 
+/**
+ * What each column of the header was read as, and which columns are not read at all (an «Email» or «Город» column:
+ * nobody is lost, but the user should see that the file's column was not taken for a name or a phone). The preview
+ * showed one identifier per person, so a phone column read beside the usernames could not be seen.
+ */
+function columnNotes(names: string[]): FileNote[] {
+  const mapping = detectColumns(names);
+  const quoted = (i: number): LocalisedText => ({ ru: `«${names[i]!.trim()}»`, en: `"${names[i]!.trim()}"` });
+  const used = [...(mapping ?? new Map<number, Field>())].map(([i, field]) => {
+    const meaning = localised(`IMPORT_FIELD.${field}`);
+    const q = quoted(i);
+    return { ru: `${q.ru} — ${meaning.ru}`, en: `${q.en} — ${meaning.en}` };
+  });
+  const unused = names.flatMap((n, i) => (n.trim() && !mapping?.has(i) ? [quoted(i)] : []));
+  // A lone «username» column needs no saying.
+  return [
+    ...(used.length && used.length + unused.length > 1 ? [fileNote('IMPORT_NOTE.columns', { columns: joinTexts(used, ', ') })] : []),
+    ...(unused.length ? [fileNote('IMPORT_NOTE.columns_unused', { columns: joinTexts(unused, ', ') })] : []),
+  ];
+}
+
 export const headerOnlyError = () =>
   new ImportFormatError('The file has only a header row — there are no people in it.', { key: 'MALFORMED_FILE.header_only' });
 
@@ -102,6 +124,7 @@ export async function* tableRecords(table: TableStart, notes: FileNote[]): Async
   const { head, header } = table;
   if (header > 0) notes.push(fileNote('IMPORT_NOTE.rows_above_header', { n: header }));
   const names = header >= 0 ? head[header]!.cells : null;
+  if (names) notes.push(...columnNotes(names));
   const record = (row: CellRow): SourceRow => {
     if (!names) return { rowNumber: row.rowNumber, record: leadCell(row.cells) };
     const rec: Record<string, unknown> = {};

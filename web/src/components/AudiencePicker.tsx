@@ -249,7 +249,7 @@ function FilePreview({ preview, forTask }: { preview: ImportReport; forTask: boo
           {preview.preview.map((p) => (
             <tr key={p.row} data-skip={p.skip ?? undefined}>
               <td>{p.row}</td>
-              <td>{p.username ? `@${p.username}` : (p.phone ?? p.user_id_platform)}</td>
+              <td>{personIds(p.username, p.phone, p.user_id_platform)}</td>
               <td>
                 {[p.first_name, p.last_name].filter(Boolean).join(' ')}
                 <SkipMark skip={p.skip} />
@@ -266,6 +266,10 @@ function FilePreview({ preview, forTask }: { preview: ImportReport; forTask: boo
     </div>
   );
 }
+
+/** A previewed person's identifiers, each one read (a phone beside a username is one more way to find them). */
+const personIds = (username: string | null | undefined, phone: string | null | undefined, id: string | number | null | undefined) =>
+  [username ? `@${username}` : null, phone, username || phone ? null : id].filter(Boolean).join(' · ');
 
 const SKIP_TEXT = {
   REPEATED: 'skipRepeated',
@@ -302,7 +306,7 @@ function BasePreviewTable({ audience: a }: { audience: Audience }) {
               <td>{row.row}</td>
               {row.valid ? (
                 <>
-                  <td>{row.username ? `@${row.username}` : (row.phone_masked ?? row.user_id)}</td>
+                  <td>{personIds(row.username, row.phone_masked, row.user_id)}</td>
                   <td>
                     {[row.first_name, row.last_name].filter(Boolean).join(' ') || <span className="muted">{t('noName')}</span>}
                     <SkipMark skip={row.skip} />

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { isRetryable } from '../../../src/hygiene/retryable';
 import { api, ApiError } from '../api/client';
 import { ACTIVE_TASK_STATUSES, TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
-import { useI18n, type T } from '../i18n';
+import { useI18n } from '../i18n';
 import { ErrorNotice, ProgressBar, StatusBadge } from '../components/ui';
 import { TaskChart } from '../components/TaskChart';
 import { TaskResults } from '../components/TaskResults';
@@ -25,28 +25,6 @@ const REFUSAL_CODES = ['USER_PRIVACY_RESTRICTED', 'USER_NOT_MUTUAL_CONTACT', 'US
 const RETRY_NOTE_KEY = 'invite-orchestrator.retry-note';
 
 const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
-
-/** One log entry as a sentence in the user's language. */
-function feedSentence(l: LogItem, task: TaskJson, t: T, reason: (c: string | null, f: string | null) => string): string {
-  const who = l.target_label ?? '—';
-  const fallbackReason = l.message?.includes(': ') ? l.message.slice(l.message.indexOf(': ') + 2) : l.message;
-  const verb = l.action === 'invite' ? t('verbInvite') : t('verbMessage');
-  switch (l.result) {
-    case 'SUCCESS':
-      return l.action === 'invite' ? t('feedInvited', { who, group: task.target_group_title ?? task.target_group ?? '' }) : t('feedSent', { who });
-    case 'SKIPPED':
-    case 'FAILED':
-      return t('feedCouldNot', { verb, who, reason: reason(l.error_code, fallbackReason) });
-    case 'RETRY':
-      return t('feedRetry', { who, reason: reason(l.error_code, fallbackReason) });
-    case 'ACCOUNT_ERROR':
-      return t('feedAccount', { account: l.account_label ?? '—', reason: reason(l.error_code, fallbackReason) });
-    case 'OUTCOME_UNKNOWN':
-      return t('feedUnknown', { who });
-    default:
-      return l.message ?? `${l.action} ${who}`;
-  }
-}
 
 export function TaskDetailPage({ id }: { id: number }) {
   const { t, lang, reason } = useI18n();
@@ -335,7 +313,7 @@ export function TaskDetailPage({ id }: { id: number }) {
             <ul className="feed" data-testid="feed">
               {logs.map((l) => (
                 <li key={l.id} className={`feed-${l.result.toLowerCase()}`}>
-                  <span className="muted small">{formatTime(l.created_at, lang)}</span> {feedSentence(l, task, t, reason)}
+                  <span className="muted small">{formatTime(l.created_at, lang)}</span> {l.message}
                 </li>
               ))}
             </ul>

@@ -111,8 +111,13 @@ describe.skipIf(!haveBrowser)('results in the web UI (Chromium)', () => {
       expect(tick).toMatch(/^\d{1,2} (янв|февр|мар|апр|мая|июн|июл|авг|сент|окт|нояб|дек)\.?, \d{2}:00$/);
     }
     expect(await page.locator('[data-testid=invited-pct]').textContent()).toMatch(/^Приглашено, % аудитории: \d+(,\d)?%$/);
-    expect(await page.locator('[data-testid=started-at]').textContent()).toMatch(/^Запущена: \d{1,2} [а-я]+\.? \d{4} г\., \d{2}:\d{2}$/);
+    expect(await page.locator('[data-testid=started-at]').textContent()).toMatch(/^Запущена: \d{1,2} [а-я]+\.?(?: \d{4} г\.)?, \d{2}:\d{2}$/);
     expect(await page.locator('[data-testid=finished-at]').textContent()).toBe('Завершена: ещё нет');
+    // The feed writes its times as the header does («9 дек., 13:51», not «09 дек., 13:51»).
+    const feedTimes = await page.locator('[data-testid=feed] li .small').allTextContents();
+    expect(feedTimes.length).toBeGreaterThan(0);
+    for (const at of feedTimes) expect(at).toMatch(/^\d{1,2} [а-я]+\.?(?: \d{4} г\.)?, \d{2}:\d{2}$/);
+    expect(feedTimes.some((at) => at.startsWith('0'))).toBe(false);
     // Each account's line says what its numbers are (it used to read "Sender A: 4 / 4").
     const perAccount = await page.locator('[data-testid=per-account] li').allTextContents();
     expect(perAccount.length).toBeGreaterThan(0);

@@ -397,6 +397,14 @@ describe.skipIf(!haveBrowser)('the UI in Russian and the customer’s demands (C
           await page.waitForTimeout(600);
           if (width === 390) await page.screenshot({ path: `${SHOTS}/${lang}-phone-${route.replace(/[#/]+/g, '_')}.png`, fullPage: true });
           expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${route} at ${width}px`).toBeLessThanOrEqual(0);
+          // The header is two rows on a phone (the name and the preferences, then the pages), one on a desktop: it was
+          // four on a phone, a quarter of the screen before any content. Every page stays one tap away.
+          const header = await page.evaluate(() => document.querySelector('.topbar')!.getBoundingClientRect().height);
+          expect(header, `header at ${width}px`).toBeLessThanOrEqual(width === 390 ? 96 : 60);
+          for (const link of await page.locator('.topbar nav a').all()) {
+            await link.scrollIntoViewIfNeeded();
+            expect(await link.isVisible()).toBe(true);
+          }
           // Nothing in a table is cut at the screen's edge either (a table may scroll inside its card, out of sight):
           // the failed task's recipients carry their reasons.
           if (route === `#/tasks/${failed}`) {

@@ -12,9 +12,20 @@ export function formatDuration(seconds: number | null, lang: Lang): string {
   return `~${m} ${u.m}`;
 }
 
+/**
+ * A moment as every page of the UI writes it, and as the server's sentences do («9 дек., 13:51»): the year only when
+ * it is not this one. (The feed wrote «09 дек., 13:51» beside a header's «9 дек. 2026 г., 07:42».)
+ */
 export function formatTime(iso: string | null, lang: Lang): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' });
+  const at = new Date(iso);
+  return at.toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', {
+    day: 'numeric',
+    month: 'short',
+    ...(at.getFullYear() === new Date().getFullYear() ? {} : { year: 'numeric' }),
+    hour: '2-digit',
+    minute: '2-digit',
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TaskJson } from '../api/types';
+import { formatTime } from '../format';
 import { useI18n } from '../i18n';
 
 /**
@@ -7,14 +8,7 @@ import { useI18n } from '../i18n';
  */
 export function TaskResults({ task }: { task: TaskJson }) {
   const { t, lang } = useI18n();
-  const fmt = new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-  const at = (iso: string | null) => (iso ? fmt.format(new Date(iso)) : t('notYet'));
+  const at = (iso: string | null) => (iso ? formatTime(iso, lang) : t('notYet'));
   const c = task.counters;
   const invite = task.type === 'invite_to_group';
   const done = invite ? c.invited : c.sent;

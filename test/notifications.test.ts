@@ -8,6 +8,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { SandboxPlatform } from '../src/platform/sandbox/sandbox-platform.js';
 import { runVirtual } from '../src/scheduler/worker-loop.js';
 import { completeDoneTasks } from '../src/tasks/task-status.js';
+import { platformError } from '../src/platform/platform-error.js';
 import { addSandboxAccount, createInviteTask, ENGINE, makeTestApp, seededRandom, WITH_REDIS, type TestApp } from './helpers/test-app.js';
 import { multipartBody } from './helpers/multipart.js';
 
@@ -161,6 +162,35 @@ describe(`in-page notifications (${ENGINE})`, () => {
       'Telegram заблокировал аккаунт «Главный»: он больше не будет приглашать и писать. Задачи продолжат другие ваши аккаунты.',
     );
     expect(inRussian.task_failed).toMatch(/^Задача «Запуск» остановлена с ошибкой: /);
+  });
+
+  it('a long rest Telegram imposes (PeerFlood, a FloodWait of an hour or more) is told once; routine short FloodWaits are not', async () => {
+    t = await makeTestApp(fastLimits, { sandbox: { privacyRate: 0 } });
+    const flagged = await addSandboxAccount(t, 1, 'Основной');
+    const waiting = await addSandboxAccount(t, 1, 'Запасной');
+    // The worker meets them: a PeerFlood on one account, a 30 s FloodWait on the other.
+    t.ctx.sandboxWorld.injectError(flagged, 'PEER_FLOOD');
+    t.ctx.sandboxWorld.injectError(waiting, 'FLOOD_WAIT', 30);
+    await createInviteTask(t, ['rest_note_a', 'rest_note_b', 'rest_note_c', 'rest_note_d'], { start: true });
+    await runToEnd(t, 1);
+    const rested = async (headers = en) => (await notifications(t!, 1, headers)).items.filter((n) => n.event === 'account_rested');
+    expect(await rested()).toHaveLength(1);
+    const [peer] = await rested();
+    expect(peer).toMatchObject({ account_id: flagged, task_id: null });
+    expect(peer.text).toBe(
+      'Telegram flagged account "Основной" for too many requests (PeerFlood): it rests for 24 h and tasks go slower. If this keeps happening, add accounts.',
+    );
+    expect((await rested(ru))[0].text).toBe(
+      'Telegram ограничил аккаунт «Основной» за частые запросы (PeerFlood): он отдыхает 24 ч, задачи идут медленнее. Если это повторяется, добавьте аккаунтов.',
+    );
+    // The same rest reported again (another worker's lease) is not a second notification.
+    await t.ctx.accountManager.reportError(flagged, platformError('PEER_FLOOD'));
+    expect(await rested()).toHaveLength(1);
+    // A FloodWait of two hours is told, with how long (the platform's seconds and the buffer).
+    await t.ctx.accountManager.reportError(waiting, platformError('FLOOD_WAIT', 7200));
+    const long = (await rested(ru)).find((n) => n.account_id === waiting);
+    expect(long.text).toMatch(/^Telegram попросил аккаунт «Запасной» подождать \(FloodWait\): он вернётся к работе через 2 ч( \d+ мин)?\.$/);
+    expect(await rested()).toHaveLength(2);
   });
 
   it('a running task whose every account the owner disabled asks for attention once per wait, in both languages', async () => {

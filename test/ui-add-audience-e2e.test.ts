@@ -195,6 +195,34 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
     await page.close();
   });
 
+  it('warns before adding more people than the task’s accounts may ever invite into the group (200 each, for good)', async () => {
+    const id = await createTask('Почти исчерпано', ['@capacity_first']);
+    // The one sender account has used 198 of its 200 invites into the group: 2 more, ever.
+    const [sender] = await ui.ctx.db.selectFrom('accounts').select('id').where('user_id', '=', 1).execute();
+    await ui.ctx.db
+      .insertInto('account_group_usage')
+      .values({ account_id: sender!.id, group_key: '-1001000000001', lifetime_invites: 198 })
+      .onConflict((oc) => oc.columns(['account_id', 'group_key']).doUpdateSet({ lifetime_invites: 198 }))
+      .execute();
+    const errors: string[] = [];
+    const page = await newPage('ru', errors);
+    await openTask(page, id);
+    await page.getByRole('button', { name: 'Добавить людей', exact: true }).click();
+    const warning = panel(page).locator('[data-testid=add-audience-capacity-short]');
+    // One more person: 2 waiting, 2 left — no warning.
+    await chooseFile(page, 'one.csv', 'username\n@capacity_second\n');
+    await panel(page).locator('[data-testid=file-preview]').waitFor();
+    expect(await warning.count()).toBe(0);
+    // Two more: 3 would wait for 2 invites left.
+    await chooseFile(page, 'two.csv', 'username\n@capacity_second\n@capacity_third\n');
+    await expect
+      .poll(() => warning.textContent())
+      .toMatch(/^Приглашения ждут 3 человека, а аккаунты задачи могут пригласить в эту группу ещё только 2 человека за всё время/);
+    await panel(page).screenshot({ path: `${SHOTS}/panel-capacity-short-ru.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('says it in English', async () => {
     const id = await createTask('Spring intake', ['@first_person']);
     const errors: string[] = [];

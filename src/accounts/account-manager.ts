@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Kysely, type Transaction } from 'kysely';
 import type { Limits } from '../config/config.js';
 import type { Database, AccountRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
@@ -60,6 +60,9 @@ export interface AccountUsage {
   dayStart: Date;
   dayEnd: Date;
 }
+
+/** A rest this long (or PeerFlood's) is told to the account's owner; shorter FloodWaits are routine and only slow the pace. */
+export const LONG_REST_SECONDS = 3600;
 
 const ALLOWED: LimitCheck = { allowed: true, wait_seconds: 0, reason: null };
 const secondsUntil = (from: Date, to: Date) => Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 1000));
@@ -397,19 +400,24 @@ export class AccountManager {
     const at = (s: number) => new Date(now.getTime() + s * 1000);
     const base = this.db.updateTable('accounts').where('id', '=', accountId);
     switch (err.kind) {
-      case 'FLOOD_WAIT':
-        await base
-          .set({
-            status: 'FLOOD_WAIT',
-            status_reason: err.message,
-            updated_at: now,
-            rest_until: at((err.seconds ?? 0) + this.limits.floodWaitBufferSeconds),
-            flood_wait_count: sql`flood_wait_count + 1`,
-          })
-          .execute();
+      case 'FLOOD_WAIT': {
+        const rest = (err.seconds ?? 0) + this.limits.floodWaitBufferSeconds;
+        await this.rest(accountId, now, rest, rest >= LONG_REST_SECONDS, {
+          status: 'FLOOD_WAIT',
+          status_reason: err.message,
+          updated_at: now,
+          rest_until: at(rest),
+          flood_wait_count: sql`flood_wait_count + 1`,
+        });
         return;
+      }
       case 'PEER_FLOOD':
-        await base.set({ status: 'PEER_FLOOD', status_reason: err.message, rest_until: at(this.limits.peerFloodRestSeconds), updated_at: now }).execute();
+        await this.rest(accountId, now, this.limits.peerFloodRestSeconds, true, {
+          status: 'PEER_FLOOD',
+          status_reason: err.message,
+          rest_until: at(this.limits.peerFloodRestSeconds),
+          updated_at: now,
+        });
         return;
       case 'ACCOUNT_BANNED':
       case 'ACCOUNT_DEAUTHORIZED':
@@ -419,6 +427,38 @@ export class AccountManager {
         // Transient trouble: a short back-off so a flapping connection is not hammered.
         await base.set({ error_count: sql`error_count + 1`, next_action_at: at(60), updated_at: now }).execute();
     }
+  }
+
+  /**
+   * Telegram made an account rest. A long rest (PeerFlood's day, a FloodWait of an hour or more) is told to its owner:
+   * their pace drops and they may want to add an account. Once per rest: the row is locked and its previous rest read
+   * first, so a second worker reporting the same rest, or a rest reported again before it ended, stays silent.
+   */
+  private async rest(
+    accountId: number,
+    now: Date,
+    seconds: number,
+    tell: boolean,
+    set: { status: 'FLOOD_WAIT' | 'PEER_FLOOD'; status_reason: string; rest_until: Date; updated_at: Date; flood_wait_count?: RawBuilder<number> },
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const before = await trx
+        .selectFrom('accounts')
+        .select(['user_id', 'label', 'status', 'rest_until'])
+        .where('id', '=', accountId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) return;
+      await trx.updateTable('accounts').set(set).where('id', '=', accountId).execute();
+      const resting = before.status === set.status && before.rest_until !== null && before.rest_until > now;
+      if (!tell || resting) return;
+      await recordEvent(trx, now, {
+        userId: before.user_id,
+        event: 'account_rested',
+        accountId,
+        params: { label: before.label, status: set.status, seconds, until: set.rest_until.toISOString() },
+      });
+    });
   }
 
   /**

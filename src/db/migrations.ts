@@ -554,6 +554,17 @@ CREATE TABLE task_message_history (
 );
 `,
   },
+  {
+    version: 15,
+    name: 'notifications of long account rests',
+    // PeerFlood rests an account for a day and a FloodWait can last hours: the owner's pace drops without a word. The
+    // account manager now tells them (account_rested); the event list of migration 9 gains it.
+    up: `
+ALTER TABLE notifications DROP CONSTRAINT notifications_event_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
+  CHECK (event IN ('task_completed','task_failed','task_attention','account_retired','account_rested','import_failed'));
+`,
+  },
 ];
 
 // Migrations speak raw SQL over any schema version, so the database type is deliberately open here.

@@ -20,6 +20,14 @@ function reasonText(params: Record<string, unknown>, lang: Lang): string {
   return /[.!?…]$/.test(reason) ? reason : `${reason}.`;
 }
 
+/** How long a rest lasts, as a person says it: «24 ч», «1 ч 5 мин», «50 мин». (No clock time: a webhook has no reader's zone.) */
+function restDuration(seconds: number, lang: Lang): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds % 3600) / 60);
+  const u = lang === 'ru' ? { h: 'ч', m: 'мин' } : { h: 'h', m: 'min' };
+  return [h ? `${h} ${u.h}` : '', m || !h ? `${m} ${u.m}` : ''].filter(Boolean).join(' ');
+}
+
 /** The notification as one sentence in `lang`. */
 export function notificationText(n: NotificationFacts, lang: Lang): string {
   const p = n.params;
@@ -39,6 +47,10 @@ export function notificationText(n: NotificationFacts, lang: Lang): string {
       break;
     case 'account_retired':
       key = p.status === 'DEAUTHORIZED' ? 'NOTIFY.account_retired.DEAUTHORIZED' : 'NOTIFY.account_retired.BANNED';
+      break;
+    case 'account_rested':
+      key = p.status === 'PEER_FLOOD' ? 'NOTIFY.account_rested.PEER_FLOOD' : 'NOTIFY.account_rested.FLOOD_WAIT';
+      params.duration = restDuration(Number(p.seconds) || 0, lang);
       break;
     default:
       key = `NOTIFY.${n.event}`;

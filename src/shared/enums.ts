@@ -86,7 +86,7 @@ export const INVITE_QUEUE_BY_PRIORITY: Record<Priority, JobQueue> = { HIGH: 'inv
  * What a notification is about (issue 11). A task finished (completed, failed) or needs the owner (attention:
  * it cannot go on without them), one of the owner's accounts was retired by the platform, an import failed.
  */
-export const NOTIFICATION_EVENTS = ['task_completed', 'task_failed', 'task_attention', 'account_retired', 'import_failed'] as const;
+export const NOTIFICATION_EVENTS = ['task_completed', 'task_failed', 'task_attention', 'account_retired', 'account_rested', 'import_failed'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 /** How one webhook delivery attempt ended. */
 export const WEBHOOK_OUTCOMES = ['delivered', 'retrying', 'failed'] as const;

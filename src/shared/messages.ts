@@ -264,6 +264,14 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     ru: 'Аккаунт «{label}» вышел из Telegram (сеанс завершён): подключите его заново, чтобы он снова работал.',
     en: 'Account "{label}" was logged out of Telegram (its session ended): connect it again to use it.',
   },
+  'NOTIFY.account_rested.PEER_FLOOD': {
+    ru: 'Telegram ограничил аккаунт «{label}» за частые запросы (PeerFlood): он отдыхает {duration}, задачи идут медленнее. Если это повторяется, добавьте аккаунтов.',
+    en: 'Telegram flagged account "{label}" for too many requests (PeerFlood): it rests for {duration} and tasks go slower. If this keeps happening, add accounts.',
+  },
+  'NOTIFY.account_rested.FLOOD_WAIT': {
+    ru: 'Telegram попросил аккаунт «{label}» подождать (FloodWait): он вернётся к работе через {duration}.',
+    en: 'Telegram asked account "{label}" to wait (FloodWait): it is back at work in {duration}.',
+  },
   'NOTIFY.import_failed': { ru: 'Импорт аудитории в задачу «{name}» не удался: {reason}', en: 'The audience import into task "{name}" failed: {reason}' },
   'NOTIFY.no_reason': { ru: 'причина не указана.', en: 'no reason was given.' },
   'NOTIFY.webhook_test': {

@@ -467,6 +467,7 @@ const en = {
   webhookEvent_task_failed: 'Task failed',
   webhookEvent_task_attention: 'Task needs attention',
   webhookEvent_account_retired: 'Account banned or logged out',
+  webhookEvent_account_rested: 'Account resting (PeerFlood, long FloodWait)',
   webhookEvent_import_failed: 'Import failed',
   webhookHowToVerify: 'How to check the signature',
   webhookVerifyText:
@@ -940,6 +941,7 @@ const ru: Dict = {
   webhookEvent_task_failed: 'Задача остановлена с ошибкой',
   webhookEvent_task_attention: 'Задача ждёт внимания',
   webhookEvent_account_retired: 'Аккаунт заблокирован или вышел',
+  webhookEvent_account_rested: 'Аккаунт отдыхает (PeerFlood, долгий FloodWait)',
   webhookEvent_import_failed: 'Импорт не удался',
   webhookHowToVerify: 'Как проверить подпись',
   webhookVerifyText:

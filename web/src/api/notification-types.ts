@@ -1,7 +1,7 @@
 /** The notifications API (src/notifications/notification-routes.ts). Texts arrive in the UI's language. */
 export interface AppNotification {
   id: number;
-  event: 'task_completed' | 'task_failed' | 'task_attention' | 'account_retired' | 'import_failed';
+  event: 'task_completed' | 'task_failed' | 'task_attention' | 'account_retired' | 'account_rested' | 'import_failed';
   text: string;
   task_id: number | null;
   account_id: number | null;

@@ -109,7 +109,7 @@ export function NotificationBell() {
     setOpen(false);
     setToast(null);
     if (n.task_id !== null) navigate(`/tasks/${n.task_id}`);
-    else if (n.event === 'account_retired') navigate('/accounts');
+    else if (n.event === 'account_retired' || n.event === 'account_rested') navigate('/accounts');
     await markRead(n);
   };
 
@@ -173,7 +173,7 @@ export function NotificationBell() {
                   <div className="notify-text">{n.text}</div>
                   <div className="notify-meta">
                     <span className="muted">{formatTime(n.created_at, lang)}</span>
-                    {(n.task_id !== null || n.event === 'account_retired') && (
+                    {(n.task_id !== null || n.event === 'account_retired' || n.event === 'account_rested') && (
                       <button type="button" className="link-button" onClick={() => void openTask(n)}>
                         {n.task_id !== null ? t('notifyOpenTask') : t('notifyOpenAccounts')}
                       </button>
@@ -195,7 +195,7 @@ export function NotificationBell() {
         <div className={`notify-toast notify-${toast.event}`} role="status" data-testid="notification-toast">
           <div className="notify-text">{toast.text}</div>
           <div className="notify-meta">
-            {(toast.task_id !== null || toast.event === 'account_retired') && (
+            {(toast.task_id !== null || toast.event === 'account_retired' || toast.event === 'account_rested') && (
               <button type="button" className="link-button" onClick={() => void openTask(toast)}>
                 {toast.task_id !== null ? t('notifyOpenTask') : t('notifyOpenAccounts')}
               </button>

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ImportReport, TaskJson } from '../api/types';
 import { useI18n, type Lang, type T } from '../i18n';
 import { countOf } from '../format';
-import { AudiencePicker, importAudience, useAudience } from './AudiencePicker';
+import { type Audience, AudiencePicker, importAudience, useAudience } from './AudiencePicker';
+import { api } from '../api/client';
 import { ErrorNotice } from './ui';
 import { isFinished } from '../task-actions';
 
@@ -20,6 +21,15 @@ function outcomeText(r: ImportReport, t: T, lang: Lang): string {
   return parts.join(' · ');
 }
 
+/**
+ * How many of the chosen audience would wait to be invited: the file's dry run without those audience hygiene skips at
+ * once; a base, as many as the task has room for (its preview's hygiene counts only the contacts it shows).
+ */
+function toBeInvited(a: Audience): number {
+  if (a.source === 'file') return a.preview ? a.preview.imported - a.preview.already_invited - a.preview.do_not_contact : 0;
+  return a.basePreview ? Math.min(a.basePreview.total, a.basePreview.room) : 0;
+}
+
 /** The opened panel: the audience picker with the preview for this task, and the button that imports. */
 function AddAudienceForm({ task, onClose, onDone }: { task: TaskJson; onClose: () => void; onDone: (outcome: string, queued: boolean) => void }) {
   const { t, lang } = useI18n();
@@ -28,6 +38,21 @@ function AddAudienceForm({ task, onClose, onDone }: { task: TaskJson; onClose: (
   const [error, setError] = useState<string | null>(null);
   // A file is imported once its dry run has answered: the user has seen the counts before anything is written.
   const ready = audience.chosen && (audience.source === 'base' || !!audience.preview);
+  // An invite task's group takes 200 invites per account for ever: said here, before the people are added, not only
+  // on the task page after (the same sentence as there).
+  const [groupLeft, setGroupLeft] = useState<number | null>(null);
+  useEffect(() => {
+    if (task.type !== 'invite_to_group') return;
+    let live = true;
+    api<{ group_lifetime_left: number | null }>(`/api/v1/invite/tasks/${task.id}/accounts`).then(
+      (p) => live && setGroupLeft(p.group_lifetime_left),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [task.id, task.type]);
+  const waitingAfter = task.counters.pending + task.counters.in_flight + toBeInvited(audience);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -50,6 +75,11 @@ function AddAudienceForm({ task, onClose, onDone }: { task: TaskJson; onClose: (
       <fieldset className="field">
         <legend>{t('addPeopleTitle')}</legend>
         <AudiencePicker audience={audience} />
+        {groupLeft !== null && audience.chosen && waitingAfter > groupLeft && (
+          <p className="notice notice-warn small" data-testid="add-audience-capacity-short">
+            {t('groupCapacityShort', { left: countOf(groupLeft, t('people'), lang), waiting: countOf(waitingAfter, t('people'), lang) })}
+          </p>
+        )}
         <p className="muted small">{t('addPeopleHint')}</p>
       </fieldset>
       <ErrorNotice error={error} />

@@ -47,6 +47,37 @@ describe('operations', () => {
     expect((await t.api({ method: 'GET', url: '/api/v1/invite/audit', user: 2 })).json.total).toBe(0);
   });
 
+  it('says each journal entry as a sentence in the reader’s language, naming the task or account, even once it is deleted', async () => {
+    const task = await createInviteTask(t, ['journal_one', 'journal_two'], { name: 'Журнальная' });
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start` })).statusCode).toBe(200);
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/cancel` })).statusCode).toBe(200);
+    const account = await addSandboxAccount(t, 1, 'Временный');
+    expect((await t.api({ method: 'DELETE', url: `/api/v1/invite/accounts/${account}` })).statusCode).toBe(204);
+    expect((await t.api({ method: 'DELETE', url: `/api/v1/invite/tasks/${task.id}` })).statusCode).toBe(204);
+    const journal = async (lang: string) =>
+      (await t.api({ method: 'GET', url: '/api/v1/invite/audit?page_size=7', headers: { 'accept-language': lang } })).json.items.map((a: any) => [
+        a.text,
+        a.exists,
+      ]);
+    expect(await journal('ru')).toEqual([
+      ['Удалена задача «Журнальная»', false],
+      ['Удалён аккаунт «Временный»', false],
+      ['Добавлен аккаунт «Временный»', false],
+      ['Отменена задача «Журнальная»', false],
+      ['Запущена задача «Журнальная»', false],
+      ['В задачу «Журнальная» добавлены люди: 2', false],
+      ['Создана задача «Журнальная»', false],
+    ]);
+    expect((await journal('en')).slice(0, 2)).toEqual([
+      ['Deleted task "Журнальная"', false],
+      ['Removed account "Временный"', false],
+    ]);
+    // A task still there is named as it is now, and can be opened.
+    const kept = await createInviteTask(t, ['journal_three'], { name: 'Живая' });
+    await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${kept.id}`, payload: { name: 'Живая, переименована' } });
+    expect((await journal('ru'))[0]).toEqual(['Изменена задача «Живая, переименована»', true]);
+  });
+
   it('deletes execution logs past the retention period but keeps lifetime limits', async () => {
     const accountId = (await t.ctx.db.selectFrom('accounts').select('id').executeTakeFirstOrThrow()).id;
     const before = await t.ctx.accountManager.usage(accountId);

@@ -73,9 +73,10 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
 
   app.delete('/invite/accounts/:id', { schema: { tags, params: idParams } }, async (req, reply) => {
     // A Telegram account's session is logged out first (best effort, a few seconds at most), then forgotten.
-    const loggedOut = await ctx.telegramLogin.logOutAccount(await ctx.accounts.getOwned(req.user.userId, req.params.id));
+    const account = await ctx.accounts.getOwned(req.user.userId, req.params.id);
+    const loggedOut = await ctx.telegramLogin.logOutAccount(account);
     await ctx.accounts.delete(req.user.userId, req.params.id);
-    await ctx.audit.record(req.user.userId, 'account.delete', 'account', req.params.id, { logged_out: loggedOut });
+    await ctx.audit.record(req.user.userId, 'account.delete', 'account', req.params.id, { logged_out: loggedOut, label: account.label });
     return reply.status(204).send();
   });
 

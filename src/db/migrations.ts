@@ -565,6 +565,13 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
   CHECK (event IN ('task_completed','task_failed','task_attention','account_retired','account_rested','import_failed'));
 `,
   },
+  {
+    version: 16,
+    name: 'the journal names what was deleted',
+    // The journal page says each entry with the task's or account's name; once it is deleted, the name its deletion
+    // kept is looked up per entry of the page through this small index (deletions only).
+    up: `CREATE INDEX audit_log_deletions ON audit_log (user_id, entity, entity_id) WHERE action IN ('task.delete', 'account.delete');`,
+  },
 ];
 
 // Migrations speak raw SQL over any schema version, so the database type is deliberately open here.

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import type {} from '../auth/request-user.js';
 import type { AppContext } from '../app-context.js';
+import { auditText } from './audit-text.js';
 
 /** The caller's own audit trail: what they did, when, to which object. */
 export async function auditRoutes(root: FastifyInstance, ctx: AppContext) {
@@ -17,11 +18,21 @@ export async function auditRoutes(root: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) => {
-      const base = ctx.db.selectFrom('audit_log').where('user_id', '=', req.user.userId);
+      const base = ctx.db.selectFrom('audit_log as l').where('l.user_id', '=', req.user.userId);
       const { total } = await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
+      // The task or account an entry is about, by its current name (the user's own only: ids are not trusted across users).
       const rows = await base
-        .selectAll()
-        .orderBy('id', 'desc')
+        .leftJoin('tasks as t', (j) => j.on(sql<boolean>`l.entity = 'task' AND t.id::text = l.entity_id AND t.user_id = l.user_id`))
+        .leftJoin('accounts as a', (j) => j.on(sql<boolean>`l.entity = 'account' AND a.id::text = l.entity_id AND a.user_id = l.user_id`))
+        .select(['l.id', 'l.action', 'l.entity', 'l.entity_id', 'l.details', 'l.created_at', 't.name as task_name', 'a.label as account_label'])
+        // Gone: the name its deletion kept (audit_log_entity finds that entry).
+        .select(
+          sql<string | null>`CASE WHEN t.id IS NULL AND a.id IS NULL AND l.entity IN ('task', 'account') THEN
+            (SELECT d.details->>(CASE l.entity WHEN 'task' THEN 'name' ELSE 'label' END) FROM audit_log d
+              WHERE d.user_id = l.user_id AND d.entity = l.entity AND d.entity_id = l.entity_id AND d.action IN ('task.delete', 'account.delete')
+              ORDER BY d.id DESC LIMIT 1) END`.as('deleted_name'),
+        )
+        .orderBy('l.id', 'desc')
         .limit(req.query.page_size)
         .offset((req.query.page - 1) * req.query.page_size)
         .execute();
@@ -32,6 +43,9 @@ export async function auditRoutes(root: FastifyInstance, ctx: AppContext) {
           entity: r.entity,
           entity_id: r.entity_id,
           details: r.details,
+          // What happened, in the reader's language; `exists`: the task or account is still there to open.
+          text: auditText(r, req.lang),
+          exists: r.task_name !== null || r.account_label !== null,
           created_at: r.created_at.toISOString(),
         })),
         total,

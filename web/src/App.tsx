@@ -11,6 +11,7 @@ import { TaskDetailPage } from './pages/TaskDetailPage';
 import { AccountsPage } from './pages/AccountsPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { DoNotContactPage } from './pages/DoNotContactPage';
+import { AuditPage } from './pages/AuditPage';
 import { WebhookSettingsPage } from './pages/WebhookSettingsPage';
 import { NotificationBell } from './components/NotificationBell';
 import { useValidityInLanguage } from './form-validity';
@@ -60,6 +61,8 @@ export function App() {
       <DoNotContactPage key={String(needLogin)} />
     ) : route === '/notifications/webhook' ? (
       <WebhookSettingsPage key={String(needLogin)} />
+    ) : route === '/audit' ? (
+      <AuditPage key={String(needLogin)} />
     ) : (
       <TasksPage key={`${needLogin}-${lang}`} />
     );
@@ -93,6 +96,9 @@ export function App() {
           </a>
           <a href="#/do-not-contact" className={route === '/do-not-contact' ? 'active' : ''}>
             {t('doNotContact')}
+          </a>
+          <a href="#/audit" className={route === '/audit' ? 'active' : ''}>
+            {t('auditNav')}
           </a>
         </nav>
         <div className="prefs">

@@ -468,6 +468,10 @@ const en = {
   webhookEvent_task_attention: 'Task needs attention',
   webhookEvent_account_retired: 'Account banned or logged out',
   webhookEvent_account_rested: 'Account resting (PeerFlood, long FloodWait)',
+  auditNav: 'Journal',
+  auditTitle: 'Journal',
+  auditHint: 'What you did and when: tasks, people added, accounts, the do-not-contact list, the webhook. Newest first.',
+  auditEmpty: 'Nothing yet.',
   webhookEvent_import_failed: 'Import failed',
   webhookHowToVerify: 'How to check the signature',
   webhookVerifyText:
@@ -942,6 +946,10 @@ const ru: Dict = {
   webhookEvent_task_attention: 'Задача ждёт внимания',
   webhookEvent_account_retired: 'Аккаунт заблокирован или вышел',
   webhookEvent_account_rested: 'Аккаунт отдыхает (PeerFlood, долгий FloodWait)',
+  auditNav: 'Журнал',
+  auditTitle: 'Журнал действий',
+  auditHint: 'Что и когда вы делали: задачи, добавленные люди, аккаунты, список «Не писать», вебхук. Сначала новые.',
+  auditEmpty: 'Пока ничего.',
   webhookEvent_import_failed: 'Импорт не удался',
   webhookHowToVerify: 'Как проверить подпись',
   webhookVerifyText:

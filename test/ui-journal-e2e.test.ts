@@ -1,0 +1,56 @@
+/// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { browserSuiteEnabled } from './helpers/browser.js';
+import { useStillUi } from './helpers/still-ui-server.js';
+
+const haveBrowser = browserSuiteEnabled('UI journal end-to-end tests');
+const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp/ui-journal';
+
+/** «Журнал»: what the marketer did, in sentences, newest first; a task still there opens from its entry. */
+describe.skipIf(!haveBrowser)('the journal page (Chromium)', () => {
+  const ui = useStillUi();
+
+  it('lists the user’s actions in Russian, then in English; an entry about a task opens it', async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const created = await ui.api('POST', '/tasks', {
+      type: 'invite_to_group',
+      target_group: '@sandbox_marketing',
+      name: 'Журнал: осень',
+      targets: ['@journal_ui_one'],
+    });
+    expect(created.status).toBe(201);
+    const gone = await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Лишняя', targets: [] });
+    expect((await ui.api('DELETE', `/tasks/${gone.json.id}`)).status).toBe(204);
+    expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+
+    const errors: string[] = [];
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript(() => localStorage.setItem('lang', 'ru'));
+    await page.goto(`${ui.base}/?token=${ui.token}#/tasks`);
+    await page.locator('.topbar nav a', { hasText: 'Журнал' }).click();
+    const entries = page.locator('[data-testid=audit] li');
+    await entries.first().waitFor();
+    const texts = (await entries.allTextContents()).map((s) => s.replace(/^\d{1,2} [а-я]+\.?(?: \d{4} г\.)?, \d{2}:\d{2} /, ''));
+    expect(texts.slice(0, 5)).toEqual([
+      'Запущена задача «Журнал: осень»',
+      'Удалена задача «Лишняя»',
+      'Создана задача «Лишняя»',
+      'В задачу «Журнал: осень» добавлены люди: 1',
+      'Создана задача «Журнал: осень»',
+    ]);
+    // A deleted task is named but not a link; one still there opens.
+    expect(await entries.nth(1).locator('a').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}/journal-ru.png`, fullPage: true });
+    await entries.first().locator('a').click();
+    await page.waitForURL(new RegExp(`#/tasks/${created.json.id}$`));
+    await page.locator('[data-testid=counters]').waitFor();
+
+    await page.goto(`${ui.base}/#/audit`);
+    await page.selectOption('select[aria-label="Язык"]', 'en');
+    await expect.poll(async () => (await page.locator('[data-testid=audit] li').first().textContent())?.endsWith('Started task "Журнал: осень"')).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -31,16 +31,20 @@ export function AuditPage() {
   const [page, setPage] = useState(1);
   const [data, setData] = useState<Page<AuditEntry> | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: lang is a trigger (the server writes the sentences in it)
   useEffect(() => {
     let live = true;
     api<Page<AuditEntry>>(`/api/v1/invite/audit?page=${page}&page_size=50`).then(
-      (d) => live && (setData(d), setError(null)),
+      (d) => {
+        if (!live) return;
+        setData(d);
+        setError(null);
+      },
       (e: Error) => live && setError(e.message),
     );
     return () => {
       live = false;
     };
-    // lang: the server writes the sentences in it.
   }, [page, lang]);
   return (
     <div>

@@ -53,9 +53,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
   const ui = useStillUi(() => ({ JWT_SECRET: secret, PARSING_SERVICE_URL: parsing.url, MAX_TARGETS_PER_TASK: String(CAP) }));
 
   const createTask = async (name: string, targets: string[]) => {
-    const created = await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name, targets });
-    expect(created.status, JSON.stringify(created.json)).toBe(201);
-    return created.json.id as number;
+    return ui.inviteTask(name, targets);
   };
   const peopleIn = async (id: number) => (await ui.api('GET', `/tasks/${id}`)).json.counters.total as number;
   const newPage = async (lang: 'ru' | 'en', errors: string[]) => {

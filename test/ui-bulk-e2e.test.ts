@@ -19,19 +19,7 @@ describe.skipIf(!haveBrowser)('task list bulk actions end to end (Chromium)', ()
   let people = 0;
   const createTask = async (name: string, start: boolean, extra: Record<string, unknown> = {}) => {
     people += 1;
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name,
-      targets: [`@bulk_person_${people}`],
-      ...extra,
-    });
-    expect(created.status).toBe(201);
-    if (start) {
-      const started = await ui.api('POST', `/tasks/${created.json.id}/start`);
-      expect(started.status, JSON.stringify(started.json)).toBe(200);
-    }
-    return created.json.id as number;
+    return ui.inviteTask(name, [`@bulk_person_${people}`], { start, extra });
   };
   const statusOf = async (id: number) => {
     const got = await ui.api('GET', `/tasks/${id}`);

@@ -13,16 +13,10 @@ describe.skipIf(!haveBrowser)('the journal page (Chromium)', () => {
 
   it('lists the user’s actions in Russian, then in English; an entry about a task opens it', async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name: 'Журнал: осень',
-      targets: ['@journal_ui_one'],
-    });
-    expect(created.status).toBe(201);
-    const gone = await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Лишняя', targets: [] });
-    expect((await ui.api('DELETE', `/tasks/${gone.json.id}`)).status).toBe(204);
-    expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    const kept = await ui.inviteTask('Журнал: осень', ['@journal_ui_one']);
+    const gone = await ui.inviteTask('Лишняя', []);
+    expect((await ui.api('DELETE', `/tasks/${gone}`)).status).toBe(204);
+    expect((await ui.api('POST', `/tasks/${kept}/start`)).status).toBe(200);
 
     const errors: string[] = [];
     const page = await ui.browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -44,7 +38,7 @@ describe.skipIf(!haveBrowser)('the journal page (Chromium)', () => {
     expect(await entries.nth(1).locator('a').count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}/journal-ru.png`, fullPage: true });
     await entries.first().locator('a').click();
-    await page.waitForURL(new RegExp(`#/tasks/${created.json.id}$`));
+    await page.waitForURL(new RegExp(`#/tasks/${kept}$`));
     await page.locator('[data-testid=counters]').waitFor();
 
     await page.goto(`${ui.base}/#/audit`);

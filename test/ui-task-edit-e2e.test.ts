@@ -32,13 +32,7 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
   const note = async (page: Page) => ((await page.locator('[data-testid=task-note]').textContent()) ?? '').trim();
 
   it('a task not started yet: name, group (checked as typed), priority, start time and notes; problems at their fields (ru)', async () => {
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name: 'Осенняя кампания',
-      targets: ['@edit_one'],
-    });
-    const id = created.json.id as number;
+    const id = await ui.inviteTask('Осенняя кампания', ['@edit_one']);
     const { page, puts } = await openTask(id);
 
     // Nothing changed: said, nothing sent.
@@ -179,8 +173,7 @@ describe.skipIf(!haveBrowser)('task edit end to end (Chromium)', () => {
   });
 
   it('speaks English', async () => {
-    const created = await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name: 'Spring', targets: ['@edit_en'] });
-    const { page } = await openTask(created.json.id, 'en');
+    const { page } = await openTask(await ui.inviteTask('Spring', ['@edit_en']), 'en');
     expect(await page.locator('[data-testid=task-edit]').textContent()).toBe('Edit');
     await page.fill('#edit-name', '');
     await page.locator('[data-testid=task-edit-save]').click();

@@ -20,15 +20,7 @@ describe.skipIf(!haveBrowser)('task list state, sorting and selection end to end
     people += 1;
     // A minute apart: the order of creation is the order of created_at (the clock stands still otherwise).
     ui.clock.advanceSeconds(60);
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name,
-      targets: [`@list_person_${people}`],
-    });
-    expect(created.status).toBe(201);
-    if (start) expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
-    return created.json.id as number;
+    return ui.inviteTask(name, [`@list_person_${people}`], { start });
   };
   const ids = new Map<string, number>();
   const newPage = async (lang: 'ru' | 'en' = 'ru') => {

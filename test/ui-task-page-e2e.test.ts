@@ -64,20 +64,14 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
   });
 
   it('duplicate and delete from the task page; a deleted (missing) task shows the way back to the list', async () => {
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name: 'Кампания для копии',
-      targets: ['@copy_one'],
-    });
-    expect(created.status).toBe(201);
+    const taskId = await ui.inviteTask('Кампания для копии', ['@copy_one']);
     const page = await newPage();
-    await open(page, `/tasks/${created.json.id}`);
+    await open(page, `/tasks/${taskId}`);
     await page.locator('[data-testid=task-duplicate]').click();
-    await page.waitForURL((u) => /#\/tasks\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${created.json.id}`));
+    await page.waitForURL((u) => /#\/tasks\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${taskId}`));
     await page.locator('h1', { hasText: 'Кампания для копии (копия)' }).waitFor();
     const copyId = Number(page.url().split('/').pop());
-    expect(copyId).not.toBe(created.json.id);
+    expect(copyId).not.toBe(taskId);
 
     await page.locator('[data-testid=task-delete]').click();
     await page.waitForURL(/#\/tasks$/);
@@ -107,15 +101,9 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
   });
 
   it('the accounts panel labels usage and says who can act; the test invite says its result in words (ru, then en)', async () => {
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name: 'Панель аккаунтов',
-      targets: ['@panel_one', '@panel_two'],
-    });
-    expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    const taskId = await ui.inviteTask('Панель аккаунтов', ['@panel_one', '@panel_two'], { start: true });
     const page = await newPage();
-    await open(page, `/tasks/${created.json.id}`);
+    await open(page, `/tasks/${taskId}`);
     const panel = page.locator('[data-testid=task-accounts]');
     await panel.locator('[data-testid=task-account-usage]').first().waitFor();
     expect(await text(page, 'task-account-usage')).toBe('сегодня 0 из 30 · сегодня в этой группе 0 из 15 · в этой группе 0 из 200');
@@ -145,7 +133,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
 
     // English, and the phone-sized layout.
     const en = await newPage(390, 'en');
-    await open(en, `/tasks/${created.json.id}`);
+    await open(en, `/tasks/${taskId}`);
     await en.locator('[data-testid=task-account-usage]').first().waitFor();
     expect(await text(en, 'task-account-usage')).toBe('today 1 of 30 · today in this group 1 of 15 · in this group 1 of 200');
     expect(await text(en, 'task-account-state')).toMatch(/^pausing between actions until \d\d:\d\d$/);
@@ -187,20 +175,14 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     // Found in the Russian walk: a task had invited 19 people while its page still said "сегодня 0 из 30" for both
     // accounts — the panel loaded once and never again. (Three hours on: the earlier tests' pause has passed.)
     ui.clock.advanceSeconds(3 * 3600);
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name: 'Живая панель',
-      targets: ['@live_panel_one', '@live_panel_two'],
-    });
-    expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    const taskId = await ui.inviteTask('Живая панель', ['@live_panel_one', '@live_panel_two'], { start: true });
     const page = await newPage();
-    await open(page, `/tasks/${created.json.id}`);
+    await open(page, `/tasks/${taskId}`);
     await page.locator('[data-testid=task-account-usage]').first().waitFor();
     const before = await text(page, 'task-account-usage');
     const today = (usage: string) => Number(/^сегодня (\d+) из 30/.exec(usage)?.[1]);
     // An action the page did not make (the API, as the worker or another tab would).
-    const tested = await ui.api('POST', `/tasks/${created.json.id}/test-invite`, { username: '@live_panel_elsewhere' });
+    const tested = await ui.api('POST', `/tasks/${taskId}/test-invite`, { username: '@live_panel_elsewhere' });
     expect(tested.status, JSON.stringify(tested.json)).toBe(200);
     await expect.poll(async () => today(await text(page, 'task-account-usage')), { timeout: 15_000, interval: 500 }).toBe(today(before) + 1);
     await page.close();
@@ -210,22 +192,16 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     // Found in a later walk: the page said "pause until 21:34" and one person invited, while the panel still said
     // "может действовать сейчас · сегодня 0 из 30" until its next 10-second look.
     ui.clock.advanceSeconds(3 * 3600);
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name: 'Своё действие',
-      targets: ['@own_action_one', '@own_action_two'],
-    });
-    expect((await ui.api('POST', `/tasks/${created.json.id}/start`)).status).toBe(200);
+    const taskId = await ui.inviteTask('Своё действие', ['@own_action_one', '@own_action_two'], { start: true });
     const page = await newPage();
-    await open(page, `/tasks/${created.json.id}`);
+    await open(page, `/tasks/${taskId}`);
     await page.locator('[data-testid=task-account-usage]').first().waitFor();
     const today = (usage: string) => Number(/^сегодня (\d+) из 30/.exec(usage)?.[1]);
     const before = today(await text(page, 'task-account-usage'));
     // The worker invites one of the task's two people (the task runs on: no status change to reload the panel), at
     // once after the panel's first look: its next is 10 s away.
     expect(await ui.ctx.createWorker('own-action').tick()).toBe(true);
-    expect((await ui.api('GET', `/tasks/${created.json.id}`)).json.counters.invited).toBe(1);
+    expect((await ui.api('GET', `/tasks/${taskId}`)).json.counters.invited).toBe(1);
     // The page's 3-second look sees the counters move, and the panel looks again with it.
     await expect.poll(async () => today(await text(page, 'task-account-usage')), { timeout: 6_000, interval: 250 }).toBe(before + 1);
     expect(await text(page, 'task-account-state')).toMatch(/^пауза между действиями до \d\d:\d\d$/);
@@ -268,13 +244,8 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
       );
       await page.screenshot({ path: `${SHOTS}/capacity-create-ru.png`, fullPage: true });
 
-      const created = await ui.api('POST', '/tasks', {
-        type: 'invite_to_group',
-        target_group: '@sandbox_marketing',
-        name: 'Больше, чем можно',
-        targets: ['@cap_person_1', '@cap_person_2', '@cap_person_3'],
-      });
-      await open(page, `/tasks/${created.json.id}`);
+      const taskId = await ui.inviteTask('Больше, чем можно', ['@cap_person_1', '@cap_person_2', '@cap_person_3']);
+      await open(page, `/tasks/${taskId}`);
       await page.locator('[data-testid=group-capacity-short]').waitFor();
       expect(await text(page, 'group-capacity-short')).toBe(
         'Приглашения ждут 3 человека, а аккаунты задачи могут пригласить в эту группу ещё только 2 человека за всё время: остальные приглашены не будут. Подключите ещё аккаунты-админы группы.',
@@ -289,29 +260,16 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
   });
 
   it("no test invite is offered while the task's group cannot be found (ru)", async () => {
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@no_such_sandbox_group',
-      name: 'Группа с опечаткой',
-      targets: ['@typo_group_one'],
-      draft: true,
-    });
-    expect(created.status).toBe(201);
+    const taskId = await ui.inviteTask('Группа с опечаткой', ['@typo_group_one'], { extra: { target_group: '@no_such_sandbox_group', draft: true } });
     const page = await newPage();
-    await open(page, `/tasks/${created.json.id}`);
+    await open(page, `/tasks/${taskId}`);
     await page.locator('[data-testid=task-accounts-summary]').waitFor();
     expect(await page.locator('[data-testid=test-invite]').count()).toBe(0);
     await page.close();
   });
 
   it('an old task whose action history was deleted says so instead of "no actions yet" (ru)', async () => {
-    const created = await ui.api('POST', '/tasks', {
-      type: 'invite_to_group',
-      target_group: '@sandbox_marketing',
-      name: 'Прошлогодняя',
-      targets: ['@old_one'],
-    });
-    const id = created.json.id as number;
+    const id = await ui.inviteTask('Прошлогодняя', ['@old_one']);
     await ui.ctx.db
       .updateTable('tasks')
       .set({ status: 'COMPLETED', finished_at: new Date(ui.clock.now().getTime() - 40 * 86_400_000) })

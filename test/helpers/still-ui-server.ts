@@ -20,6 +20,11 @@ export interface StillUiServer {
   clock: ManualClock;
   /** A call to /api/v1/invite as user 1: the status and the parsed answer (null for 204). */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  /**
+   * An invite task into the sandbox group as user 1, created through the API (`extra` adds or overrides fields: a
+   * draft, another group) and with `start` started; its id. A refusal throws with the server's answer.
+   */
+  inviteTask(name: string, targets: string[], opts?: { start?: boolean; extra?: Record<string, unknown> }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -44,18 +49,28 @@ export async function startStillUiServer(env: Record<string, string> = {}): Prom
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const token = await ctx.jwt.sign(1);
   await ctx.accounts.create(1, { label: 'Sender One' });
+  const api: StillUiServer['api'] = async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1/invite${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, json: res.status === 204 ? null : await res.json() };
+  };
   return {
     ctx,
     base,
     token,
     clock,
-    async api(method, path, body) {
-      const res = await fetch(`${base}/api/v1/invite${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: res.status, json: res.status === 204 ? null : await res.json() };
+    api,
+    async inviteTask(name, targets, { start = false, extra = {} } = {}) {
+      const created = await api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', name, targets, ...extra });
+      if (created.status !== 201) throw new Error(`task create refused: ${created.status} ${JSON.stringify(created.json)}`);
+      if (start) {
+        const started = await api('POST', `/tasks/${created.json.id}/start`);
+        if (started.status !== 200) throw new Error(`task start refused: ${started.status} ${JSON.stringify(started.json)}`);
+      }
+      return created.json.id as number;
     },
     async close() {
       await app.close();

@@ -75,7 +75,10 @@ describe('operations', () => {
     // A task still there is named as it is now, and can be opened.
     const kept = await createInviteTask(t, ['journal_three'], { name: 'Живая' });
     await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${kept.id}`, payload: { name: 'Живая, переименована' } });
-    expect((await journal('ru'))[0]).toEqual(['Изменена задача «Живая, переименована»', true]);
+    expect((await journal('ru'))[0]).toEqual(['Изменена задача «Живая, переименована»: название', true]);
+    await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${kept.id}`, payload: { priority: 'HIGH', scheduled_at: null } });
+    expect((await journal('ru'))[0]).toEqual(['Изменена задача «Живая, переименована»: приоритет, время запуска', true]);
+    expect((await journal('en'))[0]).toEqual(['Edited task "Живая, переименована": priority, scheduled at', true]);
   });
 
   it('deletes execution logs past the retention period but keeps lifetime limits', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../shared/errors.js';
+import { FIELD_RU } from '../shared/field-names.js';
 import { issueField, issueText, langFromHeader, renderMessage, type Lang, type LocalisedText, type ValidationItem } from '../shared/messages.js';
 
 /** Per-field details whose message is said in both languages ({ru, en}) answer in the request's language. */
@@ -10,70 +11,6 @@ function localiseDetails(details: unknown, lang: Lang): unknown {
     d && typeof d === 'object' && 'message' in d && d.message && typeof d.message === 'object' ? { ...d, message: (d.message as LocalisedText)[lang] } : d,
   );
 }
-
-/**
- * The API's field names as a Russian reader knows them (the forms' labels): the sentence is read by people, often
- * where a form shows the server's whole message; `details[].field` keeps the machine name for programs and forms.
- */
-const FIELD_RU: Record<string, string> = {
-  name: 'название',
-  label: 'название аккаунта',
-  target_group: 'группа',
-  message_template: 'текст сообщения',
-  scheduled_at: 'время запуска',
-  priority: 'приоритет',
-  type: 'тип задачи',
-  status: 'статус',
-  phone: 'телефон',
-  code: 'код',
-  password: 'пароль',
-  session_string: 'строка сессии',
-  username: 'юзернейм',
-  user_id: 'id пользователя',
-  user_id_platform: 'id пользователя',
-  first_name: 'имя',
-  last_name: 'фамилия',
-  entries: 'список',
-  note: 'заметка',
-  url: 'адрес',
-  targets: 'люди',
-  settings: 'настройки',
-  page: 'страница',
-  page_size: 'размер страницы',
-  sort: 'сортировка',
-  order: 'порядок',
-  created_after: 'создана после',
-  created_before: 'создана до',
-  name_contains: 'поиск по названию',
-  running_first: 'сначала выполняющиеся',
-  task_ids: 'задачи',
-  task_id: 'задача',
-  ids: 'номера',
-  action: 'действие',
-  enabled: 'включён',
-  link: 'ссылка на группу',
-  group_link: 'ссылка на группу',
-  group_key: 'группа',
-  format: 'формат',
-  delimiter: 'разделитель',
-  tz: 'часовой пояс',
-  limit: 'сколько',
-  parsing_task_id: 'база парсинга',
-  base: 'база парсинга',
-  dry_run: 'пробный прогон',
-  background: 'в фоне',
-  start: 'запустить',
-  draft: 'черновик',
-  audience_count: 'размер аудитории',
-  account_id: 'аккаунт',
-  lease_id: 'аренда аккаунта',
-  seconds: 'секунды',
-  result: 'результат',
-  kind: 'вид',
-  rows: 'строки',
-  file: 'файл',
-  id: 'номер',
-};
 
 /** `targets.3.username` → «люди, № 4, юзернейм»: known names in Russian, list positions counted from 1. */
 export function fieldRu(path: string): string {

@@ -1,4 +1,5 @@
-import { renderMessage, type Lang, type MessageParams } from '../shared/messages.js';
+import { fieldList } from '../shared/field-names.js';
+import { hasMessage, renderMessage, type Lang, type MessageParams } from '../shared/messages.js';
 
 /** One audit row as the journal reads it, with the names of the task or account it concerns (null when gone). */
 export interface AuditLine {
@@ -29,6 +30,8 @@ export function auditText(a: AuditLine, lang: Lang): string {
     n: num(d.imported ?? d.affected ?? d.added ?? (Array.isArray(d.ids) ? d.ids.length : 0)),
     host: typeof d.host === 'string' ? d.host : '—',
   };
-  const key = `AUDIT.${a.action}`;
-  return renderMessage(key, lang, params) ?? a.action;
+  // An edit says what it changed («Изменена задача «X»: название, приоритет»).
+  const fields = Array.isArray(d.fields) ? d.fields.filter((f): f is string => typeof f === 'string') : [];
+  const key = fields.length && hasMessage(`AUDIT.${a.action}.fields`) ? `AUDIT.${a.action}.fields` : `AUDIT.${a.action}`;
+  return renderMessage(key, lang, { ...params, fields: fieldList(fields, lang) }) ?? a.action;
 }

@@ -188,6 +188,7 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'AUDIT.no': { ru: '№{id}', en: '#{id}' },
   'AUDIT.task.create': { ru: 'Создана задача {task}', en: 'Created task {task}' },
   'AUDIT.task.update': { ru: 'Изменена задача {task}', en: 'Edited task {task}' },
+  'AUDIT.task.update.fields': { ru: 'Изменена задача {task}: {fields}', en: 'Edited task {task}: {fields}' },
   'AUDIT.task.delete': { ru: 'Удалена задача {task}', en: 'Deleted task {task}' },
   'AUDIT.task.duplicate': { ru: 'Создана копия задачи: {task}', en: 'Duplicated a task as {task}' },
   'AUDIT.task.retry_failed': { ru: 'Создана задача {task} — повтор неудачных', en: 'Created task {task} to retry the failed' },

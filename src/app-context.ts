@@ -93,7 +93,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const hotState = config.redis ? new RedisHotState(config.redis.url, config.redis.prefix, logger) : noHotState;
   const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random, hotState);
   const groupCheck = new GroupCheckService(db, clock, accountManager, connections);
-  const audit = new AuditLog(db);
+  const audit = new AuditLog(db, clock);
   // One breaker per process, shared by all its workers; open/closed is published to the other processes (README "Circuit breaker").
   const circuitStore: CircuitStore = {
     load: () => db.selectFrom('platform_circuits').selectAll().execute(),

@@ -79,6 +79,9 @@ describe('operations', () => {
     await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${kept.id}`, payload: { priority: 'HIGH', scheduled_at: null } });
     expect((await journal('ru'))[0]).toEqual(['Изменена задача «Живая, переименована»: приоритет, время запуска', true]);
     expect((await journal('en'))[0]).toEqual(['Edited task "Живая, переименована": priority, scheduled at', true]);
+    // Written on the service's clock, as every other time (a sped-up sandbox's journal reads in its own days).
+    const [latest] = (await t.api({ method: 'GET', url: '/api/v1/invite/audit?page_size=1' })).json.items;
+    expect(latest.created_at).toBe(t.clock.now().toISOString());
   });
 
   it('deletes execution logs past the retention period but keeps lifetime limits', async () => {

@@ -6,6 +6,9 @@ import type {} from '../auth/request-user.js';
 import type { AppContext } from '../app-context.js';
 import { auditText } from './audit-text.js';
 
+/** An entry's `entity_id` as the id of a row of `entity` (null for another entity, or an id that is not a number). */
+const idOf = (entity: 'task' | 'account') => sql`CASE WHEN l.entity = ${entity} AND l.entity_id ~ '^[0-9]{1,9}$' THEN l.entity_id::int END`;
+
 /** The caller's own audit trail: what they did, when, to which object. */
 export async function auditRoutes(root: FastifyInstance, ctx: AppContext) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -22,10 +25,11 @@ export async function auditRoutes(root: FastifyInstance, ctx: AppContext) {
       const { total } = await base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
       // The task or account an entry is about, by its current name (the user's own only: ids are not trusted across users).
       const rows = await base
-        .leftJoin('tasks as t', (j) => j.on(sql<boolean>`l.entity = 'task' AND t.id::text = l.entity_id AND t.user_id = l.user_id`))
-        .leftJoin('accounts as a', (j) => j.on(sql<boolean>`l.entity = 'account' AND a.id::text = l.entity_id AND a.user_id = l.user_id`))
+        // (The id compared as a number, so each is a primary-key look-up.)
+        .leftJoin('tasks as t', (j) => j.on(sql<boolean>`t.id = ${idOf('task')} AND t.user_id = l.user_id`))
+        .leftJoin('accounts as a', (j) => j.on(sql<boolean>`a.id = ${idOf('account')} AND a.user_id = l.user_id`))
         .select(['l.id', 'l.action', 'l.entity', 'l.entity_id', 'l.details', 'l.created_at', 't.name as task_name', 'a.label as account_label'])
-        // Gone: the name its deletion kept (audit_log_entity finds that entry).
+        // Gone: the name its deletion kept (the index audit_log_deletions finds that entry).
         .select(
           sql<string | null>`CASE WHEN t.id IS NULL AND a.id IS NULL AND l.entity IN ('task', 'account') THEN
             (SELECT d.details->>(CASE l.entity WHEN 'task' THEN 'name' ELSE 'label' END) FROM audit_log d

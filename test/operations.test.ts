@@ -52,16 +52,18 @@ describe('operations', () => {
     expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start` })).statusCode).toBe(200);
     expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/cancel` })).statusCode).toBe(200);
     const account = await addSandboxAccount(t, 1, 'Временный');
+    expect((await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${account}`, payload: { enabled: false } })).statusCode).toBe(200);
     expect((await t.api({ method: 'DELETE', url: `/api/v1/invite/accounts/${account}` })).statusCode).toBe(204);
     expect((await t.api({ method: 'DELETE', url: `/api/v1/invite/tasks/${task.id}` })).statusCode).toBe(204);
     const journal = async (lang: string) =>
-      (await t.api({ method: 'GET', url: '/api/v1/invite/audit?page_size=7', headers: { 'accept-language': lang } })).json.items.map((a: any) => [
+      (await t.api({ method: 'GET', url: '/api/v1/invite/audit?page_size=8', headers: { 'accept-language': lang } })).json.items.map((a: any) => [
         a.text,
         a.exists,
       ]);
     expect(await journal('ru')).toEqual([
       ['Удалена задача «Журнальная»', false],
       ['Удалён аккаунт «Временный»', false],
+      ['Отключён аккаунт «Временный»', false],
       ['Добавлен аккаунт «Временный»', false],
       ['Отменена задача «Журнальная»', false],
       ['Запущена задача «Журнальная»', false],

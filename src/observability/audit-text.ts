@@ -32,6 +32,8 @@ export function auditText(a: AuditLine, lang: Lang): string {
   };
   // An edit says what it changed («Изменена задача «X»: название, приоритет»).
   const fields = Array.isArray(d.fields) ? d.fields.filter((f): f is string => typeof f === 'string') : [];
-  const key = fields.length && hasMessage(`AUDIT.${a.action}.fields`) ? `AUDIT.${a.action}.fields` : `AUDIT.${a.action}`;
+  // An account switched off or on says which (its other edit is the name).
+  const toggled = a.action === 'account.update' && typeof d.enabled === 'boolean' ? `AUDIT.account.${d.enabled ? 'enable' : 'disable'}` : null;
+  const key = toggled ?? (fields.length && hasMessage(`AUDIT.${a.action}.fields`) ? `AUDIT.${a.action}.fields` : `AUDIT.${a.action}`);
   return renderMessage(key, lang, { ...params, fields: fieldList(fields, lang) }) ?? a.action;
 }

@@ -229,6 +229,8 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'AUDIT.account.create': { ru: 'Добавлен аккаунт {account}', en: 'Added account {account}' },
   'AUDIT.account.connect': { ru: 'Подключён аккаунт Telegram {account}', en: 'Connected Telegram account {account}' },
   'AUDIT.account.update': { ru: 'Изменён аккаунт {account}', en: 'Changed account {account}' },
+  'AUDIT.account.enable': { ru: 'Включён аккаунт {account}', en: 'Switched account {account} on' },
+  'AUDIT.account.disable': { ru: 'Отключён аккаунт {account}', en: 'Switched account {account} off' },
   'AUDIT.account.delete': { ru: 'Удалён аккаунт {account}', en: 'Removed account {account}' },
   // Account status reasons (accounts.status_reason).
   'ACCOUNT_REASON.disabled': { ru: 'отключён владельцем', en: 'disabled by its owner' },

@@ -232,5 +232,13 @@ describe('leases', () => {
     const report = await t.api({ method: 'POST', url: '/api/v1/account-manager/report-error', payload: { account_id: mine, kind: 'FLOOD_WAIT' } });
     expect(report.statusCode).toBe(400);
     expect(report.json.message).toMatch(/needs the seconds/);
+    // A reported PeerFlood is stored with the platform's own sentence, so the accounts page says it in Russian.
+    const peer = await t.api({
+      method: 'POST',
+      url: '/api/v1/account-manager/report-error',
+      payload: { account_id: mine, kind: 'PEER_FLOOD' },
+      headers: { 'accept-language': 'ru' },
+    });
+    expect(peer.json).toMatchObject({ status: 'PEER_FLOOD', status_reason: 'Telegram ограничил аккаунт за частые запросы (PeerFlood)' });
   });
 });

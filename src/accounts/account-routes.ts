@@ -1,3 +1,4 @@
+import { platformError } from '../platform/platform-error.js';
 import type {} from '../auth/request-user.js';
 import { MAX_ACCOUNT_LABEL } from '../shared/limits.js';
 import type { FastifyInstance } from 'fastify';
@@ -26,6 +27,13 @@ const createBody = z
 export const MAX_REPORTED_WAIT_SECONDS = 7 * 24 * 3600;
 
 const ERROR_KINDS = ['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED', 'NETWORK'] as const;
+/** The platform code whose sentence a reported kind is stored with (src/platform/platform-error.ts). */
+const REPORTED_CODE: Partial<Record<(typeof ERROR_KINDS)[number], string>> = {
+  FLOOD_WAIT: 'FLOOD_WAIT',
+  PEER_FLOOD: 'PEER_FLOOD',
+  ACCOUNT_BANNED: 'USER_DEACTIVATED_BAN',
+  ACCOUNT_DEAUTHORIZED: 'AUTH_KEY_UNREGISTERED',
+};
 
 /** Sender accounts (/api/v1/invite/accounts) and the Account Manager's HTTP face (/api/v1/account-manager). */
 export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
@@ -204,11 +212,14 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
       await owned(req.user.userId, req.body.account_id);
       if (req.body.kind === 'FLOOD_WAIT' && req.body.seconds === undefined)
         throw new AppError(400, 'SECONDS_REQUIRED', 'A FLOOD_WAIT report needs the seconds the platform asked for.');
+      // Without the caller's words, the sentence the platform adapters write for that kind: the accounts page says it
+      // in the reader's language (it read «reported PEER_FLOOD» in the Russian UI).
+      const standard = REPORTED_CODE[req.body.kind] ? platformError(REPORTED_CODE[req.body.kind]!, req.body.seconds).message : `reported ${req.body.kind}`;
       await am.reportError(req.body.account_id, {
         kind: req.body.kind,
         seconds: req.body.seconds,
         code: req.body.kind,
-        message: req.body.message ?? `reported ${req.body.kind}`,
+        message: req.body.message ?? standard,
       });
       return ctx.accounts.toJson(await ctx.accounts.getOwned(req.user.userId, req.body.account_id), req.lang);
     },

@@ -1,7 +1,9 @@
+import type { NotificationEvent } from '../../../src/shared/enums';
+
 /** The notifications API (src/notifications/notification-routes.ts). Texts arrive in the UI's language. */
 export interface AppNotification {
   id: number;
-  event: 'task_completed' | 'task_failed' | 'task_attention' | 'account_retired' | 'account_rested' | 'import_failed';
+  event: NotificationEvent;
   text: string;
   task_id: number | null;
   account_id: number | null;

@@ -179,6 +179,7 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'LOG.could_not_invite': { ru: 'Не удалось пригласить {who}: {reason}', en: 'Could not invite {who}: {reason}' },
   'LOG.could_not_message': { ru: 'Не удалось написать {who}: {reason}', en: 'Could not message {who}: {reason}' },
   'LOG.retry': { ru: 'Повторим для {who}: {reason}', en: 'Will retry {who}: {reason}' },
+  'LOG.retry_in': { ru: 'Повторим для {who} через {minutes} мин: {reason}', en: 'Will retry {who} in {minutes} min: {reason}' },
   'LOG.account': { ru: 'Аккаунт {account}: {reason}', en: 'Account {account}: {reason}' },
   'LOG.unknown': {
     ru: 'Результат для {who} неизвестен после остановки воркера; не повторяем',

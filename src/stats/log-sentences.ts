@@ -31,8 +31,11 @@ export function logSentence(l: LogLine, task: Pick<TaskRow, 'target_group' | 'ta
       case 'SKIPPED':
       case 'FAILED':
         return renderMessage(l.action === 'invite' ? 'LOG.could_not_invite' : 'LOG.could_not_message', lang, { who, reason });
-      case 'RETRY':
-        return renderMessage('LOG.retry', lang, { who, reason });
+      case 'RETRY': {
+        // The stored sentence says when («Will retry @x in 4 min: …»): said again, old rows included.
+        const minutes = / in (\d+) min: /.exec(l.message ?? '')?.[1];
+        return minutes ? renderMessage('LOG.retry_in', lang, { who, minutes, reason }) : renderMessage('LOG.retry', lang, { who, reason });
+      }
       case 'ACCOUNT_ERROR':
         return renderMessage('LOG.account', lang, { account: l.account_label ?? '—', reason });
       case 'OUTCOME_UNKNOWN':

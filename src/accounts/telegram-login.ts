@@ -328,30 +328,37 @@ export class TelegramLoginService {
     }
     try {
       const info = await this.askSelf(this.crypto.decrypt(account.session_encrypted));
-      const twin = await this.db
-        .selectFrom('accounts')
-        .select(['id', 'user_id'])
-        .where('platform_mode', '=', 'telegram')
-        .where('tg_user_id', '=', info.tgUserId)
-        .where('id', '<>', account.id)
-        .executeTakeFirst();
-      if (twin) return await this.retireTwin(account.id, twin.user_id === userId);
-      try {
-        await this.db
-          .updateTable('accounts')
-          .set({
-            tg_user_id: info.tgUserId,
-            tg_username: info.username,
-            tg_name: info.name,
-            checked_at: this.clock.now(),
-            ...(info.phone ? { phone: info.phone } : {}),
-          })
-          .where('id', '=', account.id)
-          .execute();
-      } catch (err) {
-        if (isUniqueViolation(err, TG_USER_INDEX)) return await this.checkAccount(userId, accountId);
-        throw err;
+      const twinOf = () =>
+        this.db
+          .selectFrom('accounts')
+          .select(['id', 'user_id'])
+          .where('platform_mode', '=', 'telegram')
+          .where('tg_user_id', '=', info.tgUserId)
+          .where('id', '<>', account.id)
+          .executeTakeFirst();
+      let twin = await twinOf();
+      if (!twin) {
+        try {
+          await this.db
+            .updateTable('accounts')
+            .set({
+              tg_user_id: info.tgUserId,
+              tg_username: info.username,
+              tg_name: info.name,
+              checked_at: this.clock.now(),
+              ...(info.phone ? { phone: info.phone } : {}),
+            })
+            .where('id', '=', account.id)
+            .execute();
+        } catch (err) {
+          // Another row took this Telegram account since the look above (a connection racing the check).
+          if (!isUniqueViolation(err, TG_USER_INDEX)) throw err;
+          twin = await twinOf();
+          // …and gone again before this look: the check starts over.
+          if (!twin) return await this.checkAccount(userId, accountId);
+        }
       }
+      if (twin) return await this.retireTwin(account.id, twin.user_id === userId);
       return { ok: true, code: null, reason: null };
     } catch (err) {
       if (err instanceof AppError) throw err;

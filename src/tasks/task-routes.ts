@@ -110,8 +110,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   });
 
   app.delete('/tasks/:id', { schema: { tags, params: idParams } }, async (req, reply) => {
-    const { name } = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-    await ctx.tasks.delete(req.user.userId, req.params.id);
+    const { name } = await ctx.tasks.delete(req.user.userId, req.params.id);
     // The name stays in the journal: the task it names is gone.
     await ctx.audit.record(req.user.userId, 'task.delete', 'task', req.params.id, { name });
     return reply.status(204).send();

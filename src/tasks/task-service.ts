@@ -234,9 +234,11 @@ export class TaskService {
     });
   }
 
-  async delete(userId: number, id: number): Promise<void> {
-    await this.getOwned(userId, id);
+  /** The task as it was (its name stays in the journal). */
+  async delete(userId: number, id: number): Promise<TaskRow> {
+    const task = await this.getOwned(userId, id);
     await this.db.deleteFrom('tasks').where('id', '=', id).execute();
+    return task;
   }
 
   /**

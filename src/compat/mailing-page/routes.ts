@@ -255,8 +255,7 @@ export async function mailingPageRoutes(root: FastifyInstance, ctx: AppContext) 
     );
 
     app.delete('/tasks/:id', { schema: { tags, params: idParams } }, async (req) => {
-      const { name } = await ctx.tasks.getOwned(req.user.userId, req.params.id);
-      await ctx.tasks.delete(req.user.userId, req.params.id);
+      const { name } = await ctx.tasks.delete(req.user.userId, req.params.id);
       await ctx.audit.record(req.user.userId, 'task.delete', 'task', req.params.id, { name, via: 'mailing-page' });
       return { id: req.params.id, deleted: true };
     });

@@ -5,6 +5,7 @@ import type { SourceRow } from '../src/import/parsers/record-stream.js';
 import type { ImportReport } from '../src/import/import-service.js';
 import { classify } from '../src/hygiene/audience-hygiene.js';
 import { normaliseRecord } from '../src/import/row-normaliser.js';
+import { targetToJson } from '../src/targets/target-service.js';
 
 /**
  * The set-based import path (COPY into staging, one INSERT … SELECT per chunk) at its edges: chunks start at 1,000 rows
@@ -84,16 +85,26 @@ describe('bulk import into a task', () => {
     expect(rows).toHaveLength(1 + 3483);
     expect(rows.filter((r) => r.first_name === 'later')).toEqual([]);
     const byKey = new Map(rows.map((r) => [r.identity_key, r]));
-    expect(byKey.get('u:cb_person_990')!.extra).toMatchObject({ row: 992 });
-    expect(byKey.get('u:cb_person_2999')!.extra).toMatchObject({ row: 3001 });
-    expect(byKey.get('u:cb_person_2400')!.extra).toMatchObject({ row: 2402 });
+    // The file row has its own column (migration 17); the API shows it as extra.row, beside the import id.
+    expect(byKey.get('u:cb_person_990')!.file_row).toBe(992);
+    expect(byKey.get('u:cb_person_2999')!.file_row).toBe(3001);
+    expect(targetToJson(byKey.get('u:cb_person_2400')!).extra).toEqual({ row: 2402, import_id: expect.any(String) });
     // The person who was there before keeps their row (no import tag).
     expect(byKey.get('u:cb_person_1500')!.extra).toEqual({});
+    expect(targetToJson(byKey.get('u:cb_person_1500')!).extra).toEqual({});
+    // A row imported before migration 17 keeps its number in extra, and shows it as it was.
+    expect(targetToJson({ ...byKey.get('u:cb_person_1500')!, extra: { row: 7, import_id: 'old' }, file_row: null }).extra).toEqual({ row: 7, import_id: 'old' });
     // Every row of the run carries the same import id, and ids follow the file's order.
     expect(new Set(rows.slice(1).map((r) => (r.extra as { import_id: string }).import_id)).size).toBe(1);
-    const fileRows = rows.slice(1).map((r) => (r.extra as { row: number }).row);
+    const fileRows = rows.slice(1).map((r) => r.file_row!);
     expect(fileRows).toEqual([...fileRows].sort((a, b) => a - b));
     await expectCountersMatchRecount(t, task.id);
+    // A duplicate of the task keeps where each person came from.
+    const owner = await t.ctx.db.selectFrom('tasks').select('user_id').where('id', '=', task.id).executeTakeFirstOrThrow();
+    const copy = await t.ctx.tasks.duplicate(owner.user_id, task.id);
+    const copied = new Map((await rowsOf(t, copy.id)).map((r) => [r.identity_key, r]));
+    expect(targetToJson(copied.get('u:cb_person_990')!).extra).toEqual(targetToJson(byKey.get('u:cb_person_990')!).extra);
+    expect(copied.get('u:cb_person_990')!.file_row).toBe(992);
   });
 
   it('stops at the cap in the middle of a chunk, in file order; people already in the task use no room', async () => {

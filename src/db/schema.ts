@@ -57,6 +57,8 @@ export interface TargetsTable {
   last_name: string | null;
   source: TargetSource;
   extra: Json;
+  /** The person's row in the file they were imported from (migration 17; before it, `extra.row`). */
+  file_row: number | null;
   status: Generated<TargetStatus>;
   attempts: Generated<number>;
   error_code: string | null;

@@ -23,13 +23,13 @@ export async function copyTargets(
   await trx.executeQuery(
     CompiledQuery.raw(
       `WITH copied AS (
-  SELECT id AS ord, identity_key, username, user_id_platform, phone, first_name, last_name, source, ${opts.extra ?? 'extra'} AS extra,
+  SELECT id AS ord, identity_key, username, user_id_platform, phone, first_name, last_name, source, ${opts.extra ?? 'extra'} AS extra, file_row,
          CASE WHEN status IN ('FAILED', 'SKIPPED') AND error_code = ANY($7::text[]) THEN error_code END AS carried_code, error_message AS carried_message
     FROM targets WHERE task_id = $2${opts.filter ? ` AND (${opts.filter.sql})` : ''}
 ), ${hygieneCtes('copied', { owner: '$3', groupKey: '$4', dncMessage: '$5' })}
-INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra,
+INSERT INTO targets (task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, file_row,
                      status, error_code, error_message, processed_at, created_at, updated_at)
-SELECT $1::int, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra,
+SELECT $1::int, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, file_row,
        CASE WHEN coalesce(code, carried_code) IS NULL THEN 'PENDING' ELSE 'SKIPPED' END, coalesce(code, carried_code),
        CASE WHEN code IS NOT NULL THEN message WHEN carried_code IS NOT NULL THEN carried_message END,
        CASE WHEN coalesce(code, carried_code) IS NULL THEN NULL ELSE $6::timestamptz END, $6::timestamptz, $6::timestamptz

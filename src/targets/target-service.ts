@@ -13,7 +13,7 @@ import { PEOPLE_IN_TASK, TargetChunk, insertChunk, type ChunkResult } from './ta
 export interface NewTarget {
   target: TargetIdentity;
   key: string;
-  /** Where the row came from: its row number in the file and the import run that wrote it (stored in `extra`). */
+  /** Where the row came from: its row number in the file (stored in `file_row`) and the import run that wrote it (in `extra`). */
   extra?: { row?: number; import_id?: string };
 }
 
@@ -35,6 +35,14 @@ export interface TargetListQuery {
 }
 
 /** A target as the API answers it; its reason is said from its code in `lang`. */
+/**
+ * A target's `extra` as the API has always shown it: an imported person's file row is `extra.row`, though it is kept in
+ * `file_row` since migration 17 (rows imported before it hold it in `extra` itself).
+ */
+function extraOf(t: Pick<TargetRow, 'extra' | 'file_row'>): unknown {
+  return t.file_row == null ? t.extra : { ...(t.extra as Record<string, unknown>), row: t.file_row };
+}
+
 export function targetToJson(t: TargetRow, lang: Lang = DEFAULT_API_LANG) {
   return {
     id: t.id,
@@ -45,7 +53,7 @@ export function targetToJson(t: TargetRow, lang: Lang = DEFAULT_API_LANG) {
     first_name: t.first_name,
     last_name: t.last_name,
     source: t.source,
-    extra: t.extra,
+    extra: extraOf(t),
     status: t.status,
     attempts: t.attempts,
     error_code: t.error_code,

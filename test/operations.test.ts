@@ -74,6 +74,18 @@ describe('operations', () => {
       ['Deleted task "Журнальная"', false],
       ['Removed account "Временный"', false],
     ]);
+    // Deleted several at once, each is still named, and the deletion says how many.
+    const first = await createInviteTask(t, ['journal_four'], { name: 'Первая из пачки' });
+    const second = await createInviteTask(t, ['journal_five'], { name: 'Вторая из пачки' });
+    await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${first.id}/start` });
+    const bulk = await t.api({ method: 'POST', url: '/api/v1/invite/tasks/bulk', payload: { action: 'DELETE', task_ids: [first.id, second.id] } });
+    expect(bulk.json.succeeded).toBe(2);
+    expect((await journal('ru')).slice(0, 4)).toEqual([
+      ['Удаление нескольких задач: 2', false],
+      ['Удалена задача «Вторая из пачки»', false],
+      ['Удалена задача «Первая из пачки»', false],
+      ['Запущена задача «Первая из пачки»', false],
+    ]);
     // A task still there is named as it is now, and can be opened.
     const kept = await createInviteTask(t, ['journal_three'], { name: 'Живая' });
     await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${kept.id}`, payload: { name: 'Живая, переименована' } });

@@ -58,9 +58,13 @@ export class TaskBulk {
       // that cannot start is refused with the sentence its own button would show, and the next id is still tried.
       case 'START':
         return (await this.lifecycle.start(userId, id)).status;
-      case 'DELETE':
-        await this.tasks.delete(userId, id);
+      case 'DELETE': {
+        // Each deleted task gets the entry its own delete button writes, with its name: the journal names a task's
+        // earlier entries by the name its deletion kept (audit_log_deletions), and said «№12» after a bulk delete.
+        const { name } = await this.tasks.delete(userId, id);
+        await this.audit.record(userId, 'task.delete', 'task', id, { name, via: 'bulk' });
         return 'DELETED';
+      }
       case 'PAUSE':
         return (await this.lifecycle.pause(userId, id)).status;
       case 'RESUME':

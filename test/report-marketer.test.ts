@@ -114,7 +114,7 @@ describe('the CSV a Russian marketer opens in Excel', () => {
     // What the file is about, after the table: the SANDBOX label, the status, the zone its times are in.
     expect(info).toMatchObject({
       Задача: 'Осенняя рассылка',
-      Режим: 'ПЕСОЧНИЦА (симуляция, не настоящие результаты Telegram)',
+      Режим: 'ПЕСОЧНИЦА (имитация, не настоящие результаты Telegram)',
       Статус: 'Завершена',
       'Часовой пояс': 'Europe/Moscow',
     });

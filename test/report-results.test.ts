@@ -48,7 +48,8 @@ describe('XLSX report', () => {
     );
     expect(summary.Задача).toBe('Отчёт; "кавычки", запятая');
     expect(summary.Статус).toBe('Завершена');
-    expect(summary.Режим).toMatch(/^Песочница/);
+    // The same label as the CSV's and the app's banner.
+    expect(summary.Режим).toBe('ПЕСОЧНИЦА (имитация, не настоящие результаты Telegram)');
     expect(summary['Всего получателей']).toBe(6);
     expect(summary.Приглашены).toBe(counters.invited);
     expect(summary.Пропущены).toBe(counters.skipped);

@@ -424,7 +424,6 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     ru: 'id получателя,юзернейм,id пользователя,телефон,имя,фамилия,статус,код причины,причина,аккаунт,попыток,обработан',
     en: 'target_id,username,user_id,phone,first_name,last_name,status,error_code,reason,account,attempts,processed_at',
   },
-  'REPORT.mode_sandbox': { ru: 'ПЕСОЧНИЦА (симуляция, не настоящие результаты Telegram)', en: 'SANDBOX (simulated, not real Telegram results)' },
   // Report columns and summary lines added after the header above (src/stats/csv-report-text.ts, xlsx-report.ts).
   'REPORT.csv.status_code': { ru: 'код статуса', en: 'status_code' },
   'REPORT.csv.message': { ru: 'текст сообщения', en: 'message' },

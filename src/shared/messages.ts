@@ -337,7 +337,8 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   'REPORT.sum.skipped': { ru: 'Пропущены', en: 'Skipped' },
   'REPORT.sum.failed': { ru: 'Ошибки', en: 'Failed' },
   'REPORT.sum.success_pct': { ru: 'Доля успешных', en: 'Success rate' },
-  'REPORT.mode.sandbox': { ru: 'Песочница (имитация, не реальные результаты Telegram)', en: 'Sandbox (simulated, not real Telegram results)' },
+  // In capitals as the app's sandbox banner: a file read away from the app must not pass for real results.
+  'REPORT.mode.sandbox': { ru: 'ПЕСОЧНИЦА (имитация, не настоящие результаты Telegram)', en: 'SANDBOX (simulated, not real Telegram results)' },
   'REPORT.mode.telegram': { ru: 'Telegram', en: 'Telegram' },
   'REPORT.type.invite_to_group': { ru: 'Приглашения в группу', en: 'Invites to a group' },
   'REPORT.type.direct_message': { ru: 'Личные сообщения', en: 'Direct messages' },

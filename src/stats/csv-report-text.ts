@@ -76,7 +76,7 @@ export function csvInfoLines(task: TaskRow, options: Pick<ReportOptions, 'lang' 
   const reason = taskStatusReason(task, lang);
   return [
     [say('REPORT.sum.task'), task.name],
-    [say('REPORT.sum.mode'), say(task.platform_mode === 'sandbox' ? 'REPORT.mode_sandbox' : 'REPORT.mode.telegram')],
+    [say('REPORT.sum.mode'), say(task.platform_mode === 'sandbox' ? 'REPORT.mode.sandbox' : 'REPORT.mode.telegram')],
     [say('REPORT.sum.status'), taskStatusName(task.status, lang)],
     ...(reason ? [[say('REPORT.sum.status_reason'), reason] as [string, string]] : []),
     [say('REPORT.sum.time_zone'), timeZone],

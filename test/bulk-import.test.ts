@@ -93,7 +93,10 @@ describe('bulk import into a task', () => {
     expect(byKey.get('u:cb_person_1500')!.extra).toEqual({});
     expect(targetToJson(byKey.get('u:cb_person_1500')!).extra).toEqual({});
     // A row imported before migration 17 keeps its number in extra, and shows it as it was.
-    expect(targetToJson({ ...byKey.get('u:cb_person_1500')!, extra: { row: 7, import_id: 'old' }, file_row: null }).extra).toEqual({ row: 7, import_id: 'old' });
+    expect(targetToJson({ ...byKey.get('u:cb_person_1500')!, extra: { row: 7, import_id: 'old' }, file_row: null }).extra).toEqual({
+      row: 7,
+      import_id: 'old',
+    });
     // Every row of the run carries the same import id, and ids follow the file's order.
     expect(new Set(rows.slice(1).map((r) => (r.extra as { import_id: string }).import_id)).size).toBe(1);
     const fileRows = rows.slice(1).map((r) => r.file_row!);

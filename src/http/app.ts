@@ -92,6 +92,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         status: database.ok ? 'ok' : 'degraded',
         platform_mode: ctx.config.platformMode,
         sandbox: ctx.config.platformMode === 'sandbox',
+        // The service's clock and its speed (a sped-up sandbox runs SANDBOX_TIME_SPEED times faster): the pages count
+        // down to the times this service gives (an account's rest, a scheduled start) on this clock, not the browser's.
+        now: ctx.clock.now().toISOString(),
+        time_speed: ctx.config.sandboxTimeSpeed,
         ...(ctx.config.platformMode === 'telegram' ? { telegram_dc: describeTelegramDc(ctx.config.telegram) ?? 'Telegram production' } : {}),
         database,
         redis: ctx.config.redis ? (ctx.hotState.enabled ? 'configured (hot state; PostgreSQL is the source of truth)' : 'off') : 'not configured',

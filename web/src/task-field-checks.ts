@@ -12,11 +12,12 @@ export function nameTooLong(value: string, t: T): string | undefined {
 
 /**
  * A start time from a datetime-local input: missing, unreadable, or already passed. `unchanged` is the value the task
- * already has, which may have passed since it was set and is not the user's new choice.
+ * already has, which may have passed since it was set and is not the user's new choice. `now`: the service's time
+ * (serviceNow), which decides what has passed.
  */
-export function startTimeProblem(value: string, t: T, unchanged?: string): string | undefined {
+export function startTimeProblem(value: string, t: T, unchanged: string | undefined, now: number): string | undefined {
   const at = value ? new Date(value) : null;
   if (!at || Number.isNaN(at.getTime())) return t('errScheduledMissing');
-  if (value !== unchanged && at.getTime() <= Date.now()) return t('errScheduledPast');
+  if (value !== unchanged && at.getTime() <= now) return t('errScheduledPast');
   return undefined;
 }

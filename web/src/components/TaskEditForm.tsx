@@ -8,6 +8,7 @@ import { MessagePreview, templateProblem } from './MessagePreview';
 import { ErrorNotice } from './ui';
 import { isFinished } from '../task-actions';
 import { nameTooLong, startTimeProblem } from '../task-field-checks';
+import { serviceNow, useServerInfo } from '../server-info';
 
 const FIELDS = ['name', 'priority', 'target_group', 'message_template', 'scheduled_at', 'settings'] as const;
 type Field = (typeof FIELDS)[number];
@@ -42,6 +43,7 @@ export function TaskEditForm({
   onMovedOn: () => void;
 }) {
   const { t } = useI18n();
+  const server = useServerInfo();
   const finished = isFinished(task.status);
   const canChangeGroup = task.type === 'invite_to_group' && task.status === 'PENDING';
   const canSchedule = !finished && (task.status === 'PENDING' || task.status === 'SCHEDULED' || (task.status === 'PAUSED' && !task.started_at));
@@ -87,7 +89,7 @@ export function TaskEditForm({
     if (groupChanged && group.trim().length < 2) fe.target_group = t('errGroupRequired');
     if (task.type === 'direct_message' && !finished) fe.message_template = templateProblem(template, t);
     if (notes.length > MAX_NOTES_LENGTH) fe.settings = t('errNotesTooLong', { max: MAX_NOTES_LENGTH, n: notes.length });
-    if (canSchedule && timed) fe.scheduled_at = startTimeProblem(startAt, t, toLocalInput(task.scheduled_at));
+    if (canSchedule && timed) fe.scheduled_at = startTimeProblem(startAt, t, toLocalInput(task.scheduled_at), serviceNow(server));
     return fe;
   }
 

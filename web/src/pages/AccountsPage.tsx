@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useServiceNow } from '../server-info';
 import { MAX_ACCOUNT_LABEL } from '../../../src/shared/limits';
 import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../../../src/shared/enums';
 import { api, ApiError } from '../api/client';
@@ -14,11 +15,8 @@ const clockTime = (iso: string, lang: string) => new Date(iso).toLocaleTimeStrin
 
 /** Live countdown for a resting account. */
 function Countdown({ until }: { until: string }) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const h = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(h);
-  }, []);
+  // On the service's clock: the rest ends at its time, whatever this browser's clock says.
+  const now = useServiceNow();
   const s = Math.max(0, Math.round((new Date(until).getTime() - now) / 1000));
   return (
     <span className="mono">

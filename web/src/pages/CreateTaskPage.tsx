@@ -7,6 +7,7 @@ import { countOf } from '../format';
 import { ErrorNotice } from '../components/ui';
 import { navigate } from '../router';
 import { nameTooLong, startTimeProblem } from '../task-field-checks';
+import { serviceNow, useServerInfo } from '../server-info';
 import { GroupCheckPanel, useGroupCheck } from '../components/GroupCheck';
 import { AudiencePicker, importAudience, useAudience } from '../components/AudiencePicker';
 import { FieldError as FieldErrorText, formNotice, serverFieldErrors } from '../components/FieldError';
@@ -26,6 +27,7 @@ function todayShort(lang: string) {
 
 export function CreateTaskPage() {
   const { t, lang } = useI18n();
+  const server = useServerInfo();
   const [type, setType] = useState<TaskType>('invite_to_group');
   const [group, setGroup] = useState('');
   const [name, setName] = useState('');
@@ -83,7 +85,7 @@ export function CreateTaskPage() {
     fe.name = nameTooLong(name, t);
     if (type === 'invite_to_group' && group.trim().length < 2) fe.target_group = t('errGroupRequired');
     if (type === 'direct_message') fe.message_template = templateProblem(template, t);
-    if (when === 'later') fe.scheduled_at = startTimeProblem(scheduledAt, t);
+    if (when === 'later') fe.scheduled_at = startTimeProblem(scheduledAt, t, undefined, serviceNow(server));
     return fe;
   }
 

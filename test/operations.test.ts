@@ -86,6 +86,12 @@ describe('operations', () => {
       ['Удалена задача «Первая из пачки»', false],
       ['Запущена задача «Первая из пачки»', false],
     ]);
+    // People given of whom nobody was added: said so, and why.
+    const full = await createInviteTask(t, ['journal_six'], { name: 'Никого нового' });
+    const add = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${full.id}/targets`, payload: { targets: ['journal_six', 'not valid!'] } });
+    expect(add.json.imported).toBe(0);
+    expect((await journal('ru'))[0]).toEqual(['В задачу «Никого нового» никто не добавлен: уже были в ней — 1, с ошибкой — 1', true]);
+    expect((await journal('en'))[0]).toEqual(['Nobody added to task "Никого нового": already in it — 1, invalid — 1', true]);
     // A task still there is named as it is now, and can be opened.
     const kept = await createInviteTask(t, ['journal_three'], { name: 'Живая' });
     await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${kept.id}`, payload: { name: 'Живая, переименована' } });

@@ -34,6 +34,8 @@ describe.skipIf(!haveBrowser)('the journal page (Chromium)', () => {
       'В задачу «Журнал: осень» добавлены люди: 1',
       'Создана задача «Журнал: осень»',
     ]);
+    // The page scrolls, not a box inside it (its pager turns the pages).
+    expect(await page.locator('[data-testid=audit]').evaluate((el) => getComputedStyle(el).maxHeight)).toBe('none');
     // A deleted task is named but not a link; one still there opens.
     expect(await entries.nth(1).locator('a').count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}/journal-ru.png`, fullPage: true });

@@ -51,6 +51,7 @@ export async function targetRoutes(root: FastifyInstance, ctx: AppContext) {
         imported: report.imported,
         duplicates: report.duplicates,
         invalid: report.invalid,
+        over_limit: report.over_limit,
       });
       return reply.status(201).send(localiseRowErrors(report, req.lang));
     },

@@ -58,6 +58,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
           imported: importReport.imported,
           duplicates: importReport.duplicates,
           invalid: importReport.invalid,
+          over_limit: importReport.over_limit,
         });
       let current: TaskRow = task;
       let startError: { error: string; message: string } | null = null;

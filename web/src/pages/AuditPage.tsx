@@ -58,7 +58,7 @@ export function AuditPage() {
       )}
       {data && data.items.length > 0 && (
         <div className="card">
-          <ul className="feed" data-testid="audit">
+          <ul className="feed feed-page" data-testid="audit">
             {data.items.map((e) => {
               const href = linkOf(e);
               return (

@@ -220,7 +220,7 @@ async function runEngine(engine: string, file: string, url: string | undefined):
 async function shapedCopySeconds(db: { url: string; run: (q: string) => Promise<void> }, csvFile: string): Promise<{ seconds: number; rows: number }> {
   const rowsFile = `${csvFile}.targets.tsv`;
   const columns =
-    'task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, status, attempts, error_code, error_message, processed_at, created_at, updated_at';
+    'task_id, identity_key, username, user_id_platform, phone, first_name, last_name, source, extra, file_row, status, attempts, error_code, error_message, processed_at, created_at, updated_at';
   const psql = (command: string) => promisify(execFile)('psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-qAtc', command]);
   try {
     await psql(`\\copy (SELECT ${columns} FROM targets ORDER BY id) TO '${rowsFile}'`);

@@ -19,7 +19,7 @@ import { timedCopy } from './psql-copy.js';
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 200_000);
 const RUNS = 5;
 const admin = process.env.BENCH_DATABASE_URL;
-const COLUMNS = 'identity_key, username, user_id_platform, phone, first_name, last_name, task_id, source, extra, status, created_at, updated_at';
+const COLUMNS = 'identity_key, username, user_id_platform, phone, first_name, last_name, task_id, source, extra, file_row, status, created_at, updated_at';
 
 /** `row(i)` for every row, written to `path` in COPY's text format. */
 async function writeRows(path: string, row: (i: number) => string): Promise<void> {
@@ -59,11 +59,12 @@ async function main() {
       'write cost',
     );
     await ctx.close();
-    // The rows as an import of a fresh task stores them; and the same people as two bare columns.
+    // The rows as an import of a fresh task stores them (the file row in its column, migration 17); and the same people
+    // as two bare columns.
     const now = new Date().toISOString();
     await writeRows(
       file,
-      (i) => `u:user_${i}_x\tuser_${i}_x\t\\N\t\\N\t\\N\t\\N\t${task.id}\tFILE_UPLOAD\t{"row": ${i + 2}, "import_id": "b7c1"}\tPENDING\t${now}\t${now}\n`,
+      (i) => `u:user_${i}_x\tuser_${i}_x\t\\N\t\\N\t\\N\t\\N\t${task.id}\tFILE_UPLOAD\t{"import_id": "b7c1"}\t${i + 2}\tPENDING\t${now}\t${now}\n`,
     );
     await writeRows(rawFile, (i) => `user_${i}_x\t\\N\n`);
     // The same people as a narrow audience store would hold them: the task, the place in the file, the identity key and

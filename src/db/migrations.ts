@@ -576,7 +576,7 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
     version: 17,
     name: 'the file row of an imported person in a column of its own',
     // An import wrote each person's row number into targets.extra as {"row": n, "import_id": …}: building that jsonb
-    // once per person was about a quarter of an import's database time. The row number now has this column, and
+    // once per person took a tenth to a quarter of an import's database time. The row number now has this column, and
     // extra is one value per import. Rows imported before keep their number in extra, and the API shows either as
     // extra.row (targetToJson), so nothing is rewritten here: a plain nullable column is added in place.
     up: `ALTER TABLE targets ADD COLUMN file_row integer;`,

@@ -34,7 +34,6 @@ export interface TargetListQuery {
   page_size: number;
 }
 
-/** A target as the API answers it; its reason is said from its code in `lang`. */
 /**
  * A target's `extra` as the API has always shown it: an imported person's file row is `extra.row`, though it is kept in
  * `file_row` since migration 17 (rows imported before it hold it in `extra` itself).
@@ -42,6 +41,8 @@ export interface TargetListQuery {
 function extraOf(t: Pick<TargetRow, 'extra' | 'file_row'>): unknown {
   return t.file_row == null ? t.extra : { ...(t.extra as Record<string, unknown>), row: t.file_row };
 }
+
+/** A target as the API answers it; its reason is said from its code in `lang`. */
 
 export function targetToJson(t: TargetRow, lang: Lang = DEFAULT_API_LANG) {
   return {

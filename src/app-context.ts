@@ -27,6 +27,7 @@ import { TaskReadiness } from './tasks/task-readiness.js';
 import { TargetService } from './targets/target-service.js';
 import { ImportService } from './import/import-service.js';
 import { ParsingServiceClient } from './import/parsing-service-client.js';
+import { SANDBOX_PARSING_URL, sandboxParsingFetch } from './platform/sandbox/sandbox-parsing-service.js';
 import { StatsService } from './stats/stats-service.js';
 import { Metrics } from './observability/metrics.js';
 import { AuditLog } from './observability/audit.js';
@@ -132,7 +133,18 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const lifecycle = new TaskLifecycle(db, clock, tasks, accountManager, groupCheck, audit, config.maxConcurrentTasksPerUser, metrics, scheduledStarts);
   const targets = new TargetService(db, clock, config.maxTargetsPerTask, database.bulk);
   const importer = new ImportService(targets);
-  const parsing = new ParsingServiceClient(config.parsingServiceUrl, (platformUserId) => jwt.signService(platformUserId), clock, opts.fetchImpl);
+  // A standalone sandbox has no Parsing Service: its demo bases answer in-process, through the same client and contract.
+  const parsing = config.sandboxParsingService
+    ? new ParsingServiceClient(
+        SANDBOX_PARSING_URL,
+        (platformUserId) => jwt.signService(platformUserId),
+        clock,
+        sandboxParsingFetch(config.sandboxSeed, clock.now()),
+        {
+          sandbox: true,
+        },
+      )
+    : new ParsingServiceClient(config.parsingServiceUrl, (platformUserId) => jwt.signService(platformUserId), clock, opts.fetchImpl);
   const identity = new PlatformIdentity(db, clock, config.apiGatewayUrl, config.apiGatewayCacheSeconds, opts.fetchImpl);
   const stats = new StatsService(db, clock, config.limits, config.logRetentionDays);
   const taskBulk = new TaskBulk(tasks, lifecycle, audit);

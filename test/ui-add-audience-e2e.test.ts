@@ -241,11 +241,12 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
 });
 
 /**
- * An installation with no Parsing Service (standalone `npm start`): the create form and the add-people panel say so
- * where the choice is, instead of offering it and answering with an error; the bases are never asked for.
+ * An installation with no Parsing Service (a standalone sandbox with its demo bases switched off): the create form and
+ * the add-people panel say so where the choice is, instead of offering it and answering with an error; the bases are
+ * never asked for.
  */
 describe.skipIf(!haveBrowser)('without a Parsing Service (Chromium)', () => {
-  const ui = useStillUi();
+  const ui = useStillUi({ SANDBOX_PARSING_SERVICE: 'false' });
 
   it('the base choice is off and says why, in Russian and in English; the file stays the audience', async () => {
     const basesAsked: string[] = [];

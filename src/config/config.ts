@@ -41,6 +41,8 @@ const envSchema = z.object({
   SANDBOX_SEED: z.coerce.number().int().default(42),
   SANDBOX_ACTION_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   SANDBOX_TIME_SPEED: z.coerce.number().positive().max(100_000).default(1),
+  // A standalone sandbox without PARSING_SERVICE_URL answers a few labelled demo bases (src/platform/sandbox/sandbox-parsing-service.ts).
+  SANDBOX_PARSING_SERVICE: z.enum(['true', 'false']).default('true'),
   RUN_WORKER: z.enum(['true', 'false']).default('true'),
   LIMIT_INVITES_PER_ACCOUNT_DAY: z.coerce.number().int().positive().default(30),
   LIMIT_INVITES_PER_GROUP_DAY: z.coerce.number().int().positive().default(15),
@@ -145,6 +147,8 @@ export interface AppConfig {
   sandboxSeed: number;
   /** Sandbox only: virtual seconds per real second, for demos and browser tests. */
   sandboxTimeSpeed: number;
+  /** The sandbox's own demo Parsing Service answers (sandbox platform, no PARSING_SERVICE_URL, not switched off). */
+  sandboxParsingService: boolean;
   /** Sandbox only: simulated latency of each platform action. */
   sandboxActionDelayMs: number;
   runWorker: boolean;
@@ -228,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telegram: { apiId: e.TELEGRAM_API_ID, apiHash: e.TELEGRAM_API_HASH, ...parseTelegramDc(e.TELEGRAM_DC, e.TELEGRAM_DC_PUBLIC_KEY) },
     sandboxSeed: e.SANDBOX_SEED,
     sandboxTimeSpeed: e.SANDBOX_TIME_SPEED,
+    sandboxParsingService: e.PLATFORM_MODE === 'sandbox' && !e.PARSING_SERVICE_URL && e.SANDBOX_PARSING_SERVICE === 'true',
     sandboxActionDelayMs: e.SANDBOX_ACTION_DELAY_MS,
     runWorker: e.RUN_WORKER === 'true',
     limits: {

@@ -71,6 +71,8 @@ interface ResultsPage {
 
 export interface ParsingHealth {
   configured: boolean;
+  /** The sandbox's demo bases, not a real Parsing Service. */
+  sandbox?: boolean;
   reachable?: boolean;
   latency_ms?: number;
   error?: string;
@@ -118,6 +120,7 @@ export class ParsingServiceClient {
     private readonly serviceToken: (platformUserId: number) => Promise<string>,
     private readonly clock: Clock,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly opts: { sandbox?: boolean } = {},
   ) {}
 
   get configured(): boolean {
@@ -247,8 +250,9 @@ export class ParsingServiceClient {
       const res = await this.fetchImpl(new URL('/health', this.baseUrl), { signal: AbortSignal.timeout(5_000) });
       await res.body?.cancel();
       const latency = Math.round(performance.now() - started);
+      const sandbox = this.opts.sandbox ? { sandbox: true } : {};
       return res.ok
-        ? { configured: true, reachable: true, latency_ms: latency, last_error: last }
+        ? { configured: true, ...sandbox, reachable: true, latency_ms: latency, last_error: last }
         : { configured: true, reachable: false, latency_ms: latency, error: `HTTP ${res.status}`, last_error: last };
     } catch (err) {
       return { configured: true, reachable: false, error: (err as Error).message, last_error: last };

@@ -45,7 +45,20 @@ describe('a variable opened and not closed', () => {
 describe('a message task’s name', () => {
   it('writes each variable the worker fills as an ellipsis, with its fallback and @, and leaves the message’s own braces', () => {
     expect(messageTaskName('Привет, {first_name|друг}! {first_name}, ждём @{username} на { вебинаре }', 'Сообщения')).toBe(
-      'Сообщения: Привет, …! …, ждём … на { вебинаре }',
+      'Сообщения: …, ждём … на { вебинаре }',
+    );
+    expect(messageTaskName('Ждём {first_name} на вебинаре', 'Сообщения')).toBe('Сообщения: Ждём … на вебинаре');
+  });
+
+  it('starts after a greeting by name, which opens most messages and tells no two tasks apart', () => {
+    expect(messageTaskName('Здравствуйте, {first_name}! Приглашаем вас на бесплатный вебинар в четверг', 'Сообщения')).toBe(
+      'Сообщения: Приглашаем вас на бесплатный вебинар в…',
+    );
+    expect(messageTaskName('Hi {first_name|there}. New articles for you', 'Messages')).toBe('Messages: New articles for you');
+    // A greeting alone is the whole text; a sentence that merely names the person is no greeting to drop.
+    expect(messageTaskName('Здравствуйте, {first_name}!', 'Сообщения')).toBe('Сообщения: Здравствуйте, …!');
+    expect(messageTaskName('Спасибо, что были с нами на прошлой неделе, {first_name}! Ждём снова', 'Сообщения')).toBe(
+      'Сообщения: Спасибо, что были с нами на прошлой…',
     );
     expect(messageTaskName(`${'очень длинный текст '.repeat(3)}`, 'Сообщения')).toBe('Сообщения: очень длинный текст очень длинный текст…');
   });

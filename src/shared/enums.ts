@@ -60,10 +60,18 @@ export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = ['COMPLETED', 'FAIL
 /** Statuses in which a task is being worked on (and its progress is worth polling). */
 export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['IN_PROGRESS', 'SCHEDULED'];
 
-/** Default name of a direct-message task: the start of its text, with template variables shown as "…". */
+/**
+ * Default name of a direct-message task: the start of its text, with template variables shown as "…". A greeting by name
+ * («Здравствуйте, {first_name}!») opens most templates and tells no two tasks apart, so the name starts after it.
+ */
 export function messageTaskName(template: string, prefix = 'Messages'): string {
-  const text = withVariablesAs(template, '…').replace(/\s+/g, ' ').trim();
-  return `${prefix}: ${text.length > 40 ? `${text.slice(0, 40).trimEnd()}…` : text}`;
+  const whole = withVariablesAs(template, '…').replace(/\s+/g, ' ').trim();
+  const greeting = /^[^.!?…]{0,30}…[^.!?]{0,10}[.!?]+ (?=\S)/.exec(whole);
+  const text = greeting ? whole.slice(greeting[0].length) : whole;
+  if (text.length <= 40) return `${prefix}: ${text}`;
+  // Cut at a word's end where there is one in reach, not inside a word («в ч…»).
+  const space = text.lastIndexOf(' ', 40);
+  return `${prefix}: ${(space > 25 ? text.slice(0, space) : text.slice(0, 40)).trimEnd()}…`;
 }
 
 export const JOB_KINDS = ['import_file', 'import_parsing', 'task_report', 'task_start', 'webhook_delivery'] as const;

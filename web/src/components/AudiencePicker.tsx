@@ -172,6 +172,12 @@ export function useAudience({ groupKey = null, taskId }: { groupKey?: string | n
 
 export type Audience = ReturnType<typeof useAudience>;
 
+/** The first people of the chosen audience that will be added (the file's dry run, or the base's first contacts). */
+export function audiencePeople(a: Audience): Array<{ username: string | null; first_name: string | null }> {
+  const rows = a.source === 'file' ? (a.preview?.preview ?? []) : (a.basePreview?.items ?? []).filter((i) => i.valid);
+  return rows.filter((r) => !r.skip).map((r) => ({ username: r.username ?? null, first_name: r.first_name ?? null }));
+}
+
 /**
  * Imports the chosen audience into a task: a big one as a background job (`start`: the job starts the task once the
  * audience is in), else at once. Answers the import's report, or null when a background job took it (the task page's

@@ -8,20 +8,37 @@ const EXAMPLES: Record<Lang, { named: { username: string; first_name: string }; 
   en: { named: { username: 'jane_doe', first_name: 'Jane' }, unnamed: { username: 'sam_lee' } },
 };
 
+/** The first person with a username and (`named`) a first name or (not `named`) none. */
+function pick(people: Array<{ username: string | null; first_name: string | null }>, named: boolean) {
+  const p = people.find((x) => x.username && !!x.first_name === named);
+  return p ? { username: p.username!, first_name: p.first_name ?? '' } : undefined;
+}
+
 /** The template as an example person receives it: the server's own renderTemplate. */
 export function renderPreview(template: string, person: { username: string; first_name?: string }) {
-  return renderTemplate(template, { username: person.username, first_name: person.first_name ?? null, last_name: null, user_id_platform: null, phone: null });
+  return renderTemplate(template, { username: person.username, first_name: person.first_name || null, last_name: null, user_id_platform: null, phone: null });
 }
 
 /**
  * Below a message template field: what the example person would read, and — when the template uses {first_name} —
  * what someone without a first name would read (the fallback after the bar, or the username); above them, what is wrong
- * with the text, unless `fieldSaysIt` (the form shows it at its field after a submit: not said twice).
+ * with the text, unless `fieldSaysIt` (the form shows it at its field after a submit: not said twice). `people`: the
+ * chosen audience's first people, of whom the first with a name and the first without one are shown instead of the
+ * examples, so the text is read as the real recipients will get it.
  */
-export function MessagePreview({ template, fieldSaysIt = false }: { template: string; fieldSaysIt?: boolean }) {
+export function MessagePreview({
+  template,
+  fieldSaysIt = false,
+  people = [],
+}: {
+  template: string;
+  fieldSaysIt?: boolean;
+  people?: Array<{ username: string | null; first_name: string | null }>;
+}) {
   const { t, lang } = useI18n();
   if (!template) return null;
-  const { named, unnamed } = EXAMPLES[lang];
+  const named = pick(people, true) ?? EXAMPLES[lang].named;
+  const unnamed: { username: string; first_name?: string } = pick(people, false) ?? EXAMPLES[lang].unnamed;
   // Said while typing, not only when the form is sent: the preview would otherwise show the mistake as if it were fine.
   const problem = fieldSaysIt ? undefined : templateProblem(template, t);
   return (

@@ -9,7 +9,7 @@ import { navigate } from '../router';
 import { nameTooLong, startTimeProblem } from '../task-field-checks';
 import { serviceNow, useServerInfo } from '../server-info';
 import { GroupCheckPanel, useGroupCheck } from '../components/GroupCheck';
-import { AudiencePicker, importAudience, useAudience } from '../components/AudiencePicker';
+import { AudiencePicker, audiencePeople, importAudience, useAudience } from '../components/AudiencePicker';
 import { FieldError as FieldErrorText, formNotice, serverFieldErrors } from '../components/FieldError';
 import { MessagePreview, templateProblem } from '../components/MessagePreview';
 
@@ -20,9 +20,9 @@ type FieldErrors = Partial<Record<FormField, string>>;
 
 const FieldError = ({ errors, field }: { errors: FieldErrors; field: FormField }) => <FieldErrorText field={field} text={errors[field]} />;
 
-/** "23 нояб." / "23 Nov" today, as the server dates auto names. */
-function todayShort(lang: string) {
-  return new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short' }).format(new Date());
+/** "23 нояб." / "23 Nov": the service's today (`now`), as the server dates the names it gives. */
+function todayShort(lang: string, now: number) {
+  return new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short' }).format(new Date(now));
 }
 
 export function CreateTaskPage() {
@@ -76,8 +76,8 @@ export function CreateTaskPage() {
 
   useEffect(() => {
     if (type === 'direct_message' && !nameEdited)
-      setName(template ? `${messageTaskName(template, lang === 'ru' ? 'Сообщения' : 'Messages')} · ${todayShort(lang)}` : '');
-  }, [template, type, nameEdited, lang]);
+      setName(template ? `${messageTaskName(template, lang === 'ru' ? 'Сообщения' : 'Messages')} · ${todayShort(lang, serviceNow(server))}` : '');
+  }, [template, type, nameEdited, lang, server]);
 
   /** The server's limits, checked in the browser first; each problem at its field. */
   function checkFields(): FieldErrors {
@@ -232,7 +232,7 @@ export function CreateTaskPage() {
             />
             <FieldError errors={fieldErrors} field="message_template" />
             <p className="muted small">{t('templateHint')}</p>
-            <MessagePreview template={template} fieldSaysIt={!!fieldErrors.message_template} />
+            <MessagePreview template={template} fieldSaysIt={!!fieldErrors.message_template} people={audiencePeople(audience)} />
           </div>
         )}
 

@@ -134,17 +134,14 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   const targets = new TargetService(db, clock, config.maxTargetsPerTask, database.bulk);
   const importer = new ImportService(targets);
   // A standalone sandbox has no Parsing Service: its demo bases answer in-process, through the same client and contract.
-  const parsing = config.sandboxParsingService
-    ? new ParsingServiceClient(
-        SANDBOX_PARSING_URL,
-        (platformUserId) => jwt.signService(platformUserId),
-        clock,
-        sandboxParsingFetch(config.sandboxSeed, clock.now()),
-        {
-          sandbox: true,
-        },
-      )
-    : new ParsingServiceClient(config.parsingServiceUrl, (platformUserId) => jwt.signService(platformUserId), clock, opts.fetchImpl);
+  const sandboxParsing = config.sandboxParsingService;
+  const parsing = new ParsingServiceClient(
+    sandboxParsing ? SANDBOX_PARSING_URL : config.parsingServiceUrl,
+    (platformUserId) => jwt.signService(platformUserId),
+    clock,
+    sandboxParsing ? sandboxParsingFetch(config.sandboxSeed, clock.now()) : opts.fetchImpl,
+    { sandbox: sandboxParsing },
+  );
   const identity = new PlatformIdentity(db, clock, config.apiGatewayUrl, config.apiGatewayCacheSeconds, opts.fetchImpl);
   const stats = new StatsService(db, clock, config.limits, config.logRetentionDays);
   const taskBulk = new TaskBulk(tasks, lifecycle, audit);

@@ -36,10 +36,12 @@ export function auditText(a: AuditLine, lang: Lang): string {
   const toggled = a.action === 'account.update' && typeof d.enabled === 'boolean' ? `AUDIT.account.${d.enabled ? 'enable' : 'disable'}` : null;
   // People given of whom none were added say so and why («…добавлены люди: 0» read as a fault).
   const none = params.n === 0 && hasMessage(`AUDIT.${a.action}.none`) ? `AUDIT.${a.action}.none` : null;
-  const why = (['duplicates', 'invalid', 'over_limit'] as const)
-    .filter((k) => num(d[k]) > 0)
-    .map((k) => renderMessage(`AUDIT.why.${k}`, lang, { n: num(d[k]) }))
-    .join(', ');
+  const why = none
+    ? (['duplicates', 'invalid', 'over_limit'] as const)
+        .filter((k) => num(d[k]) > 0)
+        .map((k) => renderMessage(`AUDIT.why.${k}`, lang, { n: num(d[k]) }))
+        .join(', ')
+    : '';
   const key = toggled ?? none ?? (fields.length && hasMessage(`AUDIT.${a.action}.fields`) ? `AUDIT.${a.action}.fields` : `AUDIT.${a.action}`);
   return renderMessage(key, lang, { ...params, fields: fieldList(fields, lang), why: why || '—' }) ?? a.action;
 }

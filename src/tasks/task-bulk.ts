@@ -4,6 +4,7 @@ import type { BULK_TASK_ACTIONS, Priority } from '../shared/enums.js';
 import type { Lang } from '../shared/messages.js';
 import type { TaskLifecycle } from './task-lifecycle.js';
 import type { TaskService } from './task-service.js';
+import { deleteTask } from './task-deletion.js';
 
 export type BulkTaskAction = (typeof BULK_TASK_ACTIONS)[number];
 
@@ -58,13 +59,10 @@ export class TaskBulk {
       // that cannot start is refused with the sentence its own button would show, and the next id is still tried.
       case 'START':
         return (await this.lifecycle.start(userId, id)).status;
-      case 'DELETE': {
-        // Each deleted task gets the entry its own delete button writes, with its name: the journal names a task's
-        // earlier entries by the name its deletion kept (audit_log_deletions), and said «№12» after a bulk delete.
-        const { name } = await this.tasks.delete(userId, id);
-        await this.audit.record(userId, 'task.delete', 'task', id, { name, via: 'bulk' });
+      case 'DELETE':
+        // Each deleted task gets the entry its own delete button writes, with its name.
+        await deleteTask(this.tasks, this.audit, userId, id, 'bulk');
         return 'DELETED';
-      }
       case 'PAUSE':
         return (await this.lifecycle.pause(userId, id)).status;
       case 'RESUME':

@@ -14,6 +14,7 @@ import { taskPageJson } from './task-list-json.js';
 import { bulkTasksSchema, createTaskSchema, csvArray, idParams, listTasksQuery, updateTaskSchema } from './task-schemas.js';
 import type { TaskRow } from '../db/schema.js';
 import { REPORT_CONTENT_TYPES, reportFileName, reportOptions, reportQuery } from '../stats/report-options.js';
+import { deleteTask } from './task-deletion.js';
 
 const logsQuery = z.object({
   result: csvArray(z.enum(LOG_RESULTS)),
@@ -111,9 +112,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   });
 
   app.delete('/tasks/:id', { schema: { tags, params: idParams } }, async (req, reply) => {
-    const { name } = await ctx.tasks.delete(req.user.userId, req.params.id);
-    // The name stays in the journal: the task it names is gone.
-    await ctx.audit.record(req.user.userId, 'task.delete', 'task', req.params.id, { name });
+    await deleteTask(ctx.tasks, ctx.audit, req.user.userId, req.params.id);
     return reply.status(204).send();
   });
 

@@ -14,6 +14,7 @@ import { ImportFormatError } from '../../import/parsers/record-stream.js';
 import { normaliseParsingItem } from '../../import/parsing-service-client.js';
 import { linkedPlatformUserId } from '../../auth/platform-identity.js';
 import type { AccountService } from '../../accounts/account-service.js';
+import { deleteTask } from '../../tasks/task-deletion.js';
 import { withRussianDetail } from './errors.js';
 import {
   CORE_STATUS_TO_PAGE,
@@ -255,8 +256,7 @@ export async function mailingPageRoutes(root: FastifyInstance, ctx: AppContext) 
     );
 
     app.delete('/tasks/:id', { schema: { tags, params: idParams } }, async (req) => {
-      const { name } = await ctx.tasks.delete(req.user.userId, req.params.id);
-      await ctx.audit.record(req.user.userId, 'task.delete', 'task', req.params.id, { name, via: 'mailing-page' });
+      await deleteTask(ctx.tasks, ctx.audit, req.user.userId, req.params.id, 'mailing-page');
       return { id: req.params.id, deleted: true };
     });
 

@@ -204,7 +204,14 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
       .execute();
     const errors: string[] = [];
     const page = await newPage('ru', errors);
+    // The warning's figure is the accounts panel's: the page reads the task's accounts once, not once per part.
+    const accountReads: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes(`/tasks/${id}/accounts`)) accountReads.push(r.url());
+    });
     await openTask(page, id);
+    await page.locator('[data-testid=task-accounts-summary]').waitFor();
+    expect(accountReads).toHaveLength(1);
     await page.getByRole('button', { name: 'Добавить людей', exact: true }).click();
     const warning = panel(page).locator('[data-testid=add-audience-capacity-short]');
     // One more person: 2 waiting, 2 left — no warning.
@@ -217,6 +224,7 @@ describe.skipIf(!haveBrowser)('adding people to an existing task (Chromium)', ()
       .poll(() => warning.textContent())
       .toMatch(/^Приглашения ждут 3 человека, а аккаунты задачи могут пригласить в эту группу ещё только 2 человека за всё время/);
     await panel(page).screenshot({ path: `${SHOTS}/panel-capacity-short-ru.png` });
+    expect(accountReads).toHaveLength(1);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -120,7 +120,7 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     // The task itself says why it waits.
     await page.reload();
     await page.locator('[data-testid=task-why]').waitFor();
-    expect(await text(page, 'task-why')).toMatch(/^Пауза между действиями, чтобы аккаунты не заблокировали, — следующее в \d\d:\d\d\.$/);
+    expect(await text(page, 'task-why')).toMatch(/^Пауза между действиями, чтобы аккаунты не заблокировали\. Следующее — в \d\d:\d\d\.$/);
 
     // A second test right away: no account may act, said with the time to try again.
     await page.fill('#test-username', '@panel_second_person');

@@ -21,7 +21,7 @@ export const TASK_WHY_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'Every account has reached its daily limits; sending resumes at {until}.',
   },
   'WHY.pacing': {
-    ru: 'Пауза между действиями, чтобы аккаунты не заблокировали, — следующее в {until}.',
+    ru: 'Пауза между действиями, чтобы аккаунты не заблокировали. Следующее — в {until}.',
     en: 'Pausing between actions to keep the accounts safe; the next one at {until}.',
   },
   'WHY.in_use': {

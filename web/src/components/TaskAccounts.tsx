@@ -44,44 +44,61 @@ interface TestResult {
 
 const PANEL_REFRESH_MS = 10_000;
 
+type PanelTask = { id: number; status: string; type: string; counters: { done: number; pending: number; in_flight: number } };
+
+/** The task's accounts panel as the page holds it: read once per change and shared by every part of the page that needs it. */
+export interface TaskAccountsState {
+  panel: Panel | null;
+  error: string | null;
+  reload: () => Promise<void>;
+}
+
+/**
+ * GET /tasks/:id/accounts for the task page, in one place: the accounts panel shows it and the add-people form warns from
+ * its `group_lifetime_left`, so the page asks once instead of each part asking for itself. `task` is null until the page
+ * has read the task.
+ */
+export function useTaskAccounts(task: PanelTask | null): TaskAccountsState {
+  const { lang } = useI18n();
+  const [panel, setPanel] = useState<Panel | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const id = task?.id;
+  const status = task?.status;
+  const done = task?.counters.done;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: triggers: lang (the server answers in it), the status (it changes the waits) and the task's progress (an action of this task used a limit and started a pause: shown at once, not up to 10 s later beside a page that already says so)
+  const reload = useCallback(async () => {
+    if (id === undefined) return;
+    try {
+      setPanel(await api<Panel>(`/api/v1/invite/tasks/${id}/accounts`));
+      setError(null);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, [id, status, done, lang]);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  // While the task runs its accounts act (and other tasks' use counts against the same limits): the panel looks again
+  // every 10 s, less often than the counters' 3 s because each look asks the Account Manager about every account.
+  useEffect(() => {
+    if (status !== 'IN_PROGRESS') return;
+    const timer = setInterval(() => void reload(), PANEL_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [status, reload]);
+  return { panel, error, reload };
+}
+
 /**
  * The task page's accounts: which of the user's accounts this task may use, how much of each limit each has
  * used (today, today in this group, in this group for good), whether it can act now or why not and until when;
  * and the test invite: one person, at once, through an account the Account Manager allows, its result in words.
  */
-export function TaskAccounts({
-  task,
-  onTested,
-}: {
-  task: { id: number; status: string; type: string; counters: { done: number; pending: number; in_flight: number } };
-  onTested?: () => void;
-}) {
+export function TaskAccounts({ task, accounts, onTested }: { task: PanelTask; accounts: TaskAccountsState; onTested?: () => void }) {
   const { t, lang, reason } = useI18n();
-  const [panel, setPanel] = useState<Panel | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { panel, error, reload } = accounts;
   const [username, setUsername] = useState('');
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: triggers: lang (the server answers in it), the status (it changes the waits) and the task's progress (an action of this task used a limit and started a pause: shown at once, not up to 10 s later beside a page that already says so)
-  const load = useCallback(async () => {
-    try {
-      setPanel(await api<Panel>(`/api/v1/invite/tasks/${task.id}/accounts`));
-      setError(null);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, [task.id, task.status, task.counters.done, lang]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  // While the task runs its accounts act (and other tasks' use counts against the same limits): the panel looks again
-  // every 10 s, less often than the counters' 3 s because each look asks the Account Manager about every account.
-  useEffect(() => {
-    if (task.status !== 'IN_PROGRESS') return;
-    const timer = setInterval(() => void load(), PANEL_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [task.status, load]);
 
   async function testInvite(e: React.FormEvent) {
     e.preventDefault();
@@ -109,7 +126,7 @@ export function TaskAccounts({
       });
     } finally {
       setTesting(false);
-      void load();
+      void reload();
     }
   }
 

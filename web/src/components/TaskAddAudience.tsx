@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ImportReport, TaskJson } from '../api/types';
 import { useI18n, type Lang, type T } from '../i18n';
 import { countOf } from '../format';
 import { type Audience, AudiencePicker, importAudience, useAudience } from './AudiencePicker';
-import { api } from '../api/client';
 import { ErrorNotice } from './ui';
 import { isFinished } from '../task-actions';
 
@@ -31,7 +30,17 @@ function toBeInvited(a: Audience): number {
 }
 
 /** The opened panel: the audience picker with the preview for this task, and the button that imports. */
-function AddAudienceForm({ task, onClose, onDone }: { task: TaskJson; onClose: () => void; onDone: (outcome: string, queued: boolean) => void }) {
+function AddAudienceForm({
+  task,
+  groupLeft,
+  onClose,
+  onDone,
+}: {
+  task: TaskJson;
+  groupLeft: number | null;
+  onClose: () => void;
+  onDone: (outcome: string, queued: boolean) => void;
+}) {
   const { t, lang } = useI18n();
   const audience = useAudience({ taskId: task.id });
   const [importing, setImporting] = useState(false);
@@ -39,19 +48,7 @@ function AddAudienceForm({ task, onClose, onDone }: { task: TaskJson; onClose: (
   // A file is imported once its dry run has answered: the user has seen the counts before anything is written.
   const ready = audience.chosen && (audience.source === 'base' || !!audience.preview);
   // An invite task's group takes 200 invites per account for ever: said here, before the people are added, not only
-  // on the task page after (the same sentence as there).
-  const [groupLeft, setGroupLeft] = useState<number | null>(null);
-  useEffect(() => {
-    if (task.type !== 'invite_to_group') return;
-    let live = true;
-    api<{ group_lifetime_left: number | null }>(`/api/v1/invite/tasks/${task.id}/accounts`).then(
-      (p) => live && setGroupLeft(p.group_lifetime_left),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [task.id, task.type]);
+  // on the task page after (the same sentence as there). `groupLeft` is the page's accounts panel's figure.
   const waitingAfter = task.counters.pending + task.counters.in_flight + toBeInvited(audience);
 
   async function submit(e: React.FormEvent) {
@@ -100,7 +97,18 @@ function AddAudienceForm({ task, onClose, onDone }: { task: TaskJson; onClose: (
  * picker. A direct import says its outcome and refreshes the page's counters and list (`onImported`); a big audience
  * goes to a background job, which the page's jobs panel then follows (`onQueued` asks it to look again).
  */
-export function TaskAddAudience({ task, onImported, onQueued }: { task: TaskJson; onImported: () => void; onQueued: () => void }) {
+export function TaskAddAudience({
+  task,
+  groupLeft,
+  onImported,
+  onQueued,
+}: {
+  task: TaskJson;
+  /** Invites into the task's group its accounts may still make, ever (the accounts panel's; null: unknown or not an invite task). */
+  groupLeft: number | null;
+  onImported: () => void;
+  onQueued: () => void;
+}) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   const [outcome, setOutcome] = useState<string | null>(null);
@@ -111,6 +119,7 @@ export function TaskAddAudience({ task, onImported, onQueued }: { task: TaskJson
       {open ? (
         <AddAudienceForm
           task={task}
+          groupLeft={task.type === 'invite_to_group' ? groupLeft : null}
           onClose={() => setOpen(false)}
           onDone={(text, queued) => {
             setOpen(false);

@@ -13,7 +13,7 @@ import { Pager } from '../components/Pager';
 import { TaskJobs } from '../components/TaskJobs';
 import { TaskAddAudience } from '../components/TaskAddAudience';
 import { TaskWhy } from '../components/TaskWhy';
-import { TaskAccounts } from '../components/TaskAccounts';
+import { TaskAccounts, useTaskAccounts } from '../components/TaskAccounts';
 import { TaskMissing } from '../components/TaskMissing';
 import { TaskPageActions } from '../components/TaskPageActions';
 import { TaskEditForm } from '../components/TaskEditForm';
@@ -136,6 +136,8 @@ export function TaskDetailPage({ id }: { id: number }) {
     void loadAll();
     void loadTargets();
   }, [loadAll, loadTargets]);
+  // Read once for the page: the accounts panel shows it, the add-people form warns from its group capacity.
+  const accounts = useTaskAccounts(task);
 
   if (missing) return <TaskMissing id={id} />;
   if (!task)
@@ -250,8 +252,13 @@ export function TaskDetailPage({ id }: { id: number }) {
       </div>
 
       <TaskJobs taskId={id} refreshKey={jobsKey} onImported={refreshAfterImport} onError={setError} />
-      <TaskAddAudience task={task} onImported={refreshAfterImport} onQueued={() => setJobsKey((k) => k + 1)} />
-      <TaskAccounts task={task} onTested={refreshAfterImport} />
+      <TaskAddAudience
+        task={task}
+        groupLeft={accounts.panel?.group_lifetime_left ?? null}
+        onImported={refreshAfterImport}
+        onQueued={() => setJobsKey((k) => k + 1)}
+      />
+      <TaskAccounts task={task} accounts={accounts} onTested={refreshAfterImport} />
 
       <div className="two-col">
         <div className="card">

@@ -120,6 +120,8 @@ export class ImportService {
     // Tags this run's rows so a file that breaks half-way (malformed, too large) is rolled back whole.
     const importId = opts.importId ?? randomUUID();
     const seenInDryRun = new Set<string>();
+    // Asked once: with no do-not-contact list and no ledger for the group, a dry run has nobody to look up per batch.
+    const hygiene = dryRun && opts.hygiene && (await this.targets.hygieneMayBlock(opts.hygiene)) ? opts.hygiene : undefined;
     let batch: Array<NewTarget & { row: number }> = [];
     // Dry runs: the previewed rows by row number, each marked with what the import will do with it as its batch is classified.
     const previewed = new Map<number, ImportReport['preview'][number]>();
@@ -150,8 +152,8 @@ export class ImportService {
           }
         }
       }
-      if (opts.hygiene) {
-        const blocked = await this.targets.classify(opts.hygiene, fresh);
+      if (hygiene) {
+        const blocked = await this.targets.classify(hygiene, fresh);
         for (const b of blocked.values()) {
           if (b.code === 'ALREADY_INVITED') report.already_invited++;
           else report.do_not_contact++;

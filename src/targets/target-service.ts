@@ -6,7 +6,7 @@ import { conflict, notFound } from '../shared/errors.js';
 import { TARGET_STATUSES, type TargetSource, type TargetStatus } from '../shared/enums.js';
 import type { TargetIdentity } from './identity.js';
 import { normaliseRecord } from '../import/row-normaliser.js';
-import { HYGIENE_CODES, classify, type Block, type HygieneScope } from '../hygiene/audience-hygiene.js';
+import { HYGIENE_CODES, classify, hygieneMayBlock, type Block, type HygieneScope } from '../hygiene/audience-hygiene.js';
 import type { BulkSession } from '../db/bulk-session.js';
 import { PEOPLE_IN_TASK, TargetChunk, insertChunk, type ChunkResult } from './target-bulk-insert.js';
 
@@ -154,6 +154,11 @@ export class TargetService {
   /** Audience hygiene for rows not written anywhere (dry runs, previews): who would be skipped, and why. */
   classify(scope: HygieneScope, rows: Array<Pick<NewTarget, 'key' | 'target'>>): Promise<Map<string, Block>> {
     return classify(this.db, scope, rows);
+  }
+
+  /** Whether `classify` can find anyone in this scope (see hygieneMayBlock). */
+  hygieneMayBlock(scope: HygieneScope): Promise<boolean> {
+    return hygieneMayBlock(this.db, scope);
   }
 
   /** The audience in numbers: by status and source, the refusal reasons, and who is waiting for a retry. */

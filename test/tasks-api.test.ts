@@ -385,6 +385,30 @@ describe('targets', () => {
     expect(none.statusCode).toBe(400);
   });
 
+  it('finds a person as people write them: @name, its t.me link, the whole name, a phone with spaces or a domestic 8', async () => {
+    const task = await createInviteTask(t, [
+      { username: 'search_anna', first_name: 'Анна', last_name: 'Соколова' },
+      { username: 'search_boris', first_name: 'Борис', last_name: 'Соколов' },
+      { phone: '+79991234567', first_name: 'Вера' },
+      { username: 'search_100_percent' },
+    ]);
+    const found = async (search: string) =>
+      (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/targets?search=${encodeURIComponent(search)}` })).json.items.map(
+        (x: any) => x.username ?? x.phone,
+      );
+    expect(await found('@search_anna')).toEqual(['search_anna']);
+    expect(await found('https://t.me/search_anna')).toEqual(['search_anna']);
+    expect(await found('t.me/search_boris?start=1')).toEqual(['search_boris']);
+    expect(await found('Анна Соколова')).toEqual(['search_anna']);
+    expect(await found('соколов')).toEqual(['search_anna', 'search_boris']);
+    expect(await found('+7 999 123-45')).toEqual(['+79991234567']);
+    expect(await found('8 (999) 123 45 67')).toEqual(['+79991234567']);
+    // LIKE's own characters are the text they are: «100_» is not «100 and any character».
+    expect(await found('100_p')).toEqual(['search_100_percent']);
+    expect(await found('100%')).toEqual([]);
+    expect(await found('никто')).toEqual([]);
+  });
+
   it('caps targets per task and says how many were over the limit', async () => {
     const capped = await makeTestApp({ MAX_TARGETS_PER_TASK: '3' });
     try {

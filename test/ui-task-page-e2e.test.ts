@@ -282,4 +282,47 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     expect(await text(page, 'feed-empty')).toBe(said);
     await page.close();
   });
+
+  it('finds a recipient on any page by name, link or phone as written, and says when no one matches (ru, then en at 390 px)', async () => {
+    // 60 people: more than two pages of 25, the one looked for on the last.
+    const people: unknown[] = Array.from({ length: 58 }, (_, i) => `@page_filler_${String(i).padStart(2, '0')}`);
+    people.push({ username: 'find_me_anna', first_name: 'Анна', last_name: 'Соколова' }, { phone: '+79991234567', first_name: 'Вера' });
+    const id = await ui.inviteTask('Поиск получателя', people as string[]);
+    const page = await newPage();
+    await open(page, `/tasks/${id}`);
+    const rows = page.locator('[data-testid=recipients] tr');
+    await expect.poll(() => rows.count()).toBe(25);
+    const search = page.locator('[data-testid=recipients-search]');
+    expect(await search.getAttribute('placeholder')).toBe('Найти: @юзернейм, имя или телефон');
+    const firstCells = async () => (await rows.allTextContents()).map((r) => r.trim());
+    for (const typed of ['Анна Соколова', 'https://t.me/find_me_anna', '@FIND_ME']) {
+      await search.fill(typed);
+      await expect.poll(firstCells, { message: typed }).toEqual([expect.stringMatching(/^@find_me_annaАнна Соколова/)]);
+      expect(await text(page, 'recipients-found')).toBe('Найдено: 1');
+    }
+    await search.fill('8 (999) 123-45-67');
+    await expect.poll(firstCells).toEqual([expect.stringMatching(/^\+79991234567Вера/)]);
+    await page.screenshot({ path: `${SHOTS}/recipients-search-ru.png`, fullPage: true });
+    await search.fill('никого_такого');
+    await expect.poll(() => text(page, 'recipients-empty')).toBe('В задаче нет никого по запросу «никого_такого».');
+    expect(await rows.count()).toBe(0);
+    // Cleared: the whole audience again, from its first page.
+    await search.fill('');
+    await expect.poll(() => rows.count()).toBe(25);
+    expect(await page.locator('[data-testid=recipients-found]').count()).toBe(0);
+    await page.close();
+
+    const en = await newPage(390, 'en');
+    await open(en, `/tasks/${id}`);
+    const enSearch = en.locator('[data-testid=recipients-search]');
+    await enSearch.fill('Sokolova');
+    await expect.poll(() => text(en, 'recipients-empty')).toBe('No one in this task matches "Sokolova".');
+    await enSearch.fill('find_me');
+    await expect.poll(() => text(en, 'recipients-found')).toBe('Found: 1');
+    // At 390 px the field fits the screen.
+    const box = await enSearch.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
+    await en.screenshot({ path: `${SHOTS}/recipients-search-en-390.png`, fullPage: true });
+    await en.close();
+  });
 });

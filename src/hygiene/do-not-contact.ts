@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { personSearch } from '../shared/person-search.js';
 import type { LocalisedText } from '../shared/messages.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
@@ -130,19 +131,14 @@ export class DoNotContactService {
   async list(userId: number, q: { search?: string; page: number; page_size: number }) {
     let base = this.db.selectFrom('do_not_contact').where('user_id', '=', userId);
     if (q.search) {
-      const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const like = containing(q.search.trim().replace(/^@/, ''));
-      // Phones are stored bare (+79991234567): a number searched as written («+7 999 123», «8 (999) 123») is matched by
-      // its digits, and a leading 8 also as the +7 it may stand for.
-      const digits = /^[+\d\s\-().]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
-      const asPhone = digits.length < 3 ? [] : [digits, ...(digits.startsWith('8') ? [`+7${digits.slice(1)}`] : [])];
+      const s = personSearch(q.search);
       base = base.where((eb) =>
         eb.or([
-          eb('username', 'ilike', like),
-          eb('phone', 'like', like),
-          ...asPhone.map((d) => eb('phone', 'like', containing(d))),
-          eb('user_id_platform', 'like', like),
-          eb('note', 'ilike', like),
+          eb('username', 'ilike', s.like),
+          eb('phone', 'like', s.like),
+          ...s.phones.map((p) => eb('phone', 'like', p)),
+          eb('user_id_platform', 'like', s.like),
+          eb('note', 'ilike', s.like),
         ]),
       );
     }

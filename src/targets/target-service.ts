@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { personSearch } from '../shared/person-search.js';
 import { DEFAULT_API_LANG, renderTargetReason, type Lang, type LocalisedText } from '../shared/messages.js';
 import type { Database, TargetRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
@@ -226,14 +227,15 @@ export class TargetService {
     let base = this.db.selectFrom('targets').where('task_id', '=', taskId);
     if (q.status?.length) base = base.where('status', 'in', q.status);
     if (q.search) {
-      const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/^@/, '')}%`;
+      const s = personSearch(q.search);
       base = base.where((eb) =>
         eb.or([
-          eb('username', 'ilike', like),
-          eb('phone', 'like', like),
-          eb('user_id_platform', 'like', like),
-          eb('first_name', 'ilike', like),
-          eb('last_name', 'ilike', like),
+          eb('username', 'ilike', s.like),
+          eb('phone', 'like', s.like),
+          ...s.phones.map((p) => eb('phone', 'like', p)),
+          eb('user_id_platform', 'like', s.like),
+          // «Анна Соколова» as well as «Анна» or «Соколова».
+          eb(sql<string>`concat_ws(' ', first_name, last_name)`, 'ilike', s.like),
         ]),
       );
     }

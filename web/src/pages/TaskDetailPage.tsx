@@ -34,6 +34,13 @@ export function TaskDetailPage({ id }: { id: number }) {
   const [targets, setTargets] = useState<Page<TargetJson> | null>(null);
   const [targetStatus, setTargetStatus] = useState('');
   const [targetPage, setTargetPage] = useState(1);
+  // The recipients' search as typed, and as asked (a quarter-second after the typing stops).
+  const [targetSearch, setTargetSearch] = useState('');
+  const [targetQuery, setTargetQuery] = useState('');
+  useEffect(() => {
+    const h = setTimeout(() => setTargetQuery(targetSearch.trim()), 250);
+    return () => clearTimeout(h);
+  }, [targetSearch]);
   const [error, setError] = useState<string | null>(null);
   /** 404: deleted, a wrong address, or another user's task. */
   const [missing, setMissing] = useState(false);
@@ -73,12 +80,13 @@ export function TaskDetailPage({ id }: { id: number }) {
   const loadTargets = useCallback(async () => {
     const q = new URLSearchParams({ page: String(targetPage), page_size: '25' });
     if (targetStatus) q.set('status', targetStatus);
+    if (targetQuery) q.set('search', targetQuery);
     try {
       setTargets(await api<Page<TargetJson>>(`/api/v1/invite/tasks/${id}/targets?${q}`));
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [id, targetPage, targetStatus, lang]);
+  }, [id, targetPage, targetStatus, targetQuery, lang]);
 
   useEffect(() => {
     void loadAll();
@@ -332,6 +340,18 @@ export function TaskDetailPage({ id }: { id: number }) {
         <div className="toolbar">
           <h3>{t('targetsTitle')}</h3>
           <div className="filters">
+            {/* «What happened to @ivan?»: a username, its t.me link, a name or a phone as written, found on any page. */}
+            <input
+              type="search"
+              aria-label={t('recipientsSearch')}
+              placeholder={t('recipientsSearch')}
+              value={targetSearch}
+              onChange={(e) => {
+                setTargetSearch(e.target.value);
+                setTargetPage(1);
+              }}
+              data-testid="recipients-search"
+            />
             <select
               value={targetStatus}
               onChange={(e) => {
@@ -371,7 +391,12 @@ export function TaskDetailPage({ id }: { id: number }) {
         </div>
         {targets && targets.items.length === 0 && (
           <p className="muted" data-testid="recipients-empty">
-            {t(targetStatus ? 'noRecipientsInStatus' : 'noRecipients')}
+            {targetQuery ? t('noRecipientsFound', { q: targetQuery }) : t(targetStatus ? 'noRecipientsInStatus' : 'noRecipients')}
+          </p>
+        )}
+        {targets && targets.items.length > 0 && (targetQuery || targetStatus) && (
+          <p className="muted small" data-testid="recipients-found">
+            {t('recipientsFound', { n: targets.total })}
           </p>
         )}
         {targets && <Pager page={targetPage} pages={targets.pages} onPage={setTargetPage} />}

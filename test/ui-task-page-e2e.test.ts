@@ -325,4 +325,46 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
     await en.screenshot({ path: `${SHOTS}/recipients-search-en-390.png`, fullPage: true });
     await en.close();
   });
+
+  it('a task narrowed to the accounts ticked in the create form; the page says who is not chosen; the edit form widens it (ru)', async () => {
+    const second = (await ui.ctx.accounts.create(1, { label: 'Второй отправитель' })).id;
+    try {
+      const page = await newPage();
+      await open(page, '/tasks/new');
+      await page.fill('#group', '@sandbox_marketing');
+      await page.locator('[data-testid=group-check]').waitFor();
+      await page.setInputFiles('input[type=file]', { name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from('username\n@chosen_person_1\n') });
+      await page.locator('[data-testid=file-preview]').waitFor();
+      expect(await text(page, 'safe-pacing')).toMatch(/^Безопасный темп: ~30\/день \(готовых аккаунтов: 2\)/);
+      await page.click('[data-testid=accounts-chosen]');
+      // Starts from every account that could serve the task; unticking the first leaves the second.
+      await page.locator('[data-testid=account-picks] input:checked').nth(1).waitFor();
+      await page.locator('[data-testid=account-picks] input').first().uncheck();
+      expect(await text(page, 'safe-pacing')).toMatch(/^Безопасный темп: ~15\/день \(готовых аккаунтов: 1\)/);
+      // Unticked all: the server says why at the field, nothing is created.
+      await page.locator(`[data-testid=pick-account-${second}]`).uncheck();
+      await page.click('button[type=submit]');
+      await expect.poll(() => text(page, 'error-account_ids')).toBe('выберите хотя бы один аккаунт или оставьте «все подходящие»');
+      await page.locator(`[data-testid=pick-account-${second}]`).check();
+      await page.screenshot({ path: `${SHOTS}/create-chosen-accounts-ru.png`, fullPage: true });
+      await page.click('button[type=submit]');
+      await page.waitForURL(/#\/tasks\/\d+$/);
+      const id = Number(/\/tasks\/(\d+)$/.exec(page.url())![1]);
+      expect((await ui.api('GET', `/tasks/${id}`)).json.account_ids).toEqual([second]);
+      await page.locator('[data-testid=task-accounts-summary]').waitFor();
+      const first = await page.locator('[data-testid=task-accounts] li').filter({ hasText: 'Sender One' });
+      await expect.poll(() => first.locator('[data-testid=task-account-state]').textContent()).toBe('не выбран для этой задачи');
+
+      // The edit form: back to every suitable account.
+      await page.getByRole('button', { name: 'Изменить', exact: true }).click();
+      const form = page.locator('[data-testid=task-edit-form]');
+      expect(await form.locator('[data-testid=accounts-chosen]').isChecked()).toBe(true);
+      await form.locator('[data-testid=accounts-all]').check();
+      await form.locator('[data-testid=task-edit-save]').click();
+      await expect.poll(async () => (await ui.api('GET', `/tasks/${id}`)).json.account_ids).toBeNull();
+      await page.close();
+    } finally {
+      await ui.api('DELETE', `/accounts/${second}`);
+    }
+  });
 });

@@ -581,6 +581,13 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
     // extra.row (targetToJson), so nothing is rewritten here: a plain nullable column is added in place.
     up: `ALTER TABLE targets ADD COLUMN file_row integer;`,
   },
+  {
+    version: 18,
+    name: 'the accounts a task may use, when the user chose them',
+    // Null (every task before, and a task left to "every suitable account"): the task takes any of the owner's accounts
+    // that can serve it, including ones connected later. A list: only those, still only when they can serve it.
+    up: `ALTER TABLE tasks ADD COLUMN account_ids integer[];`,
+  },
 ];
 
 // Migrations speak raw SQL over any schema version, so the database type is deliberately open here.

@@ -32,6 +32,8 @@ export interface TasksTable {
   message_template: string | null;
   /** The template's version: 1, then one more each time it is replaced (migration 14; task_message_history keeps the replaced ones). */
   message_version: Generated<number>;
+  /** The accounts the user chose for the task (migration 18); null: every suitable account of the owner. */
+  account_ids: number[] | null;
   priority: Priority;
   status: TaskStatus;
   status_reason: string | null;

@@ -233,6 +233,14 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
   'FIELD.template_required': { ru: 'для личных сообщений нужен текст сообщения', en: 'a direct-message task needs a message template' },
   'FIELD.parsing_base_unknown': { ru: 'среди ваших баз парсинга нет базы «{base}»', en: 'none of your Parsing Service bases is "{base}"' },
   'FIELD.scheduled_past': { ru: 'это время уже прошло: выберите время в будущем', en: 'this time has already passed: choose a time in the future' },
+  'FIELD.accounts_none_chosen': {
+    ru: 'выберите хотя бы один аккаунт или оставьте «все подходящие»',
+    en: 'choose at least one account, or leave it to every suitable account',
+  },
+  'FIELD.account_not_yours': {
+    ru: 'среди ваших аккаунтов нет аккаунта №{id}',
+    en: 'none of your accounts has the id {id}',
+  },
   'FIELD.priority_required': { ru: 'чтобы сменить приоритет, укажите новый приоритет', en: 'SET_PRIORITY needs a priority' },
   'FIELD.template_variable': {
     ru: 'неизвестная переменная {variable}: в тексте можно использовать {known}',

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { NOT_CHOSEN, isChosen } from './chosen-accounts.js';
 import type { AccountRow, Database, TargetRow, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict } from '../shared/errors.js';
@@ -87,7 +88,7 @@ export class TaskAccounts {
     const limits = this.manager.limits;
     const items = await Promise.all(
       accounts.map(async (a) => {
-        const eligibility = this.eligibility(a, now, action, assigned.get(a.id), live);
+        const eligibility = isChosen(task, a.id) ? this.eligibility(a, now, action, assigned.get(a.id), live) : { eligible: false, reason: NOT_CHOSEN };
         const usage = await this.manager.usage(a.id);
         const verdict = eligibility.eligible ? await this.manager.check(a.id, action, group?.key ?? null) : null;
         return {

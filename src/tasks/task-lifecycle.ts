@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
+import { NOT_CHOSEN, isChosen } from './chosen-accounts.js';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
-import { conflict } from '../shared/errors.js';
+import { AppError, conflict } from '../shared/errors.js';
+import { localised } from '../shared/messages.js';
 import type { AccountManager } from '../accounts/account-manager.js';
 import type { GroupCheckService } from '../accounts/group-check.js';
 import { joinTexts, labelled } from '../accounts/limit-reasons.js';
@@ -10,6 +12,9 @@ import type { AuditLog } from '../observability/audit.js';
 import type { TaskService } from './task-service.js';
 import { assertTransition, transitionTask } from './task-status.js';
 import type { ScheduledStarts } from './scheduled-starts.js';
+
+/** The refusals of a choice of accounts that cannot serve the task (see assignAccounts). */
+const CHOICE_REFUSALS = ['NO_CHOSEN_ADMIN', 'NO_CHOSEN_ACCOUNT'];
 
 /**
  * start / pause / resume / cancel. Starting decides which accounts may work on the task
@@ -111,6 +116,32 @@ export class TaskLifecycle {
     return updated;
   }
 
+  /**
+   * A new choice of accounts for a task (PUT /tasks/:id with account_ids): each must be the caller's own; a started
+   * task (running, paused, waiting for its start) takes it at once: its task_accounts are recorded again, refused with
+   * the start's sentence when none of the chosen can serve it. Called before the choice is saved, so a refusal writes
+   * nothing; a task not started yet takes it at its start.
+   */
+  async chooseAccounts(userId: number, id: number, ids: number[] | null): Promise<void> {
+    const task = await this.tasks.getOwned(userId, id);
+    await this.tasks.checkChosenAccounts(userId, ids);
+    if (task.status === 'PENDING') {
+      // Recorded by a test invite before the start, if at all: the start records them again with the new choice.
+      await this.db.deleteFrom('task_accounts').where('task_id', '=', id).execute();
+      return;
+    }
+    if (!['IN_PROGRESS', 'SCHEDULED', 'PAUSED'].includes(task.status)) return;
+    try {
+      await this.assignAccounts(userId, { ...task, account_ids: ids }, { requireReady: false });
+    } catch (err) {
+      // The edit form says it at the accounts it chose.
+      if (err instanceof AppError && CHOICE_REFUSALS.includes(err.code))
+        throw new AppError(409, err.code, err.message, [{ field: 'account_ids', message: localised(err.code, err.i18n?.params) }], err.i18n);
+      throw err;
+    }
+    await this.accounts.wake(userId);
+  }
+
   /** Records in task_accounts which of the user's accounts may act for this task, and why the others may not. */
   async assignAccounts(userId: number, task: TaskRow, opts: { requireReady: boolean }): Promise<void> {
     const now = this.clock.now();
@@ -126,15 +157,22 @@ export class TaskLifecycle {
           check.error ?? 'The target group could not be found.',
           check.error_text ? { key: 'TEXT', params: { text: check.error_text } } : undefined,
         );
-      const admins = [...check.ready.map((r) => r.account_id), ...check.unavailable.filter((u) => u.is_admin).map((u) => u.account_id)];
-      if (opts.requireReady && check.ready.length === 0) {
-        const why = check.unavailable.map((u) => `${u.label}: ${u.reason}`).join('; ');
+      // The accounts the user chose (all, unless they chose): the others are recorded below as not chosen.
+      const ready = check.ready.filter((r) => isChosen(task, r.account_id));
+      const unavailable = check.unavailable.filter((u) => isChosen(task, u.account_id));
+      const admins = [...ready.map((r) => r.account_id), ...unavailable.filter((u) => u.is_admin).map((u) => u.account_id)];
+      if (task.account_ids && admins.length === 0)
+        throw conflict('NO_CHOSEN_ADMIN', `None of the accounts chosen for this task can invite into "${check.group.title}".`, {
+          params: { group: check.group.title },
+        });
+      if (opts.requireReady && ready.length === 0) {
+        const why = unavailable.map((u) => `${u.label}: ${u.reason}`).join('; ');
         throw conflict(
           'NO_READY_ADMIN',
           `No account can invite into "${check.group.title}" right now${why ? ` (${why})` : ''}. Make one of your accounts an admin with the right to add members.`,
           {
             key: why ? 'NO_READY_ADMIN.why' : 'NO_READY_ADMIN',
-            params: { group: check.group.title, why: joinTexts(check.unavailable.map((u) => labelled(u.label, u.reason_text))) },
+            params: { group: check.group.title, why: joinTexts(unavailable.map((u) => labelled(u.label, u.reason_text))) },
           },
         );
       }
@@ -143,12 +181,16 @@ export class TaskLifecycle {
           params: { group: check.group.title },
         });
       }
-      for (const r of check.ready) rows.push({ account_id: r.account_id, eligible: true, reason: null, group_peer: JSON.stringify(check.peers[r.account_id]) });
+      for (const r of check.ready) {
+        const chosen = isChosen(task, r.account_id);
+        rows.push({ account_id: r.account_id, eligible: chosen, reason: chosen ? null : NOT_CHOSEN, group_peer: JSON.stringify(check.peers[r.account_id]) });
+      }
       for (const u of check.unavailable) {
+        const chosen = isChosen(task, u.account_id);
         rows.push({
           account_id: u.account_id,
-          eligible: u.is_admin,
-          reason: u.reason,
+          eligible: chosen && u.is_admin,
+          reason: chosen ? u.reason : NOT_CHOSEN,
           group_peer: check.peers[u.account_id] ? JSON.stringify(check.peers[u.account_id]) : null,
         });
       }
@@ -158,8 +200,11 @@ export class TaskLifecycle {
       for (const a of accounts) {
         const verdict = this.accounts.checkStatus(a, now);
         const usable = verdict.allowed || verdict.wait_seconds !== null;
-        rows.push({ account_id: a.id, eligible: usable, reason: usable ? null : verdict.reason, group_peer: null });
+        const chosen = isChosen(task, a.id);
+        rows.push({ account_id: a.id, eligible: chosen && usable, reason: !chosen ? NOT_CHOSEN : usable ? null : verdict.reason, group_peer: null });
       }
+      if (task.account_ids && !rows.some((r) => r.eligible))
+        throw conflict('NO_CHOSEN_ACCOUNT', 'None of the accounts chosen for this task can work: choose other accounts, or every suitable account.');
       if (!rows.some((r) => r.eligible)) {
         throw conflict('NO_ACCOUNT', `You have no usable ${task.platform_mode} sender account: add one or enable a disabled one.`, {
           params: { mode: task.platform_mode },

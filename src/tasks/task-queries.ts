@@ -26,6 +26,7 @@ const TASK_COLUMN_SET: Record<keyof TasksTable, true> = {
   target_group_key: true,
   message_template: true,
   message_version: true,
+  account_ids: true,
   priority: true,
   status: true,
   status_reason: true,
@@ -126,6 +127,7 @@ const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"
  */
 const itemHeadSql = (t: string) => `(SELECT row_to_json(h) FROM (SELECT ${t}.id, ${t}.name, ${t}.platform, ${t}.platform_mode,
     ${t}.platform_mode = 'sandbox' AS sandbox, ${t}.type, ${t}.target_group, ${t}.target_group_title, ${t}.message_template,
+    ${t}.account_ids,
     ${t}.priority, ${t}.status) h)::text`;
 const itemTailSql = (t: string, c: string) => `(SELECT row_to_json(tl) FROM (SELECT ${isoSql(`${t}.scheduled_at`)} AS scheduled_at,
     ${t}.settings, (SELECT row_to_json(k) FROM (SELECT ${countersSelect(c)}) k) AS counters, ${isoSql(`${t}.created_at`)} AS created_at,

@@ -7,6 +7,7 @@ import { AppError } from '../shared/errors.js';
 import { renderMessage, type Lang, type MessageParams } from '../shared/messages.js';
 import type { PlatformMode } from '../shared/enums.js';
 import type { CreateTaskInput } from './task-schemas.js';
+import { isChosen } from './chosen-accounts.js';
 
 /** One reason a task could not start, at the form field it is about. */
 export interface StartProblem {
@@ -46,12 +47,21 @@ export class TaskReadiness {
       problems.push({ field: 'accounts', code: 'WHY.no_accounts' });
       return problems;
     }
+    // Only the accounts the user chose, when they chose (the start records the others as not chosen).
+    const chosen = (id: number) => isChosen(input, id);
+    if (input.account_ids && !usable.some((a) => chosen(a.id))) {
+      problems.push({ field: 'accounts', code: 'NO_CHOSEN_ACCOUNT' });
+      return problems;
+    }
     if (input.type === 'invite_to_group' && input.target_group) {
       const check = await this.groupCheck.check(userId, input.target_group, mode);
+      const ready = check.ready.filter((r) => chosen(r.account_id));
+      const admins = ready.length + check.unavailable.filter((u) => u.is_admin && chosen(u.account_id)).length;
+      const anyAdmin = check.ready.length + check.unavailable.filter((u) => u.is_admin).length;
       if (!check.group) problems.push({ field: 'target_group', code: 'WHY.group_not_found' });
-      else if (!check.ready.length && !check.unavailable.some((u) => u.is_admin))
-        problems.push({ field: 'target_group', code: 'WHY.no_admin', params: { group: check.group.title } });
-      else if (!check.ready.length) problems.push({ field: 'accounts', code: 'WHY.no_ready_account', params: { group: check.group.title } });
+      else if (!anyAdmin) problems.push({ field: 'target_group', code: 'WHY.no_admin', params: { group: check.group.title } });
+      else if (!admins) problems.push({ field: 'accounts', code: 'NO_CHOSEN_ADMIN', params: { group: check.group.title } });
+      else if (!ready.length) problems.push({ field: 'accounts', code: 'WHY.no_ready_account', params: { group: check.group.title } });
     }
     return problems;
   }

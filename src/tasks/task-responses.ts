@@ -32,6 +32,7 @@ export const taskJsonSchema = z.object({
   target_group: nullableString,
   target_group_title: nullableString,
   message_template: nullableString,
+  account_ids: z.array(z.number().int()).nullable(),
   priority: z.enum(PRIORITIES),
   status: z.enum(TASK_STATUSES),
   status_reason: nullableString,

@@ -44,6 +44,8 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
             ? autoTaskName(req.lang, { group: group?.title ?? input.target_group! }, ctx.clock.now(), tz)
             : autoTaskName(req.lang, { template: input.message_template! }, ctx.clock.now(), tz);
       }
+      // Someone else's account among the chosen is a wrong field (400), not a reason the task cannot start.
+      await ctx.tasks.checkChosenAccounts(user, input.account_ids);
       // With `draft` given, the start's conditions are checked first: refused (nothing created) or kept on the draft.
       const problems = input.draft === undefined ? [] : await ctx.taskReadiness.problems(user, input, ctx.config.platformMode);
       if (problems.length && !input.draft) throw TaskReadiness.refusal(problems, req.lang);
@@ -104,6 +106,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     const newGroup = req.body.target_group;
     const before = newGroup ? await ctx.tasks.getOwned(user, req.params.id) : null;
     const group = before && newGroup !== before.target_group ? await ctx.groupCheck.identify(user, newGroup!, before.platform_mode) : null;
+    if (req.body.account_ids !== undefined) await ctx.lifecycle.chooseAccounts(user, req.params.id, req.body.account_ids);
     const row = await ctx.tasks.update(user, req.params.id, req.body, group);
     // A new time (or priority) for a task that is waiting to start moves its start job (to its invite queue).
     if (row.status === 'SCHEDULED' && (req.body.scheduled_at !== undefined || req.body.priority !== undefined)) await ctx.scheduledStarts.schedule(row);

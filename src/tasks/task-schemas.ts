@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TEMPLATE_VARIABLES, unclosedTemplateVariables, unknownTemplateVariables } from '../shared/message-template.js';
 import { PLATFORMS, PRIORITIES, TASK_STATUSES, TASK_TYPES, BULK_TASK_ACTIONS } from '../shared/enums.js';
-import { boundedDate, dbId } from '../shared/input-schemas.js';
+import { boundedDate, dbId, dbIdStrict } from '../shared/input-schemas.js';
 import { MAX_MESSAGE_TEMPLATE, MAX_TASK_NAME } from '../shared/limits.js';
 
 /**
@@ -64,6 +64,19 @@ const taskFields = {
   priority: priorityInput().default('MEDIUM'),
   scheduled_at: optionalDate.nullable(),
   settings: taskSettingsSchema,
+  /**
+   * The accounts the task may use; null: every suitable account of the owner (the default, and later accounts too).
+   * Repeats are dropped; whether each is the caller's own is checked by the service (TaskService.checkChosenAccounts).
+   */
+  account_ids: z
+    .array(dbIdStrict('account id'))
+    .max(500)
+    .refine((ids) => ids.length > 0, {
+      message: 'choose at least one account, or null for every suitable account',
+      params: { i18n: 'FIELD.accounts_none_chosen' },
+    })
+    .transform((ids) => [...new Set(ids)])
+    .nullable(),
 };
 
 export const manualTargetSchema = z.union([
@@ -87,6 +100,7 @@ export const createTaskSchema = z
     priority: taskFields.priority,
     scheduled_at: taskFields.scheduled_at.optional(),
     settings: taskFields.settings.default({}),
+    account_ids: taskFields.account_ids.optional(),
     /** Optional audience given inline (usernames, ids, phones or objects). */
     targets: z.array(manualTargetSchema).max(10_000).optional(),
     /** Start right after creation (the create form's "start now"). */
@@ -126,6 +140,7 @@ export const updateTaskSchema = z
     priority: priorityInput().optional(),
     scheduled_at: taskFields.scheduled_at.optional(),
     settings: taskSettingsSchema.optional(),
+    account_ids: taskFields.account_ids.optional(),
   })
   .strict();
 

@@ -42,6 +42,7 @@ export function taskToJson(t: TaskRow, counters: TaskCounters = EMPTY, lang: Lan
     target_group: t.target_group,
     target_group_title: t.target_group_title,
     message_template: t.message_template,
+    account_ids: t.account_ids,
     priority: t.priority,
     status: t.status,
     status_reason: renderStoredReason(t.status_reason, t.status_reason_params, lang),
@@ -79,6 +80,7 @@ export function insertTaskCopy(trx: Transaction<Database>, src: TaskRow, name: s
       target_group_title: src.target_group_title,
       target_group_key: src.target_group_key,
       message_template: src.message_template,
+      account_ids: src.account_ids,
       priority: src.priority,
       status: 'PENDING',
       status_reason: null,
@@ -156,6 +158,7 @@ export class TaskService {
   async create(userId: number, input: CreateTaskInput, name: string, group: GroupIdentity | null = null): Promise<TaskRow> {
     const now = this.clock.now();
     refusePastStart(input.scheduled_at, now);
+    await this.checkChosenAccounts(userId, input.account_ids);
     return this.db
       .insertInto('tasks')
       .values({
@@ -168,6 +171,7 @@ export class TaskService {
         target_group_title: input.type === 'invite_to_group' ? (group?.title ?? null) : null,
         target_group_key: input.type === 'invite_to_group' ? (group?.key ?? null) : null,
         message_template: input.message_template ?? null,
+        account_ids: input.account_ids ?? null,
         priority: input.priority,
         status: 'PENDING',
         status_reason: null,
@@ -201,6 +205,7 @@ export class TaskService {
     if (patch.message_template !== undefined && task.type !== 'direct_message') {
       throw new AppError(400, 'NOT_A_MESSAGE_TASK', 'Only direct-message tasks have a message template.');
     }
+    await this.checkChosenAccounts(userId, patch.account_ids);
     // Only a new time: a form sent back whole carries the old one, passed by now for a task that has started.
     if (patch.scheduled_at && patch.scheduled_at.getTime() !== task.scheduled_at?.getTime()) refusePastStart(patch.scheduled_at, this.clock.now());
     const set: Record<string, unknown> = { updated_at: this.clock.now() };
@@ -232,6 +237,26 @@ export class TaskService {
     throw conflict('TASK_STATUS_CHANGED', `Task "${now.name}" is ${now.status} now; this change is no longer allowed. Reload and try again.`, {
       params: { name: now.name, status: now.status },
     });
+  }
+
+  /**
+   * Every chosen account must be one of the caller's own, in this installation's mode: another user's account (or one
+   * deleted since the form was opened) is refused at the field, as if it did not exist, and nothing is written.
+   */
+  async checkChosenAccounts(userId: number, ids: number[] | null | undefined): Promise<void> {
+    if (!ids?.length) return;
+    const own = await this.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('platform_mode', '=', this.platformMode)
+      .where('id', 'in', ids)
+      .execute();
+    const missing = ids.filter((id) => !own.some((a) => a.id === id));
+    if (missing.length)
+      throw new AppError(400, 'ACCOUNT_NOT_FOUND', `None of your accounts has the id ${missing[0]}.`, [
+        { field: 'account_ids', message: localised('FIELD.account_not_yours', { id: missing[0]! }) },
+      ]);
   }
 
   /** The task as it was (its name stays in the journal). */

@@ -6,6 +6,7 @@ import { RETIRED_ACCOUNT_STATUSES, UNUSABLE_ACCOUNT_STATUSES } from '../shared/e
 import { PEOPLE_IN_TASK } from '../targets/target-bulk-insert.js';
 import type { WhyTask } from './task-queries.js';
 import { eligibilityReasonText } from '../accounts/account-reasons.js';
+import { NOT_CHOSEN } from './chosen-accounts.js';
 import { renderMessage, renderStoredReason, type Lang, type MessageParams } from '../shared/messages.js';
 
 /**
@@ -135,11 +136,13 @@ export class TaskWhyService {
       items: list.items.map((i) => ({
         ...i,
         why: !i.eligible
-          ? {
-              code: 'ACCOUNT_WHY.not_eligible',
-              text: renderMessage('ACCOUNT_WHY.not_eligible', lang, { reason: eligibilityReasonText(i.reason, lang) ?? '—' })!,
-              until: null,
-            }
+          ? i.reason === NOT_CHOSEN
+            ? { code: NOT_CHOSEN, text: renderMessage(NOT_CHOSEN, lang)!, until: null }
+            : {
+                code: 'ACCOUNT_WHY.not_eligible',
+                text: renderMessage('ACCOUNT_WHY.not_eligible', lang, { reason: eligibilityReasonText(i.reason, lang) ?? '—' })!,
+                until: null,
+              }
           : i.can_act_now
             ? null
             : this.accountWhy(

@@ -101,4 +101,14 @@ export const TASK_WHY_MESSAGES: Record<string, { ru: string; en: string }> = {
   'ACCOUNT_WHY.disabled': { ru: 'отключён вами', en: 'disabled by you' },
   'ACCOUNT_WHY.not_found': { ru: 'аккаунт не найден', en: 'account not found' },
   'ACCOUNT_WHY.not_eligible': { ru: 'не может работать в этой задаче: {reason}', en: 'cannot work on this task: {reason}' },
+  'ACCOUNT_WHY.not_chosen': { ru: 'не выбран для этой задачи', en: 'not chosen for this task' },
+  // A task whose chosen accounts cannot serve it (the start's refusal, the create form's field).
+  NO_CHOSEN_ADMIN: {
+    ru: 'Ни один из аккаунтов, выбранных для задачи, не может приглашать в «{group}»: выберите аккаунт-админ с правом добавлять участников или «все подходящие».',
+    en: 'None of the accounts chosen for this task can invite into "{group}": choose an admin with the right to add members, or every suitable account.',
+  },
+  NO_CHOSEN_ACCOUNT: {
+    ru: 'Ни один из аккаунтов, выбранных для задачи, сейчас не может работать: выберите другие аккаунты или «все подходящие».',
+    en: 'None of the accounts chosen for this task can work: choose other accounts, or every suitable account.',
+  },
 };

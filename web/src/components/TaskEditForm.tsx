@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api/client';
-import { PRIORITIES, type Priority, type TaskJson } from '../api/types';
+import { PRIORITIES, type AccountJson, type Priority, type TaskJson } from '../api/types';
+import { AccountChoice } from './AccountChoice';
 import { useI18n } from '../i18n';
 import { FieldError, formNotice, serverFieldErrors } from './FieldError';
 import { GroupCheckPanel, useGroupCheck } from './GroupCheck';
@@ -10,7 +11,7 @@ import { isFinished } from '../task-actions';
 import { nameTooLong, startTimeProblem } from '../task-field-checks';
 import { serviceNow, useServerInfo } from '../server-info';
 
-const FIELDS = ['name', 'priority', 'target_group', 'message_template', 'scheduled_at', 'settings'] as const;
+const FIELDS = ['name', 'priority', 'target_group', 'message_template', 'scheduled_at', 'settings', 'account_ids'] as const;
 type Field = (typeof FIELDS)[number];
 const MAX_NOTES_LENGTH = 2000;
 
@@ -54,6 +55,15 @@ export function TaskEditForm({
   const [notes, setNotes] = useState(notesOf(task));
   const [timed, setTimed] = useState(task.scheduled_at !== null);
   const [startAt, setStartAt] = useState(toLocalInput(task.scheduled_at));
+  const [accountIds, setAccountIds] = useState<number[] | null>(task.account_ids);
+  const [accounts, setAccounts] = useState<AccountJson[]>([]);
+  useEffect(() => {
+    if (finished) return;
+    api<{ items: AccountJson[] }>('/api/v1/invite/accounts').then(
+      (r) => setAccounts(r.items),
+      () => undefined,
+    );
+  }, [finished]);
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -65,7 +75,9 @@ export function TaskEditForm({
       setErrors((fe) => (fe[field] ? { ...fe, [field]: undefined } : fe));
     };
   const groupChanged = canChangeGroup && group.trim() !== (task.target_group ?? '');
-  const { check, checking } = useGroupCheck(groupChanged ? group : '');
+  // The group (as typed, or the task's): its check is shown when the group changes, and says beside each account
+  // whether it could invite there.
+  const { check, checking } = useGroupCheck(task.type === 'invite_to_group' && !finished ? group : '');
 
   /** The fields that differ from the task, as the API takes them. */
   function changes(): Record<string, unknown> {
@@ -78,6 +90,7 @@ export function TaskEditForm({
     // Compared as the input shows it (to the minute): opening and saving keeps a time set to the second.
     const sameTime = timed ? startAt === toLocalInput(task.scheduled_at) : task.scheduled_at === null;
     if (canSchedule && !sameTime) patch.scheduled_at = timed && startAt ? new Date(startAt).toISOString() : null;
+    if (!finished && String(accountIds) !== String(task.account_ids)) patch.account_ids = accountIds;
     return patch;
   }
 
@@ -114,7 +127,8 @@ export function TaskEditForm({
       // The server's refusals at their fields (it answers in the UI's language); a 409 (the task moved on) as a sentence.
       const { byField, rest } = err instanceof ApiError ? serverFieldErrors(err.body, FIELDS) : { byField: {}, rest: [] };
       setErrors(byField);
-      if (err instanceof ApiError && err.status === 409) onMovedOn();
+      // A 409 at a field (a choice of accounts that cannot serve the task) is the form's to fix, not a task moved on.
+      if (err instanceof ApiError && err.status === 409 && !Object.keys(byField).length) onMovedOn();
       setError(Object.keys(byField).length ? rest.join('; ') || t('errFixFields') : (err as Error).message);
     } finally {
       setSaving(false);
@@ -195,6 +209,15 @@ export function TaskEditForm({
           {!timed && task.status === 'SCHEDULED' && <p className="notice notice-warn small">{t('startTimeClearNow')}</p>}
           <FieldError field="scheduled_at" text={errors.scheduled_at} />
         </fieldset>
+      )}
+      {!finished && (
+        <AccountChoice
+          accounts={accounts}
+          value={accountIds}
+          onChange={edit('account_ids', setAccountIds)}
+          check={task.type === 'invite_to_group' ? check : null}
+          error={errors.account_ids}
+        />
       )}
       <div className="field">
         <label htmlFor="edit-notes">{t('notes')}</label>

@@ -12,9 +12,10 @@ import { GroupCheckPanel, useGroupCheck } from '../components/GroupCheck';
 import { AudiencePicker, audiencePeople, importAudience, useAudience } from '../components/AudiencePicker';
 import { FieldError as FieldErrorText, formNotice, serverFieldErrors } from '../components/FieldError';
 import { MessagePreview, templateProblem } from '../components/MessagePreview';
+import { AccountChoice } from '../components/AccountChoice';
 
 /** The form's fields that can carry an error (the server's `details[].field` names). */
-const FORM_FIELDS = ['name', 'target_group', 'message_template', 'scheduled_at', 'priority', 'file', 'audience', 'accounts'] as const;
+const FORM_FIELDS = ['name', 'target_group', 'message_template', 'scheduled_at', 'priority', 'file', 'audience', 'accounts', 'account_ids'] as const;
 type FormField = (typeof FORM_FIELDS)[number];
 type FieldErrors = Partial<Record<FormField, string>>;
 
@@ -41,6 +42,8 @@ export function CreateTaskPage() {
   const groupKey = type === 'invite_to_group' ? (check?.group?.key ?? null) : null;
   const audience = useAudience({ groupKey });
   const [accounts, setAccounts] = useState<AccountJson[]>([]);
+  /** The accounts the task may use: null, every suitable one (the default). */
+  const [accountIds, setAccountIds] = useState<number[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
@@ -89,13 +92,17 @@ export function CreateTaskPage() {
     return fe;
   }
 
-  const activeAccounts = accounts.filter((a) => !UNUSABLE_ACCOUNT_STATUSES.includes(a.status as AccountStatus)).length;
+  const chosen = (id: number) => accountIds === null || accountIds.includes(id);
+  const activeAccounts = accounts.filter((a) => !UNUSABLE_ACCOUNT_STATUSES.includes(a.status as AccountStatus) && chosen(a.id)).length;
+  // The pace of the accounts that will work: the group's ready admins (the check's pace is theirs, per account alike),
+  // or the usable accounts for messages — of those chosen, when the user chose.
+  const readyChosen = check?.ready.filter((r) => chosen(r.account_id)).length ?? 0;
   const pacing = useMemo(
     () =>
       type === 'invite_to_group'
-        ? { n: check?.safe_pacing_per_day ?? 0, k: check?.ready.length ?? 0 }
+        ? { n: check?.ready.length ? Math.round(((check.safe_pacing_per_day ?? 0) * readyChosen) / check.ready.length) : 0, k: readyChosen }
         : { n: activeAccounts * (accounts[0]?.usage_today.messages_limit ?? 40), k: activeAccounts },
-    [type, check, activeAccounts, accounts],
+    [type, check, activeAccounts, accounts, readyChosen],
   );
 
   /** Create (and start unless «create only»), or with `draft` save whatever is missing: the task keeps the reason. */
@@ -131,6 +138,7 @@ export function CreateTaskPage() {
           // The server refuses a task that cannot start unless it is a draft; the audience follows this call.
           draft,
           audience_count: audienceCount(),
+          ...(accountIds ? { account_ids: accountIds } : {}),
         },
       });
       const start = when !== 'manual' && !draft;
@@ -275,6 +283,18 @@ export function CreateTaskPage() {
             </label>
           </fieldset>
         </div>
+
+        <AccountChoice
+          accounts={accounts}
+          value={accountIds}
+          onChange={(ids) => {
+            setAccountIds(ids);
+            clearFieldError('account_ids');
+            clearFieldError('accounts');
+          }}
+          check={type === 'invite_to_group' ? check : null}
+          error={fieldErrors.account_ids}
+        />
 
         {type === 'invite_to_group' && check?.group_lifetime_left != null && audienceCount() > check.group_lifetime_left && (
           <p className="notice notice-warn small" data-testid="group-capacity-short">

@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runVirtual } from '../src/scheduler/worker-loop.js';
+import type { Worker } from '../src/scheduler/worker.js';
+import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
+
+/**
+ * A task narrowed to the accounts its owner chose (`account_ids`): only those act for it, the others are shown as not
+ * chosen, a choice that cannot serve the task is refused in the reader's language at its field, and another user's
+ * account cannot be chosen.
+ */
+describe('the accounts chosen for a task', () => {
+  let t: TestApp;
+  let worker: Worker;
+  let anna: number;
+  let boris: number;
+  let outsider: number;
+  const ru = { 'accept-language': 'ru' };
+
+  beforeEach(async () => {
+    t = await makeTestApp();
+    worker = t.ctx.createWorker('chosen-accounts');
+    anna = await addSandboxAccount(t, 1, 'Анна');
+    boris = await addSandboxAccount(t, 1, 'Борис');
+    // An account of this user that is not an admin of the demo group.
+    outsider = await addSandboxAccount(t, 1, 'Не админ', ['-1001000000002']);
+  });
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  const panel = async (id: number) => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}/accounts`, headers: ru })).json;
+  const start = (id: number) => t.api({ method: 'POST', url: `/api/v1/invite/tasks/${id}/start`, headers: ru });
+
+  it('only the chosen account acts; the other is shown as not chosen; the choice is kept on the task and its copy', async () => {
+    const task = await createInviteTask(t, ['ch_one1', 'ch_two2', 'ch_three3', 'ch_four4'], { account_ids: [boris, boris] });
+    expect(task.account_ids).toEqual([boris]);
+    expect((await start(task.id)).statusCode).toBe(200);
+    const p = await panel(task.id);
+    expect(p.eligible).toBe(1);
+    expect(p.items.find((i: any) => i.account_id === anna)).toMatchObject({
+      eligible: false,
+      why: { code: 'ACCOUNT_WHY.not_chosen', text: 'не выбран для этой задачи' },
+    });
+    expect(p.items.find((i: any) => i.account_id === boris)).toMatchObject({ eligible: true });
+
+    await runVirtual(worker, t.clock, t.clock.now().getTime() + 48 * 3600_000);
+    const events = t.ctx.sandboxWorld.events;
+    expect(events.length).toBe(4);
+    expect(new Set(events.map((e) => e.accountId))).toEqual(new Set([boris]));
+
+    // The list and the copy say the same choice.
+    const listed = (await t.api({ method: 'GET', url: '/api/v1/invite/tasks' })).json.items.find((x: any) => x.id === task.id);
+    expect(listed.account_ids).toEqual([boris]);
+    const copy = (await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/duplicate` })).json;
+    expect(copy.account_ids).toEqual([boris]);
+    // Left to every suitable account (null), both admins work again.
+    const open = await createInviteTask(t, ['ch_five5']);
+    expect(open.account_ids).toBeNull();
+    expect((await start(open.id)).statusCode).toBe(200);
+    expect((await panel(open.id)).eligible).toBe(2);
+  });
+
+  it("refuses another user's account, an unknown one and an empty choice at the field, in Russian, creating nothing", async () => {
+    const theirs = await addSandboxAccount(t, 2, 'Чужой');
+    for (const ids of [[anna, theirs], [987654]]) {
+      const res = await t.api({
+        method: 'POST',
+        url: '/api/v1/invite/tasks',
+        headers: ru,
+        payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', targets: ['@ch_x1'], account_ids: ids },
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      const missing = ids[ids.length - 1];
+      expect(res.json.details).toEqual([{ field: 'account_ids', message: `среди ваших аккаунтов нет аккаунта №${missing}` }]);
+    }
+    const empty = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: ru,
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', account_ids: [] },
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json.details).toEqual([{ field: 'account_ids', message: 'выберите хотя бы один аккаунт или оставьте «все подходящие»' }]);
+    expect((await t.api({ method: 'GET', url: '/api/v1/invite/tasks' })).json.total).toBe(0);
+  });
+
+  it('a choice that cannot serve the task: the create form is told at «accounts», the start and a change are refused', async () => {
+    // The create form's check (draft: false): the only chosen account is no admin of the group.
+    const refused = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: ru,
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', audience_count: 3, draft: false, account_ids: [outsider] },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json.details).toEqual([
+      {
+        field: 'accounts',
+        code: 'NO_CHOSEN_ADMIN',
+        message:
+          'Ни один из аккаунтов, выбранных для задачи, не может приглашать в «Sandbox Marketing Chat»: выберите аккаунт-админ с правом добавлять участников или «все подходящие».',
+      },
+    ]);
+
+    // Created without the check, its start is refused with the same sentence.
+    const task = await createInviteTask(t, ['ch_y1'], { account_ids: [outsider] });
+    const start1 = await start(task.id);
+    expect(start1.statusCode).toBe(409);
+    expect(start1.json).toMatchObject({ error: 'NO_CHOSEN_ADMIN' });
+    expect(start1.json.message).toMatch(/^Ни один из аккаунтов, выбранных для задачи, не может приглашать в «Sandbox Marketing Chat»/);
+
+    // Running with Anna, then narrowed to the non-admin: refused, and Anna still works for it.
+    const running = await createInviteTask(t, ['ch_z1', 'ch_z2'], { account_ids: [anna] });
+    expect((await start(running.id)).statusCode).toBe(200);
+    const change = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${running.id}`, headers: ru, payload: { account_ids: [outsider] } });
+    expect(change.statusCode).toBe(409);
+    expect(change.json.error).toBe('NO_CHOSEN_ADMIN');
+    // Said at the field the edit form shows.
+    expect(change.json.details).toEqual([
+      {
+        field: 'account_ids',
+        message:
+          'Ни один из аккаунтов, выбранных для задачи, не может приглашать в «Sandbox Marketing Chat»: выберите аккаунт-админ с правом добавлять участников или «все подходящие».',
+      },
+    ]);
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${running.id}` })).json.account_ids).toEqual([anna]);
+    expect((await panel(running.id)).items.find((i: any) => i.account_id === anna).eligible).toBe(true);
+
+    // Widened to Boris instead: taken at once by the running task.
+    const widen = await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${running.id}`, payload: { account_ids: [boris] } });
+    expect(widen.statusCode, widen.body).toBe(200);
+    expect(widen.json.account_ids).toEqual([boris]);
+    const after = await panel(running.id);
+    expect(after.items.find((i: any) => i.account_id === anna)).toMatchObject({ eligible: false, why: { code: 'ACCOUNT_WHY.not_chosen' } });
+    expect(after.items.find((i: any) => i.account_id === boris).eligible).toBe(true);
+    // And back to every suitable account.
+    expect((await t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${running.id}`, payload: { account_ids: null } })).json.account_ids).toBeNull();
+    expect((await panel(running.id)).eligible).toBe(2);
+  });
+
+  it('a message task uses only the chosen accounts; a chosen account you disabled leaves it nobody to start with', async () => {
+    const created = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      headers: ru,
+      payload: { type: 'direct_message', message_template: 'Привет, {first_name}!', targets: ['dm_c1', 'dm_c2'], account_ids: [outsider] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${outsider}`, payload: { enabled: false } });
+    const refused = await start(created.json.id);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json).toMatchObject({
+      error: 'NO_CHOSEN_ACCOUNT',
+      message: 'Ни один из аккаунтов, выбранных для задачи, сейчас не может работать: выберите другие аккаунты или «все подходящие».',
+    });
+    await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${outsider}`, payload: { enabled: true } });
+    expect((await start(created.json.id)).statusCode).toBe(200);
+    await runVirtual(worker, t.clock, t.clock.now().getTime() + 24 * 3600_000);
+    const events = t.ctx.sandboxWorld.events;
+    expect(events.length).toBe(2);
+    expect(events.every((e) => e.accountId === outsider)).toBe(true);
+  });
+});

@@ -147,6 +147,15 @@ describe('the accounts chosen for a task', () => {
     });
     expect(created.statusCode, created.body).toBe(201);
     await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${outsider}`, payload: { enabled: false } });
+    // Before the start is tried, the task and the list already say why it could not start.
+    const said = 'Ни один из аккаунтов, выбранных для задачи, сейчас не может работать: выберите другие аккаунты или «все подходящие».';
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${created.json.id}`, headers: ru })).json.why).toMatchObject({
+      code: 'NO_CHOSEN_ACCOUNT',
+      text: said,
+      stuck: true,
+    });
+    const listed = (await t.api({ method: 'GET', url: '/api/v1/invite/tasks', headers: ru })).json.items.find((x: any) => x.id === created.json.id);
+    expect(listed.why).toMatchObject({ code: 'NO_CHOSEN_ACCOUNT', text: said });
     const refused = await start(created.json.id);
     expect(refused.statusCode).toBe(409);
     expect(refused.json).toMatchObject({

@@ -71,7 +71,8 @@ export const countersJsonSql = (alias: string) =>
  * of a task not started yet (src/tasks/task-why.ts): read with the task so that why costs no extra round trip.
  */
 const ownerHasUsableAccountSql = (alias: string) => `EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = ${alias}.user_id
-    AND a.platform_mode = ${alias}.platform_mode AND ${usableAccountSql('a.status')})`;
+    AND a.platform_mode = ${alias}.platform_mode AND ${usableAccountSql('a.status')}
+    AND (${alias}.account_ids IS NULL OR a.id = ANY(${alias}.account_ids)))`;
 
 /** The status poll: the owned task (another user's is no row: 404), its counters and how many accounts may serve it (for the ETA). */
 const STATUS_SQL = preparedSql(`SELECT ${taskColumns('t')}, ${countersJsonSql('t')} AS counters,
@@ -94,7 +95,7 @@ export async function readTaskForStatus(
 /** What a task's `why` reads of it (src/tasks/task-why.ts). */
 export type WhyTask = Pick<
   TaskRow,
-  'id' | 'user_id' | 'platform_mode' | 'status' | 'status_reason' | 'status_reason_params' | 'scheduled_at' | 'type' | 'target_group_key'
+  'id' | 'user_id' | 'platform_mode' | 'status' | 'status_reason' | 'status_reason_params' | 'scheduled_at' | 'type' | 'target_group_key' | 'account_ids'
 >;
 
 /**
@@ -172,7 +173,7 @@ export async function readTaskPage(db: Kysely<Database>, userId: number, q: List
   const from = q.sort === 'progress' ? sql`tasks LEFT JOIN task_counters c ON c.task_id = tasks.id` : sql`tasks`;
 
   const query = sql<TaskListRow & { total_count: string }>`SELECT p.id, p.user_id, p.platform_mode, p.status, p.status_reason,
-      p.status_reason_params, p.scheduled_at, p.type, p.target_group_key, ${sql.raw(counterSql('c', 'pending'))} AS pending,
+      p.status_reason_params, p.scheduled_at, p.type, p.target_group_key, p.account_ids, ${sql.raw(counterSql('c', 'pending'))} AS pending,
       ${sql.raw(ownerHasUsableAccountSql('p'))} AS has_usable_account, ${sql.raw(itemHeadSql('p'))} AS head,
       ${sql.raw(itemTailSql('p', 'c'))} AS tail, p.total_count
     FROM (SELECT ${sql.raw(taskColumns('tasks'))}, count(*) OVER () AS total_count FROM ${from} WHERE ${filter}

@@ -207,19 +207,22 @@ export class TaskWhyService {
     const pending = counters?.pending ?? (await this.pendingCount(task.id));
     // No one waiting: an empty task, or one whose people are all skipped already (a duplicate of a finished task).
     if (pending === 0) return { code: (await this.holdsPeople(task.id)) ? 'WHY.nobody_pending' : 'WHY.no_audience', stuck: true };
+    // Of the accounts the task may use: the owner's, or those chosen for it.
+    const chosen = task.account_ids;
     const usable =
       counters?.hasUsableAccount ??
-      (await memoised(memo, `usable:${task.user_id}:${task.platform_mode}`, () =>
+      (await memoised(memo, `usable:${task.user_id}:${task.platform_mode}:${chosen ?? 'all'}`, () =>
         this.db
           .selectFrom('accounts')
           .select('id')
           .where('user_id', '=', task.user_id)
           .where('platform_mode', '=', task.platform_mode)
           .where('status', 'not in', UNUSABLE_ACCOUNT_STATUSES)
+          .$if(!!chosen, (q) => q.where('id', 'in', chosen!))
           .limit(1)
           .executeTakeFirst(),
       ));
-    if (!usable) return { code: 'WHY.no_accounts', stuck: true };
+    if (!usable) return { code: chosen ? 'NO_CHOSEN_ACCOUNT' : 'WHY.no_accounts', stuck: true };
     if (task.status_reason && !['WHY.no_audience', 'WHY.nobody_pending', 'WHY.no_accounts'].includes(task.status_reason)) {
       return { code: task.status_reason, params: storedParams(task), stuck: true };
     }

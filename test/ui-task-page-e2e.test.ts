@@ -354,6 +354,18 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
       await page.locator('[data-testid=task-accounts-summary]').waitFor();
       const first = await page.locator('[data-testid=task-accounts] li').filter({ hasText: 'Sender One' });
       await expect.poll(() => first.locator('[data-testid=task-account-state]').textContent()).toBe('не выбран для этой задачи');
+      // The chosen account has used its allowance into the group: the advice is to choose more accounts, not only connect.
+      await ui.ctx.db
+        .insertInto('account_group_usage')
+        .values({ account_id: second, group_key: '-1001000000001', lifetime_invites: 200 })
+        .onConflict((oc) => oc.columns(['account_id', 'group_key']).doUpdateSet({ lifetime_invites: 200 }))
+        .execute();
+      await page.reload();
+      await expect
+        .poll(() => text(page, 'group-capacity-short'))
+        .toMatch(
+          /^Приглашения ждут 1 человек, а выбранные для задачи аккаунты могут пригласить в эту группу ещё только 0 человек .*Выберите для задачи ещё аккаунты/,
+        );
 
       // The edit form: back to every suitable account.
       await page.getByRole('button', { name: 'Изменить', exact: true }).click();

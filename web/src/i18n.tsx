@@ -12,6 +12,8 @@ const en = {
     'The audience has {audience}, but your accounts may invite at most {left} more into this group, ever: the rest will not be invited. Connect more admin accounts of the group, or choose a smaller audience.',
   groupCapacityShort:
     'Waiting for an invite: {waiting}, but this task’s accounts may invite at most {left} more into this group, ever: the rest will not be invited. Connect more admin accounts of the group.',
+  groupCapacityShortChosen:
+    'Waiting for an invite: {waiting}, but the accounts chosen for this task may invite at most {left} more into this group, ever: the rest will not be invited. Choose more accounts for the task (Edit), or connect more admin accounts of the group.',
   progressTitleSkipped: 'Tried {worked} of {toWork}; skipped besides: {skipped}',
   sandboxBanner: 'SANDBOX — simulated Telegram. Nothing here is sent to real people; results are not real.',
   circuitOpen: 'Telegram is failing to answer (network errors across accounts): sending is paused and resumes by itself; next try at {at}.',
@@ -500,6 +502,8 @@ const ru: Dict = {
     'В аудитории {audience}, а ваши аккаунты могут пригласить в эту группу ещё только {left} за всё время: остальные приглашены не будут. Подключите ещё аккаунты-админы группы или выберите аудиторию поменьше.',
   groupCapacityShort:
     'Приглашения ждут {waiting}, а аккаунты задачи могут пригласить в эту группу ещё только {left} за всё время: остальные приглашены не будут. Подключите ещё аккаунты-админы группы.',
+  groupCapacityShortChosen:
+    'Приглашения ждут {waiting}, а выбранные для задачи аккаунты могут пригласить в эту группу ещё только {left} за всё время: остальные приглашены не будут. Выберите для задачи ещё аккаунты («Изменить») или подключите ещё аккаунты-админы группы.',
   progressTitleSkipped: 'Обработано {worked} из {toWork}; кроме того пропущено: {skipped}',
   sandboxBanner: 'ПЕСОЧНИЦА — имитация Telegram. Ничего не отправляется реальным людям; результаты не настоящие.',
   circuitOpen: 'Telegram не отвечает (сетевые ошибки на многих аккаунтах): отправка приостановлена и возобновится сама; следующая попытка в {at}.',

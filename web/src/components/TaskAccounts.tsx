@@ -44,7 +44,13 @@ interface TestResult {
 
 const PANEL_REFRESH_MS = 10_000;
 
-type PanelTask = { id: number; status: string; type: string; counters: { done: number; pending: number; in_flight: number } };
+type PanelTask = {
+  id: number;
+  status: string;
+  type: string;
+  account_ids?: number[] | null;
+  counters: { done: number; pending: number; in_flight: number };
+};
 
 /** The task's accounts panel as the page holds it: read once per change and shared by every part of the page that needs it. */
 export interface TaskAccountsState {
@@ -145,7 +151,10 @@ export function TaskAccounts({ task, accounts, onTested }: { task: PanelTask; ac
               invited, however long the task runs — said here, not left to a weeks-long ETA and a failed ending. */}
           {invite && !isFinished(task.status) && panel.group_lifetime_left !== null && waiting > panel.group_lifetime_left && (
             <p className="notice notice-warn small" data-testid="group-capacity-short">
-              {t('groupCapacityShort', { left: countOf(panel.group_lifetime_left, t('people'), lang), waiting: countOf(waiting, t('people'), lang) })}
+              {t(task.account_ids ? 'groupCapacityShortChosen' : 'groupCapacityShort', {
+                left: countOf(panel.group_lifetime_left, t('people'), lang),
+                waiting: countOf(waiting, t('people'), lang),
+              })}
             </p>
           )}
           {panel.items.length === 0 ? (

@@ -74,7 +74,10 @@ function AddAudienceForm({
         <AudiencePicker audience={audience} />
         {groupLeft !== null && audience.chosen && waitingAfter > groupLeft && (
           <p className="notice notice-warn small" data-testid="add-audience-capacity-short">
-            {t('groupCapacityShort', { left: countOf(groupLeft, t('people'), lang), waiting: countOf(waitingAfter, t('people'), lang) })}
+            {t(task.account_ids ? 'groupCapacityShortChosen' : 'groupCapacityShort', {
+              left: countOf(groupLeft, t('people'), lang),
+              waiting: countOf(waitingAfter, t('people'), lang),
+            })}
           </p>
         )}
         <p className="muted small">{t('addPeopleHint')}</p>

@@ -374,6 +374,8 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
       await form.locator('[data-testid=accounts-all]').check();
       await form.locator('[data-testid=task-edit-save]').click();
       await expect.poll(async () => (await ui.api('GET', `/tasks/${id}`)).json.account_ids).toBeNull();
+      // The accounts panel follows the edit at once: both accounts work for the task again.
+      await expect.poll(() => text(page, 'task-accounts-summary')).toMatch(/работают в этой задаче 2/);
       await page.close();
     } finally {
       await ui.api('DELETE', `/accounts/${second}`);

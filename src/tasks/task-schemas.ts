@@ -65,7 +65,7 @@ const taskFields = {
   scheduled_at: optionalDate.nullable(),
   settings: taskSettingsSchema,
   /**
-   * The accounts the task may use; null: every suitable account of the owner (the default, and later accounts too).
+   * The accounts the task may use; null: every suitable account of the owner (the default).
    * Repeats are dropped; whether each is the caller's own is checked by the service (TaskService.checkChosenAccounts).
    */
   account_ids: z

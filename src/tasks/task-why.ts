@@ -223,7 +223,7 @@ export class TaskWhyService {
           .executeTakeFirst(),
       ));
     if (!usable) return { code: chosen ? 'NO_CHOSEN_ACCOUNT' : 'WHY.no_accounts', stuck: true };
-    if (task.status_reason && !['WHY.no_audience', 'WHY.nobody_pending', 'WHY.no_accounts'].includes(task.status_reason)) {
+    if (task.status_reason && !['WHY.no_audience', 'WHY.nobody_pending', 'WHY.no_accounts', 'NO_CHOSEN_ACCOUNT'].includes(task.status_reason)) {
       return { code: task.status_reason, params: storedParams(task), stuck: true };
     }
     return { code: 'WHY.not_started' };

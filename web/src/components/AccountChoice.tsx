@@ -6,8 +6,8 @@ import { FieldError } from './FieldError';
 import { StatusBadge } from './ui';
 
 /**
- * Which of the user's accounts a task may use (`account_ids`): every suitable one (null, the default, which takes
- * accounts connected later too), or only those ticked: a marketer keeps new accounts warming up, or gives a message
+ * Which of the user's accounts a task may use (`account_ids`): every suitable one (null, the default), or only those
+ * ticked: a marketer keeps new accounts warming up, or gives a message
  * campaign its own senders. An invite task's group check says beside each account why it could not invite there.
  */
 export function AccountChoice({

@@ -71,7 +71,8 @@ export function useTaskAccounts(task: PanelTask | null): TaskAccountsState {
   const id = task?.id;
   const status = task?.status;
   const done = task?.counters.done;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: triggers: lang (the server answers in it), the status (it changes the waits) and the task's progress (an action of this task used a limit and started a pause: shown at once, not up to 10 s later beside a page that already says so)
+  const chosen = String(task?.account_ids ?? 'all');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: triggers: lang (the server answers in it), the status (it changes the waits), the task's progress (an action of this task used a limit and started a pause: shown at once, not up to 10 s later beside a page that already says so) and the accounts chosen for it (an edit)
   const reload = useCallback(async () => {
     if (id === undefined) return;
     try {
@@ -80,7 +81,7 @@ export function useTaskAccounts(task: PanelTask | null): TaskAccountsState {
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [id, status, done, lang]);
+  }, [id, status, done, chosen, lang]);
   useEffect(() => {
     void reload();
   }, [reload]);

@@ -169,4 +169,29 @@ describe('the accounts chosen for a task', () => {
     expect(events.length).toBe(2);
     expect(events.every((e) => e.accountId === outsider)).toBe(true);
   });
+
+  it('an account added or enabled while tasks run joins those left to every suitable account at once, not the narrowed ones', async () => {
+    const open = await createInviteTask(t, ['late_1', 'late_2']);
+    const narrowed = await createInviteTask(t, ['late_3'], { account_ids: [anna] });
+    expect((await start(open.id)).statusCode).toBe(200);
+    expect((await start(narrowed.id)).statusCode).toBe(200);
+    const carl = await addSandboxAccount(t, 1, 'Карл');
+    const recorded = async (taskId: number) =>
+      (await t.ctx.db
+        .selectFrom('task_accounts')
+        .select(['eligible', 'reason'])
+        .where('task_id', '=', taskId)
+        .where('account_id', '=', carl)
+        .executeTakeFirst()) ?? null;
+    // Before, the new account had no row for running tasks: the page said «not checked» and the worker never took it.
+    expect(await recorded(open.id)).toEqual({ eligible: true, reason: null });
+    expect((await panel(open.id)).items.find((i: any) => i.account_id === carl)).toMatchObject({ eligible: true });
+    expect(await recorded(narrowed.id)).toEqual({ eligible: false, reason: 'ACCOUNT_WHY.not_chosen' });
+    // Disabled and enabled again: back in the running task at once.
+    await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${carl}`, payload: { enabled: false } });
+    expect((await panel(open.id)).items.find((i: any) => i.account_id === carl)).toMatchObject({ eligible: false });
+    await t.ctx.db.deleteFrom('task_accounts').where('account_id', '=', carl).execute();
+    await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${carl}`, payload: { enabled: true } });
+    expect(await recorded(open.id)).toEqual({ eligible: true, reason: null });
+  });
 });

@@ -55,10 +55,12 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
         // Telegram is asked who the session is before anything is stored: the same account is never two rows.
         const { account, reconnected } = await ctx.telegramLogin.addBySession(req.user.userId, { label: rest.label, session, phone: rest.phone });
         await ctx.audit.record(req.user.userId, 'account.connect', 'account', account.id, { method: 'session', reconnected });
+        await ctx.lifecycle.accountsChanged(req.user.userId);
         return reply.status(reconnected ? 200 : 201).send({ ...(await ctx.accounts.toJson(account, req.lang)), reconnected });
       }
       const row = await ctx.accounts.create(req.user.userId, req.body);
       await ctx.audit.record(req.user.userId, 'account.create', 'account', row.id, { mode: row.platform_mode });
+      await ctx.lifecycle.accountsChanged(req.user.userId);
       return reply.status(201).send(await ctx.accounts.toJson(row, req.lang));
     },
   );
@@ -75,6 +77,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     async (req) => {
       const row = await ctx.accounts.update(req.user.userId, req.params.id, req.body);
       await ctx.audit.record(req.user.userId, 'account.update', 'account', row.id, req.body);
+      if (req.body.enabled) await ctx.lifecycle.accountsChanged(req.user.userId);
       return ctx.accounts.toJson(row, req.lang);
     },
   );

@@ -32,8 +32,12 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
     const app = scope.withTypeProvider<ZodTypeProvider>();
     const tags = ['accounts'];
     const login = ctx.telegramLogin;
-    const audit = (userId: number, action: string, res: { state: string; account?: { id: number } | undefined }, method: string) =>
-      res.state === 'done' && res.account ? ctx.audit.record(userId, action, 'account', res.account.id, { method }) : Promise.resolve();
+    // A finished login: journaled, and the user's running tasks may take the account at once (TaskLifecycle.accountsChanged).
+    const connected = async (userId: number, action: string, res: { state: string; account?: { id: number } | undefined }, method: string) => {
+      if (res.state !== 'done' || !res.account) return;
+      await ctx.audit.record(userId, action, 'account', res.account.id, { method });
+      await ctx.lifecycle.accountsChanged(userId);
+    };
 
     app.post(
       '/invite/accounts/login/phone',
@@ -59,7 +63,7 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
       },
       async (req) => {
         const res = await login.submitCode(req.user.userId, req.params.attempt, req.body.code.replace(/[\s-]/g, ''));
-        await audit(req.user.userId, 'account.connect', res as never, 'phone');
+        await connected(req.user.userId, 'account.connect', res as never, 'phone');
         return res;
       },
     );
@@ -76,7 +80,7 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
       },
       async (req) => {
         const res = await login.submitPassword(req.user.userId, req.params.attempt, req.body.password);
-        await audit(req.user.userId, 'account.connect', res as never, 'password');
+        await connected(req.user.userId, 'account.connect', res as never, 'password');
         return res;
       },
     );
@@ -96,7 +100,7 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
       },
       async (req) => {
         const res = await login.poll(req.user.userId, req.params.attempt);
-        await audit(req.user.userId, 'account.connect', res as never, 'qr');
+        await connected(req.user.userId, 'account.connect', res as never, 'qr');
         return res;
       },
     );

@@ -585,7 +585,8 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
     version: 18,
     name: 'the accounts a task may use, when the user chose them',
     // Null (every task before, and a task left to "every suitable account"): the task takes any of the owner's accounts
-    // that can serve it when its accounts are recorded (start, resume). A list: only those, still only when they can.
+    // that can serve it whenever its accounts are recorded (start, resume, an account added or enabled). A list: only
+    // those, still only when they can.
     up: `ALTER TABLE tasks ADD COLUMN account_ids integer[];`,
   },
 ];

@@ -142,6 +142,24 @@ export class TaskLifecycle {
     await this.accounts.wake(userId);
   }
 
+  /**
+   * An account of the user became available (connected, added, enabled again): each running or scheduled task records
+   * its accounts again, so one left to every suitable account takes it now, not at its next resume (before, the task
+   * page listed it as «not checked» and the worker never used it). A task whose check is refused now (its group not
+   * found, the platform unreachable) keeps the accounts it had.
+   */
+  async accountsChanged(userId: number): Promise<void> {
+    const tasks = await this.db.selectFrom('tasks').selectAll().where('user_id', '=', userId).where('status', 'in', ['IN_PROGRESS', 'SCHEDULED']).execute();
+    for (const task of tasks) {
+      try {
+        await this.assignAccounts(userId, task, { requireReady: false });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+      }
+    }
+    if (tasks.length) await this.accounts.wake(userId);
+  }
+
   /** Records in task_accounts which of the user's accounts may act for this task, and why the others may not. */
   async assignAccounts(userId: number, task: TaskRow, opts: { requireReady: boolean }): Promise<void> {
     const now = this.clock.now();

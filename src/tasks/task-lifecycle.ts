@@ -4,6 +4,7 @@ import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict } from '../shared/errors.js';
 import { localised } from '../shared/messages.js';
+import { ACTIVE_TASK_STATUSES, FINISHED_TASK_STATUSES } from '../shared/enums.js';
 import type { AccountManager } from '../accounts/account-manager.js';
 import type { GroupCheckService } from '../accounts/group-check.js';
 import { joinTexts, labelled } from '../accounts/limit-reasons.js';
@@ -130,7 +131,7 @@ export class TaskLifecycle {
       await this.db.deleteFrom('task_accounts').where('task_id', '=', id).execute();
       return;
     }
-    if (!['IN_PROGRESS', 'SCHEDULED', 'PAUSED'].includes(task.status)) return;
+    if (FINISHED_TASK_STATUSES.includes(task.status)) return;
     try {
       await this.assignAccounts(userId, { ...task, account_ids: ids }, { requireReady: false });
     } catch (err) {
@@ -149,7 +150,7 @@ export class TaskLifecycle {
    * found, the platform unreachable) keeps the accounts it had.
    */
   async accountsChanged(userId: number): Promise<void> {
-    const tasks = await this.db.selectFrom('tasks').selectAll().where('user_id', '=', userId).where('status', 'in', ['IN_PROGRESS', 'SCHEDULED']).execute();
+    const tasks = await this.db.selectFrom('tasks').selectAll().where('user_id', '=', userId).where('status', 'in', ACTIVE_TASK_STATUSES).execute();
     for (const task of tasks) {
       try {
         await this.assignAccounts(userId, task, { requireReady: false });

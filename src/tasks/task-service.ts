@@ -158,7 +158,6 @@ export class TaskService {
   async create(userId: number, input: CreateTaskInput, name: string, group: GroupIdentity | null = null): Promise<TaskRow> {
     const now = this.clock.now();
     refusePastStart(input.scheduled_at, now);
-    await this.checkChosenAccounts(userId, input.account_ids);
     return this.db
       .insertInto('tasks')
       .values({
@@ -205,7 +204,6 @@ export class TaskService {
     if (patch.message_template !== undefined && task.type !== 'direct_message') {
       throw new AppError(400, 'NOT_A_MESSAGE_TASK', 'Only direct-message tasks have a message template.');
     }
-    await this.checkChosenAccounts(userId, patch.account_ids);
     // Only a new time: a form sent back whole carries the old one, passed by now for a task that has started.
     if (patch.scheduled_at && patch.scheduled_at.getTime() !== task.scheduled_at?.getTime()) refusePastStart(patch.scheduled_at, this.clock.now());
     const set: Record<string, unknown> = { updated_at: this.clock.now() };
@@ -241,7 +239,9 @@ export class TaskService {
 
   /**
    * Every chosen account must be one of the caller's own, in this installation's mode: another user's account (or one
-   * deleted since the form was opened) is refused at the field, as if it did not exist, and nothing is written.
+   * deleted since the form was opened) is refused at the field, as if it did not exist, and nothing is written. Asked
+   * once per request, before anything else that reads the choice: by the create route ahead of its start check, and by
+   * TaskLifecycle.chooseAccounts for an edit (a wrong id is a 400, not a reason the task cannot start).
    */
   async checkChosenAccounts(userId: number, ids: number[] | null | undefined): Promise<void> {
     if (!ids?.length) return;

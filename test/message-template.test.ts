@@ -61,5 +61,10 @@ describe('a message task’s name', () => {
       'Сообщения: Спасибо, что были с нами на прошлой…',
     );
     expect(messageTaskName(`${'очень длинный текст '.repeat(3)}`, 'Сообщения')).toBe('Сообщения: очень длинный текст очень длинный текст…');
+    // The cut falls after a full stop, or a comma, and before a variable: the mark goes, the ellipsis says the rest.
+    expect(messageTaskName('Здравствуйте, {first_name}! Приглашаем вас в наш канал о маркетинге. {username}', 'Сообщения')).toBe(
+      'Сообщения: Приглашаем вас в наш канал о маркетинге…',
+    );
+    expect(messageTaskName('Приглашаем вас в наш канал о маркетинге, подписывайтесь', 'Сообщения')).toBe('Сообщения: Приглашаем вас в наш канал о маркетинге…');
   });
 });

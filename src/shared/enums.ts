@@ -71,7 +71,9 @@ export function messageTaskName(template: string, prefix = 'Messages'): string {
   if (text.length <= 40) return `${prefix}: ${text}`;
   // Cut at a word's end where there is one in reach, not inside a word («в ч…»).
   const space = text.lastIndexOf(' ', 40);
-  return `${prefix}: ${(space > 25 ? text.slice(0, space) : text.slice(0, 40)).trimEnd()}…`;
+  // A cut right after a sentence's end or a comma drops that mark: «маркетинге…», not «маркетинге.…».
+  const cut = (space > 25 ? text.slice(0, space) : text.slice(0, 40)).trimEnd().replace(/[\s.,;:!?…—–-]+$/, '');
+  return `${prefix}: ${cut}…`;
 }
 
 export const JOB_KINDS = ['import_file', 'import_parsing', 'task_report', 'task_start', 'webhook_delivery'] as const;

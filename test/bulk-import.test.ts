@@ -5,7 +5,9 @@ import type { SourceRow } from '../src/import/parsers/record-stream.js';
 import type { ImportReport } from '../src/import/import-service.js';
 import { classify } from '../src/hygiene/audience-hygiene.js';
 import { normaliseRecord } from '../src/import/row-normaliser.js';
-import { targetToJson } from '../src/targets/target-service.js';
+import { TargetService, targetToJson } from '../src/targets/target-service.js';
+import { ImportService } from '../src/import/import-service.js';
+import type { BulkSession } from '../src/db/bulk-session.js';
 
 /**
  * The set-based import path (COPY into staging, one INSERT … SELECT per chunk) at its edges: chunks start at 1,000 rows
@@ -108,6 +110,65 @@ describe('bulk import into a task', () => {
     const copied = new Map((await rowsOf(t, copy.id)).map((r) => [r.identity_key, r]));
     expect(targetToJson(copied.get('u:cb_person_990')!).extra).toEqual(targetToJson(byKey.get('u:cb_person_990')!).extra);
     expect(copied.get('u:cb_person_990')!.file_row).toBe(992);
+  });
+
+  it('writes an import into a new task without conflict handling while it can, and still counts each repeat once', async () => {
+    // The same service over the same database, whose connection says which way each chunk went into targets.
+    const ways: string[] = [];
+    const recording: BulkSession = (work) =>
+      t.ctx.database.bulk((conn) =>
+        work({
+          copyIn: (into, data) => conn.copyIn(into, data),
+          query: <R>(text: string, params?: readonly unknown[]) => {
+            if (text.includes('INSERT INTO targets')) ways.push(text.includes('ON CONFLICT') ? 'careful' : 'plain');
+            return conn.query<R>(text, params);
+          },
+        }),
+      );
+    const importer = new ImportService(new TargetService(t.ctx.db, t.clock, 10_000, recording));
+    const run = (taskId: number, records: unknown[], onProgress?: () => Promise<void>) =>
+      importer.run(source(records), { taskId, source: 'FILE_UPLOAD', dryRun: false, onProgress });
+    const people = (prefix: string) => Array.from({ length: 3500 }, (_, i) => ({ username: `${prefix}_${i}`, first_name: 'first' }));
+
+    // Chunks of 1,000, 2,000 and 500 rows. A repeat inside the first chunk is dropped as the chunk is built, so it
+    // still goes in plainly; row 2,002 repeats row 7 of the first chunk: the second chunk's plain insert is refused by
+    // the unique key and the chunk is written again with ON CONFLICT, and so is the rest of the run.
+    const task = await createInviteTask(t, [], { draft: true });
+    const records = people('pl_person');
+    records[10] = { username: 'pl_person_3', first_name: 'later' };
+    records[2000] = { username: 'PL_Person_5', first_name: 'later' };
+    const report = await run(task.id, records);
+    expect(ways).toEqual(['plain', 'plain', 'careful', 'careful']);
+    expect(report).toMatchObject({ total_rows: 3500, imported: 3498, duplicates: 2, invalid: 0, over_limit: 0 });
+    const rows = await rowsOf(t, task.id);
+    expect(rows).toHaveLength(3498);
+    expect(rows.filter((r) => r.first_name === 'later')).toEqual([]);
+    expect(rows.find((r) => r.identity_key === 'u:pl_person_5')!.file_row).toBe(7);
+    await expectCountersMatchRecount(t, task.id);
+
+    // A person added to the task while the import runs (after its first chunk, before its second): the task no
+    // longer holds only what the run wrote, so the next chunks go in with ON CONFLICT at once, and that person is a
+    // duplicate of the file, not imported twice.
+    ways.length = 0;
+    const other = await createInviteTask(t, [], { draft: true });
+    let added = false;
+    const second = await run(other.id, people('pl_other'), async () => {
+      if (added) return;
+      added = true;
+      const target = { username: 'pl_other_1500', user_id_platform: null, phone: null, first_name: 'by hand', last_name: null };
+      await t.ctx.targets.addBatch(other.id, [{ key: 'u:pl_other_1500', target }], 'MANUAL');
+    });
+    expect(ways).toEqual(['plain', 'careful', 'careful']);
+    expect(second).toMatchObject({ total_rows: 3500, imported: 3499, duplicates: 1 });
+    const held = await rowsOf(t, other.id);
+    expect(held).toHaveLength(3500);
+    expect(held.find((r) => r.identity_key === 'u:pl_other_1500')!.first_name).toBe('by hand');
+    await expectCountersMatchRecount(t, other.id);
+
+    // An import into a task that already holds people never tries the plain way.
+    ways.length = 0;
+    expect(await run(other.id, people('pl_other').slice(0, 1200))).toMatchObject({ imported: 0, duplicates: 1200 });
+    expect(ways).toEqual(['careful', 'careful']);
   });
 
   it('stops at the cap in the middle of a chunk, in file order; people already in the task use no room', async () => {

@@ -169,6 +169,9 @@ export class ImportService {
     let chunk = new TargetChunk();
     let chunkSize = FIRST_CHUNK;
     let inflight: Promise<void> | null = null;
+    // The people this run has put into the task, while no chunk of it has met a key already there: a task holding just
+    // those (a new task, the usual import) takes each further chunk without conflict handling (see insertChunk).
+    let putByRun: number | undefined = 0;
     const flushChunk = async () => {
       if (inflight) await inflight;
       inflight = null;
@@ -176,7 +179,8 @@ export class ImportService {
       const sending = chunk;
       chunk = new TargetChunk();
       chunkSize = Math.min(MAX_CHUNK, chunkSize * 2);
-      const writing = this.targets.addChunk(opts.taskId!, sending, opts.source, importId).then(async (res) => {
+      const writing = this.targets.addChunk(opts.taskId!, sending, opts.source, importId, putByRun).then(async (res) => {
+        putByRun = res.plainInsertRefused || putByRun === undefined ? undefined : putByRun + res.inserted;
         report.imported += res.inserted;
         report.duplicates += res.duplicates;
         report.over_limit += res.overLimit;

@@ -88,10 +88,11 @@ export class TargetService {
   /**
    * Inserts one chunk (see target-bulk-insert.ts). The task row is locked so two imports into one task cannot together
    * pass the cap; duplicates (in the chunk or already in the task) are skipped by the unique (task_id, identity_key);
-   * people on the do-not-contact list or in the group's ledger are added as SKIPPED. `importId` tags rows that carry none.
+   * people on the do-not-contact list or in the group's ledger are added as SKIPPED. `importId` tags rows that carry none;
+   * `expectPeople`: what the caller's earlier chunks put into the task (see insertChunk).
    */
-  addChunk(taskId: number, chunk: TargetChunk, source: TargetSource, importId?: string): Promise<ChunkResult> {
-    return insertChunk(this.bulk, taskId, chunk, { source, now: this.clock.now(), maxTargetsPerTask: this.maxTargetsPerTask, importId });
+  addChunk(taskId: number, chunk: TargetChunk, source: TargetSource, importId?: string, expectPeople?: number): Promise<ChunkResult> {
+    return insertChunk(this.bulk, taskId, chunk, { source, now: this.clock.now(), maxTargetsPerTask: this.maxTargetsPerTask, importId, expectPeople });
   }
 
   /** Normalises and adds targets given inline (API body, create form): returns the same counts as a file import. */

@@ -138,6 +138,30 @@ describe('the accounts chosen for a task', () => {
     expect((await panel(running.id)).eligible).toBe(2);
   });
 
+  it('a draft says again why it could not start when its chosen accounts or its group are edited', async () => {
+    const why = async (id: number) => (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}`, headers: ru })).json.why;
+    const edit = (id: number, payload: Record<string, unknown>) => t.api({ method: 'PUT', url: `/api/v1/invite/tasks/${id}`, headers: ru, payload });
+    const draft = await createInviteTask(t, ['ch_d1', 'ch_d2'], { draft: true });
+    expect(await why(draft.id)).toMatchObject({ code: 'WHY.not_started' });
+
+    // Narrowed to the account that is no admin of the group: the draft says so, as its start would.
+    const narrowed = await edit(draft.id, { account_ids: [outsider] });
+    expect(narrowed.statusCode, narrowed.body).toBe(200);
+    expect(narrowed.json.status_reason).toMatch(/^Ни один из аккаунтов, выбранных для задачи, не может приглашать в «Sandbox Marketing Chat»/);
+    expect(await why(draft.id)).toMatchObject({ code: 'NO_CHOSEN_ADMIN', stuck: true });
+    expect((await start(draft.id)).json.error).toBe('NO_CHOSEN_ADMIN');
+
+    // Given an admin again: the reason goes, and the start works.
+    expect((await edit(draft.id, { account_ids: [outsider, anna] })).json.status_reason).toBeNull();
+    expect(await why(draft.id)).toMatchObject({ code: 'WHY.not_started' });
+
+    // Moved to a group none of the accounts administers, then back: the same.
+    expect((await edit(draft.id, { target_group: '@sandbox_no_admin' })).statusCode).toBe(200);
+    expect(await why(draft.id)).toMatchObject({ code: 'WHY.no_admin', text: expect.stringContaining('«Sandbox Group Without Your Admins»'), stuck: true });
+    expect((await edit(draft.id, { target_group: '@sandbox_marketing' })).json.status_reason).toBeNull();
+    expect((await start(draft.id)).statusCode).toBe(200);
+  });
+
   it('a message task uses only the chosen accounts; a chosen account you disabled leaves it nobody to start with', async () => {
     const created = await t.api({
       method: 'POST',

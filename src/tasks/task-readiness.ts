@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { AccountManager } from '../accounts/account-manager.js';
 import type { GroupCheckService } from '../accounts/group-check.js';
@@ -64,6 +64,24 @@ export class TaskReadiness {
       else if (!ready.length) problems.push({ field: 'accounts', code: 'WHY.no_ready_account', params: { group: check.group.title } });
     }
     return problems;
+  }
+
+  /**
+   * A task not started yet whose group or chosen accounts were edited: the reason it keeps (see markDraft) is checked
+   * again, as its create form's check would, and replaced or cleared. Without this a draft saved because its group had
+   * no admin went on saying so after the group was changed, and one narrowed to accounts that cannot invite went on
+   * saying «press Start». The audience is not asked: it is counted live.
+   */
+  async recheck(userId: number, task: TaskRow): Promise<void> {
+    if (task.status !== 'PENDING') return;
+    const input = { type: task.type, target_group: task.target_group ?? undefined, account_ids: task.account_ids, audience_count: 1 };
+    const problem = (await this.problems(userId, input as CreateTaskInput, task.platform_mode)).find((p) => p.field !== 'audience');
+    await this.db
+      .updateTable('tasks')
+      .set({ status_reason: problem?.code ?? null, status_reason_params: problem?.params ? JSON.stringify(problem.params) : null })
+      .where('id', '=', task.id)
+      .where('status', '=', 'PENDING')
+      .execute();
   }
 
   /** A draft keeps the first reason it could not start (a code and its params) until a start clears it. */

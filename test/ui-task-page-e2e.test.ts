@@ -381,4 +381,27 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
       await ui.api('DELETE', `/accounts/${second}`);
     }
   });
+
+  it('a draft moved to another group in the edit form says at once why it cannot start, and so does its accounts panel (ru)', async () => {
+    const task = (await ui.api('POST', '/tasks', { type: 'invite_to_group', target_group: '@sandbox_marketing', targets: ['@moved_person_1'], draft: true }))
+      .json;
+    const page = await newPage();
+    await open(page, `/tasks/${task.id}`);
+    await expect.poll(() => text(page, 'task-why')).toBe('Задача ещё не запущена — нажмите «Запустить».');
+    await page.locator('[data-testid=task-accounts] li').first().waitFor();
+    await page.getByRole('button', { name: 'Изменить', exact: true }).click();
+    const form = page.locator('[data-testid=task-edit-form]');
+    await form.locator('#edit-group').fill('@sandbox_no_admin');
+    await form.locator('[data-testid=task-edit-save]').click();
+    await expect
+      .poll(() => text(page, 'task-why'))
+      .toBe('Ни один ваш аккаунт не админ группы «Sandbox Group Without Your Admins» с правом добавлять участников.');
+    // The panel is checked again against the new group: no account may invite there.
+    await expect.poll(() => text(page, 'task-accounts-summary')).toMatch(/работают в этой задаче 0/);
+    // The why says it; the «allowance left» warning (0 people) would only repeat it in other words.
+    expect(await page.locator('[data-testid=group-capacity-short]').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}/draft-moved-group-ru.png`, fullPage: true });
+    await page.close();
+    await ui.api('DELETE', `/tasks/${task.id}`);
+  });
 });

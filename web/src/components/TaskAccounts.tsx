@@ -49,6 +49,7 @@ type PanelTask = {
   status: string;
   type: string;
   account_ids?: number[] | null;
+  target_group?: string | null;
   counters: { done: number; pending: number; in_flight: number };
 };
 
@@ -72,7 +73,8 @@ export function useTaskAccounts(task: PanelTask | null): TaskAccountsState {
   const status = task?.status;
   const done = task?.counters.done;
   const chosen = String(task?.account_ids ?? 'all');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: triggers: lang (the server answers in it), the status (it changes the waits), the task's progress (an action of this task used a limit and started a pause: shown at once, not up to 10 s later beside a page that already says so) and the accounts chosen for it (an edit)
+  const group = task?.target_group;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: triggers: lang (the server answers in it), the status (it changes the waits), the task's progress (an action of this task used a limit and started a pause: shown at once, not up to 10 s later beside a page that already says so), the accounts chosen for it and its group (an edit: a task not started yet is checked against its group live)
   const reload = useCallback(async () => {
     if (id === undefined) return;
     try {
@@ -81,7 +83,7 @@ export function useTaskAccounts(task: PanelTask | null): TaskAccountsState {
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [id, status, done, chosen, lang]);
+  }, [id, status, done, chosen, group, lang]);
   useEffect(() => {
     void reload();
   }, [reload]);
@@ -149,8 +151,9 @@ export function TaskAccounts({ task, accounts, onTested }: { task: PanelTask; ac
             {t('taskAccountsSummary', { total: panel.items.length, eligible: panel.eligible, now: panel.can_act_now })}
           </p>
           {/* Each account may invite into a group 200 times for good: more people waiting than that can never all be
-              invited, however long the task runs — said here, not left to a weeks-long ETA and a failed ending. */}
-          {invite && !isFinished(task.status) && panel.group_lifetime_left !== null && waiting > panel.group_lifetime_left && (
+              invited, however long the task runs — said here, not left to a weeks-long ETA and a failed ending. With no
+              account able to serve the task at all, the task's why says that instead. */}
+          {invite && !isFinished(task.status) && panel.eligible > 0 && panel.group_lifetime_left !== null && waiting > panel.group_lifetime_left && (
             <p className="notice notice-warn small" data-testid="group-capacity-short">
               {t(task.account_ids ? 'groupCapacityShortChosen' : 'groupCapacityShort', {
                 left: countOf(panel.group_lifetime_left, t('people'), lang),

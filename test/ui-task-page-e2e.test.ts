@@ -398,8 +398,10 @@ describe.skipIf(!haveBrowser)('task page end to end (Chromium)', () => {
       .toBe('Ни один ваш аккаунт не админ группы «Sandbox Group Without Your Admins» с правом добавлять участников.');
     // The panel is checked again against the new group: no account may invite there.
     await expect.poll(() => text(page, 'task-accounts-summary')).toMatch(/работают в этой задаче 0/);
-    // The why says it; the «allowance left» warning (0 people) would only repeat it in other words.
+    // The why says it; the «allowance left» warning (0 people) would only repeat it in other words, and a test invite
+    // has no account to go through.
     expect(await page.locator('[data-testid=group-capacity-short]').count()).toBe(0);
+    expect(await page.locator('[data-testid=test-invite]').count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}/draft-moved-group-ru.png`, fullPage: true });
     await page.close();
     await ui.api('DELETE', `/tasks/${task.id}`);

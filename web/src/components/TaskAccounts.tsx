@@ -190,8 +190,9 @@ export function TaskAccounts({ task, accounts, onTested }: { task: PanelTask; ac
           )}
         </>
       )}
-      {/* An invite test needs a group the accounts can see: not offered while the task's group cannot be found. */}
-      {!isFinished(task.status) && !(invite && panel && !panel.group) && (
+      {/* A test needs an account that may work on the task, and for an invite a group the accounts can see: not offered
+          while the task's group cannot be found or none of the accounts may work on it (the why and the list say why). */}
+      {!isFinished(task.status) && !(panel && (panel.eligible === 0 || (invite && !panel.group))) && (
         <form className="test-invite" onSubmit={testInvite}>
           <label htmlFor="test-username" className="small">
             {invite ? t('testInviteHint') : t('testMessageHint')}

@@ -228,7 +228,8 @@ async function insertChunkOnce(
       await conn.copyIn('target_import_stage', chunk.copyData());
       const room = Math.max(0, opts.maxTargetsPerTask - n);
       const scope = scopeOfTask(task);
-      // Every person in the task was put there by the caller's earlier chunks, which held none of this chunk's keys.
+      // Every person in the task was put there by the caller's earlier chunks: unless the file repeats someone across
+      // chunks (then the unique key refuses the insert and insertChunk writes the chunk again), none has this chunk's keys.
       const fresh = n === opts.expectPeople;
       const [c] = (await conn.query<Counts>(room < chunk.length ? INSERT_CAPPED : fresh ? INSERT_FRESH : INSERT_ROOMY, [
         taskId,

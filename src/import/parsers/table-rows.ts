@@ -133,10 +133,15 @@ export async function* tableRecords(table: TableStart, notes: FileNote[]): Async
     });
     return { rowNumber: row.rowNumber, record: rec };
   };
-  for (const row of head.slice(header + 1)) yield record(row);
-  for (;;) {
-    const r = await table.rest.next();
-    if (r.done) return;
-    yield record(r.value);
+  try {
+    for (const row of head.slice(header + 1)) yield record(row);
+    for (;;) {
+      const r = await table.rest.next();
+      if (r.done) return;
+      yield record(r.value);
+    }
+  } finally {
+    // A reader that stops early (too many rows, a failed chunk) closes the rows too, so the parser and its source stop.
+    await table.rest.return?.();
   }
 }

@@ -182,6 +182,9 @@ const TARGET_KEY = 'targets_task_id_identity_key_key';
  */
 export const PEOPLE_IN_TASK = TARGET_STATUSES.map((s) => s.toLowerCase()).join(' + ');
 
+/** How a chunk goes in: where it comes from, the service's time, the cap, its import run, and (see insertChunk) `expectPeople`. */
+type ChunkOptions = { source: TargetSource; now: Date; maxTargetsPerTask: number; importId?: string; expectPeople?: number };
+
 /**
  * Inserts one chunk into a task in one transaction; the task row is locked so two imports cannot together pass the cap.
  * `expectPeople`: how many people the caller's own earlier chunks put into the task. When the task holds exactly that
@@ -189,12 +192,7 @@ export const PEOPLE_IN_TASK = TARGET_STATUSES.map((s) => s.toLowerCase()).join('
  * chunk is inserted without conflict handling; should a key be in the task after all, the transaction is rolled back
  * and the chunk written again with it (`plainInsertRefused`).
  */
-export async function insertChunk(
-  bulk: BulkSession,
-  taskId: number,
-  chunk: TargetChunk,
-  opts: { source: TargetSource; now: Date; maxTargetsPerTask: number; importId?: string; expectPeople?: number },
-): Promise<ChunkResult> {
+export async function insertChunk(bulk: BulkSession, taskId: number, chunk: TargetChunk, opts: ChunkOptions): Promise<ChunkResult> {
   if (!chunk.length) return { inserted: 0, duplicates: chunk.repeats, overLimit: 0, alreadyInvited: 0, doNotContact: 0 };
   try {
     return await insertChunkOnce(bulk, taskId, chunk, opts);
@@ -204,12 +202,7 @@ export async function insertChunk(
   }
 }
 
-async function insertChunkOnce(
-  bulk: BulkSession,
-  taskId: number,
-  chunk: TargetChunk,
-  opts: { source: TargetSource; now: Date; maxTargetsPerTask: number; importId?: string; expectPeople?: number },
-): Promise<ChunkResult> {
+async function insertChunkOnce(bulk: BulkSession, taskId: number, chunk: TargetChunk, opts: ChunkOptions): Promise<ChunkResult> {
   return bulk((conn) =>
     inTransaction(conn, async () => {
       const [task] = await conn.query<Pick<TaskRow, 'user_id' | 'type' | 'target_group_key'>>(

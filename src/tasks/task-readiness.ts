@@ -66,32 +66,36 @@ export class TaskReadiness {
     return problems;
   }
 
+  /** The reason a draft keeps: the first that is not about its audience (that one is counted live). */
+  static storedReason(problems: StartProblem[]): StartProblem | undefined {
+    return problems.find((p) => p.field !== 'audience');
+  }
+
   /**
    * A task not started yet whose group or chosen accounts were edited: the reason it keeps (see markDraft) is checked
    * again, as its create form's check would, and replaced or cleared. Without this a draft saved because its group had
    * no admin went on saying so after the group was changed, and one narrowed to accounts that cannot invite went on
-   * saying «press Start». The audience is not asked: it is counted live.
+   * saying «press Start». Returns the task as it now is.
    */
-  async recheck(userId: number, task: TaskRow): Promise<void> {
-    if (task.status !== 'PENDING') return;
+  async recheck(userId: number, task: TaskRow): Promise<TaskRow> {
+    if (task.status !== 'PENDING') return task;
     const input = { type: task.type, target_group: task.target_group ?? undefined, account_ids: task.account_ids, audience_count: 1 };
-    const problem = (await this.problems(userId, input as CreateTaskInput, task.platform_mode)).find((p) => p.field !== 'audience');
-    await this.db
-      .updateTable('tasks')
-      .set({ status_reason: problem?.code ?? null, status_reason_params: problem?.params ? JSON.stringify(problem.params) : null })
-      .where('id', '=', task.id)
-      .where('status', '=', 'PENDING')
-      .execute();
+    const problems = await this.problems(userId, input as CreateTaskInput, task.platform_mode);
+    return (await this.markDraft(task.id, TaskReadiness.storedReason(problems))) ?? task;
   }
 
-  /** A draft keeps the first reason it could not start (a code and its params) until a start clears it. */
-  async markDraft(taskId: number, problem: StartProblem): Promise<void> {
-    await this.db
+  /**
+   * A draft keeps the first reason it could not start (a code and its params; none clears it) until a start clears it.
+   * Returns the task as written, or nothing once it has started.
+   */
+  async markDraft(taskId: number, problem: StartProblem | undefined): Promise<TaskRow | undefined> {
+    return this.db
       .updateTable('tasks')
-      .set({ status_reason: problem.code, status_reason_params: problem.params ? JSON.stringify(problem.params) : null })
+      .set({ status_reason: problem?.code ?? null, status_reason_params: problem?.params ? JSON.stringify(problem.params) : null })
       .where('id', '=', taskId)
       .where('status', '=', 'PENDING')
-      .execute();
+      .returningAll()
+      .executeTakeFirst();
   }
 
   /** 409 naming every problem, each at its field, in the reader's language; nothing was created. */

@@ -52,7 +52,7 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
       const task = await ctx.tasks.create(user, input, name, group);
       await ctx.audit.record(user, 'task.create', 'task', task.id, { type: task.type, ...(input.draft ? { draft: true } : {}) });
       // The audience is counted live; the group and admin reasons need the platform, so they are stored.
-      const stored = problems.find((p) => p.field !== 'audience');
+      const stored = TaskReadiness.storedReason(problems);
       if (input.draft && stored) await ctx.taskReadiness.markDraft(task.id, stored);
       const importReport = input.targets?.length ? await ctx.targets.addInline(task.id, input.targets) : null;
       if (importReport)
@@ -109,10 +109,8 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
     if (req.body.account_ids !== undefined) await ctx.lifecycle.chooseAccounts(user, req.params.id, req.body.account_ids);
     let row = await ctx.tasks.update(user, req.params.id, req.body, group);
     // A task not started yet says why it could not start; a new group or a new choice of accounts changes that.
-    if (before && (before.target_group !== row.target_group || String(before.account_ids) !== String(row.account_ids))) {
-      await ctx.taskReadiness.recheck(user, row);
-      row = await ctx.tasks.getOwned(user, row.id);
-    }
+    if (before && (before.target_group !== row.target_group || String(before.account_ids) !== String(row.account_ids)))
+      row = await ctx.taskReadiness.recheck(user, row);
     // A new time (or priority) for a task that is waiting to start moves its start job (to its invite queue).
     if (row.status === 'SCHEDULED' && (req.body.scheduled_at !== undefined || req.body.priority !== undefined)) await ctx.scheduledStarts.schedule(row);
     await ctx.audit.record(req.user.userId, 'task.update', 'task', row.id, { fields: Object.keys(req.body) });

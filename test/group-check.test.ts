@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addSandboxAccount, makeTestApp, type TestApp } from './helpers/test-app.js';
+import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import { SandboxWorld } from '../src/platform/sandbox/sandbox-world.js';
 import { SandboxPlatform } from '../src/platform/sandbox/sandbox-platform.js';
 import { ManualClock } from '../src/shared/clock.js';
@@ -56,5 +56,24 @@ describe('admin check with many accounts', () => {
       [ids[4], 'not an admin of this group'],
       [ids[7], expect.stringMatching(/disabled/i)],
     ]);
+  });
+
+  it('a new account is checked once per group of the running tasks, not once per task', async () => {
+    const user = 2;
+    await addSandboxAccount(t, user, 'First admin');
+    const started: number[] = [];
+    for (const group of ['@sandbox_marketing', '@sandbox_marketing', '@sandbox_marketing', '@sandbox_news']) {
+      const task = await createInviteTask(t, [`@person_${started.length}`], { target_group: group }, user);
+      expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start`, user })).statusCode).toBe(200);
+      started.push(task.id);
+    }
+    probes = 0;
+    const second = await addSandboxAccount(t, user, 'Second admin');
+    // Two accounts, two groups: four probes (one task at a time asking would make eight).
+    expect(probes).toBe(4);
+    for (const id of started) {
+      const panel = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}/accounts`, user })).json;
+      expect(panel.items.find((a: { account_id: number }) => a.account_id === second)).toMatchObject({ eligible: true });
+    }
   });
 });

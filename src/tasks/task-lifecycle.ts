@@ -4,9 +4,9 @@ import type { Database, TaskRow } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, conflict } from '../shared/errors.js';
 import { localised } from '../shared/messages.js';
-import { ACTIVE_TASK_STATUSES, FINISHED_TASK_STATUSES } from '../shared/enums.js';
+import { ACTIVE_TASK_STATUSES, FINISHED_TASK_STATUSES, type PlatformMode } from '../shared/enums.js';
 import type { AccountManager } from '../accounts/account-manager.js';
-import type { GroupCheckService } from '../accounts/group-check.js';
+import type { GroupCheckResult, GroupCheckService } from '../accounts/group-check.js';
 import { joinTexts, labelled } from '../accounts/limit-reasons.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditLog } from '../observability/audit.js';
@@ -151,9 +151,11 @@ export class TaskLifecycle {
    */
   async accountsChanged(userId: number): Promise<void> {
     const tasks = await this.db.selectFrom('tasks').selectAll().where('user_id', '=', userId).where('status', 'in', ACTIVE_TASK_STATUSES).execute();
+    // Several tasks often invite into one group: its admin check (every account asked on the platform) is made once.
+    const checks = new Map<string, Promise<GroupCheckResult>>();
     for (const task of tasks) {
       try {
-        await this.assignAccounts(userId, task, { requireReady: false });
+        await this.assignAccounts(userId, task, { requireReady: false, checks });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
       }
@@ -161,15 +163,18 @@ export class TaskLifecycle {
     if (tasks.length) await this.accounts.wake(userId);
   }
 
-  /** Records in task_accounts which of the user's accounts may act for this task, and why the others may not. */
-  async assignAccounts(userId: number, task: TaskRow, opts: { requireReady: boolean }): Promise<void> {
+  /**
+   * Records in task_accounts which of the user's accounts may act for this task, and why the others may not.
+   * `checks`: admin checks already made in the caller's round, by group and mode, to share between its tasks.
+   */
+  async assignAccounts(userId: number, task: TaskRow, opts: { requireReady: boolean; checks?: Map<string, Promise<GroupCheckResult>> }): Promise<void> {
     const now = this.clock.now();
     const rows: Array<{ account_id: number; eligible: boolean; reason: string | null; group_peer: string | null }> = [];
     if (task.type === 'invite_to_group') {
       // A task created by the platform's Mailing page has no group until one is given (PUT or its admin check).
       if (!task.target_group)
         throw conflict('NO_TARGET_GROUP', `Task "${task.name}" has no target group yet: set target_group first.`, { params: { name: task.name } });
-      const check = await this.groupCheck.check(userId, task.target_group, task.platform_mode);
+      const check = await this.groupCheckOf(userId, task.target_group, task.platform_mode, opts.checks);
       if (!check.group)
         throw conflict(
           'GROUP_NOT_RESOLVED',
@@ -239,5 +244,13 @@ export class TaskLifecycle {
           .execute();
       }
     });
+  }
+
+  private groupCheckOf(userId: number, group: string, mode: PlatformMode, checks?: Map<string, Promise<GroupCheckResult>>): Promise<GroupCheckResult> {
+    if (!checks) return this.groupCheck.check(userId, group, mode);
+    const key = `${mode}\u0000${group}`;
+    let check = checks.get(key);
+    if (!check) checks.set(key, (check = this.groupCheck.check(userId, group, mode)));
+    return check;
   }
 }

@@ -121,10 +121,10 @@ export class TaskLifecycle {
    * A new choice of accounts for a task (PUT /tasks/:id with account_ids): each must be the caller's own; a started
    * task (running, paused, waiting for its start) takes it at once: its task_accounts are recorded again, refused with
    * the start's sentence when none of the chosen can serve it. Called before the choice is saved, so a refusal writes
-   * nothing; a task not started yet takes it at its start.
+   * nothing; a task not started yet takes it at its start. `task`: the caller's row of it, read with getOwned.
    */
-  async chooseAccounts(userId: number, id: number, ids: number[] | null): Promise<void> {
-    const task = await this.tasks.getOwned(userId, id);
+  async chooseAccounts(userId: number, task: TaskRow, ids: number[] | null): Promise<void> {
+    const id = task.id;
     await this.tasks.checkChosenAccounts(userId, ids);
     if (task.status === 'PENDING') {
       // Recorded by a test invite before the start, if at all: the start records them again with the new choice.

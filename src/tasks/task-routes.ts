@@ -104,13 +104,13 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
   app.put('/tasks/:id', { schema: { tags, params: idParams, body: updateTaskSchema } }, async (req) => {
     const user = req.user.userId;
     const newGroup = req.body.target_group;
-    const before = newGroup || req.body.account_ids !== undefined ? await ctx.tasks.getOwned(user, req.params.id) : null;
-    const group = before && newGroup && newGroup !== before.target_group ? await ctx.groupCheck.identify(user, newGroup, before.platform_mode) : null;
-    if (req.body.account_ids !== undefined) await ctx.lifecycle.chooseAccounts(user, req.params.id, req.body.account_ids);
-    let row = await ctx.tasks.update(user, req.params.id, req.body, group);
+    // Read once, for the checks below and those of chooseAccounts and update.
+    const before = await ctx.tasks.getOwned(user, req.params.id);
+    const group = newGroup && newGroup !== before.target_group ? await ctx.groupCheck.identify(user, newGroup, before.platform_mode) : null;
+    if (req.body.account_ids !== undefined) await ctx.lifecycle.chooseAccounts(user, before, req.body.account_ids);
+    let row = await ctx.tasks.update(user, before, req.body, group);
     // A task not started yet says why it could not start; a new group or a new choice of accounts changes that.
-    if (before && (before.target_group !== row.target_group || String(before.account_ids) !== String(row.account_ids)))
-      row = await ctx.taskReadiness.recheck(user, row);
+    if (before.target_group !== row.target_group || String(before.account_ids) !== String(row.account_ids)) row = await ctx.taskReadiness.recheck(user, row);
     // A new time (or priority) for a task that is waiting to start moves its start job (to its invite queue).
     if (row.status === 'SCHEDULED' && (req.body.scheduled_at !== undefined || req.body.priority !== undefined)) await ctx.scheduledStarts.schedule(row);
     await ctx.audit.record(req.user.userId, 'task.update', 'task', row.id, { fields: Object.keys(req.body) });

@@ -187,8 +187,10 @@ export class TaskService {
   }
 
   /** `group`: what the new `target_group` names, if resolved (as for `create`); a new link without it is not known yet. */
-  async update(userId: number, id: number, patch: UpdateTaskInput, group: GroupIdentity | null = null): Promise<TaskRow> {
-    const task = await this.getOwned(userId, id);
+  /** `owned`: the task's id, or its row when the caller has just read it (getOwned) — the write checks its status again. */
+  async update(userId: number, owned: number | TaskRow, patch: UpdateTaskInput, group: GroupIdentity | null = null): Promise<TaskRow> {
+    const task = typeof owned === 'number' ? await this.getOwned(userId, owned) : owned;
+    const id = task.id;
     if (FINISHED_TASK_STATUSES.includes(task.status) && Object.keys(patch).some((k) => k !== 'name' && k !== 'settings')) {
       throw conflict('TASK_FINISHED', `Task "${task.name}" is ${task.status}; only its name and notes can change. Duplicate it to run again.`, {
         key: 'TASK_FINISHED.edit',

@@ -249,8 +249,10 @@ export class TaskLifecycle {
   private groupCheckOf(userId: number, group: string, mode: PlatformMode, checks?: Map<string, Promise<GroupCheckResult>>): Promise<GroupCheckResult> {
     if (!checks) return this.groupCheck.check(userId, group, mode);
     const key = `${mode}\u0000${group}`;
-    let check = checks.get(key);
-    if (!check) checks.set(key, (check = this.groupCheck.check(userId, group, mode)));
+    const known = checks.get(key);
+    if (known) return known;
+    const check = this.groupCheck.check(userId, group, mode);
+    checks.set(key, check);
     return check;
   }
 }

@@ -205,33 +205,46 @@ describe('GramJS client', () => {
     expect(err).toMatchObject({ kind: 'FLOOD_WAIT', seconds: 900 });
   });
 
-  it('resolves phones through ImportContacts and bare ids only from the session cache', async () => {
+  it('resolves phones with ResolvePhone, else by importing the contact (deleted again after the action), and bare ids only from the session cache', async () => {
     const calls: any[] = [];
+    const updates = () => new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 });
     const client = new GramJsClient(
       stubClient(
         [
+          [Api.contacts.ResolvePhone, (req) => (req.phone === '+14155550101' ? resolvedUser() : rpc('PHONE_NOT_OCCUPIED'))],
           [
             Api.contacts.ImportContacts,
             (req) =>
               new Api.contacts.ImportedContacts({
                 imported: [],
                 popularInvites: [],
-                retryContacts: [],
-                users: req.contacts[0].phone === '+14155550100' ? [user] : [],
+                retryContacts: req.contacts[0].phone === '+14155550199' ? [req.contacts[0].clientId] : [],
+                users: ['+14155550100', '+14155550102'].includes(req.contacts[0].phone) ? [user] : [],
               }),
           ],
-          [Api.messages.SendMessage, () => new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 })],
+          [Api.messages.SendMessage, (req) => (req.message === 'refused' ? rpc('USER_IS_BLOCKED') : updates())],
+          [Api.contacts.DeleteContacts, () => updates()],
         ],
         calls,
       ),
     );
-    await client.sendMessage({ username: null, user_id_platform: null, phone: '+14155550100', first_name: 'A', last_name: null }, 'hello');
-    expect(calls.at(-1).className).toBe('messages.SendMessage');
-    expect(calls.at(-1).message).toBe('hello');
-    await expect(
-      client.sendMessage({ username: null, user_id_platform: null, phone: '+14155550000', first_name: null, last_name: null }, 'x'),
-    ).rejects.toMatchObject({ code: 'PHONE_NOT_FOUND' });
+    const byPhone = (phone: string) => ({ username: null, user_id_platform: null, phone, first_name: 'A', last_name: null });
+    const names = () => calls.splice(0).map((c) => c.className);
+    await client.sendMessage(byPhone('+14155550101'), 'found');
+    expect(names()).toEqual(['contacts.ResolvePhone', 'messages.SendMessage']);
+    await client.sendMessage(byPhone('+14155550100'), 'hello');
+    const sent = calls.find((c) => c.className === 'messages.SendMessage');
+    expect(sent.message).toBe('hello');
+    expect(names()).toEqual(['contacts.ResolvePhone', 'contacts.ImportContacts', 'messages.SendMessage', 'contacts.DeleteContacts']);
+    // The action refused: the imported contact is deleted all the same, and the refusal is the answer.
+    await expect(client.sendMessage(byPhone('+14155550102'), 'refused')).rejects.toMatchObject({ code: 'USER_IS_BLOCKED' });
+    expect(names()).toEqual(['contacts.ResolvePhone', 'contacts.ImportContacts', 'messages.SendMessage', 'contacts.DeleteContacts']);
+    await expect(client.sendMessage(byPhone('+14155550000'), 'x')).rejects.toMatchObject({ code: 'PHONE_NOT_FOUND' });
+    // Out of imports: the account's limit, not the person's (the worker rests the account and keeps the person).
+    await expect(client.sendMessage(byPhone('+14155550199'), 'x')).rejects.toMatchObject({ kind: 'FLOOD_WAIT', code: 'CONTACTS_IMPORT_LIMIT', seconds: 3600 });
+    calls.length = 0;
     await client.sendMessage({ username: null, user_id_platform: '424242', phone: null, first_name: null, last_name: null }, 'by id');
+    expect(names()).toEqual(['messages.SendMessage']);
     await expect(client.sendMessage({ username: null, user_id_platform: '1', phone: null, first_name: null, last_name: null }, 'x')).rejects.toMatchObject({
       code: 'PEER_ID_INVALID',
     });

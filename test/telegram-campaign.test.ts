@@ -48,7 +48,8 @@ async function scene(opts: { callTimeoutMs?: number } = {}): Promise<Scene> {
   person('p_toomany', 'Tom', { tooManyChannels: true });
   person('p_kicked', 'Kim');
   person('p_deleted', 'Del', { deactivated: true });
-  person('p_byphone', 'Phil'); // invited by phone number (contacts.ImportContacts)
+  person('p_byphone', 'Phil'); // invited by phone number (contacts.ResolvePhone finds him)
+  person('p_hidden', 'Hedda', { hiddenFromPhoneSearch: true }); // by phone number, found only by importing it as a contact
   const mega = w.addGroup({ kind: 'megagroup', title: 'DC Mega', username: 'dc_mega', creatorId: alpha.id });
   const news = w.addGroup({ kind: 'channel', title: 'DC News', username: 'dc_news', creatorId: alpha.id });
   const basic = w.addGroup({ kind: 'basic', title: 'DC Basic', creatorId: alpha.id });
@@ -143,14 +144,20 @@ describe('campaigns through the DC with the real worker', () => {
         '@p_deleted',
         '@p_ghost',
         { phone: s.people.p_byphone!.phone, first_name: 'Phil' },
+        { phone: s.people.p_hidden!.phone },
         { phone: '+15559999999' },
       ],
     });
     await run(s, 48);
     expect((await task(s, id)).status).toBe('COMPLETED');
-    expect(invitedInto(s, s.mega)).toEqual(['p_alice', 'p_bob', 'p_byphone', 'p_carol']);
+    expect(invitedInto(s, s.mega)).toEqual(['p_alice', 'p_bob', 'p_byphone', 'p_carol', 'p_hidden']);
     expect(s.dc.world.invites.every((i) => i.byUserId === s.alpha.id && i.method === 'channels.InviteToChannel')).toBe(true);
-    expect(s.dc.world.callsOf('contacts.ImportContacts')).toHaveLength(2);
+    // Phones: resolved first (no trace in the account); imported only when that finds no one, and the import undone.
+    expect(s.dc.world.callsOf('contacts.ResolvePhone')).toHaveLength(3);
+    const imports = s.dc.world.callsOf('contacts.ImportContacts').map((c) => (c.request as any).contacts[0].phone);
+    expect(imports.map((p) => p.replace(/\D/g, ''))).toEqual([s.people.p_hidden!.phone, '15559999999']);
+    expect(s.dc.world.callsOf('contacts.DeleteContacts', { ok: true })).toHaveLength(1);
+    expect([...(s.dc.world.contacts.get(s.alpha.id) ?? [])]).toEqual([]);
     const byName = await targets(s, id);
     expect(byName.p_alice!.status).toBe('INVITED');
     expect(byName.p_private).toMatchObject({ status: 'SKIPPED', error_code: 'USER_PRIVACY_RESTRICTED' });
@@ -163,8 +170,8 @@ describe('campaigns through the DC with the real worker', () => {
     // one InviteToChannel per resolvable person (the ghost and the unknown phone never resolve), never a second one
     const invitesCalls = s.dc.world.callsOf('channels.InviteToChannel');
     const perPerson = invitesCalls.map((c) => String((c.request as any).users[0].userId));
-    expect(perPerson).toHaveLength(9);
-    expect(new Set(perPerson).size).toBe(9);
+    expect(perPerson).toHaveLength(10);
+    expect(new Set(perPerson).size).toBe(10);
     expect(s.dc.world.callsOf('contacts.ResolveUsername', { ok: false }).map((c) => c.error)).toEqual(['USERNAME_NOT_OCCUPIED']);
     // paced: at least PAUSE_MIN_SECONDS of virtual time between two invites of the account
     const gaps = invitesCalls.slice(1).map((c, i) => (c.at - invitesCalls[i]!.at) / 1000);
@@ -228,6 +235,38 @@ describe('account-level errors from the DC', () => {
     const afterFlood = s.dc.world.calls.filter((c) => c.at > flood.at && c.userId === s.alpha.id);
     expect(afterFlood.length).toBeGreaterThan(0);
     expect(Math.min(...afterFlood.map((c) => c.at)) - flood.at).toBeGreaterThanOrEqual(90_000);
+  });
+
+  it('contacts.ImportContacts out of allowance (retry_contacts): the account rests an hour, the person waits and is invited later', async () => {
+    const s = await scene();
+    s.dc.world.contactImportsLeft = 0;
+    const id = await createTask(s, { type: 'invite_to_group', target_group: '@dc_mega', targets: [{ phone: s.people.p_hidden!.phone }] });
+    await run(s, 1, { stop: () => s.dc.world.callsOf('contacts.ImportContacts').length > 0 });
+    const refused = s.dc.world.callsOf('contacts.ImportContacts')[0]!;
+    const acc = await account(s, s.alphaAccount);
+    expect(acc.status).toBe('FLOOD_WAIT');
+    expect(new Date(acc.rest_until).getTime() - refused.at).toBeGreaterThanOrEqual(3600_000);
+    const ru = (await api(s)({ method: 'GET', url: '/api/v1/invite/accounts', headers: { 'accept-language': 'ru' } })).json.items[0];
+    expect(ru.status_reason).toBe('Telegram временно ограничил аккаунту поиск людей по номеру телефона');
+    const told = (await api(s)({ method: 'GET', url: '/api/v1/invite/notifications', headers: { 'accept-language': 'ru' } })).json.items;
+    expect(told.map((n: any) => [n.event, n.text])).toEqual([
+      [
+        'account_rested',
+        'Telegram временно ограничил аккаунту «Alpha» поиск людей по номеру телефона: он вернётся к работе через 1 ч 1 мин. Люди с юзернеймами находятся без этого ограничения.',
+      ],
+    ]);
+    expect((await targets(s, id))[`+${s.people.p_hidden!.phone}`]).toMatchObject({ status: 'PENDING', error_code: null });
+    // The allowance comes back; nothing was tried before the rest ended, and the person is then invited once.
+    s.dc.world.contactImportsLeft = undefined;
+    await run(s, 48);
+    expect((await task(s, id)).status).toBe('COMPLETED');
+    expect(invitedInto(s, s.mega)).toEqual(['p_hidden']);
+    const imports = s.dc.world.callsOf('contacts.ImportContacts');
+    expect(imports).toHaveLength(2);
+    expect(imports[1]!.at - refused.at).toBeGreaterThanOrEqual(3600_000);
+    expect([...(s.dc.world.contacts.get(s.alpha.id) ?? [])]).toEqual([]);
+    // Counted with the rate limits met (the Mailing page's statistics), not as a FloodWait Telegram asked for.
+    expect(await s.t.ctx.stats.executionSummary(id)).toMatchObject({ rate_limited: 1, flood_wait: 0 });
   });
 
   it('PEER_FLOOD: the account rests 24 h', async () => {

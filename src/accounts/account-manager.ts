@@ -402,13 +402,20 @@ export class AccountManager {
     switch (err.kind) {
       case 'FLOOD_WAIT': {
         const rest = (err.seconds ?? 0) + this.limits.floodWaitBufferSeconds;
-        await this.rest(accountId, now, rest, rest >= LONG_REST_SECONDS, {
-          status: 'FLOOD_WAIT',
-          status_reason: err.message,
-          updated_at: now,
-          rest_until: at(rest),
-          flood_wait_count: sql`flood_wait_count + 1`,
-        });
+        await this.rest(
+          accountId,
+          now,
+          rest,
+          rest >= LONG_REST_SECONDS,
+          {
+            status: 'FLOOD_WAIT',
+            status_reason: err.message,
+            updated_at: now,
+            rest_until: at(rest),
+            flood_wait_count: sql`flood_wait_count + 1`,
+          },
+          err.code,
+        );
         return;
       }
       case 'PEER_FLOOD':
@@ -440,6 +447,8 @@ export class AccountManager {
     seconds: number,
     tell: boolean,
     set: { status: 'FLOOD_WAIT' | 'PEER_FLOOD'; status_reason: string; rest_until: Date; updated_at: Date; flood_wait_count?: RawBuilder<number> },
+    /** The platform's code when it says more than the status (CONTACTS_IMPORT_LIMIT): the notification names it. */
+    code?: string,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const before = await trx
@@ -456,7 +465,7 @@ export class AccountManager {
         userId: before.user_id,
         event: 'account_rested',
         accountId,
-        params: { label: before.label, status: set.status, seconds, until: set.rest_until.toISOString() },
+        params: { label: before.label, status: set.status, seconds, until: set.rest_until.toISOString(), ...(code && code !== set.status ? { code } : {}) },
       });
     });
   }

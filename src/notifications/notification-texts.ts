@@ -49,7 +49,12 @@ export function notificationText(n: NotificationFacts, lang: Lang): string {
       key = p.status === 'DEAUTHORIZED' ? 'NOTIFY.account_retired.DEAUTHORIZED' : 'NOTIFY.account_retired.BANNED';
       break;
     case 'account_rested':
-      key = p.status === 'PEER_FLOOD' ? 'NOTIFY.account_rested.PEER_FLOOD' : 'NOTIFY.account_rested.FLOOD_WAIT';
+      key =
+        p.status === 'PEER_FLOOD'
+          ? 'NOTIFY.account_rested.PEER_FLOOD'
+          : p.code === 'CONTACTS_IMPORT_LIMIT'
+            ? 'NOTIFY.account_rested.CONTACTS_IMPORT_LIMIT'
+            : 'NOTIFY.account_rested.FLOOD_WAIT';
       params.duration = restDuration(Number(p.seconds) || 0, lang);
       break;
     default:

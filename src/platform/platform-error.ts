@@ -30,6 +30,8 @@ interface Known {
   kind: PlatformErrorKind;
   reason: string;
   outcome?: 'SKIPPED' | 'FAILED';
+  /** For a FLOOD_WAIT the platform gives no time for: how long the account waits. */
+  seconds?: number;
 }
 
 /** Platform error codes (Telegram's TL error types) and the sentence a user reads for each. */
@@ -50,6 +52,13 @@ export const KNOWN_ERRORS: Record<string, Known> = {
   USER_IS_BLOCKED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user has blocked this account' },
   PHONE_NOT_FOUND: { kind: 'TARGET', outcome: 'FAILED', reason: 'no Telegram account was found for this phone number' },
   PEER_FLOOD: { kind: 'PEER_FLOOD', reason: 'Telegram flagged the account for too many requests (PeerFlood)' },
+  // Not a TL error: contacts.importContacts answering the number in `retry_contacts` (the account's allowance of
+  // imports is used up for now; Telegram says no time). An hour's rest, then the next refusal rests it again.
+  CONTACTS_IMPORT_LIMIT: {
+    kind: 'FLOOD_WAIT',
+    reason: 'Telegram limits how many phone numbers the account may look up for now',
+    seconds: 3600,
+  },
   AUTH_KEY_UNREGISTERED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session was logged out; add the account again' },
   AUTH_KEY_INVALID: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session key is invalid; add the account again' },
   SESSION_REVOKED: { kind: 'ACCOUNT_DEAUTHORIZED', reason: 'the session was revoked; add the account again' },
@@ -80,5 +89,5 @@ export function platformError(code: string, seconds?: number): PlatformError {
   }
   const known = KNOWN_ERRORS[code];
   if (!known) return new PlatformError('UNKNOWN', code, `Telegram returned ${code}`);
-  return new PlatformError(known.kind, code, known.reason, undefined, known.outcome ?? 'FAILED');
+  return new PlatformError(known.kind, code, known.reason, known.seconds, known.outcome ?? 'FAILED');
 }

@@ -136,6 +136,10 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'REASON.USER_BOT': { ru: 'пользователь — бот', en: 'the user is a bot' },
   'REASON.USER_IS_BLOCKED': { ru: 'пользователь заблокировал этот аккаунт', en: 'the user has blocked this account' },
   'REASON.PHONE_NOT_FOUND': { ru: 'по этому номеру не найден аккаунт Telegram', en: 'no Telegram account was found for this phone number' },
+  'REASON.CONTACTS_IMPORT_LIMIT': {
+    ru: 'Telegram временно ограничил аккаунту поиск людей по номеру телефона',
+    en: 'Telegram limits how many phone numbers the account may look up for now',
+  },
   'REASON.PEER_FLOOD': { ru: 'Telegram ограничил аккаунт за частые запросы (PeerFlood)', en: 'Telegram flagged the account for too many requests (PeerFlood)' },
   'REASON.FLOOD_WAIT': { ru: 'Telegram попросил аккаунт подождать (FloodWait)', en: 'Telegram asked the account to wait (FloodWait)' },
   'REASON.CHAT_ADMIN_REQUIRED': { ru: 'аккаунт не админ этой группы', en: 'the account is not an admin of this group' },
@@ -264,6 +268,10 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'ACCOUNT_REASON.PEER_FLOOD': {
     ru: 'Telegram ограничил аккаунт за частые запросы (PeerFlood)',
     en: 'Telegram flagged the account for too many requests (PeerFlood)',
+  },
+  'ACCOUNT_REASON.CONTACTS_IMPORT_LIMIT': {
+    ru: 'Telegram временно ограничил аккаунту поиск людей по номеру телефона',
+    en: 'Telegram limits how many phone numbers the account may look up for now',
   },
   'ACCOUNT_REASON.FLOOD_WAIT': {
     ru: 'Telegram попросил аккаунт подождать {seconds} с (FloodWait)',

@@ -276,6 +276,10 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     ru: 'Telegram ограничил аккаунт «{label}» за частые запросы (PeerFlood): он отдыхает {duration}, задачи идут медленнее. Если это повторяется, добавьте аккаунтов.',
     en: 'Telegram flagged account "{label}" for too many requests (PeerFlood): it rests for {duration} and tasks go slower. If this keeps happening, add accounts.',
   },
+  'NOTIFY.account_rested.CONTACTS_IMPORT_LIMIT': {
+    ru: 'Telegram временно ограничил аккаунту «{label}» поиск людей по номеру телефона: он вернётся к работе через {duration}. Люди с юзернеймами находятся без этого ограничения.',
+    en: 'Telegram limits how many phone numbers account "{label}" may look up for now: it is back at work in {duration}. People given by username are found without this limit.',
+  },
   'NOTIFY.account_rested.FLOOD_WAIT': {
     ru: 'Telegram попросил аккаунт «{label}» подождать (FloodWait): он вернётся к работе через {duration}.',
     en: 'Telegram asked account "{label}" to wait (FloodWait): it is back at work in {duration}.',

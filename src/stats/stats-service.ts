@@ -169,7 +169,9 @@ export class StatsService {
         sql<number>`count(*) FILTER (WHERE result = 'SUCCESS')::int`.as('succeeded'),
         sql<number>`count(*) FILTER (WHERE result IN ('FAILED', 'SKIPPED'))::int`.as('failed'),
         sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%')::int`.as('flood_wait'),
-        sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%' OR error_code LIKE 'PEER_FLOOD%')::int`.as('rate_limited'),
+        sql<number>`count(*) FILTER (WHERE error_code LIKE 'FLOOD_WAIT%' OR error_code LIKE 'PEER_FLOOD%' OR error_code = 'CONTACTS_IMPORT_LIMIT')::int`.as(
+          'rate_limited',
+        ),
         sql<number | null>`avg(extract(epoch FROM finished_at - created_at))::float8`.as('avg_seconds'),
       ])
       .executeTakeFirstOrThrow();

@@ -495,13 +495,36 @@ async function handle(req: Api.AnyRequest, ctx: CallContext): Promise<Buffer | {
       const viewer = me(ctx).id;
       const imported: Api.ImportedContact[] = [];
       const users: Api.User[] = [];
+      const retryContacts: bigInt.BigInteger[] = [];
+      const mine = w.contacts.get(viewer) ?? new Set<bigint>();
+      w.contacts.set(viewer, mine);
       for (const c of r.contacts) {
-        const u = w.userByPhone((c as Api.InputPhoneContact).phone);
+        const contact = c as Api.InputPhoneContact;
+        if (w.contactImportsLeft !== undefined) {
+          if (w.contactImportsLeft <= 0) {
+            retryContacts.push(contact.clientId);
+            continue;
+          }
+          w.contactImportsLeft--;
+        }
+        const u = w.userByPhone(contact.phone);
         if (!u) continue;
-        imported.push(new Api.ImportedContact({ userId: big(u.id), clientId: (c as Api.InputPhoneContact).clientId }));
+        mine.add(u.id);
+        imported.push(new Api.ImportedContact({ userId: big(u.id), clientId: contact.clientId }));
         users.push(userTL(u, viewer));
       }
-      return new Api.contacts.ImportedContacts({ imported, popularInvites: [], retryContacts: [], users });
+      return new Api.contacts.ImportedContacts({ imported, popularInvites: [], retryContacts, users });
+    }
+    case 'contacts.ResolvePhone': {
+      const viewer = me(ctx).id;
+      const u = w.userByPhone((req as Api.contacts.ResolvePhone).phone);
+      if (!u || (u.privacy.hiddenFromPhoneSearch && !w.contacts.get(viewer)?.has(u.id))) throw fail('PHONE_NOT_OCCUPIED');
+      return new Api.contacts.ResolvedPeer({ peer: new Api.PeerUser({ userId: big(u.id) }), chats: [], users: [userTL(u, viewer)] });
+    }
+    case 'contacts.DeleteContacts': {
+      const viewer = me(ctx).id;
+      for (const id of (req as Api.contacts.DeleteContacts).id) w.contacts.get(viewer)?.delete(inputUser(ctx, id as Api.TypeInputUser).id);
+      return new Api.Updates({ updates: [], users: [], chats: [], date: Math.floor(w.now() / 1000), seq: 0 });
     }
     case 'messages.GetChats': {
       const r = req as Api.messages.GetChats;

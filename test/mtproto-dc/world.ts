@@ -16,6 +16,12 @@ export interface Privacy {
   kickedFrom?: bigint[];
   /** A deleted account: INPUT_USER_DEACTIVATED when invited or messaged. */
   deactivated?: boolean;
+  /**
+   * "Who can find me by my number" is not Everybody: contacts.resolvePhone answers PHONE_NOT_OCCUPIED. The DC still
+   * lets contacts.importContacts find them (simpler than Telegram, which applies the person's rule there too), so that
+   * the adapter's fallback to an import, and its clean-up, can be exercised.
+   */
+  hiddenFromPhoneSearch?: boolean;
 }
 
 export interface TestUser {
@@ -119,6 +125,13 @@ export class TestWorld {
   readonly unsupported: string[] = [];
   readonly authKeys = new Map<string, AuthKeyRecord>();
   readonly loginTokens: LoginTokenRecord[] = [];
+  /** Each account's contacts (contacts.importContacts adds, contacts.deleteContacts removes), by the account's user id. */
+  readonly contacts = new Map<bigint, Set<bigint>>();
+  /**
+   * How many more numbers contacts.importContacts may import, for every account (undefined: no limit). At 0 an import
+   * answers the number in `retry_contacts` and finds no one, as Telegram does once an account's allowance is used up.
+   */
+  contactImportsLeft: number | undefined = undefined;
   private readonly codes: SentCodeRecord[] = [];
   private readonly injected = new Map<string, Injected[]>();
   private nextUserId = 1_000_001n;

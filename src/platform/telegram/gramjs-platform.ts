@@ -140,27 +140,43 @@ export class GramJsClient implements PlatformClient {
   }
 
   inviteToGroup(group: ResolvedGroup, target: TargetIdentity): Promise<void> {
-    return this.call(async () => {
-      const user = await this.resolveUser(target);
-      const peer = group.peer as GroupPeer;
-      // Channels and megagroups take InviteToChannel; basic groups only accept AddChatUser.
-      const res =
-        peer.type === 'channel'
-          ? await this.client.invoke(new Api.channels.InviteToChannel({ channel: this.inputChannel(peer), users: [user] }))
-          : await this.client.invoke(new Api.messages.AddChatUser({ chatId: bigInt(peer.id), userId: user, fwdLimit: 0 }));
-      // Newer layers report privacy refusals as "missing invitees" instead of an error.
-      if (res instanceof Api.messages.InvitedUsers && res.missingInvitees.length > 0) {
-        throw platformError('USER_PRIVACY_RESTRICTED');
-      }
-    });
+    return this.call(() =>
+      this.withUser(target, async (user) => {
+        const peer = group.peer as GroupPeer;
+        // Channels and megagroups take InviteToChannel; basic groups only accept AddChatUser.
+        const res =
+          peer.type === 'channel'
+            ? await this.client.invoke(new Api.channels.InviteToChannel({ channel: this.inputChannel(peer), users: [user] }))
+            : await this.client.invoke(new Api.messages.AddChatUser({ chatId: bigInt(peer.id), userId: user, fwdLimit: 0 }));
+        // Newer layers report privacy refusals as "missing invitees" instead of an error.
+        if (res instanceof Api.messages.InvitedUsers && res.missingInvitees.length > 0) {
+          throw platformError('USER_PRIVACY_RESTRICTED');
+        }
+      }),
+    );
   }
 
   sendMessage(target: TargetIdentity, text: string): Promise<void> {
-    return this.call(async () => {
-      const user = await this.resolveUser(target);
-      const peer = new Api.InputPeerUser({ userId: user.userId, accessHash: user.accessHash });
-      await this.client.invoke(new Api.messages.SendMessage({ peer, message: text, randomId: randomId() }));
-    });
+    return this.call(() =>
+      this.withUser(target, async (user) => {
+        const peer = new Api.InputPeerUser({ userId: user.userId, accessHash: user.accessHash });
+        await this.client.invoke(new Api.messages.SendMessage({ peer, message: text, randomId: randomId() }));
+      }),
+    );
+  }
+
+  /**
+   * The person as an InputUser for `act`. One found by importing their number became a contact of the account (the
+   * customer's own address book, on every device of theirs): once acted on, successfully or not, they are deleted from
+   * it again. Best effort: a refusal of the deletion does not change the action's outcome.
+   */
+  private async withUser(target: TargetIdentity, act: (user: Api.InputUser) => Promise<void>): Promise<void> {
+    const { user, imported } = await this.resolveUser(target);
+    try {
+      await act(user);
+    } finally {
+      if (imported) await this.client.invoke(new Api.contacts.DeleteContacts({ id: [user] })).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
@@ -179,23 +195,39 @@ export class GramJsClient implements PlatformClient {
     return this.selfId;
   }
 
-  /** Username first (always resolvable), then phone via ImportContacts, then a bare id from the session cache. */
-  private async resolveUser(t: TargetIdentity): Promise<Api.InputUser> {
+  /**
+   * Username first (always resolvable), then the phone number, then a bare id from the session cache. `imported`: the
+   * number was imported as a contact to find the person (see withUser).
+   */
+  private async resolveUser(t: TargetIdentity): Promise<{ user: Api.InputUser; imported: boolean }> {
     if (t.username) {
       const res = await this.client.invoke(new Api.contacts.ResolveUsername({ username: t.username }));
       const u = res.users[0];
       if (!(u instanceof Api.User)) throw platformError('USERNAME_NOT_OCCUPIED');
-      return new Api.InputUser({ userId: u.id, accessHash: u.accessHash ?? bigInt.zero });
+      return { user: inputUserOf(u), imported: false };
     }
     if (t.phone) {
+      // contacts.resolvePhone finds the person as far as their privacy allows and leaves nothing behind in the account;
+      // contacts.importContacts, the older way, adds them to the account's contacts and draws on a daily allowance of
+      // imports, so it is only the fallback for a number resolvePhone does not find.
+      try {
+        const res = await this.client.invoke(new Api.contacts.ResolvePhone({ phone: t.phone }));
+        const u = res.users[0];
+        if (u instanceof Api.User) return { user: inputUserOf(u), imported: false };
+      } catch (err) {
+        if (mapGramJsError(err).code !== 'PHONE_NOT_OCCUPIED') throw err;
+      }
       const res = await this.client.invoke(
         new Api.contacts.ImportContacts({
           contacts: [new Api.InputPhoneContact({ clientId: randomId(), phone: t.phone, firstName: t.first_name ?? '', lastName: t.last_name ?? '' })],
         }),
       );
       const u = res.users[0];
-      if (!(u instanceof Api.User)) throw platformError('PHONE_NOT_FOUND');
-      return new Api.InputUser({ userId: u.id, accessHash: u.accessHash ?? bigInt.zero });
+      if (u instanceof Api.User) return { user: inputUserOf(u), imported: true };
+      // "Could not be imported due to system limitation and will need to be imported at a later date": the account's
+      // allowance of imports, not the person; the account rests and the person waits (CONTACTS_IMPORT_LIMIT).
+      if (res.retryContacts.length > 0) throw platformError('CONTACTS_IMPORT_LIMIT');
+      throw platformError('PHONE_NOT_FOUND');
     }
     if (t.user_id_platform) {
       let input: Api.TypeInputPeer;
@@ -205,10 +237,14 @@ export class GramJsClient implements PlatformClient {
         throw platformError('PEER_ID_INVALID');
       }
       if (!(input instanceof Api.InputPeerUser)) throw platformError('PEER_ID_INVALID');
-      return new Api.InputUser({ userId: input.userId, accessHash: input.accessHash });
+      return { user: new Api.InputUser({ userId: input.userId, accessHash: input.accessHash }), imported: false };
     }
     throw platformError('USER_ID_INVALID');
   }
+}
+
+function inputUserOf(u: Api.User): Api.InputUser {
+  return new Api.InputUser({ userId: u.id, accessHash: u.accessHash ?? bigInt.zero });
 }
 
 /** Real Telegram over MTProto. Needs TELEGRAM_API_ID / TELEGRAM_API_HASH from my.telegram.org. */

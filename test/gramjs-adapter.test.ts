@@ -153,6 +153,7 @@ describe('GramJS client', () => {
       stubClient(
         [
           [Api.contacts.ResolveUsername, resolvedUser],
+          [Api.channels.GetParticipant, () => participant()],
           [
             Api.channels.InviteToChannel,
             () => new Api.messages.InvitedUsers({ updates: new Api.Updates({ updates: [], users: [], chats: [], date: 0, seq: 0 }), missingInvitees: [] }),
@@ -165,11 +166,31 @@ describe('GramJS client', () => {
         calls,
       ),
     );
+    const channelParticipant = (p: Api.TypeChannelParticipant) => new Api.channels.ChannelParticipant({ participant: p, chats: [], users: [] });
+    let participant: () => unknown = () => rpc('USER_NOT_PARTICIPANT');
     const alice = { username: 'alice_real', user_id_platform: null, phone: null, first_name: null, last_name: null };
+    const names = () => calls.splice(0).map((c) => c.className);
     await client.inviteToGroup(channelGroup, alice);
+    expect(calls[1].participant).toBeInstanceOf(Api.InputPeerUser);
+    expect(names()).toEqual(['contacts.ResolveUsername', 'channels.GetParticipant', 'channels.InviteToChannel']);
     await client.inviteToGroup(basicGroup, alice);
-    expect(calls.map((c) => c.className)).toEqual(['contacts.ResolveUsername', 'channels.InviteToChannel', 'contacts.ResolveUsername', 'messages.AddChatUser']);
-    expect(calls[3].chatId.toString()).toBe('888');
+    expect(calls[1].chatId.toString()).toBe('888');
+    expect(names()).toEqual(['contacts.ResolveUsername', 'messages.AddChatUser']);
+    // Already in the channel: InviteToChannel would answer success, so it is not called.
+    participant = () => channelParticipant(new Api.ChannelParticipant({ userId: bigInt(55), date: 0 }));
+    await expect(client.inviteToGroup(channelGroup, alice)).rejects.toMatchObject({ code: 'USER_ALREADY_PARTICIPANT', kind: 'TARGET' });
+    expect(names()).toEqual(['contacts.ResolveUsername', 'channels.GetParticipant']);
+    // Left: invited again.
+    participant = () => channelParticipant(new Api.ChannelParticipantLeft({ peer: new Api.PeerUser({ userId: bigInt(55) }) }));
+    await client.inviteToGroup(channelGroup, alice);
+    expect(names()).toEqual(['contacts.ResolveUsername', 'channels.GetParticipant', 'channels.InviteToChannel']);
+    // The account may not ask: the invite decides. A limit on the account stops the action.
+    participant = () => rpc('CHAT_ADMIN_REQUIRED');
+    await client.inviteToGroup(channelGroup, alice);
+    expect(names()).toEqual(['contacts.ResolveUsername', 'channels.GetParticipant', 'channels.InviteToChannel']);
+    participant = () => rpc('FLOOD_WAIT_120', 420);
+    await expect(client.inviteToGroup(channelGroup, alice)).rejects.toMatchObject({ kind: 'FLOOD_WAIT', seconds: 120 });
+    expect(names()).toEqual(['contacts.ResolveUsername', 'channels.GetParticipant']);
   });
 
   it('reports privacy refusals that arrive as missing invitees', async () => {

@@ -50,10 +50,12 @@ async function scene(opts: { callTimeoutMs?: number } = {}): Promise<Scene> {
   person('p_deleted', 'Del', { deactivated: true });
   person('p_byphone', 'Phil'); // invited by phone number (contacts.ResolvePhone finds him)
   person('p_hidden', 'Hedda', { hiddenFromPhoneSearch: true }); // by phone number, found only by importing it as a contact
+  person('p_member', 'Meg'); // already in the megagroup
   const mega = w.addGroup({ kind: 'megagroup', title: 'DC Mega', username: 'dc_mega', creatorId: alpha.id });
   const news = w.addGroup({ kind: 'channel', title: 'DC News', username: 'dc_news', creatorId: alpha.id });
   const basic = w.addGroup({ kind: 'basic', title: 'DC Basic', creatorId: alpha.id });
   people.p_kicked!.privacy.kickedFrom = [mega.id];
+  mega.members.add(people.p_member!.id);
 
   const session = await loginWithCode(dc, alpha.phone, 'alpha-2fa');
   const env = { PLATFORM_MODE: 'telegram', ...dc.env() };
@@ -143,6 +145,7 @@ describe('campaigns through the DC with the real worker', () => {
         '@p_kicked',
         '@p_deleted',
         '@p_ghost',
+        '@p_member',
         { phone: s.people.p_byphone!.phone, first_name: 'Phil' },
         { phone: s.people.p_hidden!.phone },
         { phone: '+15559999999' },
@@ -167,6 +170,10 @@ describe('campaigns through the DC with the real worker', () => {
     expect(byName.p_deleted).toMatchObject({ status: 'FAILED', error_code: 'INPUT_USER_DEACTIVATED' });
     expect(byName.p_ghost).toMatchObject({ status: 'FAILED', error_code: 'USERNAME_NOT_OCCUPIED' });
     expect(byName['+15559999999']).toMatchObject({ status: 'FAILED', error_code: 'PHONE_NOT_FOUND' });
+    // Already in the megagroup: asked first (InviteToChannel would answer success), never invited, kept in the ledger.
+    expect(byName.p_member).toMatchObject({ status: 'SKIPPED', error_code: 'USER_ALREADY_PARTICIPANT' });
+    const ledger = await s.t.ctx.db.selectFrom('audience_ledger').select(['identity_key', 'outcome']).where('outcome', '=', 'ALREADY_MEMBER').execute();
+    expect(ledger.map((l) => l.identity_key)).toEqual(['u:p_member']);
     // one InviteToChannel per resolvable person (the ghost and the unknown phone never resolve), never a second one
     const invitesCalls = s.dc.world.callsOf('channels.InviteToChannel');
     const perPerson = invitesCalls.map((c) => String((c.request as any).users[0].userId));

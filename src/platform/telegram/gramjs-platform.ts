@@ -143,6 +143,9 @@ export class GramJsClient implements PlatformClient {
     return this.call(() =>
       this.withUser(target, async (user) => {
         const peer = group.peer as GroupPeer;
+        // InviteToChannel answers success for someone already in the channel (AddChatUser refuses them), which would
+        // be reported as an invite: asked first, so a member is said to be one and is recorded as such in the ledger.
+        if (peer.type === 'channel' && (await this.isMember(peer, user))) throw platformError('USER_ALREADY_PARTICIPANT');
         // Channels and megagroups take InviteToChannel; basic groups only accept AddChatUser.
         const res =
           peer.type === 'channel'
@@ -163,6 +166,27 @@ export class GramJsClient implements PlatformClient {
         await this.client.invoke(new Api.messages.SendMessage({ peer, message: text, randomId: randomId() }));
       }),
     );
+  }
+
+  /**
+   * Whether the person is in the channel now (left or removed people are not). When the account may not ask, or the
+   * answer is unexpected, the invite decides; a limit on the account (FloodWait, PeerFlood, a ban, a lost session) or a
+   * network failure stops the action as the invite's would.
+   */
+  private async isMember(peer: { id: string; accessHash: string }, user: Api.InputUser): Promise<boolean> {
+    try {
+      const res = await this.client.invoke(
+        new Api.channels.GetParticipant({
+          channel: this.inputChannel(peer),
+          participant: new Api.InputPeerUser({ userId: user.userId, accessHash: user.accessHash }),
+        }),
+      );
+      return !(res.participant instanceof Api.ChannelParticipantLeft || res.participant instanceof Api.ChannelParticipantBanned);
+    } catch (err) {
+      const kind = mapGramJsError(err).kind;
+      if (kind === 'TARGET' || kind === 'GROUP' || kind === 'UNKNOWN') return false;
+      throw err;
+    }
   }
 
   /**

@@ -53,6 +53,8 @@ describe('error mapping by class and TL type, never by text', () => {
     expect(mapGramJsError(rpc('USER_DEACTIVATED_BAN', 401)).kind).toBe('ACCOUNT_BANNED');
     expect(mapGramJsError(rpc('PHONE_NUMBER_BANNED')).kind).toBe('ACCOUNT_BANNED');
     expect(mapGramJsError(rpc('FLOOD_WAIT_77', 420))).toMatchObject({ kind: 'FLOOD_WAIT', seconds: 77 });
+    expect(mapGramJsError(rpc('USER_RESTRICTED', 403)).kind).toBe('PEER_FLOOD');
+    expect(mapGramJsError(rpc('FROZEN_METHOD_INVALID')).kind).toBe('ACCOUNT_BANNED');
   });
 
   it('maps target-level errors with readable reasons', () => {
@@ -65,6 +67,10 @@ describe('error mapping by class and TL type, never by text', () => {
       ['USER_BANNED_IN_CHANNEL', 'FAILED'],
       ['USERNAME_NOT_OCCUPIED', 'FAILED'],
       ['USERNAME_INVALID', 'FAILED'],
+      ['PRIVACY_PREMIUM_REQUIRED', 'SKIPPED'],
+      ['YOU_BLOCKED_USER', 'SKIPPED'],
+      ['USER_BLOCKED', 'SKIPPED'],
+      ['CHAT_MEMBER_ADD_FAILED', 'SKIPPED'],
     ];
     for (const [type, outcome] of cases) {
       const e = mapGramJsError(rpc(type));

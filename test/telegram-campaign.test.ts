@@ -290,6 +290,35 @@ describe('account-level errors from the DC', () => {
     expect(invitedInto(s, s.mega)).toEqual(['p_alice', 'p_bob']);
   });
 
+  it('USER_RESTRICTED (spam reports): rested like PeerFlood, its owner told why', async () => {
+    const s = await scene();
+    s.dc.world.injectError('channels.InviteToChannel', 'USER_RESTRICTED', { code: 403 });
+    await createTask(s, { type: 'invite_to_group', target_group: '@dc_mega', targets: ['@p_alice'] });
+    await run(s, 1, { stop: () => s.dc.world.calls.some((c) => c.error === 'USER_RESTRICTED') });
+    const refused = s.dc.world.calls.find((c) => c.error === 'USER_RESTRICTED')!;
+    const ru = { 'accept-language': 'ru' };
+    const acc = (await api(s)({ method: 'GET', url: '/api/v1/invite/accounts', headers: ru })).json.items[0];
+    expect(acc).toMatchObject({ status: 'PEER_FLOOD', status_reason: 'Telegram ограничил аккаунт из-за жалоб на спам' });
+    expect(new Date(acc.rest_until).getTime() - refused.at).toBeGreaterThanOrEqual(86_400_000 - 1000);
+    const told = (await api(s)({ method: 'GET', url: '/api/v1/invite/notifications', headers: ru })).json.items;
+    expect(told.map((n: any) => n.text)).toEqual([
+      'Telegram ограничил аккаунт «Alpha» из-за жалоб на спам: он отдыхает 24 ч, задачи идут медленнее. Если это повторяется, смените текст или аудиторию.',
+    ]);
+  });
+
+  it('PRIVACY_PREMIUM_REQUIRED: a DM to someone who takes messages only from contacts and Premium users is skipped with the reason', async () => {
+    const s = await scene();
+    s.dc.world.injectError('messages.SendMessage', 'PRIVACY_PREMIUM_REQUIRED', { times: 1 });
+    const id = await createTask(s, { type: 'direct_message', message_template: 'Hi {first_name}', targets: ['@p_alice', '@p_bob'] });
+    await run(s, 48);
+    expect((await task(s, id)).status).toBe('COMPLETED');
+    const people = (await api(s)({ method: 'GET', url: `/api/v1/invite/tasks/${id}/targets`, headers: { 'accept-language': 'ru' } })).json.items;
+    expect(people.map((p: any) => [p.status, p.error_code, p.error_message])).toEqual([
+      ['SKIPPED', 'PRIVACY_PREMIUM_REQUIRED', 'пользователь принимает сообщения только от контактов и пользователей Telegram Premium'],
+      ['SENT', null, null],
+    ]);
+  });
+
   it('AUTH_KEY_UNREGISTERED (sessions revoked mid-campaign): the account is retired as DEAUTHORIZED', async () => {
     const s = await scene();
     await createTask(s, { type: 'invite_to_group', target_group: '@dc_mega', targets: ['@p_alice', '@p_bob', '@p_carol'] });

@@ -419,12 +419,14 @@ export class AccountManager {
         return;
       }
       case 'PEER_FLOOD':
-        await this.rest(accountId, now, this.limits.peerFloodRestSeconds, true, {
-          status: 'PEER_FLOOD',
-          status_reason: err.message,
-          rest_until: at(this.limits.peerFloodRestSeconds),
-          updated_at: now,
-        });
+        await this.rest(
+          accountId,
+          now,
+          this.limits.peerFloodRestSeconds,
+          true,
+          { status: 'PEER_FLOOD', status_reason: err.message, rest_until: at(this.limits.peerFloodRestSeconds), updated_at: now },
+          err.code,
+        );
         return;
       case 'ACCOUNT_BANNED':
       case 'ACCOUNT_DEAUTHORIZED':

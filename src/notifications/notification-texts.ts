@@ -1,4 +1,4 @@
-import { LANGS, renderMessage, renderStoredReason, type Lang, type MessageParams } from '../shared/messages.js';
+import { LANGS, hasMessage, renderMessage, renderStoredReason, type Lang, type MessageParams } from '../shared/messages.js';
 import type { NotificationEvent } from '../shared/enums.js';
 
 /** What rendering needs of a notification: its event and the params stored with it. */
@@ -49,11 +49,12 @@ export function notificationText(n: NotificationFacts, lang: Lang): string {
       key = p.status === 'DEAUTHORIZED' ? 'NOTIFY.account_retired.DEAUTHORIZED' : 'NOTIFY.account_retired.BANNED';
       break;
     case 'account_rested':
+      // The platform's code when a sentence of its own says more (CONTACTS_IMPORT_LIMIT, USER_RESTRICTED), else the kind of rest.
       key =
-        p.status === 'PEER_FLOOD'
-          ? 'NOTIFY.account_rested.PEER_FLOOD'
-          : p.code === 'CONTACTS_IMPORT_LIMIT'
-            ? 'NOTIFY.account_rested.CONTACTS_IMPORT_LIMIT'
+        typeof p.code === 'string' && hasMessage(`NOTIFY.account_rested.${p.code}`)
+          ? `NOTIFY.account_rested.${p.code}`
+          : p.status === 'PEER_FLOOD'
+            ? 'NOTIFY.account_rested.PEER_FLOOD'
             : 'NOTIFY.account_rested.FLOOD_WAIT';
       params.duration = restDuration(Number(p.seconds) || 0, lang);
       break;

@@ -51,7 +51,14 @@ export const KNOWN_ERRORS: Record<string, Known> = {
   USER_BOT: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user is a bot' },
   USER_IS_BLOCKED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user has blocked this account' },
   PHONE_NOT_FOUND: { kind: 'TARGET', outcome: 'FAILED', reason: 'no Telegram account was found for this phone number' },
+  // Messages from strangers limited to contacts and Premium users (Telegram's 2024 setting).
+  PRIVACY_PREMIUM_REQUIRED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user accepts messages only from contacts and Telegram Premium users' },
+  YOU_BLOCKED_USER: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'this account has blocked the user' },
+  USER_BLOCKED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user has blocked this account' },
+  CHAT_MEMBER_ADD_FAILED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'Telegram could not add the user to the group' },
   PEER_FLOOD: { kind: 'PEER_FLOOD', reason: 'Telegram flagged the account for too many requests (PeerFlood)' },
+  // Spam reports: the account may not add people or write to strangers for a while. Rested as for PeerFlood.
+  USER_RESTRICTED: { kind: 'PEER_FLOOD', reason: 'Telegram restricted the account after spam reports' },
   // Not a TL error: contacts.importContacts answering the number in `retry_contacts` (the account's allowance of
   // imports is used up for now; Telegram says no time). An hour's rest, then the next refusal rests it again.
   CONTACTS_IMPORT_LIMIT: {
@@ -70,6 +77,8 @@ export const KNOWN_ERRORS: Record<string, Known> = {
   USER_DEACTIVATED: { kind: 'ACCOUNT_BANNED', reason: 'the account was deleted or deactivated' },
   USER_DEACTIVATED_BAN: { kind: 'ACCOUNT_BANNED', reason: 'the account was banned by Telegram' },
   PHONE_NUMBER_BANNED: { kind: 'ACCOUNT_BANNED', reason: "the account's phone number is banned by Telegram" },
+  // A frozen account (Telegram's 2025 measure against rule breaking) can only appeal: retired like a ban.
+  FROZEN_METHOD_INVALID: { kind: 'ACCOUNT_BANNED', reason: 'Telegram froze the account; it can only appeal' },
   CHAT_ADMIN_REQUIRED: { kind: 'GROUP', reason: 'the account is not an admin of this group' },
   CHAT_WRITE_FORBIDDEN: { kind: 'GROUP', reason: 'the account may not write in this group' },
   CHANNEL_PRIVATE: { kind: 'GROUP', reason: 'the group is private or the account was removed from it' },

@@ -136,6 +136,13 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'REASON.USER_BOT': { ru: 'пользователь — бот', en: 'the user is a bot' },
   'REASON.USER_IS_BLOCKED': { ru: 'пользователь заблокировал этот аккаунт', en: 'the user has blocked this account' },
   'REASON.PHONE_NOT_FOUND': { ru: 'по этому номеру не найден аккаунт Telegram', en: 'no Telegram account was found for this phone number' },
+  'REASON.PRIVACY_PREMIUM_REQUIRED': {
+    ru: 'пользователь принимает сообщения только от контактов и пользователей Telegram Premium',
+    en: 'the user accepts messages only from contacts and Telegram Premium users',
+  },
+  'REASON.YOU_BLOCKED_USER': { ru: 'этот аккаунт заблокировал пользователя', en: 'this account has blocked the user' },
+  'REASON.USER_BLOCKED': { ru: 'пользователь заблокировал этот аккаунт', en: 'the user has blocked this account' },
+  'REASON.CHAT_MEMBER_ADD_FAILED': { ru: 'Telegram не смог добавить пользователя в группу', en: 'Telegram could not add the user to the group' },
   'REASON.CONTACTS_IMPORT_LIMIT': {
     ru: 'Telegram временно ограничил аккаунту поиск людей по номеру телефона',
     en: 'Telegram limits how many phone numbers the account may look up for now',
@@ -268,6 +275,11 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'ACCOUNT_REASON.PEER_FLOOD': {
     ru: 'Telegram ограничил аккаунт за частые запросы (PeerFlood)',
     en: 'Telegram flagged the account for too many requests (PeerFlood)',
+  },
+  'ACCOUNT_REASON.USER_RESTRICTED': { ru: 'Telegram ограничил аккаунт из-за жалоб на спам', en: 'Telegram restricted the account after spam reports' },
+  'ACCOUNT_REASON.FROZEN_METHOD_INVALID': {
+    ru: 'Telegram заморозил аккаунт; доступна только апелляция',
+    en: 'Telegram froze the account; it can only appeal',
   },
   'ACCOUNT_REASON.CONTACTS_IMPORT_LIMIT': {
     ru: 'Telegram временно ограничил аккаунту поиск людей по номеру телефона',

@@ -280,6 +280,10 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     ru: 'Telegram временно ограничил аккаунту «{label}» поиск людей по номеру телефона: он вернётся к работе через {duration}. Люди с юзернеймами находятся без этого ограничения.',
     en: 'Telegram limits how many phone numbers account "{label}" may look up for now: it is back at work in {duration}. People given by username are found without this limit.',
   },
+  'NOTIFY.account_rested.USER_RESTRICTED': {
+    ru: 'Telegram ограничил аккаунт «{label}» из-за жалоб на спам: он отдыхает {duration}, задачи идут медленнее. Если это повторяется, смените текст или аудиторию.',
+    en: 'Telegram restricted account "{label}" after spam reports: it rests for {duration} and tasks go slower. If this keeps happening, change the text or the audience.',
+  },
   'NOTIFY.account_rested.FLOOD_WAIT': {
     ru: 'Telegram попросил аккаунт «{label}» подождать (FloodWait): он вернётся к работе через {duration}.',
     en: 'Telegram asked account "{label}" to wait (FloodWait): it is back at work in {duration}.',

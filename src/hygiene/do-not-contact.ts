@@ -8,12 +8,6 @@ import { normaliseRecord, type NormalisedRow } from '../import/row-normaliser.js
 import type { SourceRow } from '../import/parsers/record-stream.js';
 import { classify } from './audience-hygiene.js';
 
-/**
- * Refusals that mean "this person does not want to hear from us": the default set added by
- * "add everyone who refused in task X" (privacy settings, mutual contacts only, blocked the account, removed by an admin).
- */
-export const REFUSAL_CODES = ['USER_PRIVACY_RESTRICTED', 'USER_NOT_MUTUAL_CONTACT', 'USER_IS_BLOCKED', 'USER_KICKED'] as const;
-
 export interface DncAddReport {
   added: number;
   /** Already on the list (matched by any of username, id or phone). */

@@ -10,7 +10,8 @@ import { KNOWN_ERRORS } from '../platform/platform-error.js';
 import { ImportFormatError, type SourceRow } from '../import/parsers/record-stream.js';
 import { asMalformed, fileRows, readableFailures } from '../import/file-rows.js';
 import { normaliseRecord } from '../import/row-normaliser.js';
-import { DoNotContactService, REFUSAL_CODES } from './do-not-contact.js';
+import { DoNotContactService } from './do-not-contact.js';
+import { REFUSAL_CODES } from './retryable.js';
 import { RetryFailed } from './retry-failed.js';
 
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });

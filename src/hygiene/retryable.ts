@@ -23,6 +23,20 @@ export const NOT_RETRYABLE_CODES: readonly string[] = [
 ];
 const NOT_RETRYABLE = new Set(NOT_RETRYABLE_CODES);
 
+/**
+ * Refusals that mean "this person does not want to hear from us": the default set added by "add everyone who refused
+ * in task X" (privacy settings, messages from contacts and Premium users only, mutual contacts only, blocked the
+ * account, removed by an admin). Here beside isRetryable so that the task page offers the same set.
+ */
+export const REFUSAL_CODES = [
+  'USER_PRIVACY_RESTRICTED',
+  'PRIVACY_PREMIUM_REQUIRED',
+  'USER_NOT_MUTUAL_CONTACT',
+  'USER_IS_BLOCKED',
+  'USER_BLOCKED',
+  'USER_KICKED',
+] as const;
+
 export function isRetryable(status: string, code: string | null): boolean {
   if (status !== 'FAILED' && status !== 'SKIPPED') return false;
   if (code === null) return status === 'FAILED';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { isRetryable } from '../../../src/hygiene/retryable';
+import { REFUSAL_CODES, isRetryable } from '../../../src/hygiene/retryable';
 import { api, ApiError } from '../api/client';
 import { ACTIVE_TASK_STATUSES, TARGET_STATUSES, type LogItem, type Page, type TargetJson, type TaskJson, type TaskStats } from '../api/types';
 import { useI18n } from '../i18n';
@@ -21,7 +21,6 @@ import { navigate } from '../router';
 import { errorText } from '../error-text';
 
 /** Refusals that "add those who refused to Do not contact" takes (the server's default set). */
-const REFUSAL_CODES = ['USER_PRIVACY_RESTRICTED', 'USER_NOT_MUTUAL_CONTACT', 'USER_IS_BLOCKED', 'USER_KICKED'];
 const RETRY_NOTE_KEY = 'invite-orchestrator.retry-note';
 
 const ACTIVE: readonly string[] = ACTIVE_TASK_STATUSES;
@@ -166,7 +165,7 @@ export function TaskDetailPage({ id }: { id: number }) {
   const refusals =
     stats?.skipped_by_reason
       .concat(stats.failed_by_reason)
-      .filter((r) => r.code && REFUSAL_CODES.includes(r.code))
+      .filter((r) => r.code && (REFUSAL_CODES as readonly string[]).includes(r.code))
       .reduce((n, r) => n + r.count, 0) ?? 0;
 
   return (

@@ -51,6 +51,7 @@ async function scene(opts: { callTimeoutMs?: number } = {}): Promise<Scene> {
   person('p_byphone', 'Phil'); // invited by phone number (contacts.ResolvePhone finds him)
   person('p_hidden', 'Hedda', { hiddenFromPhoneSearch: true }); // by phone number, found only by importing it as a contact
   person('p_member', 'Meg'); // already in the megagroup
+  person('p_bot', 'Bot', { bot: true }); // a bot in the audience
   const mega = w.addGroup({ kind: 'megagroup', title: 'DC Mega', username: 'dc_mega', creatorId: alpha.id });
   const news = w.addGroup({ kind: 'channel', title: 'DC News', username: 'dc_news', creatorId: alpha.id });
   const basic = w.addGroup({ kind: 'basic', title: 'DC Basic', creatorId: alpha.id });
@@ -146,6 +147,7 @@ describe('campaigns through the DC with the real worker', () => {
         '@p_deleted',
         '@p_ghost',
         '@p_member',
+        '@p_bot',
         { phone: s.people.p_byphone!.phone, first_name: 'Phil' },
         { phone: s.people.p_hidden!.phone },
         { phone: '+15559999999' },
@@ -172,13 +174,28 @@ describe('campaigns through the DC with the real worker', () => {
     expect(byName['+15559999999']).toMatchObject({ status: 'FAILED', error_code: 'PHONE_NOT_FOUND' });
     // Already in the megagroup: asked first (InviteToChannel would answer success), never invited, kept in the ledger.
     expect(byName.p_member).toMatchObject({ status: 'SKIPPED', error_code: 'USER_ALREADY_PARTICIPANT' });
+    // Known from the resolved user already (User.bot, User.deleted): no attempt made on the platform.
+    expect(byName.p_bot).toMatchObject({ status: 'SKIPPED', error_code: 'USER_IS_BOT' });
+    // Nothing was sent to those three, so they take nothing from the account's daily and per-group allowances.
+    const logs = await s.t.ctx.db
+      .selectFrom('execution_logs as l')
+      .innerJoin('targets as t', 't.id', 'l.target_id')
+      .select(['t.username', 'l.counts_toward_limit'])
+      .where('l.task_id', '=', id)
+      .execute();
+    expect(logs.filter((l) => !l.counts_toward_limit).map((l) => l.username)).toEqual(expect.arrayContaining(['p_bot', 'p_deleted', 'p_member']));
+    expect(logs.filter((l) => !l.counts_toward_limit)).toHaveLength(3);
+    const usage = await s.t.ctx.db.selectFrom('account_group_usage').select('lifetime_invites').where('group_key', '=', s.mega.key).executeTakeFirstOrThrow();
+    expect(usage.lifetime_invites).toBe(logs.length - 3);
     const ledger = await s.t.ctx.db.selectFrom('audience_ledger').select(['identity_key', 'outcome']).where('outcome', '=', 'ALREADY_MEMBER').execute();
     expect(ledger.map((l) => l.identity_key)).toEqual(['u:p_member']);
     // one InviteToChannel per resolvable person (the ghost and the unknown phone never resolve), never a second one
     const invitesCalls = s.dc.world.callsOf('channels.InviteToChannel');
     const perPerson = invitesCalls.map((c) => String((c.request as any).users[0].userId));
-    expect(perPerson).toHaveLength(10);
-    expect(new Set(perPerson).size).toBe(10);
+    expect(perPerson).toHaveLength(9);
+    expect(new Set(perPerson).size).toBe(9);
+    const asked = new Set(perPerson);
+    expect(asked.has(String(s.people.p_bot!.id)) || asked.has(String(s.people.p_deleted!.id))).toBe(false);
     expect(s.dc.world.callsOf('contacts.ResolveUsername', { ok: false }).map((c) => c.error)).toEqual(['USERNAME_NOT_OCCUPIED']);
     // paced: at least PAUSE_MIN_SECONDS of virtual time between two invites of the account
     const gaps = invitesCalls.slice(1).map((c, i) => (c.at - invitesCalls[i]!.at) / 1000);

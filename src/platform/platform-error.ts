@@ -21,6 +21,11 @@ export class PlatformError extends Error {
     readonly seconds?: number,
     /** For TARGET errors: SKIPPED when the person simply can't be added, FAILED when the identifier is bad. */
     readonly targetOutcome: 'SKIPPED' | 'FAILED' = 'FAILED',
+    /**
+     * The adapter refused the action itself, from what the platform had already said of the person (a bot, a member
+     * already): no invite or message was sent, so the attempt counts toward no limit (see refusedBeforeAction).
+     */
+    readonly beforeAction = false,
   ) {
     super(message);
   }
@@ -99,4 +104,10 @@ export function platformError(code: string, seconds?: number): PlatformError {
   const known = KNOWN_ERRORS[code];
   if (!known) return new PlatformError('UNKNOWN', code, `Telegram returned ${code}`);
   return new PlatformError(known.kind, code, known.reason, known.seconds, known.outcome ?? 'FAILED');
+}
+
+/** A known person-level refusal the adapter decides without sending the action (PlatformError.beforeAction). */
+export function refusedBeforeAction(code: string): PlatformError {
+  const e = platformError(code);
+  return new PlatformError(e.kind, e.code, e.message, e.seconds, e.targetOutcome, true);
 }

@@ -345,6 +345,9 @@ export class Worker {
       switch (error.kind) {
         case 'TARGET': {
           await finishTarget(error.targetOutcome, error.code, error.message);
+          // Refused by the adapter from what it already knew (a bot, a member already): nothing was sent. The account is
+          // still paced (its look-ups were real requests), but the attempt takes nothing from its allowances.
+          if (error.beforeAction) await this.accounts.uncountAttempt(trx, logId);
           if (action === 'invite' && error.code === 'USER_ALREADY_PARTICIPANT') await recordInLedger(trx, task, target, 'ALREADY_MEMBER', now);
           await finishLog(error.targetOutcome, `Could not ${verb} ${who}: ${error.message}`, error.code);
           this.metrics?.targetsProcessed.inc({ platform: task.platform, result: error.targetOutcome.toLowerCase() });

@@ -67,6 +67,8 @@ function userTL(u: TestUser, viewer?: bigint): Api.User {
     username: u.username,
     phone: self ? u.phone : undefined,
     deleted: !!u.privacy.deactivated,
+    // TL: bot_info_version shares flags.14 with `bot`, so it must be present whenever bot is (and absent otherwise).
+    ...(u.privacy.bot ? { bot: true, botInfoVersion: 1 } : {}),
     status: new Api.UserStatusRecently({}),
   });
 }
@@ -305,6 +307,7 @@ function canInvite(g: TestGroup, userId: bigint): boolean {
 /** The person-level refusals of an invite; undefined when the invite may proceed. */
 function refusal(g: TestGroup, u: TestUser): string | undefined {
   if (u.privacy.deactivated) return 'INPUT_USER_DEACTIVATED';
+  if (u.privacy.bot) return 'USER_BOT';
   if (u.privacy.kickedFrom?.includes(g.id)) return 'USER_KICKED';
   if (u.privacy.tooManyChannels && g.kind !== 'basic') return 'USER_CHANNELS_TOO_MUCH';
   if (u.privacy.mutualContactsOnly) return 'USER_NOT_MUTUAL_CONTACT';

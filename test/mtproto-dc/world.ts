@@ -16,6 +16,8 @@ export interface Privacy {
   kickedFrom?: bigint[];
   /** A deleted account: INPUT_USER_DEACTIVATED when invited or messaged. */
   deactivated?: boolean;
+  /** A bot (User.bot): USER_BOT when invited. */
+  bot?: boolean;
   /**
    * "Who can find me by my number" is not Everybody: contacts.resolvePhone answers PHONE_NOT_OCCUPIED. The DC still
    * lets contacts.importContacts find them (simpler than Telegram, which applies the person's rule there too), so that

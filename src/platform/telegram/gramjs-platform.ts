@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import type { AccountRow } from '../../db/schema.js';
 import type { TargetIdentity } from '../../targets/identity.js';
 import type { InviteRights, PlatformAdapter, PlatformClient, ResolvedGroup } from '../platform.js';
-import { PlatformError, platformError } from '../platform-error.js';
+import { PlatformError, platformError, refusedBeforeAction } from '../platform-error.js';
 import { mapGramJsError } from './gramjs-errors.js';
 import { newTelegramClient } from './telegram-dc.js';
 import { withTimeout } from '../../shared/with-timeout.js';
@@ -145,7 +145,7 @@ export class GramJsClient implements PlatformClient {
         const peer = group.peer as GroupPeer;
         // InviteToChannel answers success for someone already in the channel (AddChatUser refuses them), which would
         // be reported as an invite: asked first, so a member is said to be one and is recorded as such in the ledger.
-        if (peer.type === 'channel' && (await this.isMember(peer, user))) throw platformError('USER_ALREADY_PARTICIPANT');
+        if (peer.type === 'channel' && (await this.isMember(peer, user))) throw refusedBeforeAction('USER_ALREADY_PARTICIPANT');
         // Channels and megagroups take InviteToChannel; basic groups only accept AddChatUser.
         const res =
           peer.type === 'channel'
@@ -195,8 +195,12 @@ export class GramJsClient implements PlatformClient {
    * it again. Best effort: a refusal of the deletion does not change the action's outcome.
    */
   private async withUser(target: TargetIdentity, act: (user: Api.InputUser) => Promise<void>): Promise<void> {
-    const { user, imported } = await this.resolveUser(target);
+    const { user, imported, person } = await this.resolveUser(target);
     try {
+      // What Telegram already said of the person: nothing is sent, and no limit spent, where the answer is known (a bot
+      // in a parsed audience, a deleted account still in an old list).
+      if (person?.deleted) throw refusedBeforeAction('INPUT_USER_DEACTIVATED');
+      if (person?.bot) throw refusedBeforeAction('USER_IS_BOT');
       await act(user);
     } finally {
       if (imported) await this.client.invoke(new Api.contacts.DeleteContacts({ id: [user] })).catch(() => undefined);
@@ -223,12 +227,12 @@ export class GramJsClient implements PlatformClient {
    * Username first (always resolvable), then the phone number, then a bare id from the session cache. `imported`: the
    * number was imported as a contact to find the person (see withUser).
    */
-  private async resolveUser(t: TargetIdentity): Promise<{ user: Api.InputUser; imported: boolean }> {
+  private async resolveUser(t: TargetIdentity): Promise<{ user: Api.InputUser; imported: boolean; person?: Api.User }> {
     if (t.username) {
       const res = await this.client.invoke(new Api.contacts.ResolveUsername({ username: t.username }));
       const u = res.users[0];
       if (!(u instanceof Api.User)) throw platformError('USERNAME_NOT_OCCUPIED');
-      return { user: inputUserOf(u), imported: false };
+      return { user: inputUserOf(u), imported: false, person: u };
     }
     if (t.phone) {
       // contacts.resolvePhone finds the person as far as their privacy allows and leaves nothing behind in the account;
@@ -237,7 +241,7 @@ export class GramJsClient implements PlatformClient {
       try {
         const res = await this.client.invoke(new Api.contacts.ResolvePhone({ phone: t.phone }));
         const u = res.users[0];
-        if (u instanceof Api.User) return { user: inputUserOf(u), imported: false };
+        if (u instanceof Api.User) return { user: inputUserOf(u), imported: false, person: u };
       } catch (err) {
         if (mapGramJsError(err).code !== 'PHONE_NOT_OCCUPIED') throw err;
       }
@@ -247,7 +251,7 @@ export class GramJsClient implements PlatformClient {
         }),
       );
       const u = res.users[0];
-      if (u instanceof Api.User) return { user: inputUserOf(u), imported: true };
+      if (u instanceof Api.User) return { user: inputUserOf(u), imported: true, person: u };
       // "Could not be imported due to system limitation and will need to be imported at a later date": the account's
       // allowance of imports, not the person; the account rests and the person waits (CONTACTS_IMPORT_LIMIT).
       if (res.retryContacts.length > 0) throw platformError('CONTACTS_IMPORT_LIMIT');

@@ -54,6 +54,35 @@ describe('a campaign runs to completion within the limits', () => {
     expect(report.body).toContain(',private_carol,,,,,Skipped,USER_PRIVACY_RESTRICTED');
   });
 
+  it('a bot, and someone already in the group, are skipped before anything is sent and take nothing from the allowances', async () => {
+    await addSandboxAccount(t, 1, 'Alpha');
+    await addSandboxAccount(t, 2, 'Beta');
+    const first = await createInviteTask(t, ['shared_sam'], {}, 1);
+    await start(first.id);
+    await run(2);
+    // Another user's task: their ledger does not know Sam, the group does.
+    const res = await t.api({
+      method: 'POST',
+      url: '/api/v1/invite/tasks',
+      user: 2,
+      payload: { type: 'invite_to_group', target_group: '@sandbox_marketing', targets: ['shared_sam', 'promo_bot', 'run_una'] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${res.json.id}/start`, user: 2 })).statusCode).toBe(200);
+    await run(24);
+    const byName = Object.fromEntries(
+      ((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${res.json.id}/targets`, user: 2 })).json.items as any[]).map((x) => [x.username, x]),
+    );
+    expect(byName.shared_sam).toMatchObject({ status: 'SKIPPED', error_code: 'USER_ALREADY_PARTICIPANT' });
+    expect(byName.promo_bot).toMatchObject({ status: 'SKIPPED', error_code: 'USER_IS_BOT' });
+    expect(byName.run_una).toMatchObject({ status: 'INVITED' });
+    const beta = (await t.api({ method: 'GET', url: '/api/v1/invite/accounts', user: 2 })).json.items[0];
+    const usage = await t.ctx.db.selectFrom('account_group_usage').select('lifetime_invites').where('account_id', '=', beta.id).executeTakeFirstOrThrow();
+    expect(usage.lifetime_invites).toBe(1);
+    const counted = await t.ctx.db.selectFrom('execution_logs').select('counts_toward_limit').where('task_id', '=', res.json.id).execute();
+    expect(counted.map((l) => l.counts_toward_limit).sort()).toEqual([false, false, true]);
+  });
+
   it('a limit denial makes targets wait, never fail: 15 a day into one group per account', async () => {
     await addSandboxAccount(t);
     const people = Array.from({ length: 40 }, (_, i) => `wait_person_${i}`);

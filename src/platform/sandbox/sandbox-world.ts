@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { TargetIdentity } from '../../targets/identity.js';
-import { platformError, PlatformError } from '../platform-error.js';
+import { platformError, PlatformError, refusedBeforeAction } from '../platform-error.js';
 
 /**
  * SANDBOX: an in-process stand-in for Telegram, used by tests and the default demo.
@@ -151,6 +151,10 @@ export class SandboxWorld {
   act(accountId: number, action: 'invite' | 'message', target: TargetIdentity, groupKey?: string, text?: string): void {
     this.gate(accountId);
     const person = this.resolvePerson(target);
+    // As the GramJS adapter decides before sending (PlatformError.beforeAction): a bot (Telegram's bot usernames end in
+    // "bot"), or someone already in the group.
+    if (/^u:.*bot$/.test(person)) throw refusedBeforeAction('USER_IS_BOT');
+    if (action === 'invite' && this.members.get(groupKey!)?.has(person)) throw refusedBeforeAction('USER_ALREADY_PARTICIPANT');
     const now = this.clock.now().getTime();
     const history = (this.recent.get(accountId) ?? []).filter((t) => now - t < 86_400_000);
     this.recent.set(accountId, history);
@@ -168,7 +172,6 @@ export class SandboxWorld {
     if (action === 'invite') {
       const set = this.members.get(groupKey!) ?? new Set<string>();
       this.members.set(groupKey!, set);
-      if (set.has(person)) throw platformError('USER_ALREADY_PARTICIPANT');
       if (/private/.test(name) || this.hash(`privacy:${person}`) < this.options.privacyRate) throw platformError('USER_PRIVACY_RESTRICTED');
       if (/mutual/.test(name)) throw platformError('USER_NOT_MUTUAL_CONTACT');
       if (/toomany/.test(name)) throw platformError('USER_CHANNELS_TOO_MUCH');

@@ -71,6 +71,7 @@ describe('error mapping by class and TL type, never by text', () => {
       ['YOU_BLOCKED_USER', 'SKIPPED'],
       ['USER_BLOCKED', 'SKIPPED'],
       ['CHAT_MEMBER_ADD_FAILED', 'SKIPPED'],
+      ['MESSAGE_TOO_LONG', 'FAILED'],
     ];
     for (const [type, outcome] of cases) {
       const e = mapGramJsError(rpc(type));

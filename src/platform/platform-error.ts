@@ -60,6 +60,8 @@ export const KNOWN_ERRORS: Record<string, Known> = {
   PRIVACY_PREMIUM_REQUIRED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user accepts messages only from contacts and Telegram Premium users' },
   YOU_BLOCKED_USER: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'this account has blocked the user' },
   USER_BLOCKED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'the user has blocked this account' },
+  // The template fits Telegram's 4,096 characters; filled in with a long name, a message may not.
+  MESSAGE_TOO_LONG: { kind: 'TARGET', outcome: 'FAILED', reason: 'the message filled in for this person is longer than Telegram allows (4,096 characters)' },
   CHAT_MEMBER_ADD_FAILED: { kind: 'TARGET', outcome: 'SKIPPED', reason: 'Telegram could not add the user to the group' },
   PEER_FLOOD: { kind: 'PEER_FLOOD', reason: 'Telegram flagged the account for too many requests (PeerFlood)' },
   // Spam reports: the account may not add people or write to strangers for a while. Rested as for PeerFlood.

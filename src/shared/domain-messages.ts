@@ -142,6 +142,10 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   },
   'REASON.YOU_BLOCKED_USER': { ru: 'этот аккаунт заблокировал пользователя', en: 'this account has blocked the user' },
   'REASON.USER_BLOCKED': { ru: 'пользователь заблокировал этот аккаунт', en: 'the user has blocked this account' },
+  'REASON.MESSAGE_TOO_LONG': {
+    ru: 'сообщение с подставленными данными этого человека длиннее, чем позволяет Telegram (4096 символов)',
+    en: 'the message filled in for this person is longer than Telegram allows (4,096 characters)',
+  },
   'REASON.CHAT_MEMBER_ADD_FAILED': { ru: 'Telegram не смог добавить пользователя в группу', en: 'Telegram could not add the user to the group' },
   'REASON.CONTACTS_IMPORT_LIMIT': {
     ru: 'Telegram временно ограничил аккаунту поиск людей по номеру телефона',

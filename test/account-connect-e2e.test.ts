@@ -11,6 +11,7 @@ import { createContext, type AppContext } from '../src/app-context.js';
 import { buildApp } from '../src/http/app.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startTestDc, type TestDc } from './mtproto-dc/index.js';
+import { startSocks5Proxy } from './socks5-proxy.js';
 
 const haveBrowser = browserSuiteEnabled('Account-connect browser test');
 /** Set E2E_SCREENSHOTS=/some/dir to keep screenshots of each step. */
@@ -148,5 +149,47 @@ describe.skipIf(!haveBrowser)('connecting a Telegram account in the web UI (Chro
     await card.getByRole('button', { name: 'Удалить' }).click();
     await expect.poll(() => page.locator('[data-testid^=account-]', { hasText: '@qr_phone' }).count()).toBe(0);
     await page.close();
+  }, 60_000);
+
+  it('connects through a SOCKS5 proxy typed above the tabs, shows it without its password, and changes it on the card', async () => {
+    const proxy = await startSocks5Proxy({ username: 'ivan', password: 'tайна' });
+    try {
+      const phone = '+15557770003';
+      dc.world.addUser({ phone, username: 'proxy_ui', firstName: 'Прокси' });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${base}/?token=${token}#/accounts`);
+      // A proxy typed wrong: said under the form, in Russian, and the typed values stay.
+      await page.fill('[data-testid=connect-proxy]', 'http://127.0.0.1:3128');
+      await page.fill('#connect-phone', phone);
+      await page.getByRole('button', { name: 'Получить код' }).click();
+      await page.locator('[data-testid=error-proxy]', { hasText: 'прокси «http» не поддерживается' }).waitFor();
+      expect(await page.inputValue('#connect-phone')).toBe(phone);
+      await page.fill('[data-testid=connect-proxy]', `socks5://ivan:${encodeURIComponent('tайна')}@127.0.0.1:${proxy.port}`);
+      await page.getByRole('button', { name: 'Получить код' }).click();
+      await page.locator('#connect-code').waitFor();
+      await page.fill('#connect-code', dc.world.lastCode(phone)!);
+      await page.getByRole('button', { name: 'Войти' }).click();
+      const card = page.locator('[data-testid^=account-]', { hasText: '@proxy_ui' }).first();
+      await card.waitFor();
+      expect(await card.locator('[data-testid=account-proxy]').textContent()).toBe(`Прокси: socks5://ivan:•••@127.0.0.1:${proxy.port}`);
+      expect(proxy.connections.some((c) => c.username === 'ivan')).toBe(true);
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}/10-proxy.png`, fullPage: true });
+
+      // Another proxy that is down: refused under the field, the account keeps its own; then no proxy at all.
+      await card.getByRole('button', { name: 'Прокси', exact: true }).click();
+      await card.locator('input[name=proxy]').fill('127.0.0.1:9');
+      await card.getByRole('button', { name: 'Сохранить' }).click();
+      await card.locator('[data-testid=proxy-error]', { hasText: 'Через этот прокси не удалось связаться с Telegram' }).waitFor({ timeout: 20_000 });
+      expect(await card.locator('[data-testid=account-proxy]').textContent()).toContain(`127.0.0.1:${proxy.port}`);
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}/11-proxy-refused.png`, fullPage: true });
+      await card.getByRole('button', { name: 'Без прокси' }).click();
+      await card.locator('[data-testid=account-proxy]', { hasText: 'Напрямую к Telegram, без прокси' }).waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await proxy.close();
+    }
   }, 60_000);
 });

@@ -8,13 +8,17 @@ import type { AppContext } from '../app-context.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { idParams } from '../tasks/task-schemas.js';
 import { dbIdStrict } from '../shared/input-schemas.js';
-import { autoTaskName } from '../shared/messages.js';
+import { autoTaskName, localised } from '../shared/messages.js';
+import { proxyBody } from './telegram-login-routes.js';
+import { proxyInput } from './telegram-login.js';
 
 const createBody = z
   .object({
     label: z.string().trim().min(1, 'give the account a name').max(MAX_ACCOUNT_LABEL),
     phone: z.string().max(32).nullable().optional(),
     session_string: z.string().max(4096).optional(),
+    /** Telegram only: the SOCKS proxy the account connects through (src/platform/telegram/telegram-proxy.ts). */
+    proxy: proxyBody,
     /** Sandbox only: which simulated groups this account administers (default: every demo group with admins). */
     sandbox_admin_of: z.array(z.string()).max(50).optional(),
   })
@@ -35,6 +39,12 @@ const REPORTED_CODE: Partial<Record<(typeof ERROR_KINDS)[number], string>> = {
   ACCOUNT_DEAUTHORIZED: 'AUTH_KEY_UNREGISTERED',
 };
 
+/** A proxy given in the sandbox, whose accounts never connect to Telegram: said at the field. */
+const proxyInSandbox = () =>
+  new AppError(400, 'PROXY_SANDBOX', 'This server runs the sandbox: simulated accounts never connect to Telegram and need no proxy.', [
+    { field: 'proxy', message: localised('PROXY_SANDBOX') },
+  ]);
+
 /** Sender accounts (/api/v1/invite/accounts) and the Account Manager's HTTP face (/api/v1/account-manager). */
 export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -50,15 +60,17 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     '/invite/accounts',
     { schema: { tags, body: createBody, summary: 'Add a sender account (GramJS StringSession, or a sandbox account)' } },
     async (req, reply) => {
-      const { session_string: session, ...rest } = req.body;
+      const { session_string: session, proxy: typedProxy, ...rest } = req.body;
+      const proxy = proxyInput(typedProxy);
+      if (proxy && ctx.config.platformMode !== 'telegram') throw proxyInSandbox();
       if (ctx.config.platformMode === 'telegram' && session) {
         // Telegram is asked who the session is before anything is stored: the same account is never two rows.
-        const { account, reconnected } = await ctx.telegramLogin.addBySession(req.user.userId, { label: rest.label, session, phone: rest.phone });
+        const { account, reconnected } = await ctx.telegramLogin.addBySession(req.user.userId, { label: rest.label, session, phone: rest.phone, proxy });
         await ctx.audit.record(req.user.userId, 'account.connect', 'account', account.id, { method: 'session', reconnected });
         await ctx.lifecycle.accountsChanged(req.user.userId);
         return reply.status(reconnected ? 200 : 201).send({ ...(await ctx.accounts.toJson(account, req.lang)), reconnected });
       }
-      const row = await ctx.accounts.create(req.user.userId, req.body);
+      const row = await ctx.accounts.create(req.user.userId, { ...rest, session_string: session });
       await ctx.audit.record(req.user.userId, 'account.create', 'account', row.id, { mode: row.platform_mode });
       await ctx.lifecycle.accountsChanged(req.user.userId);
       return reply.status(201).send(await ctx.accounts.toJson(row, req.lang));
@@ -71,12 +83,29 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
       schema: {
         tags,
         params: idParams,
-        body: z.object({ label: z.string().trim().min(1).max(MAX_ACCOUNT_LABEL).optional(), enabled: z.boolean().optional() }).strict(),
+        body: z
+          .object({
+            label: z.string().trim().min(1).max(MAX_ACCOUNT_LABEL).optional(),
+            enabled: z.boolean().optional(),
+            /** A new SOCKS proxy (tried first: one Telegram cannot be reached through is refused), or null for none. */
+            proxy: proxyBody,
+          })
+          .strict(),
       },
     },
     async (req) => {
-      const row = await ctx.accounts.update(req.user.userId, req.params.id, req.body);
-      await ctx.audit.record(req.user.userId, 'account.update', 'account', row.id, req.body);
+      const { proxy: typedProxy, ...patch } = req.body;
+      if (typedProxy !== undefined) {
+        const proxy = proxyInput(typedProxy);
+        if (ctx.config.platformMode !== 'telegram') throw proxyInSandbox();
+        await ctx.telegramLogin.setProxy(req.user.userId, req.params.id, proxy);
+      }
+      const row = await ctx.accounts.update(req.user.userId, req.params.id, patch);
+      // The proxy itself (a credential) is never journaled: only that it changed.
+      await ctx.audit.record(req.user.userId, 'account.update', 'account', row.id, {
+        ...patch,
+        ...(typedProxy !== undefined ? { proxy: typedProxy?.trim() ? 'set' : 'removed' } : {}),
+      });
       if (req.body.enabled) await ctx.lifecycle.accountsChanged(req.user.userId);
       return ctx.accounts.toJson(row, req.lang);
     },

@@ -6,6 +6,7 @@ import type { Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { maskPhone, normalisePhone } from '../targets/identity.js';
 import { SANDBOX_GROUPS } from '../platform/sandbox/sandbox-world.js';
+import { describeProxy, parseProxy, type AccountProxy } from '../platform/telegram/telegram-proxy.js';
 import type { AccountManager } from './account-manager.js';
 import type { SessionCrypto } from './session-crypto.js';
 
@@ -73,7 +74,14 @@ export class AccountService {
       last_used_at: a.last_used_at?.toISOString() ?? null,
       created_at: a.created_at.toISOString(),
       sandbox_admin_of: a.sandbox_profile?.adminOf ?? null,
+      /** The SOCKS proxy it reaches Telegram through, without its password; null: straight to Telegram. */
+      proxy: a.proxy_encrypted ? describeProxy(this.proxyOf(a)!) : null,
     };
+  }
+
+  /** The account's proxy (decrypted), or null. */
+  proxyOf(a: Pick<AccountRow, 'proxy_encrypted'>): AccountProxy | null {
+    return a.proxy_encrypted ? parseProxy(this.crypto.decrypt(a.proxy_encrypted)) : null;
   }
 
   /** A person reads group titles, not ids: the titles of the owner's tasks' groups (resolved when each task started). */
@@ -105,7 +113,7 @@ export class AccountService {
   async create(
     userId: number,
     input: { label: string; phone?: string | null; session_string?: string; sandbox_admin_of?: string[] },
-    identity?: Pick<AccountRow, 'tg_user_id' | 'tg_username' | 'tg_name' | 'checked_at'>,
+    identity?: Pick<AccountRow, 'tg_user_id' | 'tg_username' | 'tg_name' | 'checked_at' | 'proxy_encrypted'>,
   ): Promise<AccountRow> {
     const now = this.clock.now();
     const phone = accountPhone(input.phone);

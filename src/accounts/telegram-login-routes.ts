@@ -5,9 +5,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { idParams } from '../tasks/task-schemas.js';
-import { LoginError } from './telegram-login.js';
+import { LoginError, proxyInput } from './telegram-login.js';
 
 const attemptParams = z.object({ attempt: z.string().min(1).max(64) });
+/** The SOCKS proxy the login and then the account go through (parsed by proxyInput, so its refusal is said at `proxy`). */
+export const proxyBody = z.string().max(500).nullable().optional();
 
 /**
  * Connecting a Telegram account from the web UI (/api/v1/invite/accounts/login/…): by phone (code, then the
@@ -45,10 +47,10 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
         schema: {
           tags,
           summary: 'Connect a Telegram account by phone: sends the login code',
-          body: z.object({ phone: z.string().trim().min(1, 'type the phone number').max(32) }).strict(),
+          body: z.object({ phone: z.string().trim().min(1, 'type the phone number').max(32), proxy: proxyBody }).strict(),
         },
       },
-      async (req, reply) => reply.status(201).send(await login.startPhone(req.user.userId, req.body.phone)),
+      async (req, reply) => reply.status(201).send(await login.startPhone(req.user.userId, req.body.phone, proxyInput(req.body.proxy))),
     );
 
     app.post(
@@ -88,9 +90,9 @@ export async function telegramLoginRoutes(root: FastifyInstance, ctx: AppContext
     app.post(
       '/invite/accounts/login/qr',
       {
-        schema: { tags, summary: 'Connect a Telegram account by QR code: the first code to show' },
+        schema: { tags, summary: 'Connect a Telegram account by QR code: the first code to show', body: z.object({ proxy: proxyBody }).strict().nullish() },
       },
-      async (req, reply) => reply.status(201).send(await login.startQr(req.user.userId)),
+      async (req, reply) => reply.status(201).send(await login.startQr(req.user.userId, proxyInput(req.body?.proxy))),
     );
 
     app.get(

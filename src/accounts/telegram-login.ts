@@ -20,8 +20,9 @@ import { accountPhone, assertSessionFormat, type AccountService } from './accoun
 import { ACCOUNT_TWIN_SENTENCES } from './account-reasons.js';
 import type { SessionCrypto } from './session-crypto.js';
 import { telegramClientFactory, type TelegramClientFactory } from './telegram-client-factory.js';
+import { ProxyFormatError, parseProxy, proxyToText, type AccountProxy } from '../platform/telegram/telegram-proxy.js';
 
-export type LoginField = 'phone' | 'code' | 'password';
+export type LoginField = 'phone' | 'code' | 'password' | 'proxy';
 
 /** A refusal the person can act on, tied to the form field it concerns: `{error, message, field}`. */
 export class LoginError extends AppError {
@@ -32,8 +33,10 @@ export class LoginError extends AppError {
     readonly field: LoginField | null,
     readonly retryAfter?: number,
     i18n?: { key?: string; params?: MessageParams },
+    /** For routes outside the login's own (their answers carry `details`, not `field`). */
+    details?: unknown,
   ) {
-    super(statusCode, code, message, undefined, i18n);
+    super(statusCode, code, message, details, i18n);
   }
 }
 
@@ -131,6 +134,33 @@ function selfInfo(user: Api.TypeUser | undefined): SelfInfo {
 const TG_USER_INDEX = 'accounts_tg_user';
 
 const unreachable = () => new AppError(502, 'TELEGRAM_UNREACHABLE', 'Telegram could not be reached from the server; try again in a minute.');
+/** Telegram could not be reached through the proxy the person gave: said at that field. */
+const proxyUnreachable = () =>
+  new LoginError(
+    502,
+    'PROXY_UNREACHABLE',
+    'Telegram could not be reached through this proxy: check its address, port, user and password.',
+    'proxy',
+    undefined,
+    undefined,
+    [{ field: 'proxy', message: localised('PROXY_UNREACHABLE') }],
+  );
+
+/**
+ * The `proxy` field as typed: null when empty, else parsed, or a 400 said at that field in the reader's language
+ * (the login routes answer its `field`, the others its `details`).
+ */
+export function proxyInput(value: string | null | undefined): AccountProxy | null {
+  if (value == null || !value.trim()) return null;
+  try {
+    return parseProxy(value);
+  } catch (err) {
+    if (!(err instanceof ProxyFormatError)) throw err;
+    throw new LoginError(400, 'PROXY_INVALID', `proxy: ${err.text.en}`, 'proxy', undefined, { key: 'TEXT', params: { text: err.text } }, [
+      { field: 'proxy', message: err.text },
+    ]);
+  }
+}
 /** Telegram's FloodWait while a session is asked who it is: wait that long before asking again. */
 const checkFloodWait = (seconds: number | undefined) =>
   new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${seconds ?? 0} s before checking again.`, undefined, {
@@ -187,7 +217,8 @@ export class TelegramLoginService {
 
   // ---------------------------------------------------------------- public steps
 
-  async startPhone(userId: number, rawPhone: string) {
+  /** `proxy`: the SOCKS proxy the login, and then the account, goes through (src/platform/telegram/telegram-proxy.ts). */
+  async startPhone(userId: number, rawPhone: string, proxy: AccountProxy | null = null) {
     this.requireTelegram();
     const phone = normalisePhone(rawPhone);
     if (!phone) throw new LoginError(400, 'PHONE_NUMBER_INVALID', 'Type the phone number in international format, like +14155550123.', 'phone');
@@ -202,10 +233,11 @@ export class TelegramLoginService {
       );
     }
     await this.cancelOpen(userId);
-    const row = await this.insertAttempt(userId, 'phone', 'code_sent', phone);
+    const row = await this.insertAttempt(userId, 'phone', 'code_sent', phone, proxy);
     return this.locked(row.id, async () => {
-      const live = await this.open(row, '');
       try {
+        // Inside: Telegram (or the proxy) not reached ends the attempt with the person's error, like any refusal.
+        const live = await this.open(row, '');
         const sent = await this.step(
           live.client.invoke(
             new Api.auth.SendCode({
@@ -268,14 +300,14 @@ export class TelegramLoginService {
     });
   }
 
-  async startQr(userId: number) {
+  async startQr(userId: number, proxy: AccountProxy | null = null) {
     this.requireTelegram();
     const hourAgo = new Date(this.clock.now().getTime() - 3_600_000);
     if ((await this.countSince(hourAgo, 'qr', { userId })) >= this.opts.qrPerHour) {
       throw new LoginError(429, 'TOO_MANY_QR_REQUESTS', `At most ${this.opts.qrPerHour} QR logins can be started per hour; wait a while.`, null);
     }
     await this.cancelOpen(userId);
-    const row = await this.insertAttempt(userId, 'qr', 'qr', null);
+    const row = await this.insertAttempt(userId, 'qr', 'qr', null, proxy);
     return this.locked(row.id, async () => {
       try {
         const live = await this.open(row, '');
@@ -327,7 +359,7 @@ export class TelegramLoginService {
       return { ok: false, code: err.code, reason: err.message };
     }
     try {
-      const info = await this.askSelf(this.crypto.decrypt(account.session_encrypted));
+      const info = await this.askSelf(this.crypto.decrypt(account.session_encrypted), this.accounts.proxyOf(account));
       const twinOf = () =>
         this.db
           .selectFrom('accounts')
@@ -403,14 +435,16 @@ export class TelegramLoginService {
    * Who a session is (users.getUsers self), asked on a client of its own that is let go afterwards, within one step's
    * time limit: the health check and a pasted session both ask this.
    */
-  private async askSelf(session: string): Promise<SelfInfo> {
-    const client = this.factory(session);
+  private async askSelf(session: string, proxy: AccountProxy | null): Promise<SelfInfo> {
+    const client = this.factory(session, proxy);
     this.transient.add(client);
     try {
       return selfInfo(
         await withTimeout(
           (async () => {
-            await client.connect();
+            // connect() answers false, not an error, when nothing answers (a proxy that is down): said at once
+            // rather than after the step's time limit.
+            if ((await client.connect()) === false) throw unreachable();
             return (await client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })))[0];
           })(),
           this.opts.stepTimeoutMs,
@@ -423,11 +457,45 @@ export class TelegramLoginService {
     }
   }
 
+  /**
+   * A new proxy for an account (null: none). With a proxy, Telegram is first asked who the session is through it, so
+   * one that does not work is refused at its field and nothing changes. The account's open connection is dropped:
+   * its next action connects the new way.
+   */
+  async setProxy(userId: number, accountId: number, proxy: AccountProxy | null): Promise<AccountRow> {
+    this.requireTelegram();
+    const account = await this.accounts.getOwned(userId, accountId);
+    if (proxy && account.session_encrypted) {
+      try {
+        await this.askSelf(this.crypto.decrypt(account.session_encrypted), proxy);
+      } catch (err) {
+        const perr = err instanceof AppError ? null : mapGramJsError(err);
+        // Telegram answered (it refused the session, or asked to wait): the proxy itself works.
+        const answered = perr && ['ACCOUNT_DEAUTHORIZED', 'ACCOUNT_BANNED', 'FLOOD_WAIT'].includes(perr.kind);
+        if (!answered) {
+          this.logger.warn(
+            { account_id: accountId, detail: err instanceof Error ? err.message : String(err) },
+            'account proxy refused: Telegram not reached through it',
+          );
+          throw proxyUnreachable();
+        }
+      }
+    }
+    const updated = await this.db
+      .updateTable('accounts')
+      .set({ proxy_encrypted: proxy ? this.crypto.encrypt(proxyToText(proxy)) : null, updated_at: this.clock.now() })
+      .where('id', '=', account.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await this.connections.drop(account.id);
+    return updated;
+  }
+
   /** Before an account is deleted: auth.logOut its session (best effort, short time limit). Never throws. */
   async logOutAccount(account: AccountRow): Promise<boolean> {
     if (account.platform_mode !== 'telegram' || !account.session_encrypted || this.platformMode !== 'telegram') return false;
     await this.connections.drop(account.id).catch(() => undefined);
-    return this.logOutSession(this.crypto.decrypt(account.session_encrypted));
+    return this.logOutSession(this.crypto.decrypt(account.session_encrypted), this.accounts.proxyOf(account));
   }
 
   /** Expired attempts lose their session and their client; old finished rows go. Runs every 30 s. */
@@ -479,7 +547,13 @@ export class TelegramLoginService {
     return Number(row?.n ?? 0);
   }
 
-  private async insertAttempt(userId: number, method: 'phone' | 'qr', state: OpenState, phone: string | null): Promise<TelegramLoginAttemptRow> {
+  private async insertAttempt(
+    userId: number,
+    method: 'phone' | 'qr',
+    state: OpenState,
+    phone: string | null,
+    proxy: AccountProxy | null,
+  ): Promise<TelegramLoginAttemptRow> {
     const now = this.clock.now();
     return this.db
       .insertInto('telegram_login_attempts')
@@ -493,6 +567,7 @@ export class TelegramLoginService {
         code_type: null,
         password_hint: null,
         session_encrypted: null,
+        proxy_encrypted: proxy ? this.crypto.encrypt(proxyToText(proxy)) : null,
         account_id: null,
         error_code: null,
         created_at: now,
@@ -586,7 +661,7 @@ export class TelegramLoginService {
   }
 
   private async open(row: TelegramLoginAttemptRow, session: string): Promise<Live> {
-    const client = this.factory(session);
+    const client = this.factory(session, this.accounts.proxyOf(row));
     const live: Live = { client, lastExportAt: 0, scanned: false };
     this.live.set(row.id, live);
     if (row.method === 'qr') {
@@ -594,7 +669,7 @@ export class TelegramLoginService {
         if (update instanceof Api.UpdateLoginToken) live.scanned = true;
       });
     }
-    await this.step(client.connect());
+    if ((await this.step(client.connect())) === false) throw unreachable();
     return live;
   }
 
@@ -659,7 +734,7 @@ export class TelegramLoginService {
   private async finish(row: TelegramLoginAttemptRow, live: Live) {
     const me = selfInfo((await this.step(live.client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] }))))[0]);
     const session = live.client.session.save() as unknown as string;
-    const { account, reconnected } = await this.keep(row.user_id, me, session, null, async () => {
+    const { account, reconnected } = await this.keep(row.user_id, me, session, null, row.proxy_encrypted ?? null, async () => {
       // The new authorization is this login's own: it is logged out again, nothing is stored.
       await this.update(row.id, { state: 'failed', error_code: 'ACCOUNT_OWNED_ELSEWHERE', session_encrypted: null });
       await this.logOutClient(live.client);
@@ -678,14 +753,14 @@ export class TelegramLoginService {
    * checked because Telegram is unreachable, is not stored (the person tries again); another user's account is refused
    * and the session is left alone (it may be the one that user's account runs on).
    */
-  async addBySession(userId: number, input: { label: string; session: string; phone?: string | null }) {
+  async addBySession(userId: number, input: { label: string; session: string; phone?: string | null; proxy?: AccountProxy | null }) {
     this.requireTelegram();
     const session = input.session.trim();
     assertSessionFormat(session);
     const typedPhone = accountPhone(input.phone);
     let me: SelfInfo;
     try {
-      me = await this.askSelf(session);
+      me = await this.askSelf(session, input.proxy ?? null);
     } catch (err) {
       if (err instanceof AppError) throw err;
       const perr = mapGramJsError(err);
@@ -697,7 +772,8 @@ export class TelegramLoginService {
       throw unreachable();
     }
     const phone = me.phone ?? typedPhone;
-    const kept = await this.keep(userId, { ...me, phone }, session, input.label, async () => undefined);
+    const proxy = input.proxy ? this.crypto.encrypt(proxyToText(input.proxy)) : null;
+    const kept = await this.keep(userId, { ...me, phone }, session, input.label, proxy, async () => undefined);
     this.logger.info({ user_id: userId, method: 'session', account_id: kept.account.id, reconnected: kept.reconnected }, 'telegram login: account connected');
     return kept;
   }
@@ -711,6 +787,8 @@ export class TelegramLoginService {
     me: SelfInfo,
     session: string,
     label: string | null,
+    /** The proxy the session was made through (encrypted), which the account then keeps; null: none. */
+    proxyEncrypted: string | null,
     refused: () => Promise<void>,
     raced = false,
   ): Promise<{ account: AccountRow; reconnected: boolean }> {
@@ -730,6 +808,7 @@ export class TelegramLoginService {
     if (mine) {
       // The same marketer connects the same account again: its session is replaced, a retired account comes back.
       const old = mine.session_encrypted ? this.crypto.decrypt(mine.session_encrypted) : null;
+      const oldProxy = this.accounts.proxyOf(mine);
       const retired = mine.status === 'BANNED' || mine.status === 'DEAUTHORIZED';
       await this.connections.drop(mine.id);
       const account = await this.db
@@ -737,6 +816,7 @@ export class TelegramLoginService {
         .set({
           ...identity,
           session_encrypted: this.crypto.encrypt(session),
+          proxy_encrypted: proxyEncrypted,
           updated_at: now,
           ...(me.phone ? { phone: me.phone } : {}),
           ...(retired ? { status: 'ACTIVE', status_reason: null, rest_until: null } : {}),
@@ -744,16 +824,23 @@ export class TelegramLoginService {
         .where('id', '=', mine.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      if (old && old !== session) await this.logOutSession(old);
+      if (old && old !== session) await this.logOutSession(old, oldProxy);
       return { account, reconnected: true };
     }
     const name = label ?? (me.name ?? (me.username ? `@${me.username}` : null) ?? maskPhone(me.phone) ?? 'Telegram').slice(0, 100);
     try {
-      return { account: await this.accounts.create(userId, { label: name, phone: me.phone, session_string: session }, identity), reconnected: false };
+      return {
+        account: await this.accounts.create(
+          userId,
+          { label: name, phone: me.phone, session_string: session },
+          { ...identity, proxy_encrypted: proxyEncrypted },
+        ),
+        reconnected: false,
+      };
     } catch (err) {
       // Two connections of the same Telegram account at once (a double click, two tabs): the unique index let one row
       // in, and this one becomes a reconnection of it — or a refusal, when it was another user's.
-      if (!raced && isUniqueViolation(err, TG_USER_INDEX)) return this.keep(userId, me, session, label, refused, true);
+      if (!raced && isUniqueViolation(err, TG_USER_INDEX)) return this.keep(userId, me, session, label, proxyEncrypted, refused, true);
       throw err;
     }
   }
@@ -763,7 +850,9 @@ export class TelegramLoginService {
    * a wrong code or password leaves it usable.
    */
   private async fail(row: TelegramLoginAttemptRow, err: unknown, field: LoginField | null, startStep = false): Promise<AppError> {
-    const e = toLoginError(err, field);
+    const reached = toLoginError(err, field);
+    // Through a proxy, "unreachable" is most likely the proxy's doing: said at its field.
+    const e = row.proxy_encrypted && reached.code === 'TELEGRAM_UNREACHABLE' ? proxyUnreachable() : reached;
     const fatal = startStep || FATAL_CODES.has(e.code) || e.code === 'ACCOUNT_OWNED_ELSEWHERE';
     if (e.code === 'TELEGRAM_UNREACHABLE' || !(e instanceof LoginError) || e.statusCode >= 500) {
       this.logger.warn(
@@ -790,10 +879,10 @@ export class TelegramLoginService {
     }
   }
 
-  private async logOutSession(session: string): Promise<boolean> {
+  private async logOutSession(session: string, proxy: AccountProxy | null): Promise<boolean> {
     let client: TelegramClient | undefined;
     try {
-      client = this.factory(session);
+      client = this.factory(session, proxy);
       this.transient.add(client);
       const c = client;
       await withTimeout(

@@ -589,6 +589,14 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
     // those, still only when they can.
     up: `ALTER TABLE tasks ADD COLUMN account_ids integer[];`,
   },
+  {
+    version: 19,
+    name: 'the proxy each Telegram account connects through',
+    // Encrypted like the session (a proxy's password is a credential); null: straight to Telegram. A login attempt
+    // keeps the proxy it was begun with, so the account is logged in from the address it will work from.
+    up: `ALTER TABLE accounts ADD COLUMN proxy_encrypted text;
+ALTER TABLE telegram_login_attempts ADD COLUMN proxy_encrypted text;`,
+  },
 ];
 
 // Migrations speak raw SQL over any schema version, so the database type is deliberately open here.

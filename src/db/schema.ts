@@ -97,6 +97,8 @@ export interface AccountsTable {
   tg_username: ColumnType<string | null, string | null | undefined, string | null>;
   tg_name: ColumnType<string | null, string | null | undefined, string | null>;
   checked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The SOCKS proxy it reaches Telegram through, encrypted (migration 19; src/accounts/account-proxy.ts); null: none. */
+  proxy_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A half-finished account connection (phone code or QR, then maybe 2FA). The session is encrypted. */
@@ -110,6 +112,8 @@ export interface TelegramLoginAttemptsTable {
   code_type: string | null;
   password_hint: string | null;
   session_encrypted: string | null;
+  /** The proxy the login goes through, encrypted (migration 19); the account keeps it. */
+  proxy_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
   account_id: number | null;
   error_code: string | null;
   created_at: Timestamp;

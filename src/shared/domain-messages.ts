@@ -440,6 +440,14 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     ru: 'На этом сервере не заданы TELEGRAM_API_ID / TELEGRAM_API_HASH; их должен указать администратор.',
     en: 'This server has no TELEGRAM_API_ID / TELEGRAM_API_HASH; the administrator must set them.',
   },
+  PROXY_UNREACHABLE: {
+    ru: 'Через этот прокси не удалось связаться с Telegram: проверьте адрес, порт, логин и пароль.',
+    en: 'Telegram could not be reached through this proxy: check its address, port, user and password.',
+  },
+  PROXY_SANDBOX: {
+    ru: 'Сервер работает в песочнице: имитируемые аккаунты не подключаются к Telegram, прокси им не нужен.',
+    en: 'This server runs the sandbox: simulated accounts never connect to Telegram and need no proxy.',
+  },
   TELEGRAM_UNREACHABLE: {
     ru: 'Сервер не смог связаться с Telegram; попробуйте через минуту.',
     en: 'Telegram could not be reached from the server; try again in a minute.',

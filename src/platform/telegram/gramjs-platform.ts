@@ -7,6 +7,7 @@ import type { InviteRights, PlatformAdapter, PlatformClient, ResolvedGroup } fro
 import { PlatformError, platformError, refusedBeforeAction } from '../platform-error.js';
 import { mapGramJsError } from './gramjs-errors.js';
 import { newTelegramClient } from './telegram-dc.js';
+import { gramJsProxy, parseProxy } from './telegram-proxy.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import type { TelegramConfig } from '../../config/config.js';
 
@@ -283,13 +284,15 @@ export class GramJsPlatform implements PlatformAdapter {
     private readonly opts: { callTimeoutMs?: number } = {},
   ) {}
 
-  async connect(account: AccountRow, decryptSession: (enc: string) => string): Promise<PlatformClient> {
+  async connect(account: AccountRow, decrypt: (enc: string) => string): Promise<PlatformClient> {
     if (!this.telegram.apiId || !this.telegram.apiHash) {
       // A deployment problem, not the account's: never retire an account for it.
       throw new PlatformError('UNKNOWN', 'NOT_CONFIGURED', 'TELEGRAM_API_ID and TELEGRAM_API_HASH are not configured');
     }
     if (!account.session_encrypted) throw platformError('AUTH_KEY_UNREGISTERED');
-    const client = newTelegramClient(this.telegram, decryptSession(account.session_encrypted));
+    // Through the account's own proxy, if it has one (its session was made through it too).
+    const proxy = account.proxy_encrypted ? gramJsProxy(parseProxy(decrypt(account.proxy_encrypted))) : undefined;
+    const client = newTelegramClient(this.telegram, decrypt(account.session_encrypted), proxy ? { proxy } : {});
     try {
       // GramJS's connect() answers false (it does not throw) when the server cannot be reached; any request after
       // that would wait forever for a connection that never comes.

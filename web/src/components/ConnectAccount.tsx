@@ -4,7 +4,7 @@ import { api, ApiError } from '../api/client';
 import type { AccountJson } from '../api/types';
 import { useI18n, type T } from '../i18n';
 
-type Field = 'phone' | 'code' | 'password';
+type Field = 'phone' | 'code' | 'password' | 'proxy';
 
 interface Attempt {
   attempt_id: string;
@@ -73,8 +73,11 @@ function PasswordStep(props: { id: string; value: string; onChange: (v: string) 
   );
 }
 
+/** The proxy typed above the tabs, as a request's `proxy` (absent when empty). */
+const withProxy = (proxy: string) => (proxy.trim() ? { proxy: proxy.trim() } : {});
+
 /** Phone → code → (2FA password); what was typed stays when Telegram refuses a step. */
-function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
+function PhoneLogin({ onDone, proxy }: { onDone: (a: Attempt) => void; proxy: string }) {
   const { t, lang } = useI18n();
   const [phone, setPhone] = useState('');
   const [code, setCode] = useState('');
@@ -113,7 +116,7 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    if (step === 'phone') void run(() => api<Attempt>(`${LOGIN}/phone`, { method: 'POST', json: { phone } }));
+    if (step === 'phone') void run(() => api<Attempt>(`${LOGIN}/phone`, { method: 'POST', json: { phone, ...withProxy(proxy) } }));
     else if (step === 'code') void run(() => api<Attempt>(`${LOGIN}/${attempt!.attempt_id}/code`, { method: 'POST', json: { code } }));
     else void run(() => api<Attempt>(`${LOGIN}/${attempt!.attempt_id}/password`, { method: 'POST', json: { password } }));
   };
@@ -184,6 +187,7 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
         />
       )}
       <FieldError error={error} field="password" />
+      <FieldError error={error} field="proxy" />
       <FieldError error={error} field={null} />
       <div className="toolbar-start">
         <button type="submit" className="primary" disabled={busy}>
@@ -195,7 +199,7 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
             disabled={busy}
             onClick={() => {
               setCode('');
-              void run(() => api<Attempt>(`${LOGIN}/phone`, { method: 'POST', json: { phone } }));
+              void run(() => api<Attempt>(`${LOGIN}/phone`, { method: 'POST', json: { phone, ...withProxy(proxy) } }));
             }}
           >
             {t('resendCode')}
@@ -207,7 +211,7 @@ function PhoneLogin({ onDone }: { onDone: (a: Attempt) => void }) {
 }
 
 /** A QR code that refreshes itself while Telegram's login token lives; polled until scanned. */
-function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
+function QrLogin({ onDone, proxy }: { onDone: (a: Attempt) => void; proxy: string }) {
   const { t, lang } = useI18n();
   const [attempt, setAttempt] = useState<Attempt | null>(null);
   const [error, setError] = useState<{ field: Field | null; text: string } | null>(null);
@@ -237,11 +241,11 @@ function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
     setError(null);
     setPassword('');
     try {
-      accept(await api<Attempt>(`${LOGIN}/qr`, { method: 'POST' }));
+      accept(await api<Attempt>(`${LOGIN}/qr`, { method: 'POST', json: withProxy(proxy) }));
     } catch (err) {
       setError(describe(err, t, lang));
     }
-  }, [accept, t, lang]);
+  }, [accept, t, lang, proxy]);
 
   // Once per opened QR tab: a language switch (which changes `start`) must not begin a new login.
   // biome-ignore lint/correctness/useExhaustiveDependencies: see above
@@ -314,6 +318,7 @@ function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
         {over && <p className="small">{t('qrExpired')}</p>}
         <FieldError error={error} field={null} />
         <FieldError error={error} field="password" />
+        <FieldError error={error} field="proxy" />
         {(over || error || finished) && (
           <button type="button" onClick={() => void start()}>
             {t('qrNew')}
@@ -328,7 +333,7 @@ function QrLogin({ onDone }: { onDone: (a: Attempt) => void }) {
  * The advanced path: paste a GramJS StringSession. The server asks Telegram who it is before keeping it, so the card
  * shows who it is, and an account already connected is refreshed rather than added twice.
  */
-function SessionForm({ onAdded }: { onAdded: (account: AccountJson & { reconnected?: boolean }) => void }) {
+function SessionForm({ onAdded, proxy }: { onAdded: (account: AccountJson & { reconnected?: boolean }) => void; proxy: string }) {
   const { t } = useI18n();
   const [label, setLabel] = useState('');
   const [session, setSession] = useState('');
@@ -341,7 +346,7 @@ function SessionForm({ onAdded }: { onAdded: (account: AccountJson & { reconnect
     try {
       const account = await api<AccountJson & { reconnected?: boolean }>('/api/v1/invite/accounts', {
         method: 'POST',
-        json: { label, session_string: session },
+        json: { label, session_string: session, ...withProxy(proxy) },
       });
       setLabel('');
       setSession('');
@@ -382,6 +387,7 @@ export function ConnectAccount({ onConnected }: { onConnected: () => void }) {
   const { t } = useI18n();
   const [tab, setTab] = useState<'phone' | 'qr' | 'session'>('phone');
   const [notice, setNotice] = useState<string | null>(null);
+  const [proxy, setProxy] = useState('');
   const done = useCallback(
     (a: Pick<Attempt, 'account' | 'reconnected'>) => {
       const name = a.account ? (a.account.tg_name ?? a.account.label) : '';
@@ -420,9 +426,25 @@ export function ConnectAccount({ onConnected }: { onConnected: () => void }) {
           {notice}
         </div>
       )}
-      {tab === 'phone' && <PhoneLogin onDone={done} />}
-      {tab === 'qr' && <QrLogin onDone={done} />}
-      {tab === 'session' && <SessionForm onAdded={(account) => done({ account, reconnected: account.reconnected })} />}
+      {/* Above the tabs: the login, and then the account's work, go through it (a QR login takes it when its tab opens). */}
+      <div className="form connect-form">
+        <label>
+          {t('proxyOptional')}
+          <input
+            name="proxy"
+            data-testid="connect-proxy"
+            value={proxy}
+            placeholder={t('proxyPlaceholder')}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => setProxy(e.target.value)}
+          />
+        </label>
+        <div className="muted small">{t('proxyHint')}</div>
+      </div>
+      {tab === 'phone' && <PhoneLogin onDone={done} proxy={proxy} />}
+      {tab === 'qr' && <QrLogin onDone={done} proxy={proxy} />}
+      {tab === 'session' && <SessionForm onAdded={(account) => done({ account, reconnected: account.reconnected })} proxy={proxy} />}
     </section>
   );
 }

@@ -32,6 +32,11 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
   const [label, setLabel] = useState(a.label);
   const [checking, setChecking] = useState(false);
   const [checkResult, setCheckResult] = useState<string | null>(null);
+  // The proxy form: what is typed, and the refusal said under it (the proxy is tried before it is kept).
+  const [proxyEditing, setProxyEditing] = useState(false);
+  const [proxy, setProxy] = useState('');
+  const [proxyError, setProxyError] = useState<string | null>(null);
+  const [proxyBusy, setProxyBusy] = useState(false);
   const retired = RETIRED_ACCOUNT_STATUSES.includes(a.status as AccountStatus);
   // Every group the account has invited into: today's count against the daily 15, and for good against the 200.
   const groups = [...new Set([...Object.keys(a.usage_today.invites_by_group), ...Object.keys(a.lifetime_by_group)])];
@@ -63,6 +68,21 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
   function remove() {
     if (!window.confirm(t('confirmDeleteAccount', { name: a.label }))) return;
     void act(() => api(`/api/v1/invite/accounts/${a.id}`, { method: 'DELETE' }));
+  }
+  async function saveProxy(value: string | null) {
+    setProxyBusy(true);
+    setProxyError(null);
+    try {
+      await api(`/api/v1/invite/accounts/${a.id}`, { method: 'PATCH', json: { proxy: value } });
+      setProxyEditing(false);
+      setCheckResult(value ? t('proxySaved') : null);
+      await reload();
+    } catch (err) {
+      const details = err instanceof ApiError ? (err.body as { details?: Array<{ field: string; message: string }> } | undefined)?.details : undefined;
+      setProxyError(details?.find((d) => d.field === 'proxy')?.message ?? (err as Error).message);
+    } finally {
+      setProxyBusy(false);
+    }
   }
   function saveLabel(e: React.FormEvent) {
     e.preventDefault();
@@ -105,6 +125,55 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
       {a.phone_masked && (
         <div className="muted small" data-testid="account-phone">
           {a.phone_masked}
+        </div>
+      )}
+      {!sandbox && (
+        <div className="muted small" data-testid="account-proxy">
+          {a.proxy ? t('proxyLine', { proxy: a.proxy }) : t('proxyNone')}
+        </div>
+      )}
+      {proxyEditing && (
+        <form
+          className="inline-form proxy-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void saveProxy(proxy);
+          }}
+        >
+          <input
+            aria-label={t('proxyEdit')}
+            name="proxy"
+            value={proxy}
+            placeholder={t('proxyPlaceholder')}
+            required
+            autoFocus
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={!!proxyError}
+            onChange={(e) => setProxy(e.target.value)}
+          />
+          <button type="submit" className="primary" disabled={proxyBusy}>
+            {proxyBusy ? t('checking2') : t('save')}
+          </button>
+          {a.proxy && (
+            <button type="button" disabled={proxyBusy} onClick={() => void saveProxy(null)}>
+              {t('proxyRemove')}
+            </button>
+          )}
+          <button
+            type="button"
+            onClick={() => {
+              setProxyEditing(false);
+              setProxyError(null);
+            }}
+          >
+            {t('cancel')}
+          </button>
+        </form>
+      )}
+      {proxyError && (
+        <div className="error-text small" role="alert" data-testid="proxy-error">
+          {proxyError}
         </div>
       )}
       {a.status_reason && (
@@ -174,6 +243,18 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
             }}
           >
             {t('rename')}
+          </button>
+        )}
+        {!sandbox && !retired && !proxyEditing && (
+          <button
+            type="button"
+            onClick={() => {
+              // The password is not sent back: typed again with the rest.
+              setProxy('');
+              setProxyEditing(true);
+            }}
+          >
+            {t('proxyEdit')}
           </button>
         )}
         {!retired && (

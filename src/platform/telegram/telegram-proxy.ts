@@ -1,0 +1,98 @@
+import type { LocalisedText } from '../../shared/messages.js';
+
+/**
+ * The proxy an account reaches Telegram through: SOCKS5 (optionally with a login) or SOCKS4. Several accounts on one
+ * server address are a pattern Telegram's anti-spam looks for, so each account may have its own. Stored encrypted
+ * (a proxy's password is a credential), shown without its password.
+ *
+ * MTProxy links (t.me/proxy?server=…&secret=…) are refused with a sentence saying so: GramJS 2.26 speaks only the
+ * plain and "dd" secrets of that protocol, and nothing here could test it.
+ */
+export interface AccountProxy {
+  kind: 'socks5' | 'socks4';
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+}
+
+/** A proxy as the user typed it could not be used: why, in both languages (the API answers at the field `proxy`). */
+export class ProxyFormatError extends Error {
+  constructor(readonly text: LocalisedText) {
+    super(text.en);
+  }
+}
+
+const FORMAT: LocalisedText = {
+  ru: 'укажите прокси как socks5://логин:пароль@хост:порт (логин и пароль — если нужны) или socks4://хост:порт',
+  en: 'give the proxy as socks5://user:password@host:port (user and password if it needs them) or socks4://host:port',
+};
+
+/** A hostname or an IPv4/IPv6 address (brackets stripped): what a proxy can be reached at. */
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|[0-9a-f:.]+)$/i;
+
+/** Parses what the user typed: `socks5://[user:password@]host:port`, `socks4://host:port`, or a bare `host:port` (SOCKS5). */
+export function parseProxy(input: string): AccountProxy {
+  const text = input.trim();
+  if (/^(?:tg:\/\/proxy|https?:\/\/(?:t|telegram)\.me\/proxy)\?/i.test(text)) {
+    throw new ProxyFormatError({
+      ru: 'MTProxy пока не поддерживается: укажите SOCKS5-прокси (socks5://логин:пароль@хост:порт)',
+      en: 'MTProxy is not supported yet: give a SOCKS5 proxy (socks5://user:password@host:port)',
+    });
+  }
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `socks5://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ProxyFormatError(FORMAT);
+  }
+  const scheme = url.protocol.slice(0, -1).toLowerCase();
+  const kind = scheme === 'socks5' || scheme === 'socks' || scheme === 'socks5h' ? 'socks5' : scheme === 'socks4' ? 'socks4' : null;
+  if (!kind) {
+    throw new ProxyFormatError({
+      ru: `прокси «${scheme}» не поддерживается: нужен SOCKS5 или SOCKS4 (socks5://хост:порт)`,
+      en: `a "${scheme}" proxy is not supported: it must be SOCKS5 or SOCKS4 (socks5://host:port)`,
+    });
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!host || !HOST.test(host) || (url.pathname && url.pathname !== '/') || url.search || url.hash) throw new ProxyFormatError(FORMAT);
+  if (!url.port) {
+    throw new ProxyFormatError({ ru: 'укажите порт прокси: socks5://хост:порт', en: "give the proxy's port: socks5://host:port" });
+  }
+  const port = Number(url.port);
+  const username = url.username ? decodeURIComponent(url.username) : undefined;
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  if (kind === 'socks4' && password) {
+    throw new ProxyFormatError({
+      ru: 'у SOCKS4 нет пароля: используйте SOCKS5 с логином и паролем',
+      en: 'SOCKS4 has no password: use SOCKS5 with a user and password',
+    });
+  }
+  if (password && !username) throw new ProxyFormatError(FORMAT);
+  return { kind, host, port, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+}
+
+/** The proxy as stored (then encrypted): the URL form, password included. */
+export function proxyToText(p: AccountProxy): string {
+  const auth = p.username ? `${encodeURIComponent(p.username)}${p.password ? `:${encodeURIComponent(p.password)}` : ''}@` : '';
+  return `${p.kind}://${auth}${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
+}
+
+/** The proxy as shown to its owner: no password. */
+export function describeProxy(p: AccountProxy): string {
+  return proxyToText({ ...p, password: p.password ? '•••' : undefined }).replace(encodeURIComponent('•••'), '•••');
+}
+
+/** The proxy in GramJS's terms (TelegramClientParams.proxy). */
+export function gramJsProxy(p: AccountProxy): { ip: string; port: number; socksType: 4 | 5; username?: string; password?: string; timeout: number } {
+  return {
+    ip: p.host,
+    port: p.port,
+    socksType: p.kind === 'socks4' ? 4 : 5,
+    ...(p.username ? { username: p.username } : {}),
+    ...(p.password ? { password: p.password } : {}),
+    // Seconds to reach the proxy and through it Telegram; GramJS's default of 5 is short for a proxy abroad.
+    timeout: 15,
+  };
+}

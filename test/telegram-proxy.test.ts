@@ -1,0 +1,152 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
+import { startTestDc, type TestDc } from './mtproto-dc/index.js';
+import { startSocks5Proxy, type Socks5Proxy } from './socks5-proxy.js';
+import { describeProxy, parseProxy, ProxyFormatError } from '../src/platform/telegram/telegram-proxy.js';
+import { runVirtual } from '../src/scheduler/worker-loop.js';
+
+/**
+ * Each Telegram account may reach Telegram through its own SOCKS proxy: its login goes through it, then every
+ * connection the worker and the health check make. Proved with GramJS's real client, a real SOCKS5 proxy
+ * (test/socks5-proxy.ts, with a login) and the loopback MTProto DC, all over real sockets.
+ */
+
+describe('what a proxy may be typed as', () => {
+  it('takes SOCKS5 (with or without a login), SOCKS4 and a bare host:port; refuses the rest with a sentence', () => {
+    expect(parseProxy(' socks5://ivan:p%40ss@proxy.example.com:1080 ')).toEqual({
+      kind: 'socks5',
+      host: 'proxy.example.com',
+      port: 1080,
+      username: 'ivan',
+      password: 'p@ss',
+    });
+    expect(parseProxy('10.0.0.7:9050')).toEqual({ kind: 'socks5', host: '10.0.0.7', port: 9050 });
+    expect(parseProxy('socks4://[2001:db8::1]:1080')).toEqual({ kind: 'socks4', host: '2001:db8::1', port: 1080 });
+    expect(describeProxy(parseProxy('socks5://ivan:secret@proxy.example.com:1080'))).toBe('socks5://ivan:•••@proxy.example.com:1080');
+    const refusal = (text: string) => {
+      try {
+        parseProxy(text);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ProxyFormatError);
+        return (err as ProxyFormatError).text.ru;
+      }
+      throw new Error(`${text} was taken`);
+    };
+    expect(refusal('socks5://proxy.example.com')).toBe('укажите порт прокси: socks5://хост:порт');
+    expect(refusal('http://proxy.example.com:8080')).toMatch(/^прокси «http» не поддерживается/);
+    expect(refusal('https://t.me/proxy?server=1.2.3.4&port=443&secret=dd00')).toMatch(/^MTProxy пока не поддерживается/);
+    expect(refusal('socks5://proxy.example.com:99999')).toMatch(/^укажите прокси как socks5:/);
+    expect(refusal('socks4://u:p@h.example:1080')).toMatch(/^у SOCKS4 нет пароля/);
+    expect(refusal('просто текст')).toMatch(/^укажите прокси как socks5:/);
+  });
+});
+
+describe('an account connected through its own SOCKS5 proxy (loopback MTProto DC)', () => {
+  let dc: TestDc;
+  let t: TestApp;
+  let proxy: Socks5Proxy;
+  let deadPort: number;
+  const ru = { 'accept-language': 'ru' };
+  const LOGIN = '/api/v1/invite/accounts/login';
+
+  beforeAll(async () => {
+    dc = await startTestDc();
+    proxy = await startSocks5Proxy({ username: 'ivan', password: 's3cret' });
+    // A port nothing listens on: a proxy that is down.
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => probe.once('listening', r));
+    deadPort = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    t = await makeTestApp({ PLATFORM_MODE: 'telegram', ...dc.env() }, { telegramLogin: { stepTimeoutMs: 15_000, logoutTimeoutMs: 3_000 } });
+    dc.world.now = () => t.clock.now().getTime();
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.close();
+    await dc?.close();
+  });
+
+  it('logs in through the proxy, keeps it, and works through it; another proxy is tried before it is kept', async () => {
+    const w = dc.world;
+    const sender = w.addUser({ phone: '+15557001', username: 'proxied_sender', firstName: 'Proxied' });
+    const group = w.addGroup({ kind: 'megagroup', title: 'Proxy Mega', username: 'proxy_mega', creatorId: sender.id });
+    w.addUser({ phone: '+15557002', username: 'proxy_guest', firstName: 'Guest' });
+    const proxyUrl = `socks5://ivan:s3cret@127.0.0.1:${proxy.port}`;
+
+    // A refused format, at its field, in Russian; nothing started.
+    const bad = await t.api({ method: 'POST', url: `${LOGIN}/phone`, headers: ru, payload: { phone: sender.phone, proxy: 'http://127.0.0.1:8080' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json).toMatchObject({ error: 'PROXY_INVALID', field: 'proxy' });
+    expect(bad.json.message).toMatch(/^прокси «http» не поддерживается/);
+    // A proxy that is down: said at the proxy's field.
+    const down = await t.api({ method: 'POST', url: `${LOGIN}/phone`, headers: ru, payload: { phone: sender.phone, proxy: `127.0.0.1:${deadPort}` } });
+    expect(down.statusCode, down.body).toBe(502);
+    expect(down.json).toMatchObject({ error: 'PROXY_UNREACHABLE', field: 'proxy' });
+    expect(down.json.message).toBe('Через этот прокси не удалось связаться с Telegram: проверьте адрес, порт, логин и пароль.');
+
+    const before = proxy.connections.length;
+    const start = await t.api({ method: 'POST', url: `${LOGIN}/phone`, payload: { phone: sender.phone, proxy: proxyUrl } });
+    expect(start.statusCode, start.body).toBe(201);
+    const done = await t.api({ method: 'POST', url: `${LOGIN}/${start.json.attempt_id}/code`, payload: { code: w.lastCode(sender.phone)! } });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json.account.proxy).toBe(`socks5://ivan:•••@127.0.0.1:${proxy.port}`);
+    expect(done.body).not.toContain('s3cret');
+    // The login's connection went through the proxy, to the DC, as the proxy's user.
+    const dcPort = Number(new URL(`tcp://${dc.env().TELEGRAM_DC.split('@')[1]}`).port);
+    expect(proxy.connections.slice(before)).toContainEqual({ host: '127.0.0.1', port: dcPort, username: 'ivan' });
+    const accountId = done.json.account.id;
+    const stored = await t.ctx.db.selectFrom('accounts').select('proxy_encrypted').where('id', '=', accountId).executeTakeFirstOrThrow();
+    expect(stored.proxy_encrypted).not.toContain('s3cret');
+
+    // A campaign: the worker's connection goes through the proxy too.
+    const viaProxy = proxy.connections.length;
+    const task = await createInviteTask(t, ['@proxy_guest'], { target_group: '@proxy_mega' });
+    expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start` })).statusCode).toBe(200);
+    await runVirtual(t.ctx.createWorker('proxy-worker'), t.clock, t.clock.now().getTime() + 2 * 3600_000);
+    expect(w.invites.filter((i) => i.groupId === group.id).map((i) => w.users.get(i.userId)!.username)).toEqual(['proxy_guest']);
+    expect(proxy.connections.length).toBeGreaterThan(viaProxy);
+
+    // Another proxy: tried first; one that is down is refused at its field and the account keeps its own.
+    const refused = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${accountId}`, headers: ru, payload: { proxy: `127.0.0.1:${deadPort}` } });
+    expect(refused.statusCode, refused.body).toBe(502);
+    expect(refused.json.details).toEqual([
+      { field: 'proxy', message: 'Через этот прокси не удалось связаться с Telegram: проверьте адрес, порт, логин и пароль.' },
+    ]);
+    const wrongFormat = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${accountId}`, headers: ru, payload: { proxy: 'socks5://h.example' } });
+    expect(wrongFormat.statusCode).toBe(400);
+    expect(wrongFormat.json.details).toEqual([{ field: 'proxy', message: 'укажите порт прокси: socks5://хост:порт' }]);
+    const account = async () => (await t.api({ method: 'GET', url: '/api/v1/invite/accounts' })).json.items.find((a: any) => a.id === accountId);
+    expect((await account()).proxy).toBe(`socks5://ivan:•••@127.0.0.1:${proxy.port}`);
+    // No proxy: straight to Telegram from now on; the journal says it changed, never what it was.
+    const cleared = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${accountId}`, payload: { proxy: null } });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json.proxy).toBeNull();
+    const check = await t.api({ method: 'POST', url: `/api/v1/invite/accounts/${accountId}/check` });
+    expect(check.statusCode, check.body).toBe(200);
+    const journal = await t.ctx.db.selectFrom('audit_log').select('details').where('action', '=', 'account.update').execute();
+    expect(JSON.stringify(journal)).not.toContain('s3cret');
+    expect(JSON.stringify(journal)).toContain('removed');
+  });
+});
+
+describe('in the sandbox', () => {
+  it('a proxy is refused at its field: simulated accounts never connect to Telegram', async () => {
+    const t = await makeTestApp();
+    try {
+      const res = await t.api({
+        method: 'POST',
+        url: '/api/v1/invite/accounts',
+        headers: { 'accept-language': 'ru' },
+        payload: { label: 'A', proxy: '127.0.0.1:1080' },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json.details).toEqual([
+        { field: 'proxy', message: 'Сервер работает в песочнице: имитируемые аккаунты не подключаются к Telegram, прокси им не нужен.' },
+      ]);
+      expect((await t.api({ method: 'GET', url: '/api/v1/invite/accounts' })).json.items).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -161,6 +161,7 @@ export function proxyInput(value: string | null | undefined): AccountProxy | nul
     ]);
   }
 }
+
 /** Telegram's FloodWait while a session is asked who it is: wait that long before asking again. */
 const checkFloodWait = (seconds: number | undefined) =>
   new AppError(429, 'FLOOD_WAIT', `Telegram asks to wait ${seconds ?? 0} s before checking again.`, undefined, {

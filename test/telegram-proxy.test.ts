@@ -107,6 +107,30 @@ describe('an account connected through its own SOCKS5 proxy (loopback MTProto DC
     expect(w.invites.filter((i) => i.groupId === group.id).map((i) => w.users.get(i.userId)!.username)).toEqual(['proxy_guest']);
     expect(proxy.connections.length).toBeGreaterThan(viaProxy);
 
+    // Another process (an API process, while this one works) gives the account another proxy: the worker's open
+    // connection is let go at its next action, which goes through the new proxy.
+    const other = await startSocks5Proxy();
+    try {
+      await t.ctx.db
+        .updateTable('accounts')
+        .set({ proxy_encrypted: t.ctx.crypto.encrypt(`socks5://127.0.0.1:${other.port}`) })
+        .where('id', '=', accountId)
+        .execute();
+      w.addUser({ phone: '+15557003', username: 'proxy_second', firstName: 'Second' });
+      const second = await createInviteTask(t, ['@proxy_second'], { target_group: '@proxy_mega' });
+      expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${second.id}/start` })).statusCode).toBe(200);
+      await runVirtual(t.ctx.createWorker('proxy-worker'), t.clock, t.clock.now().getTime() + 2 * 3600_000);
+      expect(w.invites.filter((i) => i.groupId === group.id).map((i) => w.users.get(i.userId)!.username)).toEqual(['proxy_guest', 'proxy_second']);
+      expect(other.connections.length).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+    await t.ctx.db
+      .updateTable('accounts')
+      .set({ proxy_encrypted: t.ctx.crypto.encrypt(proxyUrl) })
+      .where('id', '=', accountId)
+      .execute();
+
     // Another proxy: tried first; one that is down is refused at its field and the account keeps its own.
     const refused = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${accountId}`, headers: ru, payload: { proxy: `127.0.0.1:${deadPort}` } });
     expect(refused.statusCode, refused.body).toBe(502);

@@ -9,6 +9,8 @@ import type { PlatformAdapter, PlatformClient } from './platform.js';
  */
 export class PlatformConnections {
   private clients = new Map<number, Promise<PlatformClient>>();
+  /** What each open client was made from (its session and proxy as stored): another process may have changed them. */
+  private madeFrom = new Map<number, string>();
   constructor(
     private readonly adapters: Partial<Record<PlatformMode, PlatformAdapter>>,
     private readonly crypto: SessionCrypto,
@@ -20,7 +22,12 @@ export class PlatformConnections {
     return adapter;
   }
 
-  get(account: AccountRow): Promise<PlatformClient> {
+  async get(account: AccountRow): Promise<PlatformClient> {
+    // A new session (the account connected again) or a new proxy, written by any process (an API process, while this
+    // is a worker): the open client is let go and the next one made from the row as it is now.
+    const from = `${account.session_encrypted ?? ''}|${account.proxy_encrypted ?? ''}`;
+    if (this.clients.has(account.id) && this.madeFrom.get(account.id) !== from) await this.drop(account.id);
+    this.madeFrom.set(account.id, from);
     let client = this.clients.get(account.id);
     if (!client) {
       client = this.adapterFor(account.platform_mode).connect(account, (enc) => this.crypto.decrypt(enc));

@@ -194,6 +194,29 @@ describe('errors', () => {
     const enable = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${a}`, payload: { enabled: true } });
     expect(enable.statusCode).toBe(409);
   });
+
+  it("a lost session retires the account only while it is still the account's (not after the account was connected again)", async () => {
+    const id = await addSandboxAccount(t, 1, 'Reconnected');
+    const setSession = (text: string) =>
+      t.ctx.db
+        .updateTable('accounts')
+        .set({ session_encrypted: t.ctx.crypto.encrypt(text) })
+        .where('id', '=', id)
+        .returning('session_encrypted')
+        .executeTakeFirstOrThrow();
+    const old = (await setSession('old session')).session_encrypted;
+    // Its owner connects it again (a new session) while a worker elsewhere still acts with the old one, logged out now.
+    await setSession('new session');
+    const lost = { kind: 'ACCOUNT_DEAUTHORIZED' as const, code: 'AUTH_KEY_UNREGISTERED', message: 'the session was logged out; add the account again' };
+    await t.ctx.accountManager.reportError(id, lost, old);
+    const status = async () => (await t.ctx.db.selectFrom('accounts').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    expect(await status()).toBe('ACTIVE');
+    expect(await t.ctx.db.selectFrom('notifications').select('event').where('user_id', '=', 1).where('event', '=', 'account_retired').execute()).toEqual([]);
+    // The session it has now, lost: retired.
+    const current = (await t.ctx.db.selectFrom('accounts').select('session_encrypted').where('id', '=', id).executeTakeFirstOrThrow()).session_encrypted;
+    await t.ctx.accountManager.reportError(id, lost, current);
+    expect(await status()).toBe('DEAUTHORIZED');
+  });
 });
 
 describe('leases', () => {

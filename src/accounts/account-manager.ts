@@ -390,12 +390,17 @@ export class AccountManager {
     }
   }
 
-  /** report_error(): applies the consequence of an account-level platform error. */
-  async reportError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>): Promise<void> {
-    await this.applyError(accountId, err);
+  /**
+   * report_error(): applies the consequence of an account-level platform error. `session`: the stored session (as
+   * encrypted) the failing client was made from, when the caller knows it. A lost session then retires the account only
+   * if it still has that one: connecting the account again logs the old session out, and a worker in another process
+   * still acting with it must not retire the account its owner has just reconnected.
+   */
+  async reportError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>, session?: string | null): Promise<void> {
+    await this.applyError(accountId, err, session);
   }
 
-  private async applyError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>): Promise<void> {
+  private async applyError(accountId: number, err: Pick<PlatformError, 'kind' | 'seconds' | 'message' | 'code'>, session?: string | null): Promise<void> {
     const now = this.clock.now();
     const at = (s: number) => new Date(now.getTime() + s * 1000);
     const base = this.db.updateTable('accounts').where('id', '=', accountId);
@@ -430,7 +435,13 @@ export class AccountManager {
         return;
       case 'ACCOUNT_BANNED':
       case 'ACCOUNT_DEAUTHORIZED':
-        await this.retire(accountId, err.kind === 'ACCOUNT_BANNED' ? 'BANNED' : 'DEAUTHORIZED', err.message, now);
+        await this.retire(
+          accountId,
+          err.kind === 'ACCOUNT_BANNED' ? 'BANNED' : 'DEAUTHORIZED',
+          err.message,
+          now,
+          err.kind === 'ACCOUNT_DEAUTHORIZED' ? session : undefined,
+        );
         return;
       default:
         // Transient trouble: a short back-off so a flapping connection is not hammered.
@@ -476,10 +487,17 @@ export class AccountManager {
    * The platform banned or logged out an account. Its owner is told once, in the same transaction: the row is locked
    * and its previous status read first, so a second report of the same ban (another worker's lease) stays silent.
    */
-  private async retire(accountId: number, status: 'BANNED' | 'DEAUTHORIZED', message: string, now: Date): Promise<void> {
+  private async retire(accountId: number, status: 'BANNED' | 'DEAUTHORIZED', message: string, now: Date, session?: string | null): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('accounts').select(['user_id', 'label', 'status']).where('id', '=', accountId).forUpdate().executeTakeFirst();
+      const before = await trx
+        .selectFrom('accounts')
+        .select(['user_id', 'label', 'status', 'session_encrypted'])
+        .where('id', '=', accountId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!before) return;
+      // The session that failed is no longer the account's (it was connected again meanwhile): nothing to retire.
+      if (session !== undefined && before.session_encrypted !== session) return;
       await trx.updateTable('accounts').set({ status, status_reason: message, rest_until: null, updated_at: now }).where('id', '=', accountId).execute();
       if (RETIRED_ACCOUNT_STATUSES.includes(before.status)) return;
       await recordEvent(trx, now, { userId: before.user_id, event: 'account_retired', accountId, params: { label: before.label, status } });

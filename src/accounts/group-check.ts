@@ -118,7 +118,8 @@ export class GroupCheckService {
       }
       if (!probe.ok) {
         const e = probe.error;
-        if (['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED'].includes(e.kind)) await this.accounts.reportError(account.id, e);
+        if (['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED'].includes(e.kind))
+          await this.accounts.reportError(account.id, e, account.session_encrypted);
         errors.push(e.message);
         codes.add(e.code);
         const why = hasMessage(`REASON.${e.code}`) ? localised(`REASON.${e.code}`) : { ru: e.message, en: e.message };

@@ -274,7 +274,7 @@ export class Worker {
     this.breaker?.record(account.platform_mode, error);
     const acted = await this.recordOutcome(account, claim, error);
     if (error && ACCOUNT_ERROR_KINDS.has(error.kind)) {
-      await this.accounts.reportError(account.id, error);
+      await this.accounts.reportError(account.id, error, account.session_encrypted);
       this.metrics?.accountsBlocked.inc({ platform: task.platform });
       if (error.kind === 'FLOOD_WAIT') this.metrics?.floodWaitEvents.inc({ platform: task.platform });
       if (RETIRING_KINDS.has(error.kind)) {

@@ -6,7 +6,7 @@ import type { Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { maskPhone, normalisePhone } from '../targets/identity.js';
 import { SANDBOX_GROUPS } from '../platform/sandbox/sandbox-world.js';
-import { describeProxy, parseProxy, type AccountProxy } from '../platform/telegram/telegram-proxy.js';
+import { describeProxy, parseProxy, proxyToText, type AccountProxy } from '../platform/telegram/telegram-proxy.js';
 import type { AccountManager } from './account-manager.js';
 import type { SessionCrypto } from './session-crypto.js';
 
@@ -79,9 +79,14 @@ export class AccountService {
     };
   }
 
-  /** The account's proxy (decrypted), or null. */
+  /** The account's (or a login attempt's) proxy, decrypted; null: none. */
   proxyOf(a: Pick<AccountRow, 'proxy_encrypted'>): AccountProxy | null {
     return a.proxy_encrypted ? parseProxy(this.crypto.decrypt(a.proxy_encrypted)) : null;
+  }
+
+  /** A proxy as `proxy_encrypted` stores it (the inverse of proxyOf). */
+  storedProxy(proxy: AccountProxy | null | undefined): string | null {
+    return proxy ? this.crypto.encrypt(proxyToText(proxy)) : null;
   }
 
   /** A person reads group titles, not ids: the titles of the owner's tasks' groups (resolved when each task started). */

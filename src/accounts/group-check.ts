@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { RETIRED_ACCOUNT_STATUSES, type PlatformMode } from '../shared/enums.js';
-import { PlatformError } from '../platform/platform-error.js';
+import { ACCOUNT_ERROR_KINDS, PlatformError } from '../platform/platform-error.js';
 import type { ResolvedGroup } from '../platform/platform.js';
 import type { PlatformConnections } from '../platform/connections.js';
 import type { AccountManager } from './account-manager.js';
@@ -118,8 +118,7 @@ export class GroupCheckService {
       }
       if (!probe.ok) {
         const e = probe.error;
-        if (['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED'].includes(e.kind))
-          await this.accounts.reportError(account.id, e, account.session_encrypted);
+        if (ACCOUNT_ERROR_KINDS.has(e.kind)) await this.accounts.reportError(account.id, e, account.session_encrypted);
         errors.push(e.message);
         codes.add(e.code);
         const why = hasMessage(`REASON.${e.code}`) ? localised(`REASON.${e.code}`) : { ru: e.message, en: e.message };

@@ -20,7 +20,7 @@ import { accountPhone, assertSessionFormat, type AccountService } from './accoun
 import { ACCOUNT_TWIN_SENTENCES } from './account-reasons.js';
 import type { SessionCrypto } from './session-crypto.js';
 import { telegramClientFactory, type TelegramClientFactory } from './telegram-client-factory.js';
-import { ProxyFormatError, parseProxy, proxyToText, type AccountProxy } from '../platform/telegram/telegram-proxy.js';
+import { ProxyFormatError, parseProxy, type AccountProxy } from '../platform/telegram/telegram-proxy.js';
 
 export type LoginField = 'phone' | 'code' | 'password' | 'proxy';
 
@@ -484,7 +484,7 @@ export class TelegramLoginService {
     }
     const updated = await this.db
       .updateTable('accounts')
-      .set({ proxy_encrypted: proxy ? this.crypto.encrypt(proxyToText(proxy)) : null, updated_at: this.clock.now() })
+      .set({ proxy_encrypted: this.accounts.storedProxy(proxy), updated_at: this.clock.now() })
       .where('id', '=', account.id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -568,7 +568,7 @@ export class TelegramLoginService {
         code_type: null,
         password_hint: null,
         session_encrypted: null,
-        proxy_encrypted: proxy ? this.crypto.encrypt(proxyToText(proxy)) : null,
+        proxy_encrypted: this.accounts.storedProxy(proxy),
         account_id: null,
         error_code: null,
         created_at: now,
@@ -773,8 +773,7 @@ export class TelegramLoginService {
       throw unreachable();
     }
     const phone = me.phone ?? typedPhone;
-    const proxy = input.proxy ? this.crypto.encrypt(proxyToText(input.proxy)) : null;
-    const kept = await this.keep(userId, { ...me, phone }, session, input.label, proxy, async () => undefined);
+    const kept = await this.keep(userId, { ...me, phone }, session, input.label, this.accounts.storedProxy(input.proxy), async () => undefined);
     this.logger.info({ user_id: userId, method: 'session', account_id: kept.account.id, reconnected: kept.reconnected }, 'telegram login: account connected');
     return kept;
   }

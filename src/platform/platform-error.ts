@@ -13,6 +13,14 @@ export type PlatformErrorKind =
   | 'NETWORK' // transient; retry the target later
   | 'UNKNOWN';
 
+/** The kinds that are about the account, not the person: the Account Manager rests or retires it (reportError). */
+export const ACCOUNT_ERROR_KINDS: ReadonlySet<PlatformErrorKind> = new Set<PlatformErrorKind>([
+  'FLOOD_WAIT',
+  'PEER_FLOOD',
+  'ACCOUNT_BANNED',
+  'ACCOUNT_DEAUTHORIZED',
+]);
+
 export class PlatformError extends Error {
   constructor(
     readonly kind: PlatformErrorKind,

@@ -8,7 +8,7 @@ import { FINISHED_TASK_STATUSES, PRIORITY_RANK, type LogResult, type TargetStatu
 import { describeTarget } from '../targets/identity.js';
 import type { AccountManager, Action, Lease } from '../accounts/account-manager.js';
 import type { PlatformConnections } from '../platform/connections.js';
-import { PlatformError } from '../platform/platform-error.js';
+import { ACCOUNT_ERROR_KINDS, PlatformError } from '../platform/platform-error.js';
 import { renderTemplate, type ResolvedGroup } from '../platform/platform.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -32,7 +32,6 @@ export interface WorkerOptions {
   housekeepingEverySeconds?: number;
 }
 
-const ACCOUNT_ERROR_KINDS = new Set(['FLOOD_WAIT', 'PEER_FLOOD', 'ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED']);
 const RETIRING_KINDS = new Set(['ACCOUNT_BANNED', 'ACCOUNT_DEAUTHORIZED']);
 
 interface Claim {

@@ -110,6 +110,9 @@ describe('background jobs', () => {
     expect(done.result.imported).toBe(5);
     expect(done.result.start.error).toMatch(/ADMIN/);
     expect(done.result.start.message).toMatch(/admin/);
+    // Kept in both languages: a Russian reader of the job reads the refusal in Russian.
+    const inRussian = await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${res2.json.id}`, headers: { 'accept-language': 'ru' } });
+    expect(inRussian.json.result.start).toEqual({ error: done.result.start.error, message: expect.stringMatching(/админ/) });
     expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${noAdmin.id}` })).json.status).toBe('PENDING');
 
     // Started by hand while the import waited: the job reports the status, not an error.
@@ -166,6 +169,9 @@ describe('background jobs', () => {
     expect(failed.error.code).toBe('MALFORMED_FILE');
     expect(failed.error.message).toMatch(/could not be read|JSON/i);
     expect(failed.error.message).not.toMatch(/object Object/);
+    // The reader of the job reads the reason in their language, with what the parser said (migration 20).
+    const inRussian = (await t.api({ method: 'GET', url: `/api/v1/invite/jobs/${res.json.id}`, headers: { 'accept-language': 'ru' } })).json;
+    expect(inRussian.error.message).toMatch(/^Файл — не корректный JSON: .+/);
     expect(failed.attempts).toBe(1); // a person's mistake is not retried
     expect(await targetCount(task.id)).toBe(0);
   });

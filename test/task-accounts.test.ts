@@ -81,6 +81,15 @@ describe("a task's accounts, audience numbers and test invite", () => {
     const refused = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: '@very_private_person' } });
     expect(refused.statusCode).toBe(200);
     expect(refused.json).toMatchObject({ outcome: 'SKIPPED', error_code: 'USER_PRIVACY_RESTRICTED' });
+    // The reason in the reader's language: a Russian reader is told a bot is a bot in Russian.
+    t.clock.advanceSeconds(86_400);
+    const bot = await t.api({
+      method: 'POST',
+      url: `/api/v1/invite/tasks/${task.id}/test-invite`,
+      payload: { username: '@helpful_bot' },
+      headers: { 'accept-language': 'ru' },
+    });
+    expect(bot.json).toMatchObject({ outcome: 'SKIPPED', error_code: 'USER_IS_BOT', message: 'пользователь — бот' });
     const twice = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: 'very_private_person' } });
     expect(twice.statusCode).toBe(409);
     expect(twice.json.error).toBe('ALREADY_PROCESSED');
@@ -89,7 +98,7 @@ describe("a task's accounts, audience numbers and test invite", () => {
     const dnc = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: '@dnc_tester' } });
     expect(dnc.statusCode).toBe(409);
     expect(dnc.json.error).toBe('NOT_CONTACTED');
-    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/logs` })).json.items).toHaveLength(1);
+    expect((await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/logs` })).json.items).toHaveLength(2); // the privacy refusal and the bot
     const bad = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, payload: { username: 'not a name!' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json.details[0].field).toBe('username');

@@ -597,6 +597,14 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
     up: `ALTER TABLE accounts ADD COLUMN proxy_encrypted text;
 ALTER TABLE telegram_login_attempts ADD COLUMN proxy_encrypted text;`,
   },
+  {
+    version: 20,
+    name: "a background job's failure in both languages",
+    // error_message keeps the English sentence API clients have always read; the reader of the job may read Russian,
+    // and the sentence's params (the file's line, the Parsing Service's answer) exist only when it fails: so it is
+    // kept rendered in both, {ru, en}, beside it. Null: no failure, or one from before (the English stays).
+    up: `ALTER TABLE background_jobs ADD COLUMN error_text jsonb;`,
+  },
 ];
 
 // Migrations speak raw SQL over any schema version, so the database type is deliberately open here.

@@ -14,6 +14,7 @@ import type {
   TaskType,
 } from '../shared/enums.js';
 import type { AudienceLedgerTable, DoNotContactTable } from '../hygiene/hygiene-schema.js';
+import type { LocalisedText } from '../shared/messages.js';
 import type { NotificationsTable, WebhookAttemptsTable, WebhookSettingsTable } from '../notifications/notification-schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -193,6 +194,8 @@ export interface BackgroundJobsTable {
   output: Uint8Array | null;
   error_code: string | null;
   error_message: string | null;
+  /** The failure's sentence in both languages (migration 20); error_message is its English, with any retry note. */
+  error_text: Json<LocalisedText> | null;
   attempts: ColumnType<number, number | undefined, number>;
   max_attempts: ColumnType<number, number | undefined, number>;
   run_at: Timestamp;

@@ -7,6 +7,7 @@ import type { AccountManager } from '../accounts/account-manager.js';
 import type { AuditLog } from '../observability/audit.js';
 import type { TaskLifecycle } from '../tasks/task-lifecycle.js';
 import { AppError } from '../shared/errors.js';
+import type { LocalisedText } from '../shared/messages.js';
 import { FINISHED_TASK_STATUSES } from '../shared/enums.js';
 import type { ImportReport, ImportService } from './import-service.js';
 import { normaliseParsingItem, type ParsingServiceClient } from './parsing-service-client.js';
@@ -109,7 +110,10 @@ export class ImportJobs {
   }
 
   /** The import is done; a start the user asked for may still be refused (no admin account…): that is reported, not a job failure. */
-  private async startIfAsked(job: BackgroundJobRow, current: TaskRow): Promise<{ start?: { status: string } | { error: string; message: string } }> {
+  private async startIfAsked(
+    job: BackgroundJobRow,
+    current: TaskRow,
+  ): Promise<{ start?: { status: string } | { error: string; message: string; message_text: LocalisedText } }> {
     if (!(job.params as { start_when_done?: boolean }).start_when_done) return {};
     // Started by hand while the import ran: nothing to do, and not an error.
     if (current.status === 'IN_PROGRESS' || current.status === 'SCHEDULED') return { start: { status: current.status } };
@@ -118,7 +122,8 @@ export class ImportJobs {
       return { start: { status: task.status } };
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      return { start: { error: err.code, message: err.message } };
+      // Kept in both languages: the job is read later, by a reader of either (jobJson picks theirs).
+      return { start: { error: err.code, message: err.message, message_text: { ru: err.text('ru'), en: err.text('en') } } };
     }
   }
 

@@ -5,18 +5,17 @@ import type { BackgroundJobView } from '../db/schema.js';
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
 /**
- * Why a job failed (or waits to retry), in `lang`: a job reason by its code (JOB_REASON.ABANDONED), or a refusal
- * whose sentence needs no params (INPUT_GONE, NO_TARGETS); anything else is the sentence stored with the job.
+ * Why a job failed (or waits to retry), in `lang`: a job reason by its code (JOB_REASON.ABANDONED), the failure's own
+ * sentence as it was said in both languages (migration 20), or a refusal whose sentence needs no params (INPUT_GONE,
+ * NO_TARGETS); anything else is the sentence stored with the job.
  */
-export function jobErrorText(job: Pick<BackgroundJobView, 'error_code' | 'error_message' | 'attempts'>, lang: Lang): string | null {
+export function jobErrorText(job: Pick<BackgroundJobView, 'error_code' | 'error_message' | 'error_text' | 'attempts'>, lang: Lang): string | null {
   const code = job.error_code;
-  // English keeps the sentence stored with the job (what API clients have always read).
+  // English keeps the sentence stored with the job (what API clients have always read, with its retry note).
   if (lang === 'en' && job.error_message) return job.error_message;
-  if (code) {
-    const text = renderMessage(`JOB_REASON.${code}`, lang, { n: job.attempts }) ?? renderMessage(code, lang);
-    if (text) return text;
-  }
-  return renderStoredReason(job.error_message, null, lang);
+  const text =
+    (code ? renderMessage(`JOB_REASON.${code}`, lang, { n: job.attempts }) : null) ?? job.error_text?.[lang] ?? (code ? renderMessage(code, lang) : null);
+  return text ?? renderStoredReason(job.error_message, null, lang);
 }
 
 /** A job as the API shows it: never its input file or its output bytes. */

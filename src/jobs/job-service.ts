@@ -175,16 +175,18 @@ export class JobService {
     const transient = !app || app.statusCode >= 500;
     const code = app?.code ?? 'INTERNAL_ERROR';
     const message = app?.message ?? `An internal error stopped the job (${(err as Error)?.message ?? String(err)}).`;
+    // The sentence with its params, in both languages: the job's reader may read either (jobJson picks theirs).
+    const text = app ? { ru: app.text('ru'), en: app.text('en') } : null;
     if (transient && job.attempts < job.max_attempts) {
       // 30 s, 2 min, 8 min… of the job's clock: long enough for a restarted service to come back.
       const runAt = new Date(this.clock.now().getTime() + 30_000 * 4 ** (job.attempts - 1));
-      if (await this.store.retryLater(job.id, holder, runAt, code, `${message} Retrying (attempt ${job.attempts + 1} of ${job.max_attempts}).`)) {
+      if (await this.store.retryLater(job.id, holder, runAt, code, `${message} Retrying (attempt ${job.attempts + 1} of ${job.max_attempts}).`, text)) {
         this.logger.warn({ job: job.id, kind: job.kind, err: message, retry_at: runAt }, 'background job failed; will retry');
         await this.dispatch({ id: job.id, queue: job.queue, run_at: runAt, attempts: job.attempts });
       }
       return;
     }
-    if (await this.store.fail(job.id, holder, code, message)) {
+    if (await this.store.fail(job.id, holder, code, message, text)) {
       this.metrics?.backgroundJobs.inc({ kind: job.kind, status: 'FAILED' });
       this.logger.warn({ job: job.id, kind: job.kind, err: message }, 'background job failed');
       // The conditional fail above succeeds once per job, so listeners hear of each failure once.

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { BackgroundJobRow, BackgroundJobView, Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { JobKind, JobQueue, JobStatus } from '../shared/enums.js';
+import type { LocalisedText } from '../shared/messages.js';
+
+const jsonOrNull = (text: LocalisedText | null) => (text ? JSON.stringify(text) : null);
 
 /** Every column but the payloads, which can be megabytes and are read only by whoever needs them. */
 const VIEW_COLUMNS = [
@@ -17,6 +20,7 @@ const VIEW_COLUMNS = [
   'result',
   'error_code',
   'error_message',
+  'error_text',
   'attempts',
   'max_attempts',
   'run_at',
@@ -135,15 +139,25 @@ export class JobStore {
     return this.finish(id, holder, { status: 'COMPLETED', result: JSON.stringify(result), ...(output ? { output } : {}) });
   }
 
-  async fail(id: string, holder: string, code: string, message: string): Promise<boolean> {
-    return this.finish(id, holder, { status: 'FAILED', error_code: code, error_message: message });
+  /** `text`: the failure's sentence in both languages, when it has one (an AppError's). */
+  async fail(id: string, holder: string, code: string, message: string, text: LocalisedText | null = null): Promise<boolean> {
+    return this.finish(id, holder, { status: 'FAILED', error_code: code, error_message: message, error_text: jsonOrNull(text) });
   }
 
   /** Puts a failed attempt back in the queue to run again at `runAt`. */
-  async retryLater(id: string, holder: string, runAt: Date, code: string, message: string): Promise<boolean> {
+  async retryLater(id: string, holder: string, runAt: Date, code: string, message: string, text: LocalisedText | null = null): Promise<boolean> {
     const res = await this.db
       .updateTable('background_jobs')
-      .set({ status: 'QUEUED', run_at: runAt, locked_by: null, locked_until: null, error_code: code, error_message: message, updated_at: this.clock.now() })
+      .set({
+        status: 'QUEUED',
+        run_at: runAt,
+        locked_by: null,
+        locked_until: null,
+        error_code: code,
+        error_message: message,
+        error_text: jsonOrNull(text),
+        updated_at: this.clock.now(),
+      })
       .where('id', '=', id)
       .where('status', '=', 'RUNNING')
       .where('locked_by', '=', holder)
@@ -154,7 +168,7 @@ export class JobStore {
   private async finish(
     id: string,
     holder: string,
-    set: { status: JobStatus; result?: string; output?: Uint8Array; error_code?: string; error_message?: string },
+    set: { status: JobStatus; result?: string; output?: Uint8Array; error_code?: string; error_message?: string; error_text?: string | null },
   ) {
     const now = this.clock.now();
     const res = await this.db
@@ -173,7 +187,16 @@ export class JobStore {
     const now = this.clock.now();
     return this.db
       .updateTable('background_jobs')
-      .set({ status: 'CANCELLED', error_message: reason, input: null, locked_by: null, locked_until: null, finished_at: now, updated_at: now })
+      .set({
+        status: 'CANCELLED',
+        error_message: reason,
+        error_text: null,
+        input: null,
+        locked_by: null,
+        locked_until: null,
+        finished_at: now,
+        updated_at: now,
+      })
       .where('id', '=', id)
       .where('status', 'in', ['QUEUED', 'RUNNING'])
       .returning(VIEW_COLUMNS)
@@ -185,7 +208,7 @@ export class JobStore {
     const now = this.clock.now();
     const res = await this.db
       .updateTable('background_jobs')
-      .set({ status: 'CANCELLED', error_code: reason.code, error_message: reason.message, finished_at: now, updated_at: now })
+      .set({ status: 'CANCELLED', error_code: reason.code, error_message: reason.message, error_text: null, finished_at: now, updated_at: now })
       .where('task_id', '=', taskId)
       .where('kind', '=', kind)
       .where('status', '=', 'QUEUED')
@@ -238,6 +261,7 @@ export class JobStore {
         status: sql`CASE WHEN attempts >= max_attempts THEN 'FAILED' ELSE 'QUEUED' END`,
         error_code: sql`CASE WHEN attempts >= max_attempts THEN 'ABANDONED' ELSE error_code END`,
         error_message: sql`CASE WHEN attempts >= max_attempts THEN 'The job stopped ' || attempts || ' times without finishing (its worker died); it was given up.' ELSE error_message END`,
+        error_text: sql`CASE WHEN attempts >= max_attempts THEN NULL ELSE error_text END`,
         finished_at: sql`CASE WHEN attempts >= max_attempts THEN ${now}::timestamptz ELSE NULL END`,
         input: sql`CASE WHEN attempts >= max_attempts THEN NULL ELSE input END`,
         run_at: now,

@@ -15,19 +15,29 @@ export function labelled(label: string, text: LocalisedText): LocalisedText {
   return { ru: `${label}: ${text.ru}`, en: `${label}: ${text.en}` };
 }
 
-/** A list's `errors: [{row, reason, reason_text}]` as the reader reads it: `reason` in their language. */
+/** A sentence kept in both languages (`message_text`) as `message` in the reader's. */
+const inLang = <M extends { message?: string; message_text?: LocalisedText }>({ message_text, ...rest }: M, lang: 'ru' | 'en') => ({
+  ...rest,
+  message: message_text?.[lang] ?? rest.message,
+});
+
+/**
+ * A list's `errors: [{row, reason, reason_text}]` as the reader reads it: `reason` in their language; so are a
+ * background import's `notes` and its refused `start`, kept in both languages (the job's reader may read either).
+ */
 export function localiseRowErrors<
   T extends {
     errors?: Array<{ row: number; reason: string; reason_text?: LocalisedText }>;
     notes?: Array<{ code: string; message: string; message_text?: LocalisedText }>;
+    start?: { status: string } | { error: string; message: string; message_text?: LocalisedText };
   },
 >(report: T, lang: 'ru' | 'en'): T {
-  if (!report?.errors && !report?.notes) return report;
+  if (!report?.errors && !report?.notes && !report?.start) return report;
   return {
     ...report,
     ...(report.errors ? { errors: report.errors.map(({ reason_text, ...e }) => ({ ...e, reason: reason_text?.[lang] ?? e.reason })) } : {}),
-    // A background import's notes keep both languages (the reader of the job may read either).
-    ...(report.notes ? { notes: report.notes.map(({ message_text, ...n }) => ({ ...n, message: message_text?.[lang] ?? n.message })) } : {}),
+    ...(report.notes ? { notes: report.notes.map((n) => inLang(n, lang)) } : {}),
+    ...(report.start && 'error' in report.start ? { start: inLang(report.start, lang) } : {}),
   };
 }
 

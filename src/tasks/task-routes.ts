@@ -1,6 +1,6 @@
 import type {} from '../auth/request-user.js';
 import { localiseReasonCounts, localiseRowErrors } from '../shared/localised.js';
-import { renderStoredReason } from '../shared/messages.js';
+import { renderStoredReason, renderTargetReason } from '../shared/messages.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -168,7 +168,8 @@ export async function taskRoutes(root: FastifyInstance, ctx: AppContext) {
         outcome: result.outcome,
         account: result.account.id,
       });
-      return result;
+      // The refusal's reason in the reader's language (the log keeps Telegram's English sentence).
+      return { ...result, message: renderTargetReason(result.error_code, result.message, req.lang) };
     },
   );
 

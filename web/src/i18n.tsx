@@ -318,7 +318,6 @@ const en = {
   download: 'Download',
   prepareReport: 'Prepare report file',
   jobRetrying: 'will retry (attempt {n} of {max}): {reason}',
-  fileUnreadable: 'The file could not be read: {detail}',
   // Connecting Telegram accounts (login by code / QR / StringSession) and account cards.
   connectAccount: 'Connect an account',
   byPhone: 'By phone number',
@@ -816,7 +815,6 @@ const ru: Dict = {
   download: 'Скачать',
   prepareReport: 'Подготовить файл отчёта',
   jobRetrying: 'повторим (попытка {n} из {max}): {reason}',
-  fileUnreadable: 'Файл не удалось прочитать: {detail}',
   connectAccount: 'Подключить аккаунт',
   byPhone: 'По номеру телефона',
   byQr: 'По QR-коду',
@@ -992,66 +990,6 @@ const ru: Dict = {
     'В каждом запросе есть заголовки X-Invite-Timestamp и X-Invite-Signature: sha256= и шестнадцатеричный HMAC-SHA256 строки «<timestamp>.<тело>» с вашим секретом. Вычислите его по исходному телу запроса и сравните; старые метки времени отклоняйте.',
 };
 
-/** Reasons by platform error code, so the feed and tables read naturally in Russian too. */
-const REASONS_RU: Record<string, string> = {
-  USER_PRIVACY_RESTRICTED: 'настройки приватности запрещают приглашения',
-  USER_NOT_MUTUAL_CONTACT: 'пользователь принимает приглашения только от взаимных контактов',
-  USER_CHANNELS_TOO_MUCH: 'пользователь уже состоит в слишком многих группах',
-  USER_ALREADY_PARTICIPANT: 'пользователь уже участник',
-  USER_KICKED: 'пользователь был удалён из группы администратором',
-  USERNAME_NOT_OCCUPIED: 'пользователя с таким юзернеймом нет',
-  USERNAME_INVALID: 'некорректный юзернейм',
-  PEER_ID_INVALID: 'аккаунт не знает этот id (используйте юзернейм)',
-  PHONE_NOT_FOUND: 'по этому номеру не найден аккаунт Telegram',
-  USER_IS_BLOCKED: 'пользователь заблокировал этот аккаунт',
-  FLOOD_WAIT: 'Telegram попросил подождать (FloodWait)',
-  PEER_FLOOD: 'Telegram ограничил аккаунт за частые запросы (PeerFlood)',
-  CHAT_ADMIN_REQUIRED: 'аккаунт не админ этой группы',
-  OUTCOME_UNKNOWN: 'воркер остановился во время отправки; не повторяем, чтобы не задвоить',
-  SKIPPED_BY_USER: 'пропущен владельцем задачи',
-  // Background jobs and starts refused after a background import.
-  SIGN_IN_EXPIRED: 'срок входа истёк до конца импорта, поэтому сервис парсинга нельзя спросить от вашего имени; запустите импорт ещё раз',
-  ABANDONED: 'задание трижды останавливалось вместе с воркером и было прекращено',
-  INPUT_GONE: 'загруженный файл больше не хранится; загрузите его ещё раз',
-  TASK_FINISHED: 'задача уже завершена; импортируйте в новую задачу или копию',
-  NO_TARGETS: 'в задаче нет ожидающих получателей',
-  NO_READY_ADMIN: 'сейчас ни один аккаунт не может приглашать в эту группу',
-  NO_ADMIN_ACCOUNT: 'ни один из ваших аккаунтов не админ этой группы с правом добавлять участников',
-  NO_ACCOUNT: 'нет доступного аккаунта-отправителя',
-  TOO_MANY_ACTIVE_TASKS: 'слишком много запущенных и запланированных задач; приостановите или завершите одну',
-  GROUP_NOT_RESOLVED: 'группа не найдена',
-  ALREADY_INVITED: 'уже приглашён в эту группу или уже в ней (по данным ваших задач)',
-  DO_NOT_CONTACT: 'в вашем списке «Не писать»',
-  TIMEOUT: 'Telegram не ответил вовремя',
-  NETWORK_TIMEOUT: 'истекло время соединения с Telegram',
-};
-
-/** Account status reasons the server writes in English (platform-error.ts), as a Russian reader sees them. */
-const ACCOUNT_REASONS_RU: Record<string, string> = {
-  'the session was logged out; add the account again': 'сессия завершена (выход из аккаунта); подключите аккаунт заново',
-  'the session key is invalid; add the account again': 'ключ сессии недействителен; подключите аккаунт заново',
-  'the session was revoked; add the account again': 'сессия отозвана; подключите аккаунт заново',
-  'the session was used from two places at once and Telegram ended it; connect the account again':
-    'сессию использовали из двух мест одновременно, и Telegram её завершил; подключите аккаунт заново',
-  'the session expired; add the account again': 'срок сессии истёк; подключите аккаунт заново',
-  'the account was deleted or deactivated': 'аккаунт удалён или деактивирован',
-  'the account was banned by Telegram': 'аккаунт заблокирован Telegram',
-  "the account's phone number is banned by Telegram": 'номер аккаунта заблокирован Telegram',
-  'disabled by its owner': 'отключён владельцем',
-  'Telegram flagged the account for too many requests (PeerFlood)': 'Telegram ограничил аккаунт за частые запросы (PeerFlood)',
-};
-
-/** An account's status reason in the reader's language (unknown sentences stay as the server wrote them). */
-export function accountReason(lang: Lang, text: string | null): string | null {
-  if (!text) return null;
-  if (lang === 'ru') {
-    if (ACCOUNT_REASONS_RU[text]) return ACCOUNT_REASONS_RU[text]!;
-    const wait = /^Telegram asked the account to wait (\d+) s \(FloodWait\)$/.exec(text);
-    if (wait) return `Telegram попросил аккаунт подождать ${wait[1]} с (FloodWait)`;
-  }
-  return text;
-}
-
 export type Lang = 'ru' | 'en';
 export type T = (key: keyof typeof en, vars?: Record<string, string | number>) => string;
 
@@ -1066,7 +1004,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   };
   const dict: Dict = lang === 'ru' ? ru : en;
   const t: T = (key, vars) => (dict[key] ?? en[key] ?? key).replace(/\{(\w+)\}/g, (m, v) => (vars && v in vars ? String(vars[v]) : m));
-  const reason = (code: string | null, fallback: string | null) => (lang === 'ru' && code && REASONS_RU[code]) || fallback || code || '';
+  // The server says every reason in the reader's language (accept-language); the code only when it says nothing.
+  const reason = (code: string | null, said: string | null) => said || code || '';
   return <I18nContext.Provider value={{ lang, setLang, t, reason }}>{children}</I18nContext.Provider>;
 }
 

@@ -20,15 +20,12 @@ type ImportResult = {
 
 type Reason = (code: string | null, fallback: string | null) => string;
 
-/** Why a job failed (or will retry), in the user's language where the code is known. */
-function jobError(job: JobJson, t: T, reason: Reason, lang: Lang): string {
+/** Why a job failed (or will retry), as the server said it in the reader's language. */
+function jobError(job: JobJson, t: T, reason: Reason): string {
   if (!job.error) return '';
   // The server's retry note is appended to its message; the UI says it in its own words.
   const message = job.error.message?.replace(/\s*Retrying \(attempt \d+ of \d+\)\.$/, '') ?? null;
-  const why =
-    lang === 'ru' && job.error.code === 'MALFORMED_FILE'
-      ? t('fileUnreadable', { detail: (message ?? '').replace(/^The (CSV )?file could not be read: /, '') })
-      : reason(job.error.code, message);
+  const why = reason(job.error.code, message);
   return job.status === 'QUEUED' ? t('jobRetrying', { n: job.attempts + 1, max: job.max_attempts, reason: why }) : why;
 }
 
@@ -52,7 +49,7 @@ function jobSummary(job: JobJson, t: T, lang: Lang, reason: Reason): string {
       return t('jobImported', { imported: r.imported, duplicates: r.duplicates, invalid: r.invalid }) + skipped + start;
     }
   }
-  return jobError(job, t, reason, lang);
+  return jobError(job, t, reason);
 }
 
 /**

@@ -4,7 +4,7 @@ import { MAX_ACCOUNT_LABEL } from '../../../src/shared/limits';
 import { RETIRED_ACCOUNT_STATUSES, type AccountStatus } from '../../../src/shared/enums';
 import { api, ApiError } from '../api/client';
 import type { AccountJson } from '../api/types';
-import { accountReason, useI18n } from '../i18n';
+import { useI18n } from '../i18n';
 import { ErrorNotice, StatusBadge } from '../components/ui';
 import { ConnectAccount } from '../components/ConnectAccount';
 import { FieldError, serverFieldErrors } from '../components/FieldError';
@@ -178,7 +178,7 @@ function AccountCard({ a, sandbox, reload, onError }: { a: AccountJson; sandbox:
       )}
       {a.status_reason && (
         <div className={`small${retired ? ' error-text' : ''}`} data-testid="account-reason">
-          {accountReason(lang, a.status_reason)}
+          {a.status_reason}
         </div>
       )}
       {retired && !sandbox && <div className="muted small">{t('reconnectHint')}</div>}

@@ -58,12 +58,12 @@ async function main() {
     );
     const parse = await timed('parse only (CSV → records)', async () => {
       let n = 0;
-      for await (const _ of await rowsOf(file)) n++;
+      for await (const batch of await rowsOf(file)) n += batch.length;
       return { rows: n };
     });
     const parseNorm = await timed('parse + normalise', async () => {
       let ok = 0;
-      for await (const r of await rowsOf(file)) if (normaliseRecord(r.record).ok) ok++;
+      for await (const batch of await rowsOf(file)) for (const r of batch) if (normaliseRecord(r.record).ok) ok++;
       return { valid: ok };
     });
     for (const variant of ['as deployed', 'counter trigger OFF', 'task check trigger OFF'] as const) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import type { SourceRow } from '../src/import/parsers/record-stream.js';
+import { rowBatches } from './helpers/row-batches.js';
 import type { ImportReport } from '../src/import/import-service.js';
 import { classify } from '../src/hygiene/audience-hygiene.js';
 import { normaliseRecord } from '../src/import/row-normaliser.js';
@@ -29,12 +30,12 @@ afterAll(async () => {
 });
 
 /** Records as a file parser yields them; row 1 is the header. `failAfter`: the file breaks after that many rows. */
-async function* source(records: unknown[], failAfter?: number): AsyncGenerator<SourceRow> {
-  for (let i = 0; i < records.length; i++) {
-    if (failAfter !== undefined && i === failAfter) throw new Error('the file broke half-way');
-    yield { rowNumber: i + 2, record: records[i] as SourceRow['record'] };
-  }
-}
+const source = (records: unknown[], failAfter?: number) =>
+  rowBatches(
+    records.map((record, i) => ({ rowNumber: i + 2, record: record as SourceRow['record'] })),
+    250,
+    failAfter,
+  );
 
 const importInto = (app: TestApp, taskId: number, records: unknown[], failAfter?: number) =>
   app.ctx.importer.run(source(records, failAfter), { taskId, source: 'FILE_UPLOAD', dryRun: false });

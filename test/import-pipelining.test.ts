@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ImportService } from '../src/import/import-service.js';
 import type { SourceRow } from '../src/import/parsers/record-stream.js';
+import { normaliseRecord } from '../src/import/row-normaliser.js';
+import { rowBatches } from './helpers/row-batches.js';
 import type { TargetService } from '../src/targets/target-service.js';
 import type { TargetChunk } from '../src/targets/target-bulk-insert.js';
 
@@ -11,16 +13,18 @@ import type { TargetChunk } from '../src/targets/target-bulk-insert.js';
  * database is stood in for by a service whose answers arrive as macrotasks, like a socket's.
  */
 
-/** Rows as a parser with everything buffered yields them: no I/O between rows. `pulled` counts the rows taken. */
+/**
+ * Rows as a parser with everything buffered gives them: batches of 4,000 (what one upload chunk parses into), no I/O
+ * between them. `taken` counts the rows the import has worked on (normalised).
+ */
 function bufferedSource(n: number) {
-  const state = { pulled: 0 };
-  async function* rows(): AsyncGenerator<SourceRow> {
-    for (let i = 0; i < n; i++) {
-      state.pulled++;
-      yield { rowNumber: i + 2, record: { username: `person_${i}` } };
-    }
-  }
-  return { state, rows: rows() };
+  const state = { taken: 0 };
+  const rows = Array.from({ length: n }, (_, i): SourceRow => ({ rowNumber: i + 2, record: { username: `person_${i}` } }));
+  const normalise = (record: SourceRow['record']) => {
+    state.taken++;
+    return normaliseRecord(record);
+  };
+  return { state, rows: rowBatches(rows, 4000), normalise };
 }
 
 const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -31,14 +35,14 @@ describe('import pipelining', () => {
     const lag: number[] = [];
     const targets = {
       addChunk: async (_task: number, chunk: TargetChunk) => {
-        const at = src.state.pulled;
+        const at = src.state.taken;
         await nextMacrotask();
-        lag.push(src.state.pulled - at);
+        lag.push(src.state.taken - at);
         return { inserted: chunk.length, duplicates: 0, overLimit: 0, alreadyInvited: 0, doNotContact: 0 };
       },
       deleteImport: async () => {},
     } as unknown as TargetService;
-    const report = await new ImportService(targets).run(src.rows, { taskId: 1, source: 'FILE_UPLOAD', dryRun: false });
+    const report = await new ImportService(targets).run(src.rows, { taskId: 1, source: 'FILE_UPLOAD', dryRun: false, normalise: src.normalise });
     expect(report.imported).toBe(10_000);
     // Chunks of 1,000, 2,000, 4,000 and the rest: every answer but the last (nothing is parsed after it) is seen
     // while the next chunk is being parsed, within 256 rows.

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import iconv from 'iconv-lite';
 import { addSandboxAccount, createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import { multipartBody } from './helpers/multipart.js';
+import { flatRows } from './helpers/row-batches.js';
 import { sheetRowsOf, workbook } from './helpers/xlsx-zip.js';
 import { loadConfig } from '../src/config/config.js';
 import { resolveSecrets } from '../src/auth/secret-source.js';
@@ -197,7 +198,8 @@ describe('text encodings of CSV and TXT files', () => {
       const { rows, encoding } = await fileRows(Readable.from([file.subarray(0, cut), file.subarray(cut)]), 'people.csv', 'text/csv');
       expect(encoding).toBe('UTF-8');
       const names: string[] = [];
-      for await (const row of rows) names.push(`${(row.record as Record<string, string>).first_name} ${(row.record as Record<string, string>).last_name}`);
+      for (const row of await flatRows(rows))
+        names.push(`${(row.record as Record<string, string>).first_name} ${(row.record as Record<string, string>).last_name}`);
       expect(names.length, `cut at byte ${cut}`).toBe(4000);
       expect(new Set(names), `cut at byte ${cut}`).toEqual(new Set(['Иван Петров']));
     }

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { notFound } from '../shared/errors.js';
 import { normaliseRecord, type NormalisedRow } from '../import/row-normaliser.js';
-import type { SourceRow } from '../import/parsers/record-stream.js';
+import type { RowBatches, SourceRow } from '../import/parsers/record-stream.js';
 import { classify } from './audience-hygiene.js';
 
 export interface DncAddReport {
@@ -51,7 +51,7 @@ export class DoNotContactService {
   /** Adds normalised rows (from a form, a file or a task), skipping people already on the list. */
   async addRows(
     userId: number,
-    rows: AsyncIterable<SourceRow> | Iterable<SourceRow>,
+    rows: RowBatches | Iterable<SourceRow[]>,
     normalise: (r: SourceRow['record']) => NormalisedRow,
     meta: { source: 'MANUAL' | 'FILE' | 'TASK'; sourceTaskId?: number | null; note?: string | null },
   ): Promise<DncAddReport> {
@@ -90,15 +90,17 @@ export class DoNotContactService {
       }
       batch = [];
     };
-    for await (const row of rows as AsyncIterable<SourceRow>) {
-      const n = normalise(row.record);
-      if (!n.ok) {
-        report.invalid++;
-        if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: n.reason, reason_text: n.text });
-        continue;
+    for await (const rowBatch of rows as RowBatches) {
+      for (const row of rowBatch) {
+        const n = normalise(row.record);
+        if (!n.ok) {
+          report.invalid++;
+          if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: n.reason, reason_text: n.text });
+          continue;
+        }
+        batch.push(n);
+        if (batch.length >= BATCH) await flush();
       }
-      batch.push(n);
-      if (batch.length >= BATCH) await flush();
     }
     await flush();
     return report;
@@ -118,7 +120,7 @@ export class DoNotContactService {
       rowNumber: i + 1,
       record: { username: p.username, user_id: p.user_id_platform, phone: p.phone } as Record<string, unknown>,
     }));
-    const report = await this.addRows(userId, rows, normaliseRecord, { source: 'TASK', sourceTaskId: taskId });
+    const report = await this.addRows(userId, [rows], normaliseRecord, { source: 'TASK', sourceTaskId: taskId });
     return { matched: people.length, ...report };
   }
 

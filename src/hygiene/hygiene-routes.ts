@@ -62,7 +62,7 @@ export async function hygieneRoutes(root: FastifyInstance, ctx: AppContext) {
     },
     async (req, reply) => {
       const rows: SourceRow[] = req.body.entries.map((e, i) => ({ rowNumber: i + 1, record: String(e) }));
-      const report = await dnc.addRows(req.user.userId, rows, normaliseRecord, { source: 'MANUAL', note: req.body.note ?? null });
+      const report = await dnc.addRows(req.user.userId, [rows], normaliseRecord, { source: 'MANUAL', note: req.body.note ?? null });
       await ctx.audit.record(req.user.userId, 'dnc.add', 'do_not_contact', null, { source: 'MANUAL', added: report.added });
       return reply.status(201).send(localiseRowErrors(report, req.lang));
     },

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../shared/errors.js';
-import { ImportFormatError, detectFormat, peek, type SourceRow } from './parsers/record-stream.js';
+import { ImportFormatError, detectFormat, peek, type RowBatches } from './parsers/record-stream.js';
 import { csvRows } from './parsers/csv-rows.js';
 import { xlsxRows } from './parsers/xlsx-rows.js';
 import { jsonRows, txtRows } from './parsers/text-rows.js';
@@ -54,7 +54,7 @@ export async function fileRows(
   filename: string | undefined,
   mimetype: string | undefined,
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
-): Promise<{ format: string; encoding: string | null; rows: AsyncIterable<SourceRow>; notes: FileNote[] }> {
+): Promise<{ format: string; encoding: string | null; rows: RowBatches; notes: FileNote[] }> {
   const notes: FileNote[] = [];
   const peeked = await peek(stream, SNIFF_BYTES);
   if (peeked.head.length === 0) throw new ImportFormatError('The file is empty.', { key: 'MALFORMED_FILE.empty' });
@@ -101,21 +101,22 @@ export async function fileRows(
   return { format, encoding: encodingLabel(encoding), rows, notes };
 }
 
-/** Stops a workbook with more rows than the limit with a sentence (nothing past the limit is read). */
-async function* atMostRows(rows: AsyncIterable<SourceRow>, maxRows: number): AsyncGenerator<SourceRow> {
+/** Stops a workbook with more rows than the limit with a sentence (no more than a batch past the limit is read). */
+async function* atMostRows(rows: RowBatches, maxRows: number): RowBatches {
   let n = 0;
-  for await (const row of rows) {
-    if (++n > maxRows)
+  for await (const batch of rows) {
+    n += batch.length;
+    if (n > maxRows)
       throw new ImportFormatError(
         `The workbook has more than ${maxRows.toLocaleString('en-US')} rows, the most one .xlsx import takes; split it, or save it as CSV.`,
         { key: 'MALFORMED_FILE.xlsx_rows', params: { max: maxRows } },
       );
-    yield row;
+    yield batch;
   }
 }
 
 /** Wraps a row source so parser failures become readable 400s. */
-export async function* readableFailures(rows: AsyncIterable<SourceRow>): AsyncGenerator<SourceRow> {
+export async function* readableFailures(rows: RowBatches): RowBatches {
   try {
     yield* rows;
   } catch (err) {

@@ -248,8 +248,7 @@ export async function importRoutes(root: FastifyInstance, ctx: AppContext) {
     },
     async (req) => {
       async function* source() {
-        let i = 0;
-        for (const r of req.body.rows) yield { rowNumber: ++i, record: typeof r === 'number' ? String(r) : r } as SourceRow;
+        yield req.body.rows.map((r, i): SourceRow => ({ rowNumber: i + 1, record: typeof r === 'number' ? String(r) : r }));
       }
       const report = await ctx.importer.run(source(), {
         taskId: null,

@@ -4,7 +4,7 @@ import type { TargetSource } from '../shared/enums.js';
 import type { NewTarget, TargetService } from '../targets/target-service.js';
 import { TargetChunk } from '../targets/target-bulk-insert.js';
 import { normaliseRecord, type NormalisedRow } from './row-normaliser.js';
-import type { SourceRow } from './parsers/record-stream.js';
+import type { RowBatches, SourceRow } from './parsers/record-stream.js';
 import type { Block, HygieneScope } from '../hygiene/audience-hygiene.js';
 
 export interface ImportReport {
@@ -78,14 +78,14 @@ const PREVIEW_ROWS = 10;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Consumes any row source (file parser, Parsing Service pages) in batches, so memory stays flat
+ * Consumes any row source (file parser, Parsing Service pages) a batch at a time, so memory stays flat
  * however long the file is. A dry run validates and de-duplicates without writing anything.
  */
 export class ImportService {
   constructor(private readonly targets: TargetService) {}
 
   async run(
-    rows: AsyncIterable<SourceRow>,
+    rows: RowBatches,
     opts: {
       taskId: number | null;
       source: TargetSource;
@@ -193,26 +193,28 @@ export class ImportService {
       inflight = writing;
     };
     try {
-      for await (const row of rows) {
-        report.total_rows++;
-        const norm = normalise(row.record);
-        if (!norm.ok) {
-          report.invalid++;
-          if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: norm.reason, reason_text: norm.text });
-          continue;
-        }
-        if (report.preview.length < PREVIEW_ROWS) {
-          const shown = { row: row.rowNumber, ...norm.target };
-          report.preview.push(shown);
-          if (dryRun) previewed.set(row.rowNumber, shown);
-        }
-        if (dryRun) {
-          batch.push({ target: norm.target, key: norm.key, row: row.rowNumber });
-          if (batch.length >= BATCH) await flushDry();
-        } else {
-          chunk.add(norm.key, norm.target, row.rowNumber);
-          if (chunk.length >= chunkSize) await flushChunk();
-          else if (inflight && chunk.length % YIELD_EVERY === 0) await yieldToEventLoop();
+      for await (const rowBatch of rows) {
+        for (const row of rowBatch) {
+          report.total_rows++;
+          const norm = normalise(row.record);
+          if (!norm.ok) {
+            report.invalid++;
+            if (report.errors.length < MAX_ERRORS) report.errors.push({ row: row.rowNumber, reason: norm.reason, reason_text: norm.text });
+            continue;
+          }
+          if (report.preview.length < PREVIEW_ROWS) {
+            const shown = { row: row.rowNumber, ...norm.target };
+            report.preview.push(shown);
+            if (dryRun) previewed.set(row.rowNumber, shown);
+          }
+          if (dryRun) {
+            batch.push({ target: norm.target, key: norm.key, row: row.rowNumber });
+            if (batch.length >= BATCH) await flushDry();
+          } else {
+            chunk.add(norm.key, norm.target, row.rowNumber);
+            if (chunk.length >= chunkSize) await flushChunk();
+            else if (inflight && chunk.length % YIELD_EVERY === 0) await yieldToEventLoop();
+          }
         }
       }
       if (dryRun) await flushDry();

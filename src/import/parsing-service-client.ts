@@ -2,7 +2,7 @@ import { AppError } from '../shared/errors.js';
 import { localised } from '../shared/messages.js';
 import type { Clock } from '../shared/clock.js';
 import { normaliseFields, nulColumn, nulRow, rejected, type NormalisedRow } from './row-normaliser.js';
-import type { SourceRow } from './parsers/record-stream.js';
+import type { RowBatches, SourceRow } from './parsers/record-stream.js';
 
 /** One base as the Parsing Service lists it (`GET /api/v1/results/grouped` → `tasks[]`). */
 export interface ParsingServiceBase {
@@ -219,16 +219,15 @@ export class ParsingServiceClient {
   }
 
   /** Pages through one base's results, following pagination.has_more and stopping on an empty page. */
-  async *results(platformUserId: number, base: string, pageSize = 500, max = Infinity): AsyncGenerator<SourceRow> {
+  async *results(platformUserId: number, base: string, pageSize = 500, max = Infinity): RowBatches {
     let offset = 0;
     let rowNumber = 0;
     for (;;) {
       const page = await this.page(platformUserId, base, pageSize, offset);
       if (offset === 0 && page.items.length === 0) await this.knownOrNotFound(platformUserId, base);
-      for (const item of page.items) {
-        if (rowNumber >= max) return;
-        yield { rowNumber: ++rowNumber, record: item as Record<string, unknown> };
-      }
+      // A page is a batch, cut at `max`.
+      const batch = page.items.slice(0, Math.max(0, max - rowNumber)).map((item) => ({ rowNumber: ++rowNumber, record: item as Record<string, unknown> }));
+      if (batch.length) yield batch;
       offset += page.items.length;
       if (!page.hasMore || page.items.length === 0 || rowNumber >= max) return;
     }

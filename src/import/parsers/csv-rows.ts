@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
-import type { SourceRow } from './record-stream.js';
+import { streamBatches, type RowBatches } from './record-stream.js';
 import { HEADER_SEARCH_ROWS, startTable, tableRecords, type CellRow, type FileNote } from './table-rows.js';
 
 const DELIMITERS = [',', ';', '\t', '|'];
@@ -23,11 +23,11 @@ export function guessDelimiter(head: string): string {
 }
 
 /**
- * Streams CSV rows (delimiter guessed from the first lines). A row of known column names among the first rows is the
- * header (see table-rows.ts); otherwise every row is data and its first non-empty cell is the identifier. `notes`
- * collects what the preview should say (title rows skipped above the header).
+ * Streams CSV rows (delimiter guessed from the first lines), a batch at a time. A row of known column names among the
+ * first rows is the header (see table-rows.ts); otherwise every row is data and its first non-empty cell is the
+ * identifier. `notes` collects what the preview should say (title rows skipped above the header).
  */
-export async function* csvRows(stream: Readable, head: Buffer, notes: FileNote[] = []): AsyncGenerator<SourceRow> {
+export async function* csvRows(stream: Readable, head: Buffer, notes: FileNote[] = []): RowBatches {
   const parser = stream.pipe(
     parse({
       delimiter: guessDelimiter(head.toString('utf8')),
@@ -40,9 +40,9 @@ export async function* csvRows(stream: Readable, head: Buffer, notes: FileNote[]
   );
   // pipe() does not forward errors: a source that fails (a decoding error) must fail the rows, not leave them waiting.
   stream.once('error', (err) => parser.destroy(err));
-  async function* cellRows(): AsyncGenerator<CellRow> {
+  async function* cellRows(): AsyncGenerator<CellRow[]> {
     let rowNumber = 0;
-    for await (const cells of parser as AsyncIterable<string[]>) yield { rowNumber: ++rowNumber, cells };
+    for await (const records of streamBatches<string[]>(parser)) yield records.map((cells) => ({ rowNumber: ++rowNumber, cells }));
   }
   yield* tableRecords(await startTable(cellRows()), notes);
 }

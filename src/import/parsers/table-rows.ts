@@ -67,27 +67,68 @@ export interface TableStart {
   headerOnly: boolean;
   /** Somebody can be read from it: rows under a header, or a headerless row that is a person. */
   holdsPeople: boolean;
-  /** The rest of the rows, after `head`. */
-  rest: AsyncIterator<CellRow>;
+  /** The rest of the rows, after `head`, in batches. */
+  rest: AsyncIterator<CellRow[]>;
 }
 
-export async function startTable(rows: AsyncIterable<CellRow>): Promise<TableStart> {
-  const rest = rows[Symbol.asyncIterator]();
+/** The rows of `batches` one at a time, and what is left after them in batches again. */
+class RowCursor {
+  private held: CellRow[] = [];
+  private at = 0;
+  ended = false;
+
+  constructor(private readonly batches: AsyncIterator<CellRow[]>) {}
+
+  async next(): Promise<CellRow | null> {
+    while (this.at >= this.held.length) {
+      const r = await this.batches.next();
+      if (r.done) {
+        this.ended = true;
+        return null;
+      }
+      this.held = r.value;
+      this.at = 0;
+    }
+    return this.held[this.at++]!;
+  }
+
+  /**
+   * The rows not taken by next(): the rest of the batch at hand, then the batches after it. Closing it closes the
+   * batches (and so the parser), whether or not it was read.
+   */
+  rest(): AsyncIterator<CellRow[]> {
+    let left: CellRow[] | null = this.held.slice(this.at);
+    const { batches } = this;
+    return {
+      next: async () => {
+        const value = left;
+        left = null;
+        return value?.length ? { done: false, value } : batches.next();
+      },
+      return: async () => {
+        left = null;
+        await batches.return?.();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+}
+
+export async function startTable(rows: AsyncIterable<CellRow[]>): Promise<TableStart> {
+  const cursor = new RowCursor(rows[Symbol.asyncIterator]());
   const head: CellRow[] = [];
-  let ended = false;
   const next = async () => {
-    const r = await rest.next();
-    if (r.done) ended = true;
-    else head.push(r.value);
-    return !r.done;
+    const row = await cursor.next();
+    if (row) head.push(row);
+    return row !== null;
   };
   while (head.length < HEADER_SEARCH_ROWS && (await next()));
   const header = headerIndex(head.map((r) => r.cells));
-  if (header < 0) return { head, header, headerOnly: false, holdsPeople: head.some((r) => holdsPerson(r.cells)), rest };
+  if (header < 0) return { head, header, headerOnly: false, holdsPeople: head.some((r) => holdsPerson(r.cells)), rest: cursor.rest() };
   // Under a header: read on to its first filled row, or to the end (the blank rows between are kept: they are rows).
   let filledUnder = head.slice(header + 1).some((r) => !isBlank(r.cells));
-  while (!filledUnder && !ended && (await next())) filledUnder = !isBlank(head[head.length - 1]!.cells);
-  return { head, header, headerOnly: !filledUnder, holdsPeople: filledUnder, rest };
+  while (!filledUnder && !cursor.ended && (await next())) filledUnder = !isBlank(head[head.length - 1]!.cells);
+  return { head, header, headerOnly: !filledUnder, holdsPeople: filledUnder, rest: cursor.rest() };
 }
 
 /**
@@ -115,11 +156,11 @@ export const headerOnlyError = () =>
   new ImportFormatError('The file has only a header row — there are no people in it.', { key: 'MALFORMED_FILE.header_only' });
 
 /**
- * The records of a table: under its header, each row as {header cell: value}; without one, each row's first non-empty
- * cell. Rows above the header are not records (a note says how many were skipped); a header with nobody under it is
- * refused, as an empty file is, rather than answering «0 people» and leaving the task empty.
+ * The records of a table, in batches: under its header, each row as {header cell: value}; without one, each row's
+ * first non-empty cell. Rows above the header are not records (a note says how many were skipped); a header with
+ * nobody under it is refused, as an empty file is, rather than answering «0 people» and leaving the task empty.
  */
-export async function* tableRecords(table: TableStart, notes: FileNote[]): AsyncGenerator<SourceRow> {
+export async function* tableRecords(table: TableStart, notes: FileNote[]): AsyncGenerator<SourceRow[]> {
   if (table.headerOnly) throw headerOnlyError();
   const { head, header } = table;
   if (header > 0) notes.push(fileNote('IMPORT_NOTE.rows_above_header', { n: header }));
@@ -128,17 +169,16 @@ export async function* tableRecords(table: TableStart, notes: FileNote[]): Async
   const record = (row: CellRow): SourceRow => {
     if (!names) return { rowNumber: row.rowNumber, record: leadCell(row.cells) };
     const rec: Record<string, unknown> = {};
-    names.forEach((h, i) => {
-      rec[h] = row.cells[i];
-    });
+    for (let i = 0; i < names.length; i++) rec[names[i]!] = row.cells[i];
     return { rowNumber: row.rowNumber, record: rec };
   };
   try {
-    for (const row of head.slice(header + 1)) yield record(row);
+    const first = head.slice(header + 1);
+    if (first.length) yield first.map(record);
     for (;;) {
       const r = await table.rest.next();
       if (r.done) return;
-      yield record(r.value);
+      yield r.value.map(record);
     }
   } finally {
     // A reader that stops early (too many rows, a failed chunk) closes the rows too, so the parser and its source stop.

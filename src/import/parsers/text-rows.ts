@@ -1,33 +1,39 @@
 import type { Readable } from 'node:stream';
-import { ImportFormatError, type SourceRow } from './record-stream.js';
+import { ImportFormatError, type RowBatches, type SourceRow } from './record-stream.js';
 
-/** One identifier per line; blank lines and # comments are ignored. */
-export async function* txtRows(stream: Readable): AsyncGenerator<SourceRow> {
+/** One identifier per line; blank lines and # comments are ignored. A batch is the lines of one chunk of the file. */
+export async function* txtRows(stream: Readable): RowBatches {
   let rowNumber = 0;
   // Lines are split here rather than by readline, so an error of the source (a decoding error) fails the rows.
   let rest = '';
   const decoder = new TextDecoder('utf-8');
-  function* lines(text: string, final: boolean) {
-    const parts = (rest + text).split(/\r?\n/);
-    rest = final ? '' : parts.pop()!;
-    yield* parts;
-  }
-  const take = function* (line: string) {
-    rowNumber++;
-    const value = line.replace(/^\uFEFF/, '').trim();
-    if (value && !value.startsWith('#')) yield { rowNumber, record: value } as SourceRow;
+  const take = (text: string, final: boolean): SourceRow[] => {
+    const lines = (rest + text).split(/\r?\n/);
+    rest = final ? '' : lines.pop()!;
+    const rows: SourceRow[] = [];
+    for (const line of lines) {
+      rowNumber++;
+      const value = line.replace(/^\uFEFF/, '').trim();
+      if (value && !value.startsWith('#')) rows.push({ rowNumber, record: value });
+    }
+    return rows;
   };
   for await (const chunk of stream) {
-    for (const line of lines(decoder.decode(chunk as Buffer, { stream: true }), false)) yield* take(line);
+    const rows = take(decoder.decode(chunk as Buffer, { stream: true }), false);
+    if (rows.length) yield rows;
   }
-  for (const line of lines(decoder.decode(), true)) if (line) yield* take(line);
+  const last = take(decoder.decode(), true);
+  if (last.length) yield last;
 }
+
+/** People given out per batch from a JSON list (parsed whole). */
+const JSON_BATCH = 1000;
 
 /**
  * JSON: an array of objects or strings, or an object wrapping one ({items|results|data|targets: [...]}),
  * which is how the Parsing Service exports. Bounded by the upload limit, so it is parsed whole.
  */
-export async function* jsonRows(stream: Readable): AsyncGenerator<SourceRow> {
+export async function* jsonRows(stream: Readable): RowBatches {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   let doc: unknown;
@@ -52,9 +58,7 @@ export async function* jsonRows(stream: Readable): AsyncGenerator<SourceRow> {
     throw new ImportFormatError('The JSON file must hold a list of people (an array, or an object with an "items" array).', {
       key: 'MALFORMED_FILE.json_list',
     });
-  let rowNumber = 0;
-  for (const item of list) {
-    rowNumber++;
-    yield { rowNumber, record: item as Record<string, unknown> | string };
+  for (let start = 0; start < list.length; start += JSON_BATCH) {
+    yield list.slice(start, start + JSON_BATCH).map((item, i) => ({ rowNumber: start + i + 1, record: item as Record<string, unknown> | string }));
   }
 }

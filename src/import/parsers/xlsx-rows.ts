@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { Readable } from 'node:stream';
-import { ImportFormatError, type SourceRow } from './record-stream.js';
+import { ImportFormatError, inBatches, type RowBatches } from './record-stream.js';
 import { fileNote, holdsPerson, startTable, tableRecords, type CellRow, type FileNote } from './table-rows.js';
 
 function cellText(value: ExcelJS.CellValue): string {
@@ -24,6 +24,9 @@ async function* cellRows(sheet: Sheet): AsyncGenerator<CellRow> {
   for await (const row of sheet) yield { rowNumber: row.number, cells: (row.values as ExcelJS.CellValue[]).slice(1).map(cellText) };
 }
 
+/** A sheet's rows in batches (its reader gives them one at a time). */
+const cellBatches = (sheet: Sheet) => inBatches(cellRows(sheet));
+
 /** The sheet's tab name (read from the workbook's index, which precedes the sheets in the files Excel writes). */
 const sheetName = (sheet: Sheet, n: number) => (sheet as unknown as { name?: string }).name ?? `#${n}`;
 
@@ -31,11 +34,11 @@ const sheetName = (sheet: Sheet, n: number) => (sheet as unknown as { name?: str
  * Reads on through a sheet (the workbook streams to the next sheet only once this one is consumed); with
  * `untilPerson`, stops at the first row that is a person and says whether there was one.
  */
-async function readOn(rows: AsyncIterator<CellRow>, untilPerson = false): Promise<boolean> {
+async function readOn(rows: AsyncIterator<CellRow[]>, untilPerson = false): Promise<boolean> {
   for (;;) {
     const r = await rows.next();
     if (r.done) return false;
-    if (untilPerson && holdsPerson(r.value.cells)) return true;
+    if (untilPerson && r.value.some((row) => holdsPerson(row.cells))) return true;
   }
 }
 
@@ -45,12 +48,12 @@ async function readOn(rows: AsyncIterator<CellRow>, untilPerson = false): Promis
  * «Инструкция» sheet, a template) — and a later sheet does: that one is read, and a note in `notes` names it. `open`
  * gives the file from its start again: when no later sheet holds anybody, the first sheet is read as it always was.
  */
-export async function* xlsxRows(open: () => Readable, notes: FileNote[] = []): AsyncGenerator<SourceRow> {
+export async function* xlsxRows(open: () => Readable, notes: FileNote[] = []): RowBatches {
   try {
     let first: string | null = null;
     let n = 0;
     for await (const sheet of sheets(open())) {
-      const table = await startTable(cellRows(sheet));
+      const table = await startTable(cellBatches(sheet));
       n++;
       if (first === null) {
         if (table.holdsPeople) {
@@ -70,7 +73,7 @@ export async function* xlsxRows(open: () => Readable, notes: FileNote[] = []): A
       await readOn(table.rest);
     }
     for await (const sheet of sheets(open())) {
-      yield* tableRecords(await startTable(cellRows(sheet)), notes);
+      yield* tableRecords(await startTable(cellBatches(sheet)), notes);
       return;
     }
   } catch (err) {

@@ -108,6 +108,22 @@ describe('file import', () => {
     const json = await upload('broken.json', '{"items": [1, 2', '?dry_run=true');
     expect(json.statusCode).toBe(400);
     expect(json.json.message).toMatch(/not valid JSON/);
+    // Where a JSON file breaks, in the reader's language: cut off, or at a line and column (not a character count).
+    const inRussian = async (content: string) => {
+      const body = multipartBody('broken.json', content);
+      const res = await t.api({
+        method: 'POST',
+        url: '/api/v1/invite/import/file?dry_run=true',
+        payload: body.payload,
+        headers: { ...body.headers, 'accept-language': 'ru' },
+      });
+      expect(res.statusCode).toBe(400);
+      return res.json.message as string;
+    };
+    expect(await inRussian('{"items": [1, 2')).toMatch(/^Файл — не корректный JSON: он обрывается/);
+    expect(await inRussian('[\n  {"username": "first_one"}\n  {"username": "second_one"}\n]')).toBe('Файл — не корректный JSON: ошибка в строке 3, символ 3.');
+    const english = await upload('broken.json', '[\n  {"username": "first_one"},\n  {"username": "second_one",}\n]', '?dry_run=true');
+    expect(english.json.message).toBe('The file is not valid JSON at line 3, column 29: Expected double-quoted property name.');
   });
 
   it('refuses a file over the size limit and keeps nothing from it', async () => {

@@ -64,6 +64,14 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'Old .xls files are not supported: save the sheet as .xlsx or .csv.',
   },
   'MALFORMED_FILE.json': { ru: 'Файл — не корректный JSON: {detail}.', en: 'The file is not valid JSON: {detail}.' },
+  'MALFORMED_FILE.json_cut': {
+    ru: 'Файл — не корректный JSON: он обрывается, не закрыв список или объект (возможно, выгрузка сохранилась не полностью).',
+    en: 'The file is not valid JSON: it ends before its list or object is closed (was it saved only in part?).',
+  },
+  'MALFORMED_FILE.json_at': {
+    ru: 'Файл — не корректный JSON: ошибка в строке {line}, символ {column}.',
+    en: 'The file is not valid JSON at line {line}, column {column}: {detail}.',
+  },
   'MALFORMED_FILE.json_list': {
     ru: 'JSON-файл должен содержать список людей (массив или объект с массивом «items»).',
     en: 'The JSON file must hold a list of people (an array, or an object with an "items" array).',

@@ -26,6 +26,31 @@ export async function* txtRows(stream: Readable): RowBatches {
   if (last.length) yield last;
 }
 
+/**
+ * Where a JSON file breaks, said so a person can find it: the parser's own message is English and counts characters
+ * («… in JSON at position 5121»), which tells a marketer nothing in either language. A file that ends too soon (an
+ * export cut off) is said as that; a break elsewhere by its line and column (the parser's words in the English only).
+ */
+function jsonError(text: string, parserSaid: string): ImportFormatError {
+  const at = /at position (\d+)/.exec(parserSaid);
+  const position = at ? Math.min(Number(at[1]), text.length) : null;
+  // The parser says either: «Unexpected end of JSON input», or the position of the end.
+  if (/unexpected end of json input/i.test(parserSaid) || (position !== null && position >= text.trimEnd().length))
+    return new ImportFormatError('The file is not valid JSON: it ends before its list or object is closed (was it saved only in part?).', {
+      key: 'MALFORMED_FILE.json_cut',
+    });
+  if (position === null)
+    return new ImportFormatError(`The file is not valid JSON: ${parserSaid}.`, { key: 'MALFORMED_FILE.json', params: { detail: parserSaid } });
+  const before = text.slice(0, position);
+  const line = (before.match(/\n/g)?.length ?? 0) + 1;
+  const column = position - before.lastIndexOf('\n');
+  const detail = parserSaid.replace(/\s*in JSON at position \d+.*$/, '');
+  return new ImportFormatError(`The file is not valid JSON at line ${line}, column ${column}: ${detail}.`, {
+    key: 'MALFORMED_FILE.json_at',
+    params: { line, column, detail },
+  });
+}
+
 /** People given out per batch from a JSON list (parsed whole). */
 const JSON_BATCH = 1000;
 
@@ -36,18 +61,14 @@ const JSON_BATCH = 1000;
 export async function* jsonRows(stream: Readable): RowBatches {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   let doc: unknown;
   try {
-    doc = JSON.parse(
-      Buffer.concat(chunks)
-        .toString('utf8')
-        .replace(/^\uFEFF/, ''),
-    );
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new ImportFormatError(`The file is not valid JSON: ${(err as Error).message}.`, {
-      key: 'MALFORMED_FILE.json',
-      params: { detail: (err as Error).message },
-    });
+    throw jsonError(text, (err as Error).message);
   }
   const wrapped =
     doc && typeof doc === 'object' && !Array.isArray(doc)

@@ -108,9 +108,9 @@ describe('file import', () => {
     const json = await upload('broken.json', '{"items": [1, 2', '?dry_run=true');
     expect(json.statusCode).toBe(400);
     expect(json.json.message).toMatch(/not valid JSON/);
-    // Where a JSON file breaks, in the reader's language: cut off, or at a line and column (not a character count).
-    const inRussian = async (content: string) => {
-      const body = multipartBody('broken.json', content);
+    // Where a JSON or CSV file breaks, in the reader's language: cut off, or at a line (not a character count).
+    const inRussian = async (filename: string, content: string) => {
+      const body = multipartBody(filename, content);
       const res = await t.api({
         method: 'POST',
         url: '/api/v1/invite/import/file?dry_run=true',
@@ -120,8 +120,16 @@ describe('file import', () => {
       expect(res.statusCode).toBe(400);
       return res.json.message as string;
     };
-    expect(await inRussian('{"items": [1, 2')).toMatch(/^Файл — не корректный JSON: он обрывается/);
-    expect(await inRussian('[\n  {"username": "first_one"}\n  {"username": "second_one"}\n]')).toBe('Файл — не корректный JSON: ошибка в строке 3, символ 3.');
+    expect(await inRussian('broken.json', '{"items": [1, 2')).toMatch(/^Файл — не корректный JSON: он обрывается/);
+    expect(await inRussian('broken.json', '[\n  {"username": "first_one"}\n  {"username": "second_one"}\n]')).toBe(
+      'Файл — не корректный JSON: ошибка в строке 3, символ 3.',
+    );
+    // A CSV the parser refuses says at which line, and what to do, in either language.
+    expect(await inRussian('people.csv', 'username\n@good_person\n"bad"person\n@other_person\n')).toBe(
+      'Не удалось прочитать CSV-файл: в строке 3 после закрывающей кавычки идёт текст (кавычку внутри значения в кавычках пишут дважды: "").',
+    );
+    const unclosed = await upload('people.csv', 'username,first_name\n@good_person,"Anna\n@other_person,Bob\n', '?dry_run=true');
+    expect(unclosed.json.message).toBe('The CSV file could not be read: a quoted value is never closed (the file ends inside it, at line 3).');
     const english = await upload('broken.json', '[\n  {"username": "first_one"},\n  {"username": "second_one",}\n]', '?dry_run=true');
     expect(english.json.message).toBe('The file is not valid JSON at line 3, column 29: Expected double-quoted property name.');
   });

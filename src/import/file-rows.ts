@@ -131,7 +131,33 @@ export function asMalformed(err: unknown): AppError {
   if (err instanceof ImportFormatError) return new AppError(400, 'MALFORMED_FILE', err.message, undefined, err.i18n);
   const code = (err as { code?: string }).code;
   const detail = (err as Error).message;
-  if (typeof code === 'string' && code.startsWith('CSV_'))
-    return new AppError(400, 'MALFORMED_FILE', `The CSV file could not be read: ${detail}`, undefined, { key: 'MALFORMED_FILE.csv', params: { detail } });
+  if (typeof code === 'string' && code.startsWith('CSV_')) return csvRefusal(code, (err as { lines?: number }).lines, detail);
   return new AppError(400, 'MALFORMED_FILE', `The file could not be read: ${detail}`, undefined, { key: 'MALFORMED_FILE.detail', params: { detail } });
+}
+
+/**
+ * The CSV parser's refusals a person can act on, said with the line they are on (in either language: the parser's own
+ * sentence is English and names its internals, «found non trimable byte after quote»); any other keeps its words.
+ */
+function csvRefusal(code: string, line: number | undefined, detail: string): AppError {
+  if (line && code === 'CSV_QUOTE_NOT_CLOSED')
+    return new AppError(
+      400,
+      'MALFORMED_FILE',
+      `The CSV file could not be read: a quoted value is never closed (the file ends inside it, at line ${line}).`,
+      undefined,
+      {
+        key: 'MALFORMED_FILE.csv_quote_not_closed',
+        params: { line },
+      },
+    );
+  if (line && (code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE' || code === 'CSV_INVALID_CLOSING_QUOTE'))
+    return new AppError(
+      400,
+      'MALFORMED_FILE',
+      `The CSV file could not be read: line ${line} has text right after a closing quote (a quote inside a quoted value is written twice: "").`,
+      undefined,
+      { key: 'MALFORMED_FILE.csv_text_after_quote', params: { line } },
+    );
+  return new AppError(400, 'MALFORMED_FILE', `The CSV file could not be read: ${detail}`, undefined, { key: 'MALFORMED_FILE.csv', params: { detail } });
 }

@@ -92,6 +92,14 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     ru: 'Книга слишком большая для импорта ({detail}); сохраните лист как CSV или разделите файл.',
     en: 'The workbook is too large to import ({detail}); save the sheet as CSV or split it into smaller files.',
   },
+  'MALFORMED_FILE.csv_quote_not_closed': {
+    ru: 'Не удалось прочитать CSV-файл: значение в кавычках не закрыто (файл заканчивается внутри него, на строке {line}).',
+    en: 'The CSV file could not be read: a quoted value is never closed (the file ends inside it, at line {line}).',
+  },
+  'MALFORMED_FILE.csv_text_after_quote': {
+    ru: 'Не удалось прочитать CSV-файл: в строке {line} после закрывающей кавычки идёт текст (кавычку внутри значения в кавычках пишут дважды: "").',
+    en: 'The CSV file could not be read: line {line} has text right after a closing quote (a quote inside a quoted value is written twice: "").',
+  },
   'MALFORMED_FILE.csv': { ru: 'Не удалось прочитать CSV-файл: {detail}', en: 'The CSV file could not be read: {detail}' },
   'MALFORMED_FILE.detail': { ru: 'Не удалось прочитать файл: {detail}', en: 'The file could not be read: {detail}' },
   // Import rows: why one row of a file or base was not taken.

@@ -183,9 +183,17 @@ describe('background jobs card', () => {
   it('says where each job stands, offers cancel while running and download when a report is ready', async () => {
     localStorage.setItem('lang', 'en');
     const calls: Array<{ url: string; method: string }> = [];
+    // The server says every reason in the reader's language (accept-language): the card shows what it said.
+    const inRussian = (job: (typeof jobs)[number]) =>
+      job.id === 'b'
+        ? { ...job, result: { ...job.result, start: { error: 'NO_READY_ADMIN', message: 'Сейчас ни один аккаунт не может приглашать в «Чат».' } } }
+        : job.id === 'd'
+          ? { ...job, error: { code: 'MALFORMED_FILE', message: 'Не удалось прочитать файл: bad JSON' } }
+          : job;
     vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
       calls.push({ url, method: init?.method ?? 'GET' });
-      const body = url.includes('/cancel') ? { ...jobs[0], status: 'CANCELLED' } : { items: jobs, total: jobs.length, page: 1, page_size: 10, pages: 1 };
+      const said = new Headers(init?.headers).get('accept-language') === 'ru' ? jobs.map(inRussian) : jobs;
+      const body = url.includes('/cancel') ? { ...jobs[0], status: 'CANCELLED' } : { items: said, total: said.length, page: 1, page_size: 10, pages: 1 };
       return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
     });
     try {
@@ -205,15 +213,15 @@ describe('background jobs card', () => {
       await waitFor(() => expect(calls.some((c) => c.url === '/api/v1/invite/jobs/a/cancel' && c.method === 'POST')).toBe(true));
       expect(calls[0]!.url).toBe('/api/v1/invite/jobs?task_id=7&page_size=10');
       cleanup();
-      // In Russian, known reasons are translated; the start refusal too.
+      // In Russian the card asks in Russian and shows the server's sentences in its own frame.
       localStorage.setItem('lang', 'ru');
       render(
         <I18nProvider>
           <TaskJobs taskId={7} refreshKey={0} onImported={() => {}} onError={() => {}} />
         </I18nProvider>,
       );
-      await screen.findByText('Файл не удалось прочитать: bad JSON');
-      expect(screen.getByText('добавлено 40 · дубликатов 2 · ошибочных 1 · не запущена: сейчас ни один аккаунт не может приглашать в эту группу')).toBeTruthy();
+      await screen.findByText('Не удалось прочитать файл: bad JSON');
+      expect(screen.getByText('добавлено 40 · дубликатов 2 · ошибочных 1 · не запущена: Сейчас ни один аккаунт не может приглашать в «Чат».')).toBeTruthy();
     } finally {
       vi.unstubAllGlobals();
       localStorage.setItem('lang', 'en');

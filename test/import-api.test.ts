@@ -128,6 +128,8 @@ describe('file import', () => {
     expect(await inRussian('people.csv', 'username\n@good_person\n"bad"person\n@other_person\n')).toBe(
       'Не удалось прочитать CSV-файл: в строке 3 после закрывающей кавычки идёт текст (кавычку внутри значения в кавычках пишут дважды: "").',
     );
+    // A workbook that cannot be read: what to do, in Russian (the zip reader's English stays out of the sentence).
+    expect(await inRussian('book.xlsx', 'PK\u0003\u0004 not really a workbook')).toMatch(/^Файл — не читаемая книга \.xlsx: откройте его в Excel/);
     const unclosed = await upload('people.csv', 'username,first_name\n@good_person,"Anna\n@other_person,Bob\n', '?dry_run=true');
     expect(unclosed.json.message).toBe('The CSV file could not be read: a quoted value is never closed (the file ends inside it, at line 3).');
     const english = await upload('broken.json', '[\n  {"username": "first_one"},\n  {"username": "second_one",}\n]', '?dry_run=true');

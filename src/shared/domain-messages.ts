@@ -85,11 +85,11 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'The workbook has more than {max} rows, the most one .xlsx import takes; split it, or save it as CSV.',
   },
   'MALFORMED_FILE.xlsx_broken': {
-    ru: 'Файл — не читаемая книга .xlsx ({detail}).',
+    ru: 'Файл — не читаемая книга .xlsx: откройте его в Excel и сохраните заново как .xlsx или .csv.',
     en: 'The file is not a readable .xlsx workbook ({detail}).',
   },
   'MALFORMED_FILE.xlsx_too_big': {
-    ru: 'Книга слишком большая для импорта ({detail}); сохраните лист как CSV или разделите файл.',
+    ru: 'Книга слишком большая для импорта; сохраните лист как CSV или разделите файл.',
     en: 'The workbook is too large to import ({detail}); save the sheet as CSV or split it into smaller files.',
   },
   'MALFORMED_FILE.csv_quote_not_closed': {

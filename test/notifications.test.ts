@@ -301,9 +301,12 @@ describe(`in-page notifications (${ENGINE})`, () => {
     await t.ctx.jobs.runDue();
     const [n] = (await notifications(t)).items;
     expect(n).toMatchObject({ event: 'import_failed', task_id: task.id, job_id: res.json.id });
-    expect(n.text).toBe('The audience import into task "Импорт" failed: The file could not be read.');
+    // The file's own problem, not only that it could not be read.
+    expect(n.text).toBe(
+      'The audience import into task "Импорт" failed: The file is not valid JSON: it ends before its list or object is closed (was it saved only in part?).',
+    );
     expect((await notifications(t, 1, ru)).items[0].text).toBe(
-      'Импорт аудитории в задачу «Импорт» не удался: Не удалось прочитать файл: проверьте формат (CSV, XLSX, JSON или TXT).',
+      'Импорт аудитории в задачу «Импорт» не удался: Файл — не корректный JSON: он обрывается, не закрыв список или объект (возможно, выгрузка сохранилась не полностью).',
     );
   });
 });

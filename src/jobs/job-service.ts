@@ -4,6 +4,7 @@ import { realMsFor, virtualMsFor, type Clock } from '../shared/clock.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
 import { abortableSleep } from '../shared/abortable-sleep.js';
 import type { JobKind } from '../shared/enums.js';
+import { hasMessage, type MessageParams } from '../shared/messages.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { JobStore, NewJob } from './job-store.js';
 import type { JobTransport } from './job-transport.js';
@@ -19,7 +20,11 @@ export interface JobOutcome {
 }
 export type JobHandler = (job: BackgroundJobRow, io: JobIO) => Promise<JobOutcome>;
 /** Told once when a job fails for good (its attempts used up, or a failure that retrying cannot fix). */
-export type JobFailureListener = (job: BackgroundJobRow, failure: { code: string; message: string }) => Promise<void>;
+/** `said`: the failure's sentence as a catalogue key with its params, when it has one (to be said in any language). */
+export type JobFailureListener = (
+  job: BackgroundJobRow,
+  failure: { code: string; message: string; said?: { key: string; params?: MessageParams } },
+) => Promise<void>;
 
 class JobCancelled extends Error {
   constructor() {
@@ -177,6 +182,7 @@ export class JobService {
     const message = app?.message ?? `An internal error stopped the job (${(err as Error)?.message ?? String(err)}).`;
     // The sentence with its params, in both languages: the job's reader may read either (jobJson picks theirs).
     const text = app ? { ru: app.text('ru'), en: app.text('en') } : null;
+    const said = app?.i18n?.key && hasMessage(app.i18n.key) ? { key: app.i18n.key, params: app.i18n.params } : undefined;
     if (transient && job.attempts < job.max_attempts) {
       // 30 s, 2 min, 8 min… of the job's clock: long enough for a restarted service to come back.
       const runAt = new Date(this.clock.now().getTime() + 30_000 * 4 ** (job.attempts - 1));
@@ -191,7 +197,7 @@ export class JobService {
       this.logger.warn({ job: job.id, kind: job.kind, err: message }, 'background job failed');
       // The conditional fail above succeeds once per job, so listeners hear of each failure once.
       for (const listener of this.failureListeners) {
-        await listener(job, { code, message }).catch((err) =>
+        await listener(job, { code, message, said }).catch((err) =>
           this.logger.warn({ job: job.id, err: (err as Error).message }, 'a job failure listener failed; the job stays failed'),
         );
       }

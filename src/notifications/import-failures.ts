@@ -8,7 +8,8 @@ import { recordEvent } from './notification-events.js';
 /**
  * Tells the owner when an import job fails for good (after its retries, or at once for a file that cannot be read).
  * The job service calls listeners only after its conditional "fail" update succeeded, so each failure notifies once.
- * The reason is the job's error code when the catalogue knows it (rendered in the reader's language), else its text.
+ * The reason is the failure's own sentence (a catalogue key and its params) or the job's error code when the catalogue
+ * knows it, rendered in the reader's language; else its text.
  */
 export function notifyImportFailures(jobs: JobService, db: Kysely<Database>, clock: Clock): void {
   jobs.onFinalFailure(async (job, failure) => {
@@ -19,7 +20,10 @@ export function notifyImportFailures(jobs: JobService, db: Kysely<Database>, clo
       event: 'import_failed',
       taskId: job.task_id,
       jobId: job.id,
-      params: { name: task?.name ?? null, reason: renderMessage(failure.code, 'en') !== null ? failure.code : failure.message },
+      // Its own sentence when it has one (a JSON file cut off, a CSV quote at line 3), said in the reader's language.
+      params: failure.said
+        ? { name: task?.name ?? null, reason: failure.said.key, reason_params: failure.said.params ?? null }
+        : { name: task?.name ?? null, reason: renderMessage(failure.code, 'en') !== null ? failure.code : failure.message },
     });
   });
 }

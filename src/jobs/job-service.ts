@@ -19,8 +19,10 @@ export interface JobOutcome {
   output?: Uint8Array;
 }
 export type JobHandler = (job: BackgroundJobRow, io: JobIO) => Promise<JobOutcome>;
-/** Told once when a job fails for good (its attempts used up, or a failure that retrying cannot fix). */
-/** `said`: the failure's sentence as a catalogue key with its params, when it has one (to be said in any language). */
+/**
+ * Told once when a job fails for good (its attempts used up, or a failure that retrying cannot fix). `said`: the
+ * failure's sentence as a catalogue key with its params, when it has one (to be said in any language).
+ */
 export type JobFailureListener = (
   job: BackgroundJobRow,
   failure: { code: string; message: string; said?: { key: string; params?: MessageParams } },

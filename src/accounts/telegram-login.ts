@@ -11,7 +11,7 @@ import { AppError, notFound } from '../shared/errors.js';
 import { localised, type MessageParams } from '../shared/messages.js';
 import { maskPhone, normalisePhone } from '../targets/identity.js';
 import { mapGramJsError } from '../platform/telegram/gramjs-errors.js';
-import { platformError } from '../platform/platform-error.js';
+import { ACCOUNT_ERROR_KINDS, platformError } from '../platform/platform-error.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { isUniqueViolation } from '../db/db-errors.js';
 import type { PlatformConnections } from '../platform/connections.js';
@@ -471,9 +471,8 @@ export class TelegramLoginService {
         await this.askSelf(this.crypto.decrypt(account.session_encrypted), proxy);
       } catch (err) {
         const perr = err instanceof AppError ? null : mapGramJsError(err);
-        // Telegram answered (it refused the session, or asked to wait): the proxy itself works.
-        const answered = perr && ['ACCOUNT_DEAUTHORIZED', 'ACCOUNT_BANNED', 'FLOOD_WAIT'].includes(perr.kind);
-        if (!answered) {
+        // Telegram answered about the account (it refused the session, or asked it to wait): the proxy itself works.
+        if (!perr || !ACCOUNT_ERROR_KINDS.has(perr.kind)) {
           this.logger.warn(
             { account_id: accountId, detail: err instanceof Error ? err.message : String(err) },
             'account proxy refused: Telegram not reached through it',

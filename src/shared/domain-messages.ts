@@ -6,6 +6,10 @@
  * Kept apart from messages.ts so the many domains can grow their sentences without editing the shared file.
  * Keys are stable codes; `{name}` params are filled by renderMessage. The Russian text is what a marketer reads.
  */
+/** Sentences Telegram gives two codes for (USER_IS_BOT / USER_BOT, USER_IS_BLOCKED / USER_BLOCKED): written once. */
+const IS_A_BOT = { ru: 'пользователь — бот', en: 'the user is a bot' };
+const BLOCKED_THIS_ACCOUNT = { ru: 'пользователь заблокировал этот аккаунт', en: 'the user has blocked this account' };
+
 export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   /** A text already said in both languages (a LocalisedText param), passed through. */
   TEXT: { ru: '{text}', en: '{text}' },
@@ -148,16 +152,16 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'REASON.PEER_ID_INVALID': { ru: 'аккаунт не знает этот id (используйте юзернейм)', en: 'this user id is unknown to the account (use a username instead)' },
   'REASON.USER_ID_INVALID': { ru: 'некорректный id пользователя', en: 'this user id is not valid' },
   'REASON.INPUT_USER_DEACTIVATED': { ru: 'аккаунт Telegram пользователя удалён', en: "the user's Telegram account was deleted" },
-  'REASON.USER_IS_BOT': { ru: 'пользователь — бот', en: 'the user is a bot' },
-  'REASON.USER_BOT': { ru: 'пользователь — бот', en: 'the user is a bot' },
-  'REASON.USER_IS_BLOCKED': { ru: 'пользователь заблокировал этот аккаунт', en: 'the user has blocked this account' },
+  'REASON.USER_IS_BOT': IS_A_BOT,
+  'REASON.USER_BOT': IS_A_BOT,
+  'REASON.USER_IS_BLOCKED': BLOCKED_THIS_ACCOUNT,
   'REASON.PHONE_NOT_FOUND': { ru: 'по этому номеру не найден аккаунт Telegram', en: 'no Telegram account was found for this phone number' },
   'REASON.PRIVACY_PREMIUM_REQUIRED': {
     ru: 'пользователь принимает сообщения только от контактов и пользователей Telegram Premium',
     en: 'the user accepts messages only from contacts and Telegram Premium users',
   },
   'REASON.YOU_BLOCKED_USER': { ru: 'этот аккаунт заблокировал пользователя', en: 'this account has blocked the user' },
-  'REASON.USER_BLOCKED': { ru: 'пользователь заблокировал этот аккаунт', en: 'the user has blocked this account' },
+  'REASON.USER_BLOCKED': BLOCKED_THIS_ACCOUNT,
   'REASON.MESSAGE_TOO_LONG': {
     ru: 'сообщение с подставленными данными этого человека длиннее, чем позволяет Telegram (4096 символов)',
     en: 'the message filled in for this person is longer than Telegram allows (4,096 characters)',

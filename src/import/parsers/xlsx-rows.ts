@@ -48,39 +48,64 @@ async function readOn(rows: AsyncIterator<CellRow[]>, untilPerson = false): Prom
  * «Инструкция» sheet, a template) — and a later sheet does: that one is read, and a note in `notes` names it. `open`
  * gives the file from its start again: when no later sheet holds anybody, the first sheet is read as it always was.
  */
-export async function* xlsxRows(open: () => Readable, notes: FileNote[] = []): RowBatches {
-  try {
-    let first: string | null = null;
-    let n = 0;
-    for await (const sheet of sheets(open())) {
-      const table = await startTable(cellBatches(sheet));
-      n++;
-      if (first === null) {
-        if (table.holdsPeople) {
-          yield* tableRecords(table, notes);
-          return;
-        }
-        first = sheetName(sheet, n);
-        // A long preface with people after it (past the rows looked at): the first sheet stays the audience.
-        if (await readOn(table.rest, true)) break;
-        continue;
-      }
+async function* audienceSheet(open: () => Readable, notes: FileNote[]): RowBatches {
+  let first: string | null = null;
+  let n = 0;
+  for await (const sheet of sheets(open())) {
+    const table = await startTable(cellBatches(sheet));
+    n++;
+    if (first === null) {
       if (table.holdsPeople) {
-        notes.push(fileNote('IMPORT_NOTE.other_sheet', { sheet: sheetName(sheet, n), first }));
         yield* tableRecords(table, notes);
         return;
       }
-      await readOn(table.rest);
+      first = sheetName(sheet, n);
+      // A long preface with people after it (past the rows looked at): the first sheet stays the audience.
+      if (await readOn(table.rest, true)) break;
+      continue;
     }
-    for await (const sheet of sheets(open())) {
-      yield* tableRecords(await startTable(cellBatches(sheet)), notes);
+    if (table.holdsPeople) {
+      notes.push(fileNote('IMPORT_NOTE.other_sheet', { sheet: sheetName(sheet, n), first }));
+      yield* tableRecords(table, notes);
       return;
     }
-  } catch (err) {
-    if (err instanceof ImportFormatError) throw err;
-    throw new ImportFormatError(`The file is not a readable .xlsx workbook (${(err as Error).message}).`, {
-      key: 'MALFORMED_FILE.xlsx_broken',
-      params: { detail: (err as Error).message },
-    });
+    await readOn(table.rest);
+  }
+  for await (const sheet of sheets(open())) {
+    yield* tableRecords(await startTable(cellBatches(sheet)), notes);
+    return;
+  }
+}
+
+/** Reads of a workbook before it is called unreadable (see xlsxRows). */
+const XLSX_READS = 3;
+
+/**
+ * The audience of a workbook (see audienceSheet), or a sentence saying it cannot be read. ExcelJS's streaming reader
+ * now and then fails a sound workbook before its first sheet («Cannot read properties of undefined (reading
+ * 'sheets')»: its index read as empty; about 1 read in 300 of the same bytes, seen in CI): a failure before any row
+ * was given out reads the workbook again from memory, from scratch, notes included.
+ */
+export async function* xlsxRows(open: () => Readable, notes: FileNote[] = []): RowBatches {
+  const notesBefore = notes.length;
+  for (let read = 1; ; read++) {
+    let gave = false;
+    try {
+      for await (const batch of audienceSheet(open, notes)) {
+        gave = true;
+        yield batch;
+      }
+      return;
+    } catch (err) {
+      if (err instanceof ImportFormatError) throw err;
+      if (!gave && read < XLSX_READS) {
+        notes.length = notesBefore;
+        continue;
+      }
+      throw new ImportFormatError(`The file is not a readable .xlsx workbook (${(err as Error).message}).`, {
+        key: 'MALFORMED_FILE.xlsx_broken',
+        params: { detail: (err as Error).message },
+      });
+    }
   }
 }

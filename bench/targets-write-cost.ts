@@ -38,6 +38,8 @@ async function main() {
   const file = join(tmpdir(), `io-write-cost-${randomBytes(4).toString('hex')}.tsv`);
   const rawFile = `${file}.raw`;
   const narrowFile = `${file}.narrow`;
+  const randomFile = `${file}.random`;
+  const narrowRandomFile = `${file}.narrow-random`;
   try {
     const { createContext } = await import('../src/app-context.js');
     const { loadConfig } = await import('../src/config/config.js');
@@ -70,6 +72,15 @@ async function main() {
     // The same people as a narrow audience store would hold them: the task, the place in the file, the identity key and
     // the five identifiers; no status, times, source or row details.
     await writeRows(narrowFile, (i) => `${task.id}\t${i}\tu:user_${i}_x\tuser_${i}_x\t\\N\t\\N\t\\N\t\\N\n`);
+    // The same rows with people whose names follow no order of the file, as a parsed audience's do: `user_${i}_x` in
+    // file order is nearly in key order, so its unique key is filled almost left to right. A multiplicative hash mod
+    // 2^32 (an odd factor) is a bijection, so the names stay distinct.
+    const scattered = (i: number) => `user_${Math.imul(i + 1, 2654435761) >>> 0}_x`;
+    await writeRows(
+      randomFile,
+      (i) => `u:${scattered(i)}\t${scattered(i)}\t\\N\t\\N\t\\N\t\\N\t${task.id}\tFILE_UPLOAD\t{"import_id": "b7c1"}\t${i + 2}\tPENDING\t${now}\t${now}\n`,
+    );
+    await writeRows(narrowRandomFile, (i) => `${task.id}\t${i}\tu:${scattered(i)}\t${scattered(i)}\t\\N\t\\N\t\\N\t\\N\n`);
     const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2));
     console.log(
       `targets write cost: ${ROWS.toLocaleString('en')} rows, psql \\copy (its own time, \\timing), median of ${RUNS}; load average ${load.join(' ')}`,
@@ -102,15 +113,26 @@ async function main() {
     );
     // Not targets: the floor of the storage design the README names (people stored narrow at import, moved into
     // targets as the task runs). It still needs its de-duplication key, for the next import and for manual adds.
-    const narrow = (label: string, setup: string) =>
+    const narrow = (label: string, setup: string, from = narrowFile) =>
       steps.push({
         label,
-        from: narrowFile,
+        from,
         columns: 'task_id, ord, identity_key, username, user_id_platform, phone, first_name, last_name',
         setup: `CREATE TABLE w (task_id integer NOT NULL, ord integer NOT NULL, identity_key text COLLATE "C" NOT NULL, username text, user_id_platform text, phone text, first_name text, last_name text); ${setup}`,
       });
     narrow('  instead: a narrow audience store (task, place in the file, identity key, identifiers), no index', '');
     narrow('  the narrow store + its de-duplication key (task_id, identity_key)', 'CREATE INDEX ON w (task_id, identity_key)');
+    narrow(
+      '  the same, people whose names follow no order of the file (as parsed audiences come)',
+      'CREATE INDEX ON w (task_id, identity_key)',
+      narrowRandomFile,
+    );
+    steps.push({
+      label: '  targets as migrated, people whose names follow no order of the file',
+      from: randomFile,
+      columns: COLUMNS,
+      setup: `CREATE TABLE w (LIKE targets INCLUDING DEFAULTS INCLUDING CONSTRAINTS); ${counted}; CREATE TRIGGER w_checked AFTER INSERT ON w REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION targets_check_task()`,
+    });
     shaped(
       '  instead: the foreign key to tasks, row by row (before migration 11)',
       `${counted}; ALTER TABLE w ADD FOREIGN KEY (task_id) REFERENCES tasks(id) ON DELETE CASCADE`,
@@ -132,6 +154,8 @@ async function main() {
     rmSync(file, { force: true });
     rmSync(rawFile, { force: true });
     rmSync(narrowFile, { force: true });
+    rmSync(randomFile, { force: true });
+    rmSync(narrowRandomFile, { force: true });
     await fresh.drop();
   }
 }

@@ -12,6 +12,7 @@ import { buildApp } from '../src/http/app.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startTestDc, type TestDc } from './mtproto-dc/index.js';
 import { startSocks5Proxy } from './socks5-proxy.js';
+import { startHttpConnectProxy } from './http-connect-proxy.js';
 
 const haveBrowser = browserSuiteEnabled('Account-connect browser test');
 /** Set E2E_SCREENSHOTS=/some/dir to keep screenshots of each step. */
@@ -153,6 +154,7 @@ describe.skipIf(!haveBrowser)('connecting a Telegram account in the web UI (Chro
 
   it('connects through a SOCKS5 proxy typed above the tabs, shows it without its password, and changes it on the card', async () => {
     const proxy = await startSocks5Proxy({ username: 'ivan', password: 'tайна' });
+    const http = await startHttpConnectProxy({ username: 'olga', password: 'q1w2' });
     try {
       const phone = '+15557770003';
       dc.world.addUser({ phone, username: 'proxy_ui', firstName: 'Прокси' });
@@ -161,10 +163,10 @@ describe.skipIf(!haveBrowser)('connecting a Telegram account in the web UI (Chro
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${base}/?token=${token}#/accounts`);
       // A proxy typed wrong: said under the form, in Russian, and the typed values stay.
-      await page.fill('[data-testid=connect-proxy]', 'http://127.0.0.1:3128');
+      await page.fill('[data-testid=connect-proxy]', 'https://127.0.0.1:3128');
       await page.fill('#connect-phone', phone);
       await page.getByRole('button', { name: 'Получить код' }).click();
-      await page.locator('[data-testid=error-proxy]', { hasText: 'прокси «http» не поддерживается' }).waitFor();
+      await page.locator('[data-testid=error-proxy]', { hasText: 'прокси с TLS (https://) не поддерживается' }).waitFor();
       expect(await page.inputValue('#connect-phone')).toBe(phone);
       await page.fill('[data-testid=connect-proxy]', `socks5://ivan:${encodeURIComponent('tайна')}@127.0.0.1:${proxy.port}`);
       await page.getByRole('button', { name: 'Получить код' }).click();
@@ -184,12 +186,20 @@ describe.skipIf(!haveBrowser)('connecting a Telegram account in the web UI (Chro
       await card.locator('[data-testid=proxy-error]', { hasText: 'Через этот прокси не удалось связаться с Telegram' }).waitFor({ timeout: 20_000 });
       expect(await card.locator('[data-testid=account-proxy]').textContent()).toContain(`127.0.0.1:${proxy.port}`);
       if (SHOTS) await page.screenshot({ path: `${SHOTS}/11-proxy-refused.png`, fullPage: true });
+      // An HTTP proxy pasted as a shop lists it (host:port:login:password after http://): Telegram answers through it.
+      await card.locator('input[name=proxy]').fill(`http://127.0.0.1:${http.port}:olga:q1w2`);
+      await card.getByRole('button', { name: 'Сохранить' }).click();
+      await card.locator('[data-testid=account-proxy]', { hasText: `Прокси: http://olga:•••@127.0.0.1:${http.port}` }).waitFor({ timeout: 20_000 });
+      expect(http.connections.some((c) => c.username === 'olga')).toBe(true);
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}/12-proxy-http.png`, fullPage: true });
+      await card.getByRole('button', { name: 'Прокси', exact: true }).click();
       await card.getByRole('button', { name: 'Без прокси' }).click();
       await card.locator('[data-testid=account-proxy]', { hasText: 'Напрямую к Telegram, без прокси' }).waitFor();
       expect(errors).toEqual([]);
       await page.close();
     } finally {
       await proxy.close();
+      await http.close();
     }
   }, 60_000);
 });

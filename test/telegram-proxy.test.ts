@@ -3,17 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import { startTestDc, type TestDc } from './mtproto-dc/index.js';
 import { startSocks5Proxy, type Socks5Proxy } from './socks5-proxy.js';
+import { startHttpConnectProxy } from './http-connect-proxy.js';
 import { describeProxy, parseProxy, ProxyFormatError } from '../src/platform/telegram/telegram-proxy.js';
 import { runVirtual } from '../src/scheduler/worker-loop.js';
 
 /**
- * Each Telegram account may reach Telegram through its own SOCKS proxy: its login goes through it, then every
+ * Each Telegram account may reach Telegram through its own proxy (SOCKS or HTTP): its login goes through it, then every
  * connection the worker and the health check make. Proved with GramJS's real client, a real SOCKS5 proxy
- * (test/socks5-proxy.ts, with a login) and the loopback MTProto DC, all over real sockets.
+ * (test/socks5-proxy.ts, with a login), a real HTTP CONNECT proxy (test/http-connect-proxy.ts, with a login) and the
+ * loopback MTProto DC, all over real sockets.
  */
 
 describe('what a proxy may be typed as', () => {
-  it('takes SOCKS5 (with or without a login), SOCKS4 and a bare host:port; refuses the rest with a sentence', () => {
+  it('takes SOCKS5 (with or without a login), SOCKS4, HTTP, a bare host:port and a shop’s host:port:login:password; refuses the rest with a sentence', () => {
     expect(parseProxy(' socks5://ivan:p%40ss@proxy.example.com:1080 ')).toEqual({
       kind: 'socks5',
       host: 'proxy.example.com',
@@ -24,6 +26,18 @@ describe('what a proxy may be typed as', () => {
     expect(parseProxy('10.0.0.7:9050')).toEqual({ kind: 'socks5', host: '10.0.0.7', port: 9050 });
     expect(parseProxy('socks4://[2001:db8::1]:1080')).toEqual({ kind: 'socks4', host: '2001:db8::1', port: 1080 });
     expect(describeProxy(parseProxy('socks5://ivan:secret@proxy.example.com:1080'))).toBe('socks5://ivan:•••@proxy.example.com:1080');
+    expect(parseProxy('http://ivan:secret@proxy.example.com:3128')).toEqual({
+      kind: 'http',
+      host: 'proxy.example.com',
+      port: 3128,
+      username: 'ivan',
+      password: 'secret',
+    });
+    expect(parseProxy('HTTP://proxy.example.com:80')).toEqual({ kind: 'http', host: 'proxy.example.com', port: 80 });
+    // As proxy shops list them: host:port:login:password, SOCKS5 unless a scheme says otherwise; a password may hold ':'.
+    expect(parseProxy('193.0.2.15:8000:kL9x2:Pw:7z@')).toEqual({ kind: 'socks5', host: '193.0.2.15', port: 8000, username: 'kL9x2', password: 'Pw:7z@' });
+    expect(parseProxy('http://193.0.2.15:8000:kL9x2:q1w2')).toEqual({ kind: 'http', host: '193.0.2.15', port: 8000, username: 'kL9x2', password: 'q1w2' });
+    expect(describeProxy(parseProxy('http://193.0.2.15:8000:kL9x2:q1w2'))).toBe('http://kL9x2:•••@193.0.2.15:8000');
     const refusal = (text: string) => {
       try {
         parseProxy(text);
@@ -34,7 +48,9 @@ describe('what a proxy may be typed as', () => {
       throw new Error(`${text} was taken`);
     };
     expect(refusal('socks5://proxy.example.com')).toBe('укажите порт прокси: socks5://хост:порт');
-    expect(refusal('http://proxy.example.com:8080')).toMatch(/^прокси «http» не поддерживается/);
+    expect(refusal('http://proxy.example.com')).toBe('укажите порт прокси: http://хост:порт');
+    expect(refusal('https://proxy.example.com:443')).toMatch(/^прокси с TLS \(https:\/\/\) не поддерживается: укажите его как http:\/\/хост:порт/);
+    expect(refusal('ftp://proxy.example.com:21')).toMatch(/^прокси «ftp» не поддерживается: нужен SOCKS5, SOCKS4 или HTTP/);
     expect(refusal('https://t.me/proxy?server=1.2.3.4&port=443&secret=dd00')).toMatch(/^MTProxy пока не поддерживается/);
     expect(refusal('socks5://proxy.example.com:99999')).toMatch(/^укажите прокси как socks5:/);
     expect(refusal('socks4://u:p@h.example:1080')).toMatch(/^у SOCKS4 нет пароля/);
@@ -75,15 +91,15 @@ describe('an account connected through its own SOCKS5 proxy (loopback MTProto DC
     const proxyUrl = `socks5://ivan:s3cret@127.0.0.1:${proxy.port}`;
 
     // A refused format, at its field, in Russian; nothing started.
-    const bad = await t.api({ method: 'POST', url: `${LOGIN}/phone`, headers: ru, payload: { phone: sender.phone, proxy: 'http://127.0.0.1:8080' } });
+    const bad = await t.api({ method: 'POST', url: `${LOGIN}/phone`, headers: ru, payload: { phone: sender.phone, proxy: 'ftp://127.0.0.1:8080' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json).toMatchObject({ error: 'PROXY_INVALID', field: 'proxy' });
-    expect(bad.json.message).toMatch(/^прокси «http» не поддерживается/);
+    expect(bad.json.message).toMatch(/^прокси «ftp» не поддерживается/);
     // A proxy that is down: said at the proxy's field.
     const down = await t.api({ method: 'POST', url: `${LOGIN}/phone`, headers: ru, payload: { phone: sender.phone, proxy: `127.0.0.1:${deadPort}` } });
     expect(down.statusCode, down.body).toBe(502);
     expect(down.json).toMatchObject({ error: 'PROXY_UNREACHABLE', field: 'proxy' });
-    expect(down.json.message).toBe('Через этот прокси не удалось связаться с Telegram: проверьте адрес, порт, логин и пароль.');
+    expect(down.json.message).toBe('Через этот прокси не удалось связаться с Telegram: проверьте тип (socks5:// или http://), адрес, порт, логин и пароль.');
 
     const before = proxy.connections.length;
     const start = await t.api({ method: 'POST', url: `${LOGIN}/phone`, payload: { phone: sender.phone, proxy: proxyUrl } });
@@ -135,7 +151,7 @@ describe('an account connected through its own SOCKS5 proxy (loopback MTProto DC
     const refused = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${accountId}`, headers: ru, payload: { proxy: `127.0.0.1:${deadPort}` } });
     expect(refused.statusCode, refused.body).toBe(502);
     expect(refused.json.details).toEqual([
-      { field: 'proxy', message: 'Через этот прокси не удалось связаться с Telegram: проверьте адрес, порт, логин и пароль.' },
+      { field: 'proxy', message: 'Через этот прокси не удалось связаться с Telegram: проверьте тип (socks5:// или http://), адрес, порт, логин и пароль.' },
     ]);
     const wrongFormat = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${accountId}`, headers: ru, payload: { proxy: 'socks5://h.example' } });
     expect(wrongFormat.statusCode).toBe(400);
@@ -151,6 +167,69 @@ describe('an account connected through its own SOCKS5 proxy (loopback MTProto DC
     const journal = await t.ctx.db.selectFrom('audit_log').select('details').where('action', '=', 'account.update').execute();
     expect(JSON.stringify(journal)).not.toContain('s3cret');
     expect(JSON.stringify(journal)).toContain('removed');
+  });
+
+  it('logs in through an HTTP proxy typed as a shop lists it, and works through it; a wrong login is said at the field', async () => {
+    const w = dc.world;
+    const sender = w.addUser({ phone: '+15557101', username: 'http_sender', firstName: 'Http' });
+    const group = w.addGroup({ kind: 'megagroup', title: 'Http Mega', username: 'http_mega', creatorId: sender.id });
+    w.addUser({ phone: '+15557102', username: 'http_guest', firstName: 'Guest' });
+    const http = await startHttpConnectProxy({ username: 'olga', password: 'pa55:w' });
+    try {
+      const dcPort = Number(new URL(`tcp://${dc.env().TELEGRAM_DC.split('@')[1]}`).port);
+      // The proxy refuses a wrong password (407): said at the field, nothing started.
+      const wrong = await t.api({
+        method: 'POST',
+        url: `${LOGIN}/phone`,
+        headers: ru,
+        payload: { phone: sender.phone, proxy: `http://olga:nope@127.0.0.1:${http.port}` },
+      });
+      expect(wrong.statusCode, wrong.body).toBe(502);
+      expect(wrong.json).toMatchObject({ error: 'PROXY_UNREACHABLE', field: 'proxy' });
+      expect(http.refusals).toBeGreaterThan(0);
+      expect(http.connections).toEqual([]);
+
+      const start = await t.api({
+        method: 'POST',
+        url: `${LOGIN}/phone`,
+        payload: { phone: sender.phone, proxy: `http://127.0.0.1:${http.port}:olga:pa55:w` },
+      });
+      expect(start.statusCode, start.body).toBe(201);
+      const done = await t.api({ method: 'POST', url: `${LOGIN}/${start.json.attempt_id}/code`, payload: { code: w.lastCode(sender.phone)! } });
+      expect(done.statusCode, done.body).toBe(200);
+      expect(done.json.account.proxy).toBe(`http://olga:•••@127.0.0.1:${http.port}`);
+      expect(http.connections).toContainEqual({ host: '127.0.0.1', port: dcPort, username: 'olga' });
+      const accountId = done.json.account.id;
+
+      // The worker's connection and the health check go through it too.
+      const viaProxy = http.connections.length;
+      const task = await createInviteTask(t, ['@http_guest'], { target_group: '@http_mega', account_ids: [accountId] });
+      expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start` })).statusCode).toBe(200);
+      await runVirtual(t.ctx.createWorker('http-proxy-worker'), t.clock, t.clock.now().getTime() + 2 * 3600_000);
+      expect(w.invites.filter((i) => i.groupId === group.id).map((i) => w.users.get(i.userId)!.username)).toEqual(['http_guest']);
+      expect(http.connections.length).toBeGreaterThan(viaProxy);
+      const checked = http.connections.length;
+      const check = await t.api({ method: 'POST', url: `/api/v1/invite/accounts/${accountId}/check` });
+      expect(check.statusCode, check.body).toBe(200);
+      expect(check.json.ok, check.body).toBe(true);
+      expect(http.connections.length).toBeGreaterThan(checked);
+
+      // Another proxy with a wrong password is refused at its field, and the account keeps its own.
+      const refused = await t.api({
+        method: 'PATCH',
+        url: `/api/v1/invite/accounts/${accountId}`,
+        headers: ru,
+        payload: { proxy: `http://olga:nope@127.0.0.1:${http.port}` },
+      });
+      expect(refused.statusCode, refused.body).toBe(502);
+      expect(refused.json.details).toEqual([
+        { field: 'proxy', message: 'Через этот прокси не удалось связаться с Telegram: проверьте тип (socks5:// или http://), адрес, порт, логин и пароль.' },
+      ]);
+      const account = (await t.api({ method: 'GET', url: '/api/v1/invite/accounts' })).json.items.find((a: any) => a.id === accountId);
+      expect(account.proxy).toBe(`http://olga:•••@127.0.0.1:${http.port}`);
+    } finally {
+      await http.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import type { TelegramClient } from 'telegram';
 import type { TelegramConfig } from '../config/config.js';
 import { newTelegramClient } from '../platform/telegram/telegram-dc.js';
-import { gramJsProxy, type AccountProxy } from '../platform/telegram/telegram-proxy.js';
+import type { AccountProxy } from '../platform/telegram/telegram-proxy.js';
 
 /**
  * The one place where the account-connection code gets a GramJS client: login attempts, health checks and
@@ -12,11 +12,7 @@ export type TelegramClientFactory = (sessionString: string, proxy?: AccountProxy
 
 export function telegramClientFactory(telegram: TelegramConfig): TelegramClientFactory {
   return (sessionString, proxy) => {
-    const client = newTelegramClient(telegram, sessionString, {
-      connectionRetries: 2,
-      floodSleepThreshold: 0,
-      ...(proxy ? { proxy: gramJsProxy(proxy) } : {}),
-    });
+    const client = newTelegramClient(telegram, sessionString, { connectionRetries: 2, floodSleepThreshold: 0 }, proxy);
     client.setLogLevel('none' as never);
     return client;
   };

@@ -139,7 +139,7 @@ const proxyUnreachable = () =>
   new LoginError(
     502,
     'PROXY_UNREACHABLE',
-    'Telegram could not be reached through this proxy: check its address, port, user and password.',
+    'Telegram could not be reached through this proxy: check its kind (socks5:// or http://), address, port, user and password.',
     'proxy',
     undefined,
     undefined,

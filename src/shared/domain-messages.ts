@@ -461,8 +461,8 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'This server has no TELEGRAM_API_ID / TELEGRAM_API_HASH; the administrator must set them.',
   },
   PROXY_UNREACHABLE: {
-    ru: 'Через этот прокси не удалось связаться с Telegram: проверьте адрес, порт, логин и пароль.',
-    en: 'Telegram could not be reached through this proxy: check its address, port, user and password.',
+    ru: 'Через этот прокси не удалось связаться с Telegram: проверьте тип (socks5:// или http://), адрес, порт, логин и пароль.',
+    en: 'Telegram could not be reached through this proxy: check its kind (socks5:// or http://), address, port, user and password.',
   },
   PROXY_SANDBOX: {
     ru: 'Сервер работает в песочнице: имитируемые аккаунты не подключаются к Telegram, прокси им не нужен.',

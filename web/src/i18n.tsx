@@ -358,7 +358,8 @@ const en = {
   addBySession: 'Add by StringSession',
   proxyOptional: 'Proxy (optional)',
   proxyPlaceholder: 'socks5://user:password@host:port',
-  proxyHint: 'The account logs in and works through this SOCKS5 proxy; each account may have its own address, which Telegram sees instead of the server’s.',
+  proxyHint:
+    'The account logs in and works through this proxy, and Telegram sees its address instead of the server’s; each account may have its own. SOCKS5, SOCKS4 or HTTP, also as shops list it: host:port:user:password (SOCKS5 unless http:// is in front).',
   proxyLine: 'Proxy: {proxy}',
   proxyNone: 'Straight to Telegram, no proxy',
   proxyEdit: 'Proxy',
@@ -853,7 +854,8 @@ const ru: Dict = {
   addBySession: 'Добавить по StringSession',
   proxyOptional: 'Прокси (необязательно)',
   proxyPlaceholder: 'socks5://логин:пароль@хост:порт',
-  proxyHint: 'Аккаунт войдёт и будет работать через этот SOCKS5-прокси; у каждого аккаунта может быть свой адрес, и Telegram видит его вместо адреса сервера.',
+  proxyHint:
+    'Аккаунт войдёт и будет работать через этот прокси, и Telegram увидит его адрес вместо адреса сервера; у каждого аккаунта может быть свой. SOCKS5, SOCKS4 или HTTP, в том числе как в магазине: хост:порт:логин:пароль (без http:// впереди — SOCKS5).',
   proxyLine: 'Прокси: {proxy}',
   proxyNone: 'Напрямую к Telegram, без прокси',
   proxyEdit: 'Прокси',

@@ -7,7 +7,7 @@ import type { InviteRights, PlatformAdapter, PlatformClient, ResolvedGroup } fro
 import { PlatformError, platformError, refusedBeforeAction } from '../platform-error.js';
 import { mapGramJsError } from './gramjs-errors.js';
 import { newTelegramClient } from './telegram-dc.js';
-import { gramJsProxy, parseProxy } from './telegram-proxy.js';
+import { parseProxy } from './telegram-proxy.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import type { TelegramConfig } from '../../config/config.js';
 
@@ -291,8 +291,8 @@ export class GramJsPlatform implements PlatformAdapter {
     }
     if (!account.session_encrypted) throw platformError('AUTH_KEY_UNREGISTERED');
     // Through the account's own proxy, if it has one (its session was made through it too).
-    const proxy = account.proxy_encrypted ? gramJsProxy(parseProxy(decrypt(account.proxy_encrypted))) : undefined;
-    const client = newTelegramClient(this.telegram, decrypt(account.session_encrypted), proxy ? { proxy } : {});
+    const proxy = account.proxy_encrypted ? parseProxy(decrypt(account.proxy_encrypted)) : null;
+    const client = newTelegramClient(this.telegram, decrypt(account.session_encrypted), {}, proxy);
     try {
       // GramJS's connect() answers false (it does not throw) when the server cannot be reached; any request after
       // that would wait forever for a connection that never comes.

@@ -8,6 +8,8 @@ import { _serverKeys } from 'telegram/crypto/RSA.js';
 import bigInt from 'big-integer';
 import type { TelegramConfig } from '../../config/config.js';
 import { PlatformError } from '../platform-error.js';
+import { httpConnectSocket } from './http-connect-socket.js';
+import { gramJsProxy, type AccountProxy } from './telegram-proxy.js';
 
 /**
  * One place that builds every TelegramClient of the product, for Telegram production (the default) or for the
@@ -68,12 +70,18 @@ export function describeTelegramDc(tg: TelegramConfig): string | undefined {
 }
 
 /**
- * A TelegramClient for `sessionString` ('' for a new login) on the configured DC. Not connected yet.
+ * A TelegramClient for `sessionString` ('' for a new login) on the configured DC, through the account's `proxy` if it
+ * has one. Not connected yet.
  * Throws PlatformError NOT_CONFIGURED when TELEGRAM_API_ID / TELEGRAM_API_HASH are missing.
  * `floodSleepThreshold` is 0: every FloodWait reaches the caller (the Account Manager owns rests) instead of
  * GramJS sleeping through waits of up to a minute on its own. `extra` overrides any option.
  */
-export function newTelegramClient(tg: TelegramConfig, sessionString: string, extra: Partial<TelegramClientParams> = {}): TelegramClient {
+export function newTelegramClient(
+  tg: TelegramConfig,
+  sessionString: string,
+  extra: Partial<TelegramClientParams> = {},
+  proxy: AccountProxy | null = null,
+): TelegramClient {
   if (!tg.apiId || !tg.apiHash) {
     throw new PlatformError('UNKNOWN', 'NOT_CONFIGURED', 'TELEGRAM_API_ID and TELEGRAM_API_HASH are not configured');
   }
@@ -87,5 +95,8 @@ export function newTelegramClient(tg: TelegramConfig, sessionString: string, ext
     params.networkSocket = socketForPort(tg.dc.port);
     params.useWSS = false;
   }
+  // SOCKS is GramJS's own; an HTTP proxy is a socket class of its own, which also takes the custom DC's port.
+  if (proxy?.kind === 'http') params.networkSocket = httpConnectSocket(proxy, tg.dc?.port);
+  else if (proxy) params.proxy = gramJsProxy(proxy);
   return new TelegramClient(session, tg.apiId, tg.apiHash, { ...params, ...extra });
 }

@@ -1,15 +1,16 @@
 import type { LocalisedText } from '../../shared/messages.js';
 
 /**
- * The proxy an account reaches Telegram through: SOCKS5 (optionally with a login) or SOCKS4. Several accounts on one
- * server address are a pattern Telegram's anti-spam looks for, so each account may have its own. Stored encrypted
- * (a proxy's password is a credential), shown without its password.
+ * The proxy an account reaches Telegram through: SOCKS5 (optionally with a login), SOCKS4, or an HTTP proxy that
+ * tunnels with CONNECT (optionally with a login: Basic) — what proxy shops sell, often as `host:port:login:password`.
+ * Several accounts on one server address are a pattern Telegram's anti-spam looks for, so each account may have its
+ * own. Stored encrypted (a proxy's password is a credential), shown without its password.
  *
  * MTProxy links (t.me/proxy?server=…&secret=…) are refused with a sentence saying so: GramJS 2.26 speaks only the
  * plain and "dd" secrets of that protocol, and nothing here could test it.
  */
 export interface AccountProxy {
-  kind: 'socks5' | 'socks4';
+  kind: 'socks5' | 'socks4' | 'http';
   host: string;
   port: number;
   username?: string;
@@ -24,16 +25,30 @@ export class ProxyFormatError extends Error {
 }
 
 const FORMAT: LocalisedText = {
-  ru: 'укажите прокси как socks5://логин:пароль@хост:порт (логин и пароль — если нужны) или socks4://хост:порт',
-  en: 'give the proxy as socks5://user:password@host:port (user and password if it needs them) or socks4://host:port',
+  ru: 'укажите прокси как socks5://логин:пароль@хост:порт или http://логин:пароль@хост:порт (логин и пароль — если нужны), или хост:порт:логин:пароль',
+  en: 'give the proxy as socks5://user:password@host:port or http://user:password@host:port (user and password if it needs them), or host:port:user:password',
 };
+
+const SCHEMES: Record<string, AccountProxy['kind']> = { socks5: 'socks5', socks: 'socks5', socks5h: 'socks5', socks4: 'socks4', http: 'http' };
+
+/**
+ * `host:port:login:password`, as proxy shops list their proxies (optionally after a scheme), rewritten as the URL
+ * form; anything else is returned as it was. An IPv6 host has colons of its own and must be typed in brackets.
+ */
+function shopForm(text: string): string {
+  const m = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^:@/\s]+|\[[0-9a-f:.]+\]):(\d{1,5}):([^:@/\s]+):(\S+)$/i.exec(text);
+  return m ? `${m[1]}${encodeURIComponent(m[4]!)}:${encodeURIComponent(m[5]!)}@${m[2]}:${m[3]}` : text;
+}
 
 /** A hostname or an IPv4/IPv6 address (brackets stripped): what a proxy can be reached at. */
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|[0-9a-f:.]+)$/i;
 
-/** Parses what the user typed: `socks5://[user:password@]host:port`, `socks4://host:port`, or a bare `host:port` (SOCKS5). */
+/**
+ * Parses what the user typed: `socks5://[user:password@]host:port`, `socks4://host:port`, `http://[user:password@]host:port`,
+ * a bare `host:port` (SOCKS5), or any of these as `host:port:user:password`.
+ */
 export function parseProxy(input: string): AccountProxy {
-  const text = input.trim();
+  const text = shopForm(input.trim());
   if (/^(?:tg:\/\/proxy|https?:\/\/(?:t|telegram)\.me\/proxy)\?/i.test(text)) {
     throw new ProxyFormatError({
       ru: 'MTProxy пока не поддерживается: укажите SOCKS5-прокси (socks5://логин:пароль@хост:порт)',
@@ -48,19 +63,29 @@ export function parseProxy(input: string): AccountProxy {
     throw new ProxyFormatError(FORMAT);
   }
   const scheme = url.protocol.slice(0, -1).toLowerCase();
-  const kind = scheme === 'socks5' || scheme === 'socks' || scheme === 'socks5h' ? 'socks5' : scheme === 'socks4' ? 'socks4' : null;
+  if (scheme === 'https') {
+    // An "HTTPS proxy" of a shop is an HTTP proxy that tunnels HTTPS (CONNECT); one reached over TLS is rare, and not spoken here.
+    throw new ProxyFormatError({
+      ru: 'прокси с TLS (https://) не поддерживается: укажите его как http://хост:порт — так работают HTTP(S)-прокси магазинов — или socks5://хост:порт',
+      en: 'a proxy reached over TLS (https://) is not supported: give it as http://host:port (how shops’ HTTP(S) proxies work) or socks5://host:port',
+    });
+  }
+  const kind = SCHEMES[scheme];
   if (!kind) {
     throw new ProxyFormatError({
-      ru: `прокси «${scheme}» не поддерживается: нужен SOCKS5 или SOCKS4 (socks5://хост:порт)`,
-      en: `a "${scheme}" proxy is not supported: it must be SOCKS5 or SOCKS4 (socks5://host:port)`,
+      ru: `прокси «${scheme}» не поддерживается: нужен SOCKS5, SOCKS4 или HTTP (socks5://хост:порт, http://хост:порт)`,
+      en: `a "${scheme}" proxy is not supported: it must be SOCKS5, SOCKS4 or HTTP (socks5://host:port, http://host:port)`,
     });
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!host || !HOST.test(host) || (url.pathname && url.pathname !== '/') || url.search || url.hash) throw new ProxyFormatError(FORMAT);
   if (!url.port) {
-    throw new ProxyFormatError({ ru: 'укажите порт прокси: socks5://хост:порт', en: "give the proxy's port: socks5://host:port" });
+    // The URL parser drops a scheme's default port (http://h:80 has none): that port was typed.
+    if (kind !== 'http' || !/:80\/?$/.test(text)) {
+      throw new ProxyFormatError({ ru: `укажите порт прокси: ${scheme}://хост:порт`, en: `give the proxy's port: ${scheme}://host:port` });
+    }
   }
-  const port = Number(url.port);
+  const port = Number(url.port || 80);
   const username = url.username ? decodeURIComponent(url.username) : undefined;
   const password = url.password ? decodeURIComponent(url.password) : undefined;
   if (kind === 'socks4' && password) {
@@ -84,7 +109,7 @@ export function describeProxy(p: AccountProxy): string {
   return proxyToText({ ...p, password: p.password ? '•••' : undefined }).replace(encodeURIComponent('•••'), '•••');
 }
 
-/** The proxy in GramJS's terms (TelegramClientParams.proxy). */
+/** A SOCKS proxy in GramJS's terms (TelegramClientParams.proxy); an HTTP proxy is a socket of its own (http-connect-socket.ts). */
 export function gramJsProxy(p: AccountProxy): { ip: string; port: number; socksType: 4 | 5; username?: string; password?: string; timeout: number } {
   return {
     ip: p.host,

@@ -33,7 +33,7 @@ export interface Page<T> {
 export interface AccountJson {
   id: number;
   label: string;
-  /** The SOCKS proxy it reaches Telegram through, its password hidden; null: none. */
+  /** The proxy (SOCKS or HTTP) it reaches Telegram through, its password hidden; null: none. */
   proxy: string | null;
   platform_mode: string;
   sandbox: boolean;

@@ -186,8 +186,8 @@ describe.skipIf(!haveBrowser)('connecting a Telegram account in the web UI (Chro
       await card.locator('[data-testid=proxy-error]', { hasText: 'Через этот прокси не удалось связаться с Telegram' }).waitFor({ timeout: 20_000 });
       expect(await card.locator('[data-testid=account-proxy]').textContent()).toContain(`127.0.0.1:${proxy.port}`);
       if (SHOTS) await page.screenshot({ path: `${SHOTS}/11-proxy-refused.png`, fullPage: true });
-      // An HTTP proxy pasted as a shop lists it (host:port:login:password after http://): Telegram answers through it.
-      await card.locator('input[name=proxy]').fill(`http://127.0.0.1:${http.port}:olga:q1w2`);
+      // An HTTP proxy pasted as a shop lists it (host:port:login:password, no kind): asked, it answers as HTTP.
+      await card.locator('input[name=proxy]').fill(`127.0.0.1:${http.port}:olga:q1w2`);
       await card.getByRole('button', { name: 'Сохранить' }).click();
       await card.locator('[data-testid=account-proxy]', { hasText: `Прокси: http://olga:•••@127.0.0.1:${http.port}` }).waitFor({ timeout: 20_000 });
       expect(http.connections.some((c) => c.username === 'olga')).toBe(true);

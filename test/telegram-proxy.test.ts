@@ -23,7 +23,8 @@ describe('what a proxy may be typed as', () => {
       username: 'ivan',
       password: 'p@ss',
     });
-    expect(parseProxy('10.0.0.7:9050')).toEqual({ kind: 'socks5', host: '10.0.0.7', port: 9050 });
+    // No kind typed: SOCKS5 until the proxy is asked (proxy-kind.ts).
+    expect(parseProxy('10.0.0.7:9050')).toEqual({ kind: 'socks5', host: '10.0.0.7', port: 9050, kindGuessed: true });
     expect(parseProxy('socks4://[2001:db8::1]:1080')).toEqual({ kind: 'socks4', host: '2001:db8::1', port: 1080 });
     expect(describeProxy(parseProxy('socks5://ivan:secret@proxy.example.com:1080'))).toBe('socks5://ivan:•••@proxy.example.com:1080');
     expect(parseProxy('http://ivan:secret@proxy.example.com:3128')).toEqual({
@@ -34,8 +35,15 @@ describe('what a proxy may be typed as', () => {
       password: 'secret',
     });
     expect(parseProxy('HTTP://proxy.example.com:80')).toEqual({ kind: 'http', host: 'proxy.example.com', port: 80 });
-    // As proxy shops list them: host:port:login:password, SOCKS5 unless a scheme says otherwise; a password may hold ':'.
-    expect(parseProxy('193.0.2.15:8000:kL9x2:Pw:7z@')).toEqual({ kind: 'socks5', host: '193.0.2.15', port: 8000, username: 'kL9x2', password: 'Pw:7z@' });
+    // As proxy shops list them: host:port:login:password, the kind asked of the proxy unless a scheme says it; a password may hold ':'.
+    expect(parseProxy('193.0.2.15:8000:kL9x2:Pw:7z@')).toEqual({
+      kind: 'socks5',
+      host: '193.0.2.15',
+      port: 8000,
+      username: 'kL9x2',
+      password: 'Pw:7z@',
+      kindGuessed: true,
+    });
     expect(parseProxy('http://193.0.2.15:8000:kL9x2:q1w2')).toEqual({ kind: 'http', host: '193.0.2.15', port: 8000, username: 'kL9x2', password: 'q1w2' });
     expect(describeProxy(parseProxy('http://193.0.2.15:8000:kL9x2:q1w2'))).toBe('http://kL9x2:•••@193.0.2.15:8000');
     const refusal = (text: string) => {
@@ -189,10 +197,11 @@ describe('an account connected through its own SOCKS5 proxy (loopback MTProto DC
       expect(http.refusals).toBeGreaterThan(0);
       expect(http.connections).toEqual([]);
 
+      // Pasted as the shop gave it, no kind: the proxy is asked, answers as HTTP, and is kept as http://.
       const start = await t.api({
         method: 'POST',
         url: `${LOGIN}/phone`,
-        payload: { phone: sender.phone, proxy: `http://127.0.0.1:${http.port}:olga:pa55:w` },
+        payload: { phone: sender.phone, proxy: `127.0.0.1:${http.port}:olga:pa55:w` },
       });
       expect(start.statusCode, start.body).toBe(201);
       const done = await t.api({ method: 'POST', url: `${LOGIN}/${start.json.attempt_id}/code`, payload: { code: w.lastCode(sender.phone)! } });

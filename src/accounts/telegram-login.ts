@@ -21,6 +21,7 @@ import { ACCOUNT_TWIN_SENTENCES } from './account-reasons.js';
 import type { SessionCrypto } from './session-crypto.js';
 import { telegramClientFactory, type TelegramClientFactory } from './telegram-client-factory.js';
 import { ProxyFormatError, parseProxy, type AccountProxy } from '../platform/telegram/telegram-proxy.js';
+import { settleProxyKind } from '../platform/telegram/proxy-kind.js';
 
 export type LoginField = 'phone' | 'code' | 'password' | 'proxy';
 
@@ -146,6 +147,9 @@ const proxyUnreachable = () =>
     [{ field: 'proxy', message: localised('PROXY_UNREACHABLE') }],
   );
 
+/** A proxy as typed, its kind asked of the proxy when none was typed (proxy-kind.ts). */
+const settled = (proxy: AccountProxy | null) => (proxy ? settleProxyKind(proxy) : Promise.resolve(null));
+
 /**
  * The `proxy` field as typed: null when empty, else parsed, or a 400 said at that field in the reader's language
  * (the login routes answer its `field`, the others its `details`).
@@ -218,8 +222,8 @@ export class TelegramLoginService {
 
   // ---------------------------------------------------------------- public steps
 
-  /** `proxy`: the SOCKS proxy the login, and then the account, goes through (src/platform/telegram/telegram-proxy.ts). */
-  async startPhone(userId: number, rawPhone: string, proxy: AccountProxy | null = null) {
+  /** `proxy`: the proxy the login, and then the account, goes through (src/platform/telegram/telegram-proxy.ts). */
+  async startPhone(userId: number, rawPhone: string, typedProxy: AccountProxy | null = null) {
     this.requireTelegram();
     const phone = normalisePhone(rawPhone);
     if (!phone) throw new LoginError(400, 'PHONE_NUMBER_INVALID', 'Type the phone number in international format, like +14155550123.', 'phone');
@@ -233,6 +237,7 @@ export class TelegramLoginService {
         'phone',
       );
     }
+    const proxy = await settled(typedProxy);
     await this.cancelOpen(userId);
     const row = await this.insertAttempt(userId, 'phone', 'code_sent', phone, proxy);
     return this.locked(row.id, async () => {
@@ -301,12 +306,13 @@ export class TelegramLoginService {
     });
   }
 
-  async startQr(userId: number, proxy: AccountProxy | null = null) {
+  async startQr(userId: number, typedProxy: AccountProxy | null = null) {
     this.requireTelegram();
     const hourAgo = new Date(this.clock.now().getTime() - 3_600_000);
     if ((await this.countSince(hourAgo, 'qr', { userId })) >= this.opts.qrPerHour) {
       throw new LoginError(429, 'TOO_MANY_QR_REQUESTS', `At most ${this.opts.qrPerHour} QR logins can be started per hour; wait a while.`, null);
     }
+    const proxy = await settled(typedProxy);
     await this.cancelOpen(userId);
     const row = await this.insertAttempt(userId, 'qr', 'qr', null, proxy);
     return this.locked(row.id, async () => {
@@ -463,9 +469,10 @@ export class TelegramLoginService {
    * one that does not work is refused at its field and nothing changes. The account's open connection is dropped:
    * its next action connects the new way.
    */
-  async setProxy(userId: number, accountId: number, proxy: AccountProxy | null): Promise<AccountRow> {
+  async setProxy(userId: number, accountId: number, typedProxy: AccountProxy | null): Promise<AccountRow> {
     this.requireTelegram();
     const account = await this.accounts.getOwned(userId, accountId);
+    const proxy = await settled(typedProxy);
     if (proxy && account.session_encrypted) {
       try {
         await this.askSelf(this.crypto.decrypt(account.session_encrypted), proxy);
@@ -758,9 +765,10 @@ export class TelegramLoginService {
     const session = input.session.trim();
     assertSessionFormat(session);
     const typedPhone = accountPhone(input.phone);
+    const proxy = await settled(input.proxy ?? null);
     let me: SelfInfo;
     try {
-      me = await this.askSelf(session, input.proxy ?? null);
+      me = await this.askSelf(session, proxy);
     } catch (err) {
       if (err instanceof AppError) throw err;
       const perr = mapGramJsError(err);
@@ -772,7 +780,7 @@ export class TelegramLoginService {
       throw unreachable();
     }
     const phone = me.phone ?? typedPhone;
-    const kept = await this.keep(userId, { ...me, phone }, session, input.label, this.accounts.storedProxy(input.proxy), async () => undefined);
+    const kept = await this.keep(userId, { ...me, phone }, session, input.label, this.accounts.storedProxy(proxy), async () => undefined);
     this.logger.info({ user_id: userId, method: 'session', account_id: kept.account.id, reconnected: kept.reconnected }, 'telegram login: account connected');
     return kept;
   }

@@ -359,7 +359,7 @@ const en = {
   proxyOptional: 'Proxy (optional)',
   proxyPlaceholder: 'socks5://user:password@host:port',
   proxyHint:
-    'The account logs in and works through this proxy, and Telegram sees its address instead of the server’s; each account may have its own. SOCKS5, SOCKS4 or HTTP, also as shops list it: host:port:user:password (SOCKS5 unless http:// is in front).',
+    'The account logs in and works through this proxy, and Telegram sees its address instead of the server’s; each account may have its own. SOCKS5, SOCKS4 or HTTP, also as shops list it: host:port:user:password (the kind is found out by asking the proxy).',
   proxyLine: 'Proxy: {proxy}',
   proxyNone: 'Straight to Telegram, no proxy',
   proxyEdit: 'Proxy',
@@ -855,7 +855,7 @@ const ru: Dict = {
   proxyOptional: 'Прокси (необязательно)',
   proxyPlaceholder: 'socks5://логин:пароль@хост:порт',
   proxyHint:
-    'Аккаунт войдёт и будет работать через этот прокси, и Telegram увидит его адрес вместо адреса сервера; у каждого аккаунта может быть свой. SOCKS5, SOCKS4 или HTTP, в том числе как в магазине: хост:порт:логин:пароль (без http:// впереди — SOCKS5).',
+    'Аккаунт войдёт и будет работать через этот прокси, и Telegram увидит его адрес вместо адреса сервера; у каждого аккаунта может быть свой. SOCKS5, SOCKS4 или HTTP, в том числе как в магазине: хост:порт:логин:пароль (тип сервер узнает у самого прокси).',
   proxyLine: 'Прокси: {proxy}',
   proxyNone: 'Напрямую к Telegram, без прокси',
   proxyEdit: 'Прокси',

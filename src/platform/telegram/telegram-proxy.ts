@@ -15,6 +15,8 @@ export interface AccountProxy {
   port: number;
   username?: string;
   password?: string;
+  /** No kind was typed (`host:port…`): SOCKS5 is a guess until settleProxyKind (proxy-kind.ts) asks the proxy. Never stored. */
+  kindGuessed?: true;
 }
 
 /** A proxy as the user typed it could not be used: why, in both languages (the API answers at the field `proxy`). */
@@ -55,7 +57,8 @@ export function parseProxy(input: string): AccountProxy {
       en: 'MTProxy is not supported yet: give a SOCKS5 proxy (socks5://user:password@host:port)',
     });
   }
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `socks5://${text}`;
+  const kindTyped = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  const withScheme = kindTyped ? text : `socks5://${text}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -95,7 +98,7 @@ export function parseProxy(input: string): AccountProxy {
     });
   }
   if (password && !username) throw new ProxyFormatError(FORMAT);
-  return { kind, host, port, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+  return { kind, host, port, ...(username ? { username } : {}), ...(password ? { password } : {}), ...(kindTyped ? {} : { kindGuessed: true }) };
 }
 
 /** The proxy as stored (then encrypted): the URL form, password included. */

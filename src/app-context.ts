@@ -58,6 +58,8 @@ export interface ContextOptions {
   collectDefaultMetrics?: boolean;
   /** Account connection (login by code / QR) tuning: attempt lifetime, rate limits, QR re-check interval. */
   telegramLogin?: TelegramLoginOptions;
+  /** How long one account's admin check may take (src/accounts/group-check.ts; real milliseconds). */
+  groupProbeTimeoutMs?: number;
 }
 
 /** Composition root: builds every service once, wired to one database, clock and platform. */
@@ -93,7 +95,7 @@ export async function createContext(config: AppConfig, opts: ContextOptions = {}
   );
   const hotState = config.redis ? new RedisHotState(config.redis.url, config.redis.prefix, logger) : noHotState;
   const accountManager = new AccountManager(db, clock, config.limits, config.leaseSeconds, opts.random, hotState);
-  const groupCheck = new GroupCheckService(db, clock, accountManager, connections);
+  const groupCheck = new GroupCheckService(db, clock, accountManager, connections, opts.groupProbeTimeoutMs);
   const audit = new AuditLog(db, clock);
   // One breaker per process, shared by all its workers; open/closed is published to the other processes (README "Circuit breaker").
   const circuitStore: CircuitStore = {

@@ -14,16 +14,21 @@ describe('admin check with many accounts', () => {
   let inFlight = 0;
   let maxInFlight = 0;
   let probes = 0;
+  /** Accounts whose probe never answers (a client left open when its proxy died), and how often each was connected. */
+  const hanging = new Set<number>();
+  const connects = new Map<number, number>();
   beforeAll(async () => {
     const sandbox = new SandboxPlatform(new SandboxWorld(new ManualClock(), { seed: 3 }));
     // The sandbox with a slow resolveGroup that records how many probes overlap.
     const slow: PlatformAdapter = {
       mode: 'sandbox',
       async connect(account) {
+        connects.set(account.id, (connects.get(account.id) ?? 0) + 1);
         const client = await sandbox.connect(account);
         return {
           ...client,
           async resolveGroup(reference) {
+            if (hanging.has(account.id)) return new Promise(() => undefined);
             probes++;
             maxInFlight = Math.max(maxInFlight, ++inFlight);
             try {
@@ -36,7 +41,7 @@ describe('admin check with many accounts', () => {
         };
       },
     };
-    t = await makeTestApp({}, { adapters: { sandbox: slow } });
+    t = await makeTestApp({}, { adapters: { sandbox: slow }, groupProbeTimeoutMs: 300 });
   });
   afterAll(async () => {
     await t?.close();
@@ -75,5 +80,22 @@ describe('admin check with many accounts', () => {
       const panel = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${id}/accounts`, user })).json;
       expect(panel.items.find((a: { account_id: number }) => a.account_id === second)).toMatchObject({ eligible: true });
     }
+  });
+
+  it('an account whose probe never answers is said unavailable after the probe time limit, and its connection is let go', async () => {
+    const user = 3;
+    const quiet = await addSandboxAccount(t, user, 'Quiet');
+    const fine = await addSandboxAccount(t, user, 'Fine');
+    hanging.add(quiet);
+    const before = connects.get(quiet) ?? 0;
+    const res = await t.api({ method: 'GET', url: '/api/v1/invite/groups/check?link=@sandbox_marketing', user, headers: { 'accept-language': 'ru' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json.ready.map((r: { account_id: number }) => r.account_id)).toEqual([fine]);
+    expect(res.json.unavailable).toEqual([expect.objectContaining({ account_id: quiet, reason: 'не удалось проверить группу: Telegram не ответил вовремя' })]);
+    // Let go: the next check connects it afresh (and, answering again, finds it ready).
+    hanging.delete(quiet);
+    const again = await t.api({ method: 'GET', url: '/api/v1/invite/groups/check?link=@sandbox_marketing', user });
+    expect(connects.get(quiet)).toBe(before + 2); // once for each check: the first connection was let go
+    expect(again.json.ready.map((r: { account_id: number }) => r.account_id)).toEqual([quiet, fine]);
   });
 });

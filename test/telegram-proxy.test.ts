@@ -236,6 +236,71 @@ describe('an account connected through its own SOCKS5 proxy (loopback MTProto DC
       ]);
       const account = (await t.api({ method: 'GET', url: '/api/v1/invite/accounts' })).json.items.find((a: any) => a.id === accountId);
       expect(account.proxy).toBe(`http://olga:•••@127.0.0.1:${http.port}`);
+      // Switched off before its proxy goes away with this test: the next tests' group checks leave it alone.
+      expect((await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${accountId}`, payload: { enabled: false } })).statusCode).toBe(200);
+    } finally {
+      await http.close();
+    }
+  });
+  it('an account whose proxy is down sends nothing, fails nobody and uses no allowance: it rests, its owner is told once, and a working proxy brings it back', async () => {
+    const w = dc.world;
+    const user = 7; // a user of its own: only this account is asked about groups
+    const sender = w.addUser({ phone: '+15557301', username: 'down_sender', firstName: 'Down' });
+    const group = w.addGroup({ kind: 'megagroup', title: 'Down Mega', username: 'down_mega', creatorId: sender.id });
+    for (const u of ['down_a', 'down_b', 'down_c']) w.addUser({ phone: `+1555730${u.at(-1)!.charCodeAt(0) - 95}`, username: u });
+    const http = await startHttpConnectProxy();
+    try {
+      const start = await t.api({ method: 'POST', url: `${LOGIN}/phone`, user, payload: { phone: sender.phone, proxy: `http://127.0.0.1:${http.port}` } });
+      expect(start.statusCode, start.body).toBe(201);
+      const done = await t.api({ method: 'POST', url: `${LOGIN}/${start.json.attempt_id}/code`, user, payload: { code: w.lastCode(sender.phone)! } });
+      expect(done.statusCode, done.body).toBe(200);
+      const accountId = done.json.account.id;
+      const task = await createInviteTask(t, ['@down_a', '@down_b', '@down_c'], { target_group: '@down_mega' }, user);
+      expect((await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/start`, user })).statusCode).toBe(200);
+
+      // The proxy goes down (as another process would see it: the account's proxy is now one nothing answers on).
+      await t.ctx.db
+        .updateTable('accounts')
+        .set({ proxy_encrypted: t.ctx.crypto.encrypt(`http://127.0.0.1:${deadPort}`) })
+        .where('id', '=', accountId)
+        .execute();
+      // The create form's check and a test invite say no account reached Telegram, not that the group does not exist.
+      const check = await t.api({ method: 'GET', url: '/api/v1/invite/groups/check?link=@down_mega', user, headers: ru });
+      expect(check.json.error).toBe(
+        'Не удалось проверить группу: ни один аккаунт не связался с Telegram (не удалось подключиться к Telegram). Проверьте прокси аккаунтов на странице «Аккаунты» и попробуйте снова.',
+      );
+      const test = await t.api({ method: 'POST', url: `/api/v1/invite/tasks/${task.id}/test-invite`, user, headers: ru, payload: { username: '@down_a' } });
+      expect(test.statusCode, test.body).toBe(409);
+      expect(test.json.error).toBe('ACCOUNTS_UNREACHABLE');
+      await runVirtual(t.ctx.createWorker('down-worker'), t.clock, t.clock.now().getTime() + 16 * 60_000);
+      expect(w.invites.filter((i) => i.groupId === group.id)).toEqual([]);
+      const targets = await t.ctx.db.selectFrom('targets').select(['status', 'attempts']).where('task_id', '=', task.id).execute();
+      expect(targets).toEqual(Array.from({ length: 3 }, () => ({ status: 'PENDING', attempts: 0 })));
+      const account = async () =>
+        (await t.api({ method: 'GET', url: '/api/v1/invite/accounts', user, headers: ru })).json.items.find((a: any) => a.id === accountId);
+      const resting = await account();
+      expect(resting).toMatchObject({ status: 'RESTING', usage_today: { invites: 0 } });
+      expect(resting.status_reason).toBe('не удаётся связаться с Telegram через прокси аккаунта; попробуем снова после паузы — проверьте прокси');
+      const row = await t.ctx.db.selectFrom('accounts').select('unreachable_count').where('id', '=', accountId).executeTakeFirstOrThrow();
+      expect(row.unreachable_count).toBeGreaterThanOrEqual(4); // 0, 1, 3, 7, 15 min: tried again, each time later
+      const told = (await t.api({ method: 'GET', url: '/api/v1/invite/notifications', user, headers: ru })).json.items.filter(
+        (n: any) => n.account_id === accountId,
+      );
+      expect(told).toHaveLength(1);
+      expect(told[0].text).toMatch(/^Аккаунт «.+» не может связаться с Telegram через свой прокси: он ничего не отправляет/);
+      const status = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/status`, user, headers: ru })).json;
+      expect(status.why?.text).toMatch(/^Аккаунты не могут связаться с Telegram \(прокси или сеть\) — следующая попытка в /);
+      const logs = (await t.api({ method: 'GET', url: `/api/v1/invite/tasks/${task.id}/logs`, user, headers: ru })).json.items;
+      expect(logs.length).toBeGreaterThanOrEqual(4);
+      expect(logs.every((l: any) => l.result === 'ACCOUNT_ERROR' && l.error_code === 'PROXY_UNREACHABLE')).toBe(true);
+      expect(logs[0].message).toMatch(/не удалось связаться с Telegram через прокси аккаунта; ничего не отправлено/);
+
+      // A working proxy on its card: tried, kept, and the account is back at once.
+      const mended = await t.api({ method: 'PATCH', url: `/api/v1/invite/accounts/${accountId}`, user, payload: { proxy: `http://127.0.0.1:${http.port}` } });
+      expect(mended.statusCode, mended.body).toBe(200);
+      expect(await account()).toMatchObject({ status: 'ACTIVE', rest_until: null, status_reason: null });
+      await runVirtual(t.ctx.createWorker('down-worker'), t.clock, t.clock.now().getTime() + 60_000);
+      expect(w.invites.filter((i) => i.groupId === group.id).map((i) => w.users.get(i.userId)!.username)).toEqual(['down_a']);
     } finally {
       await http.close();
     }

@@ -9,6 +9,7 @@ import type { PlatformError } from '../platform/platform-error.js';
 import { nextActionTime } from './pacing.js';
 import { noHotState, type AccountHotState } from './hot-state.js';
 import { recordEvent } from '../notifications/notification-events.js';
+import { UNREACHABLE_SENTENCES } from './account-reasons.js';
 
 export type Action = 'invite' | 'message';
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -21,6 +22,7 @@ export type LimitCode =
   | 'flood_wait'
   | 'peer_flood'
   | 'resting'
+  | 'unreachable'
   | 'pacing'
   | 'in_use'
   | 'daily_messages'
@@ -63,6 +65,15 @@ export interface AccountUsage {
 
 /** A rest this long (or PeerFlood's) is told to the account's owner; shorter FloodWaits are routine and only slow the pace. */
 export const LONG_REST_SECONDS = 3600;
+/**
+ * An account that could not reach Telegram rests a minute, then twice as long each time in a row, up to half an hour:
+ * a proxy that is down is tried again soon, but not hammered for a day.
+ */
+const UNREACHABLE_FIRST_REST_SECONDS = 60;
+const UNREACHABLE_REASONS = new Set<string>(Object.values(UNREACHABLE_SENTENCES));
+const UNREACHABLE_LONGEST_REST_SECONDS = 1800;
+/** The owner of an account behind a proxy is told when this many connections in a row failed (about 3 min): once per outage. */
+export const UNREACHABLE_TELL_AFTER = 3;
 
 const ALLOWED: LimitCheck = { allowed: true, wait_seconds: 0, reason: null };
 const secondsUntil = (from: Date, to: Date) => Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 1000));
@@ -139,8 +150,17 @@ export class AccountManager {
     }
     if (status === 'DISABLED') return { allowed: false, code: 'disabled', wait_seconds: null, reason: 'account disabled by its owner' };
     if (account.rest_until && account.rest_until > now) {
-      const why = status === 'PEER_FLOOD' ? 'resting after PeerFlood' : status === 'FLOOD_WAIT' ? 'waiting out a FloodWait' : 'resting';
-      const code = status === 'PEER_FLOOD' ? 'peer_flood' : status === 'FLOOD_WAIT' ? 'flood_wait' : 'resting';
+      // RESTING is the rest after connections that did not reach Telegram (restUnreachable): said as that.
+      const unreachable = status === 'RESTING' && UNREACHABLE_REASONS.has(account.status_reason ?? '');
+      const why =
+        status === 'PEER_FLOOD'
+          ? 'resting after PeerFlood'
+          : status === 'FLOOD_WAIT'
+            ? 'waiting out a FloodWait'
+            : unreachable
+              ? 'cannot reach Telegram (its proxy or the network)'
+              : 'resting';
+      const code = status === 'PEER_FLOOD' ? 'peer_flood' : status === 'FLOOD_WAIT' ? 'flood_wait' : unreachable ? 'unreachable' : 'resting';
       return { allowed: false, code, ...waitUntil(now, account.rest_until), reason: why };
     }
     return ALLOWED;
@@ -300,7 +320,12 @@ export class AccountManager {
         pauseMaxSeconds: this.limits.pauseMaxSeconds,
         random: this.random,
       });
-      await this.db.updateTable('accounts').set({ next_action_at: next, last_used_at: now, updated_at: now }).where('id', '=', lease.accountId).execute();
+      // It acted, so it reached Telegram: a later failure to connect starts again from the shortest rest.
+      await this.db
+        .updateTable('accounts')
+        .set({ next_action_at: next, last_used_at: now, updated_at: now, unreachable_count: 0 })
+        .where('id', '=', lease.accountId)
+        .execute();
     }
     await this.db.deleteFrom('account_leases').where('lease_id', '=', lease.leaseId).execute();
     await this.hot.releaseLease(lease.accountId, lease.leaseId);
@@ -447,6 +472,67 @@ export class AccountManager {
         // Transient trouble: a short back-off so a flapping connection is not hammered.
         await base.set({ error_count: sql`error_count + 1`, next_action_at: at(60), updated_at: now }).execute();
     }
+  }
+
+  /**
+   * The account's connection failed before anything was sent (its proxy down, Telegram unreachable): it rests, longer
+   * each time in a row, so its work waits for it or goes to other accounts instead of failing people. Behind a proxy —
+   * which its owner can mend — the owner is told once per outage, when the count reaches UNREACHABLE_TELL_AFTER.
+   * A retired or disabled account, or one resting for Telegram's own reasons, keeps its status; only the count grows.
+   */
+  async restUnreachable(accountId: number, viaProxy: boolean): Promise<void> {
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (trx) => {
+      const before = await trx
+        .selectFrom('accounts')
+        .select(['user_id', 'label', 'status', 'rest_until', 'unreachable_count'])
+        .where('id', '=', accountId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) return;
+      const count = before.unreachable_count + 1;
+      const seconds = Math.min(UNREACHABLE_LONGEST_REST_SECONDS, UNREACHABLE_FIRST_REST_SECONDS * 2 ** (count - 1));
+      const restingForTelegram = (before.status === 'FLOOD_WAIT' || before.status === 'PEER_FLOOD') && before.rest_until !== null && before.rest_until > now;
+      const mayRest = (before.status === 'ACTIVE' || before.status === 'RESTING') && !restingForTelegram;
+      const rest_until = new Date(now.getTime() + seconds * 1000);
+      await trx
+        .updateTable('accounts')
+        .set({
+          unreachable_count: count,
+          error_count: sql`error_count + 1`,
+          updated_at: now,
+          ...(mayRest ? { status: 'RESTING', status_reason: UNREACHABLE_SENTENCES[viaProxy ? 'proxy_unreachable' : 'telegram_unreachable'], rest_until } : {}),
+        })
+        .where('id', '=', accountId)
+        .execute();
+      if (!viaProxy || !mayRest || count !== UNREACHABLE_TELL_AFTER) return;
+      await recordEvent(trx, now, {
+        userId: before.user_id,
+        event: 'account_rested',
+        accountId,
+        params: { label: before.label, status: 'RESTING', seconds, until: rest_until.toISOString(), code: 'PROXY_UNREACHABLE' },
+      });
+    });
+  }
+
+  /**
+   * Telegram was reached through the account (an action, a check, a new proxy): a rest for not reaching it ends, and
+   * the next failure starts again from the shortest rest.
+   */
+  async reachable(accountId: number, executor: Kysely<Database> | Transaction<Database> = this.db): Promise<void> {
+    const now = this.clock.now();
+    await executor
+      .updateTable('accounts')
+      .set({
+        unreachable_count: 0,
+        status: sql`CASE WHEN status = 'RESTING' THEN 'ACTIVE' ELSE status END`,
+        status_reason: sql`CASE WHEN status = 'RESTING' THEN NULL ELSE status_reason END`,
+        rest_until: sql`CASE WHEN status = 'RESTING' THEN NULL ELSE rest_until END`,
+        updated_at: now,
+      })
+      .where('id', '=', accountId)
+      .where('unreachable_count', '>', 0)
+      .execute();
   }
 
   /**

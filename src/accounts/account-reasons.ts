@@ -10,11 +10,18 @@ export const ACCOUNT_TWIN_SENTENCES = {
   connected_twice: 'this Telegram account is already connected as another of your accounts; that one works, this one can be removed',
 } as const;
 
+/** Why an account rests after its connection failed and nothing was sent (accounts.status_reason; restUnreachable). */
+export const UNREACHABLE_SENTENCES = {
+  proxy_unreachable: "Telegram could not be reached through the account's proxy; it tries again after a pause",
+  telegram_unreachable: 'Telegram could not be reached from the server; it tries again after a pause',
+} as const;
+
 /** accounts.status_reason as written (the platform error's English sentence, or the owner's disable) → its code. */
 const CODE_OF_SENTENCE = new Map<string, string>([
   ...Object.entries(KNOWN_ERRORS).map(([code, k]) => [k.reason, code] as [string, string]),
   ['disabled by its owner', 'disabled'],
   ...Object.entries(ACCOUNT_TWIN_SENTENCES).map(([code, text]) => [text, code] as [string, string]),
+  ...Object.entries(UNREACHABLE_SENTENCES).map(([code, text]) => [text, code] as [string, string]),
 ]);
 
 /**

@@ -131,7 +131,7 @@ export async function accountRoutes(root: FastifyInstance, ctx: AppContext) {
     },
     async (req) => {
       const result = await ctx.groupCheck.check(req.user.userId, req.query.link, ctx.config.platformMode);
-      const { resolved: _r, peers: _p, error_text, lifetime_left, ...visible } = result;
+      const { resolved: _r, peers: _p, unreached: _u, error_text, lifetime_left, ...visible } = result;
       return {
         ...visible,
         // Reasons in the reader's language (English keeps the sentences API clients have always read).

@@ -7,12 +7,19 @@ import type { ResolvedGroup } from '../platform/platform.js';
 import type { PlatformConnections } from '../platform/connections.js';
 import type { AccountManager } from './account-manager.js';
 import { mapLimit } from '../shared/map-limit.js';
+import { withTimeout } from '../shared/with-timeout.js';
 import { hasMessage, localised, type LocalisedText } from '../shared/messages.js';
 import { joinTexts, limitText } from './limit-reasons.js';
 import { GROUP_CHECK_SENTENCES, PROBE_FAILED_PREFIX } from './account-reasons.js';
 
 /** Accounts probed on the platform at once during an admin check. */
 const PROBE_CONCURRENCY = 5;
+/**
+ * How long one account's probe may take. The create form asks as the group is typed, and an account whose proxy has
+ * just died keeps an open client that waits for its connection up to the platform's call limit (a minute): the form
+ * would wait with it. Past this the account is said unavailable ("Telegram did not answer in time").
+ */
+export const PROBE_TIMEOUT_MS = 15_000;
 
 export interface ReadyAccount {
   account_id: number;
@@ -48,6 +55,8 @@ export interface GroupCheckResult {
    * per group, attempts counted; resting ones count, they come back): more people than this can never all be invited.
    */
   lifetime_left: number;
+  /** No account reached Telegram (each probe failed to connect or timed out): nothing is known of the group. */
+  unreached: boolean;
 }
 
 /**
@@ -60,6 +69,7 @@ export class GroupCheckService {
     private readonly clock: Clock,
     private readonly accounts: AccountManager,
     private readonly connections: PlatformConnections,
+    private readonly probeTimeoutMs = PROBE_TIMEOUT_MS,
   ) {}
 
   /**
@@ -84,22 +94,34 @@ export class GroupCheckService {
       resolved: null,
       peers: {},
       lifetime_left: 0,
+      unreached: false,
     };
     const now = this.clock.now();
     const errors: string[] = [];
     const errorTexts = new Map<string, LocalisedText>();
     const codes = new Set<string>();
+    // Whether some account's probe was answered about the group (a refusal), not only failed to reach Telegram.
+    let answered = false;
     // Ask the platform with every usable account at once (a few at a time): with real accounts each
     // probe is two network round trips, and the create form runs this as the group is typed.
     const probes = await mapLimit(rows, PROBE_CONCURRENCY, async (account) => {
       const status = account.status;
       if (RETIRED_ACCOUNT_STATUSES.includes(status) || status === 'DISABLED') return null;
       try {
-        const client = await this.connections.get(account);
-        const group = await client.resolveGroup(reference);
-        return { ok: true as const, group, rights: await client.getInviteRights(group) };
+        return await withTimeout(
+          (async () => {
+            const client = await this.connections.get(account);
+            const group = await client.resolveGroup(reference);
+            return { ok: true as const, group, rights: await client.getInviteRights(group) };
+          })(),
+          this.probeTimeoutMs,
+          () => new PlatformError('NETWORK', 'TIMEOUT', `no answer from Telegram within ${this.probeTimeoutMs / 1000} s`),
+        );
       } catch (err) {
-        return { ok: false as const, error: err instanceof PlatformError ? err : new PlatformError('UNKNOWN', 'UNKNOWN', (err as Error).message) };
+        const error = err instanceof PlatformError ? err : new PlatformError('UNKNOWN', 'UNKNOWN', (err as Error).message);
+        // A connection that failed or hung is let go: the next probe, or the worker, connects afresh.
+        if (error.kind === 'NETWORK' || error.kind === 'UNKNOWN') await this.connections.drop(account.id);
+        return { ok: false as const, error };
       }
     });
     for (const [i, account] of rows.entries()) {
@@ -121,6 +143,7 @@ export class GroupCheckService {
         if (ACCOUNT_ERROR_KINDS.has(e.kind)) await this.accounts.reportError(account.id, e, account.session_encrypted);
         errors.push(e.message);
         codes.add(e.code);
+        if (e.kind !== 'NETWORK' && e.kind !== 'UNKNOWN') answered = true;
         const why = hasMessage(`REASON.${e.code}`) ? localised(`REASON.${e.code}`) : { ru: e.message, en: e.message };
         errorTexts.set(e.message, why);
         result.unavailable.push({
@@ -165,6 +188,7 @@ export class GroupCheckService {
       });
     }
     if (!result.group) {
+      result.unreached = codes.size > 0 && !answered;
       result.error =
         rows.length === 0
           ? `You have no ${mode} accounts yet: add a sender account first.`
@@ -175,7 +199,10 @@ export class GroupCheckService {
           : // «Группа не найдена: группа не существует» said one thing twice: a plain "not found" says it once, with what to check.
             [...codes].every((c) => c === 'CHANNEL_INVALID') && codes.size
             ? localised('WHY.group_not_found')
-            : localised('GROUP_CHECK.not_found', { why: errorTexts.size ? joinTexts([...errorTexts.values()]) : localised('GROUP_CHECK.unknown') });
+            : // No account reached Telegram: nothing is known of the group, and "not found" would send the person to the link.
+              result.unreached
+              ? localised('GROUP_CHECK.unreachable', { why: joinTexts([...errorTexts.values()]) })
+              : localised('GROUP_CHECK.not_found', { why: errorTexts.size ? joinTexts([...errorTexts.values()]) : localised('GROUP_CHECK.unknown') });
     }
     return result;
   }

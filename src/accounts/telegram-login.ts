@@ -398,6 +398,8 @@ export class TelegramLoginService {
         }
       }
       if (twin) return await this.retireTwin(account.id, twin.user_id === userId);
+      // Telegram answered through the account's connection: a rest for not reaching it is over.
+      await this.manager.reachable(account.id);
       return { ok: true, code: null, reason: null };
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -495,7 +497,9 @@ export class TelegramLoginService {
       .returningAll()
       .executeTakeFirstOrThrow();
     await this.connections.drop(account.id);
-    return updated;
+    // A proxy Telegram answered through, or none: an account resting because its old proxy was down tries at once.
+    await this.manager.reachable(account.id);
+    return updated.unreachable_count > 0 ? await this.accounts.getOwned(userId, accountId) : updated;
   }
 
   /** Before an account is deleted: auth.logOut its session (best effort, short time limit). Never throws. */

@@ -605,6 +605,14 @@ ALTER TABLE telegram_login_attempts ADD COLUMN proxy_encrypted text;`,
     // kept rendered in both, {ru, en}, beside it. Null: no failure, or one from before (the English stays).
     up: `ALTER TABLE background_jobs ADD COLUMN error_text jsonb;`,
   },
+  {
+    version: 21,
+    name: 'how many times in a row an account could not reach Telegram',
+    // An account whose connection fails (its proxy down, Telegram unreachable) sent nothing: it rests, each time
+    // longer, and its owner is told once per outage. The count is the rest's step; an action, a check or a new proxy
+    // that reaches Telegram sets it back to 0.
+    up: `ALTER TABLE accounts ADD COLUMN unreachable_count integer NOT NULL DEFAULT 0;`,
+  },
 ];
 
 // Migrations speak raw SQL over any schema version, so the database type is deliberately open here.

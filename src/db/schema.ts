@@ -90,6 +90,8 @@ export interface AccountsTable {
   idle_until: Timestamp | null;
   error_count: Generated<number>;
   flood_wait_count: Generated<number>;
+  /** Connections in a row that did not reach Telegram (migration 21): the step of the account's rest. */
+  unreachable_count: Generated<number>;
   last_used_at: Timestamp | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;

@@ -116,6 +116,17 @@ export function platformError(code: string, seconds?: number): PlatformError {
   return new PlatformError(known.kind, code, known.reason, known.seconds, known.outcome ?? 'FAILED');
 }
 
+/**
+ * What a failure to connect an account (before any action) is: NETWORK and beforeAction whatever the adapter said of
+ * it, since nothing reached the person. Verdicts about the account (a revoked session, a ban, a FloodWait on
+ * connecting) keep their kind.
+ */
+export function unreachableBeforeAction(err: unknown): PlatformError {
+  const e = err instanceof PlatformError ? err : new PlatformError('UNKNOWN', 'UNKNOWN', (err as Error)?.message ?? String(err));
+  if (e.kind !== 'NETWORK' && e.kind !== 'UNKNOWN') return e;
+  return new PlatformError('NETWORK', e.code, e.message, e.seconds, e.targetOutcome, true);
+}
+
 /** A known person-level refusal the adapter decides without sending the action (PlatformError.beforeAction). */
 export function refusedBeforeAction(code: string): PlatformError {
   const e = platformError(code);

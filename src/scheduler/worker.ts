@@ -8,8 +8,9 @@ import { FINISHED_TASK_STATUSES, PRIORITY_RANK, type LogResult, type TargetStatu
 import { describeTarget } from '../targets/identity.js';
 import type { AccountManager, Action, Lease } from '../accounts/account-manager.js';
 import type { PlatformConnections } from '../platform/connections.js';
-import { ACCOUNT_ERROR_KINDS, PlatformError } from '../platform/platform-error.js';
-import { renderTemplate, type ResolvedGroup } from '../platform/platform.js';
+import { ACCOUNT_ERROR_KINDS, PlatformError, unreachableBeforeAction } from '../platform/platform-error.js';
+import { renderTemplate, type PlatformClient, type ResolvedGroup } from '../platform/platform.js';
+import { renderMessage } from '../shared/messages.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { readyAccountsQuery } from './ready-accounts.js';
@@ -257,7 +258,12 @@ export class Worker {
     );
     heartbeat.unref();
     try {
-      const client = await this.connections.get(account);
+      let client: PlatformClient;
+      try {
+        client = await this.connections.get(account);
+      } catch (err) {
+        throw unreachableBeforeAction(err);
+      }
       if (action === 'invite') {
         // Eligible accounts always carry the group as their admin check resolved it; without it this account cannot act here.
         if (!claim.groupPeer) throw new PlatformError('GROUP', 'GROUP_NOT_RESOLVED', 'the group was not resolved for this account; start the task again');
@@ -270,9 +276,14 @@ export class Worker {
     } finally {
       clearInterval(heartbeat);
     }
-    this.breaker?.record(account.platform_mode, error);
+    // Telegram not reached through the account's own proxy says nothing of the platform: the circuit does not count it.
+    const proxyDown = error?.kind === 'NETWORK' && error.beforeAction && account.proxy_encrypted !== null;
+    if (!proxyDown) this.breaker?.record(account.platform_mode, error);
     const acted = await this.recordOutcome(account, claim, error);
-    if (error && ACCOUNT_ERROR_KINDS.has(error.kind)) {
+    if (error?.kind === 'NETWORK' && error.beforeAction) {
+      await this.accounts.restUnreachable(account.id, account.proxy_encrypted !== null);
+      await this.connections.drop(account.id);
+    } else if (error && ACCOUNT_ERROR_KINDS.has(error.kind)) {
       await this.accounts.reportError(account.id, error, account.session_encrypted);
       this.metrics?.accountsBlocked.inc({ platform: task.platform });
       if (error.kind === 'FLOOD_WAIT') this.metrics?.floodWaitEvents.inc({ platform: task.platform });
@@ -367,6 +378,15 @@ export class Worker {
         }
         case 'NETWORK':
         case 'UNKNOWN': {
+          if (error.beforeAction) {
+            // The account never reached Telegram (its proxy, or Telegram, unreachable): nothing was sent, so the person
+            // is not to blame and no allowance is used. They wait for this account's next try or for another account.
+            await backToPending({ refund: true });
+            await this.accounts.uncountAttempt(trx, logId);
+            const code = account.proxy_encrypted !== null ? 'PROXY_UNREACHABLE' : 'TELEGRAM_UNREACHABLE';
+            await finishLog('ACCOUNT_ERROR', `Account ${account.label}: ${renderMessage(`REASON.${code}`, 'en')} (${error.message})`, code);
+            return false;
+          }
           if (target.attempts >= this.options.maxTargetAttempts) {
             await finishTarget('FAILED', error.code, `gave up after ${target.attempts} attempts: ${error.message}`);
             await finishLog('FAILED', `Could not ${verb} ${who} after ${target.attempts} attempts: ${error.message}`, error.code);

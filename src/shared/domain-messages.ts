@@ -191,7 +191,16 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     en: 'the worker stopped mid-send; not resent to avoid a duplicate message',
   },
   'REASON.TIMEOUT': { ru: 'Telegram не ответил вовремя', en: 'Telegram did not answer in time' },
+  'REASON.CONNECT_FAILED': { ru: 'не удалось подключиться к Telegram', en: 'could not connect to Telegram' },
   'REASON.NETWORK_TIMEOUT': { ru: 'истекло время соединения с Telegram', en: 'the connection to Telegram timed out' },
+  'REASON.PROXY_UNREACHABLE': {
+    ru: 'не удалось связаться с Telegram через прокси аккаунта; ничего не отправлено, человек ждёт своей очереди',
+    en: "Telegram could not be reached through the account's proxy; nothing was sent, the person waits their turn",
+  },
+  'REASON.TELEGRAM_UNREACHABLE': {
+    ru: 'не удалось связаться с Telegram; ничего не отправлено, человек ждёт своей очереди',
+    en: 'Telegram could not be reached; nothing was sent, the person waits their turn',
+  },
   // Account limits and statuses (why an account may not act now).
   'LIMIT.not_found': { ru: 'аккаунт не найден', en: 'account not found' },
   'LIMIT.pacing': { ru: 'пауза между действиями', en: 'pausing between actions' },
@@ -201,6 +210,7 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   'LIMIT.peer_flood': { ru: 'отдыхает после PeerFlood', en: 'resting after PeerFlood' },
   'LIMIT.flood_wait': { ru: 'пережидает FloodWait', en: 'waiting out a FloodWait' },
   'LIMIT.resting': { ru: 'отдыхает', en: 'resting' },
+  'LIMIT.unreachable': { ru: 'не удаётся связаться с Telegram (прокси или сеть)', en: 'cannot reach Telegram (its proxy or the network)' },
   'LIMIT.daily_messages': { ru: 'достигнут дневной лимит: {max} сообщений', en: 'daily limit of {max} messages reached' },
   'LIMIT.daily_invites': { ru: 'достигнут дневной лимит: {max} приглашений', en: 'daily limit of {max} invites reached' },
   'LIMIT.group_lifetime': {
@@ -278,6 +288,14 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
     ru: 'этот аккаунт Telegram подключён у другого пользователя сервиса',
     en: 'this Telegram account is connected by another user of this service',
   },
+  'ACCOUNT_REASON.proxy_unreachable': {
+    ru: 'не удаётся связаться с Telegram через прокси аккаунта; попробуем снова после паузы — проверьте прокси',
+    en: "Telegram could not be reached through the account's proxy; it tries again after a pause",
+  },
+  'ACCOUNT_REASON.telegram_unreachable': {
+    ru: 'не удаётся связаться с Telegram с сервера; попробуем снова после паузы',
+    en: 'Telegram could not be reached from the server; it tries again after a pause',
+  },
   'ACCOUNT_REASON.connected_twice': {
     ru: 'этот аккаунт Telegram уже подключён у вас под другим именем; работает та строка, эту можно удалить',
     en: 'this Telegram account is already connected as another of your accounts; that one works, this one can be removed',
@@ -324,6 +342,10 @@ export const DOMAIN_MESSAGES: Record<string, { ru: string; en: string }> = {
   },
   'GROUP_CHECK.not_found': { ru: 'Группа не найдена: {why}', en: 'The group could not be found: {why}' },
   'GROUP_CHECK.unknown': { ru: 'причина неизвестна', en: 'unknown reason' },
+  'GROUP_CHECK.unreachable': {
+    ru: 'Не удалось проверить группу: ни один аккаунт не связался с Telegram ({why}). Проверьте прокси аккаунтов на странице «Аккаунты» и попробуйте снова.',
+    en: 'The group could not be checked: no account reached Telegram ({why}). Check the accounts’ proxies on the Accounts page and try again.',
+  },
   'GROUP_NOT_RESOLVED.why': { ru: 'Группа не найдена: {why}', en: 'The group could not be found: {why}' },
   'NO_READY_ADMIN.why': {
     ru: 'Сейчас ни один аккаунт не может приглашать в «{group}» ({why}). Сделайте один из ваших аккаунтов админом с правом добавлять участников или дождитесь, пока аккаунты отдохнут.',

@@ -284,6 +284,10 @@ const CATALOGUE: Record<string, Record<Lang, string>> = {
     ru: 'Telegram ограничил аккаунт «{label}» из-за жалоб на спам: он отдыхает {duration}, задачи идут медленнее. Если это повторяется, смените текст или аудиторию.',
     en: 'Telegram restricted account "{label}" after spam reports: it rests for {duration} and tasks go slower. If this keeps happening, change the text or the audience.',
   },
+  'NOTIFY.account_rested.PROXY_UNREACHABLE': {
+    ru: 'Аккаунт «{label}» не может связаться с Telegram через свой прокси: он ничего не отправляет, люди ждут своей очереди или достаются другим аккаунтам. Проверьте прокси на карточке аккаунта (кнопка «Прокси»); следующая попытка через {duration}.',
+    en: 'Account "{label}" cannot reach Telegram through its proxy: it sends nothing, and people wait their turn or go to other accounts. Check the proxy on the account\'s card (the Proxy button); it tries again in {duration}.',
+  },
   'NOTIFY.account_rested.FLOOD_WAIT': {
     ru: 'Telegram попросил аккаунт «{label}» подождать (FloodWait): он вернётся к работе через {duration}.',
     en: 'Telegram asked account "{label}" to wait (FloodWait): it is back at work in {duration}.',

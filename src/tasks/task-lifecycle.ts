@@ -177,7 +177,8 @@ export class TaskLifecycle {
       const check = await this.groupCheckOf(userId, task.target_group, task.platform_mode, opts.checks);
       if (!check.group)
         throw conflict(
-          'GROUP_NOT_RESOLVED',
+          // No account reached Telegram (their proxies down): said as that, not as a group that does not exist.
+          check.unreached ? 'ACCOUNTS_UNREACHABLE' : 'GROUP_NOT_RESOLVED',
           check.error ?? 'The target group could not be found.',
           check.error_text ? { key: 'TEXT', params: { text: check.error_text } } : undefined,
         );

@@ -58,8 +58,10 @@ export class TaskReadiness {
       const ready = check.ready.filter((r) => chosen(r.account_id));
       const admins = ready.length + check.unavailable.filter((u) => u.is_admin && chosen(u.account_id)).length;
       const anyAdmin = check.ready.length + check.unavailable.filter((u) => u.is_admin).length;
-      if (!check.group) problems.push({ field: 'target_group', code: 'WHY.group_not_found' });
-      else if (!anyAdmin) problems.push({ field: 'target_group', code: 'WHY.no_admin', params: { group: check.group.title } });
+      if (!check.group) {
+        // No account reached Telegram (proxies down): the link is not to blame.
+        problems.push(check.unreached ? { field: 'accounts', code: 'WHY.accounts_unreachable' } : { field: 'target_group', code: 'WHY.group_not_found' });
+      } else if (!anyAdmin) problems.push({ field: 'target_group', code: 'WHY.no_admin', params: { group: check.group.title } });
       else if (!admins) problems.push({ field: 'accounts', code: 'NO_CHOSEN_ADMIN', params: { group: check.group.title } });
       else if (!ready.length) problems.push({ field: 'accounts', code: 'WHY.no_ready_account', params: { group: check.group.title } });
     }

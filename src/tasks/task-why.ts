@@ -54,9 +54,14 @@ export function formatUntil(at: Date, now: Date, lang: Lang, timeZone: string): 
 }
 
 /** Which account refusals are rests (the platform asked), which are the daily caps. */
-const REST_CODES: LimitCode[] = ['flood_wait', 'peer_flood', 'resting'];
+const REST_CODES: LimitCode[] = ['flood_wait', 'peer_flood', 'resting', 'unreachable'];
 const DAILY_CODES: LimitCode[] = ['daily_invites', 'daily_messages', 'group_daily'];
-const REST_WHY: Record<string, string> = { flood_wait: 'WHY.flood_wait', peer_flood: 'WHY.peer_flood', resting: 'WHY.resting' };
+const REST_WHY: Record<string, string> = {
+  flood_wait: 'WHY.flood_wait',
+  peer_flood: 'WHY.peer_flood',
+  resting: 'WHY.resting',
+  unreachable: 'WHY.unreachable',
+};
 
 const actionOf = (task: Pick<TaskRow, 'type'>): Action => (task.type === 'invite_to_group' ? 'invite' : 'message');
 const untilOf = (now: Date, v: LimitCheck) => v.until ?? (v.wait_seconds === null ? null : new Date(now.getTime() + v.wait_seconds * 1000));

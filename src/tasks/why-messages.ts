@@ -8,6 +8,10 @@
 export const TASK_WHY_MESSAGES: Record<string, { ru: string; en: string }> = {
   // A running task that waits: what every account it may use is waiting for.
   'WHY.resting': { ru: 'Все аккаунты отдыхают до {until}.', en: 'Every account is resting until {until}.' },
+  'WHY.unreachable': {
+    ru: 'Аккаунты не могут связаться с Telegram (прокси или сеть) — следующая попытка в {until}. Проверьте прокси на странице «Аккаунты».',
+    en: 'The accounts cannot reach Telegram (their proxy or the network); next try at {until}. Check the proxies on the Accounts page.',
+  },
   'WHY.flood_wait': {
     ru: 'Telegram попросил аккаунты подождать (FloodWait) — продолжим в {until}.',
     en: 'Telegram asked the accounts to wait (FloodWait); sending resumes at {until}.',
@@ -66,6 +70,10 @@ export const TASK_WHY_MESSAGES: Record<string, { ru: string; en: string }> = {
     ru: 'Все получатели задачи уже пропущены или обработаны: ждать некого — добавьте людей.',
     en: 'Everyone in this task is already skipped or done: no one is waiting — add people.',
   },
+  'WHY.accounts_unreachable': {
+    ru: 'Ни один аккаунт не связался с Telegram, поэтому группу проверить не удалось. Проверьте прокси аккаунтов на странице «Аккаунты» и попробуйте снова.',
+    en: 'No account reached Telegram, so the group could not be checked. Check the accounts’ proxies on the Accounts page and try again.',
+  },
   'WHY.group_not_found': {
     ru: 'Группа не найдена — проверьте ссылку и что ваш аккаунт её видит.',
     en: 'The group was not found: check the link and that your account can see it.',
@@ -93,6 +101,10 @@ export const TASK_WHY_MESSAGES: Record<string, { ru: string; en: string }> = {
   'ACCOUNT_WHY.flood_wait': { ru: 'FloodWait от Telegram до {until}', en: 'waiting out a Telegram FloodWait until {until}' },
   'ACCOUNT_WHY.peer_flood': { ru: 'отдыхает после PeerFlood до {until}', en: 'resting after PeerFlood until {until}' },
   'ACCOUNT_WHY.resting': { ru: 'отдыхает до {until}', en: 'resting until {until}' },
+  'ACCOUNT_WHY.unreachable': {
+    ru: 'не связывается с Telegram (прокси или сеть), следующая попытка в {until}',
+    en: 'cannot reach Telegram (its proxy or the network); next try at {until}',
+  },
   'ACCOUNT_WHY.daily_invites': { ru: 'дневной лимит приглашений исчерпан до {until}', en: 'daily invite limit reached until {until}' },
   'ACCOUNT_WHY.daily_messages': { ru: 'дневной лимит сообщений исчерпан до {until}', en: 'daily message limit reached until {until}' },
   'ACCOUNT_WHY.group_daily': { ru: 'дневной лимит в эту группу исчерпан до {until}', en: 'daily limit into this group reached until {until}' },

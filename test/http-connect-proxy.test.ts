@@ -1,41 +1,28 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HttpConnectProxy, startHttpConnectProxy } from './http-connect-proxy.js';
+import { closedPort, readBytes, startEcho } from './helpers/loopback-sockets.js';
 
 /** Self-check of the test HTTP CONNECT proxy over real sockets on 127.0.0.1, with raw `net` sockets as the client. */
 
 let proxy: HttpConnectProxy | undefined;
-let echo: net.Server | undefined;
+let echo: { port: number; close(): Promise<void> } | undefined;
 const clients: net.Socket[] = [];
 
 afterEach(async () => {
   for (const socket of clients.splice(0)) socket.destroy();
   await proxy?.close();
   proxy = undefined;
-  await new Promise<void>((resolve) => (echo ? echo.close(() => resolve()) : resolve()));
+  await echo?.close();
   echo = undefined;
 });
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
 
-/** A TCP server that sends back whatever it receives; its port. */
-async function startEcho(): Promise<number> {
-  const server = net.createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.pipe(socket);
-  });
-  echo = server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return (server.address() as net.AddressInfo).port;
-}
-
-/** A port on 127.0.0.1 that nothing listens on (it was just bound and released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** The echo server of this test (closed after it): its port. */
+async function echoServer(): Promise<number> {
+  echo = await startEcho();
+  return echo.port;
 }
 
 /** A raw client socket to the proxy, connected; destroyed after the test. */
@@ -52,22 +39,6 @@ async function dial(): Promise<net.Socket> {
 
 function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-}
-
-/** Resolves with the first `n` bytes the socket receives. */
-function readBytes(socket: net.Socket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      got = Buffer.concat([got, chunk]);
-      if (got.length < n) return;
-      socket.off('data', onData);
-      resolve(got.subarray(0, n));
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-    socket.once('close', () => reject(new Error(`closed after ${got.length} of ${n} bytes`)));
-  });
 }
 
 /** Everything the socket receives until the proxy closes it. */
@@ -98,7 +69,7 @@ async function roundTrip(socket: net.Socket, text: string): Promise<string> {
 
 describe('test HTTP CONNECT proxy', () => {
   it('relays a CONNECT with Basic credentials and records it', async () => {
-    const echoPort = await startEcho();
+    const echoPort = await echoServer();
     proxy = await startHttpConnectProxy({ username: 'u', password: 'p' });
     const socket = await dial();
     const established = readBytes(socket, ESTABLISHED.length);
@@ -110,7 +81,7 @@ describe('test HTTP CONNECT proxy', () => {
   });
 
   it('answers 407 to a wrong password and to missing credentials', async () => {
-    const echoPort = await startEcho();
+    const echoPort = await echoServer();
     proxy = await startHttpConnectProxy({ username: 'u', password: 'p' });
     const wrong = await refusedWith(`CONNECT 127.0.0.1:${echoPort} HTTP/1.1\r\nProxy-Authorization: ${basic('u', 'wrong')}\r\n\r\n`);
     expect(wrong).toMatch(/^HTTP\/1\.1 407 /);
@@ -123,7 +94,7 @@ describe('test HTTP CONNECT proxy', () => {
   });
 
   it('answers 405 to a method other than CONNECT', async () => {
-    const echoPort = await startEcho();
+    const echoPort = await echoServer();
     proxy = await startHttpConnectProxy();
     const answer = await refusedWith(`GET http://127.0.0.1:${echoPort}/ HTTP/1.1\r\nHost: 127.0.0.1:${echoPort}\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 405 /);
@@ -149,7 +120,7 @@ describe('test HTTP CONNECT proxy', () => {
   });
 
   it('forwards bytes sent in the same write right after the request head', async () => {
-    const echoPort = await startEcho();
+    const echoPort = await echoServer();
     proxy = await startHttpConnectProxy({ username: 'u', password: 'p' });
     const socket = await dial();
     const all = readBytes(socket, ESTABLISHED.length + 'early'.length);

@@ -1,4 +1,6 @@
 import net from 'node:net';
+import { relay, socketTracker } from './helpers/loopback-sockets.js';
+import { serveTestProxy, type TestProxy, type TestProxyLogin } from './helpers/test-proxy.js';
 
 /**
  * A minimal HTTP forward proxy for tests (RFC 9110 §9.3.6, CONNECT only, plus optional Basic auth via
@@ -6,21 +8,9 @@ import net from 'node:net';
  * It records what it relayed and what it refused, so tests can assert that traffic really went through it.
  */
 
-export interface HttpConnectProxy {
-  host: string;
-  port: number;
-  /** Every CONNECT the proxy relayed, in order: the destination it was asked for and the user it authenticated (undefined without auth). */
-  readonly connections: Array<{ host: string; port: number; username?: string }>;
-  /** Requests refused (wrong or missing credentials → 407, a method other than CONNECT → 405, a malformed request → 400, destination unreachable → 502). */
-  readonly refusals: number;
-  /** Closes the server and destroys every open client and upstream socket. */
-  close(): Promise<void>;
-}
-
-export interface HttpConnectProxyOptions {
-  username?: string;
-  password?: string;
-}
+/** Refusals: wrong or missing credentials → 407, a method other than CONNECT → 405, a malformed request → 400, destination unreachable → 502. */
+export type HttpConnectProxy = TestProxy;
+export type HttpConnectProxyOptions = TestProxyLogin;
 
 /** The request head (request line and header fields, up to and including the blank line) may not be longer than this. */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -58,13 +48,7 @@ function authenticate(credentials: string | undefined, opts: HttpConnectProxyOpt
 export async function startHttpConnectProxy(opts: HttpConnectProxyOptions = {}): Promise<HttpConnectProxy> {
   const connections: Array<{ host: string; port: number; username?: string }> = [];
   let refusals = 0;
-  const sockets = new Set<net.Socket>();
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined); // never crash the test process on a reset
-    return socket;
-  };
+  const { sockets, track } = socketTracker();
 
   const server = net.createServer((client) => {
     track(client);
@@ -119,13 +103,10 @@ export async function startHttpConnectProxy(opts: HttpConnectProxyOptions = {}):
         stage = 'done';
         connections.push(username === undefined ? { host, port } : { host, port, username });
         client.write(ESTABLISHED);
-        // Relay: anything that came with or after the request head goes first, then pipe both ways.
+        // Relay: anything that came with or after the request head goes first.
         client.off('data', onData);
-        if (buf.length > 0) up.write(buf);
+        relay(client, up, buf);
         buf = Buffer.alloc(0);
-        client.pipe(up);
-        up.pipe(client);
-        up.on('close', () => client.destroy());
       });
     };
 
@@ -144,22 +125,5 @@ export async function startHttpConnectProxy(opts: HttpConnectProxyOptions = {}):
     client.on('data', onData);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-
-  return {
-    host: '127.0.0.1',
-    port,
-    connections,
-    get refusals() {
-      return refusals;
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return serveTestProxy(server, sockets, connections, () => refusals);
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpProxyRefusal, openTunnel } from '../src/platform/telegram/http-connect-socket.js';
 import { startHttpConnectProxy, type HttpConnectProxy } from './http-connect-proxy.js';
 import { startSocks5Proxy, type Socks5Proxy } from './socks5-proxy.js';
+import { closedPort, startEcho } from './helpers/loopback-sockets.js';
 
 /**
  * The CONNECT tunnel an account's HTTP proxy gives (the GramJS side is test/telegram-proxy.test.ts): over real sockets,
@@ -30,7 +31,11 @@ async function server(onSocket: (socket: net.Socket) => void): Promise<number> {
   return (s.address() as net.AddressInfo).port;
 }
 
-const echo = () => server((socket) => socket.pipe(socket));
+const echo = async () => {
+  const e = await startEcho();
+  closers.push(() => e.close());
+  return e.port;
+};
 const firstBytes = (socket: net.Socket, n: number) =>
   new Promise<string>((resolve) => {
     let got = '';
@@ -80,8 +85,6 @@ describe('an HTTP proxy’s CONNECT tunnel', () => {
     await expect(tunnel(closed)).rejects.toThrow(/closed the connection before answering/);
     const silent = await server(() => undefined);
     await expect(tunnel(silent, {}, 300)).rejects.toThrow(/did not answer within 0.3 s/);
-    const nothing = await server(() => undefined);
-    await closers.pop()!(); // nothing listens there any more
-    await expect(tunnel(nothing)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(tunnel(await closedPort())).rejects.toThrow(/ECONNREFUSED/);
   });
 });

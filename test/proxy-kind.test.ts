@@ -4,6 +4,7 @@ import { settleProxyKind } from '../src/platform/telegram/proxy-kind.js';
 import { parseProxy } from '../src/platform/telegram/telegram-proxy.js';
 import { startHttpConnectProxy } from './http-connect-proxy.js';
 import { startSocks5Proxy } from './socks5-proxy.js';
+import { closedPort } from './helpers/loopback-sockets.js';
 
 /**
  * A proxy pasted without its kind (a shop's `host:port:login:password`) is asked what it is, over real sockets: the
@@ -56,10 +57,7 @@ describe('a proxy typed without its kind', () => {
     const started = Date.now();
     expect(await settleProxyKind(parseProxy(`127.0.0.1:${port}`), 300)).toEqual({ kind: 'socks5', host: '127.0.0.1', port });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    const down = net.createServer().listen(0, '127.0.0.1');
-    await new Promise((resolve) => down.once('listening', resolve));
-    const downPort = (down.address() as net.AddressInfo).port;
-    await new Promise((resolve) => down.close(resolve));
+    const downPort = await closedPort();
     expect(await settleProxyKind(parseProxy(`127.0.0.1:${downPort}`))).toEqual({ kind: 'socks5', host: '127.0.0.1', port: downPort });
   });
 });

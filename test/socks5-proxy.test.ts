@@ -2,46 +2,26 @@ import net from 'node:net';
 import { SocksClient } from 'socks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Socks5Proxy, startSocks5Proxy } from './socks5-proxy.js';
+import { readBytes, startEcho } from './helpers/loopback-sockets.js';
 
 /** Self-check of the test SOCKS5 proxy over real sockets on 127.0.0.1. */
 
 let proxy: Socks5Proxy | undefined;
-let echo: net.Server | undefined;
+let echo: { port: number; close(): Promise<void> } | undefined;
 const clients: net.Socket[] = [];
 
 afterEach(async () => {
   for (const socket of clients.splice(0)) socket.destroy();
   await proxy?.close();
   proxy = undefined;
-  await new Promise<void>((resolve) => (echo ? echo.close(() => resolve()) : resolve()));
+  await echo?.close();
   echo = undefined;
 });
 
-/** A TCP server that sends back whatever it receives; its port. */
-async function startEcho(): Promise<number> {
-  const server = net.createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.pipe(socket);
-  });
-  echo = server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return (server.address() as net.AddressInfo).port;
-}
-
-/** Resolves with the first `n` bytes the socket receives. */
-function readBytes(socket: net.Socket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      got = Buffer.concat([got, chunk]);
-      if (got.length < n) return;
-      socket.off('data', onData);
-      resolve(got.subarray(0, n));
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-    socket.once('close', () => reject(new Error(`closed after ${got.length} of ${n} bytes`)));
-  });
+/** The echo server of this test (closed after it): its port. */
+async function echoServer(): Promise<number> {
+  echo = await startEcho();
+  return echo.port;
 }
 
 async function roundTrip(socket: net.Socket, text: string): Promise<string> {
@@ -52,7 +32,7 @@ async function roundTrip(socket: net.Socket, text: string): Promise<string> {
 
 describe('test SOCKS5 proxy', () => {
   it('relays a CONNECT after username/password auth and records it', async () => {
-    const echoPort = await startEcho();
+    const echoPort = await echoServer();
     proxy = await startSocks5Proxy({ username: 'u', password: 'p' });
     const { socket } = await SocksClient.createConnection({
       proxy: { host: proxy.host, port: proxy.port, type: 5, userId: 'u', password: 'p' },
@@ -66,7 +46,7 @@ describe('test SOCKS5 proxy', () => {
   });
 
   it('refuses a wrong password', async () => {
-    const echoPort = await startEcho();
+    const echoPort = await echoServer();
     proxy = await startSocks5Proxy({ username: 'u', password: 'p' });
     await expect(
       SocksClient.createConnection({
@@ -81,7 +61,7 @@ describe('test SOCKS5 proxy', () => {
   });
 
   it('relays without auth when none is configured', async () => {
-    const echoPort = await startEcho();
+    const echoPort = await echoServer();
     proxy = await startSocks5Proxy();
     const { socket } = await SocksClient.createConnection({
       proxy: { host: proxy.host, port: proxy.port, type: 5 },
@@ -94,7 +74,7 @@ describe('test SOCKS5 proxy', () => {
   });
 
   it('handles messages split byte by byte, and merged with early payload in one chunk', async () => {
-    const echoPort = await startEcho();
+    const echoPort = await echoServer();
     proxy = await startSocks5Proxy({ username: 'u', password: 'p' });
     const greeting = [0x05, 0x01, 0x02];
     const auth = [0x01, 0x01, ...Buffer.from('u'), 0x01, ...Buffer.from('p')];

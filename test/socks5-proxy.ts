@@ -1,25 +1,15 @@
 import net from 'node:net';
+import { relay, socketTracker } from './helpers/loopback-sockets.js';
+import { serveTestProxy, type TestProxy, type TestProxyLogin } from './helpers/test-proxy.js';
 
 /**
  * A minimal SOCKS5 proxy for tests (RFC 1928, CONNECT only, plus RFC 1929 username/password auth) on 127.0.0.1.
  * It records what it relayed and what it refused, so tests can assert that traffic really went through it.
  */
 
-export interface Socks5Proxy {
-  host: string;
-  port: number;
-  /** Every CONNECT the proxy relayed, in order: the destination it was asked for and the user it authenticated (undefined without auth). */
-  readonly connections: Array<{ host: string; port: number; username?: string }>;
-  /** Refused greetings/auths (wrong password, no acceptable method), for assertions. */
-  readonly refusals: number;
-  /** Closes the server and destroys every open client and upstream socket. */
-  close(): Promise<void>;
-}
-
-export interface Socks5ProxyOptions {
-  username?: string;
-  password?: string;
-}
+/** Refusals: greetings and logins refused (a wrong password, no acceptable method). */
+export type Socks5Proxy = TestProxy;
+export type Socks5ProxyOptions = TestProxyLogin;
 
 const VERSION = 0x05;
 const AUTH_VERSION = 0x01;
@@ -49,13 +39,7 @@ function ipv6(bytes: Buffer): string {
 export async function startSocks5Proxy(opts: Socks5ProxyOptions = {}): Promise<Socks5Proxy> {
   const connections: Array<{ host: string; port: number; username?: string }> = [];
   let refusals = 0;
-  const sockets = new Set<net.Socket>();
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined); // never crash the test process on a reset
-    return socket;
-  };
+  const { sockets, track } = socketTracker();
 
   const server = net.createServer((client) => {
     track(client);
@@ -158,13 +142,10 @@ export async function startSocks5Proxy(opts: Socks5ProxyOptions = {}): Promise<S
         connections.push(username === undefined ? { host, port } : { host, port, username });
         const { localAddress, localPort } = up;
         client.write(localAddress && net.isIPv4(localAddress) ? reply(0x00, localAddress, localPort) : reply(0x00));
-        // Relay: anything that came with or after the request goes first, then pipe both ways.
+        // Relay: anything that came with or after the request goes first.
         client.off('data', onData);
-        if (buf.length > 0) up.write(buf);
+        relay(client, up, buf);
         buf = Buffer.alloc(0);
-        client.pipe(up);
-        up.pipe(client);
-        up.on('close', () => client.destroy());
       });
     };
 
@@ -176,22 +157,5 @@ export async function startSocks5Proxy(opts: Socks5ProxyOptions = {}): Promise<S
     client.on('data', onData);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-
-  return {
-    host: '127.0.0.1',
-    port,
-    connections,
-    get refusals() {
-      return refusals;
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return serveTestProxy(server, sockets, connections, () => refusals);
 }

@@ -1,9 +1,9 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInviteTask, makeTestApp, type TestApp } from './helpers/test-app.js';
 import { startTestDc, type TestDc } from './mtproto-dc/index.js';
 import { startSocks5Proxy, type Socks5Proxy } from './socks5-proxy.js';
 import { startHttpConnectProxy } from './http-connect-proxy.js';
+import { closedPort } from './helpers/loopback-sockets.js';
 import { describeProxy, parseProxy, ProxyFormatError } from '../src/platform/telegram/telegram-proxy.js';
 import { runVirtual } from '../src/scheduler/worker-loop.js';
 
@@ -78,10 +78,7 @@ describe('an account connected through its own SOCKS5 proxy (loopback MTProto DC
     dc = await startTestDc();
     proxy = await startSocks5Proxy({ username: 'ivan', password: 's3cret' });
     // A port nothing listens on: a proxy that is down.
-    const probe = net.createServer().listen(0, '127.0.0.1');
-    await new Promise((r) => probe.once('listening', r));
-    deadPort = (probe.address() as net.AddressInfo).port;
-    await new Promise((r) => probe.close(r));
+    deadPort = await closedPort();
     t = await makeTestApp({ PLATFORM_MODE: 'telegram', ...dc.env() }, { telegramLogin: { stepTimeoutMs: 15_000, logoutTimeoutMs: 3_000 } });
     dc.world.now = () => t.clock.now().getTime();
   }, 60_000);

@@ -70,8 +70,9 @@ export const LONG_REST_SECONDS = 3600;
  * a proxy that is down is tried again soon, but not hammered for a day.
  */
 const UNREACHABLE_FIRST_REST_SECONDS = 60;
-const UNREACHABLE_REASONS = new Set<string>(Object.values(UNREACHABLE_SENTENCES));
 const UNREACHABLE_LONGEST_REST_SECONDS = 1800;
+/** The status reasons such a rest is written with (a RESTING account's reason says which rest it is). */
+const UNREACHABLE_REASONS = new Set<string>(Object.values(UNREACHABLE_SENTENCES));
 /** The owner of an account behind a proxy is told when this many connections in a row failed (about 3 min): once per outage. */
 export const UNREACHABLE_TELL_AFTER = 3;
 
@@ -519,9 +520,9 @@ export class AccountManager {
    * Telegram was reached through the account (an action, a check, a new proxy): a rest for not reaching it ends, and
    * the next failure starts again from the shortest rest.
    */
-  async reachable(accountId: number, executor: Kysely<Database> | Transaction<Database> = this.db): Promise<void> {
+  async reachable(accountId: number): Promise<void> {
     const now = this.clock.now();
-    await executor
+    await this.db
       .updateTable('accounts')
       .set({
         unreachable_count: 0,

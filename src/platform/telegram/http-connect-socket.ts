@@ -16,8 +16,8 @@ const MAX_HEAD = 16 * 1024;
 /** The proxy refused the tunnel, or is not an HTTP proxy: what it said, for the log (the person is told "unreachable"). */
 export class HttpProxyRefusal extends Error {}
 
-/** `host:port` as CONNECT's request target: an IPv6 address in brackets. */
-const authority = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+/** `host:port` as an HTTP request names a server (CONNECT's target, a Host header): an IPv6 address in brackets. */
+export const authority = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /**
  * A socket to `host:port` through the proxy: connected, CONNECT answered 2xx, and any bytes that came after the

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { authority } from './http-connect-socket.js';
 import type { AccountProxy } from './telegram-proxy.js';
 
 /**
@@ -29,7 +30,7 @@ export function answersHttp(host: string, port: number, timeoutMs = PROBE_TIMEOU
       if (got.length >= 5) done(got.subarray(0, 5).toString('latin1') === 'HTTP/');
     });
     // A request no proxy forwards anywhere: the server itself, asked what it allows.
-    socket.once('connect', () => socket.write(`OPTIONS * HTTP/1.1\r\nHost: ${host.includes(':') ? `[${host}]` : host}:${port}\r\n\r\n`));
+    socket.once('connect', () => socket.write(`OPTIONS * HTTP/1.1\r\nHost: ${authority(host, port)}\r\n\r\n`));
   });
 }
 

@@ -6,8 +6,9 @@ import type { LocalisedText } from '../../shared/messages.js';
  * Several accounts on one server address are a pattern Telegram's anti-spam looks for, so each account may have its
  * own. Stored encrypted (a proxy's password is a credential), shown without its password.
  *
- * MTProxy links (t.me/proxy?server=…&secret=…) are refused with a sentence saying so: GramJS 2.26 speaks only the
- * plain and "dd" secrets of that protocol, and nothing here could test it.
+ * MTProxy links (t.me/proxy?server=…&secret=…) are refused with a sentence saying so: GramJS 2.26's MTProxy speaks
+ * only obfuscated "abridged", even for a "dd" secret (whose secure mode is randomized intermediate), and no "ee"
+ * (fake-TLS) at all — the modes today's MTProxy servers (mtg, mtproto_proxy) accept; it would need a transport of its own.
  */
 export interface AccountProxy {
   kind: 'socks5' | 'socks4' | 'http';
@@ -53,8 +54,8 @@ export function parseProxy(input: string): AccountProxy {
   const text = shopForm(input.trim());
   if (/^(?:tg:\/\/proxy|https?:\/\/(?:t|telegram)\.me\/proxy)\?/i.test(text)) {
     throw new ProxyFormatError({
-      ru: 'MTProxy пока не поддерживается: укажите SOCKS5-прокси (socks5://логин:пароль@хост:порт)',
-      en: 'MTProxy is not supported yet: give a SOCKS5 proxy (socks5://user:password@host:port)',
+      ru: 'MTProxy пока не поддерживается: укажите SOCKS5- или HTTP-прокси (socks5://логин:пароль@хост:порт или http://…)',
+      en: 'MTProxy is not supported yet: give a SOCKS5 or HTTP proxy (socks5://user:password@host:port or http://…)',
     });
   }
   const kindTyped = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
